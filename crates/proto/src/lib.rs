@@ -1,0 +1,27 @@
+//! Generated gRPC contracts of aduan (`proto/`). Generated types stay at the edge: services convert
+//! them to their domain types in one module each.
+#![allow(clippy::all, missing_docs)]
+
+/// Shared messages (`aduan.common.v1`).
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("aduan.common.v1");
+    }
+}
+
+/// The lifecycle event (`aduan.events.v1`).
+pub mod events {
+    pub mod v1 {
+        tonic::include_proto!("aduan.events.v1");
+    }
+}
+
+/// The intake service (`aduan.intake.v1`).
+pub mod intake {
+    pub mod v1 {
+        tonic::include_proto!("aduan.intake.v1");
+    }
+}
+
+/// The encoded `FileDescriptorSet` of every aduan proto file, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/aduan_descriptor.bin"));

@@ -1,0 +1,368 @@
+//! Layered configuration: built-in defaults, then a TOML file, then environment variables.
+//!
+//! Environment variables are `ADUAN_<KEY>` with `__` between nested keys, for example
+//! `ADUAN_LISTEN=0.0.0.0:50051` or `ADUAN_INTAKE__DATABASE_URL=postgres://…`. The standard
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_SERVICE_NAME` are honoured too (the Helm chart sets them).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The whole configuration of an aduan process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// gRPC listen address; every service of the process is multiplexed on it.
+    pub listen: String,
+    /// Directory for SQLite files, the local signing key and the local encryption master key.
+    pub data_dir: PathBuf,
+    /// Province code of this deployment (one deployment per province), for example "35".
+    pub province: String,
+    /// Directory of reference data (offices, categories); empty: the data compiled into the binary.
+    pub reference_data_dir: String,
+    /// Logging.
+    pub log: LogConfig,
+    /// Traces.
+    pub telemetry: TelemetryConfig,
+    /// Prometheus metrics endpoint.
+    pub metrics: MetricsConfig,
+    /// Token verification.
+    pub auth: AuthConfig,
+    /// Encryption of personal data.
+    pub crypto: CryptoConfig,
+    /// Shutdown behaviour.
+    pub shutdown: ShutdownConfig,
+    /// The intake service.
+    pub intake: ServiceConfig,
+}
+
+/// Logging configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `tracing` filter directive, for example "info" or "aduan_intake=debug,info".
+    pub level: String,
+    /// "json" (default) or "text".
+    pub format: String,
+}
+
+/// Trace export configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// OTLP/gRPC endpoint, for example "http://otel-collector:4317"; empty disables export
+    /// (W3C propagation stays on). `OTEL_EXPORTER_OTLP_ENDPOINT` overrides it.
+    pub otlp_endpoint: String,
+    /// Service name reported to the trace backend. `OTEL_SERVICE_NAME` overrides it.
+    pub service_name: String,
+}
+
+/// Metrics endpoint configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address of the Prometheus `/metrics` listener; empty disables it.
+    pub listen: String,
+}
+
+/// Token verification configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Expected `iss` claim.
+    pub issuer: String,
+    /// Expected `aud` claim.
+    pub audience: String,
+    /// JWKS URL of the OIDC provider (http or https); when set, keys come from here.
+    pub jwks_url: String,
+    /// A JWKS document or a PEM public key (EC P-256 or RSA) in a file; used when jwks_url is empty.
+    pub key_file: String,
+    /// Embedded default: generate an ES256 signing key in the data directory on first start and
+    /// accept tokens signed by it (mint them with `aduan token`). Used when both of the above are empty.
+    pub local_signing: bool,
+    /// How often to refresh keys from jwks_url, in seconds.
+    pub jwks_refresh_seconds: u64,
+    /// Allowed clock skew when checking `exp` and `nbf`, in seconds.
+    pub leeway_seconds: u64,
+    /// Maximum number of verified tokens whose claims are cached until they expire.
+    pub cache_capacity: usize,
+}
+
+/// Encryption configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CryptoConfig {
+    /// TOML file of per-office keys: `[offices."35.27"] keys = { k1 = "<base64 32 bytes>" }` and
+    /// `active = "k1"`, plus an optional `master` key from which offices without an entry derive
+    /// theirs. Empty: a master key is generated in the data directory on first start.
+    pub keys_file: String,
+}
+
+/// Shutdown configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShutdownConfig {
+    /// After SIGTERM, report NOT_SERVING and keep serving this long so load balancers notice.
+    pub drain_seconds: f64,
+    /// Then stop accepting and give in-flight calls at most this long to finish.
+    pub timeout_seconds: f64,
+}
+
+/// Per-service configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceConfig {
+    /// `postgres://…` or `sqlite:…`; empty: `sqlite:<data_dir>/<service>.db`.
+    pub database_url: String,
+    /// Connection pool size.
+    pub max_connections: u32,
+    /// Public tracking requests allowed per client address per minute (intake only).
+    pub track_per_minute: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:50051".into(),
+            data_dir: PathBuf::from("./aduan-data"),
+            province: "35".into(),
+            reference_data_dir: String::new(),
+            log: LogConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            metrics: MetricsConfig::default(),
+            auth: AuthConfig::default(),
+            crypto: CryptoConfig::default(),
+            shutdown: ShutdownConfig::default(),
+            intake: ServiceConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "json".into(),
+        }
+    }
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: String::new(),
+            service_name: "aduan".into(),
+        }
+    }
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9464".into(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "aduan-local".into(),
+            audience: "aduan".into(),
+            jwks_url: String::new(),
+            key_file: String::new(),
+            local_signing: true,
+            jwks_refresh_seconds: 300,
+            leeway_seconds: 30,
+            cache_capacity: 100_000,
+        }
+    }
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        Self {
+            drain_seconds: 5.0,
+            timeout_seconds: 25.0,
+        }
+    }
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            database_url: String::new(),
+            max_connections: 16,
+            track_per_minute: 30,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (if any), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// Defaults, then `file` (if any), then the given environment.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self> {
+        let defaults = toml::Table::try_from(Config::default())
+            .map_err(|e| Error::Internal(format!("defaults: {e}")))?;
+        let mut merged = defaults.clone();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::invalid("config", format!("cannot read {}: {e}", path.display()))
+            })?;
+            let table: toml::Table = text.parse().map_err(|e| {
+                Error::invalid("config", format!("{} is not valid TOML: {e}", path.display()))
+            })?;
+            merge(&mut merged, table);
+        }
+        for (key, value) in env {
+            let path: Vec<String> = if let Some(rest) = key.strip_prefix("ADUAN_") {
+                if rest == "CONFIG" {
+                    continue;
+                }
+                rest.split("__").map(|s| s.to_ascii_lowercase()).collect()
+            } else if key == "OTEL_EXPORTER_OTLP_ENDPOINT" || key == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
+                vec!["telemetry".into(), "otlp_endpoint".into()]
+            } else if key == "OTEL_SERVICE_NAME" {
+                vec!["telemetry".into(), "service_name".into()]
+            } else {
+                continue;
+            };
+            let typed = typed_value(&defaults, &path, &value).map_err(|m| Error::invalid(key.clone(), m))?;
+            set_path(&mut merged, &path, typed);
+        }
+        let config: Config = merged
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::invalid("config", e.message().to_string()))?;
+        Ok(config)
+    }
+
+    /// The database URL of `service`: the configured one, or a SQLite file in the data directory.
+    pub fn database_url(&self, service: &str, configured: &str) -> String {
+        if configured.is_empty() {
+            format!("sqlite:{}", self.data_dir.join(format!("{service}.db")).display())
+        } else {
+            configured.to_string()
+        }
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) {
+    match path {
+        [] => {}
+        [last] => {
+            table.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !entry.is_table() {
+                *entry = toml::Value::Table(toml::Table::new());
+            }
+            if let toml::Value::Table(t) = entry {
+                set_path(t, rest, value);
+            }
+        }
+    }
+}
+
+/// Environment values are text; read them as the type the default has at that key.
+fn typed_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<toml::Value, String> {
+    let mut cur = defaults;
+    let mut found = None;
+    for (i, p) in path.iter().enumerate() {
+        match cur.get(p) {
+            Some(toml::Value::Table(t)) if i + 1 < path.len() => cur = t,
+            Some(v) if i + 1 == path.len() => found = Some(v),
+            _ => break,
+        }
+    }
+    Ok(match found {
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| "expected an integer".to_string())?,
+        ),
+        Some(toml::Value::Float(_)) => toml::Value::Float(
+            raw.trim()
+                .parse()
+                .map_err(|_| "expected a number".to_string())?,
+        ),
+        Some(toml::Value::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+            "0" | "false" | "no" | "off" => toml::Value::Boolean(false),
+            _ => return Err("expected true or false".into()),
+        },
+        _ => toml::Value::String(raw.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = std::env::temp_dir().join(format!("aduan-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("aduan.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:6000\"\nprovince = \"35\"\n[intake]\nmax_connections = 4\n[shutdown]\ndrain_seconds = 1.5\n",
+        )
+        .unwrap();
+        let env = vec![
+            ("ADUAN_LISTEN".to_string(), "0.0.0.0:7000".to_string()),
+            ("ADUAN_INTAKE__DATABASE_URL".to_string(), "postgres://x/y".to_string()),
+            ("ADUAN_AUTH__LOCAL_SIGNING".to_string(), "false".to_string()),
+            ("ADUAN_INTAKE__TRACK_PER_MINUTE".to_string(), "7".to_string()),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), "http://c:4317".to_string()),
+            ("UNRELATED".to_string(), "x".to_string()),
+        ];
+        let c = Config::load_from(Some(&file), env).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:7000");
+        assert_eq!(c.intake.max_connections, 4);
+        assert_eq!(c.intake.track_per_minute, 7);
+        assert_eq!(c.intake.database_url, "postgres://x/y");
+        assert!(!c.auth.local_signing);
+        assert_eq!(c.shutdown.drain_seconds, 1.5);
+        assert_eq!(c.telemetry.otlp_endpoint, "http://c:4317");
+        assert_eq!(c.province, "35");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key() {
+        let env = vec![("ADUAN_INTAKE__MAX_CONNECTIONS".to_string(), "many".to_string())];
+        let err = Config::load_from(None, env).unwrap_err();
+        assert!(err.to_string().contains("ADUAN_INTAKE__MAX_CONNECTIONS"));
+        let env = vec![("ADUAN_NO_SUCH_KEY".to_string(), "1".to_string())];
+        assert!(Config::load_from(None, env).is_err(), "unknown keys are refused");
+    }
+
+    #[test]
+    fn default_database_is_sqlite_in_data_dir() {
+        let c = Config::default();
+        assert_eq!(c.database_url("intake", ""), "sqlite:./aduan-data/intake.db");
+        assert_eq!(c.database_url("intake", "postgres://h/d"), "postgres://h/d");
+    }
+}

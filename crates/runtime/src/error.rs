@@ -1,0 +1,200 @@
+//! One error type for every service, mapped to a gRPC status in one place.
+//!
+//! Messages never carry personal data: they name fields, not values.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// A violated field: its path (for example `reporter.nik`) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Path of the field in the request message.
+    pub field: String,
+    /// What is wrong, without repeating the value.
+    pub description: String,
+}
+
+impl FieldViolation {
+    /// A violation of `field`.
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// Every failure a service reports to a caller.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Malformed input: every violated field is named (INVALID_ARGUMENT with google.rpc.BadRequest).
+    #[error("invalid argument: {}", summarize(.0))]
+    InvalidArgument(Vec<FieldViolation>),
+    /// The record does not exist, or the caller may not know that it exists.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A step out of order, or a stale revision.
+    #[error("failed precondition: {0}")]
+    FailedPrecondition(String),
+    /// The record exists already (for example an idempotency key reused for another request).
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// No valid credentials.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// Valid credentials without the right role or office.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// A rate limit was hit.
+    #[error("resource exhausted: {0}")]
+    ResourceExhausted(String),
+    /// The service is not ready (starting, draining, a dependency down).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A storage failure.
+    #[error("storage: {0}")]
+    Storage(#[from] sqlx::Error),
+    /// Anything else that is our fault.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+fn summarize(v: &[FieldViolation]) -> String {
+    v.iter()
+        .map(|f| f.field.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// INVALID_ARGUMENT for one field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Error::InvalidArgument(vec![FieldViolation::new(field, description)])
+    }
+
+    /// The gRPC code this error maps to.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::InvalidArgument(_) => Code::InvalidArgument,
+            Error::NotFound(_) => Code::NotFound,
+            Error::FailedPrecondition(_) => Code::FailedPrecondition,
+            Error::AlreadyExists(_) => Code::AlreadyExists,
+            Error::Unauthenticated(_) => Code::Unauthenticated,
+            Error::PermissionDenied(_) => Code::PermissionDenied,
+            Error::ResourceExhausted(_) => Code::ResourceExhausted,
+            Error::Unavailable(_) => Code::Unavailable,
+            Error::Storage(e) if is_unavailable(e) => Code::Unavailable,
+            Error::Storage(_) | Error::Internal(_) => Code::Internal,
+        }
+    }
+}
+
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+    )
+}
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Status {
+        let code = err.code();
+        match err {
+            Error::InvalidArgument(violations) => {
+                let mut details = ErrorDetails::new();
+                for v in &violations {
+                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                }
+                let msg = format!("invalid fields: {}", summarize(&violations));
+                Status::with_error_details(Code::InvalidArgument, msg, details)
+            }
+            Error::Storage(e) => {
+                // Database errors can quote values (constraint details): log the kind only.
+                tracing::error!(error.kind = storage_kind(&e), "storage error");
+                Status::new(code, "storage error")
+            }
+            Error::Internal(m) => {
+                tracing::error!(error.message = %m, "internal error");
+                Status::new(code, "internal error")
+            }
+            other => Status::new(code, other.to_string()),
+        }
+    }
+}
+
+/// A short description of a storage error that never includes row values.
+pub fn storage_kind(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => format!(
+            "database error code {}",
+            d.code().map(|c| c.into_owned()).unwrap_or_default()
+        ),
+        sqlx::Error::PoolTimedOut => "pool timed out".into(),
+        sqlx::Error::PoolClosed => "pool closed".into(),
+        sqlx::Error::Io(_) => "i/o".into(),
+        sqlx::Error::RowNotFound => "row not found".into(),
+        sqlx::Error::ColumnDecode { index, .. } => format!("column decode {index}"),
+        _ => "other".into(),
+    }
+}
+
+/// Collects field violations while a request is checked, so that every violated field is named.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    /// An empty collection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds a violation.
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+    /// True when nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Ok when empty, else INVALID_ARGUMENT with every violation.
+    pub fn into_result(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(self.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_argument_carries_every_field_violation() {
+        let mut v = Violations::new();
+        v.add("reporter.nik", "must be 16 digits");
+        v.add("channel", "required");
+        let status: Status = v.into_result().unwrap_err().into();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        let br = details.bad_request().expect("bad request details");
+        let fields: Vec<_> = br
+            .field_violations
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(fields, vec!["reporter.nik", "channel"]);
+    }
+
+    #[test]
+    fn storage_errors_do_not_leak_messages() {
+        let status: Status = Error::Storage(sqlx::Error::Protocol("secret value".into())).into();
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("secret"));
+        let status: Status = Error::Storage(sqlx::Error::PoolTimedOut).into();
+        assert_eq!(status.code(), Code::Unavailable);
+    }
+}

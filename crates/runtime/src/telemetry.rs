@@ -1,0 +1,171 @@
+//! Telemetry: JSON logs, OTLP traces when an endpoint is configured, W3C propagation always.
+//!
+//! Nothing personal is logged: services log ids of records and codes, never names, NIKs, phone
+//! numbers, addresses or free text from a complaint.
+
+use std::collections::HashMap;
+
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// Flushes and shuts down trace export when dropped.
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl TelemetryGuard {
+    /// Flushes pending spans now.
+    pub fn flush(&self) {
+        if let Some(p) = &self.provider {
+            let _ = p.force_flush();
+        }
+    }
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.provider.take() {
+            let _ = p.shutdown();
+        }
+    }
+}
+
+/// Installs the W3C trace-context propagator (idempotent; also done by [`init`]).
+pub fn install_propagator() {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+}
+
+/// Sets up logging and tracing for the process. Call inside the Tokio runtime (the OTLP exporter
+/// needs it). A second call in the same process (tests) keeps the first subscriber.
+pub fn init(config: &Config) -> Result<TelemetryGuard> {
+    install_propagator();
+    let filter = EnvFilter::try_new(&config.log.level)
+        .map_err(|e| Error::invalid("log.level", e.to_string()))?;
+    let fmt_layer = if config.log.format == "text" {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .boxed()
+    } else {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .boxed()
+    };
+    let mut provider = None;
+    let otel_layer = if config.telemetry.otlp_endpoint.is_empty() {
+        None
+    } else {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(config.telemetry.otlp_endpoint.clone())
+            .build()
+            .map_err(|e| Error::invalid("telemetry.otlp_endpoint", e.to_string()))?;
+        let resource = opentelemetry_sdk::Resource::builder()
+            .with_service_name(config.telemetry.service_name.clone())
+            .build();
+        let p = SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource)
+            .build();
+        let tracer = p.tracer("aduan");
+        opentelemetry::global::set_tracer_provider(p.clone());
+        provider = Some(p);
+        Some(tracing_opentelemetry::layer().with_tracer(tracer))
+    };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt_layer)
+        .with(otel_layer)
+        .try_init();
+    Ok(TelemetryGuard { provider })
+}
+
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+/// The OpenTelemetry context carried by W3C headers of an incoming request.
+pub fn extract_context(headers: &http::HeaderMap) -> opentelemetry::Context {
+    TraceContextPropagator::new().extract(&HeaderExtractor(headers))
+}
+
+/// The W3C headers (`traceparent`, `tracestate`) of the current span, for an outbox event or an
+/// outgoing call. Empty when nothing is being traced.
+pub fn current_trace_headers() -> HashMap<String, String> {
+    let cx = tracing::Span::current().context();
+    let mut map = HashMap::new();
+    TraceContextPropagator::new().inject_context(&cx, &mut MapInjector(&mut map));
+    map
+}
+
+struct MapInjector<'a>(&'a mut HashMap<String, String>);
+
+impl Injector for MapInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+}
+
+/// Adds the W3C headers of the current span to outgoing gRPC metadata.
+pub fn inject_metadata(metadata: &mut tonic::metadata::MetadataMap) {
+    for (k, v) in current_trace_headers() {
+        if let (Ok(key), Ok(val)) = (
+            tonic::metadata::MetadataKey::from_bytes(k.as_bytes()),
+            v.parse(),
+        ) {
+            metadata.insert(key, val);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::TraceContextExt;
+
+    #[test]
+    fn w3c_extract_reads_traceparent() {
+        install_propagator();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                .parse()
+                .unwrap(),
+        );
+        let cx = extract_context(&headers);
+        let sc = cx.span().span_context().clone();
+        assert!(sc.is_valid());
+        assert_eq!(
+            sc.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert!(sc.is_remote());
+    }
+
+    #[test]
+    fn no_headers_means_no_parent() {
+        let cx = extract_context(&http::HeaderMap::new());
+        assert!(!cx.span().span_context().is_valid());
+    }
+}

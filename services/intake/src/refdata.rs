@@ -1,0 +1,195 @@
+//! Reference data the intake service checks against: the offices of the province (R6, tenancy)
+//! and the complaint categories (R5). Shipped as data files under `data/` (with their sources) and
+//! compiled in; a deployment can point `reference_data_dir` at its own copies.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use aduan_runtime::{Error, Result};
+
+/// One office (tenant) of the deployment.
+#[derive(Debug, Clone)]
+pub struct Office {
+    /// Kemendagri code, for example "35.27".
+    pub code: String,
+    /// The office's name.
+    pub name: String,
+    /// The office's IANA time zone, for example "Asia/Jakarta" (WIB).
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+/// One complaint category (R5: the complaint concerns a service of the office).
+#[derive(Debug, Clone)]
+pub struct Category {
+    /// Code, for example "kekerasan_anak".
+    pub code: String,
+    /// The Bidang that usually handles it.
+    pub bidang: String,
+    /// A PUSPAGA family-counselling matter (no reported party needed for R2).
+    pub puspaga: bool,
+    /// Involves violence.
+    pub violence: bool,
+    /// Concerns a child by its nature.
+    pub child: bool,
+}
+
+/// Offices and categories.
+#[derive(Debug, Clone)]
+pub struct RefData {
+    offices: HashMap<String, Office>,
+    categories: HashMap<String, Category>,
+}
+
+const EMBEDDED_OFFICES: &[(&str, &str)] = &[("35", include_str!("../../../data/offices/35.csv"))];
+const EMBEDDED_CATEGORIES: &str = include_str!("../../../data/categories.csv");
+
+/// Parses CSV text with `#` comment lines and a header row into maps of column to value.
+/// Handles quoted fields with commas and doubled quotes.
+pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
+    let mut rows = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let fields = split_csv_line(line);
+        match &header {
+            None => header = Some(fields),
+            Some(h) => rows.push(h.iter().cloned().zip(fields).collect()),
+        }
+    }
+    rows
+}
+
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            (c, _) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+impl RefData {
+    /// The data for `province`: from `dir` when given, else the embedded copy.
+    pub fn load(province: &str, dir: Option<&Path>) -> Result<Self> {
+        let (offices_text, categories_text) = match dir {
+            Some(d) => {
+                let read = |p: &Path| {
+                    std::fs::read_to_string(p).map_err(|e| {
+                        Error::invalid("reference_data_dir", format!("cannot read {}: {e}", p.display()))
+                    })
+                };
+                (
+                    read(&d.join("offices").join(format!("{province}.csv")))?,
+                    read(&d.join("categories.csv"))?,
+                )
+            }
+            None => (
+                EMBEDDED_OFFICES
+                    .iter()
+                    .find(|(p, _)| *p == province)
+                    .map(|(_, t)| t.to_string())
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "province",
+                            "no embedded office list for this province; set reference_data_dir",
+                        )
+                    })?,
+                EMBEDDED_CATEGORIES.to_string(),
+            ),
+        };
+        let mut offices = HashMap::new();
+        for row in parse_csv(&offices_text) {
+            let get = |k: &str| row.get(k).cloned().unwrap_or_default();
+            let tz_name = get("time_zone");
+            let time_zone = jiff::tz::TimeZone::get(&tz_name).map_err(|_| {
+                Error::invalid("offices", format!("unknown time zone {tz_name}"))
+            })?;
+            let code = get("code");
+            offices.insert(
+                code.clone(),
+                Office {
+                    code,
+                    name: get("name"),
+                    time_zone,
+                },
+            );
+        }
+        let mut categories = HashMap::new();
+        for row in parse_csv(&categories_text) {
+            let get = |k: &str| row.get(k).cloned().unwrap_or_default();
+            let code = get("code");
+            categories.insert(
+                code.clone(),
+                Category {
+                    child: code.contains("anak"),
+                    code,
+                    bidang: get("bidang"),
+                    puspaga: get("puspaga") == "true",
+                    violence: get("violence") == "true",
+                },
+            );
+        }
+        if offices.is_empty() || categories.is_empty() {
+            return Err(Error::invalid("reference_data_dir", "no offices or no categories"));
+        }
+        Ok(Self {
+            offices,
+            categories,
+        })
+    }
+
+    /// The office with this code.
+    pub fn office(&self, code: &str) -> Option<&Office> {
+        self.offices.get(code)
+    }
+
+    /// The category with this code.
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.get(code)
+    }
+
+    /// Number of offices.
+    pub fn office_count(&self) -> usize {
+        self.offices.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_data_has_the_38_offices_of_jawa_timur_and_the_categories() {
+        let r = RefData::load("35", None).unwrap();
+        assert_eq!(r.office_count(), 38);
+        let sampang = r.office("35.27").unwrap();
+        assert!(sampang.name.contains("Sampang"));
+        assert_eq!(sampang.time_zone.iana_name(), Some("Asia/Jakarta"));
+        let k = r.category("kekerasan_anak").unwrap();
+        assert!(k.violence && k.child && !k.puspaga);
+        assert!(r.category("konseling_keluarga").unwrap().puspaga);
+        assert!(r.category("tidak_ada").is_none());
+        assert!(RefData::load("99", None).is_err());
+    }
+
+    #[test]
+    fn csv_quotes() {
+        assert_eq!(
+            split_csv_line(r#"35.27,"Dinas Sosial, P3A ""Sampang""",kabupaten"#),
+            vec!["35.27", "Dinas Sosial, P3A \"Sampang\"", "kabupaten"]
+        );
+    }
+}

@@ -1,0 +1,760 @@
+//! Intake's storage: one trait, one implementation per backend (PostgreSQL, SQLite) written once
+//! through a macro, one conformance suite for both (`tests/store_conformance.rs`).
+//!
+//! The store never sees a key: personal data arrives sealed. It owns the transactions that make
+//! registration numbers gap-free, idempotency keys final, and every change land in the outbox.
+
+use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use aduan_runtime::db::Database;
+use aduan_runtime::{Error, Result};
+use async_trait::async_trait;
+use prost::Message;
+use sqlx::Row;
+
+/// Who did something, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActorRow {
+    /// Token subject.
+    pub subject: String,
+    /// Role acted in.
+    pub role: String,
+    /// Office of the actor.
+    pub office: String,
+}
+
+/// A complaint as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComplaintRow {
+    /// Id (UUID).
+    pub id: String,
+    /// Office code.
+    pub office_code: String,
+    /// Year of the registration number.
+    pub registration_year: i32,
+    /// Sequence of the registration number within office and year.
+    pub registration_seq: i64,
+    /// The registration number.
+    pub registration_number: String,
+    /// The public tracking code (normalised, without dashes).
+    pub tracking_code: String,
+    /// `aduan.common.v1.Channel` value.
+    pub channel: i32,
+    /// Category code.
+    pub category_code: String,
+    /// `aduan.common.v1.ComplaintStatus` value.
+    pub status: i32,
+    /// Microseconds since the epoch.
+    pub received_at: i64,
+    /// Microseconds since the epoch.
+    pub registered_at: i64,
+    /// Microseconds since the epoch.
+    pub updated_at: i64,
+    /// Who registered it.
+    pub recorded_by: ActorRow,
+    /// Unmet requirements as bits (R1 = bit 0).
+    pub unmet_mask: i64,
+    /// Identity fact.
+    pub reporter_identified: bool,
+    /// Anonim.
+    pub anonymous: bool,
+    /// Rahasia.
+    pub confidential: bool,
+    /// A child is involved.
+    pub involves_child: bool,
+    /// Kecamatan code of the incident.
+    pub incident_district_code: String,
+    /// Current revision.
+    pub revision: i32,
+    /// Events written for this complaint so far.
+    pub event_seq: i64,
+    /// Sealed `ComplaintPatch` (personal data and content).
+    pub pii: Vec<u8>,
+    /// Idempotency key.
+    pub request_id: String,
+    /// Hash of the original request.
+    pub request_hash: String,
+}
+
+/// A new registration. `row.registration_*` and `row.event_seq` are assigned by the store.
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    /// The complaint (registration fields are filled in by the store).
+    pub row: ComplaintRow,
+    /// Blind-index entries (kind, index).
+    pub index: Vec<(String, String)>,
+    /// The S3 event; the store fills in the registration number and the sequence.
+    pub event: LifecycleEvent,
+    /// Sealed empty reason for revision 1.
+    pub reason: Vec<u8>,
+}
+
+/// The outcome of a registration.
+#[derive(Debug, Clone)]
+pub enum Registration {
+    /// Newly registered.
+    New(ComplaintRow),
+    /// The request id was seen before with the same request: the original registration.
+    Replayed(ComplaintRow),
+}
+
+/// An amendment (S9).
+#[derive(Debug, Clone)]
+pub struct Amendment {
+    /// Complaint id.
+    pub id: String,
+    /// The revision the caller read; 0 skips the check.
+    pub expected_revision: i32,
+    /// Microseconds since the epoch.
+    pub at: i64,
+    /// Who.
+    pub actor: ActorRow,
+    /// Sealed reason.
+    pub reason: Vec<u8>,
+    /// Paths changed.
+    pub changed_fields: Vec<String>,
+    /// New facts.
+    pub unmet_mask: i64,
+    /// New category.
+    pub category_code: String,
+    /// New facts.
+    pub reporter_identified: bool,
+    /// New facts.
+    pub anonymous: bool,
+    /// New facts.
+    pub confidential: bool,
+    /// New facts.
+    pub involves_child: bool,
+    /// New incident district.
+    pub incident_district_code: String,
+    /// New sealed body.
+    pub pii: Vec<u8>,
+    /// New blind-index entries (replace the old ones).
+    pub index: Vec<(String, String)>,
+    /// The S9 event; the store fills in revision and sequence.
+    pub event: LifecycleEvent,
+}
+
+/// One stored revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionRow {
+    /// Revision number.
+    pub revision: i32,
+    /// When.
+    pub created_at: i64,
+    /// Who.
+    pub actor: ActorRow,
+    /// Sealed reason.
+    pub reason: Vec<u8>,
+    /// Paths changed.
+    pub changed_fields: Vec<String>,
+    /// Unmet requirements after it.
+    pub unmet_mask: i64,
+    /// Anonim at this revision.
+    pub anonymous: bool,
+    /// Rahasia at this revision.
+    pub confidential: bool,
+    /// Sealed body at this revision.
+    pub pii: Vec<u8>,
+}
+
+/// A list query.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Office.
+    pub office_code: String,
+    /// Any of these statuses (empty: any).
+    pub statuses: Vec<i32>,
+    /// Any of these channels (empty: any).
+    pub channels: Vec<i32>,
+    /// Received at or after (micros).
+    pub received_from: Option<i64>,
+    /// Received before (micros).
+    pub received_to: Option<i64>,
+    /// Any of these bits unmet (0: no filter).
+    pub unmet_any: i64,
+    /// Category.
+    pub category_code: Option<String>,
+    /// Only complaints recorded by this subject (partner agencies).
+    pub recorded_by: Option<String>,
+    /// Exclude confidential complaints.
+    pub exclude_confidential: bool,
+    /// Keyset cursor: (registered_at, id) of the last row of the previous page.
+    pub after: Option<(i64, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// One access-log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessRow {
+    /// Complaint id.
+    pub complaint_id: String,
+    /// Office code.
+    pub office_code: String,
+    /// Micros.
+    pub accessed_at: i64,
+    /// Who.
+    pub actor: ActorRow,
+    /// RPC name.
+    pub action: String,
+    /// Purpose given.
+    pub purpose: String,
+}
+
+/// One outbox row.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    /// Position in the outbox.
+    pub seq: i64,
+    /// Event id.
+    pub event_id: String,
+    /// Complaint id.
+    pub complaint_id: String,
+    /// "registered", "amended".
+    pub event_type: String,
+    /// Encoded `LifecycleEvent`.
+    pub payload: Vec<u8>,
+}
+
+/// Intake's storage operations.
+#[async_trait]
+pub trait IntakeStore: Send + Sync {
+    /// Registers a complaint, or returns the original for a known request id (S3).
+    async fn register(&self, new: NewComplaint) -> Result<Registration>;
+    /// One complaint.
+    async fn get(&self, id: &str) -> Result<Option<ComplaintRow>>;
+    /// One complaint by tracking code.
+    async fn get_by_tracking_code(&self, code: &str) -> Result<Option<ComplaintRow>>;
+    /// A page of complaints.
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<ComplaintRow>>;
+    /// Amends a complaint (S9); FAILED_PRECONDITION on a stale revision.
+    async fn amend(&self, amendment: Amendment) -> Result<ComplaintRow>;
+    /// Every revision, oldest first.
+    async fn revisions(&self, id: &str) -> Result<Vec<RevisionRow>>;
+    /// Complaints of an office whose people have this blind index, newest first.
+    async fn find_by_index(&self, office: &str, kind: &str, bidx: &str, limit: i64) -> Result<Vec<ComplaintRow>>;
+    /// Writes an access-log entry.
+    async fn log_access(&self, entry: AccessRow) -> Result<()>;
+    /// The access log of a complaint, oldest first.
+    async fn access_log(&self, id: &str) -> Result<Vec<AccessRow>>;
+    /// Outbox events not yet delivered, oldest first.
+    async fn pending_events(&self, limit: i64) -> Result<Vec<OutboxRow>>;
+    /// Every registration sequence of an office and year, ascending (for audits and tests).
+    async fn registration_sequences(&self, office: &str, year: i32) -> Result<Vec<i64>>;
+}
+
+/// Opens the store on `db`, running its migrations.
+pub async fn open(db: Database) -> Result<std::sync::Arc<dyn IntakeStore>> {
+    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    db.migrate(&PG, &LITE).await?;
+    Ok(match db {
+        Database::Postgres(pool) => std::sync::Arc::new(PgStore { pool }),
+        Database::Sqlite(pool) => std::sync::Arc::new(SqliteStore { pool }),
+    })
+}
+
+const COLUMNS: &str = "id, office_code, registration_year, registration_seq, registration_number, \
+    tracking_code, channel, category_code, status, received_at, registered_at, updated_at, \
+    recorded_by_subject, recorded_by_role, recorded_by_office, unmet_mask, reporter_identified, \
+    anonymous, confidential, involves_child, incident_district_code, revision, event_seq, pii, \
+    request_id, request_hash";
+
+fn registration_number(office: &str, year: i32, seq: i64) -> String {
+    format!("{office}-{year}-{seq:06}")
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+macro_rules! row_to_complaint {
+    ($r:expr) => {{
+        let r = $r;
+        ComplaintRow {
+            id: r.try_get("id")?,
+            office_code: r.try_get("office_code")?,
+            registration_year: r.try_get("registration_year")?,
+            registration_seq: r.try_get("registration_seq")?,
+            registration_number: r.try_get("registration_number")?,
+            tracking_code: r.try_get("tracking_code")?,
+            channel: r.try_get("channel")?,
+            category_code: r.try_get("category_code")?,
+            status: r.try_get("status")?,
+            received_at: r.try_get("received_at")?,
+            registered_at: r.try_get("registered_at")?,
+            updated_at: r.try_get("updated_at")?,
+            recorded_by: ActorRow {
+                subject: r.try_get("recorded_by_subject")?,
+                role: r.try_get("recorded_by_role")?,
+                office: r.try_get("recorded_by_office")?,
+            },
+            unmet_mask: r.try_get("unmet_mask")?,
+            reporter_identified: r.try_get("reporter_identified")?,
+            anonymous: r.try_get("anonymous")?,
+            confidential: r.try_get("confidential")?,
+            involves_child: r.try_get("involves_child")?,
+            incident_district_code: r.try_get("incident_district_code")?,
+            revision: r.try_get("revision")?,
+            event_seq: r.try_get("event_seq")?,
+            pii: r.try_get("pii")?,
+            request_id: r.try_get("request_id")?,
+            request_hash: r.try_get("request_hash")?,
+        }
+    }};
+}
+
+macro_rules! sql_store {
+    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr) => {
+        /// The intake store on this backend.
+        pub struct $name {
+            pool: $pool,
+        }
+
+        impl $name {
+            async fn by_request_id(&self, office: &str, request_id: &str) -> Result<Option<ComplaintRow>> {
+                let sql = format!("SELECT {COLUMNS} FROM complaints WHERE office_code = $1 AND request_id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(office)
+                    .bind(request_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(row_to_complaint!(r)),
+                    None => None,
+                })
+            }
+
+            fn replay(existing: ComplaintRow, hash: &str) -> Result<Registration> {
+                if existing.request_hash == hash {
+                    Ok(Registration::Replayed(existing))
+                } else {
+                    Err(Error::AlreadyExists(
+                        "request_id was already used for a different submission".into(),
+                    ))
+                }
+            }
+
+            async fn try_register(&self, new: &NewComplaint) -> std::result::Result<ComplaintRow, sqlx::Error> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let seq: i64 = sqlx::query(
+                    "INSERT INTO registration_counters (office_code, year, last_seq) VALUES ($1, $2, 1) \
+                     ON CONFLICT (office_code, year) DO UPDATE SET last_seq = registration_counters.last_seq + 1 \
+                     RETURNING last_seq",
+                )
+                .bind(&new.row.office_code)
+                .bind(new.row.registration_year)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+                let mut row = new.row.clone();
+                row.registration_seq = seq;
+                row.registration_number = registration_number(&row.office_code, row.registration_year, seq);
+                row.event_seq = 1;
+                row.revision = 1;
+                let sql = format!(
+                    "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)"
+                );
+                sqlx::query(&sql)
+                    .bind(&row.id)
+                    .bind(&row.office_code)
+                    .bind(row.registration_year)
+                    .bind(row.registration_seq)
+                    .bind(&row.registration_number)
+                    .bind(&row.tracking_code)
+                    .bind(row.channel)
+                    .bind(&row.category_code)
+                    .bind(row.status)
+                    .bind(row.received_at)
+                    .bind(row.registered_at)
+                    .bind(row.updated_at)
+                    .bind(&row.recorded_by.subject)
+                    .bind(&row.recorded_by.role)
+                    .bind(&row.recorded_by.office)
+                    .bind(row.unmet_mask)
+                    .bind(row.reporter_identified)
+                    .bind(row.anonymous)
+                    .bind(row.confidential)
+                    .bind(row.involves_child)
+                    .bind(&row.incident_district_code)
+                    .bind(row.revision)
+                    .bind(row.event_seq)
+                    .bind(&row.pii)
+                    .bind(&row.request_id)
+                    .bind(&row.request_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO complaint_revisions (complaint_id, revision, created_at, actor_subject, actor_role, \
+                     actor_office, reason, changed_fields, unmet_mask, anonymous, confidential, pii) \
+                     VALUES ($1, 1, $2, $3, $4, $5, $6, '', $7, $8, $9, $10)",
+                )
+                .bind(&row.id)
+                .bind(row.registered_at)
+                .bind(&row.recorded_by.subject)
+                .bind(&row.recorded_by.role)
+                .bind(&row.recorded_by.office)
+                .bind(&new.reason)
+                .bind(row.unmet_mask)
+                .bind(row.anonymous)
+                .bind(row.confidential)
+                .bind(&row.pii)
+                .execute(&mut *tx)
+                .await?;
+                for (kind, bidx) in &new.index {
+                    sqlx::query("INSERT INTO identity_index (office_code, kind, bidx, complaint_id) VALUES ($1, $2, $3, $4)")
+                        .bind(&row.office_code)
+                        .bind(kind)
+                        .bind(bidx)
+                        .bind(&row.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let mut event = new.event.clone();
+                event.sequence = 1;
+                if let Some(Detail::Registered(r)) = event.detail.as_mut() {
+                    r.registration_number = row.registration_number.clone();
+                }
+                sqlx::query(
+                    "INSERT INTO outbox (event_id, complaint_id, event_type, payload, created_at) VALUES ($1, $2, 'registered', $3, $4)",
+                )
+                .bind(&event.event_id)
+                .bind(&row.id)
+                .bind(event.encode_to_vec())
+                .bind(row.registered_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(row)
+            }
+        }
+
+        #[async_trait]
+        impl IntakeStore for $name {
+            async fn register(&self, new: NewComplaint) -> Result<Registration> {
+                if let Some(existing) = self.by_request_id(&new.row.office_code, &new.row.request_id).await? {
+                    return Self::replay(existing, &new.row.request_hash);
+                }
+                match self.try_register(&new).await {
+                    Ok(row) => Ok(Registration::New(row)),
+                    Err(e) if is_unique_violation(&e) => {
+                        // A concurrent retry with the same request id won: answer with its registration.
+                        match self.by_request_id(&new.row.office_code, &new.row.request_id).await? {
+                            Some(existing) => Self::replay(existing, &new.row.request_hash),
+                            None => Err(Error::Storage(e)),
+                        }
+                    }
+                    Err(e) => Err(Error::Storage(e)),
+                }
+            }
+
+            async fn get(&self, id: &str) -> Result<Option<ComplaintRow>> {
+                let sql = format!("SELECT {COLUMNS} FROM complaints WHERE id = $1");
+                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                Ok(match row {
+                    Some(r) => Some(row_to_complaint!(r)),
+                    None => None,
+                })
+            }
+
+            async fn get_by_tracking_code(&self, code: &str) -> Result<Option<ComplaintRow>> {
+                let sql = format!("SELECT {COLUMNS} FROM complaints WHERE tracking_code = $1");
+                let row = sqlx::query(&sql).bind(code).fetch_optional(&self.pool).await?;
+                Ok(match row {
+                    Some(r) => Some(row_to_complaint!(r)),
+                    None => None,
+                })
+            }
+
+            async fn list(&self, f: &ListFilter) -> Result<Vec<ComplaintRow>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM complaints WHERE office_code = "));
+                q.push_bind(f.office_code.clone());
+                if !f.statuses.is_empty() {
+                    q.push(" AND status IN (");
+                    let mut s = q.separated(", ");
+                    for v in &f.statuses {
+                        s.push_bind(*v);
+                    }
+                    q.push(")");
+                }
+                if !f.channels.is_empty() {
+                    q.push(" AND channel IN (");
+                    let mut s = q.separated(", ");
+                    for v in &f.channels {
+                        s.push_bind(*v);
+                    }
+                    q.push(")");
+                }
+                if let Some(t) = f.received_from {
+                    q.push(" AND received_at >= ").push_bind(t);
+                }
+                if let Some(t) = f.received_to {
+                    q.push(" AND received_at < ").push_bind(t);
+                }
+                if f.unmet_any != 0 {
+                    q.push(" AND (unmet_mask & ").push_bind(f.unmet_any).push(") <> 0");
+                }
+                if let Some(c) = &f.category_code {
+                    q.push(" AND category_code = ").push_bind(c.clone());
+                }
+                if let Some(s) = &f.recorded_by {
+                    q.push(" AND recorded_by_subject = ").push_bind(s.clone());
+                }
+                if f.exclude_confidential {
+                    q.push(" AND confidential = ").push_bind(false);
+                }
+                if let Some((at, id)) = &f.after {
+                    q.push(" AND (registered_at < ").push_bind(*at);
+                    q.push(" OR (registered_at = ").push_bind(*at);
+                    q.push(" AND id < ").push_bind(id.clone()).push("))");
+                }
+                q.push(" ORDER BY registered_at DESC, id DESC LIMIT ").push_bind(f.limit);
+                let rows = q.build().fetch_all(&self.pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(row_to_complaint!(r));
+                }
+                Ok(out)
+            }
+
+            async fn amend(&self, a: Amendment) -> Result<ComplaintRow> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let sql = format!("SELECT {COLUMNS} FROM complaints WHERE id = $1{}", $lock);
+                let Some(r) = sqlx::query(&sql).bind(&a.id).fetch_optional(&mut *tx).await? else {
+                    return Err(Error::NotFound("complaint"));
+                };
+                let current = row_to_complaint!(r);
+                if a.expected_revision != 0 && a.expected_revision != current.revision {
+                    return Err(Error::FailedPrecondition(format!(
+                        "the complaint is at revision {}, not {}; read it again",
+                        current.revision, a.expected_revision
+                    )));
+                }
+                let revision = current.revision + 1;
+                let event_seq = current.event_seq + 1;
+                sqlx::query(
+                    "UPDATE complaints SET pii = $1, unmet_mask = $2, category_code = $3, reporter_identified = $4, \
+                     anonymous = $5, confidential = $6, involves_child = $7, incident_district_code = $8, \
+                     revision = $9, event_seq = $10, updated_at = $11 WHERE id = $12",
+                )
+                .bind(&a.pii)
+                .bind(a.unmet_mask)
+                .bind(&a.category_code)
+                .bind(a.reporter_identified)
+                .bind(a.anonymous)
+                .bind(a.confidential)
+                .bind(a.involves_child)
+                .bind(&a.incident_district_code)
+                .bind(revision)
+                .bind(event_seq)
+                .bind(a.at)
+                .bind(&a.id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO complaint_revisions (complaint_id, revision, created_at, actor_subject, actor_role, \
+                     actor_office, reason, changed_fields, unmet_mask, anonymous, confidential, pii) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(&a.id)
+                .bind(revision)
+                .bind(a.at)
+                .bind(&a.actor.subject)
+                .bind(&a.actor.role)
+                .bind(&a.actor.office)
+                .bind(&a.reason)
+                .bind(a.changed_fields.join(","))
+                .bind(a.unmet_mask)
+                .bind(a.anonymous)
+                .bind(a.confidential)
+                .bind(&a.pii)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM identity_index WHERE complaint_id = $1")
+                    .bind(&a.id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (kind, bidx) in &a.index {
+                    sqlx::query("INSERT INTO identity_index (office_code, kind, bidx, complaint_id) VALUES ($1, $2, $3, $4)")
+                        .bind(&current.office_code)
+                        .bind(kind)
+                        .bind(bidx)
+                        .bind(&a.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let mut event = a.event.clone();
+                event.sequence = event_seq;
+                if let Some(Detail::Amended(d)) = event.detail.as_mut() {
+                    d.revision = revision;
+                }
+                sqlx::query(
+                    "INSERT INTO outbox (event_id, complaint_id, event_type, payload, created_at) VALUES ($1, $2, 'amended', $3, $4)",
+                )
+                .bind(&event.event_id)
+                .bind(&a.id)
+                .bind(event.encode_to_vec())
+                .bind(a.at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(ComplaintRow {
+                    pii: a.pii,
+                    unmet_mask: a.unmet_mask,
+                    category_code: a.category_code,
+                    reporter_identified: a.reporter_identified,
+                    anonymous: a.anonymous,
+                    confidential: a.confidential,
+                    involves_child: a.involves_child,
+                    incident_district_code: a.incident_district_code,
+                    revision,
+                    event_seq,
+                    updated_at: a.at,
+                    ..current
+                })
+            }
+
+            async fn revisions(&self, id: &str) -> Result<Vec<RevisionRow>> {
+                let rows = sqlx::query(
+                    "SELECT revision, created_at, actor_subject, actor_role, actor_office, reason, changed_fields, \
+                     unmet_mask, anonymous, confidential, pii FROM complaint_revisions WHERE complaint_id = $1 ORDER BY revision",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let changed: String = r.try_get("changed_fields")?;
+                    out.push(RevisionRow {
+                        revision: r.try_get("revision")?,
+                        created_at: r.try_get("created_at")?,
+                        actor: ActorRow {
+                            subject: r.try_get("actor_subject")?,
+                            role: r.try_get("actor_role")?,
+                            office: r.try_get("actor_office")?,
+                        },
+                        reason: r.try_get("reason")?,
+                        changed_fields: changed
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                        unmet_mask: r.try_get("unmet_mask")?,
+                        anonymous: r.try_get("anonymous")?,
+                        confidential: r.try_get("confidential")?,
+                        pii: r.try_get("pii")?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn find_by_index(&self, office: &str, kind: &str, bidx: &str, limit: i64) -> Result<Vec<ComplaintRow>> {
+                let cols = COLUMNS
+                    .split(", ")
+                    .map(|c| format!("c.{}", c.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "SELECT {cols} FROM identity_index i JOIN complaints c ON c.id = i.complaint_id \
+                     WHERE i.office_code = $1 AND i.kind = $2 AND i.bidx = $3 \
+                     ORDER BY c.registered_at DESC, c.id DESC LIMIT $4"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(office)
+                    .bind(kind)
+                    .bind(bidx)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(row_to_complaint!(r));
+                }
+                Ok(out)
+            }
+
+            async fn log_access(&self, e: AccessRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO access_log (complaint_id, office_code, accessed_at, actor_subject, actor_role, actor_office, action, purpose) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&e.complaint_id)
+                .bind(&e.office_code)
+                .bind(e.accessed_at)
+                .bind(&e.actor.subject)
+                .bind(&e.actor.role)
+                .bind(&e.actor.office)
+                .bind(&e.action)
+                .bind(&e.purpose)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn access_log(&self, id: &str) -> Result<Vec<AccessRow>> {
+                let rows = sqlx::query(
+                    "SELECT complaint_id, office_code, accessed_at, actor_subject, actor_role, actor_office, action, purpose \
+                     FROM access_log WHERE complaint_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(AccessRow {
+                        complaint_id: r.try_get("complaint_id")?,
+                        office_code: r.try_get("office_code")?,
+                        accessed_at: r.try_get("accessed_at")?,
+                        actor: ActorRow {
+                            subject: r.try_get("actor_subject")?,
+                            role: r.try_get("actor_role")?,
+                            office: r.try_get("actor_office")?,
+                        },
+                        action: r.try_get("action")?,
+                        purpose: r.try_get("purpose")?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn pending_events(&self, limit: i64) -> Result<Vec<OutboxRow>> {
+                let rows = sqlx::query(
+                    "SELECT seq, event_id, complaint_id, event_type, payload FROM outbox \
+                     WHERE delivered_at IS NULL ORDER BY seq LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(OutboxRow {
+                        seq: r.try_get("seq")?,
+                        event_id: r.try_get("event_id")?,
+                        complaint_id: r.try_get("complaint_id")?,
+                        event_type: r.try_get("event_type")?,
+                        payload: r.try_get("payload")?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn registration_sequences(&self, office: &str, year: i32) -> Result<Vec<i64>> {
+                let rows = sqlx::query(
+                    "SELECT registration_seq FROM complaints WHERE office_code = $1 AND registration_year = $2 ORDER BY registration_seq",
+                )
+                .bind(office)
+                .bind(year)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(r.try_get(0)?);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+sql_store!(PgStore, sqlx::Postgres, sqlx::PgPool, "BEGIN", " FOR UPDATE");
+sql_store!(SqliteStore, sqlx::Sqlite, sqlx::SqlitePool, "BEGIN IMMEDIATE", "");
