@@ -25,14 +25,18 @@ use std::fmt;
 /// A problem that only warrants a warning (the value is kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
+    /// A stable machine-readable code, for example `nik_date`.
     pub code: &'static str,
+    /// A short explanation that never repeats the value.
     pub message: String,
 }
 
 /// Why a value is rejected (becomes an INVALID_ARGUMENT field violation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
+    /// A stable machine-readable code, for example `nik_date`.
     pub code: &'static str,
+    /// A short explanation that never repeats the value.
     pub message: String,
 }
 
@@ -345,6 +349,7 @@ pub enum PhoneKind {
 pub struct Phone {
     /// E.164, e.g. `+62812…`; for short codes the digits as dialled, e.g. `129`.
     pub e164: String,
+    /// Mobile, landline or short code.
     pub kind: PhoneKind,
 }
 

@@ -1,1 +1,83 @@
+//! The intake service (`aduan.intake.v1`): steps S1-S3 of the office's procedure and the
+//! requirements R1-R6. Complaints from every channel are registered with a gap-free number per
+//! office and year and an unguessable tracking code; personal data is sealed with the office's
+//! key; every change lands in the outbox as a lifecycle event in the same transaction.
+#![warn(missing_docs)]
 
+pub mod domain;
+pub mod identity;
+pub mod refdata;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+
+use aduan_runtime::auth::{Access, AuthzTable, Role, Scope, grant};
+use aduan_runtime::config::Config;
+use aduan_runtime::crypto::Keyring;
+use aduan_runtime::db::Database;
+
+pub use service::{Intake, IntakeApi};
+
+/// The gRPC service name.
+pub const SERVICE_NAME: &str = "aduan.intake.v1.IntakeService";
+
+const OFFICERS: &[aduan_runtime::auth::Grant] = &[
+    grant(Role::ComplaintsOfficer, Scope::Office),
+    grant(Role::Head, Scope::Office),
+    grant(Role::PartnerAgency, Scope::Office),
+];
+
+/// Who may call each RPC (docs/ARCHITECTURE.md, "Authorization"). Office scope is checked again
+/// against the record in the handler; a record of another office answers NOT_FOUND.
+pub static AUTHZ: AuthzTable = &[
+    (
+        "/aduan.intake.v1.IntakeService/SubmitComplaint",
+        Access::Roles(&[
+            grant(Role::ComplaintsOfficer, Scope::Office),
+            grant(Role::PartnerAgency, Scope::Office),
+        ]),
+    ),
+    ("/aduan.intake.v1.IntakeService/GetComplaint", Access::Roles(OFFICERS)),
+    ("/aduan.intake.v1.IntakeService/ListComplaints", Access::Roles(OFFICERS)),
+    (
+        "/aduan.intake.v1.IntakeService/AmendComplaint",
+        Access::Roles(&[
+            grant(Role::ComplaintsOfficer, Scope::Office),
+            grant(Role::BidangOfficer, Scope::Office),
+            grant(Role::Counsellor, Scope::Office),
+            grant(Role::Mediator, Scope::Office),
+            grant(Role::SocialWorker, Scope::Office),
+            grant(Role::Service, Scope::Province),
+        ]),
+    ),
+    (
+        "/aduan.intake.v1.IntakeService/ListComplaintRevisions",
+        Access::Roles(&[
+            grant(Role::ComplaintsOfficer, Scope::Office),
+            grant(Role::Head, Scope::Office),
+        ]),
+    ),
+    (
+        "/aduan.intake.v1.IntakeService/FindComplaintsByIdentity",
+        Access::Roles(&[
+            grant(Role::ComplaintsOfficer, Scope::Office),
+            grant(Role::Head, Scope::Office),
+        ]),
+    ),
+    (
+        "/aduan.intake.v1.IntakeService/ListAccessLog",
+        Access::Roles(&[grant(Role::Head, Scope::Office), grant(Role::Operator, Scope::Office)]),
+    ),
+    ("/aduan.intake.v1.IntakeService/TrackComplaint", Access::Public),
+];
+
+/// Connects intake's database, runs its migrations and assembles the service core.
+pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<Arc<Intake>> {
+    let url = config.database_url("intake", &config.intake.database_url);
+    let db = Database::connect(&url, config.intake.max_connections).await?;
+    let store = store::open(db).await?;
+    let dir = (!config.reference_data_dir.is_empty()).then(|| std::path::Path::new(&config.reference_data_dir));
+    let refdata = Arc::new(refdata::RefData::load(&config.province, dir)?);
+    Ok(Arc::new(Intake::new(store, keys, refdata, config.intake.track_per_minute)))
+}

@@ -314,7 +314,7 @@ macro_rules! sql_store {
         impl $name {
             async fn by_request_id(&self, office: &str, request_id: &str) -> Result<Option<ComplaintRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM complaints WHERE office_code = $1 AND request_id = $2");
-                let row = sqlx::query(&sql)
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(office)
                     .bind(request_id)
                     .fetch_optional(&self.pool)
@@ -355,7 +355,7 @@ macro_rules! sql_store {
                 let sql = format!(
                     "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)"
                 );
-                sqlx::query(&sql)
+                sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&row.id)
                     .bind(&row.office_code)
                     .bind(row.registration_year)
@@ -450,7 +450,7 @@ macro_rules! sql_store {
 
             async fn get(&self, id: &str) -> Result<Option<ComplaintRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM complaints WHERE id = $1");
-                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
                 Ok(match row {
                     Some(r) => Some(row_to_complaint!(r)),
                     None => None,
@@ -459,7 +459,7 @@ macro_rules! sql_store {
 
             async fn get_by_tracking_code(&self, code: &str) -> Result<Option<ComplaintRow>> {
                 let sql = format!("SELECT {COLUMNS} FROM complaints WHERE tracking_code = $1");
-                let row = sqlx::query(&sql).bind(code).fetch_optional(&self.pool).await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(&self.pool).await?;
                 Ok(match row {
                     Some(r) => Some(row_to_complaint!(r)),
                     None => None,
@@ -520,7 +520,7 @@ macro_rules! sql_store {
             async fn amend(&self, a: Amendment) -> Result<ComplaintRow> {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let sql = format!("SELECT {COLUMNS} FROM complaints WHERE id = $1{}", $lock);
-                let Some(r) = sqlx::query(&sql).bind(&a.id).fetch_optional(&mut *tx).await? else {
+                let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&a.id).fetch_optional(&mut *tx).await? else {
                     return Err(Error::NotFound("complaint"));
                 };
                 let current = row_to_complaint!(r);
@@ -659,7 +659,7 @@ macro_rules! sql_store {
                      WHERE i.office_code = $1 AND i.kind = $2 AND i.bidx = $3 \
                      ORDER BY c.registered_at DESC, c.id DESC LIMIT $4"
                 );
-                let rows = sqlx::query(&sql)
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(office)
                     .bind(kind)
                     .bind(bidx)
