@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod server;
 pub mod telemetry;
+pub mod testing;
 pub mod time;
 
 pub use error::{Error, FieldViolation, Result, Violations};
