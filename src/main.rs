@@ -1,1 +1,141 @@
-fn main() {}
+//! `aduan`: run the services (`aduan up`), mint local tokens (`aduan token`), and act as an
+//! officer against a running server (`aduan intake …`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aduan::cli::{ClientArgs, IntakeCommand};
+use aduan_runtime::auth::Role;
+use aduan_runtime::config::Config;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "aduan", version, about = "Complaint handling and family counselling for Dinas Sosial P3A offices")]
+struct Cli {
+    /// Configuration file (TOML); environment variables ADUAN_* override it.
+    #[arg(long, short = 'c', env = "ADUAN_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every service in one process on one port (default 127.0.0.1:50051), each with its own
+    /// SQLite file under the data directory (default ./aduan-data) unless a database URL is set.
+    Up {
+        /// Listen address (overrides the configuration).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Data directory (overrides the configuration).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Mint a token signed by the local key in the data directory (embedded default only).
+    Token {
+        /// Role (repeatable): complaints_officer, head, bidang_officer, counsellor, mediator,
+        /// social_worker, reporting_officer, provincial_analyst, operator, partner_agency, service.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Office code, e.g. 35.27 (the province code, e.g. 35, for province-wide roles).
+        #[arg(long)]
+        office: String,
+        /// Bidang code, e.g. rehsos.
+        #[arg(long)]
+        bidang: Option<String>,
+        /// Subject (the account id).
+        #[arg(long, default_value = "local-user")]
+        subject: String,
+        /// Lifetime in hours.
+        #[arg(long, default_value_t = 8)]
+        hours: u64,
+        /// Data directory holding the signing key (overrides the configuration).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Intake steps (S1-S3, S9) against a running server.
+    Intake {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: IntakeCommand,
+    },
+    /// Print the effective configuration (defaults, file, environment) as TOML.
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let load = || Config::load(cli.config.as_deref()).map_err(|e| e.to_string());
+    match cli.command {
+        Command::Up { listen, data_dir } => {
+            let mut config = load()?;
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            let _telemetry = aduan_runtime::telemetry::init(&config).map_err(|e| e.to_string())?;
+            aduan_runtime::metrics::install(&config.metrics.listen).map_err(|e| e.to_string())?;
+            let running = aduan::start(&config, aduan_runtime::server::shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "aduan: serving on {} (data in {}); Ctrl-C to stop",
+                running.addr,
+                config.data_dir.display()
+            );
+            running.wait().await.map_err(|e| e.to_string())
+        }
+        Command::Token { roles, office, bidang, subject, hours, data_dir } => {
+            let mut config = load()?;
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            let mut parsed = Vec::new();
+            for r in &roles {
+                parsed.push(Role::parse(r).ok_or_else(|| format!("unknown role {r}"))?);
+            }
+            let token = aduan_runtime::auth::mint_local(
+                &config.auth,
+                &config.data_dir,
+                &subject,
+                &office,
+                &parsed,
+                bidang.as_deref(),
+                Duration::from_secs(hours * 3600),
+            )
+            .map_err(|e| e.to_string())?;
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stdout().lock(), "{token}");
+            Ok(())
+        }
+        Command::Intake { client, command } => aduan::cli::run_intake(client, command).await.map_err(|e| e.0),
+        Command::Config => {
+            let config = load()?;
+            use std::io::Write as _;
+            let text = toml::to_string(&config).map_err(|e| e.to_string())?;
+            let _ = write!(std::io::stdout().lock(), "{text}");
+            Ok(())
+        }
+    }
+}

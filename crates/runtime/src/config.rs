@@ -225,7 +225,11 @@ impl Config {
         }
         for (key, value) in env {
             let path: Vec<String> = if let Some(rest) = key.strip_prefix("ADUAN_") {
-                if rest == "CONFIG" {
+                // Variables of the command-line client and of the test scripts share the prefix.
+                if matches!(rest, "CONFIG" | "SERVER" | "TOKEN")
+                    || rest.starts_with("TEST_")
+                    || rest.starts_with("PG_")
+                {
                     continue;
                 }
                 rest.split("__").map(|s| s.to_ascii_lowercase()).collect()

@@ -28,7 +28,7 @@ impl FieldViolation {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Malformed input: every violated field is named (INVALID_ARGUMENT with google.rpc.BadRequest).
-    #[error("invalid argument: {}", summarize(.0))]
+    #[error("invalid argument ({})", summarize(.0))]
     InvalidArgument(Vec<FieldViolation>),
     /// The record does not exist, or the caller may not know that it exists.
     #[error("{0} not found")]
@@ -61,9 +61,9 @@ pub enum Error {
 
 fn summarize(v: &[FieldViolation]) -> String {
     v.iter()
-        .map(|f| f.field.as_str())
+        .map(|f| format!("{}: {}", f.field, f.description))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join("; ")
 }
 
 /// Result with [`Error`].

@@ -1,0 +1,773 @@
+//! The command-line client: one subcommand per intake step, readable tables by default and
+//! `--output json` for scripts.
+
+use std::time::Duration;
+
+use aduan_proto::common::v1 as common;
+use aduan_proto::intake::v1::{self as pb, intake_service_client::IntakeServiceClient};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+use tonic::transport::Channel;
+use tonic_types::StatusExt;
+
+use crate::json;
+
+/// Prints a line to stdout; a closed pipe (`aduan … | head`) ends the program quietly instead of
+/// panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Output {
+    /// Readable tables.
+    Table,
+    /// JSON for scripts.
+    Json,
+}
+
+/// Where and as whom to call.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// Server address.
+    #[arg(long, env = "ADUAN_SERVER", default_value = "http://127.0.0.1:50051", global = true)]
+    pub server: String,
+    /// Bearer token (mint one locally with `aduan token`).
+    #[arg(long, env = "ADUAN_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value = "table", global = true)]
+    pub output: Output,
+}
+
+/// Intake steps (S1-S3, S9) against a running server.
+#[derive(Debug, Subcommand)]
+pub enum IntakeCommand {
+    /// S1-S3: register a complaint (from flags, a JSON file, or both; flags win).
+    Submit(Box<SubmitArgs>),
+    /// Show one complaint with its personal data (the read is logged).
+    Show {
+        /// Complaint id.
+        id: String,
+        /// A past revision (1 = as registered).
+        #[arg(long, default_value_t = 0)]
+        revision: i32,
+        /// Why you read it (written to the access log).
+        #[arg(long, default_value = "")]
+        purpose: String,
+    },
+    /// List complaints of an office, newest first, without personal data.
+    List(ListArgs),
+    /// S9: complete or correct a complaint.
+    Amend(AmendArgs),
+    /// The history of a complaint's record.
+    History {
+        /// Complaint id.
+        id: String,
+    },
+    /// Earlier complaints of the same person, by NIK or phone number.
+    Find {
+        /// NIK.
+        #[arg(long, conflicts_with = "phone")]
+        nik: Option<String>,
+        /// Phone number.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Office (default: the token's).
+        #[arg(long, default_value = "")]
+        office: String,
+    },
+    /// Who read a complaint's personal data.
+    AccessLog {
+        /// Complaint id.
+        id: String,
+    },
+    /// Public tracking by tracking code (no token needed).
+    Track {
+        /// The tracking code, e.g. 7K3Q-M9XD-2HPA.
+        code: String,
+    },
+}
+
+/// Flags of `submit`.
+#[derive(Debug, Args, Default)]
+pub struct SubmitArgs {
+    /// A JSON file with the complaint (see docs/cli.md for its form).
+    #[arg(long)]
+    pub file: Option<std::path::PathBuf>,
+    /// Idempotency key; default: a new random one (printed, so a retry can reuse it).
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Office code, e.g. 35.27.
+    #[arg(long)]
+    pub office: Option<String>,
+    /// walk-in, letter, phone, fax, email or partner-api.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// When it reached the office (RFC 3339); default now.
+    #[arg(long)]
+    pub received_at: Option<String>,
+    /// Reporter's full name (R2).
+    #[arg(long)]
+    pub reporter_name: Option<String>,
+    /// Reporter's NIK.
+    #[arg(long)]
+    pub reporter_nik: Option<String>,
+    /// Reporter's phone.
+    #[arg(long)]
+    pub reporter_phone: Option<String>,
+    /// Reporter's e-mail.
+    #[arg(long)]
+    pub reporter_email: Option<String>,
+    /// Reporter's address line (R2).
+    #[arg(long)]
+    pub reporter_address: Option<String>,
+    /// Reported party's name (R2).
+    #[arg(long)]
+    pub reported_name: Option<String>,
+    /// Reported party described when the name is unknown (R2).
+    #[arg(long)]
+    pub reported_description: Option<String>,
+    /// The object of the complaint (R3).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The complaint (R1).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Chronology (R4).
+    #[arg(long)]
+    pub chronology: Option<String>,
+    /// Incident date YYYY-MM-DD (R4).
+    #[arg(long)]
+    pub incident_date: Option<String>,
+    /// Incident place (R4).
+    #[arg(long)]
+    pub incident_place: Option<String>,
+    /// Category code (R5), see data/categories.csv.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Letter number (R6).
+    #[arg(long)]
+    pub letter_number: Option<String>,
+    /// Letter date YYYY-MM-DD (R6).
+    #[arg(long)]
+    pub letter_date: Option<String>,
+    /// Letter addressee as written (R6).
+    #[arg(long)]
+    pub letter_addressee: Option<String>,
+    /// The officer confirms the letter is addressed to this office (R6).
+    #[arg(long)]
+    pub addressed_to_office: bool,
+    /// Anonim: hide the reporter from the reported party and the public.
+    #[arg(long)]
+    pub anonymous: bool,
+    /// Rahasia: the content is confidential.
+    #[arg(long)]
+    pub confidential: bool,
+}
+
+/// Flags of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Office (default: the token's).
+    #[arg(long, default_value = "")]
+    pub office: String,
+    /// Status filter (repeatable), e.g. registered.
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Channel filter (repeatable).
+    #[arg(long)]
+    pub channel: Vec<String>,
+    /// Only complaints missing one of these requirements (repeatable), e.g. R2.
+    #[arg(long)]
+    pub unmet: Vec<String>,
+    /// Category filter.
+    #[arg(long, default_value = "")]
+    pub category: String,
+    /// Received at or after (RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Received before (RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Page size (1-500).
+    #[arg(long, default_value_t = 50)]
+    pub page_size: i32,
+    /// Token of the page to fetch.
+    #[arg(long, default_value = "")]
+    pub page_token: String,
+}
+
+/// Flags of `amend`.
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    /// Complaint id.
+    pub id: String,
+    /// Why (required), e.g. "wawancara S9 3 Des".
+    #[arg(long)]
+    pub reason: String,
+    /// The revision you read (refused if the record changed since).
+    #[arg(long, default_value_t = 0)]
+    pub expected_revision: i32,
+    /// path=value, repeatable: reporter.full_name=…, reporter.address=…, content.chronology=…,
+    /// content.incident_date=2026-03-02, letter.addressed_to_office=true, visibility.anonymous=true.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// A JSON file with the new values (same form as submit) …
+    #[arg(long, requires = "mask")]
+    pub file: Option<std::path::PathBuf>,
+    /// … and the comma-separated paths to take from it.
+    #[arg(long)]
+    pub mask: Option<String>,
+}
+
+/// A failed command, for the exit message.
+pub struct CliError(pub String);
+
+impl From<tonic::Status> for CliError {
+    fn from(s: tonic::Status) -> Self {
+        let mut msg = format!("{:?}: {}", s.code(), s.message());
+        if let Some(br) = s.get_error_details().bad_request() {
+            for v in &br.field_violations {
+                msg.push_str(&format!("\n  {}: {}", v.field, v.description));
+            }
+        }
+        CliError(msg)
+    }
+}
+
+impl From<String> for CliError {
+    fn from(s: String) -> Self {
+        CliError(s)
+    }
+}
+
+async fn client(args: &ClientArgs) -> Result<IntakeServiceClient<Channel>, CliError> {
+    let endpoint = tonic::transport::Endpoint::from_shared(args.server.clone())
+        .map_err(|_| CliError(format!("not a server address: {}", args.server)))?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30));
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| CliError(format!("cannot reach {}: {e}", args.server)))?;
+    Ok(IntakeServiceClient::new(channel))
+}
+
+fn request<T>(args: &ClientArgs, msg: T) -> Result<tonic::Request<T>, CliError> {
+    let mut req = tonic::Request::new(msg);
+    if let Some(t) = &args.token {
+        let v = format!("Bearer {t}")
+            .parse()
+            .map_err(|_| CliError("the token has characters a header cannot carry".into()))?;
+        req.metadata_mut().insert("authorization", v);
+    }
+    Ok(req)
+}
+
+/// Prints rows as an aligned table.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = line(headers.iter().map(|s| s.to_string()).collect());
+    out.push('\n');
+    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
+    for r in rows {
+        out.push('\n');
+        out.push_str(&line(r.clone()));
+    }
+    out
+}
+
+fn print_json(v: &Value) {
+    outln!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+fn kv(pairs: &[(&str, String)]) -> String {
+    let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k:<w$}  {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn person_line(p: &Option<common::Person>) -> String {
+    let Some(p) = p else { return String::new() };
+    let mut parts = vec![];
+    for s in [&p.full_name, &p.description, &p.nik, &p.phone, &p.email] {
+        if !s.is_empty() {
+            parts.push(s.clone());
+        }
+    }
+    if let Some(a) = &p.address
+        && !a.line.is_empty()
+    {
+        parts.push(a.line.clone());
+    }
+    parts.join(" · ")
+}
+
+fn print_complaint(c: &pb::Complaint) {
+    let content = c.content.clone().unwrap_or_default();
+    let identity = c.identity.unwrap_or_default();
+    let mut flags = vec![];
+    if !identity.reporter_identified {
+        flags.push("reporter not identified (surat kaleng?)");
+    }
+    if identity.anonymous {
+        flags.push("anonim");
+    }
+    if identity.confidential {
+        flags.push("rahasia");
+    }
+    if identity.involves_child {
+        flags.push("child involved");
+    }
+    outln!(
+        "{}",
+        kv(&[
+            ("Registration", c.registration_number.clone()),
+            ("Tracking code", c.tracking_code.clone()),
+            ("Id", c.id.clone()),
+            ("Office", c.office_code.clone()),
+            ("Channel", json::channel_name(c.channel)),
+            ("Status", json::status_name(c.status)),
+            ("Received", json::ts_short(&c.received_at)),
+            ("Registered", json::ts_short(&c.registered_at)),
+            ("Revision", c.revision.to_string()),
+            ("Reporter", person_line(&c.reporter)),
+            ("Reported party", person_line(&c.reported_party)),
+            ("Victims", c.victims.len().to_string()),
+            ("Category", content.category_code.clone()),
+            ("Subject", content.subject.clone()),
+            ("Flags", flags.join(", ")),
+        ])
+    );
+    let rows: Vec<Vec<String>> = c
+        .requirements
+        .iter()
+        .map(|r| {
+            vec![
+                json::requirement_id(r.requirement),
+                if r.met { "met".into() } else { "UNMET".into() },
+                r.missing_fields.join(", "),
+                r.hint.clone(),
+            ]
+        })
+        .collect();
+    outln!("\n{}", table(&["Req", "Status", "Missing", "Ask at S9"], &rows));
+}
+
+fn summary_rows(list: &[pb::ComplaintSummary]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|s| {
+            vec![
+                s.registration_number.clone(),
+                json::ts_short(&s.received_at),
+                json::channel_name(s.channel),
+                s.category_code.clone(),
+                json::status_name(s.status),
+                s.unmet_requirements
+                    .iter()
+                    .map(|r| json::requirement_id(*r))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                s.id.clone(),
+            ]
+        })
+        .collect()
+}
+
+const SUMMARY_HEADERS: &[&str] = &["Registration", "Received", "Channel", "Category", "Status", "Unmet", "Id"];
+
+fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError> {
+    let file: json::BodyJson = match &a.file {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
+            serde_json::from_str(&text).map_err(|e| CliError(format!("{}: {e}", p.display())))?
+        }
+        None => json::BodyJson::default(),
+    };
+    let request_id = a
+        .request_id
+        .or(file.request_id.clone())
+        .unwrap_or_else(|| format!("cli-{}", uuid::Uuid::new_v4()));
+    let office = a.office.or(file.office_code.clone()).unwrap_or_default();
+    let channel = match a.channel.or(file.channel.clone()) {
+        Some(c) => json::channel(&c)? as i32,
+        None => 0,
+    };
+    let received_at = a.received_at.or(file.received_at.clone()).map(|t| json::timestamp(&t)).transpose()?;
+    let mut body = file.into_patch()?;
+    let set = |slot: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *slot = v;
+        }
+    };
+    if a.reporter_name.is_some() || a.reporter_nik.is_some() || a.reporter_phone.is_some() || a.reporter_email.is_some() || a.reporter_address.is_some() {
+        let r = body.reporter.get_or_insert_with(Default::default);
+        set(&mut r.full_name, a.reporter_name);
+        set(&mut r.nik, a.reporter_nik);
+        set(&mut r.phone, a.reporter_phone);
+        set(&mut r.email, a.reporter_email);
+        if let Some(line) = a.reporter_address {
+            r.address.get_or_insert_with(Default::default).line = line;
+        }
+    }
+    if a.reported_name.is_some() || a.reported_description.is_some() {
+        let r = body.reported_party.get_or_insert_with(Default::default);
+        set(&mut r.full_name, a.reported_name);
+        set(&mut r.description, a.reported_description);
+    }
+    if a.subject.is_some() || a.description.is_some() || a.chronology.is_some() || a.incident_date.is_some() || a.incident_place.is_some() || a.category.is_some() {
+        let c = body.content.get_or_insert_with(Default::default);
+        set(&mut c.subject, a.subject);
+        set(&mut c.description, a.description);
+        set(&mut c.chronology, a.chronology);
+        set(&mut c.incident_place, a.incident_place);
+        set(&mut c.category_code, a.category);
+        if let Some(d) = a.incident_date {
+            c.incident_date = Some(json::date(&d)?);
+        }
+    }
+    if a.letter_number.is_some() || a.letter_date.is_some() || a.letter_addressee.is_some() || a.addressed_to_office {
+        let l = body.letter.get_or_insert_with(Default::default);
+        set(&mut l.number, a.letter_number);
+        set(&mut l.addressee, a.letter_addressee);
+        if let Some(d) = a.letter_date {
+            l.date = Some(json::date(&d)?);
+        }
+        l.addressed_to_office |= a.addressed_to_office;
+    }
+    if a.anonymous || a.confidential {
+        let v = body.visibility.get_or_insert_with(Default::default);
+        v.anonymous |= a.anonymous;
+        v.confidential |= a.confidential;
+    }
+    Ok(pb::SubmitComplaintRequest {
+        request_id,
+        office_code: office,
+        channel,
+        received_at,
+        letter: body.letter,
+        reporter: body.reporter,
+        reported_party: body.reported_party,
+        victims: body.victims,
+        content: body.content,
+        visibility: body.visibility,
+        partner_reference: body.partner_reference,
+        attachments: body.attachments,
+    })
+}
+
+/// Applies `--set path=value` to a patch; returns the path for the update mask.
+pub fn set_path(patch: &mut pb::ComplaintPatch, assignment: &str) -> Result<String, CliError> {
+    let (path, value) = assignment
+        .split_once('=')
+        .ok_or_else(|| CliError(format!("--set needs PATH=VALUE: {assignment}")))?;
+    let v = value.to_string();
+    let boolean = |s: &str| match s {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(CliError(format!("{path}: expected true or false"))),
+    };
+    let (section, field) = path
+        .split_once('.')
+        .ok_or_else(|| CliError(format!("--set needs a field path such as content.chronology: {path}")))?;
+    match section {
+        "reporter" | "reported_party" => {
+            let p = if section == "reporter" {
+                patch.reporter.get_or_insert_with(Default::default)
+            } else {
+                patch.reported_party.get_or_insert_with(Default::default)
+            };
+            match field {
+                "full_name" => p.full_name = v,
+                "nik" => p.nik = v,
+                "phone" => p.phone = v,
+                "email" => p.email = v,
+                "relationship" => p.relationship = v,
+                "description" => p.description = v,
+                "address" => p.address.get_or_insert_with(Default::default).line = v,
+                "birth_date" => p.birth_date = Some(json::date(&v)?),
+                "age_years" => p.age_years = v.parse().map_err(|_| CliError(format!("{path}: expected a number")))?,
+                "sex" => {
+                    p.sex = common::Sex::from_str_name(&json::enum_name("SEX_", &v))
+                        .ok_or_else(|| CliError(format!("{path}: male or female")))? as i32
+                }
+                _ => return Err(CliError(format!("unknown field {path}"))),
+            }
+        }
+        "content" => {
+            let c = patch.content.get_or_insert_with(Default::default);
+            match field {
+                "subject" => c.subject = v,
+                "description" => c.description = v,
+                "chronology" => c.chronology = v,
+                "incident_place" => c.incident_place = v,
+                "incident_district_code" => c.incident_district_code = v,
+                "category_code" => c.category_code = v,
+                "requested_outcome" => c.requested_outcome = v,
+                "incident_date" => c.incident_date = Some(json::date(&v)?),
+                _ => return Err(CliError(format!("unknown field {path}"))),
+            }
+        }
+        "letter" => {
+            let l = patch.letter.get_or_insert_with(Default::default);
+            match field {
+                "number" => l.number = v,
+                "addressee" => l.addressee = v,
+                "subject" => l.subject = v,
+                "date" => l.date = Some(json::date(&v)?),
+                "addressed_to_office" => l.addressed_to_office = boolean(&v)?,
+                _ => return Err(CliError(format!("unknown field {path}"))),
+            }
+        }
+        "visibility" => {
+            let vis = patch.visibility.get_or_insert_with(Default::default);
+            match field {
+                "anonymous" => vis.anonymous = boolean(&v)?,
+                "confidential" => vis.confidential = boolean(&v)?,
+                _ => return Err(CliError(format!("unknown field {path}"))),
+            }
+        }
+        _ => return Err(CliError(format!("unknown section in {path}"))),
+    }
+    Ok(path.to_string())
+}
+
+/// Runs one intake subcommand.
+pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliError> {
+    let mut c = client(&args).await?;
+    let json_out = args.output == Output::Json;
+    match cmd {
+        IntakeCommand::Submit(a) => {
+            let req = submit_request(*a)?;
+            let request_id = req.request_id.clone();
+            let resp = c.submit_complaint(request(&args, req)?).await?.into_inner();
+            let complaint = resp.complaint.unwrap_or_default();
+            if json_out {
+                print_json(&json!({
+                    "request_id": request_id, "replayed": resp.replayed,
+                    "complaint": json::complaint(&complaint), "warnings": json::warnings(&resp.warnings),
+                }));
+            } else {
+                outln!(
+                    "{} {} (request id {request_id})\n",
+                    if resp.replayed { "Already registered:" } else { "Registered:" },
+                    complaint.registration_number
+                );
+                print_complaint(&complaint);
+                if !resp.warnings.is_empty() {
+                    let rows: Vec<Vec<String>> = resp
+                        .warnings
+                        .iter()
+                        .map(|w| vec![w.field.clone(), w.code.clone(), w.message.clone()])
+                        .collect();
+                    outln!("\nWarnings\n{}", table(&["Field", "Code", "Message"], &rows));
+                }
+            }
+        }
+        IntakeCommand::Show { id, revision, purpose } => {
+            let resp = c
+                .get_complaint(request(&args, pb::GetComplaintRequest { complaint_id: id, revision, purpose })?)
+                .await?
+                .into_inner();
+            let complaint = resp.complaint.unwrap_or_default();
+            if json_out {
+                print_json(&json::complaint(&complaint));
+            } else {
+                print_complaint(&complaint);
+            }
+        }
+        IntakeCommand::List(a) => {
+            let req = pb::ListComplaintsRequest {
+                office_code: a.office,
+                statuses: a.status.iter().map(|s| json::status(s).map(|x| x as i32)).collect::<Result<_, _>>()?,
+                channels: a.channel.iter().map(|s| json::channel(s).map(|x| x as i32)).collect::<Result<_, _>>()?,
+                received_from: a.from.as_deref().map(json::timestamp).transpose()?,
+                received_to: a.to.as_deref().map(json::timestamp).transpose()?,
+                unmet_requirements: a.unmet.iter().map(|s| json::requirement(s).map(|x| x as i32)).collect::<Result<_, _>>()?,
+                page_size: a.page_size,
+                page_token: a.page_token,
+                category_code: a.category,
+            };
+            let resp = c.list_complaints(request(&args, req)?).await?.into_inner();
+            if json_out {
+                print_json(&json!({
+                    "complaints": resp.complaints.iter().map(json::summary).collect::<Vec<_>>(),
+                    "next_page_token": resp.next_page_token,
+                }));
+            } else {
+                outln!("{}", table(SUMMARY_HEADERS, &summary_rows(&resp.complaints)));
+                if !resp.next_page_token.is_empty() {
+                    outln!("\nmore: --page-token {}", resp.next_page_token);
+                }
+            }
+        }
+        IntakeCommand::Amend(a) => {
+            let mut patch = match &a.file {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p).map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
+                    let body: json::BodyJson = serde_json::from_str(&text).map_err(|e| CliError(format!("{}: {e}", p.display())))?;
+                    body.into_patch()?
+                }
+                None => pb::ComplaintPatch::default(),
+            };
+            let mut paths: Vec<String> = a
+                .mask
+                .as_deref()
+                .map(|m| m.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default();
+            for s in &a.set {
+                paths.push(set_path(&mut patch, s)?);
+            }
+            let req = pb::AmendComplaintRequest {
+                complaint_id: a.id,
+                expected_revision: a.expected_revision,
+                update_mask: Some(prost_types::FieldMask { paths }),
+                patch: Some(patch),
+                reason: a.reason,
+            };
+            let resp = c.amend_complaint(request(&args, req)?).await?.into_inner();
+            let complaint = resp.complaint.unwrap_or_default();
+            if json_out {
+                print_json(&json!({"complaint": json::complaint(&complaint), "warnings": json::warnings(&resp.warnings)}));
+            } else {
+                outln!("Amended: {} is at revision {}\n", complaint.registration_number, complaint.revision);
+                print_complaint(&complaint);
+            }
+        }
+        IntakeCommand::History { id } => {
+            let resp = c
+                .list_complaint_revisions(request(&args, pb::ListComplaintRevisionsRequest { complaint_id: id })?)
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(&json!(resp.revisions.iter().map(json::revision).collect::<Vec<_>>()));
+            } else {
+                let rows: Vec<Vec<String>> = resp
+                    .revisions
+                    .iter()
+                    .map(|r| {
+                        let a = r.actor.clone().unwrap_or_default();
+                        vec![
+                            r.revision.to_string(),
+                            json::ts_short(&r.created_at),
+                            format!("{} ({})", a.subject, a.role),
+                            r.changed_fields.join(", "),
+                            r.unmet_requirements.iter().map(|x| json::requirement_id(*x)).collect::<Vec<_>>().join(","),
+                            r.reason.clone(),
+                        ]
+                    })
+                    .collect();
+                outln!("{}", table(&["Rev", "When", "Who", "Changed", "Unmet", "Reason"], &rows));
+            }
+        }
+        IntakeCommand::Find { nik, phone, office } => {
+            use pb::find_complaints_by_identity_request::Identity;
+            let identity = match (nik, phone) {
+                (Some(n), _) => Identity::Nik(n),
+                (None, Some(p)) => Identity::Phone(p),
+                (None, None) => return Err(CliError("give --nik or --phone".into())),
+            };
+            let resp = c
+                .find_complaints_by_identity(request(&args, pb::FindComplaintsByIdentityRequest { office_code: office, identity: Some(identity) })?)
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(&json!(resp.complaints.iter().map(json::summary).collect::<Vec<_>>()));
+            } else {
+                outln!("{}", table(SUMMARY_HEADERS, &summary_rows(&resp.complaints)));
+            }
+        }
+        IntakeCommand::AccessLog { id } => {
+            let resp = c
+                .list_access_log(request(&args, pb::ListAccessLogRequest { complaint_id: id })?)
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(&json!(resp.entries.iter().map(json::access).collect::<Vec<_>>()));
+            } else {
+                let rows: Vec<Vec<String>> = resp
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        let a = e.actor.clone().unwrap_or_default();
+                        vec![json::ts_short(&e.accessed_at), format!("{} ({})", a.subject, a.role), e.action.clone(), e.purpose.clone()]
+                    })
+                    .collect();
+                outln!("{}", table(&["When", "Who", "Action", "Purpose"], &rows));
+            }
+        }
+        IntakeCommand::Track { code } => {
+            let resp = c
+                .track_complaint(tonic::Request::new(pb::TrackComplaintRequest { tracking_code: code }))
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(&json::track(&resp));
+            } else {
+                outln!(
+                    "{}",
+                    kv(&[
+                        ("Status", json::status_name(resp.status)),
+                        ("Office", resp.office_code.clone()),
+                        ("Received", json::ts_short(&resp.received_at)),
+                        ("Registered", json::ts_short(&resp.registered_at)),
+                        ("Last change", json::ts_short(&resp.updated_at)),
+                    ])
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_paths_build_patches_and_masks() {
+        let mut p = pb::ComplaintPatch::default();
+        assert_eq!(set_path(&mut p, "reporter.address=Jl. Rajawali 7").unwrap_or_else(|e| panic!("{}", e.0)), "reporter.address");
+        assert_eq!(p.reporter.unwrap().address.unwrap().line, "Jl. Rajawali 7");
+        assert!(set_path(&mut p, "content.incident_date=2026-03-02").is_ok());
+        assert!(set_path(&mut p, "visibility.anonymous=maybe").is_err());
+        assert!(set_path(&mut p, "nonsense").is_err());
+        assert!(set_path(&mut p, "reporter.shoe=1").is_err());
+    }
+
+    #[test]
+    fn tables_align() {
+        let t = table(&["A", "Bee"], &[vec!["long value".into(), "x".into()]]);
+        assert_eq!(t, "A           Bee\n----------  ---\nlong value  x");
+    }
+}
