@@ -1,0 +1,157 @@
+//! Shared helpers of the workspace tests: a real server on a random port, tokens, requests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aduan::Running;
+use aduan_proto::common::v1 as common;
+use aduan_proto::intake::v1::{self as pb, intake_service_client::IntakeServiceClient};
+use aduan_runtime::auth::Role;
+use aduan_runtime::config::Config;
+use tonic::transport::Channel;
+
+pub struct TestApp {
+    pub running: Running,
+    pub config: Config,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+pub fn config(data_dir: &std::path::Path, database_url: &str) -> Config {
+    let mut c = Config::default();
+    c.listen = "127.0.0.1:0".into();
+    c.data_dir = data_dir.to_path_buf();
+    c.metrics.listen = String::new();
+    c.shutdown.drain_seconds = 0.0;
+    c.shutdown.timeout_seconds = 5.0;
+    c.intake.database_url = database_url.into();
+    c.log.level = "warn".into();
+    c
+}
+
+pub fn temp_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aduan-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub async fn start_with(mut config: Config) -> TestApp {
+    aduan_runtime::telemetry::install_propagator();
+    if config.intake.database_url.is_empty() {
+        config.intake.database_url = format!("sqlite:{}", config.data_dir.join("intake.db").display());
+    }
+    let running = aduan::start(&config, std::future::pending()).await.expect("start");
+    TestApp {
+        database_url: config.intake.database_url.clone(),
+        data_dir: config.data_dir.clone(),
+        running,
+        config,
+    }
+}
+
+pub async fn start_sqlite() -> TestApp {
+    let dir = temp_dir();
+    start_with(config(&dir, "")).await
+}
+
+/// None outside CI when PostgreSQL is not configured.
+pub async fn start_postgres() -> Option<TestApp> {
+    let url = aduan_runtime::testing::postgres_database().await?;
+    let dir = temp_dir();
+    Some(start_with(config(&dir, &url)).await)
+}
+
+impl TestApp {
+    pub fn token(&self, roles: &[Role], office: &str) -> String {
+        self.token_for("officer-1", roles, office)
+    }
+
+    pub fn token_for(&self, subject: &str, roles: &[Role], office: &str) -> String {
+        aduan_runtime::auth::mint_local(
+            &self.config.auth,
+            &self.data_dir,
+            subject,
+            office,
+            roles,
+            None,
+            Duration::from_secs(3600),
+        )
+        .unwrap()
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url()).unwrap().connect().await.unwrap()
+    }
+
+    pub async fn client(&self) -> IntakeServiceClient<Channel> {
+        IntakeServiceClient::new(self.channel().await)
+    }
+}
+
+pub fn authed<T>(token: &str, msg: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(msg);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r
+}
+
+/// A complaint that meets R1-R6 on every channel (letter details are ignored where they do not apply).
+pub fn complete_request(request_id: &str, channel: common::Channel) -> pb::SubmitComplaintRequest {
+    pb::SubmitComplaintRequest {
+        request_id: request_id.into(),
+        office_code: "35.27".into(),
+        channel: channel as i32,
+        received_at: None,
+        letter: Some(pb::LetterDetails {
+            number: "460/12/2026".into(),
+            date: Some(common::Date { year: 2026, month: 11, day: 20 }),
+            addressee: "Kepala Dinas Sosial P3A Kabupaten Sampang".into(),
+            addressed_to_office: true,
+            subject: "Pengaduan".into(),
+        }),
+        reporter: Some(common::Person {
+            full_name: "Siti Aminah".into(),
+            nik: "3527045708900001".into(),
+            phone: "0812-3456-7890".into(),
+            email: "siti.aminah@example.id".into(),
+            sex: common::Sex::Female as i32,
+            address: Some(common::Address {
+                line: "Jl. Rajawali No. 7 RT 01 RW 02".into(),
+                district_code: "35.27.04".into(),
+                postcode: "69281".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        reported_party: Some(common::Person {
+            full_name: "Budi Santoso".into(),
+            ..Default::default()
+        }),
+        victims: vec![common::Person {
+            full_name: "Anak Korban".into(),
+            birth_date: Some(common::Date { year: 2014, month: 5, day: 1 }),
+            ..Default::default()
+        }],
+        content: Some(pb::ComplaintContent {
+            subject: "Kekerasan terhadap anak oleh tetangga".into(),
+            description: "Anak saya dipukul oleh tetangga di depan rumah pada sore hari.".into(),
+            chronology: "Sore hari anak bermain, tetangga datang dan memukul.".into(),
+            incident_date: Some(common::Date { year: 2026, month: 11, day: 18 }),
+            incident_place: "Depan rumah, Desa Taddan".into(),
+            incident_district_code: "35.27.04".into(),
+            category_code: "kekerasan_anak".into(),
+            requested_outcome: "Pendampingan".into(),
+        }),
+        visibility: Some(pb::Visibility {
+            anonymous: true,
+            confidential: true,
+        }),
+        partner_reference: String::new(),
+        attachments: vec![],
+    }
+}
