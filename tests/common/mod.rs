@@ -37,7 +37,9 @@ pub fn temp_dir() -> PathBuf {
 }
 
 pub async fn start_with(mut config: Config) -> TestApp {
-    aduan_runtime::telemetry::install_propagator();
+    // One subscriber per test process (the first call wins): spans carry W3C context.
+    static TELEMETRY: std::sync::OnceLock<Option<aduan_runtime::telemetry::TelemetryGuard>> = std::sync::OnceLock::new();
+    TELEMETRY.get_or_init(|| aduan_runtime::telemetry::init(&config).ok());
     if config.intake.database_url.is_empty() {
         config.intake.database_url = format!("sqlite:{}", config.data_dir.join("intake.db").display());
     }

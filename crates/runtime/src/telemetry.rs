@@ -64,30 +64,31 @@ pub fn init(config: &Config) -> Result<TelemetryGuard> {
             .with_writer(std::io::stderr)
             .boxed()
     };
-    let mut provider = None;
-    let otel_layer = if config.telemetry.otlp_endpoint.is_empty() {
-        None
-    } else {
+    // The OpenTelemetry layer is always installed so that spans carry W3C context (events and
+    // outgoing calls propagate it) even when nothing is exported.
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(config.telemetry.service_name.clone())
+        .build();
+    let mut builder = SdkTracerProvider::builder().with_resource(resource);
+    if !config.telemetry.otlp_endpoint.is_empty() {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
             .with_endpoint(config.telemetry.otlp_endpoint.clone())
             .build()
             .map_err(|e| Error::invalid("telemetry.otlp_endpoint", e.to_string()))?;
-        let resource = opentelemetry_sdk::Resource::builder()
-            .with_service_name(config.telemetry.service_name.clone())
-            .build();
-        let p = SdkTracerProvider::builder()
-            .with_batch_exporter(exporter)
-            .with_resource(resource)
-            .build();
-        let tracer = p.tracer("aduan");
-        opentelemetry::global::set_tracer_provider(p.clone());
-        provider = Some(p);
-        Some(tracing_opentelemetry::layer().with_tracer(tracer))
-    };
+        builder = builder.with_batch_exporter(exporter);
+    }
+    let p = builder.build();
+    let tracer = p.tracer("aduan");
+    opentelemetry::global::set_tracer_provider(p.clone());
+    let provider = Some(p);
+    // The log level filters log output only; spans for traces are kept at INFO and above so an
+    // operator quietening the logs does not break trace propagation.
+    let otel_layer = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt_layer)
+        .with(fmt_layer.with_filter(filter))
         .with(otel_layer)
         .try_init();
     Ok(TelemetryGuard { provider })
