@@ -758,7 +758,7 @@ mod tests {
     fn set_paths_build_patches_and_masks() {
         let mut p = pb::ComplaintPatch::default();
         assert_eq!(set_path(&mut p, "reporter.address=Jl. Rajawali 7").unwrap_or_else(|e| panic!("{}", e.0)), "reporter.address");
-        assert_eq!(p.reporter.unwrap().address.unwrap().line, "Jl. Rajawali 7");
+        assert_eq!(p.reporter.as_ref().unwrap().address.as_ref().unwrap().line, "Jl. Rajawali 7");
         assert!(set_path(&mut p, "content.incident_date=2026-03-02").is_ok());
         assert!(set_path(&mut p, "visibility.anonymous=maybe").is_err());
         assert!(set_path(&mut p, "nonsense").is_err());

@@ -784,6 +784,67 @@ mod tests {
         assert!(matches!(v.verify(""), Err(Error::Unauthenticated(_))));
     }
 
+    /// A minimal OIDC provider: serves one JWKS document over HTTP on a random port.
+    async fn serve_jwks(body: String) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 2048];
+                    let _ = sock.read(&mut buf).await;
+                    let resp = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                        body.len(),
+                        body
+                    );
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        format!("http://{addr}/.well-known/jwks.json")
+    }
+
+    #[tokio::test]
+    async fn keys_come_from_a_jwks_url() {
+        use base64::Engine;
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use p256::pkcs8::DecodePrivateKey;
+        let dir = temp_dir("jwks");
+        let signer = LocalSigner::load_or_create(&dir).unwrap();
+        let pem = std::fs::read_to_string(dir.join("signing-key.pem")).unwrap();
+        let point = p256::SecretKey::from_pkcs8_pem(&pem).unwrap().public_key().to_encoded_point(false);
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let jwks = format!(
+            r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"{}","use":"sig","alg":"ES256","x":"{}","y":"{}"}}]}}"#,
+            LocalSigner::KID,
+            b64(point.x().unwrap()),
+            b64(point.y().unwrap())
+        );
+        let url = serve_jwks(jwks).await;
+        let cfg = AuthConfig {
+            issuer: "https://sso.jatimprov.go.id/realms/aduan".into(),
+            audience: "aduan".into(),
+            jwks_url: url,
+            local_signing: false,
+            ..AuthConfig::default()
+        };
+        let v = Verifier::from_config(&cfg, &temp_dir("jwks-unused")).await.unwrap();
+        let mut c = claims("35.27", &["complaints_officer"], now() + 60);
+        c.iss = cfg.issuer.clone();
+        let p = v.verify(&signer.mint(&c).unwrap()).unwrap();
+        assert_eq!(p.roles, vec![Role::ComplaintsOfficer]);
+        // A token from another key is refused.
+        let other = LocalSigner::load_or_create(&temp_dir("jwks-other")).unwrap();
+        assert!(v.verify(&other.mint(&c).unwrap()).is_err());
+        // An unreachable JWKS URL fails start-up instead of accepting everything.
+        let bad = AuthConfig { jwks_url: "http://127.0.0.1:9/jwks".into(), ..cfg };
+        assert!(Verifier::from_config(&bad, &temp_dir("jwks-bad")).await.is_err());
+    }
+
     #[test]
     fn jwks_documents_are_read() {
         let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","use":"sig","alg":"ES256",

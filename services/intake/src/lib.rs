@@ -76,7 +76,14 @@ pub static AUTHZ: AuthzTable = &[
 pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<Arc<Intake>> {
     let url = config.database_url("intake", &config.intake.database_url);
     let db = Database::connect(&url, config.intake.max_connections).await?;
-    let store = store::open(db).await?;
+    let store = store::open(db.clone()).await?;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            db.record_pool_metrics("intake");
+        }
+    });
     let dir = (!config.reference_data_dir.is_empty()).then(|| std::path::Path::new(&config.reference_data_dir));
     let refdata = Arc::new(refdata::RefData::load(&config.province, dir)?);
     Ok(Arc::new(Intake::new(store, keys, refdata, config.intake.track_per_minute)))

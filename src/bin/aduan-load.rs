@@ -1,0 +1,190 @@
+//! Load generator (a benchmark, not a test): drives complaint submissions, or a no-op RPC (the
+//! health check, through the same server stack) as the ceiling, with N concurrent clients; shows
+//! progress and prints throughput and p50/p99/p999 latency.
+//!
+//! aduan-load --server http://127.0.0.1:50051 --data-dir ./aduan-data --mode submit --clients 64 --seconds 20
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aduan_proto::common::v1 as common;
+use aduan_proto::intake::v1::{self as pb, intake_service_client::IntakeServiceClient};
+use aduan_runtime::auth::Role;
+use aduan_runtime::config::Config;
+use clap::{Parser, ValueEnum};
+use tonic::transport::Channel;
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Mode {
+    /// SubmitComplaint with a complete complaint (S1-S3, durable commit).
+    Submit,
+    /// grpc.health.v1.Health/Check: the server stack without work, the ceiling.
+    Noop,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Drive load against a running aduan server")]
+struct Args {
+    /// Server address.
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    server: String,
+    /// Data directory of the server (its local signing key mints the tokens).
+    #[arg(long, default_value = "./aduan-data")]
+    data_dir: std::path::PathBuf,
+    /// What to call.
+    #[arg(long, value_enum, default_value = "submit")]
+    mode: Mode,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// HTTP/2 connections shared by the clients.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Measured duration.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Warm-up before measuring.
+    #[arg(long, default_value_t = 2)]
+    warmup_seconds: u64,
+    /// Offices to spread submissions over (comma-separated); default: all 38 of Jawa Timur.
+    #[arg(long)]
+    offices: Option<String>,
+}
+
+const JATIM: [&str; 38] = [
+    "35.01", "35.02", "35.03", "35.04", "35.05", "35.06", "35.07", "35.08", "35.09", "35.10", "35.11", "35.12", "35.13",
+    "35.14", "35.15", "35.16", "35.17", "35.18", "35.19", "35.20", "35.21", "35.22", "35.23", "35.24", "35.25", "35.26",
+    "35.27", "35.28", "35.29", "35.71", "35.72", "35.73", "35.74", "35.75", "35.76", "35.77", "35.78", "35.79",
+];
+
+fn complaint(request_id: String, office: &str) -> pb::SubmitComplaintRequest {
+    pb::SubmitComplaintRequest {
+        request_id,
+        office_code: office.into(),
+        channel: common::Channel::WalkIn as i32,
+        reporter: Some(common::Person {
+            full_name: "Siti Aminah".into(),
+            nik: "3527045708900001".into(),
+            phone: "081234567890".into(),
+            address: Some(common::Address { line: "Jl. Rajawali No. 7".into(), ..Default::default() }),
+            ..Default::default()
+        }),
+        reported_party: Some(common::Person { description: "tetangga".into(), ..Default::default() }),
+        content: Some(pb::ComplaintContent {
+            subject: "Bantuan PKH tidak cair".into(),
+            description: "Bantuan PKH keluarga kami tidak cair sejak bulan Maret 2026.".into(),
+            chronology: "Maret tidak cair; April lapor ke pendamping PKH; Mei belum ada jawaban.".into(),
+            incident_date: Some(common::Date { year: 2026, month: 3, day: 2 }),
+            incident_place: "Desa Taddan".into(),
+            category_code: "bantuan_sosial".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let offices: Vec<String> = match &args.offices {
+        Some(o) => o.split(',').map(|s| s.trim().to_string()).collect(),
+        None => JATIM.iter().map(|s| s.to_string()).collect(),
+    };
+    let config = Config::load(None)?;
+    let mut tokens = std::collections::HashMap::new();
+    for o in &offices {
+        let t = aduan_runtime::auth::mint_local(&config.auth, &args.data_dir, "load", o, &[Role::ComplaintsOfficer], None, Duration::from_secs(3600))?;
+        tokens.insert(o.clone(), format!("Bearer {t}"));
+    }
+    let tokens = Arc::new(tokens);
+    let mut channels = Vec::new();
+    for _ in 0..args.connections.max(1) {
+        channels.push(Channel::from_shared(args.server.clone())?.connect().await?);
+    }
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let run_id = uuid::Uuid::new_v4().simple().to_string();
+    let mut handles = Vec::new();
+    for i in 0..args.clients {
+        let channel = channels[i % channels.len()].clone();
+        let (measuring, stop, done, errors) = (measuring.clone(), stop.clone(), done.clone(), errors.clone());
+        let tokens = tokens.clone();
+        let offices = offices.clone();
+        let run_id = run_id.clone();
+        let mode = args.mode;
+        handles.push(tokio::spawn(async move {
+            let mut intake = IntakeServiceClient::new(channel.clone());
+            let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+            let mut lat: Vec<u32> = Vec::with_capacity(100_000);
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let start = Instant::now();
+                let ok = match mode {
+                    Mode::Submit => {
+                        let office = &offices[(i + n as usize) % offices.len()];
+                        let mut req = tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
+                        req.metadata_mut().insert("authorization", tokens[office].parse().expect("header"));
+                        intake.submit_complaint(req).await.is_ok()
+                    }
+                    Mode::Noop => health
+                        .check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+                        .await
+                        .is_ok(),
+                };
+                n += 1;
+                if measuring.load(Ordering::Relaxed) {
+                    if ok {
+                        lat.push(start.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        done.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    eprintln!("warming up for {} s with {} clients ({:?})", args.warmup_seconds, args.clients, args.mode);
+    tokio::time::sleep(Duration::from_secs(args.warmup_seconds)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    let mut last = 0;
+    for s in 1..=args.seconds {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let d = done.load(Ordering::Relaxed);
+        eprintln!("  {s:>3} s  {:>8} calls/s  total {d}  errors {}", d - last, errors.load(Ordering::Relaxed));
+        last = d;
+    }
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await?);
+    }
+    all.sort_unstable();
+    println!(
+        "mode={:?} clients={} seconds={:.1} calls={} errors={} throughput={:.0}/s p50={:.2}ms p99={:.2}ms p999={:.2}ms",
+        args.mode,
+        args.clients,
+        elapsed,
+        all.len(),
+        errors.load(Ordering::Relaxed),
+        all.len() as f64 / elapsed,
+        percentile(&all, 0.50),
+        percentile(&all, 0.99),
+        percentile(&all, 0.999),
+    );
+    Ok(())
+}
