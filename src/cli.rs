@@ -38,7 +38,12 @@ pub enum Output {
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// Server address.
-    #[arg(long, env = "ADUAN_SERVER", default_value = "http://127.0.0.1:50051", global = true)]
+    #[arg(
+        long,
+        env = "ADUAN_SERVER",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
     pub server: String,
     /// Bearer token (mint one locally with `aduan token`).
     #[arg(long, env = "ADUAN_TOKEN", hide_env_values = true, global = true)]
@@ -381,7 +386,10 @@ fn print_complaint(c: &pb::Complaint) {
             ]
         })
         .collect();
-    outln!("\n{}", table(&["Req", "Status", "Missing", "Ask at S9"], &rows));
+    outln!(
+        "\n{}",
+        table(&["Req", "Status", "Missing", "Ask at S9"], &rows)
+    );
 }
 
 fn summary_rows(list: &[pb::ComplaintSummary]) -> Vec<Vec<String>> {
@@ -404,12 +412,21 @@ fn summary_rows(list: &[pb::ComplaintSummary]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const SUMMARY_HEADERS: &[&str] = &["Registration", "Received", "Channel", "Category", "Status", "Unmet", "Id"];
+const SUMMARY_HEADERS: &[&str] = &[
+    "Registration",
+    "Received",
+    "Channel",
+    "Category",
+    "Status",
+    "Unmet",
+    "Id",
+];
 
 fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError> {
     let file: json::BodyJson = match &a.file {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
             serde_json::from_str(&text).map_err(|e| CliError(format!("{}: {e}", p.display())))?
         }
         None => json::BodyJson::default(),
@@ -423,14 +440,23 @@ fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError>
         Some(c) => json::channel(&c)? as i32,
         None => 0,
     };
-    let received_at = a.received_at.or(file.received_at.clone()).map(|t| json::timestamp(&t)).transpose()?;
+    let received_at = a
+        .received_at
+        .or(file.received_at.clone())
+        .map(|t| json::timestamp(&t))
+        .transpose()?;
     let mut body = file.into_patch()?;
     let set = |slot: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *slot = v;
         }
     };
-    if a.reporter_name.is_some() || a.reporter_nik.is_some() || a.reporter_phone.is_some() || a.reporter_email.is_some() || a.reporter_address.is_some() {
+    if a.reporter_name.is_some()
+        || a.reporter_nik.is_some()
+        || a.reporter_phone.is_some()
+        || a.reporter_email.is_some()
+        || a.reporter_address.is_some()
+    {
         let r = body.reporter.get_or_insert_with(Default::default);
         set(&mut r.full_name, a.reporter_name);
         set(&mut r.nik, a.reporter_nik);
@@ -445,7 +471,13 @@ fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError>
         set(&mut r.full_name, a.reported_name);
         set(&mut r.description, a.reported_description);
     }
-    if a.subject.is_some() || a.description.is_some() || a.chronology.is_some() || a.incident_date.is_some() || a.incident_place.is_some() || a.category.is_some() {
+    if a.subject.is_some()
+        || a.description.is_some()
+        || a.chronology.is_some()
+        || a.incident_date.is_some()
+        || a.incident_place.is_some()
+        || a.category.is_some()
+    {
         let c = body.content.get_or_insert_with(Default::default);
         set(&mut c.subject, a.subject);
         set(&mut c.description, a.description);
@@ -456,7 +488,11 @@ fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError>
             c.incident_date = Some(json::date(&d)?);
         }
     }
-    if a.letter_number.is_some() || a.letter_date.is_some() || a.letter_addressee.is_some() || a.addressed_to_office {
+    if a.letter_number.is_some()
+        || a.letter_date.is_some()
+        || a.letter_addressee.is_some()
+        || a.addressed_to_office
+    {
         let l = body.letter.get_or_insert_with(Default::default);
         set(&mut l.number, a.letter_number);
         set(&mut l.addressee, a.letter_addressee);
@@ -497,9 +533,11 @@ pub fn set_path(patch: &mut pb::ComplaintPatch, assignment: &str) -> Result<Stri
         "false" | "no" | "0" => Ok(false),
         _ => Err(CliError(format!("{path}: expected true or false"))),
     };
-    let (section, field) = path
-        .split_once('.')
-        .ok_or_else(|| CliError(format!("--set needs a field path such as content.chronology: {path}")))?;
+    let (section, field) = path.split_once('.').ok_or_else(|| {
+        CliError(format!(
+            "--set needs a field path such as content.chronology: {path}"
+        ))
+    })?;
     match section {
         "reporter" | "reported_party" => {
             let p = if section == "reporter" {
@@ -516,10 +554,15 @@ pub fn set_path(patch: &mut pb::ComplaintPatch, assignment: &str) -> Result<Stri
                 "description" => p.description = v,
                 "address" => p.address.get_or_insert_with(Default::default).line = v,
                 "birth_date" => p.birth_date = Some(json::date(&v)?),
-                "age_years" => p.age_years = v.parse().map_err(|_| CliError(format!("{path}: expected a number")))?,
+                "age_years" => {
+                    p.age_years = v
+                        .parse()
+                        .map_err(|_| CliError(format!("{path}: expected a number")))?
+                }
                 "sex" => {
                     p.sex = common::Sex::from_str_name(&json::enum_name("SEX_", &v))
-                        .ok_or_else(|| CliError(format!("{path}: male or female")))? as i32
+                        .ok_or_else(|| CliError(format!("{path}: male or female")))?
+                        as i32
                 }
                 _ => return Err(CliError(format!("unknown field {path}"))),
             }
@@ -580,7 +623,11 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
             } else {
                 outln!(
                     "{} {} (request id {request_id})\n",
-                    if resp.replayed { "Already registered:" } else { "Registered:" },
+                    if resp.replayed {
+                        "Already registered:"
+                    } else {
+                        "Registered:"
+                    },
                     complaint.registration_number
                 );
                 print_complaint(&complaint);
@@ -590,13 +637,27 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                         .iter()
                         .map(|w| vec![w.field.clone(), w.code.clone(), w.message.clone()])
                         .collect();
-                    outln!("\nWarnings\n{}", table(&["Field", "Code", "Message"], &rows));
+                    outln!(
+                        "\nWarnings\n{}",
+                        table(&["Field", "Code", "Message"], &rows)
+                    );
                 }
             }
         }
-        IntakeCommand::Show { id, revision, purpose } => {
+        IntakeCommand::Show {
+            id,
+            revision,
+            purpose,
+        } => {
             let resp = c
-                .get_complaint(request(&args, pb::GetComplaintRequest { complaint_id: id, revision, purpose })?)
+                .get_complaint(request(
+                    &args,
+                    pb::GetComplaintRequest {
+                        complaint_id: id,
+                        revision,
+                        purpose,
+                    },
+                )?)
                 .await?
                 .into_inner();
             let complaint = resp.complaint.unwrap_or_default();
@@ -609,11 +670,23 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
         IntakeCommand::List(a) => {
             let req = pb::ListComplaintsRequest {
                 office_code: a.office,
-                statuses: a.status.iter().map(|s| json::status(s).map(|x| x as i32)).collect::<Result<_, _>>()?,
-                channels: a.channel.iter().map(|s| json::channel(s).map(|x| x as i32)).collect::<Result<_, _>>()?,
+                statuses: a
+                    .status
+                    .iter()
+                    .map(|s| json::status(s).map(|x| x as i32))
+                    .collect::<Result<_, _>>()?,
+                channels: a
+                    .channel
+                    .iter()
+                    .map(|s| json::channel(s).map(|x| x as i32))
+                    .collect::<Result<_, _>>()?,
                 received_from: a.from.as_deref().map(json::timestamp).transpose()?,
                 received_to: a.to.as_deref().map(json::timestamp).transpose()?,
-                unmet_requirements: a.unmet.iter().map(|s| json::requirement(s).map(|x| x as i32)).collect::<Result<_, _>>()?,
+                unmet_requirements: a
+                    .unmet
+                    .iter()
+                    .map(|s| json::requirement(s).map(|x| x as i32))
+                    .collect::<Result<_, _>>()?,
                 page_size: a.page_size,
                 page_token: a.page_token,
                 category_code: a.category,
@@ -625,7 +698,10 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                     "next_page_token": resp.next_page_token,
                 }));
             } else {
-                outln!("{}", table(SUMMARY_HEADERS, &summary_rows(&resp.complaints)));
+                outln!(
+                    "{}",
+                    table(SUMMARY_HEADERS, &summary_rows(&resp.complaints))
+                );
                 if !resp.next_page_token.is_empty() {
                     outln!("\nmore: --page-token {}", resp.next_page_token);
                 }
@@ -634,8 +710,10 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
         IntakeCommand::Amend(a) => {
             let mut patch = match &a.file {
                 Some(p) => {
-                    let text = std::fs::read_to_string(p).map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
-                    let body: json::BodyJson = serde_json::from_str(&text).map_err(|e| CliError(format!("{}: {e}", p.display())))?;
+                    let text = std::fs::read_to_string(p)
+                        .map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
+                    let body: json::BodyJson = serde_json::from_str(&text)
+                        .map_err(|e| CliError(format!("{}: {e}", p.display())))?;
                     body.into_patch()?
                 }
                 None => pb::ComplaintPatch::default(),
@@ -643,7 +721,12 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
             let mut paths: Vec<String> = a
                 .mask
                 .as_deref()
-                .map(|m| m.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .map(|m| {
+                    m.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default();
             for s in &a.set {
                 paths.push(set_path(&mut patch, s)?);
@@ -658,19 +741,33 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
             let resp = c.amend_complaint(request(&args, req)?).await?.into_inner();
             let complaint = resp.complaint.unwrap_or_default();
             if json_out {
-                print_json(&json!({"complaint": json::complaint(&complaint), "warnings": json::warnings(&resp.warnings)}));
+                print_json(
+                    &json!({"complaint": json::complaint(&complaint), "warnings": json::warnings(&resp.warnings)}),
+                );
             } else {
-                outln!("Amended: {} is at revision {}\n", complaint.registration_number, complaint.revision);
+                outln!(
+                    "Amended: {} is at revision {}\n",
+                    complaint.registration_number,
+                    complaint.revision
+                );
                 print_complaint(&complaint);
             }
         }
         IntakeCommand::History { id } => {
             let resp = c
-                .list_complaint_revisions(request(&args, pb::ListComplaintRevisionsRequest { complaint_id: id })?)
+                .list_complaint_revisions(request(
+                    &args,
+                    pb::ListComplaintRevisionsRequest { complaint_id: id },
+                )?)
                 .await?
                 .into_inner();
             if json_out {
-                print_json(&json!(resp.revisions.iter().map(json::revision).collect::<Vec<_>>()));
+                print_json(&json!(
+                    resp.revisions
+                        .iter()
+                        .map(json::revision)
+                        .collect::<Vec<_>>()
+                ));
             } else {
                 let rows: Vec<Vec<String>> = resp
                     .revisions
@@ -682,12 +779,19 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                             json::ts_short(&r.created_at),
                             format!("{} ({})", a.subject, a.role),
                             r.changed_fields.join(", "),
-                            r.unmet_requirements.iter().map(|x| json::requirement_id(*x)).collect::<Vec<_>>().join(","),
+                            r.unmet_requirements
+                                .iter()
+                                .map(|x| json::requirement_id(*x))
+                                .collect::<Vec<_>>()
+                                .join(","),
                             r.reason.clone(),
                         ]
                     })
                     .collect();
-                outln!("{}", table(&["Rev", "When", "Who", "Changed", "Unmet", "Reason"], &rows));
+                outln!(
+                    "{}",
+                    table(&["Rev", "When", "Who", "Changed", "Unmet", "Reason"], &rows)
+                );
             }
         }
         IntakeCommand::Find { nik, phone, office } => {
@@ -698,29 +802,53 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 (None, None) => return Err(CliError("give --nik or --phone".into())),
             };
             let resp = c
-                .find_complaints_by_identity(request(&args, pb::FindComplaintsByIdentityRequest { office_code: office, identity: Some(identity) })?)
+                .find_complaints_by_identity(request(
+                    &args,
+                    pb::FindComplaintsByIdentityRequest {
+                        office_code: office,
+                        identity: Some(identity),
+                    },
+                )?)
                 .await?
                 .into_inner();
             if json_out {
-                print_json(&json!(resp.complaints.iter().map(json::summary).collect::<Vec<_>>()));
+                print_json(&json!(
+                    resp.complaints
+                        .iter()
+                        .map(json::summary)
+                        .collect::<Vec<_>>()
+                ));
             } else {
-                outln!("{}", table(SUMMARY_HEADERS, &summary_rows(&resp.complaints)));
+                outln!(
+                    "{}",
+                    table(SUMMARY_HEADERS, &summary_rows(&resp.complaints))
+                );
             }
         }
         IntakeCommand::AccessLog { id } => {
             let resp = c
-                .list_access_log(request(&args, pb::ListAccessLogRequest { complaint_id: id })?)
+                .list_access_log(request(
+                    &args,
+                    pb::ListAccessLogRequest { complaint_id: id },
+                )?)
                 .await?
                 .into_inner();
             if json_out {
-                print_json(&json!(resp.entries.iter().map(json::access).collect::<Vec<_>>()));
+                print_json(&json!(
+                    resp.entries.iter().map(json::access).collect::<Vec<_>>()
+                ));
             } else {
                 let rows: Vec<Vec<String>> = resp
                     .entries
                     .iter()
                     .map(|e| {
                         let a = e.actor.clone().unwrap_or_default();
-                        vec![json::ts_short(&e.accessed_at), format!("{} ({})", a.subject, a.role), e.action.clone(), e.purpose.clone()]
+                        vec![
+                            json::ts_short(&e.accessed_at),
+                            format!("{} ({})", a.subject, a.role),
+                            e.action.clone(),
+                            e.purpose.clone(),
+                        ]
                     })
                     .collect();
                 outln!("{}", table(&["When", "Who", "Action", "Purpose"], &rows));
@@ -728,7 +856,9 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
         }
         IntakeCommand::Track { code } => {
             let resp = c
-                .track_complaint(tonic::Request::new(pb::TrackComplaintRequest { tracking_code: code }))
+                .track_complaint(tonic::Request::new(pb::TrackComplaintRequest {
+                    tracking_code: code,
+                }))
                 .await?
                 .into_inner();
             if json_out {
@@ -757,8 +887,15 @@ mod tests {
     #[test]
     fn set_paths_build_patches_and_masks() {
         let mut p = pb::ComplaintPatch::default();
-        assert_eq!(set_path(&mut p, "reporter.address=Jl. Rajawali 7").unwrap_or_else(|e| panic!("{}", e.0)), "reporter.address");
-        assert_eq!(p.reporter.as_ref().unwrap().address.as_ref().unwrap().line, "Jl. Rajawali 7");
+        assert_eq!(
+            set_path(&mut p, "reporter.address=Jl. Rajawali 7")
+                .unwrap_or_else(|e| panic!("{}", e.0)),
+            "reporter.address"
+        );
+        assert_eq!(
+            p.reporter.as_ref().unwrap().address.as_ref().unwrap().line,
+            "Jl. Rajawali 7"
+        );
         assert!(set_path(&mut p, "content.incident_date=2026-03-02").is_ok());
         assert!(set_path(&mut p, "visibility.anonymous=maybe").is_err());
         assert!(set_path(&mut p, "nonsense").is_err());

@@ -19,13 +19,15 @@ pub fn enum_name(prefix: &str, raw: &str) -> String {
 
 /// A channel by name.
 pub fn channel(raw: &str) -> Result<common::Channel, String> {
-    common::Channel::from_str_name(&enum_name("CHANNEL_", raw))
-        .ok_or_else(|| format!("unknown channel {raw}: walk-in, letter, phone, fax, email, partner-api"))
+    common::Channel::from_str_name(&enum_name("CHANNEL_", raw)).ok_or_else(|| {
+        format!("unknown channel {raw}: walk-in, letter, phone, fax, email, partner-api")
+    })
 }
 
 /// A status by name.
 pub fn status(raw: &str) -> Result<common::ComplaintStatus, String> {
-    common::ComplaintStatus::from_str_name(&enum_name("COMPLAINT_STATUS_", raw)).ok_or_else(|| format!("unknown status {raw}"))
+    common::ComplaintStatus::from_str_name(&enum_name("COMPLAINT_STATUS_", raw))
+        .ok_or_else(|| format!("unknown status {raw}"))
 }
 
 /// A requirement by id ("R2") or name.
@@ -117,7 +119,8 @@ impl PersonJson {
     fn into_pb(self) -> Result<common::Person, String> {
         let sex = match self.sex.as_deref() {
             None | Some("") => common::Sex::Unspecified,
-            Some(s) => common::Sex::from_str_name(&enum_name("SEX_", s)).ok_or_else(|| format!("unknown sex {s}"))?,
+            Some(s) => common::Sex::from_str_name(&enum_name("SEX_", s))
+                .ok_or_else(|| format!("unknown sex {s}"))?,
         };
         Ok(common::Person {
             full_name: self.full_name,
@@ -285,13 +288,20 @@ fn person(p: &Option<common::Person>) -> Value {
 
 /// Channel name without prefix.
 pub fn channel_name(v: i32) -> String {
-    short(common::Channel::try_from(v).unwrap_or_default().as_str_name(), "CHANNEL_")
+    short(
+        common::Channel::try_from(v)
+            .unwrap_or_default()
+            .as_str_name(),
+        "CHANNEL_",
+    )
 }
 
 /// Status name without prefix.
 pub fn status_name(v: i32) -> String {
     short(
-        common::ComplaintStatus::try_from(v).unwrap_or_default().as_str_name(),
+        common::ComplaintStatus::try_from(v)
+            .unwrap_or_default()
+            .as_str_name(),
         "COMPLAINT_STATUS_",
     )
 }
@@ -369,7 +379,11 @@ pub fn summary(s: &pb::ComplaintSummary) -> Value {
 
 /// Warnings as JSON.
 pub fn warnings(w: &[common::FieldWarning]) -> Value {
-    json!(w.iter().map(|w| json!({"field": w.field, "code": w.code, "message": w.message})).collect::<Vec<_>>())
+    json!(
+        w.iter()
+            .map(|w| json!({"field": w.field, "code": w.code, "message": w.message}))
+            .collect::<Vec<_>>()
+    )
 }
 
 /// A revision as JSON.

@@ -52,14 +52,17 @@ pub async fn start(
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running> {
     let started = Instant::now();
-    let listener = TcpListener::bind(&config.listen)
-        .await
-        .map_err(|e| Error::invalid("listen", format!("cannot listen on {}: {e}", config.listen)))?;
+    let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
+        Error::invalid("listen", format!("cannot listen on {}: {e}", config.listen))
+    })?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        Error::invalid("data_dir", format!("cannot create {}: {e}", config.data_dir.display()))
+        Error::invalid(
+            "data_dir",
+            format!("cannot create {}: {e}", config.data_dir.display()),
+        )
     })?;
     let verifier = Verifier::from_config(&config.auth, &config.data_dir).await?;
     let keys = Arc::new(Keyring::load(&config.crypto.keys_file, &config.data_dir)?);

@@ -11,7 +11,11 @@ use aduan_runtime::config::Config;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "aduan", version, about = "Complaint handling and family counselling for Dinas Sosial P3A offices")]
+#[command(
+    name = "aduan",
+    version,
+    about = "Complaint handling and family counselling for Dinas Sosial P3A offices"
+)]
 struct Cli {
     /// Configuration file (TOML); environment variables ADUAN_* override it.
     #[arg(long, short = 'c', env = "ADUAN_CONFIG", global = true)]
@@ -67,7 +71,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -106,7 +113,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             running.wait().await.map_err(|e| e.to_string())
         }
-        Command::Token { roles, office, bidang, subject, hours, data_dir } => {
+        Command::Token {
+            roles,
+            office,
+            bidang,
+            subject,
+            hours,
+            data_dir,
+        } => {
             let mut config = load()?;
             if let Some(d) = data_dir {
                 config.data_dir = d;
@@ -129,7 +143,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let _ = writeln!(std::io::stdout().lock(), "{token}");
             Ok(())
         }
-        Command::Intake { client, command } => aduan::cli::run_intake(client, command).await.map_err(|e| e.0),
+        Command::Intake { client, command } => aduan::cli::run_intake(client, command)
+            .await
+            .map_err(|e| e.0),
         Command::Config => {
             let config = load()?;
             use std::io::Write as _;

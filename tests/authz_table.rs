@@ -27,12 +27,17 @@ fn rpc_paths() -> Vec<String> {
     out
 }
 
-async fn call(channel: tonic::transport::Channel, path: &str, token: Option<&str>) -> tonic::Status {
+async fn call(
+    channel: tonic::transport::Channel,
+    path: &str,
+    token: Option<&str>,
+) -> tonic::Status {
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.unwrap();
     let mut req = tonic::Request::new(());
     if let Some(t) = token {
-        req.metadata_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
+        req.metadata_mut()
+            .insert("authorization", format!("Bearer {t}").parse().unwrap());
     }
     let codec = tonic_prost::ProstCodec::<(), ()>::default();
     let path = http::uri::PathAndQuery::try_from(path.to_string()).unwrap();
@@ -48,10 +53,16 @@ fn every_rpc_has_exactly_one_rule() {
     let unique: HashSet<&str> = table.iter().copied().collect();
     assert_eq!(unique.len(), table.len(), "duplicate rules");
     for path in rpc_paths() {
-        assert!(unique.contains(path.as_str()), "{path} has no authorization rule");
+        assert!(
+            unique.contains(path.as_str()),
+            "{path} has no authorization rule"
+        );
     }
     for path in &table {
-        assert!(rpc_paths().iter().any(|p| p == path), "{path} is not an RPC of the contracts");
+        assert!(
+            rpc_paths().iter().any(|p| p == path),
+            "{path} is not an RPC of the contracts"
+        );
     }
 }
 
@@ -64,15 +75,26 @@ async fn the_server_enforces_the_table_for_every_role() {
         match access {
             Access::Public => assert_ne!(status.code(), Code::Unauthenticated, "{path} is public"),
             Access::Roles(grants) => {
-                assert_eq!(status.code(), Code::Unauthenticated, "{path} without a token");
+                assert_eq!(
+                    status.code(),
+                    Code::Unauthenticated,
+                    "{path} without a token"
+                );
                 for role in Role::ALL {
-                    let office = if role == Role::ProvincialAnalyst { "35" } else { "35.27" };
+                    let office = if role == Role::ProvincialAnalyst {
+                        "35"
+                    } else {
+                        "35.27"
+                    };
                     let token = app.token(&[role], office);
                     let status = call(channel.clone(), path, Some(&token)).await;
                     let granted = grants.iter().any(|g| g.role == role);
                     if granted {
                         assert!(
-                            !matches!(status.code(), Code::PermissionDenied | Code::Unauthenticated),
+                            !matches!(
+                                status.code(),
+                                Code::PermissionDenied | Code::Unauthenticated
+                            ),
                             "{path} as {role:?}: {status:?}"
                         );
                     } else {
@@ -84,6 +106,11 @@ async fn the_server_enforces_the_table_for_every_role() {
     }
     // A method that is not in the contracts is refused, not served.
     let token = app.token(&[Role::Head], "35.27");
-    let status = call(channel.clone(), "/aduan.intake.v1.IntakeService/DropEverything", Some(&token)).await;
+    let status = call(
+        channel.clone(),
+        "/aduan.intake.v1.IntakeService/DropEverything",
+        Some(&token),
+    )
+    .await;
     assert_eq!(status.code(), Code::PermissionDenied);
 }

@@ -25,11 +25,22 @@ async fn every_channel_registers_with_a_number(app: TestApp) {
     let partner = app.token_for("polres-sampang", &[Role::PartnerAgency], "35.27");
     let mut c = app.client().await;
     let mut numbers = Vec::new();
-    for (i, ch) in [Channel::WalkIn, Channel::Letter, Channel::Phone, Channel::Fax, Channel::Email, Channel::PartnerApi]
-        .into_iter()
-        .enumerate()
+    for (i, ch) in [
+        Channel::WalkIn,
+        Channel::Letter,
+        Channel::Phone,
+        Channel::Fax,
+        Channel::Email,
+        Channel::PartnerApi,
+    ]
+    .into_iter()
+    .enumerate()
     {
-        let t = if ch == Channel::PartnerApi { &partner } else { &token };
+        let t = if ch == Channel::PartnerApi {
+            &partner
+        } else {
+            &token
+        };
         let resp = c
             .submit_complaint(authed(t, complete_request(&format!("ch-{i}"), ch)))
             .await
@@ -38,12 +49,28 @@ async fn every_channel_registers_with_a_number(app: TestApp) {
         let complaint = resp.complaint.unwrap();
         assert_eq!(complaint.channel, ch as i32);
         assert_eq!(complaint.status, ComplaintStatus::Registered as i32);
-        assert!(complaint.unmet_requirements.is_empty(), "{ch:?}: {:?}", complaint.requirements);
+        assert!(
+            complaint.unmet_requirements.is_empty(),
+            "{ch:?}: {:?}",
+            complaint.requirements
+        );
         assert_eq!(complaint.requirements.len(), 6);
         assert_eq!(complaint.tracking_code.len(), 14);
-        assert_eq!(complaint.recorded_by.as_ref().unwrap().role, if ch == Channel::PartnerApi { "partner_agency" } else { "complaints_officer" });
+        assert_eq!(
+            complaint.recorded_by.as_ref().unwrap().role,
+            if ch == Channel::PartnerApi {
+                "partner_agency"
+            } else {
+                "complaints_officer"
+            }
+        );
         let identity = complaint.identity.unwrap();
-        assert!(identity.reporter_identified && identity.anonymous && identity.confidential && identity.involves_child);
+        assert!(
+            identity.reporter_identified
+                && identity.anonymous
+                && identity.confidential
+                && identity.involves_child
+        );
         if ch == Channel::Letter {
             let l = complaint.letter.unwrap();
             assert_eq!(l.number, "460/12/2026");
@@ -54,7 +81,9 @@ async fn every_channel_registers_with_a_number(app: TestApp) {
         assert_eq!(reporter.phone, "+6281234567890");
         numbers.push(complaint.registration_number);
     }
-    let year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap()).year();
+    let year = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap())
+        .year();
     let expected: Vec<String> = (1..=6).map(|n| format!("35.27-{year}-{n:06}")).collect();
     assert_eq!(numbers, expected);
     // The partner sees its own submission only; the officer sees all six.
@@ -88,11 +117,20 @@ async fn retries_and_concurrency(app: TestApp) {
         .unwrap()
         .into_inner();
     assert!(again.replayed);
-    assert_eq!(again.complaint.as_ref().unwrap().id, first.complaint.as_ref().unwrap().id);
-    assert_eq!(again.complaint.unwrap().registration_number, first.complaint.unwrap().registration_number);
+    assert_eq!(
+        again.complaint.as_ref().unwrap().id,
+        first.complaint.as_ref().unwrap().id
+    );
+    assert_eq!(
+        again.complaint.unwrap().registration_number,
+        first.complaint.unwrap().registration_number
+    );
     let mut different = complete_request("retry-1", Channel::Phone);
     different.content.as_mut().unwrap().subject = "something else".into();
-    let err = c.submit_complaint(authed(&token, different)).await.unwrap_err();
+    let err = c
+        .submit_complaint(authed(&token, different))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::AlreadyExists);
 
     let channel = app.channel().await;
@@ -101,13 +139,16 @@ async fn retries_and_concurrency(app: TestApp) {
         let mut c = pb::intake_service_client::IntakeServiceClient::new(channel.clone());
         let token = token.clone();
         handles.push(tokio::spawn(async move {
-            c.submit_complaint(authed(&token, complete_request(&format!("conc-{i}"), Channel::WalkIn)))
-                .await
-                .unwrap()
-                .into_inner()
-                .complaint
-                .unwrap()
-                .registration_number
+            c.submit_complaint(authed(
+                &token,
+                complete_request(&format!("conc-{i}"), Channel::WalkIn),
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .complaint
+            .unwrap()
+            .registration_number
         }));
     }
     let mut numbers = HashSet::new();
@@ -119,7 +160,11 @@ async fn retries_and_concurrency(app: TestApp) {
         .map(|n| n.rsplit('-').next().unwrap().parse().unwrap())
         .collect();
     seqs.sort();
-    assert_eq!(seqs, (2..=201).collect::<Vec<u32>>(), "200 distinct, gap-free numbers after the first");
+    assert_eq!(
+        seqs,
+        (2..=201).collect::<Vec<u32>>(),
+        "200 distinct, gap-free numbers after the first"
+    );
     app.running.shutdown().await.unwrap();
 }
 
@@ -134,18 +179,36 @@ async fn no_plaintext_personal_data_at_rest(app: TestApp) {
     let id = resp.complaint.unwrap().id;
     let mut amend = pb::AmendComplaintRequest {
         complaint_id: id.clone(),
-        update_mask: Some(prost_types::FieldMask { paths: vec!["reported_party.full_name".into()] }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["reported_party.full_name".into()],
+        }),
         patch: Some(pb::ComplaintPatch {
-            reported_party: Some(aduan_proto::common::v1::Person { full_name: "Joko Widagdo".into(), ..Default::default() }),
+            reported_party: Some(aduan_proto::common::v1::Person {
+                full_name: "Joko Widagdo".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
         reason: "wawancara dengan Siti Aminah".into(),
         ..Default::default()
     };
-    c.amend_complaint(authed(&token, amend.clone())).await.unwrap();
+    c.amend_complaint(authed(&token, amend.clone()))
+        .await
+        .unwrap();
     amend.reason = "kedua".into();
     c.amend_complaint(authed(&token, amend)).await.unwrap();
-    let secrets = ["Siti Aminah", "3527045708900001", "6281234567890", "081234567890", "Budi Santoso", "Joko Widagdo", "Rajawali", "siti.aminah@example.id", "Anak Korban", "dipukul"];
+    let secrets = [
+        "Siti Aminah",
+        "3527045708900001",
+        "6281234567890",
+        "081234567890",
+        "Budi Santoso",
+        "Joko Widagdo",
+        "Rajawali",
+        "siti.aminah@example.id",
+        "Anak Korban",
+        "dipukul",
+    ];
     let url = app.database_url.clone();
     app.running.shutdown().await.unwrap();
     let mut haystack: Vec<u8> = Vec::new();
@@ -158,7 +221,10 @@ async fn no_plaintext_personal_data_at_rest(app: TestApp) {
         assert!(haystack.len() > 4096);
     } else {
         haystack = pg_dump(&url).await;
-        assert!(String::from_utf8_lossy(&haystack).contains("CREATE TABLE"), "a real dump");
+        assert!(
+            String::from_utf8_lossy(&haystack).contains("CREATE TABLE"),
+            "a real dump"
+        );
     }
     for s in secrets {
         assert!(
@@ -171,10 +237,21 @@ async fn no_plaintext_personal_data_at_rest(app: TestApp) {
 async fn pg_dump(url: &str) -> Vec<u8> {
     let bin = std::fs::read_dir("/usr/lib/postgresql")
         .ok()
-        .and_then(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin/pg_dump")).find(|p| p.exists()))
+        .and_then(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin/pg_dump"))
+                .find(|p| p.exists())
+        })
         .unwrap_or_else(|| "pg_dump".into());
-    let out = std::process::Command::new(bin).arg(url).output().expect("pg_dump runs");
-    assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(bin)
+        .arg(url)
+        .output()
+        .expect("pg_dump runs");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -209,13 +286,32 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
         request_id: "gap-1".into(),
         office_code: "35.27".into(),
         channel: Channel::Letter as i32,
-        reporter: Some(aduan_proto::common::v1::Person { full_name: "Yanti".into(), ..Default::default() }),
-        content: Some(pb::ComplaintContent { description: "Tolong".into(), ..Default::default() }),
+        reporter: Some(aduan_proto::common::v1::Person {
+            full_name: "Yanti".into(),
+            ..Default::default()
+        }),
+        content: Some(pb::ComplaintContent {
+            description: "Tolong".into(),
+            ..Default::default()
+        }),
         ..Default::default()
     };
-    let complaint = c.submit_complaint(authed(&token, req)).await.unwrap().into_inner().complaint.unwrap();
-    assert!(!complaint.registration_number.is_empty(), "still registered");
-    let unmet: Vec<_> = complaint.unmet_requirements.iter().map(|r| Requirement::try_from(*r).unwrap()).collect();
+    let complaint = c
+        .submit_complaint(authed(&token, req))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap();
+    assert!(
+        !complaint.registration_number.is_empty(),
+        "still registered"
+    );
+    let unmet: Vec<_> = complaint
+        .unmet_requirements
+        .iter()
+        .map(|r| Requirement::try_from(*r).unwrap())
+        .collect();
     assert_eq!(
         unmet,
         vec![
@@ -227,11 +323,24 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
             Requirement::R6AddressedToOffice
         ]
     );
-    assert!(!complaint.identity.unwrap().reporter_identified, "candidate surat kaleng");
-    assert_eq!(complaint.content.unwrap().description, "Tolong", "nothing said is lost");
+    assert!(
+        !complaint.identity.unwrap().reporter_identified,
+        "candidate surat kaleng"
+    );
+    assert_eq!(
+        complaint.content.unwrap().description,
+        "Tolong",
+        "nothing said is lost"
+    );
     // Listing by unmet requirement finds it; S9 then completes it.
     let listed = c
-        .list_complaints(authed(&token, pb::ListComplaintsRequest { unmet_requirements: vec![Requirement::R2Identity as i32], ..Default::default() }))
+        .list_complaints(authed(
+            &token,
+            pb::ListComplaintsRequest {
+                unmet_requirements: vec![Requirement::R2Identity as i32],
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -245,7 +354,9 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
                 complaint_id: complaint.id.clone(),
                 expected_revision: 1,
                 update_mask: Some(prost_types::FieldMask {
-                    paths: ["reporter", "reported_party", "content", "letter"].map(String::from).to_vec(),
+                    paths: ["reporter", "reported_party", "content", "letter"]
+                        .map(String::from)
+                        .to_vec(),
                 }),
                 patch: Some(pb::ComplaintPatch {
                     reporter: full.reporter,
@@ -272,7 +383,9 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
             pb::AmendComplaintRequest {
                 complaint_id: complaint.id.clone(),
                 expected_revision: 1,
-                update_mask: Some(prost_types::FieldMask { paths: vec!["content.subject".into()] }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["content.subject".into()],
+                }),
                 patch: Some(pb::ComplaintPatch::default()),
                 reason: "late".into(),
             },
@@ -282,7 +395,14 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
     assert_eq!(stale.code(), Code::FailedPrecondition);
     let head = app.token(&[Role::Head], "35.27");
     let original = c
-        .get_complaint(authed(&head, pb::GetComplaintRequest { complaint_id: complaint.id.clone(), revision: 1, purpose: "audit".into() }))
+        .get_complaint(authed(
+            &head,
+            pb::GetComplaintRequest {
+                complaint_id: complaint.id.clone(),
+                revision: 1,
+                purpose: "audit".into(),
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -291,7 +411,12 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
     assert_eq!(original.content.unwrap().description, "Tolong");
     assert_eq!(original.unmet_requirements.len(), 6);
     let history = c
-        .list_complaint_revisions(authed(&head, pb::ListComplaintRevisionsRequest { complaint_id: complaint.id.clone() }))
+        .list_complaint_revisions(authed(
+            &head,
+            pb::ListComplaintRevisionsRequest {
+                complaint_id: complaint.id.clone(),
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -302,7 +427,12 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
     assert!(history[1].unmet_requirements.is_empty());
     // Every read of personal data is in the access log.
     let log = c
-        .list_access_log(authed(&head, pb::ListAccessLogRequest { complaint_id: complaint.id.clone() }))
+        .list_access_log(authed(
+            &head,
+            pb::ListAccessLogRequest {
+                complaint_id: complaint.id.clone(),
+            },
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -325,11 +455,22 @@ async fn malformed_input_names_every_field() {
         r.address.as_mut().unwrap().postcode = "6928".into();
         r.email = "siti@".into();
     }
-    req.received_at = Some(prost_types::Timestamp { seconds: jiff::Timestamp::now().as_second() + 86_400, nanos: 0 });
-    req.content.as_mut().unwrap().incident_date = Some(aduan_proto::common::v1::Date { year: 2026, month: 2, day: 30 });
+    req.received_at = Some(prost_types::Timestamp {
+        seconds: jiff::Timestamp::now().as_second() + 86_400,
+        nanos: 0,
+    });
+    req.content.as_mut().unwrap().incident_date = Some(aduan_proto::common::v1::Date {
+        year: 2026,
+        month: 2,
+        day: 30,
+    });
     req.content.as_mut().unwrap().category_code = "no_such_category".into();
     req.content.as_mut().unwrap().chronology = "x".repeat(20_001);
-    req.letter.as_mut().unwrap().date = Some(aduan_proto::common::v1::Date { year: 2099, month: 1, day: 1 });
+    req.letter.as_mut().unwrap().date = Some(aduan_proto::common::v1::Date {
+        year: 2099,
+        month: 1,
+        day: 1,
+    });
     let err = c.submit_complaint(authed(&token, req)).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     let fields = violations(&err);
@@ -346,25 +487,56 @@ async fn malformed_input_names_every_field() {
         "content.chronology",
         "letter.date",
     ] {
-        assert!(fields.contains(&f.to_string()), "{f} not named in {fields:?}");
+        assert!(
+            fields.contains(&f.to_string()),
+            "{f} not named in {fields:?}"
+        );
     }
     assert!(!err.message().contains("3527043102900001"));
     let mut unknown_office = complete_request("o-1", Channel::WalkIn);
     unknown_office.office_code = "99.99".into();
-    let err = c.submit_complaint(authed(&token, unknown_office)).await.unwrap_err();
+    let err = c
+        .submit_complaint(authed(&token, unknown_office))
+        .await
+        .unwrap_err();
     assert_eq!(violations(&err), vec!["office_code"]);
     // Nothing was stored by the refused requests.
-    let listed = c.list_complaints(authed(&token, pb::ListComplaintsRequest::default())).await.unwrap().into_inner();
+    let listed = c
+        .list_complaints(authed(&token, pb::ListComplaintsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(listed.complaints.is_empty());
     for bad in [
-        pb::ListComplaintsRequest { page_size: 501, ..Default::default() },
-        pb::ListComplaintsRequest { page_token: "garbage!".into(), ..Default::default() },
-        pb::ListComplaintsRequest { statuses: vec![99], ..Default::default() },
+        pb::ListComplaintsRequest {
+            page_size: 501,
+            ..Default::default()
+        },
+        pb::ListComplaintsRequest {
+            page_token: "garbage!".into(),
+            ..Default::default()
+        },
+        pb::ListComplaintsRequest {
+            statuses: vec![99],
+            ..Default::default()
+        },
     ] {
-        assert_eq!(c.list_complaints(authed(&token, bad)).await.unwrap_err().code(), Code::InvalidArgument);
+        assert_eq!(
+            c.list_complaints(authed(&token, bad))
+                .await
+                .unwrap_err()
+                .code(),
+            Code::InvalidArgument
+        );
     }
     let err = c
-        .get_complaint(authed(&token, pb::GetComplaintRequest { complaint_id: "not-a-uuid".into(), ..Default::default() }))
+        .get_complaint(authed(
+            &token,
+            pb::GetComplaintRequest {
+                complaint_id: "not-a-uuid".into(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(violations(&err), vec!["complaint_id"]);
@@ -383,22 +555,49 @@ async fn authentication_and_office_isolation() {
         .complaint
         .unwrap();
     // No token.
-    let err = c.submit_complaint(tonic::Request::new(complete_request("iso-2", Channel::WalkIn))).await.unwrap_err();
+    let err = c
+        .submit_complaint(tonic::Request::new(complete_request(
+            "iso-2",
+            Channel::WalkIn,
+        )))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
     // A forged token.
-    let err = c.submit_complaint(authed("eyJhbGciOiJFUzI1NiJ9.e30.AAAA", complete_request("iso-3", Channel::WalkIn))).await.unwrap_err();
+    let err = c
+        .submit_complaint(authed(
+            "eyJhbGciOiJFUzI1NiJ9.e30.AAAA",
+            complete_request("iso-3", Channel::WalkIn),
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
     // A role that may not register.
     let analyst = app.token(&[Role::ProvincialAnalyst], "35");
-    let err = c.submit_complaint(authed(&analyst, complete_request("iso-4", Channel::WalkIn))).await.unwrap_err();
+    let err = c
+        .submit_complaint(authed(&analyst, complete_request("iso-4", Channel::WalkIn)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // An officer of another office may not register for this one…
     let bangkalan = app.token(&[Role::ComplaintsOfficer, Role::Head], "35.26");
-    let err = c.submit_complaint(authed(&bangkalan, complete_request("iso-5", Channel::WalkIn))).await.unwrap_err();
+    let err = c
+        .submit_complaint(authed(
+            &bangkalan,
+            complete_request("iso-5", Channel::WalkIn),
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // …nor learn that its complaints exist.
     let err = c
-        .get_complaint(authed(&bangkalan, pb::GetComplaintRequest { complaint_id: complaint.id.clone(), ..Default::default() }))
+        .get_complaint(authed(
+            &bangkalan,
+            pb::GetComplaintRequest {
+                complaint_id: complaint.id.clone(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
@@ -407,7 +606,9 @@ async fn authentication_and_office_isolation() {
             &bangkalan,
             pb::AmendComplaintRequest {
                 complaint_id: complaint.id.clone(),
-                update_mask: Some(prost_types::FieldMask { paths: vec!["content.subject".into()] }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["content.subject".into()],
+                }),
                 patch: Some(pb::ComplaintPatch::default()),
                 reason: "x".into(),
                 ..Default::default()
@@ -417,14 +618,26 @@ async fn authentication_and_office_isolation() {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let err = c
-        .list_complaints(authed(&bangkalan, pb::ListComplaintsRequest { office_code: "35.27".into(), ..Default::default() }))
+        .list_complaints(authed(
+            &bangkalan,
+            pb::ListComplaintsRequest {
+                office_code: "35.27".into(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // Another partner agency does not see this complaint either.
     let partner = app.token_for("rsud-sampang", &[Role::PartnerAgency], "35.27");
     let err = c
-        .get_complaint(authed(&partner, pb::GetComplaintRequest { complaint_id: complaint.id.clone(), ..Default::default() }))
+        .get_complaint(authed(
+            &partner,
+            pb::GetComplaintRequest {
+                complaint_id: complaint.id.clone(),
+                ..Default::default()
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
@@ -434,7 +647,9 @@ async fn authentication_and_office_isolation() {
             &officer,
             pb::FindComplaintsByIdentityRequest {
                 office_code: String::new(),
-                identity: Some(pb::find_complaints_by_identity_request::Identity::Nik("3527 0457 0890 0001".into())),
+                identity: Some(pb::find_complaints_by_identity_request::Identity::Nik(
+                    "3527 0457 0890 0001".into(),
+                )),
             },
         ))
         .await
@@ -447,7 +662,9 @@ async fn authentication_and_office_isolation() {
             &officer,
             pb::FindComplaintsByIdentityRequest {
                 office_code: String::new(),
-                identity: Some(pb::find_complaints_by_identity_request::Identity::Phone("+62 812 3456 7890".into())),
+                identity: Some(pb::find_complaints_by_identity_request::Identity::Phone(
+                    "+62 812 3456 7890".into(),
+                )),
             },
         ))
         .await
@@ -465,7 +682,10 @@ async fn public_tracking_shows_status_only_and_is_rate_limited() {
     let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
     let mut c = app.client().await;
     let complaint = c
-        .submit_complaint(authed(&officer, complete_request("track-1", Channel::WalkIn)))
+        .submit_complaint(authed(
+            &officer,
+            complete_request("track-1", Channel::WalkIn),
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -473,7 +693,9 @@ async fn public_tracking_shows_status_only_and_is_rate_limited() {
         .unwrap();
     let code = complaint.tracking_code.to_lowercase();
     let t = c
-        .track_complaint(tonic::Request::new(pb::TrackComplaintRequest { tracking_code: code.clone() }))
+        .track_complaint(tonic::Request::new(pb::TrackComplaintRequest {
+            tracking_code: code.clone(),
+        }))
         .await
         .unwrap()
         .into_inner();
@@ -481,18 +703,27 @@ async fn public_tracking_shows_status_only_and_is_rate_limited() {
     assert_eq!(t.office_code, "35.27");
     assert!(t.registered_at.is_some());
     let err = c
-        .track_complaint(tonic::Request::new(pb::TrackComplaintRequest { tracking_code: "0000-0000-0000".into() }))
+        .track_complaint(tonic::Request::new(pb::TrackComplaintRequest {
+            tracking_code: "0000-0000-0000".into(),
+        }))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let err = c
-        .track_complaint(tonic::Request::new(pb::TrackComplaintRequest { tracking_code: "?".into() }))
+        .track_complaint(tonic::Request::new(pb::TrackComplaintRequest {
+            tracking_code: "?".into(),
+        }))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     let mut exhausted = false;
     for _ in 0..5 {
-        if let Err(e) = c.track_complaint(tonic::Request::new(pb::TrackComplaintRequest { tracking_code: code.clone() })).await {
+        if let Err(e) = c
+            .track_complaint(tonic::Request::new(pb::TrackComplaintRequest {
+                tracking_code: code.clone(),
+            }))
+            .await
+        {
             assert_eq!(e.code(), Code::ResourceExhausted);
             exhausted = true;
         }

@@ -9,7 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn scrape(addr: &str) -> String {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).await.unwrap();
     out
@@ -17,27 +19,46 @@ async fn scrape(addr: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_endpoint_counts_rpcs_without_personal_labels() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr = format!("127.0.0.1:{port}");
     assert!(aduan_runtime::metrics::install(&addr).unwrap());
     let app = common::start_sqlite().await;
     let token = app.token(&[Role::ComplaintsOfficer], "35.27");
     let mut c = app.client().await;
     let complaint = c
-        .submit_complaint(common::authed(&token, common::complete_request("m-1", Channel::WalkIn)))
+        .submit_complaint(common::authed(
+            &token,
+            common::complete_request("m-1", Channel::WalkIn),
+        ))
         .await
         .unwrap()
         .into_inner()
         .complaint
         .unwrap();
-    let _ = c.submit_complaint(tonic::Request::new(common::complete_request("m-2", Channel::WalkIn))).await;
+    let _ = c
+        .submit_complaint(tonic::Request::new(common::complete_request(
+            "m-2",
+            Channel::WalkIn,
+        )))
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let text = scrape(&addr).await;
     assert!(text.contains("aduan_grpc_requests_total{service=\"aduan.intake.v1.IntakeService\",method=\"SubmitComplaint\",code=\"OK\"} 1"), "{text}");
     assert!(text.contains("code=\"UNAUTHENTICATED\""));
     assert!(text.contains("aduan_grpc_request_duration_seconds_bucket"));
-    assert!(text.contains("aduan_complaints_registered_total{office=\"35.27\",channel=\"CHANNEL_WALK_IN\"} 1"));
-    for secret in [complaint.id.as_str(), complaint.registration_number.as_str(), "Siti", "3527045708900001"] {
+    assert!(text.contains(
+        "aduan_complaints_registered_total{office=\"35.27\",channel=\"CHANNEL_WALK_IN\"} 1"
+    ));
+    for secret in [
+        complaint.id.as_str(),
+        complaint.registration_number.as_str(),
+        "Siti",
+        "3527045708900001",
+    ] {
         assert!(!text.contains(secret), "{secret} in metrics");
     }
 }

@@ -46,14 +46,22 @@ async fn no_personal_data_in_logs() {
         .into_inner()
         .complaint
         .unwrap();
-    c.get_complaint(authed(&token, pb::GetComplaintRequest { complaint_id: complaint.id.clone(), ..Default::default() }))
-        .await
-        .unwrap();
+    c.get_complaint(authed(
+        &token,
+        pb::GetComplaintRequest {
+            complaint_id: complaint.id.clone(),
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap();
     c.find_complaints_by_identity(authed(
         &token,
         pb::FindComplaintsByIdentityRequest {
             office_code: String::new(),
-            identity: Some(pb::find_complaints_by_identity_request::Identity::Nik("3527045708900001".into())),
+            identity: Some(pb::find_complaints_by_identity_request::Identity::Nik(
+                "3527045708900001".into(),
+            )),
         },
     ))
     .await
@@ -68,8 +76,22 @@ async fn no_personal_data_in_logs() {
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("complaint registered"), "the capture works");
     assert!(logs.contains("grpc.server"), "spans are captured");
-    for secret in ["Siti Aminah", "3527045708900001", "6281234567890", "0812-3456-7890", "siti.aminah@example.id", "Budi Santoso", "Rajawali", "Anak Korban", "dipukul", "0812345678901234"] {
+    for secret in [
+        "Siti Aminah",
+        "3527045708900001",
+        "6281234567890",
+        "0812-3456-7890",
+        "siti.aminah@example.id",
+        "Budi Santoso",
+        "Rajawali",
+        "Anak Korban",
+        "dipukul",
+        "0812345678901234",
+    ] {
         assert!(!logs.contains(secret), "{secret} appears in the logs");
     }
-    assert!(!logs.contains(&complaint.id), "no complaint id in log lines");
+    assert!(
+        !logs.contains(&complaint.id),
+        "no complaint id in log lines"
+    );
 }

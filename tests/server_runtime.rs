@@ -15,7 +15,9 @@ use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
 async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {
     HealthClient::new(channel)
-        .check(HealthCheckRequest { service: service.into() })
+        .check(HealthCheckRequest {
+            service: service.into(),
+        })
         .await
         .unwrap()
         .into_inner()
@@ -37,20 +39,49 @@ async fn not_serving_until_ready_then_serving_then_draining() {
     let server = tokio::spawn(builder.serve(
         listener,
         verifier,
-        ShutdownConfig { drain_seconds: 0.5, timeout_seconds: 2.0 },
+        ShutdownConfig {
+            drain_seconds: 0.5,
+            timeout_seconds: 2.0,
+        },
         async move {
             let _ = stop_rx.await;
         },
     ));
-    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     // Give serve() its first poll, which marks everything NOT_SERVING.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    assert_eq!(health(channel.clone(), aduan_intake::SERVICE_NAME).await, ServingStatus::NotServing as i32);
-    assert_eq!(health(channel.clone(), "").await, ServingStatus::NotServing as i32);
+    assert_eq!(
+        health(channel.clone(), aduan_intake::SERVICE_NAME).await,
+        ServingStatus::NotServing as i32
+    );
+    assert_eq!(
+        health(channel.clone(), "").await,
+        ServingStatus::NotServing as i32
+    );
     // Calls before readiness are UNAVAILABLE, not served half-migrated.
-    let token = aduan_runtime::auth::mint_local(&config.auth, &dir, "u", "35.27", &[Role::ComplaintsOfficer], None, std::time::Duration::from_secs(60)).unwrap();
-    let mut c = aduan_proto::intake::v1::intake_service_client::IntakeServiceClient::new(channel.clone());
-    let err = c.submit_complaint(common::authed(&token, common::complete_request("r", Channel::WalkIn))).await.unwrap_err();
+    let token = aduan_runtime::auth::mint_local(
+        &config.auth,
+        &dir,
+        "u",
+        "35.27",
+        &[Role::ComplaintsOfficer],
+        None,
+        std::time::Duration::from_secs(60),
+    )
+    .unwrap();
+    let mut c =
+        aduan_proto::intake::v1::intake_service_client::IntakeServiceClient::new(channel.clone());
+    let err = c
+        .submit_complaint(common::authed(
+            &token,
+            common::complete_request("r", Channel::WalkIn),
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unavailable);
 
     let keys = Arc::new(aduan_runtime::crypto::Keyring::load("", &dir).unwrap());
@@ -58,38 +89,80 @@ async fn not_serving_until_ready_then_serving_then_draining() {
     cfg.intake.database_url = format!("sqlite:{}", dir.join("intake.db").display());
     api.set_ready(aduan_intake::open(&cfg, keys).await.unwrap());
     readiness.set_serving(aduan_intake::SERVICE_NAME).await;
-    assert_eq!(health(channel.clone(), aduan_intake::SERVICE_NAME).await, ServingStatus::Serving as i32);
-    assert_eq!(health(channel.clone(), "").await, ServingStatus::Serving as i32);
-    c.submit_complaint(common::authed(&token, common::complete_request("r", Channel::WalkIn))).await.unwrap();
+    assert_eq!(
+        health(channel.clone(), aduan_intake::SERVICE_NAME).await,
+        ServingStatus::Serving as i32
+    );
+    assert_eq!(
+        health(channel.clone(), "").await,
+        ServingStatus::Serving as i32
+    );
+    c.submit_complaint(common::authed(
+        &token,
+        common::complete_request("r", Channel::WalkIn),
+    ))
+    .await
+    .unwrap();
 
     // SIGTERM: NOT_SERVING at once, still answering during the drain, then stopped.
     stop_tx.send(()).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    assert_eq!(health(channel.clone(), aduan_intake::SERVICE_NAME).await, ServingStatus::NotServing as i32);
-    tokio::time::timeout(std::time::Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+    assert_eq!(
+        health(channel.clone(), aduan_intake::SERVICE_NAME).await,
+        ServingStatus::NotServing as i32
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
 async fn reflection_lists_every_service() {
-    use tonic_reflection::pb::v1::{ServerReflectionRequest, server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest, server_reflection_response::MessageResponse};
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
     let app = common::start_sqlite().await;
     let mut client = ServerReflectionClient::new(app.channel().await);
-    let req = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) };
-    let mut stream = client.server_reflection_info(tokio_stream::iter(vec![req])).await.unwrap().into_inner();
+    let req = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter(vec![req]))
+        .await
+        .unwrap()
+        .into_inner();
     let resp = stream.next().await.unwrap().unwrap();
-    let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else { panic!("no list") };
+    let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else {
+        panic!("no list")
+    };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for n in ["aduan.intake.v1.IntakeService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"] {
+    for n in [
+        "aduan.intake.v1.IntakeService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+    ] {
         assert!(names.contains(&n.to_string()), "{n} missing from {names:?}");
     }
     // The intake descriptor resolves with its imports (common, timestamps).
     let req = ServerReflectionRequest {
         host: String::new(),
-        message_request: Some(MessageRequest::FileContainingSymbol("aduan.intake.v1.IntakeService".into())),
+        message_request: Some(MessageRequest::FileContainingSymbol(
+            "aduan.intake.v1.IntakeService".into(),
+        )),
     };
-    let mut stream = client.server_reflection_info(tokio_stream::iter(vec![req])).await.unwrap().into_inner();
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter(vec![req]))
+        .await
+        .unwrap()
+        .into_inner();
     let resp = stream.next().await.unwrap().unwrap();
-    assert!(matches!(resp.message_response, Some(MessageResponse::FileDescriptorResponse(f)) if !f.file_descriptor_proto.is_empty()));
+    assert!(
+        matches!(resp.message_response, Some(MessageResponse::FileDescriptorResponse(f)) if !f.file_descriptor_proto.is_empty())
+    );
 }
 
 #[tokio::test]
@@ -101,12 +174,19 @@ async fn the_callers_trace_context_reaches_the_outbox_event() {
     let mut c = app.client().await;
     let mut req = common::authed(&token, common::complete_request("trace-1", Channel::WalkIn));
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    req.metadata_mut().insert("traceparent", traceparent.parse().unwrap());
+    req.metadata_mut()
+        .insert("traceparent", traceparent.parse().unwrap());
     c.submit_complaint(req).await.unwrap();
     let events = app.running.intake.store().pending_events(10).await.unwrap();
     let e = LifecycleEvent::decode(events[0].payload.as_slice()).unwrap();
     let tp = e.trace.unwrap().traceparent;
     // The event continues the caller's trace (same trace id, the server span's own span id).
-    assert!(tp.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{tp}");
-    assert!(!tp.contains("00f067aa0ba902b7"), "the server span is a child, not the caller's span");
+    assert!(
+        tp.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{tp}"
+    );
+    assert!(
+        !tp.contains("00f067aa0ba902b7"),
+        "the server span is a child, not the caller's span"
+    );
 }

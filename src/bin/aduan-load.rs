@@ -53,9 +53,10 @@ struct Args {
 }
 
 const JATIM: [&str; 38] = [
-    "35.01", "35.02", "35.03", "35.04", "35.05", "35.06", "35.07", "35.08", "35.09", "35.10", "35.11", "35.12", "35.13",
-    "35.14", "35.15", "35.16", "35.17", "35.18", "35.19", "35.20", "35.21", "35.22", "35.23", "35.24", "35.25", "35.26",
-    "35.27", "35.28", "35.29", "35.71", "35.72", "35.73", "35.74", "35.75", "35.76", "35.77", "35.78", "35.79",
+    "35.01", "35.02", "35.03", "35.04", "35.05", "35.06", "35.07", "35.08", "35.09", "35.10",
+    "35.11", "35.12", "35.13", "35.14", "35.15", "35.16", "35.17", "35.18", "35.19", "35.20",
+    "35.21", "35.22", "35.23", "35.24", "35.25", "35.26", "35.27", "35.28", "35.29", "35.71",
+    "35.72", "35.73", "35.74", "35.75", "35.76", "35.77", "35.78", "35.79",
 ];
 
 fn complaint(request_id: String, office: &str) -> pb::SubmitComplaintRequest {
@@ -67,15 +68,26 @@ fn complaint(request_id: String, office: &str) -> pb::SubmitComplaintRequest {
             full_name: "Siti Aminah".into(),
             nik: "3527045708900001".into(),
             phone: "081234567890".into(),
-            address: Some(common::Address { line: "Jl. Rajawali No. 7".into(), ..Default::default() }),
+            address: Some(common::Address {
+                line: "Jl. Rajawali No. 7".into(),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
-        reported_party: Some(common::Person { description: "tetangga".into(), ..Default::default() }),
+        reported_party: Some(common::Person {
+            description: "tetangga".into(),
+            ..Default::default()
+        }),
         content: Some(pb::ComplaintContent {
             subject: "Bantuan PKH tidak cair".into(),
             description: "Bantuan PKH keluarga kami tidak cair sejak bulan Maret 2026.".into(),
-            chronology: "Maret tidak cair; April lapor ke pendamping PKH; Mei belum ada jawaban.".into(),
-            incident_date: Some(common::Date { year: 2026, month: 3, day: 2 }),
+            chronology: "Maret tidak cair; April lapor ke pendamping PKH; Mei belum ada jawaban."
+                .into(),
+            incident_date: Some(common::Date {
+                year: 2026,
+                month: 3,
+                day: 2,
+            }),
             incident_place: "Desa Taddan".into(),
             category_code: "bantuan_sosial".into(),
             ..Default::default()
@@ -102,7 +114,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load(None)?;
     let mut tokens = std::collections::HashMap::new();
     for o in &offices {
-        let t = aduan_runtime::auth::mint_local(&config.auth, &args.data_dir, "load", o, &[Role::ComplaintsOfficer], None, Duration::from_secs(3600))?;
+        let t = aduan_runtime::auth::mint_local(
+            &config.auth,
+            &args.data_dir,
+            "load",
+            o,
+            &[Role::ComplaintsOfficer],
+            None,
+            Duration::from_secs(3600),
+        )?;
         tokens.insert(o.clone(), format!("Bearer {t}"));
     }
     let tokens = Arc::new(tokens);
@@ -118,7 +138,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut handles = Vec::new();
     for i in 0..args.clients {
         let channel = channels[i % channels.len()].clone();
-        let (measuring, stop, done, errors) = (measuring.clone(), stop.clone(), done.clone(), errors.clone());
+        let (measuring, stop, done, errors) = (
+            measuring.clone(),
+            stop.clone(),
+            done.clone(),
+            errors.clone(),
+        );
         let tokens = tokens.clone();
         let offices = offices.clone();
         let run_id = run_id.clone();
@@ -133,12 +158,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let ok = match mode {
                     Mode::Submit => {
                         let office = &offices[(i + n as usize) % offices.len()];
-                        let mut req = tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
-                        req.metadata_mut().insert("authorization", tokens[office].parse().expect("header"));
+                        let mut req =
+                            tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
+                        req.metadata_mut()
+                            .insert("authorization", tokens[office].parse().expect("header"));
                         intake.submit_complaint(req).await.is_ok()
                     }
                     Mode::Noop => health
-                        .check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+                        .check(tonic_health::pb::HealthCheckRequest {
+                            service: String::new(),
+                        })
                         .await
                         .is_ok(),
                 };
@@ -155,7 +184,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             lat
         }));
     }
-    eprintln!("warming up for {} s with {} clients ({:?})", args.warmup_seconds, args.clients, args.mode);
+    eprintln!(
+        "warming up for {} s with {} clients ({:?})",
+        args.warmup_seconds, args.clients, args.mode
+    );
     tokio::time::sleep(Duration::from_secs(args.warmup_seconds)).await;
     measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
@@ -163,7 +195,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for s in 1..=args.seconds {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let d = done.load(Ordering::Relaxed);
-        eprintln!("  {s:>3} s  {:>8} calls/s  total {d}  errors {}", d - last, errors.load(Ordering::Relaxed));
+        eprintln!(
+            "  {s:>3} s  {:>8} calls/s  total {d}  errors {}",
+            d - last,
+            errors.load(Ordering::Relaxed)
+        );
         last = d;
     }
     measuring.store(false, Ordering::Relaxed);

@@ -19,9 +19,11 @@ pub struct TestApp {
 }
 
 pub fn config(data_dir: &std::path::Path, database_url: &str) -> Config {
-    let mut c = Config::default();
-    c.listen = "127.0.0.1:0".into();
-    c.data_dir = data_dir.to_path_buf();
+    let mut c = Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: data_dir.to_path_buf(),
+        ..Default::default()
+    };
     c.metrics.listen = String::new();
     c.shutdown.drain_seconds = 0.0;
     c.shutdown.timeout_seconds = 5.0;
@@ -38,12 +40,16 @@ pub fn temp_dir() -> PathBuf {
 
 pub async fn start_with(mut config: Config) -> TestApp {
     // One subscriber per test process (the first call wins): spans carry W3C context.
-    static TELEMETRY: std::sync::OnceLock<Option<aduan_runtime::telemetry::TelemetryGuard>> = std::sync::OnceLock::new();
+    static TELEMETRY: std::sync::OnceLock<Option<aduan_runtime::telemetry::TelemetryGuard>> =
+        std::sync::OnceLock::new();
     TELEMETRY.get_or_init(|| aduan_runtime::telemetry::init(&config).ok());
     if config.intake.database_url.is_empty() {
-        config.intake.database_url = format!("sqlite:{}", config.data_dir.join("intake.db").display());
+        config.intake.database_url =
+            format!("sqlite:{}", config.data_dir.join("intake.db").display());
     }
-    let running = aduan::start(&config, std::future::pending()).await.expect("start");
+    let running = aduan::start(&config, std::future::pending())
+        .await
+        .expect("start");
     TestApp {
         database_url: config.intake.database_url.clone(),
         data_dir: config.data_dir.clone(),
@@ -87,7 +93,11 @@ impl TestApp {
     }
 
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(self.url()).unwrap().connect().await.unwrap()
+        Channel::from_shared(self.url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
     }
 
     pub async fn client(&self) -> IntakeServiceClient<Channel> {
@@ -111,7 +121,11 @@ pub fn complete_request(request_id: &str, channel: common::Channel) -> pb::Submi
         received_at: None,
         letter: Some(pb::LetterDetails {
             number: "460/12/2026".into(),
-            date: Some(common::Date { year: 2026, month: 11, day: 20 }),
+            date: Some(common::Date {
+                year: 2026,
+                month: 11,
+                day: 20,
+            }),
             addressee: "Kepala Dinas Sosial P3A Kabupaten Sampang".into(),
             addressed_to_office: true,
             subject: "Pengaduan".into(),
@@ -136,14 +150,22 @@ pub fn complete_request(request_id: &str, channel: common::Channel) -> pb::Submi
         }),
         victims: vec![common::Person {
             full_name: "Anak Korban".into(),
-            birth_date: Some(common::Date { year: 2014, month: 5, day: 1 }),
+            birth_date: Some(common::Date {
+                year: 2014,
+                month: 5,
+                day: 1,
+            }),
             ..Default::default()
         }],
         content: Some(pb::ComplaintContent {
             subject: "Kekerasan terhadap anak oleh tetangga".into(),
             description: "Anak saya dipukul oleh tetangga di depan rumah pada sore hari.".into(),
             chronology: "Sore hari anak bermain, tetangga datang dan memukul.".into(),
-            incident_date: Some(common::Date { year: 2026, month: 11, day: 18 }),
+            incident_date: Some(common::Date {
+                year: 2026,
+                month: 11,
+                day: 18,
+            }),
             incident_place: "Depan rumah, Desa Taddan".into(),
             incident_district_code: "35.27.04".into(),
             category_code: "kekerasan_anak".into(),

@@ -24,4 +24,5 @@ pub mod intake {
 }
 
 /// The encoded `FileDescriptorSet` of every aduan proto file, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/aduan_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/aduan_descriptor.bin"));

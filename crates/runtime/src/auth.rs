@@ -307,7 +307,10 @@ fn keys_from_pem(pem: &[u8]) -> Result<Vec<Key>> {
             key,
         }]);
     }
-    Err(Error::invalid("auth.key_file", "not a PEM public key (EC P-256, RSA or Ed25519)"))
+    Err(Error::invalid(
+        "auth.key_file",
+        "not a PEM public key (EC P-256, RSA or Ed25519)",
+    ))
 }
 
 impl Verifier {
@@ -319,7 +322,10 @@ impl Verifier {
             (keys_from_jwks(&text)?, Some(cfg.jwks_url.clone()))
         } else if !cfg.key_file.is_empty() {
             let bytes = std::fs::read(&cfg.key_file).map_err(|e| {
-                Error::invalid("auth.key_file", format!("cannot read {}: {e}", cfg.key_file))
+                Error::invalid(
+                    "auth.key_file",
+                    format!("cannot read {}: {e}", cfg.key_file),
+                )
             })?;
             let keys = if bytes.trim_ascii_start().starts_with(b"{") {
                 keys_from_jwks(&String::from_utf8_lossy(&bytes))?
@@ -383,7 +389,12 @@ impl Verifier {
     }
 
     /// A verifier trusting the given keys (tests and the local default).
-    pub fn with_decoding_key(issuer: &str, audience: &str, key: DecodingKey, alg: Algorithm) -> Self {
+    pub fn with_decoding_key(
+        issuer: &str,
+        audience: &str,
+        key: DecodingKey,
+        alg: Algorithm,
+    ) -> Self {
         Self {
             issuer: issuer.into(),
             audience: audience.into(),
@@ -510,7 +521,10 @@ async fn fetch_url(url: &str) -> Result<String> {
         .map_err(|_| Error::Unavailable("JWKS fetch timed out".into()))?
         .map_err(|e| Error::Unavailable(format!("JWKS fetch failed: {e}")))?;
     if !resp.status().is_success() {
-        return Err(Error::Unavailable(format!("JWKS fetch: HTTP {}", resp.status())));
+        return Err(Error::Unavailable(format!(
+            "JWKS fetch: HTTP {}",
+            resp.status()
+        )));
     }
     let body = resp
         .into_body()
@@ -535,13 +549,15 @@ impl LocalSigner {
     pub fn load_or_create(data_dir: &Path) -> Result<Self> {
         use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
         let path = data_dir.join("signing-key.pem");
-        let pem = crate::fsutil::read_or_create_secret(&path, || loop {
-            let mut bytes = [0u8; 32];
-            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-            if let Ok(sk) = p256::SecretKey::from_slice(&bytes)
-                && let Ok(pem) = sk.to_pkcs8_pem(LineEnding::LF)
-            {
-                return pem.to_string();
+        let pem = crate::fsutil::read_or_create_secret(&path, || {
+            loop {
+                let mut bytes = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+                if let Ok(sk) = p256::SecretKey::from_slice(&bytes)
+                    && let Ok(pem) = sk.to_pkcs8_pem(LineEnding::LF)
+                {
+                    return pem.to_string();
+                }
             }
         })?;
         let sk = p256::SecretKey::from_pkcs8_pem(&pem)
@@ -613,7 +629,9 @@ pub fn authorize(
         return Ok(None);
     }
     let Some(access) = table.get(path) else {
-        return Err(Error::PermissionDenied("no authorization rule for this method".into()));
+        return Err(Error::PermissionDenied(
+            "no authorization rule for this method".into(),
+        ));
     };
     let grants = match access {
         Access::Public => return Ok(None),
@@ -710,7 +728,12 @@ where
             .headers()
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        match authorize(&self.layer.verifier, &self.layer.table, req.uri().path(), auth) {
+        match authorize(
+            &self.layer.verifier,
+            &self.layer.table,
+            req.uri().path(),
+            auth,
+        ) {
             Ok(caller) => {
                 if let Some(c) = caller {
                     req.extensions_mut().insert(c);
@@ -755,7 +778,12 @@ mod tests {
         let s1 = LocalSigner::load_or_create(&dir).unwrap();
         let s2 = LocalSigner::load_or_create(&dir).unwrap();
         let token = s1.mint(&claims("35.27", &["head"], now() + 60)).unwrap();
-        let v = Verifier::with_decoding_key("aduan-local", "aduan", s2.decoding_key(), Algorithm::ES256);
+        let v = Verifier::with_decoding_key(
+            "aduan-local",
+            "aduan",
+            s2.decoding_key(),
+            Algorithm::ES256,
+        );
         let p = v.verify(&token).unwrap();
         assert_eq!(p.office, "35.27");
         assert_eq!(p.roles, vec![Role::Head]);
@@ -768,19 +796,29 @@ mod tests {
     fn wrong_issuer_audience_expiry_and_signature_are_unauthenticated() {
         let dir = temp_dir("bad");
         let s = LocalSigner::load_or_create(&dir).unwrap();
-        let v = Verifier::with_decoding_key("aduan-local", "aduan", s.decoding_key(), Algorithm::ES256);
+        let v =
+            Verifier::with_decoding_key("aduan-local", "aduan", s.decoding_key(), Algorithm::ES256);
         let mut c = claims("35.27", &["head"], now() + 60);
         c.iss = "other".into();
-        assert!(matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "wrong issuer"));
+        assert!(
+            matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "wrong issuer")
+        );
         let mut c = claims("35.27", &["head"], now() + 60);
         c.aud = "other".into();
-        assert!(matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "wrong audience"));
+        assert!(
+            matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "wrong audience")
+        );
         let c = claims("35.27", &["head"], now() - 3600);
-        assert!(matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "token expired"));
+        assert!(
+            matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "token expired")
+        );
         let other = LocalSigner::load_or_create(&temp_dir("other")).unwrap();
         let t = other.mint(&claims("35.27", &["head"], now() + 60)).unwrap();
         assert!(matches!(v.verify(&t), Err(Error::Unauthenticated(_))));
-        assert!(matches!(v.verify("not.a.token"), Err(Error::Unauthenticated(_))));
+        assert!(matches!(
+            v.verify("not.a.token"),
+            Err(Error::Unauthenticated(_))
+        ));
         assert!(matches!(v.verify(""), Err(Error::Unauthenticated(_))));
     }
 
@@ -791,7 +829,9 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             loop {
-                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
                 let body = body.clone();
                 tokio::spawn(async move {
                     let mut buf = [0u8; 2048];
@@ -816,7 +856,10 @@ mod tests {
         let dir = temp_dir("jwks");
         let signer = LocalSigner::load_or_create(&dir).unwrap();
         let pem = std::fs::read_to_string(dir.join("signing-key.pem")).unwrap();
-        let point = p256::SecretKey::from_pkcs8_pem(&pem).unwrap().public_key().to_encoded_point(false);
+        let point = p256::SecretKey::from_pkcs8_pem(&pem)
+            .unwrap()
+            .public_key()
+            .to_encoded_point(false);
         let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
         let jwks = format!(
             r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"{}","use":"sig","alg":"ES256","x":"{}","y":"{}"}}]}}"#,
@@ -832,7 +875,9 @@ mod tests {
             local_signing: false,
             ..AuthConfig::default()
         };
-        let v = Verifier::from_config(&cfg, &temp_dir("jwks-unused")).await.unwrap();
+        let v = Verifier::from_config(&cfg, &temp_dir("jwks-unused"))
+            .await
+            .unwrap();
         let mut c = claims("35.27", &["complaints_officer"], now() + 60);
         c.iss = cfg.issuer.clone();
         let p = v.verify(&signer.mint(&c).unwrap()).unwrap();
@@ -841,8 +886,15 @@ mod tests {
         let other = LocalSigner::load_or_create(&temp_dir("jwks-other")).unwrap();
         assert!(v.verify(&other.mint(&c).unwrap()).is_err());
         // An unreachable JWKS URL fails start-up instead of accepting everything.
-        let bad = AuthConfig { jwks_url: "http://127.0.0.1:9/jwks".into(), ..cfg };
-        assert!(Verifier::from_config(&bad, &temp_dir("jwks-bad")).await.is_err());
+        let bad = AuthConfig {
+            jwks_url: "http://127.0.0.1:9/jwks".into(),
+            ..cfg
+        };
+        assert!(
+            Verifier::from_config(&bad, &temp_dir("jwks-bad"))
+                .await
+                .is_err()
+        );
     }
 
     #[test]
@@ -880,7 +932,13 @@ mod tests {
         };
         assert!(c.covers_office("35.27"));
         assert!(!c.covers_office("35.26"));
-        assert!(matches!(c.require_office_or_not_found("35.26", "complaint"), Err(Error::NotFound(_))));
-        assert!(matches!(c.require_office("35.26"), Err(Error::PermissionDenied(_))));
+        assert!(matches!(
+            c.require_office_or_not_found("35.26", "complaint"),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            c.require_office("35.26"),
+            Err(Error::PermissionDenied(_))
+        ));
     }
 }

@@ -219,7 +219,10 @@ impl Config {
                 Error::invalid("config", format!("cannot read {}: {e}", path.display()))
             })?;
             let table: toml::Table = text.parse().map_err(|e| {
-                Error::invalid("config", format!("{} is not valid TOML: {e}", path.display()))
+                Error::invalid(
+                    "config",
+                    format!("{} is not valid TOML: {e}", path.display()),
+                )
             })?;
             merge(&mut merged, table);
         }
@@ -233,14 +236,17 @@ impl Config {
                     continue;
                 }
                 rest.split("__").map(|s| s.to_ascii_lowercase()).collect()
-            } else if key == "OTEL_EXPORTER_OTLP_ENDPOINT" || key == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
+            } else if key == "OTEL_EXPORTER_OTLP_ENDPOINT"
+                || key == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+            {
                 vec!["telemetry".into(), "otlp_endpoint".into()]
             } else if key == "OTEL_SERVICE_NAME" {
                 vec!["telemetry".into(), "service_name".into()]
             } else {
                 continue;
             };
-            let typed = typed_value(&defaults, &path, &value).map_err(|m| Error::invalid(key.clone(), m))?;
+            let typed = typed_value(&defaults, &path, &value)
+                .map_err(|m| Error::invalid(key.clone(), m))?;
             set_path(&mut merged, &path, typed);
         }
         let config: Config = merged
@@ -252,7 +258,10 @@ impl Config {
     /// The database URL of `service`: the configured one, or a SQLite file in the data directory.
     pub fn database_url(&self, service: &str, configured: &str) -> String {
         if configured.is_empty() {
-            format!("sqlite:{}", self.data_dir.join(format!("{service}.db")).display())
+            format!(
+                "sqlite:{}",
+                self.data_dir.join(format!("{service}.db")).display()
+            )
         } else {
             configured.to_string()
         }
@@ -337,10 +346,19 @@ mod tests {
         .unwrap();
         let env = vec![
             ("ADUAN_LISTEN".to_string(), "0.0.0.0:7000".to_string()),
-            ("ADUAN_INTAKE__DATABASE_URL".to_string(), "postgres://x/y".to_string()),
+            (
+                "ADUAN_INTAKE__DATABASE_URL".to_string(),
+                "postgres://x/y".to_string(),
+            ),
             ("ADUAN_AUTH__LOCAL_SIGNING".to_string(), "false".to_string()),
-            ("ADUAN_INTAKE__TRACK_PER_MINUTE".to_string(), "7".to_string()),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT".to_string(), "http://c:4317".to_string()),
+            (
+                "ADUAN_INTAKE__TRACK_PER_MINUTE".to_string(),
+                "7".to_string(),
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT".to_string(),
+                "http://c:4317".to_string(),
+            ),
             ("UNRELATED".to_string(), "x".to_string()),
         ];
         let c = Config::load_from(Some(&file), env).unwrap();
@@ -356,17 +374,26 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_the_key() {
-        let env = vec![("ADUAN_INTAKE__MAX_CONNECTIONS".to_string(), "many".to_string())];
+        let env = vec![(
+            "ADUAN_INTAKE__MAX_CONNECTIONS".to_string(),
+            "many".to_string(),
+        )];
         let err = Config::load_from(None, env).unwrap_err();
         assert!(err.to_string().contains("ADUAN_INTAKE__MAX_CONNECTIONS"));
         let env = vec![("ADUAN_NO_SUCH_KEY".to_string(), "1".to_string())];
-        assert!(Config::load_from(None, env).is_err(), "unknown keys are refused");
+        assert!(
+            Config::load_from(None, env).is_err(),
+            "unknown keys are refused"
+        );
     }
 
     #[test]
     fn default_database_is_sqlite_in_data_dir() {
         let c = Config::default();
-        assert_eq!(c.database_url("intake", ""), "sqlite:./aduan-data/intake.db");
+        assert_eq!(
+            c.database_url("intake", ""),
+            "sqlite:./aduan-data/intake.db"
+        );
         assert_eq!(c.database_url("intake", "postgres://h/d"), "postgres://h/d");
     }
 }

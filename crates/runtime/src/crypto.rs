@@ -85,7 +85,10 @@ impl Keyring {
     /// Reads a keys file (see `crypto.keys_file` in the configuration reference).
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::invalid("crypto.keys_file", format!("cannot read {}: {e}", path.display()))
+            Error::invalid(
+                "crypto.keys_file",
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?;
         let file: KeysFile = toml::from_str(&text)
             .map_err(|e| Error::invalid("crypto.keys_file", e.message().to_string()))?;
@@ -105,7 +108,10 @@ impl Keyring {
                         "key ids are 1-32 characters",
                     ));
                 }
-                let raw = decode_key(&format!("crypto.keys_file.offices.{office}.keys.{kid}"), b64)?;
+                let raw = decode_key(
+                    &format!("crypto.keys_file.offices.{office}.keys.{kid}"),
+                    b64,
+                )?;
                 if *kid == entry.active {
                     raw_active = Some(raw);
                 }
@@ -156,11 +162,18 @@ impl Keyring {
         if let Some(k) = self.configured.get(office) {
             return Ok(k.clone());
         }
-        if let Some(k) = self.derived.read().ok().and_then(|m| m.get(office).cloned()) {
+        if let Some(k) = self
+            .derived
+            .read()
+            .ok()
+            .and_then(|m| m.get(office).cloned())
+        {
             return Ok(k);
         }
         let Some(master) = &self.master else {
-            return Err(Error::Internal(format!("no encryption key for office {office}")));
+            return Err(Error::Internal(format!(
+                "no encryption key for office {office}"
+            )));
         };
         let data = hkdf(master, &format!("aduan/office/{office}/data/v1"));
         let index_key = hkdf(master, &format!("aduan/office/{office}/blind-index/v1"));
@@ -254,9 +267,18 @@ mod tests {
         let ring = Keyring::from_master([7u8; 32]);
         let sealed = ring.seal("35.27", b"id-1", b"Siti Aminah").unwrap();
         assert!(!sealed.windows(11).any(|w| w == b"Siti Aminah"));
-        assert_eq!(ring.open("35.27", b"id-1", &sealed).unwrap(), b"Siti Aminah");
-        assert!(ring.open("35.27", b"id-2", &sealed).is_err(), "aad binds the record");
-        assert!(ring.open("35.26", b"id-1", &sealed).is_err(), "office keys differ");
+        assert_eq!(
+            ring.open("35.27", b"id-1", &sealed).unwrap(),
+            b"Siti Aminah"
+        );
+        assert!(
+            ring.open("35.27", b"id-2", &sealed).is_err(),
+            "aad binds the record"
+        );
+        assert!(
+            ring.open("35.26", b"id-1", &sealed).is_err(),
+            "office keys differ"
+        );
         assert!(ring.open("35.27", b"id-1", &sealed[..5]).is_err());
         assert!(ring.open("35.27", b"id-1", &[]).is_err());
     }
@@ -264,10 +286,24 @@ mod tests {
     #[test]
     fn blind_index_is_stable_per_office_and_kind() {
         let ring = Keyring::from_master([7u8; 32]);
-        let a = ring.blind_index("35.27", "nik", "3527045708900001").unwrap();
-        assert_eq!(a, ring.blind_index("35.27", "nik", "3527045708900001").unwrap());
-        assert_ne!(a, ring.blind_index("35.26", "nik", "3527045708900001").unwrap());
-        assert_ne!(a, ring.blind_index("35.27", "phone", "3527045708900001").unwrap());
+        let a = ring
+            .blind_index("35.27", "nik", "3527045708900001")
+            .unwrap();
+        assert_eq!(
+            a,
+            ring.blind_index("35.27", "nik", "3527045708900001")
+                .unwrap()
+        );
+        assert_ne!(
+            a,
+            ring.blind_index("35.26", "nik", "3527045708900001")
+                .unwrap()
+        );
+        assert_ne!(
+            a,
+            ring.blind_index("35.27", "phone", "3527045708900001")
+                .unwrap()
+        );
         assert_eq!(a.len(), 32);
     }
 
@@ -300,7 +336,10 @@ mod tests {
             old.blind_index("35.27", "nik", "1").unwrap(),
             new.blind_index("35.27", "nik", "1").unwrap()
         );
-        assert!(new.seal("35.01", b"x", b"d").is_err(), "no master, no entry");
+        assert!(
+            new.seal("35.01", b"x", b"d").is_err(),
+            "no master, no entry"
+        );
         std::fs::write(&f2, "[offices.\"35.27\"]\nactive = \"k9\"\nkeys = {}\n").unwrap();
         assert!(Keyring::from_file(&f2).is_err());
     }

@@ -32,6 +32,9 @@ pub fn read_or_create_secret(path: &Path, make: impl FnOnce() -> String) -> Resu
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read_to_string(path)
             .map_err(|e| Error::Internal(format!("cannot read {}: {e}", path.display()))),
-        Err(e) => Err(Error::Internal(format!("cannot create {}: {e}", path.display()))),
+        Err(e) => Err(Error::Internal(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
     }
 }

@@ -26,7 +26,8 @@ pub struct ServerBuilder {
     tables: Vec<AuthzTable>,
     names: Vec<&'static str>,
     health: HealthReporter,
-    health_service: tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
+    health_service:
+        tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
 }
 
 impl Default for ServerBuilder {
@@ -114,14 +115,18 @@ impl ServerBuilder {
         let r = readiness.clone();
         tokio::spawn(async move {
             signal.await;
-            tracing::info!(drain_seconds = drain.as_secs_f64(), "shutting down: NOT_SERVING, draining");
+            tracing::info!(
+                drain_seconds = drain.as_secs_f64(),
+                "shutting down: NOT_SERVING, draining"
+            );
             r.set_all(ServingStatus::NotServing).await;
             tokio::time::sleep(drain).await;
             let _ = stop_tx.send(());
             let _ = drained_tx.send(());
         });
 
-        let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+        let incoming =
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let server = tonic::transport::Server::builder()
             .layer(ObserveLayer)
             .layer(auth)
@@ -169,7 +174,9 @@ impl Readiness {
             }
         }
         if all {
-            self.health.set_service_status("", ServingStatus::Serving).await;
+            self.health
+                .set_service_status("", ServingStatus::Serving)
+                .await;
         }
     }
 

@@ -10,9 +10,13 @@ pub async fn postgres_database() -> Option<String> {
         Ok(u) if !u.is_empty() => u,
         _ => {
             if std::env::var_os("CI").is_some() {
-                panic!("CI is set but ADUAN_TEST_POSTGRES_URL is not: PostgreSQL tests cannot be skipped in CI");
+                panic!(
+                    "CI is set but ADUAN_TEST_POSTGRES_URL is not: PostgreSQL tests cannot be skipped in CI"
+                );
             }
-            eprintln!("ADUAN_TEST_POSTGRES_URL not set: skipping a PostgreSQL test (run ./scripts/test)");
+            eprintln!(
+                "ADUAN_TEST_POSTGRES_URL not set: skipping a PostgreSQL test (run ./scripts/test)"
+            );
             return None;
         }
     };
@@ -32,6 +36,9 @@ pub async fn postgres_database() -> Option<String> {
         Some((b, q)) => (b.to_string(), format!("?{q}")),
         None => (admin.clone(), String::new()),
     };
-    let cut = base.rfind('/').filter(|i| *i > "postgres://".len()).unwrap_or(base.len());
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > "postgres://".len())
+        .unwrap_or(base.len());
     Some(format!("{}/{name}{query}", &base[..cut]))
 }

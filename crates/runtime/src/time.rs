@@ -53,10 +53,43 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_none() {
-        assert!(date_from_proto(&pb::Date { year: 2026, month: 2, day: 30 }).is_none());
-        assert!(date_from_proto(&pb::Date { year: 2024, month: 2, day: 29 }).is_some());
-        assert!(date_from_proto(&pb::Date { year: 70000, month: 1, day: 1 }).is_none());
-        assert!(from_proto(&prost_types::Timestamp { seconds: 0, nanos: -1 }).is_none());
-        assert!(from_proto(&prost_types::Timestamp { seconds: i64::MAX, nanos: 0 }).is_none());
+        assert!(
+            date_from_proto(&pb::Date {
+                year: 2026,
+                month: 2,
+                day: 30
+            })
+            .is_none()
+        );
+        assert!(
+            date_from_proto(&pb::Date {
+                year: 2024,
+                month: 2,
+                day: 29
+            })
+            .is_some()
+        );
+        assert!(
+            date_from_proto(&pb::Date {
+                year: 70000,
+                month: 1,
+                day: 1
+            })
+            .is_none()
+        );
+        assert!(
+            from_proto(&prost_types::Timestamp {
+                seconds: 0,
+                nanos: -1
+            })
+            .is_none()
+        );
+        assert!(
+            from_proto(&prost_types::Timestamp {
+                seconds: i64::MAX,
+                nanos: 0
+            })
+            .is_none()
+        );
     }
 }

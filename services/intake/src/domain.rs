@@ -5,7 +5,9 @@
 //! The body of a complaint (people, content, letter, visibility, attachments) travels as the
 //! `ComplaintPatch` message: it is also what is sealed at rest.
 
-use aduan_proto::common::v1::{self as common, Channel, FieldWarning, Requirement, RequirementCheck, Sex};
+use aduan_proto::common::v1::{
+    self as common, Channel, FieldWarning, Requirement, RequirementCheck, Sex,
+};
 use aduan_proto::intake::v1::{ComplaintPatch, LetterDetails};
 use aduan_runtime::Violations;
 use jiff::civil::Date;
@@ -155,7 +157,10 @@ pub fn check_person(
             ("regency_code", &a.regency_code, 2),
         ] {
             if !code.is_empty() && !region_code_ok(code, parts) {
-                v.add(f(&format!("address.{name}")), "not a Kemendagri code of this level");
+                v.add(
+                    f(&format!("address.{name}")),
+                    "not a Kemendagri code of this level",
+                );
             }
         }
         if !blank(&a.postcode) {
@@ -212,12 +217,20 @@ pub fn check_body(
         check_text(v, "content.description", &c.description, limits::TEXT);
         check_text(v, "content.chronology", &c.chronology, limits::TEXT);
         check_text(v, "content.incident_place", &c.incident_place, limits::LINE);
-        check_text(v, "content.requested_outcome", &c.requested_outcome, limits::NOTE);
+        check_text(
+            v,
+            "content.requested_outcome",
+            &c.requested_outcome,
+            limits::NOTE,
+        );
         if let Some(d) = &c.incident_date {
             check_date(v, "content.incident_date", d, today);
         }
         if !c.incident_district_code.is_empty() && !region_code_ok(&c.incident_district_code, 3) {
-            v.add("content.incident_district_code", "not a kecamatan code such as 35.27.04");
+            v.add(
+                "content.incident_district_code",
+                "not a kecamatan code such as 35.27.04",
+            );
         }
         c.category_code = c.category_code.trim().to_string();
         if !c.category_code.is_empty() && refdata.category(&c.category_code).is_none() {
@@ -228,7 +241,10 @@ pub fn check_body(
         check_letter(l, today, v);
     }
     if body.attachments.len() > limits::ATTACHMENTS {
-        v.add("attachments", format!("at most {} attachments", limits::ATTACHMENTS));
+        v.add(
+            "attachments",
+            format!("at most {} attachments", limits::ATTACHMENTS),
+        );
     }
     for (i, a) in body.attachments.iter().enumerate() {
         let f = |n: &str| format!("attachments[{i}].{n}");
@@ -274,7 +290,7 @@ impl Assessment {
 pub fn unmet_from_mask(mask: i64) -> Vec<Requirement> {
     (1..=6)
         .filter(|n| mask & (1 << (n - 1)) != 0)
-        .filter_map(|n| Requirement::try_from(n as i32).ok())
+        .filter_map(|n| Requirement::try_from(n).ok())
         .collect()
 }
 
@@ -291,7 +307,11 @@ fn is_written(channel: Channel) -> bool {
 }
 
 fn age_on(p: &common::Person, on: Date) -> Option<i32> {
-    if let Some(b) = p.birth_date.as_ref().and_then(aduan_runtime::time::date_from_proto) {
+    if let Some(b) = p
+        .birth_date
+        .as_ref()
+        .and_then(aduan_runtime::time::date_from_proto)
+    {
         let mut age = on.year() as i32 - b.year() as i32;
         if (on.month(), on.day()) < (b.month(), b.day()) {
             age -= 1;
@@ -429,7 +449,10 @@ pub fn assess(body: &ComplaintPatch, channel: Channel, refdata: &RefData, on: Da
         .map(|c| 1i64 << (c.requirement - 1))
         .sum();
     let reporter_identified = !blank(&reporter.full_name)
-        && (has_address || !reporter.phone.is_empty() || !reporter.email.is_empty() || !reporter.nik.is_empty());
+        && (has_address
+            || !reporter.phone.is_empty()
+            || !reporter.email.is_empty()
+            || !reporter.nik.is_empty());
     let child_person = body
         .victims
         .iter()
@@ -501,7 +524,11 @@ mod tests {
                 subject: "Bantuan PKH tidak cair".into(),
                 description: "Bantuan PKH keluarga kami tidak cair sejak bulan Maret.".into(),
                 chronology: "Maret: tidak cair. April: lapor ke pendamping.".into(),
-                incident_date: Some(common::Date { year: 2026, month: 3, day: 2 }),
+                incident_date: Some(common::Date {
+                    year: 2026,
+                    month: 3,
+                    day: 2,
+                }),
                 incident_place: "Desa Taddan".into(),
                 category_code: "bantuan_sosial".into(),
                 ..Default::default()
@@ -548,7 +575,12 @@ mod tests {
         assert_eq!(a.checks[1].missing_fields, vec!["reporter.address"]);
         assert_eq!(
             a.checks[5].missing_fields,
-            vec!["letter.number", "letter.date", "letter.addressee", "letter.addressed_to_office"]
+            vec![
+                "letter.number",
+                "letter.date",
+                "letter.addressee",
+                "letter.addressed_to_office"
+            ]
         );
         // Still identified through the phone number: not a surat kaleng.
         assert!(a.reporter_identified);
@@ -559,16 +591,38 @@ mod tests {
         let r = refdata();
         let mut b = complete();
         b.reported_party = None;
-        assert!(assess(&b, Channel::Phone, &r, today()).unmet().contains(&Requirement::R2Identity));
+        assert!(
+            assess(&b, Channel::Phone, &r, today())
+                .unmet()
+                .contains(&Requirement::R2Identity)
+        );
         b.content.as_mut().unwrap().category_code = "konseling_keluarga".into();
-        assert!(!assess(&b, Channel::Phone, &r, today()).unmet().contains(&Requirement::R2Identity));
+        assert!(
+            !assess(&b, Channel::Phone, &r, today())
+                .unmet()
+                .contains(&Requirement::R2Identity)
+        );
         b.victims.push(common::Person {
-            birth_date: Some(common::Date { year: 2010, month: 12, day: 1 }),
+            birth_date: Some(common::Date {
+                year: 2010,
+                month: 12,
+                day: 1,
+            }),
             ..Default::default()
         });
-        assert!(assess(&b, Channel::Phone, &r, today()).involves_child, "15 years old");
-        b.victims[0].birth_date = Some(common::Date { year: 2008, month: 11, day: 27 });
-        assert!(!assess(&b, Channel::Phone, &r, today()).involves_child, "18 today");
+        assert!(
+            assess(&b, Channel::Phone, &r, today()).involves_child,
+            "15 years old"
+        );
+        b.victims[0].birth_date = Some(common::Date {
+            year: 2008,
+            month: 11,
+            day: 27,
+        });
+        assert!(
+            !assess(&b, Channel::Phone, &r, today()).involves_child,
+            "18 today"
+        );
     }
 
     #[test]
@@ -577,19 +631,35 @@ mod tests {
         b.reporter.as_mut().unwrap().nik = "12345".into();
         b.reporter.as_mut().unwrap().phone = "12".into();
         b.reporter.as_mut().unwrap().email = "not-an-email".into();
-        b.reporter.as_mut().unwrap().address.as_mut().unwrap().postcode = "6928".into();
-        b.content.as_mut().unwrap().incident_date = Some(common::Date { year: 2026, month: 2, day: 30 });
+        b.reporter
+            .as_mut()
+            .unwrap()
+            .address
+            .as_mut()
+            .unwrap()
+            .postcode = "6928".into();
+        b.content.as_mut().unwrap().incident_date = Some(common::Date {
+            year: 2026,
+            month: 2,
+            day: 30,
+        });
         b.content.as_mut().unwrap().category_code = "unknown".into();
         b.content.as_mut().unwrap().description = "x".repeat(limits::TEXT + 1);
         b.victims.push(common::Person {
-            birth_date: Some(common::Date { year: 2030, month: 1, day: 1 }),
+            birth_date: Some(common::Date {
+                year: 2030,
+                month: 1,
+                day: 1,
+            }),
             ..Default::default()
         });
         let mut v = Violations::new();
         let mut w = Vec::new();
         check_body(&mut b, &refdata(), today(), &mut v, &mut w);
         let err = v.into_result().unwrap_err();
-        let aduan_runtime::Error::InvalidArgument(list) = err else { panic!() };
+        let aduan_runtime::Error::InvalidArgument(list) = err else {
+            panic!()
+        };
         let fields: Vec<_> = list.iter().map(|f| f.field.as_str()).collect();
         for f in [
             "reporter.nik",
@@ -622,7 +692,11 @@ mod tests {
 
     #[test]
     fn mask_round_trip() {
-        let m = requirement_bit(Requirement::R2Identity) | requirement_bit(Requirement::R6AddressedToOffice);
-        assert_eq!(unmet_from_mask(m), vec![Requirement::R2Identity, Requirement::R6AddressedToOffice]);
+        let m = requirement_bit(Requirement::R2Identity)
+            | requirement_bit(Requirement::R6AddressedToOffice);
+        assert_eq!(
+            unmet_from_mask(m),
+            vec![Requirement::R2Identity, Requirement::R6AddressedToOffice]
+        );
     }
 }

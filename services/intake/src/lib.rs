@@ -38,8 +38,14 @@ pub static AUTHZ: AuthzTable = &[
             grant(Role::PartnerAgency, Scope::Office),
         ]),
     ),
-    ("/aduan.intake.v1.IntakeService/GetComplaint", Access::Roles(OFFICERS)),
-    ("/aduan.intake.v1.IntakeService/ListComplaints", Access::Roles(OFFICERS)),
+    (
+        "/aduan.intake.v1.IntakeService/GetComplaint",
+        Access::Roles(OFFICERS),
+    ),
+    (
+        "/aduan.intake.v1.IntakeService/ListComplaints",
+        Access::Roles(OFFICERS),
+    ),
     (
         "/aduan.intake.v1.IntakeService/AmendComplaint",
         Access::Roles(&[
@@ -67,9 +73,15 @@ pub static AUTHZ: AuthzTable = &[
     ),
     (
         "/aduan.intake.v1.IntakeService/ListAccessLog",
-        Access::Roles(&[grant(Role::Head, Scope::Office), grant(Role::Operator, Scope::Office)]),
+        Access::Roles(&[
+            grant(Role::Head, Scope::Office),
+            grant(Role::Operator, Scope::Office),
+        ]),
     ),
-    ("/aduan.intake.v1.IntakeService/TrackComplaint", Access::Public),
+    (
+        "/aduan.intake.v1.IntakeService/TrackComplaint",
+        Access::Public,
+    ),
 ];
 
 /// Connects intake's database, runs its migrations and assembles the service core.
@@ -84,7 +96,13 @@ pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<
             db.record_pool_metrics("intake");
         }
     });
-    let dir = (!config.reference_data_dir.is_empty()).then(|| std::path::Path::new(&config.reference_data_dir));
+    let dir = (!config.reference_data_dir.is_empty())
+        .then(|| std::path::Path::new(&config.reference_data_dir));
     let refdata = Arc::new(refdata::RefData::load(&config.province, dir)?);
-    Ok(Arc::new(Intake::new(store, keys, refdata, config.intake.track_per_minute)))
+    Ok(Arc::new(Intake::new(
+        store,
+        keys,
+        refdata,
+        config.intake.track_per_minute,
+    )))
 }

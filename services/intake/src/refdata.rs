@@ -88,7 +88,10 @@ impl RefData {
             Some(d) => {
                 let read = |p: &Path| {
                     std::fs::read_to_string(p).map_err(|e| {
-                        Error::invalid("reference_data_dir", format!("cannot read {}: {e}", p.display()))
+                        Error::invalid(
+                            "reference_data_dir",
+                            format!("cannot read {}: {e}", p.display()),
+                        )
                     })
                 };
                 (
@@ -114,9 +117,8 @@ impl RefData {
         for row in parse_csv(&offices_text) {
             let get = |k: &str| row.get(k).cloned().unwrap_or_default();
             let tz_name = get("time_zone");
-            let time_zone = jiff::tz::TimeZone::get(&tz_name).map_err(|_| {
-                Error::invalid("offices", format!("unknown time zone {tz_name}"))
-            })?;
+            let time_zone = jiff::tz::TimeZone::get(&tz_name)
+                .map_err(|_| Error::invalid("offices", format!("unknown time zone {tz_name}")))?;
             let code = get("code");
             offices.insert(
                 code.clone(),
@@ -143,7 +145,10 @@ impl RefData {
             );
         }
         if offices.is_empty() || categories.is_empty() {
-            return Err(Error::invalid("reference_data_dir", "no offices or no categories"));
+            return Err(Error::invalid(
+                "reference_data_dir",
+                "no offices or no categories",
+            ));
         }
         Ok(Self {
             offices,

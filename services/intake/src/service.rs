@@ -4,7 +4,9 @@
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
-use aduan_proto::common::v1::{self as common, Actor, Channel, ComplaintStatus, FieldWarning, Requirement, Step};
+use aduan_proto::common::v1::{
+    self as common, Actor, Channel, ComplaintStatus, FieldWarning, Requirement, Step,
+};
 use aduan_proto::events::v1::{self as events, LifecycleEvent, lifecycle_event::Detail};
 use aduan_proto::intake::v1::{self as pb, intake_service_server::IntakeService};
 use aduan_runtime::auth::{Caller, Role};
@@ -21,7 +23,10 @@ use tonic::{Request, Response, Status};
 
 use crate::domain::{self, Assessment};
 use crate::refdata::{Office, RefData};
-use crate::store::{AccessRow, ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint, Registration};
+use crate::store::{
+    AccessRow, ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint,
+    Registration,
+};
 
 /// Everything the service needs once storage is ready.
 pub struct Intake {
@@ -33,7 +38,12 @@ pub struct Intake {
 
 impl Intake {
     /// Assembles the service core.
-    pub fn new(store: Arc<dyn IntakeStore>, keys: Arc<Keyring>, refdata: Arc<RefData>, track_per_minute: u32) -> Self {
+    pub fn new(
+        store: Arc<dyn IntakeStore>,
+        keys: Arc<Keyring>,
+        refdata: Arc<RefData>,
+        track_per_minute: u32,
+    ) -> Self {
         Self {
             store,
             keys,
@@ -183,13 +193,19 @@ impl Intake {
 
     fn open_body(&self, office: &str, id: &str, sealed: &[u8]) -> Result<pb::ComplaintPatch> {
         let plain = self.keys.open(office, id.as_bytes(), sealed)?;
-        pb::ComplaintPatch::decode(plain.as_slice()).map_err(|_| Error::Internal("stored body does not decode".into()))
+        pb::ComplaintPatch::decode(plain.as_slice())
+            .map_err(|_| Error::Internal("stored body does not decode".into()))
     }
 
     fn index_of(&self, office: &str, body: &pb::ComplaintPatch) -> Result<Vec<(String, String)>> {
         domain::identity_values(body)
             .into_iter()
-            .map(|(kind, value)| Ok((kind.to_string(), self.keys.blind_index(office, kind, &value)?)))
+            .map(|(kind, value)| {
+                Ok((
+                    kind.to_string(),
+                    self.keys.blind_index(office, kind, &value)?,
+                ))
+            })
             .collect()
     }
 
@@ -203,10 +219,20 @@ impl Intake {
 
     fn assess(&self, body: &pb::ComplaintPatch, row: &ComplaintRow) -> Assessment {
         let channel = Channel::try_from(row.channel).unwrap_or(Channel::Unspecified);
-        domain::assess(body, channel, &self.refdata, self.received_date(&row.office_code, row.received_at))
+        domain::assess(
+            body,
+            channel,
+            &self.refdata,
+            self.received_date(&row.office_code, row.received_at),
+        )
     }
 
-    fn complaint(&self, row: &ComplaintRow, body: pb::ComplaintPatch, revision: i32) -> pb::Complaint {
+    fn complaint(
+        &self,
+        row: &ComplaintRow,
+        body: pb::ComplaintPatch,
+        revision: i32,
+    ) -> pb::Complaint {
         let a = self.assess(&body, row);
         let visibility = body.visibility.unwrap_or_default();
         pb::Complaint {
@@ -267,7 +293,11 @@ impl Intake {
     /// known to exist; a partner agency sees its own submissions only).
     async fn visible(&self, caller: &Caller, id: &str) -> Result<ComplaintRow> {
         let id = parse_id("complaint_id", id)?;
-        let row = self.store.get(&id).await?.ok_or(Error::NotFound("complaint"))?;
+        let row = self
+            .store
+            .get(&id)
+            .await?
+            .ok_or(Error::NotFound("complaint"))?;
         caller.require_office_or_not_found(&row.office_code, "complaint")?;
         if partner_only(caller) && row.recorded_by.subject != caller.principal.subject {
             return Err(Error::NotFound("complaint"));
@@ -275,7 +305,13 @@ impl Intake {
         Ok(row)
     }
 
-    async fn log_access(&self, caller: &Caller, row: &ComplaintRow, action: &str, purpose: &str) -> Result<()> {
+    async fn log_access(
+        &self,
+        caller: &Caller,
+        row: &ComplaintRow,
+        action: &str,
+        purpose: &str,
+    ) -> Result<()> {
         self.store
             .log_access(AccessRow {
                 complaint_id: row.id.clone(),
@@ -289,12 +325,19 @@ impl Intake {
     }
 
     /// S1-S3.
-    pub async fn submit(&self, caller: &Caller, r: pb::SubmitComplaintRequest) -> Result<pb::SubmitComplaintResponse> {
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        r: pb::SubmitComplaintRequest,
+    ) -> Result<pb::SubmitComplaintResponse> {
         let request_hash = hex(&Sha256::digest(r.encode_to_vec()));
         let mut v = Violations::new();
         let mut warnings: Vec<FieldWarning> = Vec::new();
         if !valid_request_id(&r.request_id) {
-            v.add("request_id", "required: 1-128 characters of A-Z a-z 0-9 . _ : -");
+            v.add(
+                "request_id",
+                "required: 1-128 characters of A-Z a-z 0-9 . _ : -",
+            );
         }
         let office = self.office(&r.office_code).cloned();
         match &office {
@@ -303,7 +346,10 @@ impl Intake {
         }
         let channel = match Channel::try_from(r.channel) {
             Ok(Channel::Unspecified) | Err(_) => {
-                v.add("channel", "required: WALK_IN, LETTER, PHONE, FAX, EMAIL or PARTNER_API");
+                v.add(
+                    "channel",
+                    "required: WALK_IN, LETTER, PHONE, FAX, EMAIL or PARTNER_API",
+                );
                 Channel::Unspecified
             }
             Ok(c) => c,
@@ -311,7 +357,8 @@ impl Intake {
         if channel == Channel::PartnerApi && !caller.acts_as(Role::PartnerAgency) {
             v.add("channel", "PARTNER_API is for partner agency clients");
         }
-        if partner_only(caller) && channel != Channel::PartnerApi && channel != Channel::Unspecified {
+        if partner_only(caller) && channel != Channel::PartnerApi && channel != Channel::Unspecified
+        {
             v.add("channel", "partner agency clients submit with PARTNER_API");
         }
         let now = Timestamp::now();
@@ -357,7 +404,9 @@ impl Intake {
         let id = uuid::Uuid::now_v7().to_string();
         let visibility = body.visibility.unwrap_or_default();
         let content = body.content.clone().unwrap_or_default();
-        let pii = self.keys.seal(&office.code, id.as_bytes(), &body.encode_to_vec())?;
+        let pii = self
+            .keys
+            .seal(&office.code, id.as_bytes(), &body.encode_to_vec())?;
         let reason = self.keys.seal(&office.code, &aad_reason(&id), b"")?;
         let index = self.index_of(&office.code, &body)?;
         let who = actor(caller);
@@ -448,7 +497,11 @@ impl Intake {
     }
 
     /// Read one complaint.
-    pub async fn get(&self, caller: &Caller, r: pb::GetComplaintRequest) -> Result<pb::GetComplaintResponse> {
+    pub async fn get(
+        &self,
+        caller: &Caller,
+        r: pb::GetComplaintRequest,
+    ) -> Result<pb::GetComplaintResponse> {
         if r.purpose.chars().count() > 200 {
             return Err(Error::invalid("purpose", "longer than 200 characters"));
         }
@@ -457,23 +510,34 @@ impl Intake {
         }
         let row = self.visible(caller, &r.complaint_id).await?;
         let (body, revision) = if r.revision == 0 || r.revision == row.revision {
-            (self.open_body(&row.office_code, &row.id, &row.pii)?, row.revision)
+            (
+                self.open_body(&row.office_code, &row.id, &row.pii)?,
+                row.revision,
+            )
         } else {
             let revs = self.store.revisions(&row.id).await?;
             let rev = revs
                 .into_iter()
                 .find(|x| x.revision == r.revision)
                 .ok_or(Error::NotFound("revision"))?;
-            (self.open_body(&row.office_code, &row.id, &rev.pii)?, rev.revision)
+            (
+                self.open_body(&row.office_code, &row.id, &rev.pii)?,
+                rev.revision,
+            )
         };
-        self.log_access(caller, &row, "GetComplaint", &r.purpose).await?;
+        self.log_access(caller, &row, "GetComplaint", &r.purpose)
+            .await?;
         Ok(pb::GetComplaintResponse {
             complaint: Some(self.complaint(&row, body, revision)),
         })
     }
 
     /// A page of complaints without personal data.
-    pub async fn list(&self, caller: &Caller, r: pb::ListComplaintsRequest) -> Result<pb::ListComplaintsResponse> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        r: pb::ListComplaintsRequest,
+    ) -> Result<pb::ListComplaintsResponse> {
         let mut v = Violations::new();
         let office = if r.office_code.is_empty() {
             caller.principal.office.clone()
@@ -487,7 +551,10 @@ impl Intake {
             v.add("page_size", "must be 1-500 (0 for the default of 50)");
         }
         for s in &r.statuses {
-            if matches!(ComplaintStatus::try_from(*s), Err(_) | Ok(ComplaintStatus::Unspecified)) {
+            if matches!(
+                ComplaintStatus::try_from(*s),
+                Err(_) | Ok(ComplaintStatus::Unspecified)
+            ) {
                 v.add("statuses", "unknown status");
             }
         }
@@ -499,11 +566,16 @@ impl Intake {
         let mut unmet_any = 0;
         for u in &r.unmet_requirements {
             match Requirement::try_from(*u) {
-                Ok(Requirement::Unspecified) | Err(_) => v.add("unmet_requirements", "unknown requirement"),
+                Ok(Requirement::Unspecified) | Err(_) => {
+                    v.add("unmet_requirements", "unknown requirement")
+                }
                 Ok(req) => unmet_any |= domain::requirement_bit(req),
             }
         }
-        let from = r.received_from.as_ref().map(|t| from_proto(t).map(to_micros));
+        let from = r
+            .received_from
+            .as_ref()
+            .map(|t| from_proto(t).map(to_micros));
         let to = r.received_to.as_ref().map(|t| from_proto(t).map(to_micros));
         if matches!(from, Some(None)) {
             v.add("received_from", "not a valid timestamp");
@@ -529,7 +601,11 @@ impl Intake {
         };
         v.into_result()?;
         caller.require_office(&office)?;
-        let limit = if r.page_size == 0 { 50 } else { r.page_size as i64 };
+        let limit = if r.page_size == 0 {
+            50
+        } else {
+            r.page_size as i64
+        };
         let filter = ListFilter {
             office_code: office,
             statuses: r.statuses.clone(),
@@ -559,9 +635,17 @@ impl Intake {
     }
 
     /// S9: amend.
-    pub async fn amend(&self, caller: &Caller, r: pb::AmendComplaintRequest) -> Result<pb::AmendComplaintResponse> {
+    pub async fn amend(
+        &self,
+        caller: &Caller,
+        r: pb::AmendComplaintRequest,
+    ) -> Result<pb::AmendComplaintResponse> {
         let mut v = Violations::new();
-        let paths = r.update_mask.as_ref().map(|m| m.paths.clone()).unwrap_or_default();
+        let paths = r
+            .update_mask
+            .as_ref()
+            .map(|m| m.paths.clone())
+            .unwrap_or_default();
         if paths.is_empty() {
             v.add("update_mask", "required: the fields to change");
         }
@@ -575,7 +659,9 @@ impl Intake {
         }
         let row = self.visible(caller, &r.complaint_id).await?;
         if is_closed(row.status) {
-            return Err(Error::FailedPrecondition("the complaint is closed; it cannot be amended".into()));
+            return Err(Error::FailedPrecondition(
+                "the complaint is closed; it cannot be amended".into(),
+            ));
         }
         let mut body = self.open_body(&row.office_code, &row.id, &row.pii)?;
         let patch = r.patch.unwrap_or_default();
@@ -592,7 +678,13 @@ impl Intake {
             .unwrap_or(jiff::tz::TimeZone::UTC);
         let now = Timestamp::now();
         let mut warnings = Vec::new();
-        domain::check_body(&mut body, &self.refdata, now.to_zoned(tz).date(), &mut v, &mut warnings);
+        domain::check_body(
+            &mut body,
+            &self.refdata,
+            now.to_zoned(tz).date(),
+            &mut v,
+            &mut warnings,
+        );
         v.into_result()?;
         let a = self.assess(&body, &row);
         let visibility = body.visibility.unwrap_or_default();
@@ -627,7 +719,11 @@ impl Intake {
                 expected_revision: r.expected_revision,
                 at: to_micros(now),
                 actor: who,
-                reason: self.keys.seal(&row.office_code, &aad_reason(&row.id), r.reason.trim().as_bytes())?,
+                reason: self.keys.seal(
+                    &row.office_code,
+                    &aad_reason(&row.id),
+                    r.reason.trim().as_bytes(),
+                )?,
                 changed_fields: changed,
                 unmet_mask: a.unmet_mask,
                 category_code: content.category_code.clone(),
@@ -636,12 +732,15 @@ impl Intake {
                 confidential: visibility.confidential,
                 involves_child: a.involves_child,
                 incident_district_code: content.incident_district_code.clone(),
-                pii: self.keys.seal(&row.office_code, row.id.as_bytes(), &body.encode_to_vec())?,
+                pii: self
+                    .keys
+                    .seal(&row.office_code, row.id.as_bytes(), &body.encode_to_vec())?,
                 index: self.index_of(&row.office_code, &body)?,
                 event,
             })
             .await?;
-        self.log_access(caller, &amended, "AmendComplaint", "S9").await?;
+        self.log_access(caller, &amended, "AmendComplaint", "S9")
+            .await?;
         let revision = amended.revision;
         Ok(pb::AmendComplaintResponse {
             complaint: Some(self.complaint(&amended, body, revision)),
@@ -650,12 +749,18 @@ impl Intake {
     }
 
     /// The history of a complaint's record.
-    pub async fn revisions(&self, caller: &Caller, r: pb::ListComplaintRevisionsRequest) -> Result<pb::ListComplaintRevisionsResponse> {
+    pub async fn revisions(
+        &self,
+        caller: &Caller,
+        r: pb::ListComplaintRevisionsRequest,
+    ) -> Result<pb::ListComplaintRevisionsResponse> {
         let row = self.visible(caller, &r.complaint_id).await?;
         let revs = self.store.revisions(&row.id).await?;
         let mut out = Vec::with_capacity(revs.len());
         for x in revs {
-            let reason = self.keys.open(&row.office_code, &aad_reason(&row.id), &x.reason)?;
+            let reason = self
+                .keys
+                .open(&row.office_code, &aad_reason(&row.id), &x.reason)?;
             out.push(pb::ComplaintRevision {
                 revision: x.revision,
                 created_at: Some(to_proto(from_micros(x.created_at))),
@@ -672,7 +777,11 @@ impl Intake {
     }
 
     /// Repeat complainants through the blind index.
-    pub async fn find_by_identity(&self, caller: &Caller, r: pb::FindComplaintsByIdentityRequest) -> Result<pb::FindComplaintsByIdentityResponse> {
+    pub async fn find_by_identity(
+        &self,
+        caller: &Caller,
+        r: pb::FindComplaintsByIdentityRequest,
+    ) -> Result<pb::FindComplaintsByIdentityResponse> {
         use pb::find_complaints_by_identity_request::Identity;
         let office = if r.office_code.is_empty() {
             caller.principal.office.clone()
@@ -698,7 +807,8 @@ impl Intake {
         let bidx = self.keys.blind_index(&office, kind, &value)?;
         let rows = self.store.find_by_index(&office, kind, &bidx, 200).await?;
         for row in &rows {
-            self.log_access(caller, row, "FindComplaintsByIdentity", kind).await?;
+            self.log_access(caller, row, "FindComplaintsByIdentity", kind)
+                .await?;
         }
         Ok(pb::FindComplaintsByIdentityResponse {
             complaints: rows.iter().map(Self::summary).collect(),
@@ -706,7 +816,11 @@ impl Intake {
     }
 
     /// Who read a complaint's personal data.
-    pub async fn access_log(&self, caller: &Caller, r: pb::ListAccessLogRequest) -> Result<pb::ListAccessLogResponse> {
+    pub async fn access_log(
+        &self,
+        caller: &Caller,
+        r: pb::ListAccessLogRequest,
+    ) -> Result<pb::ListAccessLogResponse> {
         let row = self.visible(caller, &r.complaint_id).await?;
         let entries = self
             .store
@@ -724,14 +838,24 @@ impl Intake {
     }
 
     /// Public tracking.
-    pub async fn track(&self, client: Option<IpAddr>, r: pb::TrackComplaintRequest) -> Result<pb::TrackComplaintResponse> {
+    pub async fn track(
+        &self,
+        client: Option<IpAddr>,
+        r: pb::TrackComplaintRequest,
+    ) -> Result<pb::TrackComplaintResponse> {
         if let Some(ip) = client
             && !self.limiter.check(&ip)
         {
-            return Err(Error::ResourceExhausted("too many tracking requests; try again in a minute".into()));
+            return Err(Error::ResourceExhausted(
+                "too many tracking requests; try again in a minute".into(),
+            ));
         }
-        let code = normalize_tracking_code(&r.tracking_code)
-            .ok_or_else(|| Error::invalid("tracking_code", "not a tracking code (12 characters, e.g. 7K3Q-M9XD-2HPA)"))?;
+        let code = normalize_tracking_code(&r.tracking_code).ok_or_else(|| {
+            Error::invalid(
+                "tracking_code",
+                "not a tracking code (12 characters, e.g. 7K3Q-M9XD-2HPA)",
+            )
+        })?;
         let row = self
             .store
             .get_by_tracking_code(&code)
@@ -767,7 +891,11 @@ fn apply_path(body: &mut pb::ComplaintPatch, patch: &pb::ComplaintPatch, path: &
         ("attachments", None) => body.attachments = patch.attachments.clone(),
         ("partner_reference", None) => body.partner_reference = patch.partner_reference.clone(),
         ("reporter", Some(f)) => {
-            return apply_person(body.reporter.get_or_insert_with(Default::default), patch.reporter.clone().unwrap_or_default(), f);
+            return apply_person(
+                body.reporter.get_or_insert_with(Default::default),
+                patch.reporter.clone().unwrap_or_default(),
+                f,
+            );
         }
         ("reported_party", Some(f)) => {
             return apply_person(
@@ -845,7 +973,9 @@ impl IntakeService for IntakeApi {
         req: Request<pb::SubmitComplaintRequest>,
     ) -> std::result::Result<Response<pb::SubmitComplaintResponse>, Status> {
         let caller = caller_of(&req)?;
-        Ok(Response::new(self.core()?.submit(&caller, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?.submit(&caller, req.into_inner()).await?,
+        ))
     }
 
     async fn get_complaint(
@@ -853,7 +983,9 @@ impl IntakeService for IntakeApi {
         req: Request<pb::GetComplaintRequest>,
     ) -> std::result::Result<Response<pb::GetComplaintResponse>, Status> {
         let caller = caller_of(&req)?;
-        Ok(Response::new(self.core()?.get(&caller, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?.get(&caller, req.into_inner()).await?,
+        ))
     }
 
     async fn list_complaints(
@@ -861,7 +993,9 @@ impl IntakeService for IntakeApi {
         req: Request<pb::ListComplaintsRequest>,
     ) -> std::result::Result<Response<pb::ListComplaintsResponse>, Status> {
         let caller = caller_of(&req)?;
-        Ok(Response::new(self.core()?.list(&caller, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?.list(&caller, req.into_inner()).await?,
+        ))
     }
 
     async fn amend_complaint(
@@ -869,7 +1003,9 @@ impl IntakeService for IntakeApi {
         req: Request<pb::AmendComplaintRequest>,
     ) -> std::result::Result<Response<pb::AmendComplaintResponse>, Status> {
         let caller = caller_of(&req)?;
-        Ok(Response::new(self.core()?.amend(&caller, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?.amend(&caller, req.into_inner()).await?,
+        ))
     }
 
     async fn list_complaint_revisions(
@@ -877,7 +1013,9 @@ impl IntakeService for IntakeApi {
         req: Request<pb::ListComplaintRevisionsRequest>,
     ) -> std::result::Result<Response<pb::ListComplaintRevisionsResponse>, Status> {
         let caller = caller_of(&req)?;
-        Ok(Response::new(self.core()?.revisions(&caller, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?.revisions(&caller, req.into_inner()).await?,
+        ))
     }
 
     async fn find_complaints_by_identity(
@@ -885,7 +1023,11 @@ impl IntakeService for IntakeApi {
         req: Request<pb::FindComplaintsByIdentityRequest>,
     ) -> std::result::Result<Response<pb::FindComplaintsByIdentityResponse>, Status> {
         let caller = caller_of(&req)?;
-        Ok(Response::new(self.core()?.find_by_identity(&caller, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?
+                .find_by_identity(&caller, req.into_inner())
+                .await?,
+        ))
     }
 
     async fn list_access_log(
@@ -893,7 +1035,9 @@ impl IntakeService for IntakeApi {
         req: Request<pb::ListAccessLogRequest>,
     ) -> std::result::Result<Response<pb::ListAccessLogResponse>, Status> {
         let caller = caller_of(&req)?;
-        Ok(Response::new(self.core()?.access_log(&caller, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?.access_log(&caller, req.into_inner()).await?,
+        ))
     }
 
     async fn track_complaint(
@@ -901,7 +1045,9 @@ impl IntakeService for IntakeApi {
         req: Request<pb::TrackComplaintRequest>,
     ) -> std::result::Result<Response<pb::TrackComplaintResponse>, Status> {
         let client = req.remote_addr().map(|a| a.ip());
-        Ok(Response::new(self.core()?.track(client, req.into_inner()).await?))
+        Ok(Response::new(
+            self.core()?.track(client, req.into_inner()).await?,
+        ))
     }
 }
 
@@ -915,9 +1061,18 @@ mod tests {
         assert_eq!(c.len(), 12);
         assert_eq!(normalize_tracking_code(&c).as_deref(), Some(c.as_str()));
         let shown = display_tracking_code(&c);
-        assert_eq!(normalize_tracking_code(&shown.to_lowercase()).as_deref(), Some(c.as_str()));
-        assert_eq!(normalize_tracking_code("oooo-iiii-llll").as_deref(), Some("000011111111"));
-        assert!(normalize_tracking_code("UUUU-UUUU-UUUU").is_none(), "U is not Crockford");
+        assert_eq!(
+            normalize_tracking_code(&shown.to_lowercase()).as_deref(),
+            Some(c.as_str())
+        );
+        assert_eq!(
+            normalize_tracking_code("oooo-iiii-llll").as_deref(),
+            Some("000011111111")
+        );
+        assert!(
+            normalize_tracking_code("UUUU-UUUU-UUUU").is_none(),
+            "U is not Crockford"
+        );
         assert!(normalize_tracking_code("short").is_none());
         assert!(normalize_tracking_code("ÅÅÅÅÅÅÅÅÅÅÅÅ").is_none());
         assert_ne!(new_tracking_code(), new_tracking_code());
@@ -936,7 +1091,10 @@ mod tests {
         };
         assert!(apply_path(&mut body, &patch, "reporter.full_name"));
         assert_eq!(body.reporter.as_ref().unwrap().full_name, "A");
-        assert!(body.reporter.as_ref().unwrap().phone.is_empty(), "only the named field");
+        assert!(
+            body.reporter.as_ref().unwrap().phone.is_empty(),
+            "only the named field"
+        );
         assert!(!apply_path(&mut body, &patch, "reporter.shoe_size"));
         assert!(!apply_path(&mut body, &patch, "nonsense"));
         assert!(apply_path(&mut body, &patch, "visibility.anonymous"));

@@ -232,7 +232,13 @@ pub trait IntakeStore: Send + Sync {
     /// Every revision, oldest first.
     async fn revisions(&self, id: &str) -> Result<Vec<RevisionRow>>;
     /// Complaints of an office whose people have this blind index, newest first.
-    async fn find_by_index(&self, office: &str, kind: &str, bidx: &str, limit: i64) -> Result<Vec<ComplaintRow>>;
+    async fn find_by_index(
+        &self,
+        office: &str,
+        kind: &str,
+        bidx: &str,
+        limit: i64,
+    ) -> Result<Vec<ComplaintRow>>;
     /// Writes an access-log entry.
     async fn log_access(&self, entry: AccessRow) -> Result<()>;
     /// The access log of a complaint, oldest first.
@@ -756,5 +762,17 @@ macro_rules! sql_store {
     };
 }
 
-sql_store!(PgStore, sqlx::Postgres, sqlx::PgPool, "BEGIN", " FOR UPDATE");
-sql_store!(SqliteStore, sqlx::Sqlite, sqlx::SqlitePool, "BEGIN IMMEDIATE", "");
+sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    sqlx::PgPool,
+    "BEGIN",
+    " FOR UPDATE"
+);
+sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    sqlx::SqlitePool,
+    "BEGIN IMMEDIATE",
+    ""
+);
