@@ -31,6 +31,7 @@ use crate::store::{
 /// Everything the service needs once storage is ready.
 pub struct Intake {
     store: Arc<dyn IntakeStore>,
+    batcher: crate::store::Batcher,
     keys: Arc<Keyring>,
     refdata: Arc<RefData>,
     limiter: RateLimiter<IpAddr>,
@@ -45,6 +46,7 @@ impl Intake {
         track_per_minute: u32,
     ) -> Self {
         Self {
+            batcher: crate::store::Batcher::start(store.clone(), 128),
             store,
             keys,
             refdata,
@@ -461,7 +463,7 @@ impl Intake {
             })),
         };
         let outcome = self
-            .store
+            .batcher
             .register(NewComplaint {
                 row,
                 index,

@@ -221,6 +221,12 @@ pub struct OutboxRow {
 pub trait IntakeStore: Send + Sync {
     /// Registers a complaint, or returns the original for a known request id (S3).
     async fn register(&self, new: NewComplaint) -> Result<Registration>;
+    /// Registers several complaints in one transaction (one commit, one counter update per office
+    /// and year), with the same outcome per item as [`IntakeStore::register`]. On a conflict the
+    /// batch falls back to one transaction per item.
+    async fn register_batch(&self, items: Vec<NewComplaint>) -> Vec<Result<Registration>>;
+    /// How many batches may be written at once (1 for SQLite's single writer).
+    fn parallel_writers(&self) -> usize;
     /// One complaint.
     async fn get(&self, id: &str) -> Result<Option<ComplaintRow>>;
     /// One complaint by tracking code.
@@ -311,7 +317,7 @@ macro_rules! row_to_complaint {
 }
 
 macro_rules! sql_store {
-    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr) => {
+    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr, $writers:expr) => {
         /// The intake store on this backend.
         pub struct $name {
             pool: $pool,
@@ -433,10 +439,221 @@ macro_rules! sql_store {
                 tx.commit().await?;
                 Ok(row)
             }
+            async fn try_register_batch(
+                &self,
+                items: &[NewComplaint],
+            ) -> std::result::Result<Vec<Option<Result<Registration>>>, sqlx::Error> {
+                use std::collections::{BTreeMap, HashMap};
+                let mut results: Vec<Option<Result<Registration>>> = (0..items.len()).map(|_| None).collect();
+                // Duplicates inside the batch follow their first occurrence.
+                let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+                let mut follows = Vec::new();
+                let mut todo = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    match first.entry((it.row.office_code.as_str(), it.row.request_id.as_str())) {
+                        std::collections::hash_map::Entry::Occupied(e) => follows.push((i, *e.get())),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(i);
+                            todo.push(i);
+                        }
+                    }
+                }
+                let mut tx = self.pool.begin_with($begin).await?;
+                // Request ids seen before: the original registration (or ALREADY_EXISTS).
+                let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM complaints WHERE "));
+                for (k, &i) in todo.iter().enumerate() {
+                    if k > 0 {
+                        q.push(" OR ");
+                    }
+                    q.push("(office_code = ")
+                        .push_bind(items[i].row.office_code.clone())
+                        .push(" AND request_id = ")
+                        .push_bind(items[i].row.request_id.clone())
+                        .push(")");
+                }
+                let mut existing = HashMap::new();
+                for r in q.build().fetch_all(&mut *tx).await? {
+                    let row = row_to_complaint!(r);
+                    existing.insert((row.office_code.clone(), row.request_id.clone()), row);
+                }
+                todo.retain(|&i| {
+                    let key = (items[i].row.office_code.clone(), items[i].row.request_id.clone());
+                    match existing.get(&key) {
+                        Some(row) => {
+                            results[i] = Some(Self::replay(row.clone(), &items[i].row.request_hash));
+                            false
+                        }
+                        None => true,
+                    }
+                });
+                let mut rows: Vec<ComplaintRow> = Vec::with_capacity(todo.len());
+                if !todo.is_empty() {
+                    // One counter update per office and year, in a fixed order (no deadlocks
+                    // between parallel writers).
+                    let mut wanted: BTreeMap<(String, i32), i64> = BTreeMap::new();
+                    for &i in &todo {
+                        *wanted
+                            .entry((items[i].row.office_code.clone(), items[i].row.registration_year))
+                            .or_default() += 1;
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO registration_counters (office_code, year, last_seq) ",
+                    );
+                    q.push_values(wanted.iter(), |mut b, ((office, year), k)| {
+                        b.push_bind(office.clone()).push_bind(*year).push_bind(*k);
+                    });
+                    q.push(
+                        " ON CONFLICT (office_code, year) DO UPDATE SET last_seq = registration_counters.last_seq + excluded.last_seq \
+                         RETURNING office_code, year, last_seq",
+                    );
+                    let mut next: HashMap<(String, i32), i64> = HashMap::new();
+                    for r in q.build().fetch_all(&mut *tx).await? {
+                        let key: (String, i32) = (r.try_get("office_code")?, r.try_get("year")?);
+                        let last: i64 = r.try_get("last_seq")?;
+                        let k = wanted.get(&key).copied().unwrap_or(0);
+                        next.insert(key, last - k + 1);
+                    }
+                    let mut events = Vec::with_capacity(todo.len());
+                    for &i in &todo {
+                        let mut row = items[i].row.clone();
+                        let key = (row.office_code.clone(), row.registration_year);
+                        let seq = next.get_mut(&key).ok_or(sqlx::Error::RowNotFound)?;
+                        row.registration_seq = *seq;
+                        *seq += 1;
+                        row.registration_number =
+                            registration_number(&row.office_code, row.registration_year, row.registration_seq);
+                        row.event_seq = 1;
+                        row.revision = 1;
+                        let mut event = items[i].event.clone();
+                        event.sequence = 1;
+                        if let Some(Detail::Registered(d)) = event.detail.as_mut() {
+                            d.registration_number = row.registration_number.clone();
+                        }
+                        events.push(event.encode_to_vec());
+                        rows.push(row);
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO complaints ({COLUMNS}) "));
+                    q.push_values(rows.iter(), |mut b, r| {
+                        b.push_bind(r.id.clone())
+                            .push_bind(r.office_code.clone())
+                            .push_bind(r.registration_year)
+                            .push_bind(r.registration_seq)
+                            .push_bind(r.registration_number.clone())
+                            .push_bind(r.tracking_code.clone())
+                            .push_bind(r.channel)
+                            .push_bind(r.category_code.clone())
+                            .push_bind(r.status)
+                            .push_bind(r.received_at)
+                            .push_bind(r.registered_at)
+                            .push_bind(r.updated_at)
+                            .push_bind(r.recorded_by.subject.clone())
+                            .push_bind(r.recorded_by.role.clone())
+                            .push_bind(r.recorded_by.office.clone())
+                            .push_bind(r.unmet_mask)
+                            .push_bind(r.reporter_identified)
+                            .push_bind(r.anonymous)
+                            .push_bind(r.confidential)
+                            .push_bind(r.involves_child)
+                            .push_bind(r.incident_district_code.clone())
+                            .push_bind(r.revision)
+                            .push_bind(r.event_seq)
+                            .push_bind(r.pii.clone())
+                            .push_bind(r.request_id.clone())
+                            .push_bind(r.request_hash.clone());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO complaint_revisions (complaint_id, revision, created_at, actor_subject, actor_role, \
+                         actor_office, reason, changed_fields, unmet_mask, anonymous, confidential, pii) ",
+                    );
+                    q.push_values(rows.iter().zip(todo.iter()), |mut b, (r, &i)| {
+                        b.push_bind(r.id.clone())
+                            .push_bind(1i32)
+                            .push_bind(r.registered_at)
+                            .push_bind(r.recorded_by.subject.clone())
+                            .push_bind(r.recorded_by.role.clone())
+                            .push_bind(r.recorded_by.office.clone())
+                            .push_bind(items[i].reason.clone())
+                            .push_bind(String::new())
+                            .push_bind(r.unmet_mask)
+                            .push_bind(r.anonymous)
+                            .push_bind(r.confidential)
+                            .push_bind(r.pii.clone());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                    let index: Vec<(String, String, String, String)> = rows
+                        .iter()
+                        .zip(todo.iter())
+                        .flat_map(|(r, &i)| {
+                            items[i]
+                                .index
+                                .iter()
+                                .map(|(k, b)| (r.office_code.clone(), k.clone(), b.clone(), r.id.clone()))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect();
+                    if !index.is_empty() {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO identity_index (office_code, kind, bidx, complaint_id) ",
+                        );
+                        q.push_values(index.into_iter(), |mut b, (o, k, x, id)| {
+                            b.push_bind(o).push_bind(k).push_bind(x).push_bind(id);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO outbox (event_id, complaint_id, event_type, payload, created_at) ",
+                    );
+                    q.push_values(rows.iter().zip(todo.iter()).zip(events.into_iter()), |mut b, ((r, &i), payload)| {
+                        b.push_bind(items[i].event.event_id.clone())
+                            .push_bind(r.id.clone())
+                            .push_bind("registered")
+                            .push_bind(payload)
+                            .push_bind(r.registered_at);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                for (&i, row) in todo.iter().zip(rows) {
+                    results[i] = Some(Ok(Registration::New(row)));
+                }
+                for (dup, orig) in follows {
+                    let r = match &results[orig] {
+                        Some(Ok(Registration::New(row))) | Some(Ok(Registration::Replayed(row))) => {
+                            Self::replay(row.clone(), &items[dup].row.request_hash)
+                        }
+                        _ => Err(Error::Unavailable("retry the submission".into())),
+                    };
+                    results[dup] = Some(r);
+                }
+                Ok(results)
+            }
         }
 
         #[async_trait]
         impl IntakeStore for $name {
+            async fn register_batch(&self, items: Vec<NewComplaint>) -> Vec<Result<Registration>> {
+                match self.try_register_batch(&items).await {
+                    Ok(results) => results
+                        .into_iter()
+                        .map(|r| r.unwrap_or_else(|| Err(Error::Internal("batch result missing".into()))))
+                        .collect(),
+                    Err(_) => {
+                        // A conflict with a concurrent writer (or any failure): one by one, so each
+                        // item gets its own outcome.
+                        let mut out = Vec::with_capacity(items.len());
+                        for it in items {
+                            out.push(self.register(it).await);
+                        }
+                        out
+                    }
+                }
+            }
+
+            fn parallel_writers(&self) -> usize {
+                $writers
+            }
+
             async fn register(&self, new: NewComplaint) -> Result<Registration> {
                 if let Some(existing) = self.by_request_id(&new.row.office_code, &new.row.request_id).await? {
                     return Self::replay(existing, &new.row.request_hash);
@@ -767,12 +984,75 @@ sql_store!(
     sqlx::Postgres,
     sqlx::PgPool,
     "BEGIN",
-    " FOR UPDATE"
+    " FOR UPDATE",
+    4
 );
 sql_store!(
     SqliteStore,
     sqlx::Sqlite,
     sqlx::SqlitePool,
     "BEGIN IMMEDIATE",
-    ""
+    "",
+    1
 );
+
+/// Groups concurrent registrations into batches: a writer takes whatever is waiting (up to
+/// `max_batch`) and writes it in one transaction, so under load one commit (one fsync) serves many
+/// registrations, and with no load a registration waits for nobody.
+pub struct Batcher {
+    queue: tokio::sync::mpsc::Sender<BatchItem>,
+}
+
+type BatchItem = (
+    NewComplaint,
+    tokio::sync::oneshot::Sender<Result<Registration>>,
+);
+
+impl Batcher {
+    /// Starts the store's number of writers.
+    pub fn start(store: std::sync::Arc<dyn IntakeStore>, max_batch: usize) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel::<BatchItem>(4096);
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..store.parallel_writers().max(1) {
+            let rx = rx.clone();
+            let store = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    let mut batch: Vec<BatchItem> = Vec::new();
+                    {
+                        let mut rx = rx.lock().await;
+                        match rx.recv().await {
+                            Some(item) => batch.push(item),
+                            None => return,
+                        }
+                        while batch.len() < max_batch.max(1) {
+                            match rx.try_recv() {
+                                Ok(item) => batch.push(item),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    let (items, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                    metrics::histogram!("aduan_intake_registration_batch_size")
+                        .record(items.len() as f64);
+                    let results = store.register_batch(items).await;
+                    for (reply, result) in replies.into_iter().zip(results) {
+                        let _ = reply.send(result);
+                    }
+                }
+            });
+        }
+        Self { queue: tx }
+    }
+
+    /// Registers through the next batch.
+    pub async fn register(&self, new: NewComplaint) -> Result<Registration> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((new, tx))
+            .await
+            .map_err(|_| Error::Unavailable("the registration writer stopped".into()))?;
+        rx.await
+            .map_err(|_| Error::Unavailable("the registration writer stopped".into()))?
+    }
+}

@@ -368,6 +368,112 @@ async fn access_log_is_kept(s: Arc<dyn IntakeStore>) {
     );
 }
 
+async fn batches_behave_like_single_registrations(s: Arc<dyn IntakeStore>) {
+    let existing = registered(s.register(new_complaint("35.27", "b-0", 1)).await.unwrap());
+    let mut items: Vec<NewComplaint> = (0..40)
+        .map(|i| {
+            new_complaint(
+                if i % 2 == 0 { "35.27" } else { "35.26" },
+                &format!("b-{i}"),
+                i,
+            )
+        })
+        .collect();
+    // A duplicate inside the batch (a retry racing its original) and a reused id with another body.
+    let mut dup = new_complaint("35.26", "b-3", 99);
+    dup.row.request_hash = items[3].row.request_hash.clone();
+    items.push(dup);
+    let mut clash = new_complaint("35.26", "b-5", 98);
+    clash.row.request_hash = "another body".into();
+    items.push(clash);
+    let results = s.register_batch(items).await;
+    assert_eq!(results.len(), 42);
+    match &results[0] {
+        Ok(Registration::Replayed(r)) => assert_eq!(r.id, existing.id),
+        other => panic!("b-0 should replay: {other:?}"),
+    }
+    let mut new_ids = HashSet::new();
+    for r in &results[1..40] {
+        match r {
+            Ok(Registration::New(row)) => assert!(new_ids.insert(row.id.clone())),
+            other => panic!("expected new: {other:?}"),
+        }
+    }
+    let id3 = match &results[3] {
+        Ok(Registration::New(r)) => r.id.clone(),
+        _ => unreachable!(),
+    };
+    assert!(matches!(&results[40], Ok(Registration::Replayed(r)) if r.id == id3));
+    assert!(matches!(&results[41], Err(Error::AlreadyExists(_))));
+    assert_eq!(
+        s.registration_sequences("35.27", 2026).await.unwrap(),
+        (1..=20).collect::<Vec<i64>>()
+    );
+    assert_eq!(
+        s.registration_sequences("35.26", 2026).await.unwrap(),
+        (1..=20).collect::<Vec<i64>>()
+    );
+    let events = s.pending_events(1000).await.unwrap();
+    assert_eq!(
+        events.len(),
+        40,
+        "one event per registration, none for replays"
+    );
+    for e in &events {
+        let ev = LifecycleEvent::decode(e.payload.as_slice()).unwrap();
+        let row = s.get(&e.complaint_id).await.unwrap().unwrap();
+        match ev.detail {
+            Some(Detail::Registered(d)) => {
+                assert_eq!(d.registration_number, row.registration_number)
+            }
+            _ => panic!("wrong detail"),
+        }
+    }
+    // Blind index and revision 1 written for batch members too.
+    assert_eq!(
+        s.find_by_index("35.27", "nik", "bidx-b-2", 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(s.revisions(&id3).await.unwrap().len(), 1);
+    // An empty batch is harmless.
+    assert!(s.register_batch(vec![]).await.is_empty());
+}
+
+async fn concurrent_batches_are_gap_free(s: Arc<dyn IntakeStore>) {
+    let mut handles = Vec::new();
+    for t in 0..8 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            let items = (0..25)
+                .map(|i| {
+                    new_complaint(
+                        if i % 3 == 0 { "35.26" } else { "35.27" },
+                        &format!("cb-{t}-{i}"),
+                        i,
+                    )
+                })
+                .collect();
+            s.register_batch(items).await
+        }));
+    }
+    let mut count = 0;
+    for h in handles {
+        for r in h.await.unwrap() {
+            assert!(matches!(r, Ok(Registration::New(_))), "{r:?}");
+            count += 1;
+        }
+    }
+    assert_eq!(count, 200);
+    let a = s.registration_sequences("35.27", 2026).await.unwrap();
+    let b = s.registration_sequences("35.26", 2026).await.unwrap();
+    assert_eq!(a, (1..=a.len() as i64).collect::<Vec<_>>());
+    assert_eq!(b, (1..=b.len() as i64).collect::<Vec<_>>());
+    assert_eq!(a.len() + b.len(), 200);
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -390,3 +496,5 @@ both!(concurrent_numbers_are_gap_free);
 both!(amendments_keep_history);
 both!(list_filters_and_pages);
 both!(access_log_is_kept);
+both!(batches_behave_like_single_registrations);
+both!(concurrent_batches_are_gap_free);
