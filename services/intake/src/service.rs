@@ -409,7 +409,6 @@ impl Intake {
         let pii = self
             .keys
             .seal(&office.code, id.as_bytes(), &body.encode_to_vec())?;
-        let reason = self.keys.seal(&office.code, &aad_reason(&id), b"")?;
         let index = self.index_of(&office.code, &body)?;
         let who = actor(caller);
         let row = ComplaintRow {
@@ -464,12 +463,7 @@ impl Intake {
         };
         let outcome = self
             .batcher
-            .register(NewComplaint {
-                row,
-                index,
-                event,
-                reason,
-            })
+            .register(NewComplaint { row, index, event })
             .await?;
         let (row, replayed) = match outcome {
             Registration::New(row) => {
@@ -760,9 +754,13 @@ impl Intake {
         let revs = self.store.revisions(&row.id).await?;
         let mut out = Vec::with_capacity(revs.len());
         for x in revs {
-            let reason = self
-                .keys
-                .open(&row.office_code, &aad_reason(&row.id), &x.reason)?;
+            // Revision 1 has no reason.
+            let reason = if x.reason.is_empty() {
+                Vec::new()
+            } else {
+                self.keys
+                    .open(&row.office_code, &aad_reason(&row.id), &x.reason)?
+            };
             out.push(pb::ComplaintRevision {
                 revision: x.revision,
                 created_at: Some(to_proto(from_micros(x.created_at))),

@@ -84,8 +84,6 @@ pub struct NewComplaint {
     pub index: Vec<(String, String)>,
     /// The S3 event; the store fills in the registration number and the sequence.
     pub event: LifecycleEvent,
-    /// Sealed empty reason for revision 1.
-    pub reason: Vec<u8>,
 }
 
 /// The outcome of a registration.
@@ -396,23 +394,6 @@ macro_rules! sql_store {
                     .bind(&row.request_hash)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO complaint_revisions (complaint_id, revision, created_at, actor_subject, actor_role, \
-                     actor_office, reason, changed_fields, unmet_mask, anonymous, confidential, pii) \
-                     VALUES ($1, 1, $2, $3, $4, $5, $6, '', $7, $8, $9, $10)",
-                )
-                .bind(&row.id)
-                .bind(row.registered_at)
-                .bind(&row.recorded_by.subject)
-                .bind(&row.recorded_by.role)
-                .bind(&row.recorded_by.office)
-                .bind(&new.reason)
-                .bind(row.unmet_mask)
-                .bind(row.anonymous)
-                .bind(row.confidential)
-                .bind(&row.pii)
-                .execute(&mut *tx)
-                .await?;
                 for (kind, bidx) in &new.index {
                     sqlx::query("INSERT INTO identity_index (office_code, kind, bidx, complaint_id) VALUES ($1, $2, $3, $4)")
                         .bind(&row.office_code)
@@ -560,25 +541,6 @@ macro_rules! sql_store {
                             .push_bind(r.pii.clone())
                             .push_bind(r.request_id.clone())
                             .push_bind(r.request_hash.clone());
-                    });
-                    q.build().execute(&mut *tx).await?;
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO complaint_revisions (complaint_id, revision, created_at, actor_subject, actor_role, \
-                         actor_office, reason, changed_fields, unmet_mask, anonymous, confidential, pii) ",
-                    );
-                    q.push_values(rows.iter().zip(todo.iter()), |mut b, (r, &i)| {
-                        b.push_bind(r.id.clone())
-                            .push_bind(1i32)
-                            .push_bind(r.registered_at)
-                            .push_bind(r.recorded_by.subject.clone())
-                            .push_bind(r.recorded_by.role.clone())
-                            .push_bind(r.recorded_by.office.clone())
-                            .push_bind(items[i].reason.clone())
-                            .push_bind(String::new())
-                            .push_bind(r.unmet_mask)
-                            .push_bind(r.anonymous)
-                            .push_bind(r.confidential)
-                            .push_bind(r.pii.clone());
                     });
                     q.build().execute(&mut *tx).await?;
                     let index: Vec<(String, String, String, String)> = rows
@@ -774,6 +736,27 @@ macro_rules! sql_store {
                 .bind(&a.id)
                 .execute(&mut *tx)
                 .await?;
+                if current.revision == 1 {
+                    // Registration keeps its body in the complaint row only; the first amendment
+                    // moves that version into the history before replacing it.
+                    sqlx::query(
+                        "INSERT INTO complaint_revisions (complaint_id, revision, created_at, actor_subject, actor_role, \
+                         actor_office, reason, changed_fields, unmet_mask, anonymous, confidential, pii) \
+                         VALUES ($1, 1, $2, $3, $4, $5, $6, '', $7, $8, $9, $10)",
+                    )
+                    .bind(&current.id)
+                    .bind(current.registered_at)
+                    .bind(&current.recorded_by.subject)
+                    .bind(&current.recorded_by.role)
+                    .bind(&current.recorded_by.office)
+                    .bind(Vec::<u8>::new())
+                    .bind(current.unmet_mask)
+                    .bind(current.anonymous)
+                    .bind(current.confidential)
+                    .bind(&current.pii)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query(
                     "INSERT INTO complaint_revisions (complaint_id, revision, created_at, actor_subject, actor_role, \
                      actor_office, reason, changed_fields, unmet_mask, anonymous, confidential, pii) \
@@ -866,6 +849,21 @@ macro_rules! sql_store {
                         anonymous: r.try_get("anonymous")?,
                         confidential: r.try_get("confidential")?,
                         pii: r.try_get("pii")?,
+                    });
+                }
+                if out.is_empty()
+                    && let Some(c) = self.get(id).await?
+                {
+                    out.push(RevisionRow {
+                        revision: 1,
+                        created_at: c.registered_at,
+                        actor: c.recorded_by,
+                        reason: Vec::new(),
+                        changed_fields: Vec::new(),
+                        unmet_mask: c.unmet_mask,
+                        anonymous: c.anonymous,
+                        confidential: c.confidential,
+                        pii: c.pii,
                     });
                 }
                 Ok(out)

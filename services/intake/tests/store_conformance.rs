@@ -81,7 +81,6 @@ fn new_complaint(office: &str, request_id: &str, at: i64) -> NewComplaint {
             detail: Some(Detail::Registered(ComplaintRegistered::default())),
             ..Default::default()
         },
-        reason: vec![],
     }
 }
 

@@ -28,7 +28,7 @@ CREATE TABLE complaints (
     pii BYTEA NOT NULL,
     request_id TEXT NOT NULL,
     request_hash TEXT NOT NULL,
-    UNIQUE (office_code, registration_year, registration_seq),
+    -- The registration number encodes office, year and sequence: its uniqueness is theirs.
     UNIQUE (office_code, request_id)
 );
 CREATE INDEX complaints_by_office ON complaints (office_code, registered_at DESC, id DESC);
@@ -42,7 +42,8 @@ CREATE TABLE registration_counters (
     PRIMARY KEY (office_code, year)
 );
 
--- Every version of a complaint's record (revision 1 = as registered).
+-- Earlier versions of a complaint's record. Revision 1 (as registered) is copied here by the
+-- first amendment; until then the complaint row is the only version.
 CREATE TABLE complaint_revisions (
     complaint_id TEXT NOT NULL REFERENCES complaints (id),
     revision INTEGER NOT NULL,
