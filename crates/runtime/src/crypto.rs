@@ -254,13 +254,30 @@ impl Keyring {
         mac.update(&[0]);
         mac.update(normalized.as_bytes());
         let tag = mac.finalize().into_bytes();
-        Ok(tag[..16].iter().map(|b| format!("{b:02x}")).collect())
+        Ok(hex(&tag[..16]))
     }
+}
+
+/// Lower-case hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lower_case_pairs() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn seal_and_open_round_trip_and_bind_aad_and_office() {

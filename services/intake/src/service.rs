@@ -872,7 +872,7 @@ impl Intake {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    aduan_runtime::crypto::hex(bytes)
 }
 
 /// Applies one update-mask path from `patch` to `body`; false for an unknown path.
