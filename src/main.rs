@@ -67,6 +67,15 @@ enum Command {
     },
     /// Print the effective configuration (defaults, file, environment) as TOML.
     Config,
+    /// Check a server's health (grpc.health.v1): prints the status, exits non-zero unless SERVING.
+    Health {
+        /// Server address.
+        #[arg(long, env = "ADUAN_SERVER", default_value = "http://127.0.0.1:50051")]
+        server: String,
+        /// A service name, e.g. aduan.intake.v1.IntakeService; empty for the whole server.
+        #[arg(long, default_value = "")]
+        service: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -146,6 +155,39 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Intake { client, command } => aduan::cli::run_intake(client, command)
             .await
             .map_err(|e| e.0),
+        Command::Health { server, service } => {
+            use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+            let channel = tonic::transport::Endpoint::from_shared(server.clone())
+                .map_err(|_| format!("not a server address: {server}"))?
+                .connect_timeout(Duration::from_secs(3))
+                .timeout(Duration::from_secs(5))
+                .connect()
+                .await
+                .map_err(|e| format!("cannot reach {server}: {e}"))?;
+            let status = HealthClient::new(channel)
+                .check(HealthCheckRequest {
+                    service: service.clone(),
+                })
+                .await
+                .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
+                .into_inner()
+                .status();
+            let name = status.as_str_name();
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stdout().lock(), "{name}");
+            if name == "SERVING" {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} is {name}",
+                    if service.is_empty() {
+                        "the server"
+                    } else {
+                        &service
+                    }
+                ))
+            }
+        }
         Command::Config => {
             let config = load()?;
             use std::io::Write as _;

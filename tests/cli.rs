@@ -1,0 +1,230 @@
+//! The `aduan` command line against a real server: token, submit, list, amend, show, history,
+//! find, track, health, with `--output json`, and refusals reported with the violated fields.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn aduan(app: &common::TestApp, token: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aduan"));
+    cmd.args(args)
+        .env("ADUAN_SERVER", app.url())
+        .env_remove("ADUAN_TOKEN")
+        .env_remove("ADUAN_CONFIG");
+    if let Some(t) = token {
+        cmd.env("ADUAN_TOKEN", t);
+    }
+    cmd.output().expect("run aduan")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json output")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_takes_a_complaint_through_intake_from_the_command_line() {
+    let app = common::start_sqlite().await;
+    let data_dir = app.data_dir.to_string_lossy().to_string();
+    let token_out = aduan(
+        &app,
+        None,
+        &[
+            "token",
+            "--role",
+            "complaints_officer",
+            "--role",
+            "head",
+            "--office",
+            "35.27",
+            "--subject",
+            "petugas-1",
+            "--data-dir",
+            &data_dir,
+        ],
+    );
+    assert!(token_out.status.success());
+    let token = String::from_utf8(token_out.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(token.split('.').count(), 3, "a JWT");
+
+    let submitted = json(&aduan(
+        &app,
+        Some(&token),
+        &[
+            "intake",
+            "submit",
+            "-o",
+            "json",
+            "--request-id",
+            "cli-1",
+            "--office",
+            "35.27",
+            "--channel",
+            "phone",
+            "--reporter-name",
+            "Siti Aminah",
+            "--reporter-phone",
+            "081234567890",
+            "--reporter-address",
+            "Jl. Rajawali 7",
+            "--reported-description",
+            "tetangga",
+            "--subject",
+            "Bantuan PKH tidak cair",
+            "--description",
+            "Bantuan PKH keluarga kami tidak cair sejak Maret.",
+            "--category",
+            "bantuan_sosial",
+        ],
+    ));
+    let c = &submitted["complaint"];
+    let id = c["id"].as_str().unwrap().to_string();
+    assert_eq!(c["channel"], "PHONE");
+    assert_eq!(c["unmet_requirements"], serde_json::json!(["R4"]));
+    assert_eq!(c["reporter"]["phone"], "+6281234567890");
+
+    // The same request id again: the same registration.
+    let again = json(&aduan(
+        &app,
+        Some(&token),
+        &[
+            "intake",
+            "submit",
+            "-o",
+            "json",
+            "--request-id",
+            "cli-1",
+            "--office",
+            "35.27",
+            "--channel",
+            "phone",
+            "--reporter-name",
+            "Siti Aminah",
+            "--reporter-phone",
+            "081234567890",
+            "--reporter-address",
+            "Jl. Rajawali 7",
+            "--reported-description",
+            "tetangga",
+            "--subject",
+            "Bantuan PKH tidak cair",
+            "--description",
+            "Bantuan PKH keluarga kami tidak cair sejak Maret.",
+            "--category",
+            "bantuan_sosial",
+        ],
+    ));
+    assert_eq!(again["replayed"], true);
+    assert_eq!(
+        again["complaint"]["registration_number"],
+        c["registration_number"]
+    );
+
+    let listed = json(&aduan(
+        &app,
+        Some(&token),
+        &["intake", "list", "-o", "json", "--unmet", "R4"],
+    ));
+    assert_eq!(listed["complaints"].as_array().unwrap().len(), 1);
+
+    let amended = json(&aduan(
+        &app,
+        Some(&token),
+        &[
+            "intake",
+            "amend",
+            &id,
+            "-o",
+            "json",
+            "--reason",
+            "wawancara S9",
+            "--expected-revision",
+            "1",
+            "--set",
+            "content.incident_date=2026-03-02",
+            "--set",
+            "content.incident_place=Desa Taddan",
+            "--set",
+            "content.chronology=Maret tidak cair; April lapor pendamping",
+        ],
+    ));
+    assert_eq!(amended["complaint"]["revision"], 2);
+    assert_eq!(
+        amended["complaint"]["unmet_requirements"],
+        serde_json::json!([])
+    );
+
+    let shown = json(&aduan(
+        &app,
+        Some(&token),
+        &["intake", "show", &id, "-o", "json", "--revision", "1"],
+    ));
+    assert_eq!(shown["content"]["incident_place"], "");
+    let history = json(&aduan(
+        &app,
+        Some(&token),
+        &["intake", "history", &id, "-o", "json"],
+    ));
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    let found = json(&aduan(
+        &app,
+        Some(&token),
+        &["intake", "find", "--phone", "0812 3456 7890", "-o", "json"],
+    ));
+    assert_eq!(found.as_array().unwrap().len(), 1);
+
+    // The readable table names the registration and the requirement rows.
+    let table = aduan(&app, Some(&token), &["intake", "show", &id]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains(c["registration_number"].as_str().unwrap()) && text.contains("R6"),
+        "{text}"
+    );
+
+    // Public tracking needs no token.
+    let code = c["tracking_code"].as_str().unwrap();
+    let tracked = json(&aduan(&app, None, &["intake", "track", code, "-o", "json"]));
+    assert_eq!(tracked["status"], "REGISTERED");
+    assert!(tracked.get("reporter").is_none());
+
+    // A refusal exits non-zero and names every violated field.
+    let bad = aduan(
+        &app,
+        Some(&token),
+        &[
+            "intake",
+            "submit",
+            "--office",
+            "35.27",
+            "--channel",
+            "letter",
+            "--reporter-nik",
+            "123",
+            "--category",
+            "nope",
+        ],
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("InvalidArgument")
+            && err.contains("reporter.nik")
+            && err.contains("content.category_code"),
+        "{err}"
+    );
+    // No token: refused.
+    let denied = aduan(&app, None, &["intake", "list"]);
+    assert!(!denied.status.success());
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("Unauthenticated"));
+
+    let health = aduan(&app, None, &["health"]);
+    assert!(health.status.success());
+    assert_eq!(String::from_utf8_lossy(&health.stdout).trim(), "SERVING");
+}
