@@ -26,22 +26,24 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts draining and waits for the server to stop.
+    /// Starts draining and waits for the server to stop, then closes the databases.
     pub async fn shutdown(mut self) -> Result<()> {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        self.task
-            .await
-            .map_err(|e| Error::Internal(format!("server task: {e}")))?
+        self.wait().await
     }
 
-    /// Waits until the server stops by itself (SIGTERM).
+    /// Waits until the server stops by itself (SIGTERM), then closes the databases.
     pub async fn wait(self) -> Result<()> {
         let _keep = self.stop;
-        self.task
+        let res = self
+            .task
             .await
-            .map_err(|e| Error::Internal(format!("server task: {e}")))?
+            .map_err(|e| Error::Internal(format!("server task: {e}")))?;
+        self.intake.close().await;
+        tracing::info!("aduan stopped");
+        res
     }
 }
 

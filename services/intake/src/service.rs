@@ -58,6 +58,11 @@ impl Intake {
     pub fn store(&self) -> &Arc<dyn IntakeStore> {
         &self.store
     }
+
+    /// Closes the database after the server stopped.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
 }
 
 /// The gRPC service. It answers UNAVAILABLE until [`IntakeApi::set_ready`] hands it the core

@@ -225,6 +225,8 @@ pub trait IntakeStore: Send + Sync {
     async fn register_batch(&self, items: Vec<NewComplaint>) -> Vec<Result<Registration>>;
     /// How many batches may be written at once (1 for SQLite's single writer).
     fn parallel_writers(&self) -> usize;
+    /// Closes the connections (SQLite checkpoints its WAL into the database file).
+    async fn close(&self);
     /// One complaint.
     async fn get(&self, id: &str) -> Result<Option<ComplaintRow>>;
     /// One complaint by tracking code.
@@ -614,6 +616,10 @@ macro_rules! sql_store {
 
             fn parallel_writers(&self) -> usize {
                 $writers
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
             }
 
             async fn register(&self, new: NewComplaint) -> Result<Registration> {
