@@ -32,6 +32,12 @@ pub enum Error {
         /// The text as given.
         value: String,
     },
+    /// A calendar spec gives working hours for a weekday that is not in its working week.
+    #[error("hours are given for {weekday:?}, which is not in working_days")]
+    HoursOnDayOff {
+        /// The weekday as given.
+        weekday: String,
+    },
     /// The working week has no working day, so no deadline could ever be reached.
     #[error("the working week must contain at least one working day")]
     EmptyWorkingWeek,

@@ -44,7 +44,12 @@ impl HolidayKind {
     /// Reads the `kind` column: `holiday` (also `libur_nasional`, `national_holiday`) or
     /// `cuti_bersama`, case-insensitive.
     pub fn parse(text: &str) -> Option<HolidayKind> {
-        match text.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
             "holiday" | "libur_nasional" | "national_holiday" => Some(HolidayKind::NationalHoliday),
             "cuti_bersama" => Some(HolidayKind::CutiBersama),
             _ => None,
@@ -436,7 +441,10 @@ mod tests {
             ("date,name,kind\n2026-01-01,x,festival\n", 2),
             ("date,name,kind\n\n2026-01-01,,holiday\n", 3),
             ("date,name,kind\n2026-01-01,a,holiday,extra\n", 2),
-            ("date,name,kind,provisional\n2026-01-01,a,holiday,maybe\n", 2),
+            (
+                "date,name,kind,provisional\n2026-01-01,a,holiday,maybe\n",
+                2,
+            ),
         ];
         for (text, line) in cases {
             match HolidayTable::from_csv(text, DataQuality::Verified) {
@@ -449,7 +457,14 @@ mod tests {
     #[test]
     fn parse_date_rejects_non_iso() {
         assert_eq!(parse_date("2026-03-20").unwrap(), date(2026, 3, 20));
-        for bad in ["2026-3-20", "20-03-2026", "2026/03/20", "2026-03-2x", "", "２０２６-03-20"] {
+        for bad in [
+            "2026-3-20",
+            "20-03-2026",
+            "2026/03/20",
+            "2026-03-2x",
+            "",
+            "２０２６-03-20",
+        ] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
     }
