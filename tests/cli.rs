@@ -54,36 +54,33 @@ async fn an_officer_takes_a_complaint_through_intake_from_the_command_line() {
         .to_string();
     assert_eq!(token.split('.').count(), 3, "a JWT");
 
-    let submitted = json(&aduan(
-        &app,
-        Some(&token),
-        &[
-            "intake",
-            "submit",
-            "-o",
-            "json",
-            "--request-id",
-            "cli-1",
-            "--office",
-            "35.27",
-            "--channel",
-            "phone",
-            "--reporter-name",
-            "Siti Aminah",
-            "--reporter-phone",
-            "081234567890",
-            "--reporter-address",
-            "Jl. Rajawali 7",
-            "--reported-description",
-            "tetangga",
-            "--subject",
-            "Bantuan PKH tidak cair",
-            "--description",
-            "Bantuan PKH keluarga kami tidak cair sejak Maret.",
-            "--category",
-            "bantuan_sosial",
-        ],
-    ));
+    let submit_args: &[&str] = &[
+        "intake",
+        "submit",
+        "-o",
+        "json",
+        "--request-id",
+        "cli-1",
+        "--office",
+        "35.27",
+        "--channel",
+        "phone",
+        "--reporter-name",
+        "Siti Aminah",
+        "--reporter-phone",
+        "081234567890",
+        "--reporter-address",
+        "Jl. Rajawali 7",
+        "--reported-description",
+        "tetangga",
+        "--subject",
+        "Bantuan PKH tidak cair",
+        "--description",
+        "Bantuan PKH keluarga kami tidak cair sejak Maret.",
+        "--category",
+        "bantuan_sosial",
+    ];
+    let submitted = json(&aduan(&app, Some(&token), submit_args));
     let c = &submitted["complaint"];
     let id = c["id"].as_str().unwrap().to_string();
     assert_eq!(c["channel"], "PHONE");
@@ -91,36 +88,7 @@ async fn an_officer_takes_a_complaint_through_intake_from_the_command_line() {
     assert_eq!(c["reporter"]["phone"], "+6281234567890");
 
     // The same request id again: the same registration.
-    let again = json(&aduan(
-        &app,
-        Some(&token),
-        &[
-            "intake",
-            "submit",
-            "-o",
-            "json",
-            "--request-id",
-            "cli-1",
-            "--office",
-            "35.27",
-            "--channel",
-            "phone",
-            "--reporter-name",
-            "Siti Aminah",
-            "--reporter-phone",
-            "081234567890",
-            "--reporter-address",
-            "Jl. Rajawali 7",
-            "--reported-description",
-            "tetangga",
-            "--subject",
-            "Bantuan PKH tidak cair",
-            "--description",
-            "Bantuan PKH keluarga kami tidak cair sejak Maret.",
-            "--category",
-            "bantuan_sosial",
-        ],
-    ));
+    let again = json(&aduan(&app, Some(&token), submit_args));
     assert_eq!(again["replayed"], true);
     assert_eq!(
         again["complaint"]["registration_number"],

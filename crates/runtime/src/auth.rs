@@ -234,6 +234,9 @@ pub struct Verifier {
     leeway: u64,
     keys: RwLock<Arc<Vec<Key>>>,
     cache: RwLock<HashMap<[u8; 32], Arc<Principal>>>,
+    /// Tokens that failed verification, with when to forget them: a client retrying a bad token
+    /// costs a hash look-up, not a signature check.
+    rejected: RwLock<HashMap<[u8; 32], (u64, &'static str)>>,
     capacity: usize,
     jwks_url: Option<String>,
     refresh: tokio::sync::Notify,
@@ -355,6 +358,7 @@ impl Verifier {
             leeway: cfg.leeway_seconds,
             keys: RwLock::new(Arc::new(keys)),
             cache: RwLock::new(HashMap::new()),
+            rejected: RwLock::new(HashMap::new()),
             capacity: cfg.cache_capacity.max(1),
             jwks_url,
             refresh: tokio::sync::Notify::new(),
@@ -405,6 +409,7 @@ impl Verifier {
                 key,
             }])),
             cache: RwLock::new(HashMap::new()),
+            rejected: RwLock::new(HashMap::new()),
             capacity: 100_000,
             jwks_url: None,
             refresh: tokio::sync::Notify::new(),
@@ -421,6 +426,15 @@ impl Verifier {
                 return Ok(p);
             }
             return Err(Error::Unauthenticated("token expired".into()));
+        }
+        if let Some((until, why)) = self
+            .rejected
+            .read()
+            .ok()
+            .and_then(|r| r.get(&digest).copied())
+            && until > t
+        {
+            return Err(Error::Unauthenticated(why.into()));
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Error::Unauthenticated("malformed token".into()))?;
@@ -446,7 +460,7 @@ impl Verifier {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = self.leeway;
-        let mut last = Error::Unauthenticated("invalid token".into());
+        let mut last: &'static str = "invalid token";
         for k in candidates {
             match jsonwebtoken::decode::<Claims>(token, &k.key, &validation) {
                 Ok(data) => {
@@ -466,22 +480,31 @@ impl Verifier {
                 }
                 Err(e) => {
                     use jsonwebtoken::errors::ErrorKind as K;
-                    last = Error::Unauthenticated(
-                        match e.kind() {
-                            K::ExpiredSignature => "token expired",
-                            K::InvalidIssuer => "wrong issuer",
-                            K::InvalidAudience => "wrong audience",
-                            K::ImmatureSignature => "token not yet valid",
-                            K::InvalidSignature => "bad signature",
-                            K::MissingRequiredClaim(_) => "missing claim",
-                            _ => "invalid token",
-                        }
-                        .into(),
-                    );
+                    last = match e.kind() {
+                        K::ExpiredSignature => "token expired",
+                        K::InvalidIssuer => "wrong issuer",
+                        K::InvalidAudience => "wrong audience",
+                        K::ImmatureSignature => "token not yet valid",
+                        K::InvalidSignature => "bad signature",
+                        K::MissingRequiredClaim(_) => "missing claim",
+                        _ => "invalid token",
+                    };
                 }
             }
         }
-        Err(last)
+        // Not-yet-valid tokens may become valid: remember only final refusals, for a minute.
+        if last != "token not yet valid"
+            && let Ok(mut r) = self.rejected.write()
+        {
+            if r.len() >= self.capacity {
+                r.retain(|_, (until, _)| *until > t);
+                if r.len() >= self.capacity {
+                    r.clear();
+                }
+            }
+            r.insert(digest, (t + 60, last));
+        }
+        Err(Error::Unauthenticated(last.into()))
     }
 
     fn remember(&self, digest: [u8; 32], p: Arc<Principal>, t: u64) {
@@ -814,7 +837,10 @@ mod tests {
         );
         let other = LocalSigner::load_or_create(&temp_dir("other")).unwrap();
         let t = other.mint(&claims("35.27", &["head"], now() + 60)).unwrap();
-        assert!(matches!(v.verify(&t), Err(Error::Unauthenticated(_))));
+        assert!(matches!(v.verify(&t), Err(Error::Unauthenticated(m)) if m == "bad signature"));
+        // The refusal is remembered: the same answer again, without a second signature check.
+        assert!(!v.rejected.read().unwrap().is_empty());
+        assert!(matches!(v.verify(&t), Err(Error::Unauthenticated(m)) if m == "bad signature"));
         assert!(matches!(
             v.verify("not.a.token"),
             Err(Error::Unauthenticated(_))
