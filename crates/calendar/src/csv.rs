@@ -11,13 +11,15 @@ use crate::error::{Error, Result};
 
 /// One record: the 1-based line it starts on, and its fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Record {
-    pub(crate) line: usize,
-    pub(crate) fields: Vec<String>,
+pub struct Record {
+    /// 1-based line the record starts on.
+    pub line: usize,
+    /// The fields, unquoted.
+    pub fields: Vec<String>,
 }
 
 /// Reads all records of `text`.
-pub(crate) fn records(text: &str) -> Result<Vec<Record>> {
+pub fn records(text: &str) -> Result<Vec<Record>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();

@@ -55,6 +55,7 @@ pub use calendar::{
     Calendar, CalendarSpec, Closure, ClosureSpec, DayOff, Deadline, HoursSpec, MAX_WORKING_DAYS,
     parse_time, parse_weekday, resolve_time_zone,
 };
+pub use csv::{Record as CsvRecord, records as read_csv};
 pub use error::{Error, Result};
 pub use holidays::{
     DataQuality, HOLIDAYS_2025_2026_CSV, HOLIDAYS_2027_PROVISIONAL_CSV, Holiday, HolidayDataStatus,

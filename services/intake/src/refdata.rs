@@ -43,42 +43,18 @@ pub struct RefData {
 const EMBEDDED_OFFICES: &[(&str, &str)] = &[("35", include_str!("../../../data/offices/35.csv"))];
 const EMBEDDED_CATEGORIES: &str = include_str!("../../../data/categories.csv");
 
-/// Parses CSV text with `#` comment lines and a header row into maps of column to value.
-/// Handles quoted fields with commas and doubled quotes.
-pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
-    let mut rows = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    for line in text.lines() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let fields = split_csv_line(line);
-        match &header {
-            None => header = Some(fields),
-            Some(h) => rows.push(h.iter().cloned().zip(fields).collect()),
-        }
-    }
-    rows
-}
-
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
+/// Rows of a reference-data CSV (`#` comment lines, a header row, quoted fields) as maps of
+/// column to value, read with the calendar crate's reader (the same one the holiday files use).
+pub fn parse_csv(text: &str) -> Result<Vec<HashMap<String, String>>> {
+    let records = aduan_calendar::read_csv(text)
+        .map_err(|e| Error::invalid("reference_data_dir", e.to_string()))?;
+    let mut it = records.into_iter();
+    let Some(header) = it.next() else {
+        return Ok(Vec::new());
+    };
+    Ok(it
+        .map(|r| header.fields.iter().cloned().zip(r.fields).collect())
+        .collect())
 }
 
 impl RefData {
@@ -114,7 +90,7 @@ impl RefData {
             ),
         };
         let mut offices = HashMap::new();
-        for row in parse_csv(&offices_text) {
+        for row in parse_csv(&offices_text)? {
             let get = |k: &str| row.get(k).cloned().unwrap_or_default();
             let tz_name = get("time_zone");
             let time_zone = jiff::tz::TimeZone::get(&tz_name)
@@ -130,7 +106,7 @@ impl RefData {
             );
         }
         let mut categories = HashMap::new();
-        for row in parse_csv(&categories_text) {
+        for row in parse_csv(&categories_text)? {
             let get = |k: &str| row.get(k).cloned().unwrap_or_default();
             let code = get("code");
             categories.insert(
@@ -191,10 +167,13 @@ mod tests {
     }
 
     #[test]
-    fn csv_quotes() {
-        assert_eq!(
-            split_csv_line(r#"35.27,"Dinas Sosial, P3A ""Sampang""",kabupaten"#),
-            vec!["35.27", "Dinas Sosial, P3A \"Sampang\"", "kabupaten"]
-        );
+    fn csv_quotes_and_comments() {
+        let rows = parse_csv(
+            "# source line\ncode,name,kind\n35.27,\"Dinas Sosial, P3A \"\"Sampang\"\"\",kabupaten\n",
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["name"], "Dinas Sosial, P3A \"Sampang\"");
+        assert_eq!(rows[0]["kind"], "kabupaten");
     }
 }

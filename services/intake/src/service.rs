@@ -234,13 +234,16 @@ impl Intake {
         )
     }
 
+    /// The wire form of a complaint; `assessed` is the R1-R6 check already made for this body
+    /// (submit and amend have it), else it is made here.
     fn complaint(
         &self,
         row: &ComplaintRow,
         body: pb::ComplaintPatch,
         revision: i32,
+        assessed: Option<Assessment>,
     ) -> pb::Complaint {
-        let a = self.assess(&body, row);
+        let a = assessed.unwrap_or_else(|| self.assess(&body, row));
         let visibility = body.visibility.unwrap_or_default();
         pb::Complaint {
             id: row.id.clone(),
@@ -484,14 +487,14 @@ impl Intake {
                 (row, true)
             }
         };
-        let body = if replayed {
-            self.open_body(&row.office_code, &row.id, &row.pii)?
+        let (body, assessed) = if replayed {
+            (self.open_body(&row.office_code, &row.id, &row.pii)?, None)
         } else {
-            body
+            (body, Some(a))
         };
         let revision = row.revision;
         Ok(pb::SubmitComplaintResponse {
-            complaint: Some(self.complaint(&row, body, revision)),
+            complaint: Some(self.complaint(&row, body, revision, assessed)),
             warnings,
             replayed,
         })
@@ -529,7 +532,7 @@ impl Intake {
         self.log_access(caller, &row, "GetComplaint", &r.purpose)
             .await?;
         Ok(pb::GetComplaintResponse {
-            complaint: Some(self.complaint(&row, body, revision)),
+            complaint: Some(self.complaint(&row, body, revision, None)),
         })
     }
 
@@ -616,7 +619,6 @@ impl Intake {
             unmet_any,
             category_code: (!r.category_code.is_empty()).then(|| r.category_code.clone()),
             recorded_by: partner_only(caller).then(|| caller.principal.subject.clone()),
-            exclude_confidential: false,
             after,
             limit: limit + 1,
         };
@@ -744,7 +746,7 @@ impl Intake {
             .await?;
         let revision = amended.revision;
         Ok(pb::AmendComplaintResponse {
-            complaint: Some(self.complaint(&amended, body, revision)),
+            complaint: Some(self.complaint(&amended, body, revision, Some(a))),
             warnings,
         })
     }

@@ -174,8 +174,6 @@ pub struct ListFilter {
     pub category_code: Option<String>,
     /// Only complaints recorded by this subject (partner agencies).
     pub recorded_by: Option<String>,
-    /// Exclude confidential complaints.
-    pub exclude_confidential: bool,
     /// Keyset cursor: (registered_at, id) of the last row of the previous page.
     pub after: Option<(i64, String)>,
     /// Page size.
@@ -690,9 +688,6 @@ macro_rules! sql_store {
                 }
                 if let Some(s) = &f.recorded_by {
                     q.push(" AND recorded_by_subject = ").push_bind(s.clone());
-                }
-                if f.exclude_confidential {
-                    q.push(" AND confidential = ").push_bind(false);
                 }
                 if let Some((at, id)) = &f.after {
                     q.push(" AND (registered_at < ").push_bind(*at);
