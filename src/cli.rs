@@ -25,6 +25,8 @@ macro_rules! outln {
     }};
 }
 
+pub(crate) use outln;
+
 /// Output format.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Output {
@@ -256,6 +258,11 @@ impl From<String> for CliError {
 }
 
 async fn client(args: &ClientArgs) -> Result<IntakeServiceClient<Channel>, CliError> {
+    Ok(IntakeServiceClient::new(channel(args).await?))
+}
+
+/// A connection to the server of `args`.
+pub(crate) async fn channel(args: &ClientArgs) -> Result<Channel, CliError> {
     let endpoint = tonic::transport::Endpoint::from_shared(args.server.clone())
         .map_err(|_| CliError(format!("not a server address: {}", args.server)))?
         .connect_timeout(Duration::from_secs(5))
@@ -264,10 +271,10 @@ async fn client(args: &ClientArgs) -> Result<IntakeServiceClient<Channel>, CliEr
         .connect()
         .await
         .map_err(|e| CliError(format!("cannot reach {}: {e}", args.server)))?;
-    Ok(IntakeServiceClient::new(channel))
+    Ok(channel)
 }
 
-fn request<T>(args: &ClientArgs, msg: T) -> Result<tonic::Request<T>, CliError> {
+pub(crate) fn request<T>(args: &ClientArgs, msg: T) -> Result<tonic::Request<T>, CliError> {
     let mut req = tonic::Request::new(msg);
     if let Some(t) = &args.token {
         let v = format!("Bearer {t}")
@@ -308,11 +315,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn print_json(v: &Value) {
+pub(crate) fn print_json(v: &Value) {
     outln!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
-fn kv(pairs: &[(&str, String)]) -> String {
+pub(crate) fn kv(pairs: &[(&str, String)]) -> String {
     let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     pairs
         .iter()

@@ -2,26 +2,34 @@
 //! command-line client an officer uses against a running server.
 
 pub mod cli;
+pub mod cli_triage;
 pub mod json;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use aduan_runtime::auth::Verifier;
+use aduan_runtime::auth::{ServiceTokens, Verifier};
 use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
+use aduan_runtime::relay::{Inbox, Relays, Subscription};
 use aduan_runtime::server::ServerBuilder;
 use aduan_runtime::{Error, Result};
 use tokio::net::TcpListener;
 
-/// A running process: every service on one port.
+/// A running process: the configured services on one port.
 pub struct Running {
     /// The address the server listens on.
     pub addr: SocketAddr,
-    /// The intake core (tests reach the store through it).
-    pub intake: Arc<aduan_intake::Intake>,
+    /// The intake core, when this process runs intake (tests reach the store through it).
+    pub intake: Option<Arc<aduan_intake::Intake>>,
+    /// The triage core, when this process runs triage.
+    pub triage: Option<Arc<aduan_triage::Triage>>,
+    /// The relays of this process's outboxes.
+    pub relays: Relays,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    loops_stop: tokio::sync::watch::Sender<bool>,
+    loops: Vec<tokio::task::JoinHandle<()>>,
     task: tokio::task::JoinHandle<Result<()>>,
 }
 
@@ -34,32 +42,91 @@ impl Running {
         self.wait().await
     }
 
-    /// Waits until the server stops by itself (SIGTERM), then closes the databases.
+    /// Waits until the server stops by itself (SIGTERM), then stops the relays and the sweeper
+    /// and closes the databases.
     pub async fn wait(self) -> Result<()> {
         let _keep = self.stop;
         let res = self
             .task
             .await
             .map_err(|e| Error::Internal(format!("server task: {e}")))?;
-        self.intake.close().await;
+        let _ = self.loops_stop.send(true);
+        self.relays.shutdown().await;
+        for l in self.loops {
+            let _ = l.await;
+        }
+        if let Some(i) = &self.intake {
+            i.close().await;
+        }
+        if let Some(t) = &self.triage {
+            t.close().await;
+        }
         tracing::info!("aduan stopped");
         res
     }
 }
 
-/// Starts every service that exists in one process on `config.listen`: health is NOT_SERVING
-/// until each service's migrations have run. `signal` triggers the drain (SIGTERM in `aduan up`).
+/// Runs the database migrations of the configured services and returns (`aduan migrate`, the
+/// Helm chart's pre-install/pre-upgrade job).
+pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {
+    let services = config.enabled_services()?;
+    for s in &services {
+        match *s {
+            "intake" => aduan_intake::migrate(config).await?,
+            "triage" => aduan_triage::migrate(config).await?,
+            _ => {}
+        }
+    }
+    Ok(services)
+}
+
+/// Starts the configured services (`services`, default all) in one process on `config.listen`:
+/// health is NOT_SERVING until each service's migrations have run. Outbox relays deliver events
+/// to the subscribing services, in this process or at their configured endpoints. `signal`
+/// triggers the drain (SIGTERM in `aduan up`).
 pub async fn start(
     config: &Config,
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running> {
     let started = Instant::now();
+    let services = config.enabled_services()?;
+    let local = |s: &str| services.contains(&s);
+    for (publisher, subscriber) in [("intake", "triage")] {
+        if local(publisher) && !local(subscriber) && config.endpoint(subscriber).is_none() {
+            return Err(Error::invalid(
+                format!("endpoints.{subscriber}"),
+                format!(
+                    "{publisher} delivers events to {subscriber}, which does not run in this process: set its endpoint"
+                ),
+            ));
+        }
+    }
+    if local("triage") && !local("intake") && config.endpoint("intake").is_none() {
+        return Err(Error::invalid(
+            "endpoints.intake",
+            "triage reads complaints from intake, which does not run in this process: set its endpoint",
+        ));
+    }
     let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
         Error::invalid("listen", format!("cannot listen on {}: {e}", config.listen))
     })?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;
+    let self_endpoint = {
+        let ip = if addr.ip().is_unspecified() {
+            std::net::IpAddr::from([127, 0, 0, 1])
+        } else {
+            addr.ip()
+        };
+        format!("http://{}", SocketAddr::new(ip, addr.port()))
+    };
+    let endpoint_of = |s: &str| {
+        config
+            .endpoint(s)
+            .map(str::to_string)
+            .unwrap_or_else(|| self_endpoint.clone())
+    };
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         Error::invalid(
             "data_dir",
@@ -67,11 +134,23 @@ pub async fn start(
         )
     })?;
     let verifier = Verifier::from_config(&config.auth, &config.data_dir).await?;
-    let keys = Arc::new(Keyring::load(&config.crypto.keys_file, &config.data_dir)?);
 
+    let relays = Relays::new();
+    let inbox = Inbox::new();
     let intake_api = aduan_intake::IntakeApi::new();
+    let triage_api = aduan_triage::TriageApi::new();
     let mut builder = ServerBuilder::new();
-    builder.add_service(intake_api.clone().into_server(), aduan_intake::AUTHZ);
+    if local("intake") {
+        builder.add_service(intake_api.clone().into_server(), aduan_intake::AUTHZ);
+    }
+    if local("triage") {
+        builder.add_service(triage_api.clone().into_server(), aduan_triage::AUTHZ);
+        builder.add_service(
+            inbox.clone().into_server(),
+            aduan_runtime::relay::INBOX_AUTHZ,
+        );
+    }
+    builder.add_service(relays.admin_server(), aduan_runtime::relay::ADMIN_AUTHZ);
     let readiness = builder.readiness();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = config.shutdown.clone();
@@ -82,19 +161,61 @@ pub async fn start(
         }
     }));
 
-    let intake = aduan_intake::open(config, keys).await?;
-    intake_api.set_ready(intake.clone());
-    readiness.set_serving(aduan_intake::SERVICE_NAME).await;
+    let (loops_stop, loops_rx) = tokio::sync::watch::channel(false);
+    let mut loops = Vec::new();
+    let mut intake = None;
+    if local("intake") {
+        let keys = Arc::new(Keyring::load(&config.crypto.keys_file, &config.data_dir)?);
+        let core = aduan_intake::open(config, keys).await?;
+        let tokens = Arc::new(ServiceTokens::from_config(
+            &config.auth,
+            &config.data_dir,
+            &config.province,
+            "intake",
+        )?);
+        relays.spawn(
+            core.outbox().clone(),
+            Subscription {
+                subscriber: "triage".into(),
+                endpoint: endpoint_of("triage"),
+            },
+            tokens,
+            config.relay.clone(),
+        );
+        intake_api.set_ready(core.clone());
+        readiness.set_serving(aduan_intake::SERVICE_NAME).await;
+        intake = Some(core);
+    }
+    let mut triage = None;
+    if local("triage") {
+        let core = aduan_triage::open(config, endpoint_of("intake")).await?;
+        inbox.register("triage", core.clone());
+        let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
+        loops.push(tokio::spawn(
+            core.clone().run_sweeper(period, loops_rx.clone()),
+        ));
+        triage_api.set_ready(core.clone());
+        readiness.set_serving("aduan.events.v1.EventInbox").await;
+        readiness.set_serving(aduan_triage::SERVICE_NAME).await;
+        triage = Some(core);
+    }
+    readiness
+        .set_serving("aduan.events.v1.EventRelayAdmin")
+        .await;
     tracing::info!(
         listen = %addr,
-        services = aduan_intake::SERVICE_NAME,
+        services = %services.join(","),
         startup_ms = started.elapsed().as_millis() as u64,
         "aduan is serving"
     );
     Ok(Running {
         addr,
         intake,
+        triage,
+        relays,
         stop: Some(stop_tx),
+        loops_stop,
+        loops,
         task,
     })
 }

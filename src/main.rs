@@ -65,6 +65,22 @@ enum Command {
         #[command(subcommand)]
         command: IntakeCommand,
     },
+    /// Triage steps (S4-S7) against a running server.
+    Triage {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: aduan::cli_triage::TriageCommand,
+    },
+    /// The event relay between services: status, dead letters, replay (operators).
+    Relay {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: aduan::cli_triage::RelayCommand,
+    },
+    /// Run the database migrations of the configured services (`services`, default all) and exit.
+    Migrate,
     /// Print the effective configuration (defaults, file, environment) as TOML.
     Config,
     /// Check a server's health (grpc.health.v1): prints the status, exits non-zero unless SERVING.
@@ -187,6 +203,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                     }
                 ))
             }
+        }
+        Command::Triage { client, command } => aduan::cli_triage::run_triage(client, command)
+            .await
+            .map_err(|e| e.0),
+        Command::Relay { client, command } => aduan::cli_triage::run_relay(client, command)
+            .await
+            .map_err(|e| e.0),
+        Command::Migrate => {
+            let config = load()?;
+            let done = aduan::migrate(&config).await.map_err(|e| e.to_string())?;
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stdout().lock(), "migrated: {}", done.join(", "));
+            Ok(())
         }
         Command::Config => {
             let config = load()?;

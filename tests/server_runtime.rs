@@ -177,7 +177,15 @@ async fn the_callers_trace_context_reaches_the_outbox_event() {
     req.metadata_mut()
         .insert("traceparent", traceparent.parse().unwrap());
     c.submit_complaint(req).await.unwrap();
-    let events = app.running.intake.store().pending_events(10).await.unwrap();
+    let events = app
+        .running
+        .intake
+        .as_ref()
+        .unwrap()
+        .store()
+        .pending_events(10)
+        .await
+        .unwrap();
     let e = LifecycleEvent::decode(events[0].payload.as_slice()).unwrap();
     let tp = e.trace.unwrap().traceparent;
     // The event continues the caller's trace (same trace id, the server span's own span id).

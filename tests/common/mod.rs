@@ -47,6 +47,10 @@ pub async fn start_with(mut config: Config) -> TestApp {
         config.intake.database_url =
             format!("sqlite:{}", config.data_dir.join("intake.db").display());
     }
+    if config.triage.database_url.is_empty() {
+        config.triage.database_url =
+            format!("sqlite:{}", config.data_dir.join("triage.db").display());
+    }
     let running = aduan::start(&config, std::future::pending())
         .await
         .expect("start");
@@ -66,8 +70,11 @@ pub async fn start_sqlite() -> TestApp {
 /// None outside CI when PostgreSQL is not configured.
 pub async fn start_postgres() -> Option<TestApp> {
     let url = aduan_runtime::testing::postgres_database().await?;
+    let triage_url = aduan_runtime::testing::postgres_database().await?;
     let dir = temp_dir();
-    Some(start_with(config(&dir, &url)).await)
+    let mut c = config(&dir, &url);
+    c.triage.database_url = triage_url;
+    Some(start_with(c).await)
 }
 
 impl TestApp {

@@ -26,3 +26,10 @@ pub mod intake {
 /// The encoded `FileDescriptorSet` of every aduan proto file, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/aduan_descriptor.bin"));
+
+/// The triage service (`aduan.triage.v1`).
+pub mod triage {
+    pub mod v1 {
+        tonic::include_proto!("aduan.triage.v1");
+    }
+}

@@ -352,6 +352,15 @@ impl Verifier {
                 "set auth.jwks_url, auth.key_file or auth.local_signing",
             ));
         };
+        let mut keys = keys;
+        if !cfg.service_key_file.is_empty() {
+            let signer = LocalSigner::from_file(Path::new(&cfg.service_key_file))?;
+            keys.push(Key {
+                kid: Some(LocalSigner::SERVICE_KID.into()),
+                alg: Algorithm::ES256,
+                key: signer.decoding.clone(),
+            });
+        }
         let v = Arc::new(Self {
             issuer: cfg.issuer.clone(),
             audience: cfg.audience.clone(),
@@ -558,19 +567,60 @@ async fn fetch_url(url: &str) -> Result<String> {
     String::from_utf8(body.to_vec()).map_err(|_| Error::Unavailable("JWKS is not UTF-8".into()))
 }
 
-/// The embedded default's signing key: ES256, generated on first start in the data directory.
+/// An ES256 signing key: the embedded default's (generated on first start in the data
+/// directory) or the deployment's service key (`auth.service_key_file`).
 pub struct LocalSigner {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    kid: &'static str,
 }
 
 impl LocalSigner {
     /// Key id of the local key.
     pub const KID: &'static str = "aduan-local-1";
+    /// Key id of the service key.
+    pub const SERVICE_KID: &'static str = "aduan-service-1";
+
+    /// The service key from a PEM file (PKCS#8 or SEC1 EC P-256 private key).
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let pem = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid(
+                "auth.service_key_file",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        Self::from_pem(&pem, Self::SERVICE_KID).map_err(|_| {
+            Error::invalid(
+                "auth.service_key_file",
+                format!("{} is not a P-256 private key", path.display()),
+            )
+        })
+    }
+
+    fn from_pem(pem: &str, kid: &'static str) -> Result<Self> {
+        use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+        let sk = p256::SecretKey::from_pkcs8_pem(pem)
+            .or_else(|_| p256::SecretKey::from_sec1_pem(pem))
+            .map_err(|_| Error::Internal("not a P-256 key".into()))?;
+        let pkcs8 = sk
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|_| Error::Internal("key encoding".into()))?;
+        let public = sk
+            .public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|_| Error::Internal("public key encoding".into()))?;
+        Ok(Self {
+            encoding: EncodingKey::from_ec_pem(pkcs8.as_bytes())
+                .map_err(|e| Error::Internal(format!("signing key: {e}")))?,
+            decoding: DecodingKey::from_ec_pem(public.as_bytes())
+                .map_err(|e| Error::Internal(format!("public key: {e}")))?,
+            kid,
+        })
+    }
 
     /// Loads `data_dir/signing-key.pem`, creating it on first start.
     pub fn load_or_create(data_dir: &Path) -> Result<Self> {
-        use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+        use p256::pkcs8::{EncodePrivateKey, LineEnding};
         let path = data_dir.join("signing-key.pem");
         let pem = crate::fsutil::read_or_create_secret(&path, || {
             loop {
@@ -583,24 +633,14 @@ impl LocalSigner {
                 }
             }
         })?;
-        let sk = p256::SecretKey::from_pkcs8_pem(&pem)
-            .map_err(|_| Error::Internal(format!("{} is not a P-256 key", path.display())))?;
-        let public = sk
-            .public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|_| Error::Internal("public key encoding".into()))?;
-        Ok(Self {
-            encoding: EncodingKey::from_ec_pem(pem.as_bytes())
-                .map_err(|e| Error::Internal(format!("signing key: {e}")))?,
-            decoding: DecodingKey::from_ec_pem(public.as_bytes())
-                .map_err(|e| Error::Internal(format!("public key: {e}")))?,
-        })
+        Self::from_pem(&pem, Self::KID)
+            .map_err(|_| Error::Internal(format!("{} is not a P-256 key", path.display())))
     }
 
     /// Signs a token with these claims.
     pub fn mint(&self, claims: &Claims) -> Result<String> {
         let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(Self::KID.into());
+        header.kid = Some(self.kid.into());
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|e| Error::Internal(format!("signing: {e}")))
     }
@@ -608,6 +648,80 @@ impl LocalSigner {
     /// The verifying key.
     pub fn decoding_key(&self) -> DecodingKey {
         self.decoding.clone()
+    }
+}
+
+/// Tokens a service presents when it calls another service (the event relay, triage reading
+/// intake): role `service`, province scope, signed with the service key or the local key, reused
+/// until shortly before they expire.
+pub struct ServiceTokens {
+    signer: LocalSigner,
+    issuer: String,
+    audience: String,
+    subject: String,
+    province: String,
+    current: std::sync::Mutex<Option<(String, u64)>>,
+}
+
+impl ServiceTokens {
+    /// Lifetime of a minted token.
+    const TTL: u64 = 3600;
+
+    /// The token source of service `service` in this configuration: the service key when
+    /// configured, else the local signing key. With an OIDC provider and no service key there is
+    /// no way to sign, and services cannot call each other: refused at start-up.
+    pub fn from_config(
+        cfg: &AuthConfig,
+        data_dir: &Path,
+        province: &str,
+        service: &str,
+    ) -> Result<Self> {
+        let signer = if !cfg.service_key_file.is_empty() {
+            LocalSigner::from_file(Path::new(&cfg.service_key_file))?
+        } else if cfg.local_signing && cfg.jwks_url.is_empty() && cfg.key_file.is_empty() {
+            LocalSigner::load_or_create(data_dir)?
+        } else {
+            return Err(Error::invalid(
+                "auth.service_key_file",
+                "services calling each other need a service key when tokens come from an \
+                 OIDC provider or a key file",
+            ));
+        };
+        Ok(Self {
+            signer,
+            issuer: cfg.issuer.clone(),
+            audience: cfg.audience.clone(),
+            subject: format!("service:{service}"),
+            province: province.to_string(),
+            current: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// A valid token, minted when the previous one is within five minutes of expiry.
+    pub fn token(&self) -> Result<String> {
+        let t = now();
+        let mut cur = self
+            .current
+            .lock()
+            .map_err(|_| Error::Internal("token lock".into()))?;
+        if let Some((tok, exp)) = cur.as_ref()
+            && *exp > t + 300
+        {
+            return Ok(tok.clone());
+        }
+        let exp = t + Self::TTL;
+        let tok = self.signer.mint(&Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: self.subject.clone(),
+            exp,
+            iat: t,
+            office: self.province.clone(),
+            roles: vec![Role::Service.as_str().to_string()],
+            bidang: None,
+        })?;
+        *cur = Some((tok.clone(), exp));
+        Ok(tok)
     }
 }
 

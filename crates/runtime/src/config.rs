@@ -34,9 +34,65 @@ pub struct Config {
     pub crypto: CryptoConfig,
     /// Shutdown behaviour.
     pub shutdown: ShutdownConfig,
+    /// The services this process runs, comma-separated ("intake,triage"), or "all".
+    pub services: String,
+    /// Where each service is reached by the others; empty: in this process.
+    pub endpoints: Endpoints,
+    /// Delivery of outbox events between services.
+    pub relay: RelayConfig,
+    /// The SLA clock.
+    pub sla: SlaConfig,
     /// The intake service.
     pub intake: ServiceConfig,
+    /// The triage service.
+    pub triage: ServiceConfig,
 }
+
+/// The gRPC endpoint of each service, for example `http://aduan-triage:50051`; empty: the
+/// service runs in this process and is called on its own listen address.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Endpoints {
+    /// The intake service.
+    pub intake: String,
+    /// The triage service.
+    pub triage: String,
+}
+
+/// The event relay (outbox delivery between services).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelayConfig {
+    /// Events per delivery call.
+    pub batch_size: u32,
+    /// Look at the outbox at least this often, in seconds, even without a notification.
+    pub poll_seconds: f64,
+    /// First retry delay after a failed delivery, in seconds; doubles up to max_backoff_seconds.
+    pub min_backoff_seconds: f64,
+    /// Longest retry delay, in seconds.
+    pub max_backoff_seconds: f64,
+    /// Attempts before an event the receiver keeps refusing (an error that retrying will not
+    /// fix, such as INVALID_ARGUMENT) becomes a dead letter. An explicit rejection is dead at once;
+    /// an unreachable receiver is retried without limit.
+    pub max_attempts: u32,
+    /// Timeout of one delivery call, in seconds.
+    pub call_timeout_seconds: f64,
+}
+
+/// The SLA clock and its sweeper.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaConfig {
+    /// The policy for new complaints: "sop_4_working_days" (the seed's) or "sp4n_lapor".
+    pub policy: String,
+    /// How often the sweeper looks for warnings and breaches, in seconds.
+    pub sweep_seconds: f64,
+    /// Directory of extra holiday CSV files and policy JSON files; empty: the shipped data only.
+    pub data_dir: String,
+}
+
+/// The services aduan knows, in the order of the procedure.
+pub const SERVICES: &[&str] = &["intake", "triage"];
 
 /// Logging configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +135,9 @@ pub struct AuthConfig {
     pub jwks_url: String,
     /// A JWKS document or a PEM public key (EC P-256 or RSA) in a file; used when jwks_url is empty.
     pub key_file: String,
+    /// PEM file of the ES256 private key services sign their calls to each other with; its
+    /// public half is trusted too. Empty: the local signing key (embedded default).
+    pub service_key_file: String,
     /// Embedded default: generate an ES256 signing key in the data directory on first start and
     /// accept tokens signed by it (mint them with `aduan token`). Used when both of the above are empty.
     pub local_signing: bool,
@@ -135,7 +194,12 @@ impl Default for Config {
             auth: AuthConfig::default(),
             crypto: CryptoConfig::default(),
             shutdown: ShutdownConfig::default(),
+            services: "all".into(),
+            endpoints: Endpoints::default(),
+            relay: RelayConfig::default(),
+            sla: SlaConfig::default(),
             intake: ServiceConfig::default(),
+            triage: ServiceConfig::default(),
         }
     }
 }
@@ -173,6 +237,7 @@ impl Default for AuthConfig {
             audience: "aduan".into(),
             jwks_url: String::new(),
             key_file: String::new(),
+            service_key_file: String::new(),
             local_signing: true,
             jwks_refresh_seconds: 300,
             leeway_seconds: 30,
@@ -186,6 +251,29 @@ impl Default for ShutdownConfig {
         Self {
             drain_seconds: 5.0,
             timeout_seconds: 25.0,
+        }
+    }
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            poll_seconds: 1.0,
+            min_backoff_seconds: 0.1,
+            max_backoff_seconds: 30.0,
+            max_attempts: 5,
+            call_timeout_seconds: 10.0,
+        }
+    }
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        Self {
+            policy: "sop_4_working_days".into(),
+            sweep_seconds: 60.0,
+            data_dir: String::new(),
         }
     }
 }
@@ -253,6 +341,44 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| Error::invalid("config", e.message().to_string()))?;
         Ok(config)
+    }
+
+    /// The services this process runs, from `services` ("all" = every known service).
+    pub fn enabled_services(&self) -> Result<Vec<&'static str>> {
+        let mut out = Vec::new();
+        for name in self
+            .services
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            if name == "all" {
+                return Ok(SERVICES.to_vec());
+            }
+            let Some(known) = SERVICES.iter().find(|s| **s == name) else {
+                return Err(Error::invalid(
+                    "services",
+                    format!("unknown service {name:?}; known: {}", SERVICES.join(", ")),
+                ));
+            };
+            if !out.contains(known) {
+                out.push(*known);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::invalid("services", "no service to run"));
+        }
+        Ok(out)
+    }
+
+    /// The configured endpoint of `service`, or None when it runs in this process.
+    pub fn endpoint(&self, service: &str) -> Option<&str> {
+        let e = match service {
+            "intake" => &self.endpoints.intake,
+            "triage" => &self.endpoints.triage,
+            _ => return None,
+        };
+        (!e.is_empty()).then_some(e.as_str())
     }
 
     /// The database URL of `service`: the configured one, or a SQLite file in the data directory.
@@ -395,5 +521,28 @@ mod tests {
             "sqlite:./aduan-data/intake.db"
         );
         assert_eq!(c.database_url("intake", "postgres://h/d"), "postgres://h/d");
+    }
+
+    #[test]
+    fn services_and_endpoints() {
+        let c = Config::default();
+        assert_eq!(c.enabled_services().unwrap(), vec!["intake", "triage"]);
+        let env = vec![
+            ("ADUAN_SERVICES".to_string(), "triage, triage".to_string()),
+            (
+                "ADUAN_ENDPOINTS__INTAKE".to_string(),
+                "http://aduan-intake:50051".to_string(),
+            ),
+        ];
+        let c = Config::load_from(None, env).unwrap();
+        assert_eq!(c.enabled_services().unwrap(), vec!["triage"]);
+        assert_eq!(c.endpoint("intake"), Some("http://aduan-intake:50051"));
+        assert_eq!(c.endpoint("triage"), None);
+        let env = vec![("ADUAN_SERVICES".to_string(), "intake,billing".to_string())];
+        let err = Config::load_from(None, env)
+            .unwrap()
+            .enabled_services()
+            .unwrap_err();
+        assert!(err.to_string().contains("billing"));
     }
 }

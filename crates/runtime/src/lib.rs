@@ -11,6 +11,7 @@ pub mod error;
 pub mod fsutil;
 pub mod metrics;
 pub mod ratelimit;
+pub mod relay;
 pub mod server;
 pub mod telemetry;
 pub mod testing;

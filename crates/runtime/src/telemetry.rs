@@ -119,6 +119,49 @@ pub fn current_trace_headers() -> HashMap<String, String> {
     map
 }
 
+/// The OpenTelemetry context of a lifecycle event's stored W3C trace context.
+pub fn context_from_event(
+    trace: Option<&aduan_proto::events::v1::TraceContext>,
+) -> opentelemetry::Context {
+    let mut map = HashMap::new();
+    if let Some(t) = trace {
+        if !t.traceparent.is_empty() {
+            map.insert("traceparent".to_string(), t.traceparent.clone());
+        }
+        if !t.tracestate.is_empty() {
+            map.insert("tracestate".to_string(), t.tracestate.clone());
+        }
+    }
+    TraceContextPropagator::new().extract(&map)
+}
+
+/// The current span's trace context, for a lifecycle event written now.
+pub fn current_event_trace() -> aduan_proto::events::v1::TraceContext {
+    let h = current_trace_headers();
+    aduan_proto::events::v1::TraceContext {
+        traceparent: h.get("traceparent").cloned().unwrap_or_default(),
+        tracestate: h.get("tracestate").cloned().unwrap_or_default(),
+    }
+}
+
+/// A span for applying one lifecycle event, continuing the trace of the request that caused it
+/// (an automatic hop: the same trace as the request).
+pub fn event_span(
+    event: &aduan_proto::events::v1::LifecycleEvent,
+    subscriber: &str,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        "apply event",
+        otel.kind = "consumer",
+        subscriber,
+        source = %event.source_service,
+        event_id = %event.event_id,
+        complaint_id = %event.complaint_id,
+    );
+    let _ = span.set_parent(context_from_event(event.trace.as_ref()));
+    span
+}
+
 struct MapInjector<'a>(&'a mut HashMap<String, String>);
 
 impl Injector for MapInjector<'_> {

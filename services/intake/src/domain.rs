@@ -700,3 +700,36 @@ mod tests {
         );
     }
 }
+
+/// The content-marker table (data/urgency_markers.csv): (marker, lower-case term).
+fn marker_terms() -> &'static [(String, String)] {
+    static TABLE: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        crate::refdata::parse_csv(include_str!("../../../data/urgency_markers.csv"))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|row| {
+                let m = row.get("marker")?.trim().to_string();
+                let t = row.get("term")?.trim().to_lowercase();
+                (!m.is_empty() && !t.is_empty()).then_some((m, t))
+            })
+            .collect()
+    })
+}
+
+/// S4 urgency: the coded markers found in a complaint's text (subject, description, chronology),
+/// sorted and without repeats. Only the codes leave intake; triage's rules decide urgency.
+pub fn content_markers(body: &ComplaintPatch) -> Vec<String> {
+    let Some(c) = body.content.as_ref() else {
+        return Vec::new();
+    };
+    let text = format!("{}\n{}\n{}", c.subject, c.description, c.chronology).to_lowercase();
+    let mut out: Vec<String> = marker_terms()
+        .iter()
+        .filter(|(_, term)| text.contains(term.as_str()))
+        .map(|(m, _)| m.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

@@ -6,7 +6,6 @@
 
 pub mod domain;
 pub mod identity;
-pub mod refdata;
 pub mod service;
 pub mod store;
 
@@ -17,6 +16,7 @@ use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 
+pub use aduan_refdata as refdata;
 pub use service::{Intake, IntakeApi};
 
 /// The gRPC service name.
@@ -84,11 +84,21 @@ pub static AUTHZ: AuthzTable = &[
     ),
 ];
 
+/// Connects intake's database and runs its migrations (`aduan migrate`).
+pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
+    let url = config.database_url("intake", &config.intake.database_url);
+    let db = Database::connect(&url, 2).await?;
+    let r = store::migrate(&db).await;
+    db.close().await;
+    r
+}
+
 /// Connects intake's database, runs its migrations and assembles the service core.
 pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<Arc<Intake>> {
     let url = config.database_url("intake", &config.intake.database_url);
     let db = Database::connect(&url, config.intake.max_connections).await?;
-    let store = store::open(db.clone()).await?;
+    let outbox = aduan_runtime::relay::Outbox::new("intake", db.clone());
+    let store = store::open(db.clone(), outbox.clone()).await?;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
@@ -101,6 +111,7 @@ pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<
     let refdata = Arc::new(refdata::RefData::load(&config.province, dir)?);
     Ok(Arc::new(Intake::new(
         store,
+        outbox,
         keys,
         refdata,
         config.intake.track_per_minute,

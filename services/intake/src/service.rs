@@ -31,6 +31,7 @@ use crate::store::{
 /// Everything the service needs once storage is ready.
 pub struct Intake {
     store: Arc<dyn IntakeStore>,
+    outbox: Arc<aduan_runtime::relay::Outbox>,
     batcher: crate::store::Batcher,
     keys: Arc<Keyring>,
     refdata: Arc<RefData>,
@@ -41,6 +42,7 @@ impl Intake {
     /// Assembles the service core.
     pub fn new(
         store: Arc<dyn IntakeStore>,
+        outbox: Arc<aduan_runtime::relay::Outbox>,
         keys: Arc<Keyring>,
         refdata: Arc<RefData>,
         track_per_minute: u32,
@@ -48,10 +50,16 @@ impl Intake {
         Self {
             batcher: crate::store::Batcher::start(store.clone(), 128),
             store,
+            outbox,
             keys,
             refdata,
             limiter: RateLimiter::new(track_per_minute),
         }
+    }
+
+    /// The outbox (the relay delivers it to the subscribing services).
+    pub fn outbox(&self) -> &Arc<aduan_runtime::relay::Outbox> {
+        &self.outbox
     }
 
     /// The store (for tests and operations).
@@ -467,6 +475,7 @@ impl Intake {
                 confidential: visibility.confidential,
                 involves_child: a.involves_child,
                 incident_district_code: content.incident_district_code.clone(),
+                content_markers: domain::content_markers(&body),
             })),
         };
         let outcome = self
@@ -713,6 +722,7 @@ impl Intake {
                 anonymous: visibility.anonymous,
                 confidential: visibility.confidential,
                 involves_child: a.involves_child,
+                content_markers: domain::content_markers(&body),
             })),
         };
         let amended = self

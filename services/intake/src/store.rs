@@ -6,6 +6,7 @@
 
 use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
 use aduan_runtime::db::Database;
+use aduan_runtime::relay::Outbox;
 use aduan_runtime::{Error, Result};
 use async_trait::async_trait;
 use prost::Message;
@@ -247,22 +248,35 @@ pub trait IntakeStore: Send + Sync {
     async fn log_access(&self, entry: AccessRow) -> Result<()>;
     /// The access log of a complaint, oldest first.
     async fn access_log(&self, id: &str) -> Result<Vec<AccessRow>>;
-    /// Outbox events not yet delivered, oldest first.
+    /// Outbox events, oldest first.
     async fn pending_events(&self, limit: i64) -> Result<Vec<OutboxRow>>;
     /// Every registration sequence of an office and year, ascending (for audits and tests).
     async fn registration_sequences(&self, office: &str, year: i32) -> Result<Vec<i64>>;
 }
 
 /// Opens the store on `db`, running its migrations.
-pub async fn open(db: Database) -> Result<std::sync::Arc<dyn IntakeStore>> {
-    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-    db.migrate(&PG, &LITE).await?;
+pub async fn open(
+    db: Database,
+    outbox: std::sync::Arc<Outbox>,
+) -> Result<std::sync::Arc<dyn IntakeStore>> {
+    migrate(&db).await?;
     Ok(match db {
-        Database::Postgres(pool) => std::sync::Arc::new(PgStore { pool }),
-        Database::Sqlite(pool) => std::sync::Arc::new(SqliteStore { pool }),
+        Database::Postgres(pool) => std::sync::Arc::new(PgStore { pool, outbox }),
+        Database::Sqlite(pool) => std::sync::Arc::new(SqliteStore { pool, outbox }),
     })
 }
+
+/// Runs intake's migrations (`aduan migrate` and start-up).
+pub async fn migrate(db: &Database) -> Result<()> {
+    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    db.migrate(&PG, &LITE).await
+}
+
+/// Takes `n` consecutive outbox positions inside the writing transaction. The counter row stays
+/// locked until commit, so positions are gap-free and in commit order (aduan_runtime::relay).
+const RESERVE_OUTBOX: &str =
+    "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
 
 const COLUMNS: &str = "id, office_code, registration_year, registration_seq, registration_number, \
     tracking_code, channel, category_code, status, received_at, registered_at, updated_at, \
@@ -319,6 +333,7 @@ macro_rules! sql_store {
         /// The intake store on this backend.
         pub struct $name {
             pool: $pool,
+            outbox: std::sync::Arc<Outbox>,
         }
 
         impl $name {
@@ -408,16 +423,19 @@ macro_rules! sql_store {
                 if let Some(Detail::Registered(r)) = event.detail.as_mut() {
                     r.registration_number = row.registration_number.clone();
                 }
+                let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX).bind(1i64).fetch_one(&mut *tx).await?;
                 sqlx::query(
-                    "INSERT INTO outbox (event_id, complaint_id, event_type, payload, created_at) VALUES ($1, $2, 'registered', $3, $4)",
+                    "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) VALUES ($5, $1, $2, 'registered', $3, $4)",
                 )
                 .bind(&event.event_id)
                 .bind(&row.id)
                 .bind(event.encode_to_vec())
                 .bind(row.registered_at)
+                .bind(last)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
+                self.outbox.notify();
                 Ok(row)
             }
             async fn try_register_batch(
@@ -563,11 +581,17 @@ macro_rules! sql_store {
                         });
                         q.build().execute(&mut *tx).await?;
                     }
+                    let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX)
+                        .bind(rows.len() as i64)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let first = last - rows.len() as i64 + 1;
                     let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO outbox (event_id, complaint_id, event_type, payload, created_at) ",
+                        "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) ",
                     );
-                    q.push_values(rows.iter().zip(todo.iter()).zip(events.into_iter()), |mut b, ((r, &i), payload)| {
-                        b.push_bind(items[i].event.event_id.clone())
+                    q.push_values(rows.iter().zip(todo.iter()).zip(events.into_iter()).enumerate(), |mut b, (k, ((r, &i), payload))| {
+                        b.push_bind(first + k as i64)
+                            .push_bind(items[i].event.event_id.clone())
                             .push_bind(r.id.clone())
                             .push_bind("registered")
                             .push_bind(payload)
@@ -576,6 +600,7 @@ macro_rules! sql_store {
                     q.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
+                self.outbox.notify();
                 for (&i, row) in todo.iter().zip(rows) {
                     results[i] = Some(Ok(Registration::New(row)));
                 }
@@ -795,16 +820,19 @@ macro_rules! sql_store {
                 if let Some(Detail::Amended(d)) = event.detail.as_mut() {
                     d.revision = revision;
                 }
+                let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX).bind(1i64).fetch_one(&mut *tx).await?;
                 sqlx::query(
-                    "INSERT INTO outbox (event_id, complaint_id, event_type, payload, created_at) VALUES ($1, $2, 'amended', $3, $4)",
+                    "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) VALUES ($5, $1, $2, 'amended', $3, $4)",
                 )
                 .bind(&event.event_id)
                 .bind(&a.id)
                 .bind(event.encode_to_vec())
                 .bind(a.at)
+                .bind(last)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
+                self.outbox.notify();
                 Ok(ComplaintRow {
                     pii: a.pii,
                     unmet_mask: a.unmet_mask,
@@ -942,7 +970,7 @@ macro_rules! sql_store {
             async fn pending_events(&self, limit: i64) -> Result<Vec<OutboxRow>> {
                 let rows = sqlx::query(
                     "SELECT seq, event_id, complaint_id, event_type, payload FROM outbox \
-                     WHERE delivered_at IS NULL ORDER BY seq LIMIT $1",
+                     ORDER BY seq LIMIT $1",
                 )
                 .bind(limit)
                 .fetch_all(&self.pool)

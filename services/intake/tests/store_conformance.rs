@@ -18,7 +18,8 @@ use prost::Message;
 async fn sqlite() -> Arc<dyn IntakeStore> {
     let dir = std::env::temp_dir().join(format!("aduan-store-{}", uuid::Uuid::new_v4().simple()));
     let url = format!("sqlite:{}", dir.join("intake.db").display());
-    store::open(Database::connect(&url, 8).await.unwrap())
+    let db = Database::connect(&url, 8).await.unwrap();
+    store::open(db.clone(), aduan_runtime::relay::Outbox::new("intake", db))
         .await
         .unwrap()
 }
@@ -26,9 +27,12 @@ async fn sqlite() -> Arc<dyn IntakeStore> {
 async fn postgres() -> Option<Arc<dyn IntakeStore>> {
     let url = aduan_runtime::testing::postgres_database().await?;
     Some(
-        store::open(Database::connect(&url, 32).await.unwrap())
-            .await
-            .unwrap(),
+        {
+            let db = Database::connect(&url, 32).await.unwrap();
+            store::open(db.clone(), aduan_runtime::relay::Outbox::new("intake", db))
+        }
+        .await
+        .unwrap(),
     )
 }
 

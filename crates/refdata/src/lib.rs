@@ -1,6 +1,8 @@
-//! Reference data the intake service checks against: the offices of the province (R6, tenancy)
-//! and the complaint categories (R5). Shipped as data files under `data/` (with their sources) and
-//! compiled in; a deployment can point `reference_data_dir` at its own copies.
+//! Reference data the services check against: the offices of the province (R6, tenancy), the
+//! complaint categories (R5) and the Bidang (divisions) a Head disposes complaints to (S7).
+//! Shipped as data files under `data/` (with their sources) and compiled in; a deployment can
+//! point `reference_data_dir` at its own copies.
+#![warn(missing_docs)]
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -33,15 +35,26 @@ pub struct Category {
     pub child: bool,
 }
 
-/// Offices and categories.
+/// One Bidang (division) of an office, the target of a disposition (S7).
+#[derive(Debug, Clone)]
+pub struct Bidang {
+    /// Code, for example "rehsos".
+    pub code: String,
+    /// Name, for example "Bidang Rehabilitasi Sosial".
+    pub name: String,
+}
+
+/// Offices, categories and Bidang.
 #[derive(Debug, Clone)]
 pub struct RefData {
     offices: HashMap<String, Office>,
     categories: HashMap<String, Category>,
+    bidang: Vec<Bidang>,
 }
 
 const EMBEDDED_OFFICES: &[(&str, &str)] = &[("35", include_str!("../../../data/offices/35.csv"))];
 const EMBEDDED_CATEGORIES: &str = include_str!("../../../data/categories.csv");
+const EMBEDDED_BIDANG: &str = include_str!("../../../data/bidang.csv");
 
 /// Rows of a reference-data CSV (`#` comment lines, a header row, quoted fields) as maps of
 /// column to value, read with the calendar crate's reader (the same one the holiday files use).
@@ -60,7 +73,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<HashMap<String, String>>> {
 impl RefData {
     /// The data for `province`: from `dir` when given, else the embedded copy.
     pub fn load(province: &str, dir: Option<&Path>) -> Result<Self> {
-        let (offices_text, categories_text) = match dir {
+        let (offices_text, categories_text, bidang_text) = match dir {
             Some(d) => {
                 let read = |p: &Path| {
                     std::fs::read_to_string(p).map_err(|e| {
@@ -73,6 +86,7 @@ impl RefData {
                 (
                     read(&d.join("offices").join(format!("{province}.csv")))?,
                     read(&d.join("categories.csv"))?,
+                    read(&d.join("bidang.csv"))?,
                 )
             }
             None => (
@@ -87,6 +101,7 @@ impl RefData {
                         )
                     })?,
                 EMBEDDED_CATEGORIES.to_string(),
+                EMBEDDED_BIDANG.to_string(),
             ),
         };
         let mut offices = HashMap::new();
@@ -120,15 +135,24 @@ impl RefData {
                 },
             );
         }
-        if offices.is_empty() || categories.is_empty() {
+        let bidang: Vec<Bidang> = parse_csv(&bidang_text)?
+            .into_iter()
+            .map(|row| Bidang {
+                code: row.get("code").cloned().unwrap_or_default(),
+                name: row.get("name").cloned().unwrap_or_default(),
+            })
+            .filter(|b| !b.code.is_empty())
+            .collect();
+        if offices.is_empty() || categories.is_empty() || bidang.is_empty() {
             return Err(Error::invalid(
                 "reference_data_dir",
-                "no offices or no categories",
+                "no offices, no categories or no Bidang",
             ));
         }
         Ok(Self {
             offices,
             categories,
+            bidang,
         })
     }
 
@@ -140,6 +164,23 @@ impl RefData {
     /// The category with this code.
     pub fn category(&self, code: &str) -> Option<&Category> {
         self.categories.get(code)
+    }
+
+    /// The Bidang with this code.
+    pub fn bidang(&self, code: &str) -> Option<&Bidang> {
+        self.bidang.iter().find(|b| b.code == code)
+    }
+
+    /// Every Bidang, in the order of the data file.
+    pub fn bidang_list(&self) -> &[Bidang] {
+        &self.bidang
+    }
+
+    /// Every office, ordered by code.
+    pub fn offices(&self) -> Vec<&Office> {
+        let mut v: Vec<&Office> = self.offices.values().collect();
+        v.sort_by(|a, b| a.code.cmp(&b.code));
+        v
     }
 
     /// Number of offices.
@@ -164,6 +205,12 @@ mod tests {
         assert!(r.category("konseling_keluarga").unwrap().puspaga);
         assert!(r.category("tidak_ada").is_none());
         assert!(RefData::load("99", None).is_err());
+        assert_eq!(
+            r.bidang("rehsos").unwrap().name,
+            "Bidang Rehabilitasi Sosial"
+        );
+        assert!(r.bidang("uptd_ppa").is_some());
+        assert!(r.bidang("tidak_ada").is_none());
     }
 
     #[test]

@@ -1,0 +1,121 @@
+-- Triage (S4-S7): one row per complaint it knows, the history of each, the Head's dispositions
+-- (every version kept), SLA alerts sent (once each), the ids of events applied (idempotent
+-- receiving), and the outbox with the relay's tables (aduan_runtime::relay).
+CREATE TABLE cases (
+    complaint_id TEXT PRIMARY KEY,
+    office_code TEXT NOT NULL,
+    origin_office_code TEXT NOT NULL,
+    registration_number TEXT NOT NULL,
+    channel INTEGER NOT NULL,
+    category_code TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    registered_at BIGINT NOT NULL,
+    status INTEGER NOT NULL,
+    urgent BOOLEAN NOT NULL,
+    urgency_reasons TEXT NOT NULL,
+    urgency_override BOOLEAN,
+    reporter_identified BOOLEAN NOT NULL,
+    anonymous BOOLEAN NOT NULL,
+    confidential BOOLEAN NOT NULL,
+    involves_child BOOLEAN NOT NULL,
+    unmet_requirements TEXT NOT NULL,
+    content_markers TEXT NOT NULL,
+    screening_reason TEXT NOT NULL,
+    transferred_to TEXT NOT NULL,
+    transferred_from TEXT NOT NULL,
+    referred_to_agency TEXT NOT NULL,
+    duplicate_of TEXT NOT NULL,
+    head_summary TEXT NOT NULL,
+    nature INTEGER NOT NULL,
+    sla_policy TEXT NOT NULL,
+    sla_stage TEXT NOT NULL,
+    sla_started_at BIGINT NOT NULL,
+    sla_pauses TEXT NOT NULL,
+    sla_stopped_at BIGINT,
+    sla_warned BOOLEAN NOT NULL,
+    sla_breached BOOLEAN NOT NULL,
+    sla_next_alert_at BIGINT,
+    event_seq INTEGER NOT NULL,
+    applied_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX cases_queue ON cases (office_code, status, urgent, registered_at);
+CREATE INDEX cases_sla ON cases (sla_next_alert_at);
+
+CREATE TABLE history (
+    id BIGSERIAL PRIMARY KEY,
+    complaint_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    actor_subject TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    actor_office TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    office_code TEXT NOT NULL
+);
+CREATE INDEX history_complaint ON history (complaint_id, id);
+
+CREATE TABLE dispositions (
+    complaint_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    bidang_code TEXT NOT NULL,
+    instructions TEXT NOT NULL,
+    note TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    nature INTEGER NOT NULL,
+    issued_by_subject TEXT NOT NULL,
+    issued_by_role TEXT NOT NULL,
+    issued_by_office TEXT NOT NULL,
+    issued_at BIGINT NOT NULL,
+    change_reason TEXT NOT NULL,
+    PRIMARY KEY (complaint_id, version)
+);
+
+CREATE TABLE sla_alerts (
+    complaint_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    emitted_at BIGINT NOT NULL,
+    PRIMARY KEY (complaint_id, stage, kind)
+);
+
+CREATE TABLE inbox_seen (
+    event_id TEXT PRIMARY KEY,
+    source_service TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+);
+
+CREATE TABLE outbox (
+    seq BIGINT PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    complaint_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    payload BYTEA NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE outbox_counter (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq BIGINT NOT NULL
+);
+INSERT INTO outbox_counter (id, last_seq) VALUES (1, 0);
+
+CREATE TABLE relay_cursors (
+    subscriber TEXT PRIMARY KEY,
+    position BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE relay_dead_letters (
+    subscriber TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    complaint_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    dead_at BIGINT NOT NULL,
+    held_behind BIGINT,
+    PRIMARY KEY (subscriber, seq)
+);
+CREATE INDEX relay_dead_letters_complaint ON relay_dead_letters (subscriber, complaint_id);

@@ -1,0 +1,432 @@
+//! Triage's rules: urgency (S4), the state machine of S4-S7, and the SLA clock of a complaint
+//! (the policy and calendar come from `aduan-calendar`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aduan_calendar::{Calendar, HolidayTable, Pause, SlaClock, SlaPolicy, SlaStatus};
+use aduan_proto::common::v1::ComplaintStatus;
+use aduan_refdata::RefData;
+use aduan_runtime::time::{from_micros, to_micros};
+use aduan_runtime::{Error, Result};
+use jiff::Timestamp;
+
+/// The urgency rules that fired for a complaint (S4: "urgent ones first"), from its category,
+/// the identity facts and intake's content markers. Empty: not urgent by rule.
+pub fn urgency_rules(
+    refdata: &RefData,
+    category_code: &str,
+    involves_child: bool,
+    markers: &[String],
+) -> Vec<String> {
+    let cat = refdata.category(category_code);
+    let violent_category = cat.is_some_and(|c| c.violence);
+    let has = |m: &str| markers.iter().any(|x| x == m);
+    let violence = violent_category
+        || has("violence")
+        || has("sexual_violence")
+        || has("exploitation")
+        || has("neglect");
+    let mut out = Vec::new();
+    if (involves_child || cat.is_some_and(|c| c.child)) && (violence || has("missing_person")) {
+        out.push("child_at_risk".to_string());
+    }
+    if violence {
+        out.push("violence".to_string());
+    }
+    if has("sexual_violence") {
+        out.push("sexual_violence".to_string());
+    }
+    if has("threat_to_life") {
+        out.push("threat_to_life".to_string());
+    }
+    if has("missing_person") {
+        out.push("missing_person".to_string());
+    }
+    out
+}
+
+/// Statuses from which the complaint is still in triage's hands (the clock may run).
+pub fn is_open(status: i32) -> bool {
+    matches!(
+        ComplaintStatus::try_from(status).unwrap_or(ComplaintStatus::Unspecified),
+        ComplaintStatus::Registered
+            | ComplaintStatus::NeedsInformation
+            | ComplaintStatus::Accepted
+            | ComplaintStatus::AwaitingDisposition
+            | ComplaintStatus::Disposed
+    )
+}
+
+/// The name of a status, for messages.
+pub fn status_name(status: i32) -> &'static str {
+    ComplaintStatus::try_from(status)
+        .map(|s| s.as_str_name())
+        .unwrap_or("UNKNOWN")
+}
+
+/// FAILED_PRECONDITION naming the step and where the complaint stands.
+pub fn out_of_order(step: &str, status: i32, needed: &str) -> Error {
+    Error::FailedPrecondition(format!(
+        "{step} needs a complaint that is {needed}; this one is {}",
+        status_name(status)
+    ))
+}
+
+/// The calendars of the offices and the SLA policies, built once at start-up.
+pub struct Clocks {
+    holidays: Arc<HolidayTable>,
+    calendars: HashMap<String, Calendar>,
+    policies: HashMap<String, SlaPolicy>,
+    /// The policy given to new complaints.
+    pub default_policy: String,
+}
+
+/// A complaint's SLA clock as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockState {
+    /// Policy code.
+    pub policy: String,
+    /// Stage code.
+    pub stage: String,
+    /// When the stage started (registration for the first stage).
+    pub started_at: i64,
+    /// Pauses, microseconds; an open pause has `to = None`.
+    pub pauses: Vec<(i64, Option<i64>)>,
+    /// When the clock stopped for good (the complaint left triage's timing).
+    pub stopped_at: Option<i64>,
+}
+
+impl ClockState {
+    /// Pauses as JSON for the store.
+    pub fn pauses_json(&self) -> String {
+        serde_json::to_string(&self.pauses).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// Pauses from the store's JSON.
+    pub fn parse_pauses(text: &str) -> Vec<(i64, Option<i64>)> {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    /// True while a pause is open.
+    pub fn paused(&self) -> bool {
+        self.pauses.last().is_some_and(|p| p.1.is_none())
+    }
+
+    /// Opens a pause at `at` (no-op when one is open).
+    pub fn pause(&mut self, at: i64) {
+        if !self.paused() {
+            self.pauses.push((at, None));
+        }
+    }
+
+    /// Closes the open pause at `at`.
+    pub fn resume(&mut self, at: i64) {
+        if let Some(p) = self.pauses.last_mut()
+            && p.1.is_none()
+        {
+            p.1 = Some(at.max(p.0));
+        }
+    }
+}
+
+/// The clock evaluated now.
+#[derive(Debug, Clone)]
+pub struct ClockView {
+    /// Due.
+    pub due: Timestamp,
+    /// The warning moment.
+    pub warn_at: Timestamp,
+    /// When the clock started counting.
+    pub clock_start: Timestamp,
+    /// Working days used.
+    pub used: f64,
+    /// The budget.
+    pub budget: f64,
+    /// "on_track", "warning", "breached", "paused" or "stopped".
+    pub state: &'static str,
+}
+
+impl Clocks {
+    /// Calendars for every office of `refdata` (its time zone, Monday-Friday 07:30-16:00 unless a
+    /// calendar file says otherwise), the shipped holidays plus any CSV files in `data_dir`, and
+    /// the shipped policies plus any JSON policies in `data_dir`.
+    pub fn load(
+        refdata: &RefData,
+        default_policy: &str,
+        data_dir: Option<&std::path::Path>,
+    ) -> Result<Self> {
+        let cal_err = |e: aduan_calendar::Error| Error::invalid("sla", e.to_string());
+        let mut holidays = HolidayTable::shipped().map_err(cal_err)?;
+        let mut policies: HashMap<String, SlaPolicy> = SlaPolicy::shipped()
+            .map_err(cal_err)?
+            .into_iter()
+            .map(|p| (p.code.clone(), p))
+            .collect();
+        if let Some(dir) = data_dir {
+            let entries = std::fs::read_dir(dir).map_err(|e| {
+                Error::invalid(
+                    "sla.data_dir",
+                    format!("cannot read {}: {e}", dir.display()),
+                )
+            })?;
+            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.sort();
+            for path in paths {
+                let text = || {
+                    std::fs::read_to_string(&path).map_err(|e| {
+                        Error::invalid(
+                            "sla.data_dir",
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                    })
+                };
+                match path.extension().and_then(|e| e.to_str()) {
+                    Some("csv") => {
+                        let quality = if path.to_string_lossy().contains("PROVISIONAL") {
+                            aduan_calendar::DataQuality::Provisional
+                        } else {
+                            aduan_calendar::DataQuality::Verified
+                        };
+                        let extra = HolidayTable::from_csv(&text()?, quality).map_err(|e| {
+                            Error::invalid("sla.data_dir", format!("{}: {e}", path.display()))
+                        })?;
+                        holidays.replace_years(extra);
+                    }
+                    Some("json") => {
+                        let p = SlaPolicy::from_json(&text()?).map_err(|e| {
+                            Error::invalid("sla.data_dir", format!("{}: {e}", path.display()))
+                        })?;
+                        policies.insert(p.code.clone(), p);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !policies.contains_key(default_policy) {
+            return Err(Error::invalid(
+                "sla.policy",
+                format!("unknown policy {default_policy:?}; known: {}", {
+                    let mut k: Vec<_> = policies.keys().cloned().collect();
+                    k.sort();
+                    k.join(", ")
+                }),
+            ));
+        }
+        let holidays = Arc::new(holidays);
+        let mut calendars = HashMap::new();
+        for office in refdata.offices() {
+            let cal = Calendar::new(office.time_zone.clone(), holidays.clone());
+            calendars.insert(office.code.clone(), cal);
+        }
+        Ok(Self {
+            holidays,
+            calendars,
+            policies,
+            default_policy: default_policy.to_string(),
+        })
+    }
+
+    /// The calendar of an office (Asia/Jakarta for an office not in the data).
+    pub fn calendar(&self, office: &str) -> Calendar {
+        self.calendars.get(office).cloned().unwrap_or_else(|| {
+            Calendar::new(
+                jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC),
+                self.holidays.clone(),
+            )
+        })
+    }
+
+    /// A policy.
+    pub fn policy(&self, code: &str) -> Result<&SlaPolicy> {
+        self.policies
+            .get(code)
+            .ok_or_else(|| Error::Internal(format!("unknown SLA policy {code}")))
+    }
+
+    /// The clock of a new complaint registered at `registered_at`.
+    pub fn start(&self, registered_at: i64) -> Result<ClockState> {
+        let policy = self.policy(&self.default_policy)?;
+        let stage = policy
+            .stages_started_by("registered")
+            .next()
+            .map(|s| s.code.clone())
+            .ok_or_else(|| {
+                Error::Internal("the SLA policy has no stage from registration".into())
+            })?;
+        Ok(ClockState {
+            policy: policy.code.clone(),
+            stage,
+            started_at: registered_at,
+            pauses: Vec::new(),
+            stopped_at: None,
+        })
+    }
+
+    /// The clock after lifecycle event `event` at `at`: the stage that ends with it gives way to
+    /// the stage it starts (a fresh budget), or the clock stops when none follows.
+    pub fn on_event(&self, clock: &mut ClockState, event: &str, at: i64) -> Result<()> {
+        if clock.stopped_at.is_some() {
+            return Ok(());
+        }
+        let policy = self.policy(&clock.policy)?;
+        let stage = policy
+            .stage(&clock.stage)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        if stage.to_event != event {
+            return Ok(());
+        }
+        match policy.stages_started_by(event).next() {
+            Some(next) => {
+                clock.stage = next.code.clone();
+                clock.started_at = at;
+                clock.pauses.clear();
+            }
+            None => clock.stopped_at = Some(at),
+        }
+        Ok(())
+    }
+
+    /// Evaluates the clock of a complaint of `office` at `now`.
+    pub fn view(&self, office: &str, clock: &ClockState, now: i64) -> Result<ClockView> {
+        let cal = self.calendar(office);
+        let policy = self.policy(&clock.policy)?;
+        let sla = SlaClock::new(&cal, policy, &clock.stage)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let at = clock.stopped_at.unwrap_or(now);
+        let pauses: Vec<Pause> = clock
+            .pauses
+            .iter()
+            .map(|&(f, t)| Pause {
+                from: from_micros(f),
+                to: t.map(from_micros),
+            })
+            .collect();
+        let e = sla
+            .evaluate(from_micros(clock.started_at), &pauses, from_micros(at))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let state = if clock.stopped_at.is_some() {
+            "stopped"
+        } else {
+            match e.status {
+                SlaStatus::OnTrack => "on_track",
+                SlaStatus::Warning => "warning",
+                SlaStatus::Breached => "breached",
+                SlaStatus::Paused => "paused",
+            }
+        };
+        Ok(ClockView {
+            due: e.due,
+            warn_at: e.warn_at,
+            clock_start: e.clock_start,
+            used: e.used_working_days,
+            budget: e.effective_budget,
+            state,
+        })
+    }
+
+    /// The next moment the sweeper must look at this clock: the warning, then the breach; None
+    /// when both were sent, or the clock is paused or stopped.
+    pub fn next_alert_at(
+        &self,
+        office: &str,
+        clock: &ClockState,
+        warned: bool,
+        breached: bool,
+    ) -> Result<Option<i64>> {
+        if clock.stopped_at.is_some() || clock.paused() || breached {
+            return Ok(None);
+        }
+        let v = self.view(office, clock, clock.started_at)?;
+        Ok(Some(if warned {
+            to_micros(v.due)
+        } else {
+            to_micros(v.warn_at)
+        }))
+    }
+
+    /// Working days between two moments in an office's calendar.
+    pub fn working_days_between(&self, office: &str, from: i64, to: i64) -> f64 {
+        self.calendar(office)
+            .working_days_between(from_micros(from), from_micros(to))
+            .max(0.0)
+    }
+
+    /// The local date of a moment in an office's calendar.
+    pub fn local_date(&self, office: &str, at: i64) -> jiff::civil::Date {
+        let cal = self.calendar(office);
+        from_micros(at).to_zoned(cal.time_zone().clone()).date()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refdata() -> RefData {
+        RefData::load("35", None).unwrap()
+    }
+
+    #[test]
+    fn urgency_from_category_child_and_markers() {
+        let r = refdata();
+        assert_eq!(
+            urgency_rules(&r, "kekerasan_anak", true, &[]),
+            vec!["child_at_risk", "violence"]
+        );
+        assert!(urgency_rules(&r, "bantuan_sosial", false, &[]).is_empty());
+        assert_eq!(
+            urgency_rules(&r, "bantuan_sosial", false, &["threat_to_life".into()]),
+            vec!["threat_to_life"]
+        );
+        assert_eq!(
+            urgency_rules(&r, "konseling_keluarga", true, &["sexual_violence".into()]),
+            vec!["child_at_risk", "violence", "sexual_violence"]
+        );
+        // A child matter without violence is not urgent by rule.
+        assert!(urgency_rules(&r, "perkawinan_anak", true, &[]).is_empty());
+    }
+
+    fn ts(s: &str) -> i64 {
+        to_micros(s.parse::<Timestamp>().unwrap())
+    }
+
+    #[test]
+    fn sop_clock_due_dates_and_pause() {
+        let r = refdata();
+        let c = Clocks::load(&r, "sop_4_working_days", None).unwrap();
+        // Monday 2026-11-23 09:00 WIB: day 1 is Monday, due at the close of Thursday 26th.
+        let mut k = c.start(ts("2026-11-23T02:00:00Z")).unwrap();
+        let v = c.view("35.27", &k, ts("2026-11-23T03:00:00Z")).unwrap();
+        assert_eq!(v.due.to_string(), "2026-11-26T09:00:00Z");
+        assert_eq!(v.state, "on_track");
+        // Paused for all of Tuesday: due moves to Friday.
+        k.pause(ts("2026-11-24T00:00:00Z"));
+        k.resume(ts("2026-11-25T00:00:00Z"));
+        let v = c.view("35.27", &k, ts("2026-11-25T01:00:00Z")).unwrap();
+        assert_eq!(v.due.to_string(), "2026-11-27T09:00:00Z");
+        assert!(
+            c.next_alert_at("35.27", &k, false, false)
+                .unwrap()
+                .is_some()
+        );
+        k.pause(ts("2026-11-25T02:00:00Z"));
+        assert_eq!(c.next_alert_at("35.27", &k, false, false).unwrap(), None);
+    }
+
+    #[test]
+    fn sp4n_stages_follow_events() {
+        let r = refdata();
+        let c = Clocks::load(&r, "sp4n_lapor", None).unwrap();
+        let mut k = c.start(ts("2026-11-23T02:00:00Z")).unwrap();
+        assert_eq!(k.stage, "verify_and_forward");
+        c.on_event(&mut k, "forwarded_to_head", ts("2026-11-24T02:00:00Z"))
+            .unwrap();
+        assert_eq!(k.stage, "verify_and_forward");
+        c.on_event(&mut k, "disposition_issued", ts("2026-11-24T02:00:00Z"))
+            .unwrap();
+        assert_eq!(k.stage, "follow_up");
+        assert_eq!(k.started_at, ts("2026-11-24T02:00:00Z"));
+        assert!(Clocks::load(&r, "no_such_policy", None).is_err());
+    }
+}

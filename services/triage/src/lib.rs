@@ -1,0 +1,107 @@
+//! The triage service (`aduan.triage.v1`): steps S4-S7 of the office's procedure. Complaints
+//! arrive from intake's outbox through the event relay; the unit screens them (urgent first,
+//! surat kaleng out), forwards them to the Head, and the Head disposes them to a Bidang with a
+//! disposition sheet. Triage owns the SLA clock (the seed's 4 working days by default) and its
+//! sweeper sends each warning and breach once.
+#![warn(missing_docs)]
+
+pub mod domain;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+
+use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
+use aduan_runtime::config::Config;
+use aduan_runtime::db::Database;
+use aduan_runtime::relay::Outbox;
+
+pub use service::{Triage, TriageApi};
+
+/// The gRPC service name.
+pub const SERVICE_NAME: &str = "aduan.triage.v1.TriageService";
+
+const UNIT: &[Grant] = &[
+    grant(Role::ComplaintsOfficer, Scope::Office),
+    grant(Role::Head, Scope::Office),
+];
+
+const READERS: &[Grant] = &[
+    grant(Role::ComplaintsOfficer, Scope::Office),
+    grant(Role::Head, Scope::Office),
+    grant(Role::BidangOfficer, Scope::Office),
+    grant(Role::Counsellor, Scope::Office),
+    grant(Role::Mediator, Scope::Office),
+    grant(Role::SocialWorker, Scope::Office),
+];
+
+/// Who may call each RPC (docs/ARCHITECTURE.md, "Authorization"). Office scope is checked again
+/// against the record; a record of another office answers NOT_FOUND.
+pub static AUTHZ: AuthzTable = &[
+    (
+        "/aduan.triage.v1.TriageService/ListQueue",
+        Access::Roles(UNIT),
+    ),
+    (
+        "/aduan.triage.v1.TriageService/GetCase",
+        Access::Roles(READERS),
+    ),
+    (
+        "/aduan.triage.v1.TriageService/SetUrgency",
+        Access::Roles(UNIT),
+    ),
+    (
+        "/aduan.triage.v1.TriageService/ScreenComplaint",
+        Access::Roles(&[grant(Role::ComplaintsOfficer, Scope::Office)]),
+    ),
+    (
+        "/aduan.triage.v1.TriageService/ForwardToHead",
+        Access::Roles(&[grant(Role::ComplaintsOfficer, Scope::Office)]),
+    ),
+    (
+        "/aduan.triage.v1.TriageService/IssueDisposition",
+        Access::Roles(&[grant(Role::Head, Scope::Office)]),
+    ),
+    (
+        "/aduan.triage.v1.TriageService/GetDispositionSheet",
+        Access::Roles(UNIT),
+    ),
+];
+
+/// Runs triage's migrations (`aduan migrate`).
+pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
+    let url = config.database_url("triage", &config.triage.database_url);
+    let db = Database::connect(&url, 2).await?;
+    let r = store::migrate(&db).await;
+    db.close().await;
+    r
+}
+
+/// Connects triage's database, runs its migrations and assembles the core. `intake_endpoint`
+/// is where intake answers (for the disposition sheet's sender and letter).
+pub async fn open(config: &Config, intake_endpoint: String) -> aduan_runtime::Result<Arc<Triage>> {
+    let url = config.database_url("triage", &config.triage.database_url);
+    let db = Database::connect(&url, config.triage.max_connections).await?;
+    let outbox = Outbox::new("triage", db.clone());
+    let store = store::open(db.clone(), outbox.clone()).await?;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            db.record_pool_metrics("triage");
+        }
+    });
+    let dir = (!config.reference_data_dir.is_empty())
+        .then(|| std::path::Path::new(&config.reference_data_dir));
+    let refdata = Arc::new(aduan_refdata::RefData::load(&config.province, dir)?);
+    let sla_dir =
+        (!config.sla.data_dir.is_empty()).then(|| std::path::Path::new(&config.sla.data_dir));
+    let clocks = Arc::new(domain::Clocks::load(&refdata, &config.sla.policy, sla_dir)?);
+    Ok(Arc::new(Triage::new(
+        store,
+        outbox,
+        refdata,
+        clocks,
+        intake_endpoint,
+    )))
+}

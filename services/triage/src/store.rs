@@ -1,0 +1,745 @@
+//! Triage's storage on PostgreSQL or SQLite (one implementation, written once for both by a
+//! macro). Every change of a complaint is one transaction: the row (locked), its history, a new
+//! disposition version, an SLA alert (at most once per complaint, stage and kind) and the
+//! lifecycle events in the outbox. Received events are applied in the same transaction that
+//! records their ids, so a redelivery changes nothing.
+
+use std::sync::Arc;
+use std::sync::LazyLock;
+
+use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use aduan_runtime::db::Database;
+use aduan_runtime::relay::{ApplyOutcome, Outbox};
+use aduan_runtime::{Error, Result};
+use async_trait::async_trait;
+use prost::Message;
+use sqlx::Row;
+use tracing::Instrument;
+
+/// Who did something.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActorRow {
+    /// Token subject, or "system".
+    pub subject: String,
+    /// Role.
+    pub role: String,
+    /// Office code.
+    pub office: String,
+}
+
+/// A complaint as triage keeps it.
+#[allow(missing_docs)] // one field per column (migrations/)
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseRow {
+    pub complaint_id: String,
+    pub office_code: String,
+    pub origin_office_code: String,
+    pub registration_number: String,
+    pub channel: i32,
+    pub category_code: String,
+    pub received_at: i64,
+    pub registered_at: i64,
+    pub status: i32,
+    pub urgent: bool,
+    /// Comma-separated rule codes (and "officer").
+    pub urgency_reasons: String,
+    /// The officer's decision, overriding the rules.
+    pub urgency_override: Option<bool>,
+    pub reporter_identified: bool,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub involves_child: bool,
+    /// Comma-separated requirement numbers (R1-R6 as 1-6).
+    pub unmet_requirements: String,
+    /// Comma-separated marker codes.
+    pub content_markers: String,
+    pub screening_reason: String,
+    pub transferred_to: String,
+    pub transferred_from: String,
+    pub referred_to_agency: String,
+    pub duplicate_of: String,
+    pub head_summary: String,
+    pub nature: i32,
+    pub sla_policy: String,
+    pub sla_stage: String,
+    pub sla_started_at: i64,
+    /// JSON list of [from, to|null] in microseconds.
+    pub sla_pauses: String,
+    pub sla_stopped_at: Option<i64>,
+    pub sla_warned: bool,
+    pub sla_breached: bool,
+    pub sla_next_alert_at: Option<i64>,
+    /// Triage's events for this complaint so far (the `sequence` of its next event is this + 1).
+    pub event_seq: i32,
+    /// When the registration event was applied here (visible in the queue).
+    pub applied_at: i64,
+    pub updated_at: i64,
+}
+
+/// One history entry.
+#[allow(missing_docs)] // one field per column (migrations/)
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRow {
+    pub at: i64,
+    pub actor: ActorRow,
+    pub action: String,
+    pub status: i32,
+    pub detail: String,
+    pub office_code: String,
+}
+
+/// One version of a disposition.
+#[allow(missing_docs)] // one field per column (migrations/)
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispositionRow {
+    pub complaint_id: String,
+    pub version: i32,
+    pub bidang_code: String,
+    /// Comma-separated instruction numbers.
+    pub instructions: String,
+    pub note: String,
+    /// YYYY-MM-DD.
+    pub due_date: String,
+    pub nature: i32,
+    pub issued_by: ActorRow,
+    pub issued_at: i64,
+    pub change_reason: String,
+}
+
+/// What one step changes.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// The complaint after the step (inserted or updated).
+    pub case: CaseRow,
+    /// History entries to add.
+    pub history: Vec<HistoryRow>,
+    /// A new disposition version.
+    pub disposition: Option<DispositionRow>,
+    /// Lifecycle events for the outbox.
+    pub events: Vec<LifecycleEvent>,
+    /// An SLA alert (stage, kind) sent at most once.
+    pub alert: Option<(String, String)>,
+}
+
+/// A step on a locked complaint: the change, or None when there is nothing to do.
+pub type MutateFn<'a> =
+    Box<dyn FnOnce(CaseRow, Vec<DispositionRow>) -> Result<Option<Change>> + Send + 'a>;
+
+/// Applying one received event to the complaint it names (None if unknown here): the change,
+/// Ok(None) to record it without a change, or Err(reason) to refuse it for good.
+pub type ApplyFn<'a> = &'a (
+        dyn Fn(&LifecycleEvent, Option<CaseRow>) -> std::result::Result<Option<Change>, String>
+            + Send
+            + Sync
+    );
+
+/// The storage interface of triage.
+#[async_trait]
+pub trait TriageStore: Send + Sync {
+    /// One complaint.
+    async fn get(&self, id: &str) -> Result<Option<CaseRow>>;
+    /// Its history, oldest first.
+    async fn history(&self, id: &str) -> Result<Vec<HistoryRow>>;
+    /// Its dispositions, oldest first.
+    async fn dispositions(&self, id: &str) -> Result<Vec<DispositionRow>>;
+    /// A page of an office's queue (urgent first, then oldest) and the count of all matching.
+    async fn queue(
+        &self,
+        office: &str,
+        statuses: &[i32],
+        urgent_only: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<CaseRow>, i64)>;
+    /// Runs a step on the locked complaint. NOT_FOUND when it is unknown.
+    async fn mutate(&self, id: &str, f: MutateFn<'_>) -> Result<Option<CaseRow>>;
+    /// Applies received events in order, in one transaction.
+    async fn apply(
+        &self,
+        source: &str,
+        events: &[LifecycleEvent],
+        f: ApplyFn<'_>,
+    ) -> Result<ApplyOutcome>;
+    /// Complaints whose next SLA alert is due at `now`.
+    async fn due_alerts(&self, now: i64, limit: i64) -> Result<Vec<String>>;
+    /// The complaints known to triage (count), for tests and operations.
+    async fn count(&self) -> Result<i64>;
+    /// When each complaint became visible here, minus its event's time (benchmarks).
+    async fn visibility_lags(&self) -> Result<Vec<i64>>;
+    /// The database (for the sweeper's lock).
+    fn database(&self) -> &Database;
+    /// Closes the pool.
+    async fn close(&self);
+}
+
+const CASE_COLUMNS: &[&str] = &[
+    "complaint_id",
+    "office_code",
+    "origin_office_code",
+    "registration_number",
+    "channel",
+    "category_code",
+    "received_at",
+    "registered_at",
+    "status",
+    "urgent",
+    "urgency_reasons",
+    "urgency_override",
+    "reporter_identified",
+    "anonymous",
+    "confidential",
+    "involves_child",
+    "unmet_requirements",
+    "content_markers",
+    "screening_reason",
+    "transferred_to",
+    "transferred_from",
+    "referred_to_agency",
+    "duplicate_of",
+    "head_summary",
+    "nature",
+    "sla_policy",
+    "sla_stage",
+    "sla_started_at",
+    "sla_pauses",
+    "sla_stopped_at",
+    "sla_warned",
+    "sla_breached",
+    "sla_next_alert_at",
+    "event_seq",
+    "applied_at",
+    "updated_at",
+];
+
+static SELECT_CASE: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM cases", CASE_COLUMNS.join(", ")));
+
+static UPSERT_CASE: LazyLock<String> = LazyLock::new(|| {
+    let params: Vec<String> = (1..=CASE_COLUMNS.len()).map(|i| format!("${i}")).collect();
+    let sets: Vec<String> = CASE_COLUMNS[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO cases ({}) VALUES ({}) ON CONFLICT (complaint_id) DO UPDATE SET {}",
+        CASE_COLUMNS.join(", "),
+        params.join(", "),
+        sets.join(", ")
+    )
+});
+
+const RESERVE_OUTBOX: &str =
+    "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
+
+/// The outbox event type of an event.
+pub fn event_type(e: &LifecycleEvent) -> &'static str {
+    match &e.detail {
+        Some(Detail::Screened(_)) => "screened",
+        Some(Detail::ForwardedToHead(_)) => "forwarded_to_head",
+        Some(Detail::DispositionIssued(_)) => "disposition_issued",
+        Some(Detail::SlaAlert(_)) => "sla_alert",
+        Some(Detail::Closed(_)) => "closed",
+        _ => "other",
+    }
+}
+
+macro_rules! row_to_case {
+    ($r:expr) => {{
+        let r = $r;
+        CaseRow {
+            complaint_id: r.try_get("complaint_id")?,
+            office_code: r.try_get("office_code")?,
+            origin_office_code: r.try_get("origin_office_code")?,
+            registration_number: r.try_get("registration_number")?,
+            channel: r.try_get("channel")?,
+            category_code: r.try_get("category_code")?,
+            received_at: r.try_get("received_at")?,
+            registered_at: r.try_get("registered_at")?,
+            status: r.try_get("status")?,
+            urgent: r.try_get("urgent")?,
+            urgency_reasons: r.try_get("urgency_reasons")?,
+            urgency_override: r.try_get("urgency_override")?,
+            reporter_identified: r.try_get("reporter_identified")?,
+            anonymous: r.try_get("anonymous")?,
+            confidential: r.try_get("confidential")?,
+            involves_child: r.try_get("involves_child")?,
+            unmet_requirements: r.try_get("unmet_requirements")?,
+            content_markers: r.try_get("content_markers")?,
+            screening_reason: r.try_get("screening_reason")?,
+            transferred_to: r.try_get("transferred_to")?,
+            transferred_from: r.try_get("transferred_from")?,
+            referred_to_agency: r.try_get("referred_to_agency")?,
+            duplicate_of: r.try_get("duplicate_of")?,
+            head_summary: r.try_get("head_summary")?,
+            nature: r.try_get("nature")?,
+            sla_policy: r.try_get("sla_policy")?,
+            sla_stage: r.try_get("sla_stage")?,
+            sla_started_at: r.try_get("sla_started_at")?,
+            sla_pauses: r.try_get("sla_pauses")?,
+            sla_stopped_at: r.try_get("sla_stopped_at")?,
+            sla_warned: r.try_get("sla_warned")?,
+            sla_breached: r.try_get("sla_breached")?,
+            sla_next_alert_at: r.try_get("sla_next_alert_at")?,
+            event_seq: r.try_get("event_seq")?,
+            applied_at: r.try_get("applied_at")?,
+            updated_at: r.try_get("updated_at")?,
+        }
+    }};
+}
+
+macro_rules! row_to_disposition {
+    ($r:expr) => {{
+        let r = $r;
+        DispositionRow {
+            complaint_id: r.try_get("complaint_id")?,
+            version: r.try_get("version")?,
+            bidang_code: r.try_get("bidang_code")?,
+            instructions: r.try_get("instructions")?,
+            note: r.try_get("note")?,
+            due_date: r.try_get("due_date")?,
+            nature: r.try_get("nature")?,
+            issued_by: ActorRow {
+                subject: r.try_get("issued_by_subject")?,
+                role: r.try_get("issued_by_role")?,
+                office: r.try_get("issued_by_office")?,
+            },
+            issued_at: r.try_get("issued_at")?,
+            change_reason: r.try_get("change_reason")?,
+        }
+    }};
+}
+
+/// What applying one received event did.
+enum Step {
+    Duplicate,
+    Applied(bool),
+    Refused(String),
+}
+
+/// What writing a change found.
+enum Written {
+    Done,
+    AlertAlreadySent,
+}
+
+macro_rules! sql_store {
+    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr) => {
+        /// The triage store on this backend.
+        pub struct $name {
+            pool: $pool,
+            db: Database,
+            outbox: Arc<Outbox>,
+        }
+
+        impl $name {
+            async fn load_locked(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                id: &str,
+            ) -> std::result::Result<Option<CaseRow>, sqlx::Error> {
+                let sql = format!("{} WHERE complaint_id = $1{}", *SELECT_CASE, $lock);
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(row_to_case!(&r)),
+                    None => None,
+                })
+            }
+
+            async fn load_dispositions(
+                ex: &mut sqlx::Transaction<'static, $db>,
+                id: &str,
+            ) -> std::result::Result<Vec<DispositionRow>, sqlx::Error> {
+                let rows = sqlx::query(
+                    "SELECT * FROM dispositions WHERE complaint_id = $1 ORDER BY version",
+                )
+                .bind(id)
+                .fetch_all(&mut **ex)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(row_to_disposition!(r));
+                }
+                Ok(out)
+            }
+
+            async fn write(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                c: &Change,
+            ) -> std::result::Result<Written, sqlx::Error> {
+                if let Some((stage, kind)) = &c.alert {
+                    let n = sqlx::query(
+                        "INSERT INTO sla_alerts (complaint_id, stage, kind, emitted_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (complaint_id, stage, kind) DO NOTHING",
+                    )
+                    .bind(&c.case.complaint_id)
+                    .bind(stage)
+                    .bind(kind)
+                    .bind(c.case.updated_at)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if n == 0 {
+                        return Ok(Written::AlertAlreadySent);
+                    }
+                }
+                let k = &c.case;
+                sqlx::query(sqlx::AssertSqlSafe(UPSERT_CASE.as_str()))
+                    .bind(&k.complaint_id)
+                    .bind(&k.office_code)
+                    .bind(&k.origin_office_code)
+                    .bind(&k.registration_number)
+                    .bind(k.channel)
+                    .bind(&k.category_code)
+                    .bind(k.received_at)
+                    .bind(k.registered_at)
+                    .bind(k.status)
+                    .bind(k.urgent)
+                    .bind(&k.urgency_reasons)
+                    .bind(k.urgency_override)
+                    .bind(k.reporter_identified)
+                    .bind(k.anonymous)
+                    .bind(k.confidential)
+                    .bind(k.involves_child)
+                    .bind(&k.unmet_requirements)
+                    .bind(&k.content_markers)
+                    .bind(&k.screening_reason)
+                    .bind(&k.transferred_to)
+                    .bind(&k.transferred_from)
+                    .bind(&k.referred_to_agency)
+                    .bind(&k.duplicate_of)
+                    .bind(&k.head_summary)
+                    .bind(k.nature)
+                    .bind(&k.sla_policy)
+                    .bind(&k.sla_stage)
+                    .bind(k.sla_started_at)
+                    .bind(&k.sla_pauses)
+                    .bind(k.sla_stopped_at)
+                    .bind(k.sla_warned)
+                    .bind(k.sla_breached)
+                    .bind(k.sla_next_alert_at)
+                    .bind(k.event_seq)
+                    .bind(k.applied_at)
+                    .bind(k.updated_at)
+                    .execute(&mut **tx)
+                    .await?;
+                for h in &c.history {
+                    sqlx::query(
+                        "INSERT INTO history (complaint_id, at, actor_subject, actor_role, actor_office, \
+                         action, status, detail, office_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&k.complaint_id)
+                    .bind(h.at)
+                    .bind(&h.actor.subject)
+                    .bind(&h.actor.role)
+                    .bind(&h.actor.office)
+                    .bind(&h.action)
+                    .bind(h.status)
+                    .bind(&h.detail)
+                    .bind(&h.office_code)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                if let Some(d) = &c.disposition {
+                    sqlx::query(
+                        "INSERT INTO dispositions (complaint_id, version, bidang_code, instructions, note, \
+                         due_date, nature, issued_by_subject, issued_by_role, issued_by_office, issued_at, \
+                         change_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(&d.complaint_id)
+                    .bind(d.version)
+                    .bind(&d.bidang_code)
+                    .bind(&d.instructions)
+                    .bind(&d.note)
+                    .bind(&d.due_date)
+                    .bind(d.nature)
+                    .bind(&d.issued_by.subject)
+                    .bind(&d.issued_by.role)
+                    .bind(&d.issued_by.office)
+                    .bind(d.issued_at)
+                    .bind(&d.change_reason)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                if !c.events.is_empty() {
+                    let n = c.events.len() as i64;
+                    let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX)
+                        .bind(n)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    for (i, e) in c.events.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(last - n + 1 + i as i64)
+                        .bind(&e.event_id)
+                        .bind(&e.complaint_id)
+                        .bind(event_type(e))
+                        .bind(e.encode_to_vec())
+                        .bind(k.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                }
+                Ok(Written::Done)
+            }
+        }
+
+        #[async_trait]
+        impl TriageStore for $name {
+            async fn get(&self, id: &str) -> Result<Option<CaseRow>> {
+                let sql = format!("{} WHERE complaint_id = $1", *SELECT_CASE);
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(row_to_case!(&r)),
+                    None => None,
+                })
+            }
+
+            async fn history(&self, id: &str) -> Result<Vec<HistoryRow>> {
+                let rows = sqlx::query(
+                    "SELECT at, actor_subject, actor_role, actor_office, action, status, detail, office_code \
+                     FROM history WHERE complaint_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(HistoryRow {
+                        at: r.try_get("at")?,
+                        actor: ActorRow {
+                            subject: r.try_get("actor_subject")?,
+                            role: r.try_get("actor_role")?,
+                            office: r.try_get("actor_office")?,
+                        },
+                        action: r.try_get("action")?,
+                        status: r.try_get("status")?,
+                        detail: r.try_get("detail")?,
+                        office_code: r.try_get("office_code")?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn dispositions(&self, id: &str) -> Result<Vec<DispositionRow>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM dispositions WHERE complaint_id = $1 ORDER BY version",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(row_to_disposition!(r));
+                }
+                Ok(out)
+            }
+
+            async fn queue(
+                &self,
+                office: &str,
+                statuses: &[i32],
+                urgent_only: bool,
+                offset: i64,
+                limit: i64,
+            ) -> Result<(Vec<CaseRow>, i64)> {
+                let list = statuses
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let filter = format!(
+                    "office_code = $1 AND status IN ({list}){}",
+                    if urgent_only { " AND urgent" } else { "" }
+                );
+                let sql = format!(
+                    "{} WHERE {filter} ORDER BY urgent DESC, registered_at, complaint_id LIMIT $2 OFFSET $3",
+                    *SELECT_CASE
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(office)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(row_to_case!(r));
+                }
+                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM cases WHERE {filter}"
+                )))
+                .bind(office)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((out, total))
+            }
+
+            async fn mutate(&self, id: &str, f: MutateFn<'_>) -> Result<Option<CaseRow>> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                let Some(case) = Self::load_locked(&mut tx, id).await? else {
+                    return Err(Error::NotFound("complaint"));
+                };
+                let dispositions = Self::load_dispositions(&mut tx, id).await?;
+                let Some(change) = f(case, dispositions)? else {
+                    return Ok(None);
+                };
+                match Self::write(&mut tx, &change).await? {
+                    Written::Done => {}
+                    Written::AlertAlreadySent => return Ok(None),
+                }
+                tx.commit().await?;
+                if !change.events.is_empty() {
+                    self.outbox.notify();
+                }
+                Ok(Some(change.case))
+            }
+
+            async fn apply(
+                &self,
+                source: &str,
+                events: &[LifecycleEvent],
+                f: ApplyFn<'_>,
+            ) -> Result<ApplyOutcome> {
+                let mut out = ApplyOutcome::default();
+                let mut tx = self.pool.begin_with($begin).await?;
+                let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
+                let mut emitted = false;
+                for e in events {
+                    let span = aduan_runtime::telemetry::event_span(e, "triage");
+                    let step = async {
+                        let fresh = sqlx::query(
+                            "INSERT INTO inbox_seen (event_id, source_service, applied_at) VALUES ($1, $2, $3) \
+                             ON CONFLICT (event_id) DO NOTHING",
+                        )
+                        .bind(&e.event_id)
+                        .bind(source)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                            == 1;
+                        if !fresh {
+                            return Ok::<_, sqlx::Error>(Step::Duplicate);
+                        }
+                        let case = Self::load_locked(&mut tx, &e.complaint_id).await?;
+                        match f(e, case) {
+                            Ok(Some(change)) => {
+                                Self::write(&mut tx, &change).await?;
+                                Ok(Step::Applied(!change.events.is_empty()))
+                            }
+                            Ok(None) => Ok(Step::Applied(false)),
+                            Err(reason) => {
+                                // Undo this event's inbox record, keep the ones before it.
+                                sqlx::query("DELETE FROM inbox_seen WHERE event_id = $1")
+                                    .bind(&e.event_id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                Ok(Step::Refused(reason))
+                            }
+                        }
+                    }
+                    .instrument(span)
+                    .await?;
+                    match step {
+                        Step::Duplicate => {
+                            out.applied += 1;
+                            out.duplicates += 1;
+                        }
+                        Step::Applied(ev) => {
+                            emitted |= ev;
+                            out.applied += 1;
+                        }
+                        Step::Refused(reason) => {
+                            tracing::warn!(event_id = %e.event_id, %reason, "event refused");
+                            out.rejection = Some((e.event_id.clone(), reason));
+                            break;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                if emitted {
+                    self.outbox.notify();
+                }
+                Ok(out)
+            }
+
+            async fn due_alerts(&self, now: i64, limit: i64) -> Result<Vec<String>> {
+                let ids: Vec<String> = sqlx::query_scalar(
+                    "SELECT complaint_id FROM cases WHERE sla_next_alert_at <= $1 \
+                     ORDER BY sla_next_alert_at LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(ids)
+            }
+
+            async fn count(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn visibility_lags(&self) -> Result<Vec<i64>> {
+                Ok(sqlx::query_scalar("SELECT applied_at - registered_at FROM cases ORDER BY 1")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            fn database(&self) -> &Database {
+                &self.db
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+    };
+}
+
+sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    sqlx::PgPool,
+    "BEGIN",
+    " FOR UPDATE"
+);
+sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    sqlx::SqlitePool,
+    "BEGIN IMMEDIATE",
+    ""
+);
+
+/// Runs triage's migrations.
+pub async fn migrate(db: &Database) -> Result<()> {
+    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    db.migrate(&PG, &LITE).await
+}
+
+/// Opens the store on `db`, running its migrations.
+pub async fn open(db: Database, outbox: Arc<Outbox>) -> Result<Arc<dyn TriageStore>> {
+    migrate(&db).await?;
+    Ok(match &db {
+        Database::Postgres(pool) => Arc::new(PgStore {
+            pool: pool.clone(),
+            db: db.clone(),
+            outbox,
+        }),
+        Database::Sqlite(pool) => Arc::new(SqliteStore {
+            pool: pool.clone(),
+            db: db.clone(),
+            outbox,
+        }),
+    })
+}
