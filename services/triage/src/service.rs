@@ -500,23 +500,38 @@ impl Triage {
 
     /// The sweeper's pass: sends every SLA warning and breach that is due, once each.
     pub async fn sweep(&self, now: i64) -> Result<usize> {
+        use std::sync::atomic::{AtomicBool, Ordering};
         let mut sent = 0;
         loop {
-            let ids = self.store.due_alerts(now, 200).await?;
+            let ids = self.store.due_alerts(now, 500).await?;
             if ids.is_empty() {
                 return Ok(sent);
             }
-            let n = ids.len();
+            let mut progressed = false;
             for id in ids {
+                let alerted = Arc::new(AtomicBool::new(false));
+                let flag = alerted.clone();
                 let changed = self
                     .store
-                    .mutate(&id, Box::new(|case, _| self.alert_change(case, now)))
+                    .mutate(
+                        &id,
+                        Box::new(move |case, _| {
+                            let change = self.alert_change(case, now)?;
+                            if change.as_ref().is_some_and(|c| c.alert.is_some()) {
+                                flag.store(true, Ordering::Relaxed);
+                            }
+                            Ok(change)
+                        }),
+                    )
                     .await?;
-                if changed.is_some() {
+                if changed.is_some() && alerted.load(Ordering::Relaxed) {
                     sent += 1;
+                    progressed = true;
                 }
             }
-            if n < 200 {
+            // A warning found late is followed by its breach in the next pass; re-armed clocks
+            // are no longer due at `now`.
+            if !progressed {
                 return Ok(sent);
             }
         }
@@ -526,29 +541,27 @@ impl Triage {
         let clock = clock_of(&case);
         let before = case.sla_next_alert_at;
         let v = self.clocks.view(&case.office_code, &clock, now)?;
-        let (kind, breached) = match v.state {
-            "breached" if !case.sla_breached => ("breach", true),
-            "warning" | "breached" if !case.sla_warned => ("warning", false),
-            _ => {
-                // Not due after all (a pause or a recomputed deadline): re-arm and move on.
-                self.refresh_clock(&mut case, &clock)?;
-                if case.sla_next_alert_at == before {
-                    // Guard against a clock that keeps answering "due" without an alert.
-                    case.sla_next_alert_at = before.map(|t| t.max(now) + 60_000_000);
-                }
-                case.updated_at = now;
-                return Ok(Some(Change {
-                    case,
-                    ..Default::default()
-                }));
-            }
-        };
-        if breached {
-            case.sla_breached = true;
-            case.sla_warned = true;
+        let due_now = matches!(v.state, "warning" | "breached");
+        let (kind, breached) = if due_now && !case.sla_warned {
+            // The warning always comes first, even when the sweep finds the breach already.
+            ("warning", false)
+        } else if v.state == "breached" && !case.sla_breached {
+            ("breach", true)
         } else {
-            case.sla_warned = true;
-        }
+            // Not due after all (a pause or a recomputed deadline): re-arm and move on.
+            self.refresh_clock(&mut case, &clock)?;
+            if case.sla_next_alert_at == before {
+                // Guard against a clock that keeps answering "due" without an alert.
+                case.sla_next_alert_at = before.map(|t| t.max(now) + 60_000_000);
+            }
+            case.updated_at = now;
+            return Ok(Some(Change {
+                case,
+                ..Default::default()
+            }));
+        };
+        case.sla_warned = true;
+        case.sla_breached |= breached;
         self.refresh_clock(&mut case, &clock)?;
         case.updated_at = now;
         let policy = self.clocks.policy(&clock.policy)?;

@@ -1,0 +1,839 @@
+//! Triage (S4-S7) over real gRPC against a real server, SQLite and PostgreSQL: complaints arrive
+//! from intake through the event relay; every screening decision, forwarding, the Head's
+//! disposition and its changes, the disposition sheet, steps out of order, roles and offices, the
+//! SLA clock (pause on a request for information, resume on intake's amendment) and the sweeper.
+
+mod common;
+
+use std::time::Duration;
+
+use aduan_proto::common::v1::{Channel, ComplaintStatus, Requirement};
+use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use aduan_proto::intake::v1 as ipb;
+use aduan_proto::triage::v1::{
+    self as pb, screen_complaint_request::Decision, triage_service_client::TriageServiceClient,
+};
+use aduan_runtime::auth::Role;
+use common::{TestApp, authed, complete_request};
+use prost::Message;
+use tonic::Code;
+use tonic::transport::Channel as GrpcChannel;
+use tonic_types::StatusExt;
+
+fn violations(s: &tonic::Status) -> Vec<String> {
+    s.get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// A complaint that no urgency rule fires on: social assistance, no child, no marker words.
+fn plain_request(rid: &str) -> ipb::SubmitComplaintRequest {
+    let mut r = complete_request(rid, Channel::WalkIn);
+    r.victims.clear();
+    let c = r.content.as_mut().unwrap();
+    c.category_code = "bantuan_sosial".into();
+    c.subject = "Bantuan PKH tidak cair".into();
+    c.description = "Bantuan PKH keluarga kami tidak cair sejak Maret.".into();
+    c.chronology = "Maret tidak cair; April lapor pendamping.".into();
+    r.visibility = None;
+    r
+}
+
+async fn submit(app: &TestApp, req: ipb::SubmitComplaintRequest) -> String {
+    let token = app.token(&[Role::ComplaintsOfficer], "35.27");
+    app.client()
+        .await
+        .submit_complaint(authed(&token, req))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap()
+        .id
+}
+
+async fn triage(app: &TestApp) -> TriageServiceClient<GrpcChannel> {
+    TriageServiceClient::new(app.channel().await)
+}
+
+/// Waits until the relay has brought the complaint to triage.
+async fn wait_case(app: &TestApp, id: &str, office: &str) -> pb::TriageCase {
+    let token = app.token(&[Role::ComplaintsOfficer], office);
+    let mut t = triage(app).await;
+    for _ in 0..200 {
+        match t
+            .get_case(authed(
+                &token,
+                pb::GetCaseRequest {
+                    complaint_id: id.into(),
+                },
+            ))
+            .await
+        {
+            Ok(r) => return r.into_inner(),
+            Err(s) if s.code() == Code::NotFound => {
+                tokio::time::sleep(Duration::from_millis(25)).await
+            }
+            Err(s) => panic!("{s:?}"),
+        }
+    }
+    panic!("complaint {id} never reached triage");
+}
+
+fn screen(id: &str, d: Decision) -> pb::ScreenComplaintRequest {
+    pb::ScreenComplaintRequest {
+        complaint_id: id.into(),
+        decision: Some(d),
+    }
+}
+
+fn outbox_events(app: &TestApp) -> impl std::future::Future<Output = Vec<LifecycleEvent>> + '_ {
+    async move {
+        app.running
+            .triage
+            .as_ref()
+            .unwrap()
+            .outbox()
+            .fetch_after(0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| LifecycleEvent::decode(r.payload.as_slice()).unwrap())
+            .collect()
+    }
+}
+
+async fn from_registration_to_disposition(app: TestApp) {
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let head = app.token_for("kadis-sampang", &[Role::Head], "35.27");
+    let other_head = app.token_for("kadis-bangkalan", &[Role::Head], "35.26");
+    let mut t = triage(&app).await;
+    let id = submit(&app, complete_request("flow-1", Channel::Letter)).await;
+    let case = wait_case(&app, &id, "35.27").await;
+    assert_eq!(case.status, ComplaintStatus::Registered as i32);
+    assert!(case.urgent, "a child hit by a neighbour is urgent");
+    assert!(case.urgency_reasons.contains(&"child_at_risk".to_string()));
+    assert!(case.urgency_reasons.contains(&"violence".to_string()));
+    let sla = case.sla.clone().unwrap();
+    assert_eq!(sla.policy_code, "sop_4_working_days");
+    assert_eq!(sla.working_days_budget, 4.0);
+    assert!(matches!(
+        sla.state.as_str(),
+        "on_track" | "warning" | "breached"
+    ));
+
+    // Another office does not even see it.
+    let e = t
+        .get_case(authed(
+            &other_head,
+            pb::GetCaseRequest {
+                complaint_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+
+    // Steps out of order.
+    let fwd = pb::ForwardToHeadRequest {
+        complaint_id: id.clone(),
+        summary: "Anak korban kekerasan; mohon disposisi".into(),
+        nature: 0,
+    };
+    let e = t
+        .forward_to_head(authed(&officer, fwd.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    let dispose = pb::IssueDispositionRequest {
+        complaint_id: id.clone(),
+        bidang_code: "uptd_ppa".into(),
+        instructions: vec![
+            pb::Instruction::UntukDitindaklanjuti as i32,
+            pb::Instruction::Koordinasikan as i32,
+        ],
+        note: "Segera dampingi korban".into(),
+        ..Default::default()
+    };
+    let e = t
+        .issue_disposition(authed(&head, dispose.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+
+    // S4 accept, then S4 again is out of order.
+    let accepted = t
+        .screen_complaint(authed(
+            &officer,
+            screen(&id, Decision::Accept(pb::Accept::default())),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.status, ComplaintStatus::Accepted as i32);
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(&id, Decision::Accept(pb::Accept::default())),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+
+    // S5: a summary is required.
+    let e = t
+        .forward_to_head(authed(
+            &officer,
+            pb::ForwardToHeadRequest {
+                summary: " ".into(),
+                ..fwd.clone()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert_eq!(violations(&e), vec!["summary"]);
+    let forwarded = t
+        .forward_to_head(authed(&officer, fwd.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        forwarded.status,
+        ComplaintStatus::AwaitingDisposition as i32
+    );
+    // Confidential (rahasia) wins over urgent for the sheet's nature.
+    assert_eq!(forwarded.nature, pb::Nature::Rahasia as i32);
+
+    // S6-S7: only the Head disposes.
+    let e = t
+        .issue_disposition(authed(&officer, dispose.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    let e = t
+        .issue_disposition(authed(
+            &head,
+            pb::IssueDispositionRequest {
+                bidang_code: "bidang_tidak_ada".into(),
+                instructions: vec![99],
+                due_date: Some(aduan_proto::common::v1::Date {
+                    year: 2020,
+                    month: 1,
+                    day: 1,
+                }),
+                ..dispose.clone()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let mut fields = violations(&e);
+    fields.sort();
+    assert_eq!(fields, vec!["bidang_code", "instructions[0]"]);
+    let e = t
+        .issue_disposition(authed(
+            &head,
+            pb::IssueDispositionRequest {
+                due_date: Some(aduan_proto::common::v1::Date {
+                    year: 2020,
+                    month: 1,
+                    day: 1,
+                }),
+                ..dispose.clone()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["due_date"]);
+    let disposed = t
+        .issue_disposition(authed(&head, dispose.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(disposed.status, ComplaintStatus::Disposed as i32);
+    assert_eq!(disposed.dispositions.len(), 1);
+    let d1 = &disposed.dispositions[0];
+    assert_eq!(d1.bidang_code, "uptd_ppa");
+    assert_eq!(d1.issued_by.as_ref().unwrap().subject, "kadis-sampang");
+    assert_eq!(
+        d1.due_date, sla.due_date,
+        "the due date defaults to the SLA's"
+    );
+
+    // Changing the disposition needs a reason and keeps the old one.
+    let change = pb::IssueDispositionRequest {
+        bidang_code: "rehsos".into(),
+        instructions: vec![pb::Instruction::SiapkanJawaban as i32],
+        note: String::new(),
+        ..dispose.clone()
+    };
+    let e = t
+        .issue_disposition(authed(&head, change.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["change_reason"]);
+    let changed = t
+        .issue_disposition(authed(
+            &head,
+            pb::IssueDispositionRequest {
+                change_reason: "Ditangani bersama Rehsos".into(),
+                ..change
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(changed.dispositions.len(), 2);
+    assert!(changed.dispositions[0].superseded);
+    assert!(!changed.dispositions[1].superseded);
+    assert_eq!(changed.dispositions[1].bidang_code, "rehsos");
+    assert_eq!(changed.dispositions[1].version, 2);
+    let actions: Vec<&str> = changed.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "registered",
+            "screened",
+            "forwarded",
+            "disposed",
+            "disposed"
+        ]
+    );
+
+    // The disposition sheet: sender, letter and subject come from intake.
+    let sheet = t
+        .get_disposition_sheet(authed(
+            &head,
+            pb::GetDispositionSheetRequest {
+                complaint_id: id.clone(),
+                version: 1,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(sheet.sender.starts_with("Siti Aminah"), "{}", sheet.sender);
+    assert!(sheet.sender.contains("anonim"));
+    assert_eq!(sheet.letter_number, "460/12/2026");
+    assert_eq!(sheet.subject, "Pengaduan");
+    assert_eq!(sheet.agenda_number, case.registration_number);
+    assert_eq!(sheet.target_bidang_code, "uptd_ppa");
+    assert!(sheet.target_bidang_name.contains("UPTD"));
+    assert!(sheet.superseded);
+    assert_eq!(sheet.nature, pb::Nature::Rahasia as i32);
+    let sig = sheet.signature.unwrap();
+    assert_eq!(sig.signed_by, "kadis-sampang");
+    assert!(sig.title.starts_with("Kepala Dinas"));
+    assert!(
+        sig.place_date.starts_with("Sampang, "),
+        "{}",
+        sig.place_date
+    );
+    let e = t
+        .get_disposition_sheet(authed(
+            &head,
+            pb::GetDispositionSheetRequest {
+                complaint_id: id.clone(),
+                version: 3,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["version"]);
+
+    // Every transition is in triage's outbox, in order, with per-complaint sequence numbers.
+    let events = outbox_events(&app).await;
+    let mine: Vec<&LifecycleEvent> = events.iter().filter(|e| e.complaint_id == id).collect();
+    let kinds: Vec<&str> = mine
+        .iter()
+        .map(|e| match &e.detail {
+            Some(Detail::Screened(_)) => "screened",
+            Some(Detail::ForwardedToHead(_)) => "forwarded",
+            Some(Detail::DispositionIssued(_)) => "disposed",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, vec!["screened", "forwarded", "disposed", "disposed"]);
+    let seqs: Vec<i64> = mine.iter().map(|e| e.sequence).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4]);
+    assert!(mine.iter().all(|e| e.source_service == "triage"));
+}
+
+async fn every_screening_decision(app: TestApp) {
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let bangkalan = app.token(&[Role::ComplaintsOfficer], "35.26");
+    let intake_officer = officer.clone();
+    let mut t = triage(&app).await;
+    let plain = submit(&app, plain_request("plain-1")).await;
+    let urgent = submit(&app, complete_request("urgent-1", Channel::WalkIn)).await;
+    let kaleng = submit(&app, plain_request("kaleng-1")).await;
+    let transfer = submit(&app, plain_request("transfer-1")).await;
+    let refer = submit(&app, plain_request("refer-1")).await;
+    let info = submit(&app, plain_request("info-1")).await;
+    let dup = submit(&app, plain_request("dup-1")).await;
+    for id in [&plain, &urgent, &kaleng, &transfer, &refer, &info, &dup] {
+        wait_case(&app, id, "35.27").await;
+    }
+
+    // The queue: urgent first, then oldest first.
+    let q = t
+        .list_queue(authed(
+            &officer,
+            pb::ListQueueRequest {
+                office_code: "35.27".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(q.waiting_total, 7);
+    assert_eq!(q.entries[0].complaint_id, urgent);
+    assert_eq!(q.entries[1].complaint_id, plain);
+    assert!(!q.entries[1].urgent);
+    assert!(q.entries.iter().all(|e| e.sla.is_some()));
+    let e = t
+        .list_queue(authed(
+            &officer,
+            pb::ListQueueRequest {
+                office_code: "35.26".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    let e = t
+        .list_queue(authed(
+            &officer,
+            pb::ListQueueRequest {
+                office_code: "35.27".into(),
+                page_size: 9999,
+                page_token: "x".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    let mut f = violations(&e);
+    f.sort();
+    assert_eq!(f, vec!["page_size", "page_token"]);
+    // Pages.
+    let p1 = t
+        .list_queue(authed(
+            &officer,
+            pb::ListQueueRequest {
+                office_code: "35.27".into(),
+                page_size: 4,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(p1.entries.len(), 4);
+    let p2 = t
+        .list_queue(authed(
+            &officer,
+            pb::ListQueueRequest {
+                office_code: "35.27".into(),
+                page_size: 4,
+                page_token: p1.next_page_token.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(p2.entries.len(), 3);
+    assert!(p2.next_page_token.is_empty());
+
+    // The officer's urgency overrides the rules.
+    let e = t
+        .set_urgency(authed(
+            &officer,
+            pb::SetUrgencyRequest {
+                complaint_id: plain.clone(),
+                urgent: true,
+                reason: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["reason"]);
+    let c = t
+        .set_urgency(authed(
+            &officer,
+            pb::SetUrgencyRequest {
+                complaint_id: plain.clone(),
+                urgent: true,
+                reason: "Pelapor lansia tanpa penghasilan".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(c.urgent);
+    assert_eq!(c.urgency_reasons, vec!["officer"]);
+
+    // Surat kaleng: a reason is required; the clock stops.
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &kaleng,
+                Decision::RejectSuratKaleng(pb::RejectSuratKaleng::default()),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["reject_surat_kaleng.reason"]);
+    let c = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &kaleng,
+                Decision::RejectSuratKaleng(pb::RejectSuratKaleng {
+                    reason: "Pengirim tidak dapat diidentifikasi".into(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(c.status, ComplaintStatus::Rejected as i32);
+    assert_eq!(c.sla.unwrap().state, "stopped");
+
+    // Transfer to another office of the province: it arrives there with its history.
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &transfer,
+                Decision::Transfer(pb::Transfer {
+                    target_office_code: "99.99".into(),
+                    reason: "x".into(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["transfer.target_office_code"]);
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &transfer,
+                Decision::Transfer(pb::Transfer {
+                    target_office_code: "35.27".into(),
+                    reason: "x".into(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["transfer.target_office_code"]);
+    let moved = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &transfer,
+                Decision::Transfer(pb::Transfer {
+                    target_office_code: "35.26".into(),
+                    reason: "Pelapor dan kejadian di Bangkalan".into(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(moved.office_code, "35.26");
+    assert_eq!(moved.transferred_to, "35.26");
+    // From now on the sending office no longer sees it: it belongs to Bangkalan.
+    let e = t
+        .get_case(authed(
+            &officer,
+            pb::GetCaseRequest {
+                complaint_id: transfer.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    let there = t
+        .list_queue(authed(
+            &bangkalan,
+            pb::ListQueueRequest {
+                office_code: "35.26".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(there.entries.len(), 1);
+    assert_eq!(there.entries[0].complaint_id, transfer);
+    assert_eq!(there.entries[0].transferred_from, "35.27");
+    assert_eq!(there.entries[0].status, ComplaintStatus::Registered as i32);
+    let c = wait_case(&app, &transfer, "35.26").await;
+    let actions: Vec<&str> = c.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, vec!["registered", "transferred", "transferred_in"]);
+    assert_eq!(c.history[1].office_code, "35.27");
+    assert_eq!(c.history[2].office_code, "35.26");
+
+    // Referral to an outside agency: named, with a reason.
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &refer,
+                Decision::ReferOut(pb::ReferOut {
+                    agency: String::new(),
+                    reason: String::new(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    let mut f = violations(&e);
+    f.sort();
+    assert_eq!(f, vec!["refer_out.agency", "refer_out.reason"]);
+    let c = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &refer,
+                Decision::ReferOut(pb::ReferOut {
+                    agency: "BPJS Kesehatan Cabang Pamekasan".into(),
+                    reason: "Kepesertaan JKN bukan kewenangan Dinas".into(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(c.status, ComplaintStatus::ReferredOut as i32);
+    assert_eq!(c.referred_to_agency, "BPJS Kesehatan Cabang Pamekasan");
+
+    // Needs information: the clock pauses; intake's amendment (S9) brings it back.
+    let c = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &info,
+                Decision::NeedsInformation(pb::NeedsInformation {
+                    reason: "Kronologi dan alamat terlapor belum jelas".into(),
+                    requirements: vec![
+                        Requirement::R2Identity as i32,
+                        Requirement::R4WhenWhereChronology as i32,
+                    ],
+                }),
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(c.status, ComplaintStatus::NeedsInformation as i32);
+    assert_eq!(c.sla.unwrap().state, "paused");
+    let waiting = t
+        .list_queue(authed(
+            &officer,
+            pb::ListQueueRequest {
+                office_code: "35.27".into(),
+                include_waiting: true,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(waiting.entries.iter().any(|e| e.complaint_id == info));
+    let mut ic = app.client().await;
+    let current = ic
+        .get_complaint(authed(
+            &intake_officer,
+            ipb::GetComplaintRequest {
+                complaint_id: info.clone(),
+                revision: 0,
+                purpose: "S9".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap();
+    ic.amend_complaint(authed(
+        &intake_officer,
+        ipb::AmendComplaintRequest {
+            complaint_id: info.clone(),
+            expected_revision: current.revision,
+            reason: "Wawancara S9".into(),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["content.chronology".into()],
+            }),
+            patch: Some(ipb::ComplaintPatch {
+                content: Some(ipb::ComplaintContent {
+                    chronology: "Maret tidak cair; April lapor pendamping; Mei ke kantor desa."
+                        .into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+    let mut back = None;
+    for _ in 0..200 {
+        let c = wait_case(&app, &info, "35.27").await;
+        if c.status == ComplaintStatus::Registered as i32 {
+            back = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let back = back.expect("the amendment returns the complaint to screening");
+    assert_ne!(back.sla.unwrap().state, "paused");
+    assert_eq!(back.history.last().unwrap().action, "amended");
+
+    // Duplicate: of an earlier complaint of this office only.
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &plain,
+                Decision::Duplicate(pb::Duplicate {
+                    duplicate_of: dup.clone(),
+                    reason: String::new(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violations(&e),
+        vec!["duplicate.duplicate_of"],
+        "a later one"
+    );
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &dup,
+                Decision::Duplicate(pb::Duplicate {
+                    duplicate_of: "0190aaaa-0000-7000-8000-000000000000".into(),
+                    reason: String::new(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["duplicate.duplicate_of"]);
+    let c = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &dup,
+                Decision::Duplicate(pb::Duplicate {
+                    duplicate_of: plain.clone(),
+                    reason: "Pelapor sama, perkara sama".into(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(c.status, ComplaintStatus::Duplicate as i32);
+    assert_eq!(c.duplicate_of, plain);
+
+    // Malformed requests.
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            pb::ScreenComplaintRequest {
+                complaint_id: "../etc".into(),
+                decision: None,
+            },
+        ))
+        .await
+        .unwrap_err();
+    let mut f = violations(&e);
+    f.sort();
+    assert_eq!(f, vec!["complaint_id", "decision"]);
+    // A Head screens nothing (the unit does).
+    let head = app.token(&[Role::Head], "35.27");
+    let e = t
+        .screen_complaint(authed(
+            &head,
+            screen(&plain, Decision::Accept(pb::Accept::default())),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+}
+
+async fn sla_alerts_are_sent_once(app: TestApp) {
+    let id = submit(&app, plain_request("sla-1")).await;
+    let paused = submit(&app, plain_request("sla-2")).await;
+    wait_case(&app, &id, "35.27").await;
+    wait_case(&app, &paused, "35.27").await;
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    triage(&app)
+        .await
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &paused,
+                Decision::NeedsInformation(pb::NeedsInformation {
+                    reason: "Alamat belum ada".into(),
+                    requirements: vec![],
+                }),
+            ),
+        ))
+        .await
+        .unwrap();
+    let core = app.running.triage.as_ref().unwrap().clone();
+    let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
+    assert_eq!(core.sweep(now).await.unwrap(), 0, "nothing is due yet");
+    // Thirty days on: the warning, then the breach; a paused clock sends nothing.
+    let later = now + 30 * 86_400_000_000;
+    let (a, b) = tokio::join!(core.sweep(later), core.sweep(later));
+    assert_eq!(a.unwrap() + b.unwrap(), 2, "one warning and one breach");
+    assert_eq!(core.sweep(later).await.unwrap(), 0);
+    let events = outbox_events(&app).await;
+    let alerts: Vec<(String, bool)> = events
+        .iter()
+        .filter_map(|e| match &e.detail {
+            Some(Detail::SlaAlert(a)) => Some((e.complaint_id.clone(), a.breached)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alerts, vec![(id.clone(), false), (id.clone(), true)]);
+    let c = wait_case(&app, &id, "35.27").await;
+    let actions: Vec<&str> = c.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, vec!["registered", "sla_warning", "sla_breach"]);
+}
+
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name(super::common::start_sqlite().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(app) = super::common::start_postgres().await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}
+
+both!(from_registration_to_disposition);
+both!(every_screening_decision);
+both!(sla_alerts_are_sent_once);
