@@ -1,0 +1,426 @@
+//! The event relay between services, on SQLite and PostgreSQL: intake and triage as separate
+//! servers; a refused event becomes a dead letter, the complaint's later events are held behind
+//! it, other complaints flow on, and a replay delivers them in order once the cause is fixed;
+//! a redelivered event changes nothing.
+
+mod common;
+
+use std::time::Duration;
+
+use aduan_proto::common::v1::{Channel, ComplaintStatus};
+use aduan_proto::events::v1::{
+    self as ev, LifecycleEvent, event_inbox_client::EventInboxClient,
+    event_relay_admin_client::EventRelayAdminClient, lifecycle_event::Detail,
+};
+use aduan_proto::triage::v1::{self as tpb, triage_service_client::TriageServiceClient};
+use aduan_runtime::auth::Role;
+use aduan_runtime::db::Database;
+use common::{TestApp, authed, complete_request};
+use prost::Message;
+use tonic::Code;
+
+fn now_proto() -> prost_types::Timestamp {
+    aduan_runtime::time::to_proto(jiff::Timestamp::now())
+}
+
+fn registered(complaint: &str, number: &str) -> LifecycleEvent {
+    LifecycleEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: complaint.into(),
+        office_code: "35.27".into(),
+        step: 3,
+        occurred_at: Some(now_proto()),
+        source_service: "intake".into(),
+        sequence: 1,
+        status: ComplaintStatus::Registered as i32,
+        detail: Some(Detail::Registered(ev::ComplaintRegistered {
+            registration_number: number.into(),
+            channel: Channel::Phone as i32,
+            category_code: "bantuan_sosial".into(),
+            reporter_identified: true,
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+}
+
+fn amended(complaint: &str, revision: i32) -> LifecycleEvent {
+    LifecycleEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: complaint.into(),
+        office_code: "35.27".into(),
+        step: 9,
+        occurred_at: Some(now_proto()),
+        source_service: "intake".into(),
+        sequence: 1 + i64::from(revision),
+        detail: Some(Detail::Amended(ev::ComplaintAmended {
+            revision,
+            changed_fields: vec!["content.chronology".into()],
+            category_code: "bantuan_sosial".into(),
+            reporter_identified: true,
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+}
+
+/// Writes an event into intake's outbox the way intake does (a position from the counter).
+async fn put_in_intake_outbox(url: &str, e: &LifecycleEvent) -> i64 {
+    let db = Database::connect(url, 1).await.unwrap();
+    let created = aduan_runtime::time::to_micros(jiff::Timestamp::now());
+    macro_rules! put {
+        ($p:expr) => {{
+            let mut tx = $p.begin().await.unwrap();
+            let seq: i64 = sqlx::query_scalar(
+                "UPDATE outbox_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
+            )
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) \
+                 VALUES ($1, $2, $3, 'amended', $4, $5)",
+            )
+            .bind(seq)
+            .bind(&e.event_id)
+            .bind(&e.complaint_id)
+            .bind(e.encode_to_vec())
+            .bind(created)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            seq
+        }};
+    }
+    let seq = match &db {
+        Database::Postgres(p) => put!(p),
+        Database::Sqlite(p) => put!(p),
+    };
+    db.close().await;
+    seq
+}
+
+async fn dead_letters(app: &TestApp, op: &str) -> Vec<ev::DeadLetter> {
+    EventRelayAdminClient::new(app.channel().await)
+        .list_dead_letters(authed(op, ev::ListDeadLettersRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .dead_letters
+}
+
+async fn wait_dead(app: &TestApp, op: &str, n: usize) -> Vec<ev::DeadLetter> {
+    for _ in 0..400 {
+        let d = dead_letters(app, op).await;
+        if d.len() == n {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "expected {n} dead letters, have {:?}",
+        dead_letters(app, op).await
+    );
+}
+
+async fn get_case(app: &TestApp, id: &str) -> Result<tpb::TriageCase, tonic::Status> {
+    let token = app.token(&[Role::ComplaintsOfficer], "35.27");
+    TriageServiceClient::new(app.channel().await)
+        .get_case(authed(
+            &token,
+            tpb::GetCaseRequest {
+                complaint_id: id.into(),
+            },
+        ))
+        .await
+        .map(|r| r.into_inner())
+}
+
+async fn wait_case(app: &TestApp, id: &str) -> tpb::TriageCase {
+    for _ in 0..400 {
+        if let Ok(c) = get_case(app, id).await {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{id} never reached triage");
+}
+
+async fn refused_events_wait_as_dead_letters_until_replayed(app: TestApp) {
+    let op = app.token_for("operator-1", &[Role::Operator], "35");
+    let service = app.token_for("service:test", &[Role::Service], "35");
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let ghost = uuid::Uuid::now_v7().to_string();
+
+    // Triage refuses an amendment of a complaint it never received.
+    let first = put_in_intake_outbox(&app.database_url, &amended(&ghost, 2)).await;
+    let dead = wait_dead(&app, &op, 1).await;
+    assert_eq!(dead[0].sequence, first);
+    assert_eq!(dead[0].complaint_id, ghost);
+    assert_eq!(
+        (dead[0].source_service.as_str(), dead[0].subscriber.as_str()),
+        ("intake", "triage")
+    );
+    assert!(dead[0].error.contains("refused"), "{}", dead[0].error);
+    assert_eq!(dead[0].held_behind, 0);
+
+    // Other complaints flow on.
+    let real = app
+        .client()
+        .await
+        .submit_complaint(authed(
+            &officer,
+            complete_request("after-dead", Channel::Phone),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap()
+        .id;
+    wait_case(&app, &real).await;
+
+    // A later event of the same complaint is held behind the first, to keep the order.
+    let second = put_in_intake_outbox(&app.database_url, &amended(&ghost, 3)).await;
+    let dead = wait_dead(&app, &op, 2).await;
+    assert_eq!(dead[1].sequence, second);
+    assert_eq!(dead[1].held_behind, first);
+
+    // Replaying before the cause is fixed changes nothing but the count of attempts.
+    let mut admin = EventRelayAdminClient::new(app.channel().await);
+    let replay = ev::ReplayDeadLettersRequest {
+        source_service: "intake".into(),
+        subscriber: "triage".into(),
+        complaint_id: String::new(),
+    };
+    let r = admin
+        .replay_dead_letters(authed(&op, replay.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.delivered, 0);
+    assert_eq!(r.still_dead.len(), 2);
+    assert_eq!(r.still_dead[0].attempts, 2);
+
+    // The cause is fixed (the registration reaches triage); the replay delivers both, in order.
+    let mut inbox = EventInboxClient::new(app.channel().await);
+    let reg = registered(&ghost, "35.27-2026-900001");
+    let resp = inbox
+        .deliver_events(authed(
+            &service,
+            ev::DeliverEventsRequest {
+                subscriber: "triage".into(),
+                source_service: "intake".into(),
+                events: vec![reg.clone()],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((resp.applied, resp.duplicates), (1, 0));
+    let r = admin
+        .replay_dead_letters(authed(&op, replay.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.delivered, 2);
+    assert!(r.still_dead.is_empty());
+    assert!(dead_letters(&app, &op).await.is_empty());
+    let c = get_case(&app, &ghost).await.unwrap();
+    let actions: Vec<&str> = c.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, vec!["registered", "amended", "amended"]);
+    assert!(c.history[1].detail.starts_with("revision 2"));
+    assert!(c.history[2].detail.starts_with("revision 3"));
+
+    // A redelivered event changes nothing.
+    let resp = inbox
+        .deliver_events(authed(
+            &service,
+            ev::DeliverEventsRequest {
+                subscriber: "triage".into(),
+                source_service: "intake".into(),
+                events: vec![reg, amended(&ghost, 4)],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((resp.applied, resp.duplicates), (2, 1));
+    assert_eq!(get_case(&app, &ghost).await.unwrap().history.len(), 4);
+
+    // Status, and who may do what.
+    let status = admin
+        .get_relay_status(authed(&op, ev::GetRelayStatusRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    let s = &status.relays[0];
+    assert_eq!(
+        (s.source_service.as_str(), s.subscriber.as_str()),
+        ("intake", "triage")
+    );
+    assert!(s.active);
+    assert_eq!(s.pending, 0);
+    assert_eq!(s.dead_letters, 0);
+    assert_eq!(s.position, s.head);
+    let e = admin
+        .list_dead_letters(authed(&officer, ev::ListDeadLettersRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    let e = admin
+        .replay_dead_letters(authed(&op, ev::ReplayDeadLettersRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let e = inbox
+        .deliver_events(authed(
+            &officer,
+            ev::DeliverEventsRequest {
+                subscriber: "triage".into(),
+                source_service: "intake".into(),
+                events: vec![],
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        Code::PermissionDenied,
+        "only services deliver events"
+    );
+    app.running.shutdown().await.unwrap();
+}
+
+/// Intake and triage as two servers: the relay crosses processes the same way.
+async fn separate_servers(intake_url: String, triage_url: String) {
+    let dir = common::temp_dir();
+    // Reserve intake's port so triage can be told where intake is.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut tc = common::config(&dir, &intake_url);
+    tc.services = "triage".into();
+    tc.triage.database_url = triage_url;
+    tc.endpoints.intake = format!("http://127.0.0.1:{port}");
+    let triage_app = common::start_with(tc).await;
+    let mut ic = common::config(&dir, &intake_url);
+    ic.services = "intake".into();
+    ic.listen = format!("127.0.0.1:{port}");
+    ic.endpoints.triage = triage_app.url();
+    let intake_app = common::start_with(ic).await;
+    assert!(intake_app.running.triage.is_none());
+    assert!(triage_app.running.intake.is_none());
+
+    let officer = intake_app.token(&[Role::ComplaintsOfficer], "35.27");
+    let head = intake_app.token(&[Role::Head], "35.27");
+    let id = intake_app
+        .client()
+        .await
+        .submit_complaint(authed(
+            &officer,
+            complete_request("apart-1", Channel::Letter),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap()
+        .id;
+    let c = wait_case(&triage_app, &id).await;
+    assert_eq!(c.status, ComplaintStatus::Registered as i32);
+    // Triage reads the sheet's sender from the intake server.
+    let mut t = TriageServiceClient::new(triage_app.channel().await);
+    t.screen_complaint(authed(
+        &officer,
+        tpb::ScreenComplaintRequest {
+            complaint_id: id.clone(),
+            decision: Some(tpb::screen_complaint_request::Decision::Accept(
+                tpb::Accept::default(),
+            )),
+        },
+    ))
+    .await
+    .unwrap();
+    t.forward_to_head(authed(
+        &officer,
+        tpb::ForwardToHeadRequest {
+            complaint_id: id.clone(),
+            summary: "Ringkasan".into(),
+            nature: 0,
+        },
+    ))
+    .await
+    .unwrap();
+    t.issue_disposition(authed(
+        &head,
+        tpb::IssueDispositionRequest {
+            complaint_id: id.clone(),
+            bidang_code: "uptd_ppa".into(),
+            instructions: vec![tpb::Instruction::UntukDitindaklanjuti as i32],
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap();
+    let sheet = t
+        .get_disposition_sheet(authed(
+            &head,
+            tpb::GetDispositionSheetRequest {
+                complaint_id: id,
+                version: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(sheet.sender.starts_with("Siti Aminah"));
+    intake_app.running.shutdown().await.unwrap();
+    triage_app.running.shutdown().await.unwrap();
+}
+
+async fn start_fast(dir: &std::path::Path, intake_url: &str, triage_url: &str) -> TestApp {
+    let mut c = common::config(dir, intake_url);
+    c.triage.database_url = triage_url.into();
+    c.relay.poll_seconds = 0.05;
+    c.relay.min_backoff_seconds = 0.01;
+    common::start_with(c).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dead_letters_sqlite() {
+    let dir = common::temp_dir();
+    let app = start_fast(
+        &dir,
+        &format!("sqlite:{}", dir.join("intake.db").display()),
+        "",
+    )
+    .await;
+    refused_events_wait_as_dead_letters_until_replayed(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dead_letters_postgres() {
+    let Some(i) = aduan_runtime::testing::postgres_database().await else {
+        return;
+    };
+    let t = aduan_runtime::testing::postgres_database().await.unwrap();
+    let app = start_fast(&common::temp_dir(), &i, &t).await;
+    refused_events_wait_as_dead_letters_until_replayed(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn separate_servers_sqlite() {
+    separate_servers(String::new(), String::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn separate_servers_postgres() {
+    let Some(i) = aduan_runtime::testing::postgres_database().await else {
+        return;
+    };
+    let t = aduan_runtime::testing::postgres_database().await.unwrap();
+    separate_servers(i, t).await;
+}
