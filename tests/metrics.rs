@@ -45,14 +45,35 @@ async fn metrics_endpoint_counts_rpcs_without_personal_labels() {
             Channel::WalkIn,
         )))
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let text = scrape(&addr).await;
+    // Let the relay deliver the registration to triage and refresh its gauges.
+    let mut text = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        text = scrape(&addr).await;
+        if text.contains("aduan_relay_deliveries_total") && text.contains("aduan_outbox_depth") {
+            break;
+        }
+    }
     assert!(text.contains("aduan_grpc_requests_total{service=\"aduan.intake.v1.IntakeService\",method=\"SubmitComplaint\",code=\"OK\"} 1"), "{text}");
     assert!(text.contains("code=\"UNAUTHENTICATED\""));
     assert!(text.contains("aduan_grpc_request_duration_seconds_bucket"));
     assert!(text.contains(
         "aduan_complaints_registered_total{office=\"35.27\",channel=\"CHANNEL_WALK_IN\"} 1"
     ));
+    // The event flow and the lifecycle funnel.
+    assert!(
+        text.contains(
+            "aduan_lifecycle_events_total{service=\"intake\",step=\"S3\",office=\"35.27\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        "aduan_relay_deliveries_total{source=\"intake\",subscriber=\"triage\",result=\"applied\"} 1"
+    ), "{text}");
+    assert!(text.contains("aduan_outbox_depth{source=\"intake\",subscriber=\"triage\"}"));
+    assert!(text.contains("aduan_outbox_lag_seconds{source=\"intake\",subscriber=\"triage\"}"));
+    assert!(text.contains("aduan_outbox_dead_letters{source=\"intake\",subscriber=\"triage\"} 0"));
+    assert!(text.contains("aduan_relay_delivery_seconds"));
     for secret in [
         complaint.id.as_str(),
         complaint.registration_number.as_str(),

@@ -39,6 +39,20 @@ use crate::config::RelayConfig;
 use crate::db::Database;
 use crate::{Error, Result};
 
+/// Counts committed lifecycle events for the funnel dashboard (`aduan_lifecycle_events_total`
+/// by source service, step and office; no complaint ids in labels). Call after the commit.
+pub fn record_events<'a>(events: impl IntoIterator<Item = &'a ev::LifecycleEvent>) {
+    for e in events {
+        metrics::counter!(
+            "aduan_lifecycle_events_total",
+            "service" => e.source_service.clone(),
+            "step" => format!("S{}", e.step),
+            "office" => e.office_code.clone()
+        )
+        .increment(1);
+    }
+}
+
 /// One outbox row.
 #[derive(Debug, Clone)]
 pub struct OutboxEvent {

@@ -436,6 +436,7 @@ macro_rules! sql_store {
                 .await?;
                 tx.commit().await?;
                 self.outbox.notify();
+                aduan_runtime::relay::record_events([&event]);
                 Ok(row)
             }
             async fn try_register_batch(
@@ -601,6 +602,7 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 self.outbox.notify();
+                aduan_runtime::relay::record_events(todo.iter().map(|&i| &items[i].event));
                 for (&i, row) in todo.iter().zip(rows) {
                     results[i] = Some(Ok(Registration::New(row)));
                 }
@@ -833,6 +835,7 @@ macro_rules! sql_store {
                 .await?;
                 tx.commit().await?;
                 self.outbox.notify();
+                aduan_runtime::relay::record_events([&event]);
                 Ok(ComplaintRow {
                     pii: a.pii,
                     unmet_mask: a.unmet_mask,

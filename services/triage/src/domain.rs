@@ -429,4 +429,49 @@ mod tests {
         assert_eq!(k.started_at, ts("2026-11-24T02:00:00Z"));
         assert!(Clocks::load(&r, "no_such_policy", None).is_err());
     }
+
+    /// Real cases for Sampang (WIB, Monday-Friday 07:30-16:00): registered at, due at (the
+    /// close of the fourth working day), with the shipped 2026 holidays and cuti bersama.
+    #[test]
+    fn due_dates_of_real_cases() {
+        let r = refdata();
+        let c = Clocks::load(&r, "sop_4_working_days", None).unwrap();
+        let cases = [
+            // An ordinary week.
+            ("2026-06-08T09:00:00+07:00", "2026-06-11T16:00:00+07:00"),
+            // Received on a Saturday: the clock starts on Monday.
+            ("2026-06-06T10:00:00+07:00", "2026-06-11T16:00:00+07:00"),
+            // Over a weekend.
+            ("2026-07-16T09:00:00+07:00", "2026-07-21T16:00:00+07:00"),
+            // Idulfitri 1447 H: 18-24 March 2026 (Nyepi cuti bersama, Idulfitri, cuti bersama).
+            ("2026-03-16T09:00:00+07:00", "2026-03-26T16:00:00+07:00"),
+            ("2026-03-17T10:00:00+07:00", "2026-03-27T16:00:00+07:00"),
+            ("2026-03-20T09:00:00+07:00", "2026-03-30T16:00:00+07:00"),
+            // Proklamasi, Monday 17 August 2026.
+            ("2026-08-14T09:00:00+07:00", "2026-08-20T16:00:00+07:00"),
+            // Year end (Christmas and its cuti bersama).
+            ("2026-12-23T09:00:00+07:00", "2026-12-30T16:00:00+07:00"),
+        ];
+        for (registered, due) in cases {
+            let k = c.start(ts(registered)).unwrap();
+            let v = c.view("35.27", &k, ts(registered)).unwrap();
+            assert_eq!(
+                v.due,
+                due.parse::<Timestamp>().unwrap(),
+                "registered {registered}"
+            );
+        }
+        // Waiting for information from Monday noon to Wednesday noon across the Idulfitri
+        // week pauses two working days: Thursday 26 becomes Monday 30 March.
+        let mut k = c.start(ts("2026-03-16T09:00:00+07:00")).unwrap();
+        k.pause(ts("2026-03-16T12:00:00+07:00"));
+        k.resume(ts("2026-03-25T12:00:00+07:00"));
+        let v = c
+            .view("35.27", &k, ts("2026-03-25T13:00:00+07:00"))
+            .unwrap();
+        assert_eq!(
+            v.due,
+            "2026-03-30T16:00:00+07:00".parse::<Timestamp>().unwrap()
+        );
+    }
 }

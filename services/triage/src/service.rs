@@ -500,7 +500,6 @@ impl Triage {
 
     /// The sweeper's pass: sends every SLA warning and breach that is due, once each.
     pub async fn sweep(&self, now: i64) -> Result<usize> {
-        use std::sync::atomic::{AtomicBool, Ordering};
         let mut sent = 0;
         loop {
             let ids = self.store.due_alerts(now, 500).await?;
@@ -509,22 +508,28 @@ impl Triage {
             }
             let mut progressed = false;
             for id in ids {
-                let alerted = Arc::new(AtomicBool::new(false));
+                let alerted: Arc<std::sync::Mutex<Option<(String, String)>>> = Arc::default();
                 let flag = alerted.clone();
                 let changed = self
                     .store
                     .mutate(
                         &id,
                         Box::new(move |case, _| {
+                            let office = case.office_code.clone();
                             let change = self.alert_change(case, now)?;
-                            if change.as_ref().is_some_and(|c| c.alert.is_some()) {
-                                flag.store(true, Ordering::Relaxed);
+                            if let Some((_, kind)) = change.as_ref().and_then(|c| c.alert.as_ref())
+                                && let Ok(mut f) = flag.lock()
+                            {
+                                *f = Some((office, kind.clone()));
                             }
                             Ok(change)
                         }),
                     )
                     .await?;
-                if changed.is_some() && alerted.load(Ordering::Relaxed) {
+                let alert = alerted.lock().ok().and_then(|mut a| a.take());
+                if let (Some(_), Some((office, kind))) = (changed, alert) {
+                    metrics::counter!("aduan_sla_alerts_total", "office" => office, "kind" => kind)
+                        .increment(1);
                     sent += 1;
                     progressed = true;
                 }
@@ -584,8 +589,6 @@ impl Triage {
                 _ => Step::S4Screened,
             };
         let ev = self.event(&mut case, step, &system(), now, detail);
-        metrics::counter!("aduan_sla_alerts_total", "office" => case.office_code.clone(), "kind" => kind)
-            .increment(1);
         let history = vec![HistoryRow {
             at: now,
             actor: system(),

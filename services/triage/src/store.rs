@@ -597,6 +597,7 @@ macro_rules! sql_store {
                 tx.commit().await?;
                 if !change.events.is_empty() {
                     self.outbox.notify();
+                    aduan_runtime::relay::record_events(&change.events);
                 }
                 Ok(Some(change.case))
             }
