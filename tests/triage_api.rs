@@ -88,20 +88,18 @@ fn screen(id: &str, d: Decision) -> pb::ScreenComplaintRequest {
     }
 }
 
-fn outbox_events(app: &TestApp) -> impl std::future::Future<Output = Vec<LifecycleEvent>> + '_ {
-    async move {
-        app.running
-            .triage
-            .as_ref()
-            .unwrap()
-            .outbox()
-            .fetch_after(0, 1000)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| LifecycleEvent::decode(r.payload.as_slice()).unwrap())
-            .collect()
-    }
+async fn outbox_events(app: &TestApp) -> Vec<LifecycleEvent> {
+    app.running
+        .triage
+        .as_ref()
+        .unwrap()
+        .outbox()
+        .fetch_after(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| LifecycleEvent::decode(r.payload.as_slice()).unwrap())
+        .collect()
 }
 
 async fn from_registration_to_disposition(app: TestApp) {

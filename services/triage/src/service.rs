@@ -1391,7 +1391,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let office_name = office.map(|o| o.name.clone()).unwrap_or_default();
         let received_date = core.clocks.local_date(&case.office_code, case.received_at);
         let reporter = complaint.reporter.clone().unwrap_or_default();
-        let identity = complaint.identity.clone().unwrap_or_default();
+        let identity = complaint.identity.unwrap_or_default();
         let sender = if !reporter.full_name.trim().is_empty() {
             if identity.anonymous {
                 format!(
@@ -1410,9 +1410,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let (letter_number, letter_date) = if !letter.number.trim().is_empty() {
             (
                 letter.number.trim().to_string(),
-                letter
-                    .date
-                    .clone()
+                letter.date
                     .or_else(|| Some(date_to_proto(received_date))),
             )
         } else {
