@@ -66,6 +66,63 @@ async fn no_personal_data_in_logs() {
     ))
     .await
     .unwrap();
+    // The relay brings it to triage; the unit and the Head take S4-S7, and the sheet reads the
+    // personal data back from intake.
+    use aduan_proto::triage::v1::{self as tpb, triage_service_client::TriageServiceClient};
+    let mut t = TriageServiceClient::new(app.channel().await);
+    let get = tpb::GetCaseRequest {
+        complaint_id: complaint.id.clone(),
+    };
+    for _ in 0..200 {
+        if t.get_case(authed(&token, get.clone())).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    t.screen_complaint(authed(
+        &token,
+        tpb::ScreenComplaintRequest {
+            complaint_id: complaint.id.clone(),
+            decision: Some(tpb::screen_complaint_request::Decision::Accept(
+                tpb::Accept::default(),
+            )),
+        },
+    ))
+    .await
+    .unwrap();
+    t.forward_to_head(authed(
+        &token,
+        tpb::ForwardToHeadRequest {
+            complaint_id: complaint.id.clone(),
+            summary: "Ringkasan untuk Kepala Dinas".into(),
+            nature: 0,
+        },
+    ))
+    .await
+    .unwrap();
+    t.issue_disposition(authed(
+        &token,
+        tpb::IssueDispositionRequest {
+            complaint_id: complaint.id.clone(),
+            bidang_code: "uptd_ppa".into(),
+            instructions: vec![tpb::Instruction::UntukDitindaklanjuti as i32],
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap();
+    let sheet = t
+        .get_disposition_sheet(authed(
+            &token,
+            tpb::GetDispositionSheetRequest {
+                complaint_id: complaint.id.clone(),
+                version: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(sheet.sender.starts_with("Siti Aminah"));
     // A refused request with personal data in it.
     let mut bad = complete_request("log-2", Channel::WalkIn);
     bad.reporter.as_mut().unwrap().email = "Siti Aminah <siti.aminah@example.id".into();
@@ -76,6 +133,10 @@ async fn no_personal_data_in_logs() {
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("complaint registered"), "the capture works");
     assert!(logs.contains("grpc.server"), "spans are captured");
+    assert!(
+        logs.contains("apply event"),
+        "triage's receiving is captured"
+    );
     for secret in [
         "Siti Aminah",
         "3527045708900001",
