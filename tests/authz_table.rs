@@ -47,9 +47,22 @@ async fn call(
     }
 }
 
+/// Every table of the process: the services and the relay's inbox and admin.
+fn tables() -> Vec<&'static (&'static str, Access)> {
+    [
+        aduan_intake::AUTHZ,
+        aduan_triage::AUTHZ,
+        aduan_runtime::relay::INBOX_AUTHZ,
+        aduan_runtime::relay::ADMIN_AUTHZ,
+    ]
+    .into_iter()
+    .flat_map(|t| t.iter())
+    .collect()
+}
+
 #[test]
 fn every_rpc_has_exactly_one_rule() {
-    let table: Vec<&str> = aduan_intake::AUTHZ.iter().map(|(p, _)| *p).collect();
+    let table: Vec<&str> = tables().iter().map(|(p, _)| *p).collect();
     let unique: HashSet<&str> = table.iter().copied().collect();
     assert_eq!(unique.len(), table.len(), "duplicate rules");
     for path in rpc_paths() {
@@ -70,7 +83,7 @@ fn every_rpc_has_exactly_one_rule() {
 async fn the_server_enforces_the_table_for_every_role() {
     let app = common::start_sqlite().await;
     let channel = app.channel().await;
-    for (path, access) in aduan_intake::AUTHZ.iter() {
+    for (path, access) in tables() {
         let status = call(channel.clone(), path, None).await;
         match access {
             Access::Public => assert_ne!(status.code(), Code::Unauthenticated, "{path} is public"),
