@@ -196,3 +196,119 @@ async fn an_officer_takes_a_complaint_through_intake_from_the_command_line() {
     assert!(health.status.success());
     assert_eq!(String::from_utf8_lossy(&health.stdout).trim(), "SERVING");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_line() {
+    use aduan_proto::common::v1::Channel;
+    use aduan_runtime::auth::Role;
+    let app = common::start_sqlite().await;
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let head = app.token_for("kadis", &[Role::Head], "35.27");
+    let operator = app.token(&[Role::Operator], "35");
+    let id = app
+        .client()
+        .await
+        .submit_complaint(common::authed(
+            &officer,
+            common::complete_request("cli-triage", Channel::Letter),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap()
+        .id;
+    let mut queue = serde_json::Value::Null;
+    for _ in 0..200 {
+        queue = json(&aduan(
+            &app,
+            Some(&officer),
+            &["triage", "queue", "--office", "35.27", "-o", "json"],
+        ));
+        if queue["entries"].as_array().is_some_and(|e| !e.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(queue["entries"][0]["complaint_id"], id.as_str());
+    assert_eq!(queue["entries"][0]["urgent"], true);
+    assert_eq!(queue["entries"][0]["sla"]["policy"], "sop_4_working_days");
+
+    // Screening without a decision is refused by the command line itself.
+    let none = aduan(&app, Some(&officer), &["triage", "screen", &id]);
+    assert!(!none.status.success());
+    let accepted = json(&aduan(
+        &app,
+        Some(&officer),
+        &["triage", "screen", &id, "--accept", "-o", "json"],
+    ));
+    assert_eq!(accepted["status"], "ACCEPTED");
+    let forwarded = json(&aduan(
+        &app,
+        Some(&officer),
+        &[
+            "triage",
+            "forward",
+            &id,
+            "--summary",
+            "Anak korban kekerasan",
+            "--nature",
+            "sangat-segera",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(forwarded["status"], "AWAITING_DISPOSITION");
+    assert_eq!(forwarded["nature"], "SANGAT_SEGERA");
+    let dispose = [
+        "triage",
+        "dispose",
+        &id,
+        "--bidang",
+        "uptd_ppa",
+        "--instruction",
+        "untuk-ditindaklanjuti",
+        "--instruction",
+        "koordinasikan",
+        "-o",
+        "json",
+    ];
+    let denied = aduan(&app, Some(&officer), &dispose);
+    assert!(!denied.status.success());
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("PermissionDenied"));
+    let disposed = json(&aduan(&app, Some(&head), &dispose));
+    assert_eq!(disposed["status"], "DISPOSED");
+    assert_eq!(
+        disposed["dispositions"][0]["instructions"],
+        serde_json::json!(["UNTUK_DITINDAKLANJUTI", "KOORDINASIKAN"])
+    );
+    let sheet = json(&aduan(
+        &app,
+        Some(&head),
+        &["triage", "sheet", &id, "-o", "json"],
+    ));
+    assert_eq!(sheet["letter_number"], "460/12/2026");
+    assert_eq!(sheet["nature"], "SANGAT_SEGERA");
+    assert_eq!(sheet["signature"]["signed_by"], "kadis");
+    let text = aduan(&app, Some(&head), &["triage", "sheet", &id]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("LEMBAR DISPOSISI") && text.contains("Nomor agenda"),
+        "{text}"
+    );
+
+    let status = json(&aduan(
+        &app,
+        Some(&operator),
+        &["relay", "status", "-o", "json"],
+    ));
+    assert_eq!(status[0]["source_service"], "intake");
+    assert_eq!(status[0]["subscriber"], "triage");
+    assert_eq!(status[0]["pending"], 0);
+    let dead = json(&aduan(
+        &app,
+        Some(&operator),
+        &["relay", "dead-letters", "-o", "json"],
+    ));
+    assert_eq!(dead, serde_json::json!([]));
+}

@@ -1410,8 +1410,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let (letter_number, letter_date) = if !letter.number.trim().is_empty() {
             (
                 letter.number.trim().to_string(),
-                letter.date
-                    .or_else(|| Some(date_to_proto(received_date))),
+                letter.date.or_else(|| Some(date_to_proto(received_date))),
             )
         } else {
             (
