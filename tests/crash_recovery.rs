@@ -4,7 +4,7 @@
 //!
 //! Clients retry a failed submission with the same `request_id` until it is acknowledged (intake
 //! is idempotent on it). The kill moments come from a seeded xorshift generator; the seed is
-//! printed, and `ADUAN_CRASH_SEED=<seed>` repeats a run.
+//! printed, and `ADUAN_TEST_CRASH_SEED=<seed>` repeats a run.
 
 mod common;
 
@@ -75,6 +75,7 @@ impl Server {
             .expect("server log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aduan"));
         cmd.arg("up")
+            .env_remove("ADUAN_TEST_CRASH_SEED")
             .env("ADUAN_LISTEN", format!("127.0.0.1:{}", self.port))
             .env("ADUAN_DATA_DIR", &self.data_dir)
             .env("ADUAN_METRICS__LISTEN", "")
@@ -214,7 +215,7 @@ struct Tally {
 
 async fn crash_during_burst(name: &str, extra_env: Vec<(String, String)>) {
     let started = Instant::now();
-    let seed = std::env::var("ADUAN_CRASH_SEED")
+    let seed = std::env::var("ADUAN_TEST_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or_else(|| {
@@ -223,7 +224,7 @@ async fn crash_during_burst(name: &str, extra_env: Vec<(String, String)>) {
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(1)
         });
-    eprintln!("[{name}] seed {seed} (repeat with ADUAN_CRASH_SEED={seed})");
+    eprintln!("[{name}] seed {seed} (repeat with ADUAN_TEST_CRASH_SEED={seed})");
     let mut rng = Rng::new(seed);
 
     let data_dir = common::temp_dir();
