@@ -204,41 +204,54 @@ impl Outbox {
         Ok(v.unwrap_or(0))
     }
 
-    /// Moves the subscriber's position and records dead letters, in one transaction.
+    /// Moves the subscriber's position and records dead letters, in one transaction. With
+    /// SQLite the write lock is taken at once (`BEGIN IMMEDIATE`): a deferred transaction would
+    /// wait for the upgrade behind every writer of the service.
     async fn advance(&self, subscriber: &str, position: i64, dead: &[DeadLetterRow]) -> Result<()> {
         let now = now_micros();
-        with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            for d in dead {
+        macro_rules! body {
+            ($tx:ident) => {{
+                for d in dead {
+                    sqlx::query(
+                        "INSERT INTO relay_dead_letters (subscriber, seq, event_id, complaint_id, \
+                         event_type, error, attempts, dead_at, held_behind) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscriber, seq) DO NOTHING",
+                    )
+                    .bind(subscriber)
+                    .bind(d.seq)
+                    .bind(&d.event_id)
+                    .bind(&d.complaint_id)
+                    .bind(&d.event_type)
+                    .bind(&d.error)
+                    .bind(d.attempts)
+                    .bind(d.dead_at)
+                    .bind(d.held_behind)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
                 sqlx::query(
-                    "INSERT INTO relay_dead_letters (subscriber, seq, event_id, complaint_id, \
-                     event_type, error, attempts, dead_at, held_behind) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (subscriber, seq) DO NOTHING",
+                    "INSERT INTO relay_cursors (subscriber, position, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (subscriber) DO UPDATE SET position = excluded.position, \
+                     updated_at = excluded.updated_at WHERE relay_cursors.position < excluded.position",
                 )
                 .bind(subscriber)
-                .bind(d.seq)
-                .bind(&d.event_id)
-                .bind(&d.complaint_id)
-                .bind(&d.event_type)
-                .bind(&d.error)
-                .bind(d.attempts)
-                .bind(d.dead_at)
-                .bind(d.held_behind)
-                .execute(&mut *tx)
+                .bind(position)
+                .bind(now)
+                .execute(&mut *$tx)
                 .await?;
+                $tx.commit().await?;
+            }};
+        }
+        match &self.db {
+            Database::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                body!(tx)
             }
-            sqlx::query(
-                "INSERT INTO relay_cursors (subscriber, position, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (subscriber) DO UPDATE SET position = excluded.position, \
-                 updated_at = excluded.updated_at WHERE relay_cursors.position < excluded.position",
-            )
-            .bind(subscriber)
-            .bind(position)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
+            Database::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                body!(tx)
+            }
+        }
         Ok(())
     }
 
@@ -387,6 +400,8 @@ enum Command {
 struct LiveState {
     active: bool,
     last_error: String,
+    /// The position this process has delivered (ahead of the stored one by at most a moment).
+    position: Option<i64>,
 }
 
 struct Handle {
@@ -591,6 +606,9 @@ struct Worker {
     attempts: u32,
     loaded: bool,
     gauges_at: Option<Instant>,
+    /// The position delivered but not yet written to `relay_cursors`.
+    unsaved: Option<i64>,
+    saved_at: Instant,
 }
 
 async fn run(
@@ -616,6 +634,8 @@ async fn run(
         attempts: 0,
         loaded: false,
         gauges_at: None,
+        unsaved: None,
+        saved_at: Instant::now(),
     };
     tracing::info!(source = h.outbox.service, subscriber = %h.subscriber, endpoint = %h.endpoint, "relay started");
     loop {
@@ -654,6 +674,9 @@ async fn run(
                 if more {
                     continue;
                 }
+                if let Err(e) = w.save().await {
+                    tracing::warn!(source = h.outbox.service, subscriber = %h.subscriber, error = %e, "relay cursor not saved");
+                }
                 tokio::select! {
                     _ = wake.changed() => {}
                     _ = tokio::time::sleep(poll) => {}
@@ -672,6 +695,9 @@ async fn run(
                 backoff = (backoff * 2).min(max_backoff);
             }
         }
+    }
+    if let Err(e) = w.save().await {
+        tracing::warn!(source = h.outbox.service, subscriber = %h.subscriber, error = %e, "relay cursor not saved");
     }
     leader.release().await;
     tracing::info!(source = h.outbox.service, subscriber = %h.subscriber, "relay stopped");
@@ -705,6 +731,7 @@ impl Worker {
     async fn load(&mut self) -> Result<()> {
         self.position = self.h.outbox.cursor(&self.h.subscriber).await?;
         self.held = self.h.outbox.held(&self.h.subscriber).await?;
+        self.publish_position();
         self.attempts = 0;
         self.loaded = true;
         self.update_gauges(true).await;
@@ -939,16 +966,45 @@ impl Worker {
         }
     }
 
+    /// Moves the position. Dead letters are written at once, with the position; a plain
+    /// delivery only moves it in memory and writes it at most every quarter second (and when
+    /// idle or stopping): after a crash the subscriber gets those events again and, remembering
+    /// their ids, changes nothing. This keeps the relay off the service's write lock.
     async fn commit(&mut self, position: i64, dead: Vec<DeadLetterRow>) -> Result<()> {
+        if dead.is_empty() && self.saved_at.elapsed() < Duration::from_millis(250) {
+            self.position = position;
+            self.unsaved = Some(position);
+            self.publish_position();
+            return Ok(());
+        }
         self.h
             .outbox
             .advance(&self.h.subscriber, position, &dead)
             .await?;
+        self.unsaved = None;
+        self.saved_at = Instant::now();
         self.position = position;
+        self.publish_position();
         for d in &dead {
             self.held.entry(d.complaint_id.clone()).or_insert(d.seq);
         }
         self.update_gauges(!dead.is_empty()).await;
+        Ok(())
+    }
+
+    fn publish_position(&self) {
+        if let Ok(mut l) = self.h.live.lock() {
+            l.position = Some(self.position);
+        }
+    }
+
+    /// Writes a position delivered but not yet written.
+    async fn save(&mut self) -> Result<()> {
+        if let Some(p) = self.unsaved {
+            self.h.outbox.advance(&self.h.subscriber, p, &[]).await?;
+            self.unsaved = None;
+            self.saved_at = Instant::now();
+        }
         Ok(())
     }
 
@@ -1108,7 +1164,15 @@ impl ev::event_relay_admin_server::EventRelayAdmin for Relays {
         Caller::from_request(&request)?;
         let mut relays = Vec::new();
         for h in self.all() {
-            let position = h.outbox.cursor(&h.subscriber).await?;
+            let live = h
+                .live
+                .lock()
+                .ok()
+                .and_then(|l| l.active.then_some(l.position).flatten());
+            let position = match live {
+                Some(p) => p,
+                None => h.outbox.cursor(&h.subscriber).await?,
+            };
             let head = h.outbox.head().await?;
             let lag = match h.outbox.created_at(position + 1).await? {
                 Some(c) => ((now_micros() - c) as f64 / 1e6).max(0.0),

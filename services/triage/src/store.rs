@@ -4,6 +4,7 @@
 //! lifecycle events in the outbox. Received events are applied in the same transaction that
 //! records their ids, so a redelivery changes nothing.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::LazyLock;
 
@@ -14,7 +15,6 @@ use aduan_runtime::{Error, Result};
 use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
-use tracing::Instrument;
 
 /// Who did something.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -214,6 +214,18 @@ const CASE_COLUMNS: &[&str] = &[
 static SELECT_CASE: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM cases", CASE_COLUMNS.join(", ")));
 
+/// The `ON CONFLICT` tail of a case upsert (after the VALUES).
+static UPSERT_TAIL: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = CASE_COLUMNS[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        " ON CONFLICT (complaint_id) DO UPDATE SET {}",
+        sets.join(", ")
+    )
+});
+
 static UPSERT_CASE: LazyLock<String> = LazyLock::new(|| {
     let params: Vec<String> = (1..=CASE_COLUMNS.len()).map(|i| format!("${i}")).collect();
     let sets: Vec<String> = CASE_COLUMNS[1..]
@@ -307,13 +319,6 @@ macro_rules! row_to_disposition {
             change_reason: r.try_get("change_reason")?,
         }
     }};
-}
-
-/// What applying one received event did.
-enum Step {
-    Duplicate,
-    Applied(bool),
-    Refused(String),
 }
 
 /// What writing a change found.
@@ -609,64 +614,194 @@ macro_rules! sql_store {
                 f: ApplyFn<'_>,
             ) -> Result<ApplyOutcome> {
                 let mut out = ApplyOutcome::default();
+                if events.is_empty() {
+                    return Ok(out);
+                }
                 let mut tx = self.pool.begin_with($begin).await?;
                 let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
-                let mut emitted = false;
-                for e in events {
-                    let span = aduan_runtime::telemetry::event_span(e, "triage");
-                    let step = async {
-                        let fresh = sqlx::query(
-                            "INSERT INTO inbox_seen (event_id, source_service, applied_at) VALUES ($1, $2, $3) \
-                             ON CONFLICT (event_id) DO NOTHING",
-                        )
-                        .bind(&e.event_id)
-                        .bind(source)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                            == 1;
-                        if !fresh {
-                            return Ok::<_, sqlx::Error>(Step::Duplicate);
-                        }
-                        let case = Self::load_locked(&mut tx, &e.complaint_id).await?;
-                        match f(e, case) {
-                            Ok(Some(change)) => {
-                                Self::write(&mut tx, &change).await?;
-                                Ok(Step::Applied(!change.events.is_empty()))
-                            }
-                            Ok(None) => Ok(Step::Applied(false)),
-                            Err(reason) => {
-                                // Undo this event's inbox record, keep the ones before it.
-                                sqlx::query("DELETE FROM inbox_seen WHERE event_id = $1")
-                                    .bind(&e.event_id)
-                                    .execute(&mut *tx)
-                                    .await?;
-                                Ok(Step::Refused(reason))
-                            }
-                        }
+                // 1. Which events are new: their ids, recorded in this transaction.
+                let mut fresh: HashSet<String> = HashSet::new();
+                for chunk in events.chunks(1000) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO inbox_seen (event_id, source_service, applied_at) ",
+                    );
+                    q.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.event_id.clone()).push_bind(source).push_bind(now);
+                    });
+                    q.push(" ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
+                    let ids: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+                    fresh.extend(ids);
+                }
+                // 2. The complaints they name, locked, in one statement per 500.
+                let mut wanted: Vec<&str> = events
+                    .iter()
+                    .filter(|e| fresh.contains(&e.event_id))
+                    .map(|e| e.complaint_id.as_str())
+                    .collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let mut cases: HashMap<String, CaseRow> = HashMap::new();
+                for chunk in wanted.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                        "{} WHERE complaint_id IN (",
+                        *SELECT_CASE
+                    ));
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.to_string());
                     }
-                    .instrument(span)
-                    .await?;
-                    match step {
-                        Step::Duplicate => {
-                            out.applied += 1;
-                            out.duplicates += 1;
+                    q.push(")");
+                    q.push($lock);
+                    for r in q.build().fetch_all(&mut *tx).await? {
+                        let c = row_to_case!(&r);
+                        cases.insert(c.complaint_id.clone(), c);
+                    }
+                }
+                // 3. Apply in order, in memory; a complaint's later events see its earlier ones.
+                let mut changes: Vec<Change> = Vec::new();
+                let mut at: HashMap<String, usize> = HashMap::new();
+                for (i, e) in events.iter().enumerate() {
+                    let span = aduan_runtime::telemetry::event_span(e, "triage");
+                    let _entered = span.enter();
+                    if !fresh.remove(&e.event_id) {
+                        out.applied += 1;
+                        out.duplicates += 1;
+                        continue;
+                    }
+                    match f(e, cases.get(&e.complaint_id).cloned()) {
+                        Ok(Some(change)) => {
+                            tracing::debug!(status = change.case.status, "event applied");
+                            cases.insert(e.complaint_id.clone(), change.case.clone());
+                            match at.get(&e.complaint_id) {
+                                Some(&k) => {
+                                    let c = &mut changes[k];
+                                    c.case = change.case;
+                                    c.history.extend(change.history);
+                                    c.events.extend(change.events);
+                                }
+                                None => {
+                                    at.insert(e.complaint_id.clone(), changes.len());
+                                    changes.push(change);
+                                }
+                            }
                         }
-                        Step::Applied(ev) => {
-                            emitted |= ev;
-                            out.applied += 1;
-                        }
-                        Step::Refused(reason) => {
+                        Ok(None) => {}
+                        Err(reason) => {
                             tracing::warn!(event_id = %e.event_id, %reason, "event refused");
                             out.rejection = Some((e.event_id.clone(), reason));
+                            // Forget this event and the ones after it: they were not applied.
+                            let rest: Vec<String> = events[i..]
+                                .iter()
+                                .filter(|x| fresh.contains(&x.event_id) || x.event_id == e.event_id)
+                                .map(|x| x.event_id.clone())
+                                .collect();
+                            drop(_entered);
+                            for chunk in rest.chunks(500) {
+                                let mut q = sqlx::QueryBuilder::<$db>::new(
+                                    "DELETE FROM inbox_seen WHERE event_id IN (",
+                                );
+                                let mut sep = q.separated(", ");
+                                for id in chunk {
+                                    sep.push_bind(id.clone());
+                                }
+                                q.push(")");
+                                q.build().execute(&mut *tx).await?;
+                            }
                             break;
                         }
                     }
+                    out.applied += 1;
+                }
+                // 4. Write: one upsert and one history insert per 500 complaints.
+                for chunk in changes.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                        "INSERT INTO cases ({}) ",
+                        CASE_COLUMNS.join(", ")
+                    ));
+                    q.push_values(chunk, |mut b, c| {
+                        let k = &c.case;
+                        b.push_bind(k.complaint_id.clone())
+                            .push_bind(k.office_code.clone())
+                            .push_bind(k.origin_office_code.clone())
+                            .push_bind(k.registration_number.clone())
+                            .push_bind(k.channel)
+                            .push_bind(k.category_code.clone())
+                            .push_bind(k.received_at)
+                            .push_bind(k.registered_at)
+                            .push_bind(k.status)
+                            .push_bind(k.urgent)
+                            .push_bind(k.urgency_reasons.clone())
+                            .push_bind(k.urgency_override)
+                            .push_bind(k.reporter_identified)
+                            .push_bind(k.anonymous)
+                            .push_bind(k.confidential)
+                            .push_bind(k.involves_child)
+                            .push_bind(k.unmet_requirements.clone())
+                            .push_bind(k.content_markers.clone())
+                            .push_bind(k.screening_reason.clone())
+                            .push_bind(k.transferred_to.clone())
+                            .push_bind(k.transferred_from.clone())
+                            .push_bind(k.referred_to_agency.clone())
+                            .push_bind(k.duplicate_of.clone())
+                            .push_bind(k.head_summary.clone())
+                            .push_bind(k.nature)
+                            .push_bind(k.sla_policy.clone())
+                            .push_bind(k.sla_stage.clone())
+                            .push_bind(k.sla_started_at)
+                            .push_bind(k.sla_pauses.clone())
+                            .push_bind(k.sla_stopped_at)
+                            .push_bind(k.sla_warned)
+                            .push_bind(k.sla_breached)
+                            .push_bind(k.sla_next_alert_at)
+                            .push_bind(k.event_seq)
+                            .push_bind(k.applied_at)
+                            .push_bind(k.updated_at);
+                    });
+                    q.push(UPSERT_TAIL.as_str());
+                    q.build().execute(&mut *tx).await?;
+                    let rows: Vec<(&str, &HistoryRow)> = chunk
+                        .iter()
+                        .flat_map(|c| c.history.iter().map(move |h| (c.case.complaint_id.as_str(), h)))
+                        .collect();
+                    for hchunk in rows.chunks(1000) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO history (complaint_id, at, actor_subject, actor_role, actor_office, \
+                             action, status, detail, office_code) ",
+                        );
+                        q.push_values(hchunk, |mut b, (id, h)| {
+                            b.push_bind(id.to_string())
+                                .push_bind(h.at)
+                                .push_bind(h.actor.subject.clone())
+                                .push_bind(h.actor.role.clone())
+                                .push_bind(h.actor.office.clone())
+                                .push_bind(h.action.clone())
+                                .push_bind(h.status)
+                                .push_bind(h.detail.clone())
+                                .push_bind(h.office_code.clone());
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                }
+                // Received events do not produce triage events today; if a rule ever does, they
+                // go to the outbox in this transaction too.
+                let mut emitted = Vec::new();
+                for c in &changes {
+                    if !c.events.is_empty() || c.disposition.is_some() || c.alert.is_some() {
+                        let extra = Change {
+                            case: c.case.clone(),
+                            history: Vec::new(),
+                            disposition: c.disposition.clone(),
+                            events: c.events.clone(),
+                            alert: c.alert.clone(),
+                        };
+                        Self::write(&mut tx, &extra).await?;
+                        emitted.extend(c.events.iter().cloned());
+                    }
                 }
                 tx.commit().await?;
-                if emitted {
+                if !emitted.is_empty() {
                     self.outbox.notify();
+                    aduan_runtime::relay::record_events(&emitted);
                 }
                 Ok(out)
             }
