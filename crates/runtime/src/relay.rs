@@ -584,6 +584,23 @@ impl Singleton {
     }
 }
 
+/// The task that writes a relay's delivered position, at most every 250 ms; it ends with the
+/// relay (when the sender is dropped). The SQL never moves a position back.
+fn spawn_saver(h: Arc<Handle>) -> watch::Sender<i64> {
+    let (tx, mut rx) = watch::channel(0i64);
+    tokio::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let p = *rx.borrow_and_update();
+            if let Err(e) = h.outbox.advance(&h.subscriber, p, &[]).await {
+                tracing::warn!(source = h.outbox.service, subscriber = %h.subscriber, error = %e, "relay cursor not saved; retrying");
+                rx.mark_changed();
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    });
+    tx
+}
+
 /// Status codes that retrying the same request will not fix.
 fn is_permanent(code: tonic::Code) -> bool {
     matches!(
@@ -606,9 +623,8 @@ struct Worker {
     attempts: u32,
     loaded: bool,
     gauges_at: Option<Instant>,
-    /// The position delivered but not yet written to `relay_cursors`.
-    unsaved: Option<i64>,
-    saved_at: Instant,
+    /// Hands delivered positions to the task that writes them (see `commit`).
+    saver: watch::Sender<i64>,
 }
 
 async fn run(
@@ -634,8 +650,7 @@ async fn run(
         attempts: 0,
         loaded: false,
         gauges_at: None,
-        unsaved: None,
-        saved_at: Instant::now(),
+        saver: spawn_saver(h.clone()),
     };
     tracing::info!(source = h.outbox.service, subscriber = %h.subscriber, endpoint = %h.endpoint, "relay started");
     loop {
@@ -674,9 +689,6 @@ async fn run(
                 if more {
                     continue;
                 }
-                if let Err(e) = w.save().await {
-                    tracing::warn!(source = h.outbox.service, subscriber = %h.subscriber, error = %e, "relay cursor not saved");
-                }
                 tokio::select! {
                     _ = wake.changed() => {}
                     _ = tokio::time::sleep(poll) => {}
@@ -696,7 +708,9 @@ async fn run(
             }
         }
     }
-    if let Err(e) = w.save().await {
+    if w.loaded
+        && let Err(e) = h.outbox.advance(&h.subscriber, w.position, &[]).await
+    {
         tracing::warn!(source = h.outbox.service, subscriber = %h.subscriber, error = %e, "relay cursor not saved");
     }
     leader.release().await;
@@ -966,14 +980,15 @@ impl Worker {
         }
     }
 
-    /// Moves the position. Dead letters are written at once, with the position; a plain
-    /// delivery only moves it in memory and writes it at most every quarter second (and when
-    /// idle or stopping): after a crash the subscriber gets those events again and, remembering
-    /// their ids, changes nothing. This keeps the relay off the service's write lock.
+    /// Moves the position. Dead letters are written at once, with the position, in one
+    /// transaction. A plain delivery moves the position in memory and hands it to a task that
+    /// writes it at most four times a second, so the relay never waits for the service's write
+    /// lock: after a crash the subscriber gets the last moment's events again and, remembering
+    /// their ids, changes nothing.
     async fn commit(&mut self, position: i64, dead: Vec<DeadLetterRow>) -> Result<()> {
-        if dead.is_empty() && self.saved_at.elapsed() < Duration::from_millis(250) {
+        if dead.is_empty() {
             self.position = position;
-            self.unsaved = Some(position);
+            self.saver.send_replace(position);
             self.publish_position();
             return Ok(());
         }
@@ -981,8 +996,6 @@ impl Worker {
             .outbox
             .advance(&self.h.subscriber, position, &dead)
             .await?;
-        self.unsaved = None;
-        self.saved_at = Instant::now();
         self.position = position;
         self.publish_position();
         for d in &dead {
@@ -996,16 +1009,6 @@ impl Worker {
         if let Ok(mut l) = self.h.live.lock() {
             l.position = Some(self.position);
         }
-    }
-
-    /// Writes a position delivered but not yet written.
-    async fn save(&mut self) -> Result<()> {
-        if let Some(p) = self.unsaved {
-            self.h.outbox.advance(&self.h.subscriber, p, &[]).await?;
-            self.unsaved = None;
-            self.saved_at = Instant::now();
-        }
-        Ok(())
     }
 
     async fn handle(&mut self, cmd: Command) {
