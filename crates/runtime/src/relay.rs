@@ -586,9 +586,9 @@ impl Singleton {
 
 /// The task that writes a relay's delivered position, at most every 250 ms; it ends with the
 /// relay (when the sender is dropped). The SQL never moves a position back.
-fn spawn_saver(h: Arc<Handle>) -> watch::Sender<i64> {
+fn spawn_saver(h: Arc<Handle>) -> (watch::Sender<i64>, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = watch::channel(0i64);
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         while rx.changed().await.is_ok() {
             let p = *rx.borrow_and_update();
             if let Err(e) = h.outbox.advance(&h.subscriber, p, &[]).await {
@@ -598,7 +598,7 @@ fn spawn_saver(h: Arc<Handle>) -> watch::Sender<i64> {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     });
-    tx
+    (tx, task)
 }
 
 /// Status codes that retrying the same request will not fix.
@@ -625,6 +625,7 @@ struct Worker {
     gauges_at: Option<Instant>,
     /// Hands delivered positions to the task that writes them (see `commit`).
     saver: watch::Sender<i64>,
+    saver_task: tokio::task::JoinHandle<()>,
 }
 
 async fn run(
@@ -640,6 +641,7 @@ async fn run(
     let min_backoff = Duration::from_secs_f64(config.min_backoff_seconds.max(0.001));
     let max_backoff = Duration::from_secs_f64(config.max_backoff_seconds.max(0.01));
     let mut backoff = min_backoff;
+    let (saver, saver_task) = spawn_saver(h.clone());
     let mut w = Worker {
         h: h.clone(),
         tokens,
@@ -650,7 +652,8 @@ async fn run(
         attempts: 0,
         loaded: false,
         gauges_at: None,
-        saver: spawn_saver(h.clone()),
+        saver,
+        saver_task,
     };
     tracing::info!(source = h.outbox.service, subscriber = %h.subscriber, endpoint = %h.endpoint, "relay started");
     loop {
@@ -708,6 +711,8 @@ async fn run(
             }
         }
     }
+    // The saver stops; the last position is written here, before the databases close.
+    w.saver_task.abort();
     if w.loaded
         && let Err(e) = h.outbox.advance(&h.subscriber, w.position, &[]).await
     {
