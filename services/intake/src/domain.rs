@@ -488,6 +488,39 @@ pub fn identity_values(body: &ComplaintPatch) -> Vec<(&'static str, String)> {
     out
 }
 
+/// The content-marker table (data/urgency_markers.csv): (marker, lower-case term).
+fn marker_terms() -> &'static [(String, String)] {
+    static TABLE: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        crate::refdata::parse_csv(include_str!("../../../data/urgency_markers.csv"))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|row| {
+                let m = row.get("marker")?.trim().to_string();
+                let t = row.get("term")?.trim().to_lowercase();
+                (!m.is_empty() && !t.is_empty()).then_some((m, t))
+            })
+            .collect()
+    })
+}
+
+/// S4 urgency: the coded markers found in a complaint's text (subject, description, chronology),
+/// sorted and without repeats. Only the codes leave intake; triage's rules decide urgency.
+pub fn content_markers(body: &ComplaintPatch) -> Vec<String> {
+    let Some(c) = body.content.as_ref() else {
+        return Vec::new();
+    };
+    let text = format!("{}\n{}\n{}", c.subject, c.description, c.chronology).to_lowercase();
+    let mut out: Vec<String> = marker_terms()
+        .iter()
+        .filter(|(_, term)| text.contains(term.as_str()))
+        .map(|(m, _)| m.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,37 +732,28 @@ mod tests {
             vec![Requirement::R2Identity, Requirement::R6AddressedToOffice]
         );
     }
-}
 
-/// The content-marker table (data/urgency_markers.csv): (marker, lower-case term).
-fn marker_terms() -> &'static [(String, String)] {
-    static TABLE: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        crate::refdata::parse_csv(include_str!("../../../data/urgency_markers.csv"))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|row| {
-                let m = row.get("marker")?.trim().to_string();
-                let t = row.get("term")?.trim().to_lowercase();
-                (!m.is_empty() && !t.is_empty()).then_some((m, t))
-            })
-            .collect()
-    })
-}
-
-/// S4 urgency: the coded markers found in a complaint's text (subject, description, chronology),
-/// sorted and without repeats. Only the codes leave intake; triage's rules decide urgency.
-pub fn content_markers(body: &ComplaintPatch) -> Vec<String> {
-    let Some(c) = body.content.as_ref() else {
-        return Vec::new();
-    };
-    let text = format!("{}\n{}\n{}", c.subject, c.description, c.chronology).to_lowercase();
-    let mut out: Vec<String> = marker_terms()
-        .iter()
-        .filter(|(_, term)| text.contains(term.as_str()))
-        .map(|(m, _)| m.clone())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    #[test]
+    fn content_markers_are_codes_found_in_the_text() {
+        let body = ComplaintPatch {
+            content: Some(aduan_proto::intake::v1::ComplaintContent {
+                subject: "Anak DIPUKUL ayah tiri".into(),
+                description: "Korban diancam akan dibunuh jika melapor.".into(),
+                chronology: "Rapat pukul 10.00 di balai desa.".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(content_markers(&body), vec!["threat_to_life", "violence"]);
+        // "pukul" alone means "o'clock": no marker.
+        let body = ComplaintPatch {
+            content: Some(aduan_proto::intake::v1::ComplaintContent {
+                description: "Datang pukul 09.00, bantuan belum cair.".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert!(content_markers(&body).is_empty());
+        assert!(content_markers(&ComplaintPatch::default()).is_empty());
+    }
 }
