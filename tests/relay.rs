@@ -424,3 +424,107 @@ async fn separate_servers_postgres() {
     let t = aduan_runtime::testing::postgres_database().await.unwrap();
     separate_servers(i, t).await;
 }
+
+/// Two replicas of intake on one PostgreSQL database: one of them runs the relay (advisory
+/// lock); a complaint registered on the other reaches triage at once through PostgreSQL's
+/// NOTIFY, not after the (here 60 s) poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_share_one_relay_postgres() {
+    let Some(intake_url) = aduan_runtime::testing::postgres_database().await else {
+        return;
+    };
+    let triage_url = aduan_runtime::testing::postgres_database().await.unwrap();
+    let dir = common::temp_dir();
+    let mut tc = common::config(&dir, &intake_url);
+    tc.services = "triage".into();
+    tc.triage.database_url = triage_url;
+    tc.endpoints.intake = "http://127.0.0.1:9".into();
+    let triage_app = common::start_with(tc).await;
+    let replica = |n: &str| {
+        let mut c = common::config(&dir, &intake_url);
+        c.services = "intake".into();
+        c.endpoints.triage = triage_app.url();
+        c.relay.poll_seconds = 60.0;
+        c.telemetry.service_name = format!("intake-{n}");
+        c
+    };
+    let a = common::start_with(replica("a")).await;
+    // Let replica a take the relay's lock first.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let b = common::start_with(replica("b")).await;
+    let op = a.token_for("operator-1", &[Role::Operator], "35");
+    let active = |app: &TestApp| {
+        let op = op.clone();
+        let url = app.url();
+        async move {
+            let ch = tonic::transport::Channel::from_shared(url)
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            EventRelayAdminClient::new(ch)
+                .get_relay_status(authed(&op, ev::GetRelayStatusRequest {}))
+                .await
+                .unwrap()
+                .into_inner()
+                .relays[0]
+                .active
+        }
+    };
+    assert!(active(&a).await, "replica a relays");
+    assert!(!active(&b).await, "replica b waits");
+
+    let officer = a.token(&[Role::ComplaintsOfficer], "35.27");
+    let started = std::time::Instant::now();
+    let id = b
+        .client()
+        .await
+        .submit_complaint(authed(
+            &officer,
+            complete_request("replica-b", Channel::Phone),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap()
+        .id;
+    let mut seen = false;
+    for _ in 0..100 {
+        if get_case(&triage_app, &id).await.is_ok() {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen, "registered on b, relayed by a within 2 s");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Replica a stops: b takes the relay over.
+    a.running.shutdown().await.unwrap();
+    let mut took_over = false;
+    for _ in 0..100 {
+        if active(&b).await {
+            took_over = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(took_over, "replica b takes the relay over");
+    let id2 = b
+        .client()
+        .await
+        .submit_complaint(authed(
+            &officer,
+            complete_request("replica-b-2", Channel::Phone),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap()
+        .id;
+    wait_case(&triage_app, &id2).await;
+    b.running.shutdown().await.unwrap();
+    triage_app.running.shutdown().await.unwrap();
+}

@@ -53,6 +53,10 @@ pub fn record_events<'a>(events: impl IntoIterator<Item = &'a ev::LifecycleEvent
     }
 }
 
+/// What a PostgreSQL writer runs in its transaction, bound to [`Outbox::channel`]: delivered at
+/// commit, nothing when it rolls back.
+pub const NOTIFY_SQL: &str = "SELECT pg_notify($1, '')";
+
 /// One outbox row.
 #[derive(Debug, Clone)]
 pub struct OutboxEvent {
@@ -127,6 +131,13 @@ impl Outbox {
     /// The service that owns it.
     pub fn service(&self) -> &'static str {
         self.service
+    }
+
+    /// The PostgreSQL notification channel of this outbox: writers `NOTIFY` it in their
+    /// transaction ([`NOTIFY_SQL`]) so that the replica running the relay hears of commits made
+    /// by the other replicas at once.
+    pub fn channel(&self) -> String {
+        format!("aduan_outbox_{}", self.service)
     }
 
     /// Tells the relays that new events were committed (call after the commit).
@@ -416,6 +427,7 @@ struct Handle {
 #[derive(Clone, Default)]
 pub struct Relays {
     handles: Arc<RwLock<Vec<Arc<Handle>>>>,
+    listening: Arc<Mutex<Vec<&'static str>>>,
     stop: Arc<Mutex<Vec<watch::Sender<bool>>>>,
     tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
@@ -449,6 +461,26 @@ impl Relays {
         if let Ok(mut s) = self.stop.lock() {
             s.push(stop_tx);
         }
+        if let Database::Postgres(pool) = &handle.outbox.db {
+            let first = self
+                .listening
+                .lock()
+                .map(|mut l| {
+                    let new = !l.contains(&handle.outbox.service);
+                    if new {
+                        l.push(handle.outbox.service);
+                    }
+                    new
+                })
+                .unwrap_or(false);
+            if first {
+                let listener =
+                    tokio::spawn(listen(handle.outbox.clone(), pool.clone(), stop_rx.clone()));
+                if let Ok(mut t) = self.tasks.lock() {
+                    t.push(listener);
+                }
+            }
+        }
         let task = tokio::spawn(run(handle, tokens, config, rx, stop_rx));
         if let Ok(mut t) = self.tasks.lock() {
             t.push(task);
@@ -479,6 +511,41 @@ impl Relays {
     /// The admin gRPC service over these relays.
     pub fn admin_server(&self) -> ev::event_relay_admin_server::EventRelayAdminServer<Self> {
         ev::event_relay_admin_server::EventRelayAdminServer::new(self.clone())
+    }
+}
+
+/// Wakes the outbox's relays on every PostgreSQL notification of its channel (commits by other
+/// replicas of the service), reconnecting when the connection drops.
+async fn listen(outbox: Arc<Outbox>, pool: sqlx::PgPool, mut stop: watch::Receiver<bool>) {
+    let channel = outbox.channel();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut l) => {
+                if l.listen(&channel).await.is_ok() {
+                    // Commits made while not listening are found by the next look.
+                    outbox.notify();
+                    loop {
+                        tokio::select! {
+                            r = l.recv() => match r {
+                                Ok(_) => outbox.notify(),
+                                Err(_) => break,
+                            },
+                            _ = stop.changed() => return,
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(source = outbox.service, error = %e, "outbox notifications unavailable; polling")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
     }
 }
 

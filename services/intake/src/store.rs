@@ -329,7 +329,7 @@ macro_rules! row_to_complaint {
 }
 
 macro_rules! sql_store {
-    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr, $writers:expr) => {
+    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr, $writers:expr, $notify:expr) => {
         /// The intake store on this backend.
         pub struct $name {
             pool: $pool,
@@ -424,6 +424,9 @@ macro_rules! sql_store {
                     r.registration_number = row.registration_number.clone();
                 }
                 let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX).bind(1i64).fetch_one(&mut *tx).await?;
+                if let Some(sql) = $notify {
+                    sqlx::query(sql).bind(self.outbox.channel()).execute(&mut *tx).await?;
+                }
                 sqlx::query(
                     "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) VALUES ($5, $1, $2, 'registered', $3, $4)",
                 )
@@ -586,6 +589,9 @@ macro_rules! sql_store {
                         .bind(rows.len() as i64)
                         .fetch_one(&mut *tx)
                         .await?;
+                if let Some(sql) = $notify {
+                    sqlx::query(sql).bind(self.outbox.channel()).execute(&mut *tx).await?;
+                }
                     let first = last - rows.len() as i64 + 1;
                     let mut q = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) ",
@@ -823,6 +829,9 @@ macro_rules! sql_store {
                     d.revision = revision;
                 }
                 let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX).bind(1i64).fetch_one(&mut *tx).await?;
+                if let Some(sql) = $notify {
+                    sqlx::query(sql).bind(self.outbox.channel()).execute(&mut *tx).await?;
+                }
                 sqlx::query(
                     "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) VALUES ($5, $1, $2, 'amended', $3, $4)",
                 )
@@ -1015,7 +1024,8 @@ sql_store!(
     sqlx::PgPool,
     "BEGIN",
     " FOR UPDATE",
-    4
+    4,
+    Some(aduan_runtime::relay::NOTIFY_SQL)
 );
 sql_store!(
     SqliteStore,
@@ -1023,7 +1033,8 @@ sql_store!(
     sqlx::SqlitePool,
     "BEGIN IMMEDIATE",
     "",
-    1
+    1,
+    None::<&str>
 );
 
 /// Groups concurrent registrations into batches: a writer takes whatever is waiting (up to
