@@ -255,6 +255,7 @@ pub fn case_json(c: &pb::TriageCase) -> Value {
         "history": c.history.iter().map(|h| json!({
             "at": ts(&h.at), "actor": actor_json(&h.actor), "action": h.action,
             "status": status_name(h.status), "detail": h.detail, "office_code": h.office_code,
+            "note": h.note,
         })).collect::<Vec<_>>(),
     })
 }
@@ -380,7 +381,11 @@ fn print_case(c: &pb::TriageCase) {
                     .unwrap_or_default(),
                 h.action.clone(),
                 status_name(h.status),
-                h.detail.clone(),
+                if h.note.is_empty() {
+                    h.detail.clone()
+                } else {
+                    format!("{}: {}", h.detail, h.note)
+                },
             ]
         })
         .collect();

@@ -773,6 +773,82 @@ async fn every_screening_decision(app: TestApp) {
     assert_eq!(e.code(), Code::PermissionDenied);
 }
 
+/// Free text (reasons, the summary for the Head, notes) is sealed at rest: none of it is in the
+/// SQLite files, and the API gives it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn free_text_is_sealed_at_rest() {
+    let app = common::start_sqlite().await;
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let head = app.token(&[Role::Head], "35.27");
+    let mut t = triage(&app).await;
+    let id = submit(&app, plain_request("sealed-1")).await;
+    wait_case(&app, &id, "35.27").await;
+    let reason = "Ibu Sumiati datang sendiri ke kantor";
+    let summary = "Ringkasan: keluarga Bapak Karsono belum menerima PKH";
+    let note = "Hubungi Pak Lurah Taddan";
+    t.set_urgency(authed(
+        &officer,
+        pb::SetUrgencyRequest {
+            complaint_id: id.clone(),
+            urgent: true,
+            reason: reason.into(),
+        },
+    ))
+    .await
+    .unwrap();
+    t.screen_complaint(authed(
+        &officer,
+        screen(
+            &id,
+            Decision::Accept(pb::Accept {
+                note: reason.into(),
+            }),
+        ),
+    ))
+    .await
+    .unwrap();
+    t.forward_to_head(authed(
+        &officer,
+        pb::ForwardToHeadRequest {
+            complaint_id: id.clone(),
+            summary: summary.into(),
+            nature: 0,
+        },
+    ))
+    .await
+    .unwrap();
+    let c = t
+        .issue_disposition(authed(
+            &head,
+            pb::IssueDispositionRequest {
+                complaint_id: id.clone(),
+                bidang_code: "linjamsos".into(),
+                note: note.into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(c.head_summary, summary);
+    assert_eq!(c.screening_reason, reason);
+    assert_eq!(c.dispositions[0].note, note);
+    assert_eq!(c.history[1].note, reason);
+    assert_eq!(c.history[1].detail, "urgent");
+    app.running.shutdown().await.unwrap();
+    let mut bytes = Vec::new();
+    for f in ["triage.db", "triage.db-wal"] {
+        if let Ok(b) = std::fs::read(app.data_dir.join(f)) {
+            bytes.extend(b);
+        }
+    }
+    assert!(bytes.len() > 10_000, "the files were read");
+    let text = String::from_utf8_lossy(&bytes);
+    for secret in ["Sumiati", "Karsono", "Lurah Taddan"] {
+        assert!(!text.contains(secret), "{secret} in triage's files");
+    }
+}
+
 async fn sla_alerts_are_sent_once(app: TestApp) {
     let id = submit(&app, plain_request("sla-1")).await;
     let paused = submit(&app, plain_request("sla-2")).await;

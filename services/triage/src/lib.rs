@@ -83,7 +83,11 @@ pub async fn open(config: &Config, intake_endpoint: String) -> aduan_runtime::Re
     let url = config.database_url("triage", &config.triage.database_url);
     let db = Database::connect(&url, config.triage.max_connections).await?;
     let outbox = Outbox::new("triage", db.clone());
-    let store = store::open(db.clone(), outbox.clone()).await?;
+    let keys = Arc::new(aduan_runtime::crypto::Keyring::load(
+        &config.crypto.keys_file,
+        &config.data_dir,
+    )?);
+    let store = store::open(db.clone(), outbox.clone(), keys).await?;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {

@@ -276,6 +276,7 @@ impl Triage {
                     status: case.status,
                     detail,
                     office_code: case.office_code.clone(),
+                    note: String::new(),
                 }];
                 Ok(Some(Change {
                     case,
@@ -318,6 +319,7 @@ impl Triage {
                     status: case.status,
                     detail,
                     office_code: case.office_code.clone(),
+                    note: String::new(),
                 }];
                 Ok(Some(Change {
                     case,
@@ -408,6 +410,7 @@ impl Triage {
                     status: h.status,
                     detail: h.detail.clone(),
                     office_code: h.office_code.clone(),
+                    note: h.note.clone(),
                 })
                 .collect(),
             content_markers: split(&case.content_markers),
@@ -599,6 +602,7 @@ impl Triage {
                 clock.policy, clock.stage, v.used, budget, v.due
             ),
             office_code: case.office_code.clone(),
+            note: String::new(),
         }];
         Ok(Some(Change {
             alert: Some((clock.stage.clone(), kind.to_string())),
@@ -839,12 +843,9 @@ impl pb::triage_service_server::TriageService for TriageApi {
                     actor: who,
                     action: "urgency".into(),
                     status: case.status,
-                    detail: format!(
-                        "{}: {}",
-                        if r.urgent { "urgent" } else { "not urgent" },
-                        r.reason.trim()
-                    ),
+                    detail: if r.urgent { "urgent" } else { "not urgent" }.into(),
                     office_code: case.office_code.clone(),
+                    note: r.reason.trim().to_string(),
                 }];
                 Ok(Change {
                     case,
@@ -966,28 +967,14 @@ impl pb::triage_service_server::TriageService for TriageApi {
                         case.status = ComplaintStatus::Accepted as i32;
                         case.screening_reason = a.note.trim().to_string();
                         screened.outcome = events::ScreeningOutcome::Accepted as i32;
-                        (
-                            "screened",
-                            format!(
-                                "accepted{}",
-                                if a.note.trim().is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(": {}", a.note.trim())
-                                }
-                            ),
-                        )
+                        ("screened", "accepted".to_string())
                     }
                     Decision::RejectSuratKaleng(d) => {
                         case.status = ComplaintStatus::Rejected as i32;
                         case.screening_reason = d.reason.trim().to_string();
                         clock.stopped_at = Some(now);
                         screened.outcome = events::ScreeningOutcome::RejectedSuratKaleng as i32;
-                        screened.reason = case.screening_reason.clone();
-                        (
-                            "screened",
-                            format!("rejected as surat kaleng: {}", d.reason.trim()),
-                        )
+                        ("screened", "rejected as surat kaleng".to_string())
                     }
                     Decision::Transfer(d) => {
                         if d.target_office_code == case.office_code {
@@ -1001,8 +988,9 @@ impl pb::triage_service_server::TriageService for TriageApi {
                             actor: who.clone(),
                             action: "transferred".into(),
                             status: ComplaintStatus::Transferred as i32,
-                            detail: format!("to {}: {}", d.target_office_code, d.reason.trim()),
+                            detail: format!("to {}", d.target_office_code),
                             office_code: from_office.clone(),
+                            note: d.reason.trim().to_string(),
                         });
                         case.transferred_to = d.target_office_code.clone();
                         case.transferred_from = from_office.clone();
@@ -1013,11 +1001,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
                         screened.outcome = events::ScreeningOutcome::Transferred as i32;
                         screened.target_office_code = d.target_office_code.clone();
                         screened.from_office_code = from_office.clone();
-                        screened.reason = case.screening_reason.clone();
-                        (
-                            "transferred_in",
-                            format!("from {}: {}", from_office, d.reason.trim()),
-                        )
+                        ("transferred_in", format!("from {from_office}"))
                     }
                     Decision::ReferOut(d) => {
                         case.status = ComplaintStatus::ReferredOut as i32;
@@ -1026,11 +1010,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
                         clock.stopped_at = Some(now);
                         screened.outcome = events::ScreeningOutcome::ReferredOut as i32;
                         screened.target_agency = case.referred_to_agency.clone();
-                        screened.reason = case.screening_reason.clone();
-                        (
-                            "screened",
-                            format!("referred to {}: {}", d.agency.trim(), d.reason.trim()),
-                        )
+                        ("screened", format!("referred to {}", d.agency.trim()))
                     }
                     Decision::NeedsInformation(d) => {
                         case.status = ComplaintStatus::NeedsInformation as i32;
@@ -1040,7 +1020,6 @@ impl pb::triage_service_server::TriageService for TriageApi {
                             clock.pause(now);
                         }
                         screened.outcome = events::ScreeningOutcome::NeedsInformation as i32;
-                        screened.reason = case.screening_reason.clone();
                         let reqs: Vec<&str> = d
                             .requirements
                             .iter()
@@ -1049,11 +1028,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
                             .collect();
                         (
                             "screened",
-                            format!(
-                                "needs information ({}): {}",
-                                reqs.join(", "),
-                                d.reason.trim()
-                            ),
+                            format!("needs information ({})", reqs.join(", ")),
                         )
                     }
                     Decision::Duplicate(d) => {
@@ -1071,7 +1046,6 @@ impl pb::triage_service_server::TriageService for TriageApi {
                         clock.stopped_at = Some(now);
                         screened.outcome = events::ScreeningOutcome::Duplicate as i32;
                         screened.duplicate_of = d.duplicate_of.clone();
-                        screened.reason = case.screening_reason.clone();
                         (
                             "screened",
                             format!(
@@ -1090,6 +1064,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
                     status: case.status,
                     detail,
                     office_code: case.office_code.clone(),
+                    note: case.screening_reason.clone(),
                 });
                 let ev = core.event(
                     &mut case,
@@ -1160,6 +1135,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
                             .unwrap_or("")
                     ),
                     office_code: case.office_code.clone(),
+                    note: String::new(),
                 }];
                 let urgent = case.urgent;
                 let ev = core.event(
@@ -1296,13 +1272,13 @@ impl pb::triage_service_server::TriageService for TriageApi {
                         format!("version {version} to {}, due {due_date}", r.bidang_code)
                     } else {
                         format!(
-                            "version {version} to {}, due {due_date}, replacing version {}: {}",
+                            "version {version} to {}, due {due_date}, replacing version {}",
                             r.bidang_code,
-                            version - 1,
-                            r.change_reason.trim()
+                            version - 1
                         )
                     },
                     office_code: case.office_code.clone(),
+                    note: r.change_reason.trim().to_string(),
                 }];
                 let instruction_names: Vec<String> = instructions
                     .iter()

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::LazyLock;
 
 use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 use aduan_runtime::relay::{ApplyOutcome, Outbox};
 use aduan_runtime::{Error, Result};
@@ -84,8 +85,11 @@ pub struct HistoryRow {
     pub actor: ActorRow,
     pub action: String,
     pub status: i32,
+    /// Coded detail, no free text.
     pub detail: String,
     pub office_code: String,
+    /// Free text (a reason), sealed at rest.
+    pub note: String,
 }
 
 /// One version of a disposition.
@@ -191,12 +195,11 @@ const CASE_COLUMNS: &[&str] = &[
     "involves_child",
     "unmet_requirements",
     "content_markers",
-    "screening_reason",
     "transferred_to",
     "transferred_from",
     "referred_to_agency",
     "duplicate_of",
-    "head_summary",
+    "sealed_text",
     "nature",
     "sla_policy",
     "sla_stage",
@@ -243,6 +246,58 @@ static UPSERT_CASE: LazyLock<String> = LazyLock::new(|| {
 const RESERVE_OUTBOX: &str =
     "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
 
+fn aad(id: &str, what: &str) -> Vec<u8> {
+    format!("triage:{id}:{what}").into_bytes()
+}
+
+/// Seals two free-text fields of a record with the office's key (None when both are empty).
+fn seal_pair(
+    keys: &Keyring,
+    office: &str,
+    id: &str,
+    what: &str,
+    a: &str,
+    b: &str,
+) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
+    if a.is_empty() && b.is_empty() {
+        return Ok(None);
+    }
+    let json = serde_json::to_vec(&[a, b]).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    keys.seal(office, &aad(id, what), &json)
+        .map(Some)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+/// Opens what [`seal_pair`] sealed.
+fn open_pair(
+    keys: &Keyring,
+    office: &str,
+    id: &str,
+    what: &str,
+    sealed: Option<Vec<u8>>,
+) -> std::result::Result<(String, String), sqlx::Error> {
+    let Some(sealed) = sealed else {
+        return Ok((String::new(), String::new()));
+    };
+    let plain = keys
+        .open(office, &aad(id, what), &sealed)
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let [a, b]: [String; 2] =
+        serde_json::from_slice(&plain).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok((a, b))
+}
+
+fn seal_case(keys: &Keyring, k: &CaseRow) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
+    seal_pair(
+        keys,
+        &k.office_code,
+        &k.complaint_id,
+        "case",
+        &k.screening_reason,
+        &k.head_summary,
+    )
+}
+
 /// The outbox event type of an event.
 pub fn event_type(e: &LifecycleEvent) -> &'static str {
     match &e.detail {
@@ -256,11 +311,22 @@ pub fn event_type(e: &LifecycleEvent) -> &'static str {
 }
 
 macro_rules! row_to_case {
-    ($r:expr) => {{
+    ($r:expr, $keys:expr) => {{
         let r = $r;
+        let complaint_id: String = r.try_get("complaint_id")?;
+        let office_code: String = r.try_get("office_code")?;
+        let (screening_reason, head_summary) = open_pair(
+            $keys,
+            &office_code,
+            &complaint_id,
+            "case",
+            r.try_get("sealed_text")?,
+        )?;
         CaseRow {
-            complaint_id: r.try_get("complaint_id")?,
-            office_code: r.try_get("office_code")?,
+            screening_reason,
+            head_summary,
+            complaint_id,
+            office_code,
             origin_office_code: r.try_get("origin_office_code")?,
             registration_number: r.try_get("registration_number")?,
             channel: r.try_get("channel")?,
@@ -277,12 +343,10 @@ macro_rules! row_to_case {
             involves_child: r.try_get("involves_child")?,
             unmet_requirements: r.try_get("unmet_requirements")?,
             content_markers: r.try_get("content_markers")?,
-            screening_reason: r.try_get("screening_reason")?,
             transferred_to: r.try_get("transferred_to")?,
             transferred_from: r.try_get("transferred_from")?,
             referred_to_agency: r.try_get("referred_to_agency")?,
             duplicate_of: r.try_get("duplicate_of")?,
-            head_summary: r.try_get("head_summary")?,
             nature: r.try_get("nature")?,
             sla_policy: r.try_get("sla_policy")?,
             sla_stage: r.try_get("sla_stage")?,
@@ -300,23 +364,33 @@ macro_rules! row_to_case {
 }
 
 macro_rules! row_to_disposition {
-    ($r:expr) => {{
+    ($r:expr, $keys:expr) => {{
         let r = $r;
+        let complaint_id: String = r.try_get("complaint_id")?;
+        let version: i32 = r.try_get("version")?;
+        let office: String = r.try_get("issued_by_office")?;
+        let (note, change_reason) = open_pair(
+            $keys,
+            &office,
+            &complaint_id,
+            &format!("disposition:{version}"),
+            r.try_get("sealed_text")?,
+        )?;
         DispositionRow {
-            complaint_id: r.try_get("complaint_id")?,
-            version: r.try_get("version")?,
+            complaint_id,
+            version,
+            note,
+            change_reason,
             bidang_code: r.try_get("bidang_code")?,
             instructions: r.try_get("instructions")?,
-            note: r.try_get("note")?,
             due_date: r.try_get("due_date")?,
             nature: r.try_get("nature")?,
             issued_by: ActorRow {
                 subject: r.try_get("issued_by_subject")?,
                 role: r.try_get("issued_by_role")?,
-                office: r.try_get("issued_by_office")?,
+                office,
             },
             issued_at: r.try_get("issued_at")?,
-            change_reason: r.try_get("change_reason")?,
         }
     }};
 }
@@ -334,11 +408,13 @@ macro_rules! sql_store {
             pool: $pool,
             db: Database,
             outbox: Arc<Outbox>,
+            keys: Arc<Keyring>,
         }
 
         impl $name {
             async fn load_locked(
                 tx: &mut sqlx::Transaction<'static, $db>,
+                keys: &Keyring,
                 id: &str,
             ) -> std::result::Result<Option<CaseRow>, sqlx::Error> {
                 let sql = format!("{} WHERE complaint_id = $1{}", *SELECT_CASE, $lock);
@@ -347,13 +423,14 @@ macro_rules! sql_store {
                     .fetch_optional(&mut **tx)
                     .await?;
                 Ok(match row {
-                    Some(r) => Some(row_to_case!(&r)),
+                    Some(r) => Some(row_to_case!(&r, keys)),
                     None => None,
                 })
             }
 
             async fn load_dispositions(
                 ex: &mut sqlx::Transaction<'static, $db>,
+                keys: &Keyring,
                 id: &str,
             ) -> std::result::Result<Vec<DispositionRow>, sqlx::Error> {
                 let rows = sqlx::query(
@@ -364,13 +441,14 @@ macro_rules! sql_store {
                 .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    out.push(row_to_disposition!(r));
+                    out.push(row_to_disposition!(r, keys));
                 }
                 Ok(out)
             }
 
             async fn write(
                 tx: &mut sqlx::Transaction<'static, $db>,
+                keys: &Keyring,
                 c: &Change,
             ) -> std::result::Result<Written, sqlx::Error> {
                 if let Some((stage, kind)) = &c.alert {
@@ -409,12 +487,11 @@ macro_rules! sql_store {
                     .bind(k.involves_child)
                     .bind(&k.unmet_requirements)
                     .bind(&k.content_markers)
-                    .bind(&k.screening_reason)
                     .bind(&k.transferred_to)
                     .bind(&k.transferred_from)
                     .bind(&k.referred_to_agency)
                     .bind(&k.duplicate_of)
-                    .bind(&k.head_summary)
+                    .bind(seal_case(keys, k)?)
                     .bind(k.nature)
                     .bind(&k.sla_policy)
                     .bind(&k.sla_stage)
@@ -430,9 +507,11 @@ macro_rules! sql_store {
                     .execute(&mut **tx)
                     .await?;
                 for h in &c.history {
+                    let note = seal_pair(keys, &h.office_code, &k.complaint_id, "history", &h.note, "")?;
                     sqlx::query(
                         "INSERT INTO history (complaint_id, at, actor_subject, actor_role, actor_office, \
-                         action, status, detail, office_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         action, status, detail, office_code, sealed_note) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     )
                     .bind(&k.complaint_id)
                     .bind(h.at)
@@ -443,27 +522,34 @@ macro_rules! sql_store {
                     .bind(h.status)
                     .bind(&h.detail)
                     .bind(&h.office_code)
+                    .bind(note)
                     .execute(&mut **tx)
                     .await?;
                 }
                 if let Some(d) = &c.disposition {
                     sqlx::query(
-                        "INSERT INTO dispositions (complaint_id, version, bidang_code, instructions, note, \
+                        "INSERT INTO dispositions (complaint_id, version, bidang_code, instructions, \
                          due_date, nature, issued_by_subject, issued_by_role, issued_by_office, issued_at, \
-                         change_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                         sealed_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     )
                     .bind(&d.complaint_id)
                     .bind(d.version)
                     .bind(&d.bidang_code)
                     .bind(&d.instructions)
-                    .bind(&d.note)
                     .bind(&d.due_date)
                     .bind(d.nature)
                     .bind(&d.issued_by.subject)
                     .bind(&d.issued_by.role)
                     .bind(&d.issued_by.office)
                     .bind(d.issued_at)
-                    .bind(&d.change_reason)
+                    .bind(seal_pair(
+                        keys,
+                        &d.issued_by.office,
+                        &d.complaint_id,
+                        &format!("disposition:{}", d.version),
+                        &d.note,
+                        &d.change_reason,
+                    )?)
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -501,22 +587,25 @@ macro_rules! sql_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 Ok(match row {
-                    Some(r) => Some(row_to_case!(&r)),
+                    Some(r) => Some(row_to_case!(&r, &self.keys)),
                     None => None,
                 })
             }
 
             async fn history(&self, id: &str) -> Result<Vec<HistoryRow>> {
                 let rows = sqlx::query(
-                    "SELECT at, actor_subject, actor_role, actor_office, action, status, detail, office_code \
-                     FROM history WHERE complaint_id = $1 ORDER BY id",
+                    "SELECT at, actor_subject, actor_role, actor_office, action, status, detail, office_code, \
+                     sealed_note FROM history WHERE complaint_id = $1 ORDER BY id",
                 )
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
+                    let office: String = r.try_get("office_code")?;
+                    let (note, _) = open_pair(&self.keys, &office, id, "history", r.try_get("sealed_note")?)?;
                     out.push(HistoryRow {
+                        note,
                         at: r.try_get("at")?,
                         actor: ActorRow {
                             subject: r.try_get("actor_subject")?,
@@ -526,7 +615,7 @@ macro_rules! sql_store {
                         action: r.try_get("action")?,
                         status: r.try_get("status")?,
                         detail: r.try_get("detail")?,
-                        office_code: r.try_get("office_code")?,
+                        office_code: office,
                     });
                 }
                 Ok(out)
@@ -541,7 +630,7 @@ macro_rules! sql_store {
                 .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    out.push(row_to_disposition!(r));
+                    out.push(row_to_disposition!(r, &self.keys));
                 }
                 Ok(out)
             }
@@ -575,7 +664,7 @@ macro_rules! sql_store {
                     .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    out.push(row_to_case!(r));
+                    out.push(row_to_case!(r, &self.keys));
                 }
                 let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT COUNT(*) FROM cases WHERE {filter}"
@@ -588,14 +677,14 @@ macro_rules! sql_store {
 
             async fn mutate(&self, id: &str, f: MutateFn<'_>) -> Result<Option<CaseRow>> {
                 let mut tx = self.pool.begin_with($begin).await?;
-                let Some(case) = Self::load_locked(&mut tx, id).await? else {
+                let Some(case) = Self::load_locked(&mut tx, &self.keys, id).await? else {
                     return Err(Error::NotFound("complaint"));
                 };
-                let dispositions = Self::load_dispositions(&mut tx, id).await?;
+                let dispositions = Self::load_dispositions(&mut tx, &self.keys, id).await?;
                 let Some(change) = f(case, dispositions)? else {
                     return Ok(None);
                 };
-                match Self::write(&mut tx, &change).await? {
+                match Self::write(&mut tx, &self.keys, &change).await? {
                     Written::Done => {}
                     Written::AlertAlreadySent => return Ok(None),
                 }
@@ -653,7 +742,7 @@ macro_rules! sql_store {
                     q.push(")");
                     q.push($lock);
                     for r in q.build().fetch_all(&mut *tx).await? {
-                        let c = row_to_case!(&r);
+                        let c = row_to_case!(&r, &self.keys);
                         cases.insert(c.complaint_id.clone(), c);
                     }
                 }
@@ -714,11 +803,15 @@ macro_rules! sql_store {
                 }
                 // 4. Write: one upsert and one history insert per 500 complaints.
                 for chunk in changes.chunks(500) {
+                    let sealed = chunk
+                        .iter()
+                        .map(|c| seal_case(&self.keys, &c.case))
+                        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!(
                         "INSERT INTO cases ({}) ",
                         CASE_COLUMNS.join(", ")
                     ));
-                    q.push_values(chunk, |mut b, c| {
+                    q.push_values(chunk.iter().zip(sealed), |mut b, (c, sealed)| {
                         let k = &c.case;
                         b.push_bind(k.complaint_id.clone())
                             .push_bind(k.office_code.clone())
@@ -738,12 +831,11 @@ macro_rules! sql_store {
                             .push_bind(k.involves_child)
                             .push_bind(k.unmet_requirements.clone())
                             .push_bind(k.content_markers.clone())
-                            .push_bind(k.screening_reason.clone())
                             .push_bind(k.transferred_to.clone())
                             .push_bind(k.transferred_from.clone())
                             .push_bind(k.referred_to_agency.clone())
                             .push_bind(k.duplicate_of.clone())
-                            .push_bind(k.head_summary.clone())
+                            .push_bind(sealed)
                             .push_bind(k.nature)
                             .push_bind(k.sla_policy.clone())
                             .push_bind(k.sla_stage.clone())
@@ -759,16 +851,20 @@ macro_rules! sql_store {
                     });
                     q.push(UPSERT_TAIL.as_str());
                     q.build().execute(&mut *tx).await?;
-                    let rows: Vec<(&str, &HistoryRow)> = chunk
+                    let rows: Vec<(&str, &HistoryRow, Option<Vec<u8>>)> = chunk
                         .iter()
                         .flat_map(|c| c.history.iter().map(move |h| (c.case.complaint_id.as_str(), h)))
-                        .collect();
+                        .map(|(id, h)| {
+                            seal_pair(&self.keys, &h.office_code, id, "history", &h.note, "")
+                                .map(|n| (id, h, n))
+                        })
+                        .collect::<std::result::Result<_, sqlx::Error>>()?;
                     for hchunk in rows.chunks(1000) {
                         let mut q = sqlx::QueryBuilder::<$db>::new(
                             "INSERT INTO history (complaint_id, at, actor_subject, actor_role, actor_office, \
-                             action, status, detail, office_code) ",
+                             action, status, detail, office_code, sealed_note) ",
                         );
-                        q.push_values(hchunk, |mut b, (id, h)| {
+                        q.push_values(hchunk, |mut b, (id, h, note)| {
                             b.push_bind(id.to_string())
                                 .push_bind(h.at)
                                 .push_bind(h.actor.subject.clone())
@@ -777,7 +873,8 @@ macro_rules! sql_store {
                                 .push_bind(h.action.clone())
                                 .push_bind(h.status)
                                 .push_bind(h.detail.clone())
-                                .push_bind(h.office_code.clone());
+                                .push_bind(h.office_code.clone())
+                                .push_bind(note.clone());
                         });
                         q.build().execute(&mut *tx).await?;
                     }
@@ -794,7 +891,7 @@ macro_rules! sql_store {
                             events: c.events.clone(),
                             alert: c.alert.clone(),
                         };
-                        Self::write(&mut tx, &extra).await?;
+                        Self::write(&mut tx, &self.keys, &extra).await?;
                         emitted.extend(c.events.iter().cloned());
                     }
                 }
@@ -864,18 +961,24 @@ pub async fn migrate(db: &Database) -> Result<()> {
 }
 
 /// Opens the store on `db`, running its migrations.
-pub async fn open(db: Database, outbox: Arc<Outbox>) -> Result<Arc<dyn TriageStore>> {
+pub async fn open(
+    db: Database,
+    outbox: Arc<Outbox>,
+    keys: Arc<Keyring>,
+) -> Result<Arc<dyn TriageStore>> {
     migrate(&db).await?;
     Ok(match &db {
         Database::Postgres(pool) => Arc::new(PgStore {
             pool: pool.clone(),
             db: db.clone(),
             outbox,
+            keys,
         }),
         Database::Sqlite(pool) => Arc::new(SqliteStore {
             pool: pool.clone(),
             db: db.clone(),
             outbox,
+            keys,
         }),
     })
 }

@@ -1,4 +1,4 @@
--- Triage (S4-S7): one row per complaint it knows, the history of each, the Head's dispositions
+-- Triage (S4-S7): one row per complaint it knows (free text sealed with the office's key), the history of each, the Head's dispositions
 -- (every version kept), SLA alerts sent (once each), the ids of events applied (idempotent
 -- receiving), and the outbox with the relay's tables (aduan_runtime::relay).
 CREATE TABLE cases (
@@ -20,12 +20,13 @@ CREATE TABLE cases (
     involves_child BOOLEAN NOT NULL,
     unmet_requirements TEXT NOT NULL,
     content_markers TEXT NOT NULL,
-    screening_reason TEXT NOT NULL,
     transferred_to TEXT NOT NULL,
     transferred_from TEXT NOT NULL,
     referred_to_agency TEXT NOT NULL,
     duplicate_of TEXT NOT NULL,
-    head_summary TEXT NOT NULL,
+    -- The screening reason and the summary for the Head (free text, personal data possible):
+    -- sealed with the office's key (aduan_runtime::crypto), NULL when both are empty.
+    sealed_text BYTEA,
     nature INTEGER NOT NULL,
     sla_policy TEXT NOT NULL,
     sla_stage TEXT NOT NULL,
@@ -52,7 +53,9 @@ CREATE TABLE history (
     action TEXT NOT NULL,
     status INTEGER NOT NULL,
     detail TEXT NOT NULL,
-    office_code TEXT NOT NULL
+    office_code TEXT NOT NULL,
+    -- Free text of the entry (a reason), sealed with that office's key; NULL when none.
+    sealed_note BYTEA
 );
 CREATE INDEX history_complaint ON history (complaint_id, id);
 
@@ -61,14 +64,14 @@ CREATE TABLE dispositions (
     version INTEGER NOT NULL,
     bidang_code TEXT NOT NULL,
     instructions TEXT NOT NULL,
-    note TEXT NOT NULL,
     due_date TEXT NOT NULL,
     nature INTEGER NOT NULL,
     issued_by_subject TEXT NOT NULL,
     issued_by_role TEXT NOT NULL,
     issued_by_office TEXT NOT NULL,
     issued_at BIGINT NOT NULL,
-    change_reason TEXT NOT NULL,
+    -- The free-text instruction and the reason for a change, sealed; NULL when both are empty.
+    sealed_text BYTEA,
     PRIMARY KEY (complaint_id, version)
 );
 
