@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cli_triage;
 pub mod json;
+pub mod load;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

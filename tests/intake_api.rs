@@ -2,6 +2,7 @@
 //! (S1-S3), idempotency, gap-free numbers under concurrency, R1-R6, malformed input, identity
 //! protection, authorization, amendments (S9), tracking.
 
+#[macro_use]
 mod common;
 
 use std::collections::HashSet;
@@ -253,23 +254,6 @@ async fn pg_dump(url: &str) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
-}
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$name(super::common::start_sqlite().await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                if let Some(app) = super::common::start_postgres().await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    };
 }
 
 both!(every_channel_registers_with_a_number);

@@ -3,6 +3,7 @@
 //! disposition and its changes, the disposition sheet, steps out of order, roles and offices, the
 //! SLA clock (pause on a request for information, resume on intake's amendment) and the sweeper.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
@@ -889,23 +890,6 @@ async fn sla_alerts_are_sent_once(app: TestApp) {
     let c = wait_case(&app, &id, "35.27").await;
     let actions: Vec<&str> = c.history.iter().map(|h| h.action.as_str()).collect();
     assert_eq!(actions, vec!["registered", "sla_warning", "sla_breach"]);
-}
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$name(super::common::start_sqlite().await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                if let Some(app) = super::common::start_postgres().await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    };
 }
 
 both!(from_registration_to_disposition);

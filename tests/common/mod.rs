@@ -186,3 +186,23 @@ pub fn complete_request(request_id: &str, channel: common::Channel) -> pb::Submi
         attachments: vec![],
     }
 }
+
+/// One test per backend: `both!(f)` runs `f(app)` on SQLite and, when PostgreSQL is configured
+/// (always in CI), on PostgreSQL. Use after `#[macro_use] mod common;`.
+#[allow(unused_macros)]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name(super::common::start_sqlite().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(app) = super::common::start_postgres().await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}
