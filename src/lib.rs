@@ -164,10 +164,11 @@ pub async fn start(
 
     let (loops_stop, loops_rx) = tokio::sync::watch::channel(false);
     let mut loops = Vec::new();
+    // One keyring for every service of the process (personal data and free text per office).
+    let keys = Arc::new(Keyring::load(&config.crypto.keys_file, &config.data_dir)?);
     let mut intake = None;
     if local("intake") {
-        let keys = Arc::new(Keyring::load(&config.crypto.keys_file, &config.data_dir)?);
-        let core = aduan_intake::open(config, keys).await?;
+        let core = aduan_intake::open(config, keys.clone()).await?;
         let tokens = Arc::new(ServiceTokens::from_config(
             &config.auth,
             &config.data_dir,
@@ -189,7 +190,7 @@ pub async fn start(
     }
     let mut triage = None;
     if local("triage") {
-        let core = aduan_triage::open(config, endpoint_of("intake")).await?;
+        let core = aduan_triage::open(config, keys.clone(), endpoint_of("intake")).await?;
         inbox.register("triage", core.clone());
         let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(

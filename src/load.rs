@@ -1,6 +1,10 @@
 //! What the load generators send (`aduan-load`, `aduan-relay-bench`): the offices of Jawa Timur
 //! and one complete complaint (R1-R6 met), so both benchmarks measure the same work.
 
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
 use aduan_proto::common::v1 as common;
 use aduan_proto::intake::v1 as pb;
 
@@ -48,4 +52,28 @@ pub fn complaint(request_id: String, office: &str) -> pb::SubmitComplaintRequest
         }),
         ..Default::default()
     }
+}
+
+/// `authorization` header values of a complaints officer for each office, minted with the local
+/// key of `data_dir` (the embedded default).
+pub fn officer_headers(
+    config: &aduan_runtime::config::Config,
+    data_dir: &Path,
+    subject: &str,
+    offices: &[String],
+) -> aduan_runtime::Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for o in offices {
+        let t = aduan_runtime::auth::mint_local(
+            &config.auth,
+            data_dir,
+            subject,
+            o,
+            &[aduan_runtime::auth::Role::ComplaintsOfficer],
+            None,
+            Duration::from_secs(3600),
+        )?;
+        out.insert(o.clone(), format!("Bearer {t}"));
+    }
+    Ok(out)
 }

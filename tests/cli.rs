@@ -206,18 +206,8 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
     let head = app.token_for("kadis", &[Role::Head], "35.27");
     let operator = app.token(&[Role::Operator], "35");
     let id = app
-        .client()
-        .await
-        .submit_complaint(common::authed(
-            &officer,
-            common::complete_request("cli-triage", Channel::Letter),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .complaint
-        .unwrap()
-        .id;
+        .submit(common::complete_request("cli-triage", Channel::Letter))
+        .await;
     let mut queue = serde_json::Value::Null;
     for _ in 0..200 {
         queue = json(&aduan(

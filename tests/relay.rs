@@ -167,18 +167,8 @@ async fn refused_events_wait_as_dead_letters_until_replayed(app: TestApp) {
 
     // Other complaints flow on.
     let real = app
-        .client()
-        .await
-        .submit_complaint(authed(
-            &officer,
-            complete_request("after-dead", Channel::Phone),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .complaint
-        .unwrap()
-        .id;
+        .submit(complete_request("after-dead", Channel::Phone))
+        .await;
     wait_case(&app, &real).await;
 
     // A later event of the same complaint is held behind the first, to keep the order.
@@ -317,18 +307,8 @@ async fn separate_servers(intake_url: String, triage_url: String) {
     let officer = intake_app.token(&[Role::ComplaintsOfficer], "35.27");
     let head = intake_app.token(&[Role::Head], "35.27");
     let id = intake_app
-        .client()
-        .await
-        .submit_complaint(authed(
-            &officer,
-            complete_request("apart-1", Channel::Letter),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .complaint
-        .unwrap()
-        .id;
+        .submit(complete_request("apart-1", Channel::Letter))
+        .await;
     let c = wait_case(&triage_app, &id).await;
     assert_eq!(c.status, ComplaintStatus::Registered as i32);
     // Triage reads the sheet's sender from the intake server.
@@ -474,21 +454,10 @@ async fn replicas_share_one_relay_postgres() {
     assert!(active(&a).await, "replica a relays");
     assert!(!active(&b).await, "replica b waits");
 
-    let officer = a.token(&[Role::ComplaintsOfficer], "35.27");
     let started = std::time::Instant::now();
     let id = b
-        .client()
-        .await
-        .submit_complaint(authed(
-            &officer,
-            complete_request("replica-b", Channel::Phone),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .complaint
-        .unwrap()
-        .id;
+        .submit(complete_request("replica-b", Channel::Phone))
+        .await;
     let mut seen = false;
     for _ in 0..100 {
         if get_case(&triage_app, &id).await.is_ok() {
@@ -512,18 +481,8 @@ async fn replicas_share_one_relay_postgres() {
     }
     assert!(took_over, "replica b takes the relay over");
     let id2 = b
-        .client()
-        .await
-        .submit_complaint(authed(
-            &officer,
-            complete_request("replica-b-2", Channel::Phone),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .complaint
-        .unwrap()
-        .id;
+        .submit(complete_request("replica-b-2", Channel::Phone))
+        .await;
     wait_case(&triage_app, &id2).await;
     b.running.shutdown().await.unwrap();
     triage_app.running.shutdown().await.unwrap();

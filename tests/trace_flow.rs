@@ -69,18 +69,8 @@ async fn submit_and_triage_are_one_trace() {
 
     let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
     let id = app
-        .client()
-        .await
-        .submit_complaint(authed(
-            &officer,
-            complete_request("trace-1", Channel::WalkIn),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .complaint
-        .unwrap()
-        .id;
+        .submit(complete_request("trace-1", Channel::WalkIn))
+        .await;
     let mut t = TriageServiceClient::new(app.channel().await);
     let mut seen = false;
     for _ in 0..400 {

@@ -41,19 +41,6 @@ fn plain_request(rid: &str) -> ipb::SubmitComplaintRequest {
     r
 }
 
-async fn submit(app: &TestApp, req: ipb::SubmitComplaintRequest) -> String {
-    let token = app.token(&[Role::ComplaintsOfficer], "35.27");
-    app.client()
-        .await
-        .submit_complaint(authed(&token, req))
-        .await
-        .unwrap()
-        .into_inner()
-        .complaint
-        .unwrap()
-        .id
-}
-
 async fn triage(app: &TestApp) -> TriageServiceClient<GrpcChannel> {
     TriageServiceClient::new(app.channel().await)
 }
@@ -108,7 +95,9 @@ async fn from_registration_to_disposition(app: TestApp) {
     let head = app.token_for("kadis-sampang", &[Role::Head], "35.27");
     let other_head = app.token_for("kadis-bangkalan", &[Role::Head], "35.26");
     let mut t = triage(&app).await;
-    let id = submit(&app, complete_request("flow-1", Channel::Letter)).await;
+    let id = app
+        .submit(complete_request("flow-1", Channel::Letter))
+        .await;
     let case = wait_case(&app, &id, "35.27").await;
     assert_eq!(case.status, ComplaintStatus::Registered as i32);
     assert!(case.urgent, "a child hit by a neighbour is urgent");
@@ -365,13 +354,15 @@ async fn every_screening_decision(app: TestApp) {
     let bangkalan = app.token(&[Role::ComplaintsOfficer], "35.26");
     let intake_officer = officer.clone();
     let mut t = triage(&app).await;
-    let plain = submit(&app, plain_request("plain-1")).await;
-    let urgent = submit(&app, complete_request("urgent-1", Channel::WalkIn)).await;
-    let kaleng = submit(&app, plain_request("kaleng-1")).await;
-    let transfer = submit(&app, plain_request("transfer-1")).await;
-    let refer = submit(&app, plain_request("refer-1")).await;
-    let info = submit(&app, plain_request("info-1")).await;
-    let dup = submit(&app, plain_request("dup-1")).await;
+    let plain = app.submit(plain_request("plain-1")).await;
+    let urgent = app
+        .submit(complete_request("urgent-1", Channel::WalkIn))
+        .await;
+    let kaleng = app.submit(plain_request("kaleng-1")).await;
+    let transfer = app.submit(plain_request("transfer-1")).await;
+    let refer = app.submit(plain_request("refer-1")).await;
+    let info = app.submit(plain_request("info-1")).await;
+    let dup = app.submit(plain_request("dup-1")).await;
     for id in [&plain, &urgent, &kaleng, &transfer, &refer, &info, &dup] {
         wait_case(&app, id, "35.27").await;
     }
@@ -782,7 +773,7 @@ async fn free_text_is_sealed_at_rest() {
     let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
     let head = app.token(&[Role::Head], "35.27");
     let mut t = triage(&app).await;
-    let id = submit(&app, plain_request("sealed-1")).await;
+    let id = app.submit(plain_request("sealed-1")).await;
     wait_case(&app, &id, "35.27").await;
     let reason = "Ibu Sumiati datang sendiri ke kantor";
     let summary = "Ringkasan: keluarga Bapak Karsono belum menerima PKH";
@@ -851,8 +842,8 @@ async fn free_text_is_sealed_at_rest() {
 }
 
 async fn sla_alerts_are_sent_once(app: TestApp) {
-    let id = submit(&app, plain_request("sla-1")).await;
-    let paused = submit(&app, plain_request("sla-2")).await;
+    let id = app.submit(plain_request("sla-1")).await;
+    let paused = app.submit(plain_request("sla-2")).await;
     wait_case(&app, &id, "35.27").await;
     wait_case(&app, &paused, "35.27").await;
     let officer = app.token(&[Role::ComplaintsOfficer], "35.27");

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use aduan::load::{JATIM, complaint};
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
-use aduan_runtime::auth::Role;
 use aduan_runtime::config::Config;
 use clap::{Parser, ValueEnum};
 use tonic::transport::Channel;
@@ -68,20 +67,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => JATIM.iter().map(|s| s.to_string()).collect(),
     };
     let config = Config::load(None)?;
-    let mut tokens = std::collections::HashMap::new();
-    for o in &offices {
-        let t = aduan_runtime::auth::mint_local(
-            &config.auth,
-            &args.data_dir,
-            "load",
-            o,
-            &[Role::ComplaintsOfficer],
-            None,
-            Duration::from_secs(3600),
-        )?;
-        tokens.insert(o.clone(), format!("Bearer {t}"));
-    }
-    let tokens = Arc::new(tokens);
+    let tokens = Arc::new(aduan::load::officer_headers(
+        &config,
+        &args.data_dir,
+        "load",
+        &offices,
+    )?);
     let mut channels = Vec::new();
     for _ in 0..args.connections.max(1) {
         channels.push(Channel::from_shared(args.server.clone())?.connect().await?);

@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use aduan::load::{JATIM, complaint};
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
-use aduan_runtime::auth::Role;
 use aduan_runtime::config::Config;
 use clap::Parser;
 use tonic::transport::Channel;
@@ -133,20 +132,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         r.poll_seconds
     );
 
-    let mut tokens = std::collections::HashMap::new();
-    for o in &offices {
-        let t = aduan_runtime::auth::mint_local(
-            &config.auth,
-            &data_dir,
-            "relay-bench",
-            o,
-            &[Role::ComplaintsOfficer],
-            None,
-            Duration::from_secs(3600),
-        )?;
-        tokens.insert(o.clone(), format!("Bearer {t}"));
-    }
-    let tokens = Arc::new(tokens);
+    let tokens = Arc::new(aduan::load::officer_headers(
+        &config,
+        &data_dir,
+        "relay-bench",
+        &offices,
+    )?);
     let url = format!("http://{}", running.addr);
     let mut channels: Vec<Channel> = Vec::new();
     for _ in 0..args.connections.max(1) {

@@ -110,6 +110,20 @@ impl TestApp {
     pub async fn client(&self) -> IntakeServiceClient<Channel> {
         IntakeServiceClient::new(self.channel().await)
     }
+
+    /// Submits as a complaints officer of the request's office and returns the complaint id.
+    pub async fn submit(&self, req: pb::SubmitComplaintRequest) -> String {
+        let token = self.token(&[Role::ComplaintsOfficer], &req.office_code.clone());
+        self.client()
+            .await
+            .submit_complaint(authed(&token, req))
+            .await
+            .unwrap()
+            .into_inner()
+            .complaint
+            .unwrap()
+            .id
+    }
 }
 
 pub fn authed<T>(token: &str, msg: T) -> tonic::Request<T> {

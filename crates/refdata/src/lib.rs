@@ -71,6 +71,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<HashMap<String, String>>> {
 }
 
 impl RefData {
+    /// The data of the configured province, from `reference_data_dir` or the embedded copy.
+    pub fn configured(config: &aduan_runtime::config::Config) -> Result<Self> {
+        let dir =
+            (!config.reference_data_dir.is_empty()).then(|| Path::new(&config.reference_data_dir));
+        Self::load(&config.province, dir)
+    }
+
     /// The data for `province`: from `dir` when given, else the embedded copy.
     pub fn load(province: &str, dir: Option<&Path>) -> Result<Self> {
         let (offices_text, categories_text, bidang_text) = match dir {

@@ -89,6 +89,18 @@ impl Database {
             .set(size.saturating_sub(idle as u32) as f64);
     }
 
+    /// Records the pool's use every 15 s for as long as the process runs.
+    pub fn spawn_pool_metrics(&self, service: &'static str) {
+        let db = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+            loop {
+                tick.tick().await;
+                db.record_pool_metrics(service);
+            }
+        });
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         match self {

@@ -99,16 +99,8 @@ pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<
     let db = Database::connect(&url, config.intake.max_connections).await?;
     let outbox = aduan_runtime::relay::Outbox::new("intake", db.clone());
     let store = store::open(db.clone(), outbox.clone()).await?;
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
-        loop {
-            tick.tick().await;
-            db.record_pool_metrics("intake");
-        }
-    });
-    let dir = (!config.reference_data_dir.is_empty())
-        .then(|| std::path::Path::new(&config.reference_data_dir));
-    let refdata = Arc::new(refdata::RefData::load(&config.province, dir)?);
+    db.spawn_pool_metrics("intake");
+    let refdata = Arc::new(refdata::RefData::configured(config)?);
     Ok(Arc::new(Intake::new(
         store,
         outbox,

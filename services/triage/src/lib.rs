@@ -79,25 +79,17 @@ pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
 
 /// Connects triage's database, runs its migrations and assembles the core. `intake_endpoint`
 /// is where intake answers (for the disposition sheet's sender and letter).
-pub async fn open(config: &Config, intake_endpoint: String) -> aduan_runtime::Result<Arc<Triage>> {
+pub async fn open(
+    config: &Config,
+    keys: Arc<aduan_runtime::crypto::Keyring>,
+    intake_endpoint: String,
+) -> aduan_runtime::Result<Arc<Triage>> {
     let url = config.database_url("triage", &config.triage.database_url);
     let db = Database::connect(&url, config.triage.max_connections).await?;
     let outbox = Outbox::new("triage", db.clone());
-    let keys = Arc::new(aduan_runtime::crypto::Keyring::load(
-        &config.crypto.keys_file,
-        &config.data_dir,
-    )?);
     let store = store::open(db.clone(), outbox.clone(), keys).await?;
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
-        loop {
-            tick.tick().await;
-            db.record_pool_metrics("triage");
-        }
-    });
-    let dir = (!config.reference_data_dir.is_empty())
-        .then(|| std::path::Path::new(&config.reference_data_dir));
-    let refdata = Arc::new(aduan_refdata::RefData::load(&config.province, dir)?);
+    db.spawn_pool_metrics("triage");
+    let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
     let sla_dir =
         (!config.sla.data_dir.is_empty()).then(|| std::path::Path::new(&config.sla.data_dir));
     let clocks = Arc::new(domain::Clocks::load(&refdata, &config.sla.policy, sla_dir)?);

@@ -351,14 +351,14 @@ impl Triage {
         id: &str,
         f: impl FnOnce(CaseRow, Vec<DispositionRow>, i64) -> Result<Change> + Send,
     ) -> Result<CaseRow> {
-        self.load_visible(caller, id).await?;
+        // The handler has checked the id; the office is checked on the locked row (a complaint
+        // of another office, or one transferred away, answers NOT_FOUND).
         let caller2 = caller.clone();
         let changed = self
             .store
             .mutate(
                 id,
                 Box::new(move |case, dispositions| {
-                    // The record may have moved (a transfer) since the check above.
                     caller2.require_office_or_not_found(&case.office_code, "complaint")?;
                     f(case, dispositions, now_micros()).map(Some)
                 }),

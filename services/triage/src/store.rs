@@ -231,15 +231,11 @@ static UPSERT_TAIL: LazyLock<String> = LazyLock::new(|| {
 
 static UPSERT_CASE: LazyLock<String> = LazyLock::new(|| {
     let params: Vec<String> = (1..=CASE_COLUMNS.len()).map(|i| format!("${i}")).collect();
-    let sets: Vec<String> = CASE_COLUMNS[1..]
-        .iter()
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
     format!(
-        "INSERT INTO cases ({}) VALUES ({}) ON CONFLICT (complaint_id) DO UPDATE SET {}",
+        "INSERT INTO cases ({}) VALUES ({}){}",
         CASE_COLUMNS.join(", "),
         params.join(", "),
-        sets.join(", ")
+        *UPSERT_TAIL
     )
 });
 
