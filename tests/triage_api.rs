@@ -883,6 +883,156 @@ async fn sla_alerts_are_sent_once(app: TestApp) {
     assert_eq!(actions, vec!["registered", "sla_warning", "sla_breach"]);
 }
 
+/// An event from feedback (S13-S14), as its relay would deliver it.
+fn feedback_event(id: &str, seq: i64, at: jiff::Timestamp, detail: Detail) -> LifecycleEvent {
+    LifecycleEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: id.into(),
+        office_code: "35.27".into(),
+        step: 13,
+        occurred_at: Some(aduan_runtime::time::to_proto(at)),
+        source_service: "feedback".into(),
+        actor: None,
+        trace: None,
+        sequence: seq,
+        status: 0,
+        detail: Some(detail),
+    }
+}
+
+/// S13 stops the SLA clock; S14 dissatisfaction reopens the complaint with a new clock per the
+/// policy (`reopened_response`), which warns and breaches again on its own; a redelivered event
+/// changes nothing.
+async fn delivery_stops_the_clock_and_a_reopening_starts_a_new_one(app: TestApp) {
+    use aduan_proto::events::v1 as ev;
+    use aduan_runtime::relay::EventReceiver;
+    let id = app.submit(plain_request("clock-1")).await;
+    wait_case(&app, &id, "35.27").await;
+    let core = app.running.triage.as_ref().unwrap().clone();
+    let now = jiff::Timestamp::now();
+    let micros = aduan_runtime::time::to_micros(now);
+    let day = 86_400_000_000i64;
+    assert_eq!(core.sweep(micros + 30 * day).await.unwrap(), 2);
+
+    let delivered = feedback_event(
+        &id,
+        1,
+        now,
+        Detail::ResponseDelivered(ev::ResponseDelivered {
+            channel: Channel::Phone as i32,
+            delivered_at: Some(aduan_runtime::time::to_proto(now)),
+            version: 1,
+        }),
+    );
+    let out = core
+        .apply("feedback", vec![delivered.clone()])
+        .await
+        .unwrap();
+    assert_eq!((out.applied, out.duplicates), (1, 0));
+    let c = wait_case(&app, &id, "35.27").await;
+    assert_eq!(c.status, ComplaintStatus::ResponseDelivered as i32);
+    assert_eq!(c.sla.as_ref().unwrap().state, "stopped");
+    assert_eq!(core.sweep(micros + 60 * day).await.unwrap(), 0);
+    // The same event again: recorded as a duplicate, nothing changes.
+    let out = core.apply("feedback", vec![delivered]).await.unwrap();
+    assert_eq!((out.applied, out.duplicates), (1, 1));
+
+    let reopen_at = now + jiff::SignedDuration::from_secs(60);
+    let reopened = feedback_event(
+        &id,
+        2,
+        reopen_at,
+        Detail::FeedbackRecorded(ev::FeedbackRecorded {
+            satisfied: false,
+            reopens: true,
+            version: 1,
+            grounds_code: "not_answered".into(),
+        }),
+    );
+    core.apply("feedback", vec![reopened]).await.unwrap();
+    let c = wait_case(&app, &id, "35.27").await;
+    assert_eq!(c.status, ComplaintStatus::InHandling as i32);
+    let sla = c.sla.clone().unwrap();
+    assert_eq!(sla.stage, "reopened_response");
+    assert_eq!(sla.working_days_budget, 4.0);
+    assert_ne!(sla.state, "stopped");
+    // The new clock has its own warning and breach, once each.
+    assert_eq!(core.sweep(micros + 90 * day).await.unwrap(), 2);
+    assert_eq!(core.sweep(micros + 90 * day).await.unwrap(), 0);
+
+    let again = feedback_event(
+        &id,
+        3,
+        reopen_at + jiff::SignedDuration::from_secs(60),
+        Detail::ResponseDelivered(ev::ResponseDelivered {
+            channel: Channel::Letter as i32,
+            delivered_at: Some(aduan_runtime::time::to_proto(
+                reopen_at + jiff::SignedDuration::from_secs(60),
+            )),
+            version: 2,
+        }),
+    );
+    let satisfied = feedback_event(
+        &id,
+        4,
+        reopen_at + jiff::SignedDuration::from_secs(120),
+        Detail::FeedbackRecorded(ev::FeedbackRecorded {
+            satisfied: true,
+            reopens: false,
+            version: 2,
+            grounds_code: String::new(),
+        }),
+    );
+    core.apply("feedback", vec![again, satisfied])
+        .await
+        .unwrap();
+    let c = wait_case(&app, &id, "35.27").await;
+    assert_eq!(c.status, ComplaintStatus::Reporting as i32);
+    assert_eq!(c.sla.as_ref().unwrap().state, "stopped");
+    let actions: Vec<&str> = c.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "registered",
+            "sla_warning",
+            "sla_breach",
+            "response_delivered",
+            "feedback_recorded",
+            "sla_warning",
+            "sla_breach",
+            "response_delivered",
+            "feedback_recorded"
+        ]
+    );
+    let alerts: Vec<String> = outbox_events(&app)
+        .await
+        .iter()
+        .filter_map(|e| match &e.detail {
+            Some(Detail::SlaAlert(a)) if e.complaint_id == id => Some(a.stage.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        alerts,
+        vec![
+            "response",
+            "response",
+            "reopened_response",
+            "reopened_response"
+        ]
+    );
+    // An event for a complaint triage never saw is refused (a dead letter for operators).
+    let stray = feedback_event(
+        &uuid::Uuid::now_v7().to_string(),
+        1,
+        now,
+        Detail::ResponseDelivered(ev::ResponseDelivered::default()),
+    );
+    let out = core.apply("feedback", vec![stray]).await.unwrap();
+    assert!(out.rejection.is_some());
+}
+
 both!(from_registration_to_disposition);
+both!(delivery_stops_the_clock_and_a_reopening_starts_a_new_one);
 both!(every_screening_decision);
 both!(sla_alerts_are_sent_once);

@@ -24,7 +24,16 @@ fn shipped_policies_parse_and_say_what_the_design_says() {
     let sop = SlaPolicy::sop_4_working_days().unwrap();
     assert_eq!(sop.code, "sop_4_working_days");
     assert_eq!(sop.warn_fraction, 0.75);
-    assert_eq!(sop.stages.len(), 1);
+    // The response stage, and a fresh budget after a reopening (S14 dissatisfied).
+    assert_eq!(sop.stages.len(), 2);
+    assert_eq!(
+        (
+            sop.stages[1].budget_working_days,
+            sop.stages[1].from_event.as_str(),
+            sop.stages[1].to_event.as_str()
+        ),
+        (4, "reopened", "response_delivered")
+    );
     let stage = &sop.stages[0];
     assert_eq!(
         (
@@ -47,11 +56,13 @@ fn shipped_policies_parse_and_say_what_the_design_says() {
         vec![
             (3, OnExpiry::Breach),
             (5, OnExpiry::Breach),
-            (10, OnExpiry::AutoClose)
+            (10, OnExpiry::AutoClose),
+            (5, OnExpiry::Breach)
         ]
     );
-    // The stages chain: each starts with the event that ends the previous one.
-    for pair in lapor.stages.windows(2) {
+    // The stages chain: each starts with the event that ends the previous one; the reopening
+    // stage starts from a reopening and ends like the follow-up.
+    for pair in lapor.stages[..3].windows(2) {
         assert_eq!(pair[0].to_event, pair[1].from_event);
     }
     assert_eq!(

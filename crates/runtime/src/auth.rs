@@ -26,6 +26,9 @@ pub enum Role {
     ComplaintsOfficer,
     /// Kepala Dinas: disposes complaints (S6-S7).
     Head,
+    /// Head of a Bidang (Kepala Bidang): assigns officers, decides eligibility, approves the
+    /// response (S8-S12), for the Bidang of the token's `bidang` claim.
+    BidangHead,
     /// Bidang officer handling cases (S8-S12).
     BidangOfficer,
     /// Counsellor (konselor, psikolog), for example in PUSPAGA.
@@ -48,9 +51,10 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::ComplaintsOfficer,
         Role::Head,
+        Role::BidangHead,
         Role::BidangOfficer,
         Role::Counsellor,
         Role::Mediator,
@@ -67,6 +71,7 @@ impl Role {
         match self {
             Role::ComplaintsOfficer => "complaints_officer",
             Role::Head => "head",
+            Role::BidangHead => "bidang_head",
             Role::BidangOfficer => "bidang_officer",
             Role::Counsellor => "counsellor",
             Role::Mediator => "mediator",

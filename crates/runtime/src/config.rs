@@ -46,6 +46,10 @@ pub struct Config {
     pub intake: ServiceConfig,
     /// The triage service.
     pub triage: ServiceConfig,
+    /// The investigation service (S8-S12).
+    pub investigation: ServiceConfig,
+    /// The feedback service (S13-S14).
+    pub feedback: ServiceConfig,
 }
 
 /// The gRPC endpoint of each service, for example `http://aduan-triage:50051`; empty: the
@@ -57,6 +61,10 @@ pub struct Endpoints {
     pub intake: String,
     /// The triage service.
     pub triage: String,
+    /// The investigation service.
+    pub investigation: String,
+    /// The feedback service.
+    pub feedback: String,
 }
 
 /// The event relay (outbox delivery between services).
@@ -92,7 +100,7 @@ pub struct SlaConfig {
 }
 
 /// The services aduan knows, in the order of the procedure.
-pub const SERVICES: &[&str] = &["intake", "triage"];
+pub const SERVICES: &[&str] = &["intake", "triage", "investigation", "feedback"];
 
 /// Logging configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -179,6 +187,15 @@ pub struct ServiceConfig {
     pub max_connections: u32,
     /// Public tracking requests allowed per client address per minute (intake only).
     pub track_per_minute: u32,
+    /// Directory of stored evidence files (investigation only); empty: `<data_dir>/evidence`.
+    pub storage_dir: String,
+    /// Largest evidence file accepted, in bytes (investigation only).
+    pub max_file_bytes: u64,
+    /// Working days without a reply after delivery of the response before the case is closed
+    /// (feedback only; S14).
+    pub silence_working_days: u32,
+    /// How often the closing sweep runs, in seconds (feedback only).
+    pub sweep_seconds: f64,
 }
 
 impl Default for Config {
@@ -200,6 +217,8 @@ impl Default for Config {
             sla: SlaConfig::default(),
             intake: ServiceConfig::default(),
             triage: ServiceConfig::default(),
+            investigation: ServiceConfig::default(),
+            feedback: ServiceConfig::default(),
         }
     }
 }
@@ -284,6 +303,10 @@ impl Default for ServiceConfig {
             database_url: String::new(),
             max_connections: 16,
             track_per_minute: 30,
+            storage_dir: String::new(),
+            max_file_bytes: 20 * 1024 * 1024,
+            silence_working_days: 10,
+            sweep_seconds: 60.0,
         }
     }
 }
@@ -376,6 +399,8 @@ impl Config {
         let e = match service {
             "intake" => &self.endpoints.intake,
             "triage" => &self.endpoints.triage,
+            "investigation" => &self.endpoints.investigation,
+            "feedback" => &self.endpoints.feedback,
             _ => return None,
         };
         (!e.is_empty()).then_some(e.as_str())

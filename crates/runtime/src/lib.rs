@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod casefile;
 pub mod config;
 pub mod crypto;
 pub mod db;

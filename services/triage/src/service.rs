@@ -143,6 +143,11 @@ impl Triage {
     }
 
     fn refresh_clock(&self, case: &mut CaseRow, clock: &ClockState) -> Result<()> {
+        if clock.stage != case.sla_stage || clock.started_at != case.sla_started_at {
+            // A new stage, or a new clock after a reopening: its own warning and breach.
+            case.sla_warned = false;
+            case.sla_breached = false;
+        }
         case.sla_policy = clock.policy.clone();
         case.sla_stage = clock.stage.clone();
         case.sla_started_at = clock.started_at;
@@ -327,7 +332,131 @@ impl Triage {
                     ..Default::default()
                 }))
             }
+            Some(Detail::ResponseDelivered(d)) => {
+                let Some(mut case) = case else {
+                    return Err("a delivery of a complaint triage has not received".into());
+                };
+                let delivered = d
+                    .delivered_at
+                    .as_ref()
+                    .and_then(aduan_runtime::time::from_proto)
+                    .map(to_micros)
+                    .unwrap_or(at);
+                // S13 stops the clock (or, with a staged policy, starts the next stage).
+                let mut clock = clock_of(&case);
+                clock.resume(delivered);
+                self.clocks
+                    .on_event(&mut clock, "response_delivered", delivered)
+                    .map_err(|e| e.to_string())?;
+                self.refresh_clock(&mut case, &clock)
+                    .map_err(|e| e.to_string())?;
+                case.status = ComplaintStatus::ResponseDelivered as i32;
+                case.updated_at = at;
+                Ok(Some(self.followed(
+                    case,
+                    at,
+                    who,
+                    "response_delivered",
+                    format!(
+                        "version {} delivered by {}",
+                        d.version,
+                        channel_label(d.channel)
+                    ),
+                )))
+            }
+            Some(Detail::FeedbackRecorded(d)) => {
+                let Some(mut case) = case else {
+                    return Err("feedback on a complaint triage has not received".into());
+                };
+                let mut clock = clock_of(&case);
+                let detail = if d.reopens {
+                    // S14 dissatisfied: a new clock from the reopening, per the policy.
+                    let policy = self
+                        .clocks
+                        .policy(&clock.policy)
+                        .map_err(|e| e.to_string())?;
+                    if let Some(stage) = policy.stages_started_by("reopened").next() {
+                        clock.stage = stage.code.clone();
+                        clock.started_at = at;
+                        clock.pauses.clear();
+                        clock.stopped_at = None;
+                    }
+                    case.status = ComplaintStatus::InHandling as i32;
+                    format!(
+                        "dissatisfied ({}): reopened, new clock {}",
+                        d.grounds_code, clock.stage
+                    )
+                } else {
+                    self.clocks
+                        .on_event(&mut clock, "feedback_recorded", at)
+                        .map_err(|e| e.to_string())?;
+                    if clock.stopped_at.is_none() && !d.satisfied {
+                        clock.stopped_at = Some(at);
+                    }
+                    case.status = ComplaintStatus::Reporting as i32;
+                    if d.satisfied {
+                        "satisfied".to_string()
+                    } else {
+                        format!("dissatisfied ({}), not reopened", d.grounds_code)
+                    }
+                };
+                self.refresh_clock(&mut case, &clock)
+                    .map_err(|e| e.to_string())?;
+                case.updated_at = at;
+                Ok(Some(self.followed(
+                    case,
+                    at,
+                    who,
+                    "feedback_recorded",
+                    detail,
+                )))
+            }
+            Some(Detail::Closed(d)) if e.source_service != "triage" => {
+                let Some(mut case) = case else {
+                    return Err("a closing of a complaint triage has not received".into());
+                };
+                let mut clock = clock_of(&case);
+                if clock.stopped_at.is_none() {
+                    clock.stopped_at = Some(at);
+                }
+                self.refresh_clock(&mut case, &clock)
+                    .map_err(|e| e.to_string())?;
+                case.status = ComplaintStatus::Closed as i32;
+                case.updated_at = at;
+                Ok(Some(self.followed(
+                    case,
+                    at,
+                    who,
+                    "closed",
+                    format!("closed by {}: {}", e.source_service, d.reason_code),
+                )))
+            }
             _ => Ok(None),
+        }
+    }
+
+    /// A history entry for what a later service did (S13-S14), with the complaint after it.
+    fn followed(
+        &self,
+        case: CaseRow,
+        at: i64,
+        who: ActorRow,
+        action: &str,
+        detail: String,
+    ) -> Change {
+        let history = vec![HistoryRow {
+            at,
+            actor: who,
+            action: action.into(),
+            status: case.status,
+            detail,
+            office_code: case.office_code.clone(),
+            note: String::new(),
+        }];
+        Change {
+            case,
+            history,
+            ..Default::default()
         }
     }
 
@@ -605,7 +734,11 @@ impl Triage {
             note: String::new(),
         }];
         Ok(Some(Change {
-            alert: Some((clock.stage.clone(), kind.to_string())),
+            // Once per stage and clock start: a reopened complaint's new clock alerts again.
+            alert: Some((
+                format!("{}@{}", clock.stage, clock.started_at),
+                kind.to_string(),
+            )),
             case,
             history,
             events: vec![ev],

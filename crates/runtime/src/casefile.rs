@@ -1,0 +1,872 @@
+//! Case files: the storage of a service whose record of a complaint is one document of mixed,
+//! mostly personal content (investigation's interviews, evidence and sessions; feedback's
+//! deliveries and comments). The document is serialised with serde and sealed with the office's
+//! key as a whole; the columns that queries need (office, Bidang, status, assignees, the next
+//! timer) stay in clear and hold codes and ids only.
+//!
+//! Every change is one transaction on the locked row: the document, side rows (for example a
+//! survey's scores for the IKM), and the lifecycle events in the outbox. Received events are
+//! applied in the transaction that records their ids, so a redelivery changes nothing. Reads of
+//! personal content are written to an access log (who, when, which case, what, why).
+//!
+//! Tables (each service's migrations create them, on both backends): `cases`, `access_log`,
+//! `inbox_seen`, `outbox`, `outbox_counter`, `relay_cursors`, `relay_dead_letters`.
+
+use std::sync::Arc;
+
+use aduan_proto::common::v1::{Actor, Step};
+use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use prost::Message;
+use serde::{Serialize, de::DeserializeOwned};
+use sqlx::Row;
+
+use crate::crypto::Keyring;
+use crate::db::Database;
+use crate::relay::{ApplyOutcome, NOTIFY_SQL, Outbox};
+use crate::{Error, Result};
+
+/// One complaint's case file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFile<T> {
+    /// The complaint's id.
+    pub complaint_id: String,
+    /// The office.
+    pub office_code: String,
+    /// The unit holding the case (investigation: the Bidang code), or empty.
+    pub unit: String,
+    /// The service's status code for the case.
+    pub status: i32,
+    /// Subjects of the officers assigned to the case.
+    pub assignees: Vec<String>,
+    /// When the service's sweeper should look at the case next (microseconds), if ever.
+    pub next_at: Option<i64>,
+    /// This service's events for the complaint so far (the next event's `sequence` is this + 1).
+    pub event_seq: i32,
+    /// When the case opened here (microseconds).
+    pub opened_at: i64,
+    /// Last change (microseconds).
+    pub updated_at: i64,
+    /// The document, sealed at rest.
+    pub body: T,
+}
+
+impl<T> CaseFile<T> {
+    /// A lifecycle event of this case from `service`, numbered after the case's previous ones.
+    #[allow(clippy::too_many_arguments)]
+    pub fn event(
+        &mut self,
+        service: &str,
+        step: Step,
+        actor: Actor,
+        at: jiff::Timestamp,
+        status: i32,
+        detail: Detail,
+    ) -> LifecycleEvent {
+        self.event_seq += 1;
+        LifecycleEvent {
+            event_id: uuid::Uuid::now_v7().to_string(),
+            complaint_id: self.complaint_id.clone(),
+            office_code: self.office_code.clone(),
+            step: step as i32,
+            occurred_at: Some(crate::time::to_proto(at)),
+            source_service: service.to_string(),
+            actor: Some(actor),
+            trace: Some(crate::telemetry::current_event_trace()),
+            sequence: i64::from(self.event_seq),
+            status,
+            detail: Some(detail),
+        }
+    }
+}
+
+/// A value of a side row's column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// TEXT.
+    Text(String),
+    /// BIGINT / INTEGER.
+    Int(i64),
+    /// DOUBLE PRECISION / REAL.
+    Real(f64),
+    /// NULL.
+    Null,
+}
+
+/// A row written with a change into a table of the service's own (for example a survey's scores,
+/// kept in clear for aggregation because they hold no personal data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideRow {
+    /// The table.
+    pub table: &'static str,
+    /// Columns and values.
+    pub values: Vec<(&'static str, Value)>,
+    /// Key columns: with a key, an existing row with the same key is replaced.
+    pub key: &'static [&'static str],
+}
+
+/// What one step writes.
+#[derive(Debug, Clone)]
+pub struct Write<T> {
+    /// The case file after the step.
+    pub file: CaseFile<T>,
+    /// Lifecycle events for the outbox.
+    pub events: Vec<LifecycleEvent>,
+    /// Side rows.
+    pub side: Vec<SideRow>,
+}
+
+impl<T> Write<T> {
+    /// The case file with its events.
+    pub fn new(file: CaseFile<T>, events: Vec<LifecycleEvent>) -> Self {
+        Self {
+            file,
+            events,
+            side: Vec::new(),
+        }
+    }
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The office (required).
+    pub office_code: String,
+    /// Only this unit's; empty: every unit.
+    pub unit: String,
+    /// Only these statuses; empty: all.
+    pub statuses: Vec<i32>,
+    /// Only cases assigned to this subject; empty: anyone's.
+    pub assignee: String,
+}
+
+/// One read of a case's personal content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessEntry {
+    /// The case.
+    pub complaint_id: String,
+    /// Its office.
+    pub office_code: String,
+    /// When (microseconds).
+    pub at: i64,
+    /// Who (token subject).
+    pub subject: String,
+    /// With which role.
+    pub role: String,
+    /// What was read, for example "case" or "evidence:3".
+    pub what: String,
+    /// Why, as the caller gave it (sealed at rest).
+    pub purpose: String,
+}
+
+/// The case as stored: clear columns and the sealed document.
+#[derive(Debug, Clone)]
+struct Raw {
+    complaint_id: String,
+    office_code: String,
+    unit: String,
+    status: i32,
+    assignees: String,
+    next_at: Option<i64>,
+    event_seq: i32,
+    opened_at: i64,
+    updated_at: i64,
+    sealed: Vec<u8>,
+}
+
+struct RawWrite {
+    raw: Raw,
+    events: Vec<LifecycleEvent>,
+    side: Vec<SideRow>,
+}
+
+type RawMutate<'a> = Box<dyn FnOnce(Option<Raw>) -> Result<Option<RawWrite>> + Send + 'a>;
+type RawApply<'a> = &'a (
+        dyn Fn(&LifecycleEvent, Option<Raw>) -> std::result::Result<Option<RawWrite>, String>
+            + Send
+            + Sync
+    );
+
+const COLUMNS: &str = "complaint_id, office_code, unit, status, assignees, next_at, event_seq, \
+                       opened_at, updated_at, sealed";
+
+const UPSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
+     event_seq, opened_at, updated_at, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (complaint_id) DO UPDATE SET office_code = excluded.office_code, unit = excluded.unit, \
+     status = excluded.status, assignees = excluded.assignees, next_at = excluded.next_at, \
+     event_seq = excluded.event_seq, updated_at = excluded.updated_at, sealed = excluded.sealed";
+
+const RESERVE_OUTBOX: &str =
+    "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
+
+/// The outbox event type of an event.
+pub fn event_type(e: &LifecycleEvent) -> &'static str {
+    match &e.detail {
+        Some(Detail::Registered(_)) => "registered",
+        Some(Detail::Amended(_)) => "amended",
+        Some(Detail::Screened(_)) => "screened",
+        Some(Detail::ForwardedToHead(_)) => "forwarded_to_head",
+        Some(Detail::DispositionIssued(_)) => "disposition_issued",
+        Some(Detail::HandlingActivity(_)) => "handling_activity",
+        Some(Detail::EligibilityDecided(_)) => "eligibility_decided",
+        Some(Detail::ReferralMade(_)) => "referral_made",
+        Some(Detail::ReferralAnswered(_)) => "referral_answered",
+        Some(Detail::ResponseApproved(_)) => "response_approved",
+        Some(Detail::ResponseDelivered(_)) => "response_delivered",
+        Some(Detail::FeedbackRecorded(_)) => "feedback_recorded",
+        Some(Detail::SurveySubmitted(_)) => "survey_submitted",
+        Some(Detail::HandlingReportApproved(_)) => "handling_report_approved",
+        Some(Detail::HandlingReportDistributed(_)) => "handling_report_distributed",
+        Some(Detail::SlaAlert(_)) => "sla_alert",
+        Some(Detail::Closed(_)) => "closed",
+        None => "other",
+    }
+}
+
+fn row_to_raw<R>(r: &R) -> std::result::Result<Raw, sqlx::Error>
+where
+    R: Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'q> String: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> i32: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> i64: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Option<i64>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Vec<u8>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Raw {
+        complaint_id: r.try_get("complaint_id")?,
+        office_code: r.try_get("office_code")?,
+        unit: r.try_get("unit")?,
+        status: r.try_get("status")?,
+        assignees: r.try_get("assignees")?,
+        next_at: r.try_get("next_at")?,
+        event_seq: r.try_get("event_seq")?,
+        opened_at: r.try_get("opened_at")?,
+        updated_at: r.try_get("updated_at")?,
+        sealed: r.try_get("sealed")?,
+    })
+}
+
+macro_rules! backend {
+    ($module:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr, $notify:expr) => {
+        mod $module {
+            use super::*;
+
+            type Tx = sqlx::Transaction<'static, $db>;
+
+            async fn load(tx: &mut Tx, id: &str) -> std::result::Result<Option<Raw>, sqlx::Error> {
+                let sql = format!("SELECT {COLUMNS} FROM cases WHERE complaint_id = $1{}", $lock);
+                match sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                {
+                    Some(r) => Ok(Some(row_to_raw(&r)?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn write(
+                tx: &mut Tx,
+                outbox: &Outbox,
+                w: &RawWrite,
+            ) -> std::result::Result<(), sqlx::Error> {
+                let k = &w.raw;
+                sqlx::query(UPSERT)
+                    .bind(&k.complaint_id)
+                    .bind(&k.office_code)
+                    .bind(&k.unit)
+                    .bind(k.status)
+                    .bind(&k.assignees)
+                    .bind(k.next_at)
+                    .bind(k.event_seq)
+                    .bind(k.opened_at)
+                    .bind(k.updated_at)
+                    .bind(&k.sealed)
+                    .execute(&mut **tx)
+                    .await?;
+                for s in &w.side {
+                    let cols: Vec<&str> = s.values.iter().map(|(c, _)| *c).collect();
+                    let params: Vec<String> =
+                        (1..=cols.len()).map(|i| format!("${i}")).collect();
+                    let mut sql = format!(
+                        "INSERT INTO {} ({}) VALUES ({})",
+                        s.table,
+                        cols.join(", "),
+                        params.join(", ")
+                    );
+                    if !s.key.is_empty() {
+                        let sets: Vec<String> = cols
+                            .iter()
+                            .filter(|c| !s.key.contains(c))
+                            .map(|c| format!("{c} = excluded.{c}"))
+                            .collect();
+                        sql.push_str(&format!(
+                            " ON CONFLICT ({}) DO UPDATE SET {}",
+                            s.key.join(", "),
+                            sets.join(", ")
+                        ));
+                    }
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (_, v) in &s.values {
+                        q = match v {
+                            Value::Text(t) => q.bind(t.clone()),
+                            Value::Int(i) => q.bind(*i),
+                            Value::Real(f) => q.bind(*f),
+                            Value::Null => q.bind(Option::<String>::None),
+                        };
+                    }
+                    q.execute(&mut **tx).await?;
+                }
+                if !w.events.is_empty() {
+                    let n = w.events.len() as i64;
+                    let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX)
+                        .bind(n)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    for (i, e) in w.events.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(last - n + 1 + i as i64)
+                        .bind(&e.event_id)
+                        .bind(&e.complaint_id)
+                        .bind(event_type(e))
+                        .bind(e.encode_to_vec())
+                        .bind(k.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    if $notify {
+                        sqlx::query(NOTIFY_SQL)
+                            .bind(outbox.channel())
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                }
+                Ok(())
+            }
+
+            pub(super) async fn get(pool: &$pool, id: &str) -> Result<Option<Raw>> {
+                let sql = format!("SELECT {COLUMNS} FROM cases WHERE complaint_id = $1");
+                match sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+                {
+                    Some(r) => Ok(Some(row_to_raw(&r)?)),
+                    None => Ok(None),
+                }
+            }
+
+            pub(super) async fn mutate(
+                pool: &$pool,
+                outbox: &Outbox,
+                id: &str,
+                f: RawMutate<'_>,
+            ) -> Result<Option<RawWrite>> {
+                let mut tx = pool.begin_with($begin).await?;
+                let current = load(&mut tx, id).await?;
+                let Some(w) = f(current)? else {
+                    return Ok(None);
+                };
+                write(&mut tx, outbox, &w).await?;
+                tx.commit().await?;
+                Ok(Some(w))
+            }
+
+            pub(super) async fn apply(
+                pool: &$pool,
+                outbox: &Outbox,
+                source: &str,
+                events: &[LifecycleEvent],
+                f: RawApply<'_>,
+            ) -> Result<(ApplyOutcome, Vec<LifecycleEvent>)> {
+                let mut out = ApplyOutcome::default();
+                let mut emitted = Vec::new();
+                if events.is_empty() {
+                    return Ok((out, emitted));
+                }
+                let mut tx = pool.begin_with($begin).await?;
+                let now = crate::time::to_micros(jiff::Timestamp::now());
+                for e in events {
+                    let fresh: Option<String> = sqlx::query_scalar(
+                        "INSERT INTO inbox_seen (event_id, source_service, applied_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                    )
+                    .bind(&e.event_id)
+                    .bind(source)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if fresh.is_none() {
+                        out.applied += 1;
+                        out.duplicates += 1;
+                        continue;
+                    }
+                    let current = load(&mut tx, &e.complaint_id).await?;
+                    match f(e, current) {
+                        Ok(Some(w)) => {
+                            write(&mut tx, outbox, &w).await?;
+                            emitted.extend(w.events);
+                        }
+                        Ok(None) => {}
+                        Err(reason) => {
+                            tracing::warn!(event_id = %e.event_id, %reason, "event refused");
+                            sqlx::query("DELETE FROM inbox_seen WHERE event_id = $1")
+                                .bind(&e.event_id)
+                                .execute(&mut *tx)
+                                .await?;
+                            out.rejection = Some((e.event_id.clone(), reason));
+                            break;
+                        }
+                    }
+                    out.applied += 1;
+                }
+                tx.commit().await?;
+                Ok((out, emitted))
+            }
+
+            pub(super) async fn list(
+                pool: &$pool,
+                filter: &Filter,
+                offset: i64,
+                limit: i64,
+            ) -> Result<(Vec<Raw>, i64)> {
+                let mut cond = String::from("office_code = $1");
+                let mut n = 1;
+                if !filter.unit.is_empty() {
+                    n += 1;
+                    cond.push_str(&format!(" AND unit = ${n}"));
+                }
+                if !filter.assignee.is_empty() {
+                    n += 1;
+                    cond.push_str(&format!(" AND assignees LIKE ${n}"));
+                }
+                if !filter.statuses.is_empty() {
+                    let list: Vec<String> = filter.statuses.iter().map(|s| s.to_string()).collect();
+                    cond.push_str(&format!(" AND status IN ({})", list.join(",")));
+                }
+                let pattern = format!("%,{},%", filter.assignee.replace(['%', '_'], ""));
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM cases WHERE {cond} ORDER BY updated_at DESC, complaint_id \
+                     LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&filter.office_code);
+                let mut c = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM cases WHERE {cond}"
+                )))
+                .bind(&filter.office_code);
+                if !filter.unit.is_empty() {
+                    q = q.bind(&filter.unit);
+                    c = c.bind(&filter.unit);
+                }
+                if !filter.assignee.is_empty() {
+                    q = q.bind(pattern.clone());
+                    c = c.bind(pattern.clone());
+                }
+                let rows = q.bind(limit).bind(offset).fetch_all(pool).await?;
+                let total = c.fetch_one(pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(row_to_raw(r)?);
+                }
+                Ok((out, total))
+            }
+
+            pub(super) async fn due(pool: &$pool, now: i64, limit: i64) -> Result<Vec<String>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT complaint_id FROM cases WHERE next_at <= $1 ORDER BY next_at LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+            }
+
+            pub(super) async fn log_access(
+                pool: &$pool,
+                e: &AccessEntry,
+                sealed_purpose: Vec<u8>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO access_log (complaint_id, office_code, at, subject, role, what, sealed_purpose) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&e.complaint_id)
+                .bind(&e.office_code)
+                .bind(e.at)
+                .bind(&e.subject)
+                .bind(&e.role)
+                .bind(&e.what)
+                .bind(sealed_purpose)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(super) async fn access_log(
+                pool: &$pool,
+                office: &str,
+                complaint_id: &str,
+                offset: i64,
+                limit: i64,
+            ) -> Result<Vec<(AccessEntry, Vec<u8>)>> {
+                let rows = sqlx::query(
+                    "SELECT complaint_id, office_code, at, subject, role, what, sealed_purpose FROM access_log \
+                     WHERE office_code = $1 AND ($2 = '' OR complaint_id = $2) ORDER BY id DESC LIMIT $3 OFFSET $4",
+                )
+                .bind(office)
+                .bind(complaint_id)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push((
+                        AccessEntry {
+                            complaint_id: r.try_get("complaint_id")?,
+                            office_code: r.try_get("office_code")?,
+                            at: r.try_get("at")?,
+                            subject: r.try_get("subject")?,
+                            role: r.try_get("role")?,
+                            what: r.try_get("what")?,
+                            purpose: String::new(),
+                        },
+                        r.try_get("sealed_purpose")?,
+                    ));
+                }
+                Ok(out)
+            }
+
+            pub(super) async fn query_rows(
+                pool: &$pool,
+                sql: &str,
+                binds: &[Value],
+            ) -> Result<Vec<Vec<Value>>> {
+                use sqlx::{Column, TypeInfo, ValueRef};
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+                for v in binds {
+                    q = match v {
+                        Value::Text(t) => q.bind(t.clone()),
+                        Value::Int(i) => q.bind(*i),
+                        Value::Real(f) => q.bind(*f),
+                        Value::Null => q.bind(Option::<String>::None),
+                    };
+                }
+                let rows = q.fetch_all(pool).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let mut vals = Vec::with_capacity(r.columns().len());
+                    for (i, col) in r.columns().iter().enumerate() {
+                        let raw = r.try_get_raw(i)?;
+                        if raw.is_null() {
+                            vals.push(Value::Null);
+                            continue;
+                        }
+                        let ty = col.type_info().name().to_ascii_uppercase();
+                        let v = if ty.contains("INT") {
+                            Value::Int(r.try_get::<i64, _>(i)?)
+                        } else if ty.contains("REAL")
+                            || ty.contains("FLOAT")
+                            || ty.contains("DOUBLE")
+                            || ty.contains("NUMERIC")
+                        {
+                            Value::Real(r.try_get::<f64, _>(i)?)
+                        } else {
+                            Value::Text(r.try_get::<String, _>(i)?)
+                        };
+                        vals.push(v);
+                    }
+                    out.push(vals);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+backend!(
+    pg,
+    sqlx::Postgres,
+    sqlx::PgPool,
+    "BEGIN",
+    " FOR UPDATE",
+    true
+);
+backend!(
+    lite,
+    sqlx::Sqlite,
+    sqlx::SqlitePool,
+    "BEGIN IMMEDIATE",
+    "",
+    false
+);
+
+/// The case-file store of one service.
+pub struct CaseStore {
+    service: &'static str,
+    db: Database,
+    outbox: Arc<Outbox>,
+    keys: Arc<Keyring>,
+}
+
+fn aad(service: &str, id: &str, what: &str) -> Vec<u8> {
+    format!("{service}:{id}:{what}").into_bytes()
+}
+
+impl CaseStore {
+    /// The store of `service` on `db` (its migrations have run), writing events to `outbox`
+    /// and sealing documents with `keys`.
+    pub fn new(
+        service: &'static str,
+        db: Database,
+        outbox: Arc<Outbox>,
+        keys: Arc<Keyring>,
+    ) -> Self {
+        Self {
+            service,
+            db,
+            outbox,
+            keys,
+        }
+    }
+
+    /// The database (for singleton locks).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The outbox.
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    fn seal<T: Serialize>(&self, f: &CaseFile<T>) -> Result<Raw> {
+        let json = serde_json::to_vec(&f.body)
+            .map_err(|e| Error::Internal(format!("case file does not serialise: {e}")))?;
+        let sealed = self.keys.seal(
+            &f.office_code,
+            &aad(self.service, &f.complaint_id, "case"),
+            &json,
+        )?;
+        let assignees = if f.assignees.is_empty() {
+            String::new()
+        } else {
+            format!(",{},", f.assignees.join(","))
+        };
+        Ok(Raw {
+            complaint_id: f.complaint_id.clone(),
+            office_code: f.office_code.clone(),
+            unit: f.unit.clone(),
+            status: f.status,
+            assignees,
+            next_at: f.next_at,
+            event_seq: f.event_seq,
+            opened_at: f.opened_at,
+            updated_at: f.updated_at,
+            sealed,
+        })
+    }
+
+    fn open<T: DeserializeOwned>(&self, r: Raw) -> Result<CaseFile<T>> {
+        let plain = self.keys.open(
+            &r.office_code,
+            &aad(self.service, &r.complaint_id, "case"),
+            &r.sealed,
+        )?;
+        let body = serde_json::from_slice(&plain)
+            .map_err(|e| Error::Internal(format!("case file does not deserialise: {e}")))?;
+        Ok(CaseFile {
+            complaint_id: r.complaint_id,
+            office_code: r.office_code,
+            unit: r.unit,
+            status: r.status,
+            assignees: r
+                .assignees
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            next_at: r.next_at,
+            event_seq: r.event_seq,
+            opened_at: r.opened_at,
+            updated_at: r.updated_at,
+            body,
+        })
+    }
+
+    fn seal_write<T: Serialize>(&self, w: &Write<T>) -> Result<RawWrite> {
+        Ok(RawWrite {
+            raw: self.seal(&w.file)?,
+            events: w.events.clone(),
+            side: w.side.clone(),
+        })
+    }
+
+    /// One case file, or None.
+    pub async fn get<T: DeserializeOwned>(&self, id: &str) -> Result<Option<CaseFile<T>>> {
+        let raw = match &self.db {
+            Database::Postgres(p) => pg::get(p, id).await?,
+            Database::Sqlite(p) => lite::get(p, id).await?,
+        };
+        raw.map(|r| self.open(r)).transpose()
+    }
+
+    /// Runs a step on the locked case file (None when it does not exist): the step's write, or
+    /// None to change nothing. Returns the case file as written.
+    pub async fn mutate<T, F>(&self, id: &str, f: F) -> Result<Option<CaseFile<T>>>
+    where
+        T: Serialize + DeserializeOwned + Send,
+        F: FnOnce(Option<CaseFile<T>>) -> Result<Option<Write<T>>> + Send,
+    {
+        let written: Arc<std::sync::Mutex<Option<CaseFile<T>>>> = Arc::new(Default::default());
+        let keep = written.clone();
+        let raw_f: RawMutate<'_> = Box::new(move |raw: Option<Raw>| {
+            let current = raw.map(|r| self.open::<T>(r)).transpose()?;
+            let Some(w) = f(current)? else {
+                return Ok(None);
+            };
+            let raw = self.seal_write(&w)?;
+            *keep.lock().unwrap_or_else(|p| p.into_inner()) = Some(w.file);
+            Ok(Some(raw))
+        });
+        let done = match &self.db {
+            Database::Postgres(p) => pg::mutate(p, &self.outbox, id, raw_f).await?,
+            Database::Sqlite(p) => lite::mutate(p, &self.outbox, id, raw_f).await?,
+        };
+        let Some(done) = done else {
+            return Ok(None);
+        };
+        if !done.events.is_empty() {
+            self.outbox.notify();
+            crate::relay::record_events(&done.events);
+        }
+        let file = written.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Ok(file)
+    }
+
+    /// Applies received events in order, in one transaction, each at most once (by event id):
+    /// `f` gets the event and the case file it names (None if unknown here) and returns the
+    /// write, None to record the event without a change, or Err(reason) to refuse it for good.
+    pub async fn apply<T>(
+        &self,
+        source: &str,
+        events: &[LifecycleEvent],
+        f: &(
+             dyn Fn(
+            &LifecycleEvent,
+            Option<CaseFile<T>>,
+        ) -> std::result::Result<Option<Write<T>>, String>
+                 + Send
+                 + Sync
+         ),
+    ) -> Result<ApplyOutcome>
+    where
+        T: Serialize + DeserializeOwned + Send,
+    {
+        let raw_f = |e: &LifecycleEvent, raw: Option<Raw>| {
+            let span = crate::telemetry::event_span(e, self.service);
+            let _entered = span.enter();
+            let current = raw
+                .map(|r| self.open::<T>(r))
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            match f(e, current)? {
+                None => Ok(None),
+                Some(w) => self.seal_write(&w).map(Some).map_err(|e| e.to_string()),
+            }
+        };
+        let (out, emitted) = match &self.db {
+            Database::Postgres(p) => pg::apply(p, &self.outbox, source, events, &raw_f).await?,
+            Database::Sqlite(p) => lite::apply(p, &self.outbox, source, events, &raw_f).await?,
+        };
+        if !emitted.is_empty() {
+            self.outbox.notify();
+            crate::relay::record_events(&emitted);
+        }
+        Ok(out)
+    }
+
+    /// A page of an office's case files (newest change first) and the count of all matching.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        filter: &Filter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<CaseFile<T>>, i64)> {
+        let (raws, total) = match &self.db {
+            Database::Postgres(p) => pg::list(p, filter, offset, limit).await?,
+            Database::Sqlite(p) => lite::list(p, filter, offset, limit).await?,
+        };
+        let files = raws
+            .into_iter()
+            .map(|r| self.open(r))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((files, total))
+    }
+
+    /// Cases whose timer is due at `now` (microseconds), oldest first.
+    pub async fn due(&self, now: i64, limit: i64) -> Result<Vec<String>> {
+        match &self.db {
+            Database::Postgres(p) => pg::due(p, now, limit).await,
+            Database::Sqlite(p) => lite::due(p, now, limit).await,
+        }
+    }
+
+    /// Writes one read of personal content to the access log.
+    pub async fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        let sealed = self.keys.seal(
+            &e.office_code,
+            &aad(self.service, &e.complaint_id, "access"),
+            e.purpose.as_bytes(),
+        )?;
+        match &self.db {
+            Database::Postgres(p) => pg::log_access(p, e, sealed).await,
+            Database::Sqlite(p) => lite::log_access(p, e, sealed).await,
+        }
+    }
+
+    /// The access log of an office (one case's when `complaint_id` is not empty), newest first.
+    pub async fn access_log(
+        &self,
+        office: &str,
+        complaint_id: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AccessEntry>> {
+        let rows = match &self.db {
+            Database::Postgres(p) => pg::access_log(p, office, complaint_id, offset, limit).await?,
+            Database::Sqlite(p) => lite::access_log(p, office, complaint_id, offset, limit).await?,
+        };
+        rows.into_iter()
+            .map(|(mut e, sealed)| {
+                let plain = self.keys.open(
+                    &e.office_code,
+                    &aad(self.service, &e.complaint_id, "access"),
+                    &sealed,
+                )?;
+                e.purpose = String::from_utf8(plain)
+                    .map_err(|_| Error::Internal("access purpose is not text".into()))?;
+                Ok(e)
+            })
+            .collect()
+    }
+
+    /// Runs a read-only query on the service's own tables (aggregates over side rows); `$1`…
+    /// placeholders take `binds`. Columns come back as text, integers or reals.
+    pub async fn query(&self, sql: &str, binds: &[Value]) -> Result<Vec<Vec<Value>>> {
+        match &self.db {
+            Database::Postgres(p) => pg::query_rows(p, sql, binds).await,
+            Database::Sqlite(p) => lite::query_rows(p, sql, binds).await,
+        }
+    }
+}
