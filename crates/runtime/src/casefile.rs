@@ -547,7 +547,7 @@ macro_rules! backend {
                 sql: &str,
                 binds: &[Value],
             ) -> Result<Vec<Vec<Value>>> {
-                use sqlx::{Column, TypeInfo, ValueRef};
+                use sqlx::{TypeInfo, ValueRef};
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
                 for v in binds {
                     q = match v {
@@ -561,21 +561,30 @@ macro_rules! backend {
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
                     let mut vals = Vec::with_capacity(r.columns().len());
-                    for (i, col) in r.columns().iter().enumerate() {
+                    for i in 0..r.columns().len() {
                         let raw = r.try_get_raw(i)?;
                         if raw.is_null() {
                             vals.push(Value::Null);
                             continue;
                         }
-                        let ty = col.type_info().name().to_ascii_uppercase();
+                        // The value's own type: SQLite's expressions have no declared type.
+                        let ty = raw.type_info().name().to_ascii_uppercase();
                         let v = if ty.contains("INT") {
-                            Value::Int(r.try_get::<i64, _>(i)?)
+                            match r.try_get::<i64, _>(i) {
+                                Ok(x) => Value::Int(x),
+                                Err(_) => match r.try_get::<i32, _>(i) {
+                                    Ok(x) => Value::Int(i64::from(x)),
+                                    Err(_) => Value::Int(i64::from(r.try_get::<i16, _>(i)?)),
+                                },
+                            }
                         } else if ty.contains("REAL")
                             || ty.contains("FLOAT")
                             || ty.contains("DOUBLE")
-                            || ty.contains("NUMERIC")
                         {
-                            Value::Real(r.try_get::<f64, _>(i)?)
+                            match r.try_get::<f64, _>(i) {
+                                Ok(x) => Value::Real(x),
+                                Err(_) => Value::Real(f64::from(r.try_get::<f32, _>(i)?)),
+                            }
                         } else {
                             Value::Text(r.try_get::<String, _>(i)?)
                         };
@@ -862,7 +871,8 @@ impl CaseStore {
     }
 
     /// Runs a read-only query on the service's own tables (aggregates over side rows); `$1`…
-    /// placeholders take `binds`. Columns come back as text, integers or reals.
+    /// placeholders take `binds`. Columns come back as text, integers or reals: cast sums and
+    /// averages (`CAST(… AS DOUBLE PRECISION)`), since PostgreSQL answers NUMERIC for them.
     pub async fn query(&self, sql: &str, binds: &[Value]) -> Result<Vec<Vec<Value>>> {
         match &self.db {
             Database::Postgres(p) => pg::query_rows(p, sql, binds).await,
