@@ -189,6 +189,13 @@ timeout_seconds = {{ include "aduan.tomlFloat" $v.shutdown.timeoutSeconds }}
 
 [{{ .component }}]
 max_connections = {{ int $c.database.maxConnections }}
+{{- if eq .component "investigation" }}
+storage_dir = {{ ternary "/var/lib/aduan-evidence" "/var/lib/aduan/evidence" (ne $v.casework.evidenceClaim "") | toJson }}
+max_file_bytes = {{ int64 $v.casework.maxEvidenceBytes }}
+{{- end }}
+{{- if eq .component "feedback" }}
+silence_working_days = {{ int $v.casework.silenceWorkingDays }}
+{{- end }}
 {{- $peers := list -}}
 {{- range $name := splitList " " (include "aduan.componentNames" $root) -}}
 {{- if and (ne $name $.component) (index $v.components $name).enabled -}}
@@ -275,6 +282,10 @@ max_connections = {{ int $c.database.maxConnections }}
   mountPath: /var/lib/aduan
 - name: tmp
   mountPath: /tmp
+{{- if and (eq .component "investigation") .root.Values.casework.evidenceClaim }}
+- name: evidence
+  mountPath: /var/lib/aduan-evidence
+{{- end }}
 {{- end }}
 
 {{- define "aduan.volumes" -}}
@@ -303,4 +314,9 @@ max_connections = {{ int $c.database.maxConnections }}
   emptyDir:
     medium: Memory
     sizeLimit: 16Mi
+{{- if and (eq .component "investigation") $v.casework.evidenceClaim }}
+- name: evidence
+  persistentVolumeClaim:
+    claimName: {{ $v.casework.evidenceClaim }}
+{{- end }}
 {{- end }}
