@@ -2,6 +2,8 @@
 //! command-line client an officer uses against a running server.
 
 pub mod cli;
+pub mod cli_feedback;
+pub mod cli_investigation;
 pub mod cli_triage;
 pub mod json;
 pub mod load;
@@ -18,6 +20,49 @@ use aduan_runtime::server::ServerBuilder;
 use aduan_runtime::{Error, Result};
 use tokio::net::TcpListener;
 
+/// Who receives whose lifecycle events: (publisher, subscriber). Each pair is one relay from the
+/// publisher's outbox (docs/ARCHITECTURE.md, "How a complaint moves").
+pub const SUBSCRIPTIONS: &[(&str, &str)] = &[
+    // S3 registered, S9 amended: the screening queue.
+    ("intake", "triage"),
+    // S7 disposition: a case opens in the Bidang.
+    ("triage", "investigation"),
+    // S12 response approved: delivery opens.
+    ("investigation", "feedback"),
+    // S14 dissatisfied: the case reopens.
+    ("feedback", "investigation"),
+    // S13 delivered: the SLA clock stops; S14 reopened: a new clock.
+    ("feedback", "triage"),
+];
+
+/// Starts the relays from `publisher`'s outbox to each of its subscribers.
+fn spawn_relays(
+    config: &Config,
+    relays: &Relays,
+    publisher: &'static str,
+    outbox: &Arc<aduan_runtime::relay::Outbox>,
+    endpoint_of: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    let tokens = Arc::new(ServiceTokens::from_config(
+        &config.auth,
+        &config.data_dir,
+        &config.province,
+        publisher,
+    )?);
+    for (_, subscriber) in SUBSCRIPTIONS.iter().filter(|(p, _)| *p == publisher) {
+        relays.spawn(
+            outbox.clone(),
+            Subscription {
+                subscriber: subscriber.to_string(),
+                endpoint: endpoint_of(subscriber),
+            },
+            tokens.clone(),
+            config.relay.clone(),
+        );
+    }
+    Ok(())
+}
+
 /// A running process: the configured services on one port.
 pub struct Running {
     /// The address the server listens on.
@@ -26,6 +71,10 @@ pub struct Running {
     pub intake: Option<Arc<aduan_intake::Intake>>,
     /// The triage core, when this process runs triage.
     pub triage: Option<Arc<aduan_triage::Triage>>,
+    /// The investigation core, when this process runs investigation.
+    pub investigation: Option<Arc<aduan_investigation::Investigation>>,
+    /// The feedback core, when this process runs feedback.
+    pub feedback: Option<Arc<aduan_feedback::Feedback>>,
     /// The relays of this process's outboxes.
     pub relays: Relays,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -62,6 +111,12 @@ impl Running {
         if let Some(t) = &self.triage {
             t.close().await;
         }
+        if let Some(c) = &self.investigation {
+            c.close().await;
+        }
+        if let Some(c) = &self.feedback {
+            c.close().await;
+        }
         tracing::info!("aduan stopped");
         res
     }
@@ -75,6 +130,8 @@ pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {
         match *s {
             "intake" => aduan_intake::migrate(config).await?,
             "triage" => aduan_triage::migrate(config).await?,
+            "investigation" => aduan_investigation::migrate(config).await?,
+            "feedback" => aduan_feedback::migrate(config).await?,
             _ => {}
         }
     }
@@ -92,7 +149,7 @@ pub async fn start(
     let started = Instant::now();
     let services = config.enabled_services()?;
     let local = |s: &str| services.contains(&s);
-    for (publisher, subscriber) in [("intake", "triage")] {
+    for (publisher, subscriber) in SUBSCRIPTIONS {
         if local(publisher) && !local(subscriber) && config.endpoint(subscriber).is_none() {
             return Err(Error::invalid(
                 format!("endpoints.{subscriber}"),
@@ -102,11 +159,15 @@ pub async fn start(
             ));
         }
     }
-    if local("triage") && !local("intake") && config.endpoint("intake").is_none() {
-        return Err(Error::invalid(
-            "endpoints.intake",
-            "triage reads complaints from intake, which does not run in this process: set its endpoint",
-        ));
+    for reader in ["triage", "investigation"] {
+        if local(reader) && !local("intake") && config.endpoint("intake").is_none() {
+            return Err(Error::invalid(
+                "endpoints.intake",
+                format!(
+                    "{reader} reads complaints from intake, which does not run in this process: set its endpoint"
+                ),
+            ));
+        }
     }
     let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
         Error::invalid("listen", format!("cannot listen on {}: {e}", config.listen))
@@ -140,12 +201,26 @@ pub async fn start(
     let inbox = Inbox::new();
     let intake_api = aduan_intake::IntakeApi::new();
     let triage_api = aduan_triage::TriageApi::new();
+    let investigation_api = aduan_investigation::InvestigationApi::new();
+    let feedback_api = aduan_feedback::FeedbackApi::new();
     let mut builder = ServerBuilder::new();
     if local("intake") {
         builder.add_service(intake_api.clone().into_server(), aduan_intake::AUTHZ);
     }
     if local("triage") {
         builder.add_service(triage_api.clone().into_server(), aduan_triage::AUTHZ);
+    }
+    if local("investigation") {
+        builder.add_service(
+            investigation_api.clone().into_server(),
+            aduan_investigation::AUTHZ,
+        );
+    }
+    if local("feedback") {
+        builder.add_service(feedback_api.clone().into_server(), aduan_feedback::AUTHZ);
+    }
+    let receives = |s: &str| SUBSCRIPTIONS.iter().any(|(_, sub)| *sub == s);
+    if services.iter().any(|s| receives(s)) {
         builder.add_service(
             inbox.clone().into_server(),
             aduan_runtime::relay::INBOX_AUTHZ,
@@ -169,21 +244,7 @@ pub async fn start(
     let mut intake = None;
     if local("intake") {
         let core = aduan_intake::open(config, keys.clone()).await?;
-        let tokens = Arc::new(ServiceTokens::from_config(
-            &config.auth,
-            &config.data_dir,
-            &config.province,
-            "intake",
-        )?);
-        relays.spawn(
-            core.outbox().clone(),
-            Subscription {
-                subscriber: "triage".into(),
-                endpoint: endpoint_of("triage"),
-            },
-            tokens,
-            config.relay.clone(),
-        );
+        spawn_relays(config, &relays, "intake", core.outbox(), &endpoint_of)?;
         intake_api.set_ready(core.clone());
         readiness.set_serving(aduan_intake::SERVICE_NAME).await;
         intake = Some(core);
@@ -192,14 +253,47 @@ pub async fn start(
     if local("triage") {
         let core = aduan_triage::open(config, keys.clone(), endpoint_of("intake")).await?;
         inbox.register("triage", core.clone());
+        spawn_relays(config, &relays, "triage", core.outbox(), &endpoint_of)?;
         let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(
             core.clone().run_sweeper(period, loops_rx.clone()),
         ));
         triage_api.set_ready(core.clone());
-        readiness.set_serving("aduan.events.v1.EventInbox").await;
         readiness.set_serving(aduan_triage::SERVICE_NAME).await;
         triage = Some(core);
+    }
+    let mut investigation = None;
+    if local("investigation") {
+        let core = aduan_investigation::open(config, keys.clone(), endpoint_of("intake")).await?;
+        inbox.register("investigation", core.clone());
+        spawn_relays(
+            config,
+            &relays,
+            "investigation",
+            core.outbox(),
+            &endpoint_of,
+        )?;
+        investigation_api.set_ready(core.clone());
+        readiness
+            .set_serving(aduan_investigation::SERVICE_NAME)
+            .await;
+        investigation = Some(core);
+    }
+    let mut feedback = None;
+    if local("feedback") {
+        let core = aduan_feedback::open(config, keys.clone()).await?;
+        inbox.register("feedback", core.clone());
+        spawn_relays(config, &relays, "feedback", core.outbox(), &endpoint_of)?;
+        let period = std::time::Duration::from_secs_f64(config.feedback.sweep_seconds.max(0.05));
+        loops.push(tokio::spawn(
+            core.clone().run_sweeper(period, loops_rx.clone()),
+        ));
+        feedback_api.set_ready(core.clone());
+        readiness.set_serving(aduan_feedback::SERVICE_NAME).await;
+        feedback = Some(core);
+    }
+    if services.iter().any(|s| receives(s)) {
+        readiness.set_serving("aduan.events.v1.EventInbox").await;
     }
     readiness
         .set_serving("aduan.events.v1.EventRelayAdmin")
@@ -214,6 +308,8 @@ pub async fn start(
         addr,
         intake,
         triage,
+        investigation,
+        feedback,
         relays,
         stop: Some(stop_tx),
         loops_stop,

@@ -72,6 +72,20 @@ enum Command {
         #[command(subcommand)]
         command: aduan::cli_triage::TriageCommand,
     },
+    /// Investigation steps (S8-S12) in the Bidang against a running server.
+    Investigation {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: aduan::cli_investigation::InvestigationCommand,
+    },
+    /// Delivery of the response, feedback and the satisfaction survey (S13-S14).
+    Feedback {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: aduan::cli_feedback::FeedbackCommand,
+    },
     /// The event relay between services: status, dead letters, replay (operators).
     Relay {
         #[command(flatten)]
@@ -205,6 +219,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Triage { client, command } => aduan::cli_triage::run_triage(client, command)
+            .await
+            .map_err(|e| e.0),
+        Command::Investigation { client, command } => {
+            aduan::cli_investigation::run_investigation(client, command)
+                .await
+                .map_err(|e| e.0)
+        }
+        Command::Feedback { client, command } => aduan::cli_feedback::run_feedback(client, command)
             .await
             .map_err(|e| e.0),
         Command::Relay { client, command } => aduan::cli_triage::run_relay(client, command)

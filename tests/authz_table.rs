@@ -52,6 +52,8 @@ fn tables() -> Vec<&'static (&'static str, Access)> {
     [
         aduan_intake::AUTHZ,
         aduan_triage::AUTHZ,
+        aduan_investigation::AUTHZ,
+        aduan_feedback::AUTHZ,
         aduan_runtime::relay::INBOX_AUTHZ,
         aduan_runtime::relay::ADMIN_AUTHZ,
     ]

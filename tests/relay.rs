@@ -295,6 +295,8 @@ async fn separate_servers(intake_url: String, triage_url: String) {
     tc.services = "triage".into();
     tc.triage.database_url = triage_url;
     tc.endpoints.intake = format!("http://127.0.0.1:{port}");
+    // Triage's own events go to investigation, which this test does not run (they wait).
+    tc.endpoints.investigation = "http://127.0.0.1:9".into();
     let triage_app = common::start_with(tc).await;
     let mut ic = common::config(&dir, &intake_url);
     ic.services = "intake".into();
@@ -419,6 +421,7 @@ async fn replicas_share_one_relay_postgres() {
     tc.services = "triage".into();
     tc.triage.database_url = triage_url;
     tc.endpoints.intake = "http://127.0.0.1:9".into();
+    tc.endpoints.investigation = "http://127.0.0.1:9".into();
     let triage_app = common::start_with(tc).await;
     let replica = |n: &str| {
         let mut c = common::config(&dir, &intake_url);

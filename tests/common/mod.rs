@@ -70,10 +70,11 @@ pub async fn start_sqlite() -> TestApp {
 /// None outside CI when PostgreSQL is not configured.
 pub async fn start_postgres() -> Option<TestApp> {
     let url = aduan_runtime::testing::postgres_database().await?;
-    let triage_url = aduan_runtime::testing::postgres_database().await?;
     let dir = temp_dir();
     let mut c = config(&dir, &url);
-    c.triage.database_url = triage_url;
+    c.triage.database_url = aduan_runtime::testing::postgres_database().await?;
+    c.investigation.database_url = aduan_runtime::testing::postgres_database().await?;
+    c.feedback.database_url = aduan_runtime::testing::postgres_database().await?;
     Some(start_with(c).await)
 }
 

@@ -33,3 +33,17 @@ pub mod triage {
         tonic::include_proto!("aduan.triage.v1");
     }
 }
+
+/// The investigation service (`aduan.investigation.v1`).
+pub mod investigation {
+    pub mod v1 {
+        tonic::include_proto!("aduan.investigation.v1");
+    }
+}
+
+/// The feedback service (`aduan.feedback.v1`).
+pub mod feedback {
+    pub mod v1 {
+        tonic::include_proto!("aduan.feedback.v1");
+    }
+}

@@ -615,6 +615,13 @@ backend!(
     false
 );
 
+/// Applying one received event to the case file it names (None if unknown here): the write,
+/// Ok(None) to record the event without a change, or Err(reason) to refuse it for good.
+pub type ApplyFn<'a, T> = dyn Fn(&LifecycleEvent, Option<CaseFile<T>>) -> std::result::Result<Option<Write<T>>, String>
+    + Send
+    + Sync
+    + 'a;
+
 /// The case-file store of one service.
 pub struct CaseStore {
     service: &'static str,
@@ -770,14 +777,7 @@ impl CaseStore {
         &self,
         source: &str,
         events: &[LifecycleEvent],
-        f: &(
-             dyn Fn(
-            &LifecycleEvent,
-            Option<CaseFile<T>>,
-        ) -> std::result::Result<Option<Write<T>>, String>
-                 + Send
-                 + Sync
-         ),
+        f: &ApplyFn<'_, T>,
     ) -> Result<ApplyOutcome>
     where
         T: Serialize + DeserializeOwned + Send,

@@ -551,7 +551,10 @@ mod tests {
     #[test]
     fn services_and_endpoints() {
         let c = Config::default();
-        assert_eq!(c.enabled_services().unwrap(), vec!["intake", "triage"]);
+        assert_eq!(
+            c.enabled_services().unwrap(),
+            vec!["intake", "triage", "investigation", "feedback"]
+        );
         let env = vec![
             ("ADUAN_SERVICES".to_string(), "triage, triage".to_string()),
             (

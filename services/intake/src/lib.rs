@@ -50,6 +50,7 @@ pub static AUTHZ: AuthzTable = &[
         "/aduan.intake.v1.IntakeService/AmendComplaint",
         Access::Roles(&[
             grant(Role::ComplaintsOfficer, Scope::Office),
+            grant(Role::BidangHead, Scope::Office),
             grant(Role::BidangOfficer, Scope::Office),
             grant(Role::Counsellor, Scope::Office),
             grant(Role::Mediator, Scope::Office),

@@ -29,6 +29,7 @@ const UNIT: &[Grant] = &[
 const READERS: &[Grant] = &[
     grant(Role::ComplaintsOfficer, Scope::Office),
     grant(Role::Head, Scope::Office),
+    grant(Role::BidangHead, Scope::Office),
     grant(Role::BidangOfficer, Scope::Office),
     grant(Role::Counsellor, Scope::Office),
     grant(Role::Mediator, Scope::Office),

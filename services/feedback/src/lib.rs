@@ -1,0 +1,129 @@
+//! The feedback service (`aduan.feedback.v1`): steps S13-S14 of the office's procedure.
+//! Investigation's approved responses arrive through the event relay and wait for delivery; the
+//! delivery to the complainant (S13) stops the SLA clock and starts the silence period; the
+//! complainant's feedback (S14) sends the complaint on to reporting or, dissatisfied, back to the
+//! Bidang; a complainant who stays silent is closed by the sweeper. The satisfaction survey (SKM,
+//! PermenPAN-RB No. 14 Tahun 2017) and its index (IKM) live here too (docs/feedback.md).
+#![warn(missing_docs)]
+
+pub mod domain;
+pub mod ikm;
+pub mod service;
+
+use std::sync::Arc;
+
+use aduan_runtime::Result;
+use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
+use aduan_runtime::casefile::CaseStore;
+use aduan_runtime::config::Config;
+use aduan_runtime::crypto::Keyring;
+use aduan_runtime::db::Database;
+use aduan_runtime::relay::Outbox;
+
+pub use service::{Feedback, FeedbackApi};
+
+/// The gRPC service name.
+pub const SERVICE_NAME: &str = "aduan.feedback.v1.FeedbackService";
+
+/// Who reads the feedback records of the office: the complaints unit, the Head, and the Bidang
+/// roles (their own Bidang's cases only).
+const READERS: &[Grant] = &[
+    grant(Role::ComplaintsOfficer, Scope::Office),
+    grant(Role::Head, Scope::Office),
+    grant(Role::BidangHead, Scope::Office),
+    grant(Role::BidangOfficer, Scope::Office),
+    grant(Role::Counsellor, Scope::Office),
+    grant(Role::Mediator, Scope::Office),
+    grant(Role::SocialWorker, Scope::Office),
+];
+
+/// Who records deliveries, feedback and surveys: the complaints unit and the Bidang that
+/// prepared the response (its head and officers).
+const DESK: &[Grant] = &[
+    grant(Role::ComplaintsOfficer, Scope::Office),
+    grant(Role::BidangHead, Scope::Office),
+    grant(Role::BidangOfficer, Scope::Office),
+];
+
+/// Who reads the satisfaction index: the office's Head, complaints and reporting officers, and
+/// the provincial analysts (any office of the province, or the province as a whole).
+const INDEX: &[Grant] = &[
+    grant(Role::Head, Scope::Office),
+    grant(Role::ComplaintsOfficer, Scope::Office),
+    grant(Role::ReportingOfficer, Scope::Office),
+    grant(Role::ProvincialAnalyst, Scope::Province),
+];
+
+/// Who may call each RPC (docs/feedback.md, "RPCs and roles"); anything not listed is denied.
+/// Office scope is checked again against the record: a record of another office, or of another
+/// Bidang for the Bidang roles, answers NOT_FOUND.
+pub static AUTHZ: AuthzTable = &[
+    (
+        "/aduan.feedback.v1.FeedbackService/ListCases",
+        Access::Roles(READERS),
+    ),
+    (
+        "/aduan.feedback.v1.FeedbackService/GetCase",
+        Access::Roles(READERS),
+    ),
+    (
+        "/aduan.feedback.v1.FeedbackService/RecordDelivery",
+        Access::Roles(DESK),
+    ),
+    (
+        "/aduan.feedback.v1.FeedbackService/RecordFeedback",
+        Access::Roles(DESK),
+    ),
+    (
+        "/aduan.feedback.v1.FeedbackService/SubmitSurvey",
+        Access::Roles(DESK),
+    ),
+    (
+        "/aduan.feedback.v1.FeedbackService/GetSatisfactionIndex",
+        Access::Roles(INDEX),
+    ),
+    (
+        "/aduan.feedback.v1.FeedbackService/ListAccessLog",
+        Access::Roles(&[
+            grant(Role::Head, Scope::Office),
+            grant(Role::Operator, Scope::Office),
+        ]),
+    ),
+];
+
+async fn migrate_db(db: &Database) -> Result<()> {
+    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    db.migrate(&PG, &LITE).await
+}
+
+/// Runs feedback's migrations (`aduan migrate`).
+pub async fn migrate(config: &Config) -> Result<()> {
+    let url = config.database_url("feedback", &config.feedback.database_url);
+    let db = Database::connect(&url, 2).await?;
+    let r = migrate_db(&db).await;
+    db.close().await;
+    r
+}
+
+/// Connects feedback's database, runs its migrations and assembles the core: the office
+/// calendars (reference data and holidays, plus the holiday files of `sla.data_dir`) and the
+/// silence period of `feedback.silence_working_days`.
+pub async fn open(config: &Config, keys: Arc<Keyring>) -> Result<Arc<Feedback>> {
+    let url = config.database_url("feedback", &config.feedback.database_url);
+    let db = Database::connect(&url, config.feedback.max_connections).await?;
+    migrate_db(&db).await?;
+    db.spawn_pool_metrics("feedback");
+    let outbox = Outbox::new("feedback", db.clone());
+    let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
+    let sla_dir =
+        (!config.sla.data_dir.is_empty()).then(|| std::path::Path::new(&config.sla.data_dir));
+    let calendars = Arc::new(domain::Calendars::load(&refdata, sla_dir)?);
+    Ok(Arc::new(Feedback::new(
+        CaseStore::new("feedback", db, outbox, keys),
+        refdata,
+        calendars,
+        config.province.clone(),
+        config.feedback.silence_working_days,
+    )))
+}

@@ -1,0 +1,2490 @@
+//! The investigation core (S8-S12): the steps on a case, the event receiver (dispositions from
+//! triage, delivery and feedback from feedback) and the gRPC API.
+
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use aduan_proto::common::v1::{Actor, ComplaintStatus, Step};
+use aduan_proto::events::v1::lifecycle_event::Detail;
+use aduan_proto::events::v1::{self as events, HandlingActivityKind, LifecycleEvent};
+use aduan_proto::intake::v1 as intake_pb;
+use aduan_proto::investigation::v1 as pb;
+use aduan_refdata::RefData;
+use aduan_runtime::auth::{Caller, Role};
+use aduan_runtime::casefile::{AccessEntry, CaseFile, CaseStore, Filter, Value, Write};
+use aduan_runtime::crypto::{Keyring, hex};
+use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
+use aduan_runtime::time::{date_from_proto, from_micros, from_proto, to_micros, to_proto};
+use aduan_runtime::{Error, Result, Violations};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use sha2::{Digest, Sha256};
+use tonic::{Request, Response, Status};
+
+use crate::domain::{
+    self, APPROVED, ActorRec, AssigneeRec, AssignmentRec, CaseDoc, Codes, ConsentRec,
+    CoordinationRec, DRAFT, DispositionRec, DraftRec, EligibilityRec, EvidenceRec, FileRec,
+    HistoryRec, HomeVisitRec, InterviewRec, NOT_QUALIFIED_OUTCOME, NOT_QUALIFIED_REASONS, NoteRec,
+    QUALIFIED_OUTCOMES, RETURNED, ReferralAnswerRec, ReferralRec, SUPERSEDED, SessionPartyRec,
+    SessionRec, out_of_order,
+};
+use crate::media;
+use crate::storage::EvidenceStorage;
+use crate::view;
+
+/// The service's name in events and in the sealed documents' binding.
+pub const SERVICE: &str = "investigation";
+
+type File = CaseFile<CaseDoc>;
+type IntakeClient =
+    intake_pb::intake_service_client::IntakeServiceClient<tonic::transport::Channel>;
+
+const PURPOSE_MAX: usize = 500;
+const NAME_MAX: usize = 200;
+const SHORT_MAX: usize = 500;
+const NOTE_MAX: usize = 2_000;
+const TEXT_MAX: usize = 10_000;
+const RESPONSE_MAX: usize = 20_000;
+const LIST_MAX: usize = 20;
+
+/// The roles that work inside one Bidang and see only its cases.
+const BIDANG_ROLES: [Role; 5] = [
+    Role::BidangHead,
+    Role::BidangOfficer,
+    Role::Counsellor,
+    Role::Mediator,
+    Role::SocialWorker,
+];
+
+/// The investigation core.
+pub struct Investigation {
+    store: CaseStore,
+    refdata: Arc<RefData>,
+    codes: Codes,
+    files: Arc<dyn EvidenceStorage>,
+    keys: Arc<Keyring>,
+    max_file_bytes: u64,
+    intake_endpoint: String,
+    intake: OnceLock<IntakeClient>,
+}
+
+fn now_micros() -> i64 {
+    to_micros(Timestamp::now())
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn actor(caller: &Caller) -> ActorRec {
+    ActorRec {
+        subject: caller.principal.subject.clone(),
+        role: caller.acting_role().as_str().to_string(),
+        office: caller.principal.office.clone(),
+    }
+}
+
+fn actor_pb(a: &ActorRec) -> Actor {
+    view::actor(a)
+}
+
+fn check_text(v: &mut Violations, field: &str, value: &str, required: bool, max: usize) {
+    if required && value.trim().is_empty() {
+        v.add(field, "required");
+    } else if value.chars().count() > max {
+        v.add(field, format!("at most {max} characters"));
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        v.add(field, "control characters are not allowed");
+    }
+}
+
+fn check_id(v: &mut Violations, field: &str, id: &str) {
+    if id.is_empty() {
+        v.add(field, "required");
+    } else if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        v.add(field, "not an id");
+    }
+}
+
+fn check_code(v: &mut Violations, field: &str, code: &str, required: bool) {
+    if code.is_empty() {
+        if required {
+            v.add(field, "required");
+        }
+    } else if code.len() > 64
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        v.add(field, "lower-case letters, digits and \"_\", at most 64");
+    }
+}
+
+fn check_subject(v: &mut Violations, field: &str, s: &str) {
+    if s.is_empty() {
+        v.add(field, "required");
+    } else if s.len() > 128
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._@:-".contains(c))
+    {
+        v.add(field, "not an account id");
+    }
+}
+
+fn check_list(v: &mut Violations, field: &str, items: &[String], min: usize) {
+    if items.len() < min {
+        v.add(field, format!("at least {min}"));
+    } else if items.len() > LIST_MAX {
+        v.add(field, format!("at most {LIST_MAX}"));
+    }
+    for (i, it) in items.iter().enumerate() {
+        check_text(v, &format!("{field}[{i}]"), it, true, NAME_MAX);
+    }
+}
+
+/// A date that must be given, exist, and (with `today`) not lie after it.
+fn check_date(
+    v: &mut Violations,
+    field: &str,
+    d: &Option<aduan_proto::common::v1::Date>,
+    required: bool,
+    not_after: Option<Date>,
+    not_before: Option<Date>,
+) -> Option<Date> {
+    let Some(d) = d else {
+        if required {
+            v.add(field, "required");
+        }
+        return None;
+    };
+    let Some(date) = date_from_proto(d) else {
+        v.add(field, "not a valid date");
+        return None;
+    };
+    if let Some(t) = not_after
+        && date > t
+    {
+        v.add(
+            field,
+            format!("not after today ({t}) in the office's calendar"),
+        );
+    }
+    if let Some(t) = not_before
+        && date < t
+    {
+        v.add(
+            field,
+            format!("not before today ({t}) in the office's calendar"),
+        );
+    }
+    Some(date)
+}
+
+fn enum_ok<E: TryFrom<i32>>(value: i32) -> bool {
+    value != 0 && E::try_from(value).is_ok()
+}
+
+fn enum_code<E: TryFrom<i32>>(
+    value: i32,
+    prefix: &str,
+    name: impl Fn(E) -> &'static str,
+) -> String {
+    E::try_from(value)
+        .map(|e| name(e).trim_start_matches(prefix).to_ascii_lowercase())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn party_code(p: i32) -> String {
+    enum_code::<pb::PartyRole>(p, "PARTY_ROLE_", |e| e.as_str_name())
+}
+
+fn parse_offset(v: &mut Violations, token: &str) -> i64 {
+    if token.is_empty() {
+        return 0;
+    }
+    match token.parse::<i64>() {
+        Ok(n) if n >= 0 => n,
+        _ => {
+            v.add("page_token", "not a token of this list");
+            0
+        }
+    }
+}
+
+fn page_size(v: &mut Violations, n: i32, default: i64) -> i64 {
+    match n {
+        0 => default,
+        n if (1..=500).contains(&n) => i64::from(n),
+        _ => {
+            v.add("page_size", "between 1 and 500");
+            default
+        }
+    }
+}
+
+/// True when the caller works inside one Bidang (and sees only its cases): a Bidang role without
+/// the Head's office-wide view.
+fn bidang_scoped(caller: &Caller) -> bool {
+    !caller.acts_as(Role::Head) && BIDANG_ROLES.iter().any(|r| caller.acts_as(*r))
+}
+
+/// NOT_FOUND unless the case is of the caller's office and, for the Bidang roles, of the
+/// caller's Bidang.
+fn visible(caller: &Caller, file: &File) -> Result<()> {
+    caller.require_office_or_not_found(&file.office_code, "case")?;
+    if bidang_scoped(caller) && caller.principal.bidang.as_deref() != Some(file.unit.as_str()) {
+        return Err(Error::NotFound("case"));
+    }
+    Ok(())
+}
+
+/// The work gate: the case has officers (unless `before_assignment` allows the heads to act
+/// first), and the caller is the Bidang head, the Head, or one of the assigned officers.
+fn may_work(caller: &Caller, file: &File, before_assignment: bool) -> Result<()> {
+    let head = caller.acts_as(Role::BidangHead) || caller.acts_as(Role::Head);
+    if file.body.assignees.is_empty() && !(before_assignment && head) {
+        return Err(Error::FailedPrecondition(
+            "no officer is assigned to this case yet: the Bidang head assigns officers first (S8)"
+                .into(),
+        ));
+    }
+    if head || file.assignees.contains(&caller.principal.subject) {
+        return Ok(());
+    }
+    Err(Error::PermissionDenied(
+        "only the Bidang head and the officers assigned to this case may record on it".into(),
+    ))
+}
+
+fn in_handling(file: &File, step: &str) -> Result<()> {
+    if file.status != ComplaintStatus::InHandling as i32 {
+        return Err(out_of_order(step, file.status, "in handling (S8-S12)"));
+    }
+    Ok(())
+}
+
+fn history(file: &mut File, who: &ActorRec, at: i64, action: &str, detail: String) {
+    let status = file.status;
+    file.body.history.push(HistoryRec {
+        at,
+        actor: who.clone(),
+        action: action.into(),
+        status,
+        detail,
+    });
+}
+
+fn event(file: &mut File, step: Step, who: &ActorRec, at: i64, detail: Detail) -> LifecycleEvent {
+    let status = file.status;
+    file.event(
+        SERVICE,
+        step,
+        actor_pb(who),
+        from_micros(at),
+        status,
+        detail,
+    )
+}
+
+fn activity(
+    file: &mut File,
+    step: Step,
+    who: &ActorRec,
+    at: i64,
+    kind: HandlingActivityKind,
+    fill: impl FnOnce(&mut events::HandlingActivity),
+) -> LifecycleEvent {
+    let mut a = events::HandlingActivity {
+        kind: kind as i32,
+        bidang_code: file.unit.clone(),
+        ..Default::default()
+    };
+    fill(&mut a);
+    event(file, step, who, at, Detail::HandlingActivity(a))
+}
+
+fn count_step(office: &str, step: &'static str) {
+    metrics::counter!(
+        "aduan_investigation_steps_total",
+        "office" => office.to_string(),
+        "step" => step
+    )
+    .increment(1);
+}
+
+/// An intake error, with its field violations moved under `intake_amendment.`.
+fn intake_error(s: Status) -> Status {
+    use tonic_types::StatusExt;
+    if s.code() == tonic::Code::InvalidArgument
+        && let Some(br) = s.get_error_details().bad_request()
+    {
+        let fields: Vec<(String, String)> = br
+            .field_violations
+            .iter()
+            .map(|f| {
+                (
+                    format!("intake_amendment.{}", f.field),
+                    f.description.clone(),
+                )
+            })
+            .collect();
+        if !fields.is_empty() {
+            let mut v = Violations::new();
+            for (f, d) in fields {
+                v.add(f, d);
+            }
+            if let Err(e) = v.into_result() {
+                return e.into();
+            }
+        }
+    }
+    Status::new(
+        s.code(),
+        format!("amending the complaint in intake: {}", s.message()),
+    )
+}
+
+impl Investigation {
+    /// Assembles the core.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: CaseStore,
+        refdata: Arc<RefData>,
+        codes: Codes,
+        files: Arc<dyn EvidenceStorage>,
+        keys: Arc<Keyring>,
+        max_file_bytes: u64,
+        intake_endpoint: String,
+    ) -> Self {
+        Self {
+            store,
+            refdata,
+            codes,
+            files,
+            keys,
+            max_file_bytes,
+            intake_endpoint,
+            intake: OnceLock::new(),
+        }
+    }
+
+    /// The case store (for store-level tests and operators' tools).
+    pub fn store(&self) -> &CaseStore {
+        &self.store
+    }
+
+    /// The outbox.
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        self.store.outbox()
+    }
+
+    /// Closes the database.
+    pub async fn close(&self) {
+        self.store.close().await
+    }
+
+    /// Today in the office's calendar (its time zone; Asia/Jakarta for an unknown office).
+    pub fn today(&self, office: &str) -> Date {
+        let tz = self
+            .refdata
+            .office(office)
+            .map(|o| o.time_zone.clone())
+            .or_else(|| jiff::tz::TimeZone::get("Asia/Jakarta").ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        Timestamp::now().to_zoned(tz).date()
+    }
+
+    fn intake_client(&self) -> Result<IntakeClient> {
+        if let Some(c) = self.intake.get() {
+            return Ok(c.clone());
+        }
+        let endpoint = tonic::transport::Endpoint::from_shared(self.intake_endpoint.clone())
+            .map_err(|e| Error::invalid("endpoints.intake", e.to_string()))?
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10));
+        let c = IntakeClient::new(endpoint.connect_lazy());
+        let _ = self.intake.set(c.clone());
+        Ok(c)
+    }
+
+    /// A case the caller may see (NOT_FOUND otherwise).
+    async fn load_visible(&self, caller: &Caller, id: &str) -> Result<File> {
+        let file: File = self.store.get(id).await?.ok_or(Error::NotFound("case"))?;
+        visible(caller, &file)?;
+        Ok(file)
+    }
+
+    /// Runs a step as `caller` on the locked case: `f` changes the case and returns its events.
+    async fn step<F>(&self, caller: &Caller, id: &str, f: F) -> Result<File>
+    where
+        F: FnOnce(&mut File, i64) -> Result<Vec<LifecycleEvent>> + Send,
+    {
+        let caller = caller.clone();
+        let written = self
+            .store
+            .mutate::<CaseDoc, _>(id, move |current| {
+                let Some(mut file) = current else {
+                    return Err(Error::NotFound("case"));
+                };
+                visible(&caller, &file)?;
+                let now = now_micros().max(file.updated_at);
+                let events = f(&mut file, now)?;
+                file.updated_at = now;
+                Ok(Some(Write::new(file, events)))
+            })
+            .await?;
+        written.ok_or_else(|| Error::Internal("the step changed nothing".into()))
+    }
+
+    fn change(&self, file: &File, record_id: String) -> pb::CaseChange {
+        pb::CaseChange {
+            case: Some(view::summary(file, self.today(&file.office_code))),
+            record_id,
+        }
+    }
+
+    /// Applies one received event; Err refuses it for good.
+    fn on_event(
+        &self,
+        e: &LifecycleEvent,
+        file: Option<File>,
+    ) -> std::result::Result<Option<Write<CaseDoc>>, String> {
+        let at = e
+            .occurred_at
+            .as_ref()
+            .and_then(from_proto)
+            .map(to_micros)
+            .ok_or("the event has no valid occurred_at")?;
+        let who = e
+            .actor
+            .as_ref()
+            .map(|a| ActorRec {
+                subject: a.subject.clone(),
+                role: a.role.clone(),
+                office: a.office_code.clone(),
+            })
+            .unwrap_or_else(ActorRec::system);
+        match &e.detail {
+            Some(Detail::DispositionIssued(d)) if e.source_service == "triage" => {
+                self.on_disposition(e, d, file, at, who)
+            }
+            Some(Detail::ResponseDelivered(d)) => {
+                let Some(mut file) = file else {
+                    return Err("a delivery of a response investigation does not hold".into());
+                };
+                if d.version != 0 && d.version != file.body.response_version {
+                    history(
+                        &mut file,
+                        &who,
+                        at,
+                        "response_delivered",
+                        format!("version {} (not current): ignored", d.version),
+                    );
+                } else if file.status == ComplaintStatus::ResponseReady as i32 {
+                    file.status = ComplaintStatus::ResponseDelivered as i32;
+                    history(
+                        &mut file,
+                        &who,
+                        at,
+                        "response_delivered",
+                        format!("version {}", d.version),
+                    );
+                } else {
+                    return Ok(None);
+                }
+                file.updated_at = file.updated_at.max(at);
+                Ok(Some(Write::new(file, Vec::new())))
+            }
+            Some(Detail::FeedbackRecorded(d)) => {
+                let Some(mut file) = file else {
+                    return Err("feedback on a case investigation does not hold".into());
+                };
+                let current = file.body.response_version;
+                let answered = matches!(
+                    ComplaintStatus::try_from(file.status),
+                    Ok(ComplaintStatus::ResponseReady | ComplaintStatus::ResponseDelivered)
+                );
+                if (d.version != 0 && d.version != current) || !answered {
+                    let detail = format!(
+                        "on version {} while the case is {}: no change",
+                        d.version,
+                        domain::status_name(file.status)
+                    );
+                    history(&mut file, &who, at, "feedback", detail);
+                    file.updated_at = file.updated_at.max(at);
+                    return Ok(Some(Write::new(file, Vec::new())));
+                }
+                let mut out = Vec::new();
+                if d.reopens {
+                    // S14 dissatisfied: back to the Bidang for a new response version.
+                    file.status = ComplaintStatus::InHandling as i32;
+                    file.body.response_version = current + 1;
+                    file.body.reopen_count += 1;
+                    let grounds = d.grounds_code.clone();
+                    history(
+                        &mut file,
+                        &who,
+                        at,
+                        "reopened",
+                        format!(
+                            "dissatisfied with version {current} ({grounds}); response version {} opens",
+                            current + 1
+                        ),
+                    );
+                    let version = file.body.response_version;
+                    out.push(activity(
+                        &mut file,
+                        Step::S8Clarification,
+                        &who,
+                        at,
+                        HandlingActivityKind::Reopened,
+                        |a| {
+                            a.outcome_code = grounds;
+                            a.response_version = version;
+                            a.activity_code = "reopened.feedback".into();
+                        },
+                    ));
+                } else {
+                    file.status = ComplaintStatus::Reporting as i32;
+                    history(
+                        &mut file,
+                        &who,
+                        at,
+                        "feedback",
+                        if d.satisfied {
+                            format!("satisfied with version {current}")
+                        } else {
+                            format!(
+                                "dissatisfied with version {current} ({}), not reopened",
+                                d.grounds_code
+                            )
+                        },
+                    );
+                }
+                file.updated_at = file.updated_at.max(at);
+                Ok(Some(Write::new(file, out)))
+            }
+            Some(Detail::Closed(d)) if e.source_service != SERVICE => {
+                let Some(mut file) = file else {
+                    // A complaint closed before it reached a Bidang: nothing here.
+                    return Ok(None);
+                };
+                if file.status == ComplaintStatus::Closed as i32 {
+                    return Ok(None);
+                }
+                file.status = ComplaintStatus::Closed as i32;
+                file.next_at = None;
+                history(
+                    &mut file,
+                    &who,
+                    at,
+                    "closed",
+                    format!("by {}: {}", e.source_service, d.reason_code),
+                );
+                file.updated_at = file.updated_at.max(at);
+                Ok(Some(Write::new(file, Vec::new())))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// S7 → S8: a disposition opens the case in the Bidang, or moves or updates it.
+    fn on_disposition(
+        &self,
+        e: &LifecycleEvent,
+        d: &events::DispositionIssued,
+        file: Option<File>,
+        at: i64,
+        who: ActorRec,
+    ) -> std::result::Result<Option<Write<CaseDoc>>, String> {
+        let bidang = d.bidang_code.trim();
+        if bidang.is_empty()
+            || bidang.len() > 64
+            || !bidang
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err("a disposition without a valid Bidang code".into());
+        }
+        if e.office_code.is_empty() {
+            return Err("a disposition without an office".into());
+        }
+        let due_date = d.due_date.as_ref().and_then(date_from_proto);
+        let mut rec = DispositionRec {
+            version: d.version,
+            bidang_code: bidang.to_string(),
+            instructions: d.instructions.clone(),
+            due_date,
+            received_at: at,
+            applied: true,
+        };
+        let Some(mut file) = file else {
+            let mut file = File {
+                complaint_id: e.complaint_id.clone(),
+                office_code: e.office_code.clone(),
+                unit: bidang.to_string(),
+                status: ComplaintStatus::InHandling as i32,
+                assignees: Vec::new(),
+                next_at: None,
+                event_seq: 0,
+                opened_at: at,
+                updated_at: at,
+                body: CaseDoc {
+                    response_version: 1,
+                    ..Default::default()
+                },
+            };
+            file.body.dispositions.push(rec);
+            history(
+                &mut file,
+                &who,
+                at,
+                "opened",
+                format!(
+                    "disposition version {} to {bidang}, due {}",
+                    d.version,
+                    due_date
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| "-".into())
+                ),
+            );
+            let ev = activity(
+                &mut file,
+                Step::S8Clarification,
+                &who,
+                at,
+                HandlingActivityKind::CaseOpened,
+                |a| {
+                    a.activity_code = "opened.disposition".into();
+                },
+            );
+            return Ok(Some(Write::new(file, vec![ev])));
+        };
+        if file
+            .body
+            .dispositions
+            .iter()
+            .any(|x| x.version >= d.version)
+        {
+            // A version this case has seen (or an older one): nothing new.
+            return Ok(None);
+        }
+        let mut events = Vec::new();
+        if bidang == file.unit {
+            file.body.dispositions.push(rec);
+            history(
+                &mut file,
+                &who,
+                at,
+                "disposition_updated",
+                format!(
+                    "version {}, due {}",
+                    d.version,
+                    due_date
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| "-".into())
+                ),
+            );
+            events.push(activity(
+                &mut file,
+                Step::S8Clarification,
+                &who,
+                at,
+                HandlingActivityKind::DispositionUpdated,
+                |a| {
+                    a.activity_code = "disposition.updated".into();
+                },
+            ));
+        } else if file.status == ComplaintStatus::InHandling as i32 && !view::approved(&file.body) {
+            // An unanswered case moves to the new Bidang with its history; the new Bidang head
+            // assigns its own officers.
+            let previous = std::mem::replace(&mut file.unit, bidang.to_string());
+            for a in &mut file.body.assignments {
+                a.superseded = true;
+            }
+            file.body.assignees.clear();
+            file.assignees.clear();
+            file.body.dispositions.push(rec);
+            history(
+                &mut file,
+                &who,
+                at,
+                "moved",
+                format!(
+                    "version {}: from {previous} to {bidang}; officers released",
+                    d.version
+                ),
+            );
+            events.push(activity(
+                &mut file,
+                Step::S8Clarification,
+                &who,
+                at,
+                HandlingActivityKind::Moved,
+                |a| {
+                    a.previous_bidang_code = previous;
+                    a.activity_code = "moved.disposition".into();
+                },
+            ));
+        } else {
+            rec.applied = false;
+            file.body.dispositions.push(rec);
+            let detail = format!(
+                "version {} to {bidang}: the case is {} with an approved response; it stays in {}",
+                d.version,
+                domain::status_name(file.status),
+                file.unit
+            );
+            history(&mut file, &who, at, "disposition_not_applied", detail);
+        }
+        file.updated_at = file.updated_at.max(at);
+        Ok(Some(Write::new(file, events)))
+    }
+}
+
+#[tonic::async_trait]
+impl EventReceiver for Investigation {
+    async fn apply(&self, source: &str, events: Vec<LifecycleEvent>) -> Result<ApplyOutcome> {
+        let f = |e: &LifecycleEvent, file: Option<File>| self.on_event(e, file);
+        self.store.apply(source, &events, &f).await
+    }
+}
+
+/// The gRPC face of investigation; UNAVAILABLE until the store is open.
+#[derive(Clone, Default)]
+pub struct InvestigationApi {
+    core: Arc<OnceLock<Arc<Investigation>>>,
+}
+
+/// The largest request message the server decodes (evidence uploads carry the file): the
+/// configured file limit is checked by the handler, below this.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+impl InvestigationApi {
+    /// A service that is not ready yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes the service ready.
+    pub fn set_ready(&self, core: Arc<Investigation>) {
+        let _ = self.core.set(core);
+    }
+
+    fn core(&self) -> Result<&Arc<Investigation>> {
+        self.core
+            .get()
+            .ok_or_else(|| Error::Unavailable("investigation is starting".into()))
+    }
+
+    /// The tonic server (accepting evidence uploads up to [`MAX_MESSAGE_BYTES`]).
+    pub fn into_server(self) -> pb::investigation_service_server::InvestigationServiceServer<Self> {
+        pb::investigation_service_server::InvestigationServiceServer::new(self)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+}
+
+type Reply<T> = std::result::Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl pb::investigation_service_server::InvestigationService for InvestigationApi {
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Reply<pb::ListCasesResponse> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        let office = if r.office_code.is_empty() {
+            caller.principal.office.clone()
+        } else {
+            r.office_code.clone()
+        };
+        if core.refdata.office(&office).is_none() {
+            v.add("office_code", "unknown office");
+        }
+        if !r.bidang_code.is_empty() && core.refdata.bidang(&r.bidang_code).is_none() {
+            v.add("bidang_code", "not a Bidang of the office's list");
+        }
+        let mut statuses = Vec::new();
+        for (i, s) in r.statuses.iter().enumerate() {
+            if enum_ok::<ComplaintStatus>(*s) {
+                statuses.push(*s);
+            } else {
+                v.add(format!("statuses[{i}]"), "unknown status");
+            }
+        }
+        let limit = page_size(&mut v, r.page_size, 50);
+        let offset = parse_offset(&mut v, &r.page_token);
+        v.into_result()?;
+        caller.require_office(&office)?;
+        let unit = if bidang_scoped(&caller) {
+            let Some(own) = caller.principal.bidang.clone() else {
+                // A Bidang role without a Bidang sees no case.
+                return Ok(Response::new(pb::ListCasesResponse::default()));
+            };
+            if !r.bidang_code.is_empty() && r.bidang_code != own {
+                return Err(Error::PermissionDenied(format!(
+                    "a Bidang role sees the cases of its own Bidang ({own}) only"
+                ))
+                .into());
+            }
+            own
+        } else {
+            r.bidang_code.clone()
+        };
+        let filter = Filter {
+            office_code: office.clone(),
+            unit,
+            statuses,
+            assignee: if r.assigned_to_me {
+                caller.principal.subject.clone()
+            } else {
+                String::new()
+            },
+        };
+        let (files, total) = core.store.list::<CaseDoc>(&filter, offset, limit).await?;
+        let today = core.today(&office);
+        let next = offset + files.len() as i64;
+        Ok(Response::new(pb::ListCasesResponse {
+            cases: files.iter().map(|f| view::summary(f, today)).collect(),
+            next_page_token: if next < total {
+                next.to_string()
+            } else {
+                String::new()
+            },
+            total: i32::try_from(total).unwrap_or(i32::MAX),
+        }))
+    }
+
+    async fn get_case(&self, request: Request<pb::GetCaseRequest>) -> Reply<pb::Case> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        check_text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
+        v.into_result()?;
+        let file = core.load_visible(&caller, &r.complaint_id).await?;
+        core.store
+            .log_access(&AccessEntry {
+                complaint_id: file.complaint_id.clone(),
+                office_code: file.office_code.clone(),
+                at: now_micros(),
+                subject: caller.principal.subject.clone(),
+                role: caller.acting_role().as_str().to_string(),
+                what: "case".into(),
+                purpose: r.purpose.trim().to_string(),
+            })
+            .await?;
+        Ok(Response::new(view::case(&file)))
+    }
+
+    async fn assign_officers(
+        &self,
+        request: Request<pb::AssignOfficersRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        if !caller.acts_as(Role::BidangHead) {
+            return Err(Error::PermissionDenied(
+                "only the Bidang head assigns officers (S8)".into(),
+            )
+            .into());
+        }
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        if r.assignees.is_empty() {
+            v.add("assignees", "at least one officer");
+        } else if r.assignees.len() > 10 {
+            v.add("assignees", "at most 10 officers");
+        }
+        let mut seen = HashSet::new();
+        for (i, a) in r.assignees.iter().enumerate() {
+            check_subject(&mut v, &format!("assignees[{i}].subject"), &a.subject);
+            if !seen.insert(a.subject.clone()) {
+                v.add(format!("assignees[{i}].subject"), "listed twice");
+            }
+            if !enum_ok::<pb::OfficerFunction>(a.function) {
+                v.add(
+                    format!("assignees[{i}].function"),
+                    "required: case_officer, counsellor, mediator or social_worker",
+                );
+            }
+        }
+        check_text(&mut v, "reason", &r.reason, false, NOTE_MAX);
+        v.into_result()?;
+        let who = actor(&caller);
+        let wanted: Vec<AssigneeRec> = r
+            .assignees
+            .iter()
+            .map(|a| AssigneeRec {
+                subject: a.subject.clone(),
+                function: a.function,
+            })
+            .collect();
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Assigning officers (S8)")?;
+                let mut a: Vec<_> = wanted.clone();
+                let mut b: Vec<_> = file.body.assignees.clone();
+                a.sort_by(|x, y| x.subject.cmp(&y.subject));
+                b.sort_by(|x, y| x.subject.cmp(&y.subject));
+                if a == b {
+                    return Err(Error::AlreadyExists(
+                        "these officers are assigned to the case already".into(),
+                    ));
+                }
+                let reassigned = !file.body.assignees.is_empty();
+                if reassigned && r.reason.trim().is_empty() {
+                    return Err(Error::invalid("reason", "required for a reassignment"));
+                }
+                for old in &mut file.body.assignments {
+                    old.superseded = true;
+                }
+                file.body.assignments.push(AssignmentRec {
+                    assignees: wanted.clone(),
+                    by: who.clone(),
+                    at: now,
+                    reason: r.reason.trim().to_string(),
+                    superseded: false,
+                });
+                file.body.assignees = wanted.clone();
+                file.assignees = wanted.iter().map(|a| a.subject.clone()).collect();
+                let list = wanted
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{} ({})",
+                            a.subject,
+                            enum_code::<pb::OfficerFunction>(
+                                a.function,
+                                "OFFICER_FUNCTION_",
+                                |e| e.as_str_name()
+                            )
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let action = if reassigned { "reassigned" } else { "assigned" };
+                history(file, &who, now, action, list);
+                let count = wanted.len() as i32;
+                Ok(vec![activity(
+                    file,
+                    Step::S8Clarification,
+                    &who,
+                    now,
+                    HandlingActivityKind::Assignment,
+                    |a| {
+                        a.activity_code = format!("assignment.{action}");
+                        a.assignee_count = count;
+                    },
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "assignment");
+        Ok(Response::new(core.change(&file, String::new())))
+    }
+
+    async fn record_interview(
+        &self,
+        request: Request<pb::RecordInterviewRequest>,
+    ) -> Reply<pb::RecordInterviewResponse> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let authorization = request.metadata().get("authorization").cloned();
+        let r = request.into_inner();
+        let today = core.today(&caller.principal.office);
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        if !enum_ok::<pb::InterviewKind>(r.kind) {
+            v.add("kind", "required: clarification or interview");
+        }
+        let person = matches!(
+            pb::PartyRole::try_from(r.party),
+            Ok(pb::PartyRole::Complainant
+                | pb::PartyRole::ReportedParty
+                | pb::PartyRole::Victim
+                | pb::PartyRole::Witness
+                | pb::PartyRole::ParentGuardian
+                | pb::PartyRole::Other)
+        );
+        if !person {
+            v.add(
+                "party",
+                "required: complainant, reported_party, victim, witness, parent_guardian or other",
+            );
+        }
+        if !enum_ok::<pb::ContactChannel>(r.channel) {
+            v.add("channel", "required");
+        }
+        let held_on = check_date(&mut v, "held_on", &r.held_on, true, Some(today), None);
+        check_list(&mut v, "present", &r.present, 1);
+        check_text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        if let Some(a) = &r.intake_amendment {
+            if a.expected_revision < 0 {
+                v.add("intake_amendment.expected_revision", "not negative");
+            }
+            match &a.update_mask {
+                Some(m) if !m.paths.is_empty() => {
+                    for (i, p) in m.paths.iter().enumerate() {
+                        if p.is_empty()
+                            || p.len() > 100
+                            || !p
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+                        {
+                            v.add(
+                                format!("intake_amendment.update_mask.paths[{i}]"),
+                                "not a field path",
+                            );
+                        }
+                    }
+                }
+                _ => v.add("intake_amendment.update_mask", "at least one path"),
+            }
+            if a.patch.is_none() {
+                v.add("intake_amendment.patch", "required");
+            }
+            check_text(
+                &mut v,
+                "intake_amendment.reason",
+                &a.reason,
+                false,
+                SHORT_MAX,
+            );
+        }
+        v.into_result()?;
+        let step_name = if r.kind == pb::InterviewKind::Clarification as i32 {
+            "A clarification (S8)"
+        } else {
+            "An interview (S9)"
+        };
+        // Check what can be checked before intake is changed.
+        let before = core.load_visible(&caller, &r.complaint_id).await?;
+        in_handling(&before, step_name)?;
+        may_work(&caller, &before, false)?;
+        let mut amended = (0, Vec::<String>::new(), Vec::<i32>::new());
+        if let Some(a) = &r.intake_amendment {
+            let mut client = core.intake_client()?;
+            let reason = if a.reason.trim().is_empty() {
+                format!(
+                    "S9 wawancara {}",
+                    held_on.map(|d| d.to_string()).unwrap_or_default()
+                )
+            } else {
+                a.reason.trim().to_string()
+            };
+            let mut req = Request::new(intake_pb::AmendComplaintRequest {
+                complaint_id: r.complaint_id.clone(),
+                expected_revision: a.expected_revision,
+                update_mask: a.update_mask.clone(),
+                patch: a.patch.clone(),
+                reason,
+            });
+            if let Some(h) = authorization {
+                req.metadata_mut().insert("authorization", h);
+            }
+            aduan_runtime::telemetry::inject_metadata(req.metadata_mut());
+            let complaint = client
+                .amend_complaint(req)
+                .await
+                .map_err(intake_error)?
+                .into_inner()
+                .complaint
+                .unwrap_or_default();
+            amended = (
+                complaint.revision,
+                a.update_mask
+                    .as_ref()
+                    .map(|m| m.paths.clone())
+                    .unwrap_or_default(),
+                complaint.unmet_requirements.clone(),
+            );
+        }
+        let who = actor(&caller);
+        let id = new_id();
+        let rec = InterviewRec {
+            id: id.clone(),
+            kind: r.kind,
+            party: r.party,
+            channel: r.channel,
+            held_on,
+            present: r.present.iter().map(|p| p.trim().to_string()).collect(),
+            summary: r.summary.trim().to_string(),
+            intake_revision: amended.0,
+            amended_fields: amended.1.clone(),
+            unmet_requirements: amended.2.clone(),
+            by: who.clone(),
+            at: 0,
+        };
+        let clarification = r.kind == pb::InterviewKind::Clarification as i32;
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, step_name)?;
+                may_work(&caller, file, false)?;
+                let mut rec = rec;
+                rec.at = now;
+                let (name, step, kind) = if clarification {
+                    (
+                        "clarification",
+                        Step::S8Clarification,
+                        HandlingActivityKind::Clarification,
+                    )
+                } else {
+                    (
+                        "interview",
+                        Step::S9Interview,
+                        HandlingActivityKind::Interview,
+                    )
+                };
+                let party = party_code(rec.party);
+                let mut detail = format!("{} with {party}", rec.id);
+                if rec.intake_revision > 0 {
+                    detail.push_str(&format!(
+                        "; intake revision {}: {}",
+                        rec.intake_revision,
+                        rec.amended_fields.join(", ")
+                    ));
+                }
+                let amended = rec.intake_revision > 0;
+                file.body.interviews.push(rec);
+                history(file, &who, now, name, detail);
+                Ok(vec![activity(file, step, &who, now, kind, |a| {
+                    a.activity_code = format!("{name}.{party}");
+                    if amended {
+                        a.outcome_code = "intake_amended".into();
+                    }
+                })])
+            })
+            .await
+            .inspect_err(|_| {
+                if amended.0 > 0 {
+                    tracing::warn!(
+                        intake_revision = amended.0,
+                        "an interview amended intake but was not recorded"
+                    );
+                }
+            })?;
+        count_step(
+            &file.office_code,
+            if clarification {
+                "clarification"
+            } else {
+                "interview"
+            },
+        );
+        Ok(Response::new(pb::RecordInterviewResponse {
+            case: Some(view::summary(&file, core.today(&file.office_code))),
+            interview_id: id,
+            intake_revision: amended.0,
+            amended_fields: amended.1,
+            unmet_requirements: amended.2,
+        }))
+    }
+
+    async fn add_evidence(
+        &self,
+        request: Request<pb::AddEvidenceRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let today = core.today(&caller.principal.office);
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        if !enum_ok::<pb::EvidenceKind>(r.kind) {
+            v.add("kind", "required");
+        }
+        if !enum_ok::<pb::EvidenceSource>(r.source) {
+            v.add("source", "required");
+        }
+        check_text(&mut v, "source_detail", &r.source_detail, false, SHORT_MAX);
+        let collected_on = check_date(
+            &mut v,
+            "collected_on",
+            &r.collected_on,
+            true,
+            Some(today),
+            None,
+        );
+        let collected_by = if r.collected_by.is_empty() {
+            caller.principal.subject.clone()
+        } else {
+            check_subject(&mut v, "collected_by", &r.collected_by);
+            r.collected_by.clone()
+        };
+        check_text(&mut v, "description", &r.description, true, NOTE_MAX);
+        let mut clean: Option<(Vec<u8>, bool)> = None;
+        if let Some(f) = &r.file {
+            check_text(&mut v, "file.file_name", &f.file_name, true, 255);
+            let type_ok = media::ACCEPTED_TYPES.contains(&f.content_type.as_str());
+            if !type_ok {
+                v.add(
+                    "file.content_type",
+                    format!("one of {}", media::ACCEPTED_TYPES.join(", ")),
+                );
+            }
+            if f.content.is_empty() {
+                v.add("file.content", "empty");
+            } else if f.content.len() as u64 > core.max_file_bytes {
+                v.add(
+                    "file.content",
+                    format!("larger than the limit of {} bytes", core.max_file_bytes),
+                );
+            } else if type_ok && !media::matches_type(&f.content_type, &f.content) {
+                v.add("file.content", format!("is not {}", f.content_type));
+            } else if type_ok {
+                match media::sanitize(&f.content_type, &f.content) {
+                    Ok(c) => clean = Some(c),
+                    Err(why) => v.add("file.content", why),
+                }
+            }
+        }
+        v.into_result()?;
+        let before = core.load_visible(&caller, &r.complaint_id).await?;
+        in_handling(&before, "Collecting data (S10)")?;
+        may_work(&caller, &before, false)?;
+        let id = new_id();
+        let mut file_rec = None;
+        if let (Some(f), Some((bytes, removed))) = (&r.file, clean) {
+            let key = format!("{}/{}/{}", before.office_code, before.complaint_id, id);
+            let sealed = core.keys.seal(
+                &before.office_code,
+                &evidence_aad(&before.complaint_id, &id),
+                &bytes,
+            )?;
+            core.files.put(&key, &sealed).await?;
+            file_rec = Some(FileRec {
+                key,
+                file_name: f.file_name.trim().to_string(),
+                content_type: f.content_type.clone(),
+                size_bytes: bytes.len() as i64,
+                sha256: hex(&Sha256::digest(&bytes)),
+                metadata_removed: removed,
+            });
+        }
+        let stored_key = file_rec.as_ref().map(|f| f.key.clone());
+        let who = actor(&caller);
+        let rec = EvidenceRec {
+            id: id.clone(),
+            kind: r.kind,
+            source: r.source,
+            source_detail: r.source_detail.trim().to_string(),
+            collected_on,
+            collected_by,
+            description: r.description.trim().to_string(),
+            file: file_rec,
+            by: who.clone(),
+            at: 0,
+        };
+        let result = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Collecting data (S10)")?;
+                may_work(&caller, file, false)?;
+                let mut rec = rec;
+                rec.at = now;
+                let kind =
+                    enum_code::<pb::EvidenceKind>(rec.kind, "EVIDENCE_KIND_", |e| e.as_str_name());
+                let detail = format!(
+                    "{} {kind}{}",
+                    rec.id,
+                    if rec.file.is_some() { " with file" } else { "" }
+                );
+                file.body.evidence.push(rec);
+                history(file, &who, now, "evidence", detail);
+                Ok(vec![activity(
+                    file,
+                    Step::S10DataCollection,
+                    &who,
+                    now,
+                    HandlingActivityKind::DataCollection,
+                    |a| {
+                        a.activity_code = format!("evidence.{kind}");
+                    },
+                )])
+            })
+            .await;
+        let file = match result {
+            Ok(f) => f,
+            Err(e) => {
+                if let Some(k) = stored_key {
+                    let _ = core.files.delete(&k).await;
+                }
+                return Err(e.into());
+            }
+        };
+        count_step(&file.office_code, "evidence");
+        Ok(Response::new(core.change(&file, id)))
+    }
+
+    async fn get_evidence_file(
+        &self,
+        request: Request<pb::GetEvidenceFileRequest>,
+    ) -> Reply<pb::EvidenceFile> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        check_id(&mut v, "evidence_id", &r.evidence_id);
+        check_text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
+        v.into_result()?;
+        let file = core.load_visible(&caller, &r.complaint_id).await?;
+        let ev = file
+            .body
+            .evidence
+            .iter()
+            .find(|e| e.id == r.evidence_id)
+            .ok_or(Error::NotFound("evidence"))?;
+        let stored = ev.file.as_ref().ok_or(Error::NotFound("evidence file"))?;
+        let sealed = core.files.get(&stored.key).await?;
+        let content = core.keys.open(
+            &file.office_code,
+            &evidence_aad(&file.complaint_id, &ev.id),
+            &sealed,
+        )?;
+        if hex(&Sha256::digest(&content)) != stored.sha256 {
+            return Err(
+                Error::Internal("an evidence file does not match its checksum".into()).into(),
+            );
+        }
+        core.store
+            .log_access(&AccessEntry {
+                complaint_id: file.complaint_id.clone(),
+                office_code: file.office_code.clone(),
+                at: now_micros(),
+                subject: caller.principal.subject.clone(),
+                role: caller.acting_role().as_str().to_string(),
+                what: format!("evidence:{}", ev.id),
+                purpose: r.purpose.trim().to_string(),
+            })
+            .await?;
+        Ok(Response::new(pb::EvidenceFile {
+            evidence_id: ev.id.clone(),
+            info: view::evidence_file_info(ev),
+            content,
+        }))
+    }
+
+    async fn record_home_visit(
+        &self,
+        request: Request<pb::RecordHomeVisitRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let today = core.today(&caller.principal.office);
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        let visited_on = check_date(&mut v, "visited_on", &r.visited_on, true, Some(today), None);
+        check_text(&mut v, "location", &r.location, false, SHORT_MAX);
+        check_list(&mut v, "present", &r.present, 1);
+        check_text(&mut v, "findings", &r.findings, true, TEXT_MAX);
+        v.into_result()?;
+        let who = actor(&caller);
+        let id = new_id();
+        let rec = HomeVisitRec {
+            id: id.clone(),
+            visited_on,
+            location: r.location.trim().to_string(),
+            present: r.present.iter().map(|p| p.trim().to_string()).collect(),
+            findings: r.findings.trim().to_string(),
+            by: who.clone(),
+            at: 0,
+        };
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "A home visit (S10)")?;
+                may_work(&caller, file, false)?;
+                let mut rec = rec;
+                rec.at = now;
+                let detail = rec.id.clone();
+                file.body.home_visits.push(rec);
+                history(file, &who, now, "home_visit", detail);
+                Ok(vec![activity(
+                    file,
+                    Step::S10DataCollection,
+                    &who,
+                    now,
+                    HandlingActivityKind::DataCollection,
+                    |a| {
+                        a.activity_code = "home_visit".into();
+                    },
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "home_visit");
+        Ok(Response::new(core.change(&file, id)))
+    }
+
+    async fn record_coordination(
+        &self,
+        request: Request<pb::RecordCoordinationRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let today = core.today(&caller.principal.office);
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        check_text(&mut v, "agency", &r.agency, true, NAME_MAX);
+        if !enum_ok::<pb::ContactChannel>(r.channel) {
+            v.add("channel", "required");
+        }
+        let held_on = check_date(&mut v, "held_on", &r.held_on, true, Some(today), None);
+        check_text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        v.into_result()?;
+        let who = actor(&caller);
+        let id = new_id();
+        let rec = CoordinationRec {
+            id: id.clone(),
+            agency: r.agency.trim().to_string(),
+            channel: r.channel,
+            held_on,
+            summary: r.summary.trim().to_string(),
+            by: who.clone(),
+            at: 0,
+        };
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Coordination with an agency (S10)")?;
+                may_work(&caller, file, false)?;
+                let mut rec = rec;
+                rec.at = now;
+                let detail = rec.id.clone();
+                file.body.coordinations.push(rec);
+                history(file, &who, now, "coordination", detail);
+                Ok(vec![activity(
+                    file,
+                    Step::S10DataCollection,
+                    &who,
+                    now,
+                    HandlingActivityKind::DataCollection,
+                    |a| {
+                        a.activity_code = "coordination".into();
+                    },
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "coordination");
+        Ok(Response::new(core.change(&file, id)))
+    }
+
+    async fn decide_eligibility(
+        &self,
+        request: Request<pb::DecideEligibilityRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        if !caller.acts_as(Role::BidangHead) {
+            return Err(Error::PermissionDenied(
+                "only the Bidang head decides eligibility (S11)".into(),
+            )
+            .into());
+        }
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        if r.qualifies {
+            if !r.reason_code.is_empty() {
+                v.add("reason_code", "only for a complaint that does not qualify");
+            }
+            check_text(&mut v, "note", &r.note, false, NOTE_MAX);
+        } else {
+            if r.reason_code.is_empty() {
+                v.add(
+                    "reason_code",
+                    "required when the complaint does not qualify",
+                );
+            } else if !NOT_QUALIFIED_REASONS
+                .iter()
+                .any(|(c, _)| *c == r.reason_code)
+            {
+                v.add(
+                    "reason_code",
+                    format!(
+                        "one of {}",
+                        NOT_QUALIFIED_REASONS
+                            .iter()
+                            .map(|(c, _)| *c)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            check_text(&mut v, "note", &r.note, true, NOTE_MAX);
+        }
+        v.into_result()?;
+        let who = actor(&caller);
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "The eligibility decision (S11)")?;
+                if file.body.interviews.is_empty() {
+                    return Err(Error::FailedPrecondition(
+                        "the eligibility decision (S11) follows a clarification or interview (S8-S9); none is recorded".into(),
+                    ));
+                }
+                if let Some(e) = file.body.eligibility()
+                    && e.qualifies == r.qualifies
+                    && e.reason_code == r.reason_code
+                {
+                    return Err(Error::AlreadyExists("this eligibility decision stands already".into()));
+                }
+                let changed = !file.body.eligibility.is_empty();
+                file.body.eligibility.push(EligibilityRec {
+                    qualifies: r.qualifies,
+                    reason_code: r.reason_code.clone(),
+                    note: r.note.trim().to_string(),
+                    by: who.clone(),
+                    at: now,
+                });
+                let detail = format!(
+                    "{}{}",
+                    if r.qualifies { "qualifies".to_string() } else { format!("does not qualify: {}", r.reason_code) },
+                    if changed { " (changed)" } else { "" }
+                );
+                history(file, &who, now, "eligibility", detail);
+                Ok(vec![event(file, Step::S11InvestigationMediation, &who, now, Detail::EligibilityDecided(events::EligibilityDecided {
+                    qualifies: r.qualifies,
+                    reason_code: r.reason_code.clone(),
+                }))])
+            })
+            .await?;
+        count_step(&file.office_code, "eligibility");
+        Ok(Response::new(core.change(&file, String::new())))
+    }
+
+    async fn record_session(
+        &self,
+        request: Request<pb::RecordSessionRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let today = core.today(&caller.principal.office);
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        let kind = pb::SessionKind::try_from(r.kind).unwrap_or(pb::SessionKind::Unspecified);
+        if kind == pb::SessionKind::Unspecified {
+            v.add(
+                "kind",
+                "required: investigation, mediation or family_counselling",
+            );
+        }
+        let held_on = check_date(&mut v, "held_on", &r.held_on, true, Some(today), None);
+        if kind == pb::SessionKind::FamilyCounselling {
+            if r.topic_codes.is_empty() {
+                v.add(
+                    "topic_codes",
+                    "at least one PUSPAGA topic for family counselling",
+                );
+            } else if r.topic_codes.len() > 10 {
+                v.add("topic_codes", "at most 10");
+            }
+            let mut seen = HashSet::new();
+            for (i, t) in r.topic_codes.iter().enumerate() {
+                if !core.codes.puspaga_topic(t) {
+                    v.add(
+                        format!("topic_codes[{i}]"),
+                        "not a PUSPAGA topic (topik) of data/puspaga_services.csv",
+                    );
+                } else if !seen.insert(t.as_str()) {
+                    v.add(format!("topic_codes[{i}]"), "listed twice");
+                }
+            }
+        } else if !r.topic_codes.is_empty() {
+            v.add("topic_codes", "only for family counselling");
+        }
+        if r.parties.is_empty() {
+            v.add("parties", "at least one");
+        } else if r.parties.len() > LIST_MAX {
+            v.add("parties", format!("at most {LIST_MAX}"));
+        }
+        for (i, p) in r.parties.iter().enumerate() {
+            if !enum_ok::<pb::PartyRole>(p.role) {
+                v.add(format!("parties[{i}].role"), "required");
+            }
+            check_text(
+                &mut v,
+                &format!("parties[{i}].name"),
+                &p.name,
+                true,
+                NAME_MAX,
+            );
+        }
+        if kind == pb::SessionKind::Mediation {
+            let sides = r
+                .parties
+                .iter()
+                .filter(|p| {
+                    !matches!(
+                        pb::PartyRole::try_from(p.role),
+                        Ok(pb::PartyRole::Officer
+                            | pb::PartyRole::Agency
+                            | pb::PartyRole::Unspecified)
+                            | Err(_)
+                    )
+                })
+                .count();
+            if sides < 2 {
+                v.add(
+                    "parties",
+                    "a mediation is between at least two parties (besides officers)",
+                );
+            }
+        }
+        let outcome =
+            pb::SessionOutcome::try_from(r.outcome).unwrap_or(pb::SessionOutcome::Unspecified);
+        if outcome == pb::SessionOutcome::Unspecified {
+            v.add("outcome", "required");
+        }
+        if outcome == pb::SessionOutcome::AgreementReached {
+            check_text(
+                &mut v,
+                "agreement_terms",
+                &r.agreement_terms,
+                true,
+                TEXT_MAX,
+            );
+        } else if !r.agreement_terms.is_empty() {
+            v.add("agreement_terms", "only for an agreement reached");
+        }
+        check_text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        let next = if outcome == pb::SessionOutcome::Continued {
+            check_date(
+                &mut v,
+                "next_session_on",
+                &r.next_session_on,
+                true,
+                None,
+                Some(today),
+            )
+        } else {
+            if r.next_session_on.is_some() {
+                v.add("next_session_on", "only when the session is continued");
+            }
+            None
+        };
+        v.into_result()?;
+        let who = actor(&caller);
+        let id = new_id();
+        let rec = SessionRec {
+            id: id.clone(),
+            kind: r.kind,
+            held_on,
+            topic_codes: r.topic_codes.clone(),
+            parties: r
+                .parties
+                .iter()
+                .map(|p| SessionPartyRec {
+                    role: p.role,
+                    name: p.name.trim().to_string(),
+                    attended: p.attended,
+                })
+                .collect(),
+            outcome: r.outcome,
+            agreement_terms: r.agreement_terms.trim().to_string(),
+            summary: r.summary.trim().to_string(),
+            next_session_on: next,
+            by: who.clone(),
+            at: 0,
+        };
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "A session (S11)")?;
+                match file.body.eligibility() {
+                    None => {
+                        return Err(Error::FailedPrecondition(
+                            "sessions (S11) follow a qualifying eligibility decision; none is recorded".into(),
+                        ));
+                    }
+                    Some(e) if !e.qualifies => {
+                        return Err(Error::FailedPrecondition(
+                            "the complaint does not qualify for follow-up (S11): no sessions".into(),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                may_work(&caller, file, false)?;
+                let mut rec = rec;
+                rec.at = now;
+                let kind = enum_code::<pb::SessionKind>(rec.kind, "SESSION_KIND_", |e| e.as_str_name());
+                let outcome = enum_code::<pb::SessionOutcome>(rec.outcome, "SESSION_OUTCOME_", |e| e.as_str_name());
+                let topics = rec.topic_codes.clone();
+                let detail = format!(
+                    "{} {kind}: {outcome}{}",
+                    rec.id,
+                    if topics.is_empty() { String::new() } else { format!(" ({})", topics.join(", ")) }
+                );
+                file.body.sessions.push(rec);
+                history(file, &who, now, "session", detail);
+                Ok(vec![activity(file, Step::S11InvestigationMediation, &who, now, HandlingActivityKind::Session, |a| {
+                    a.activity_code = format!("session.{kind}");
+                    a.outcome_code = outcome;
+                    a.topic_codes = topics;
+                })])
+            })
+            .await?;
+        count_step(&file.office_code, "session");
+        Ok(Response::new(core.change(&file, id)))
+    }
+
+    async fn record_consent(
+        &self,
+        request: Request<pb::RecordConsentRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let today = core.today(&caller.principal.office);
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        let person = matches!(
+            pb::PartyRole::try_from(r.subject_role),
+            Ok(pb::PartyRole::Complainant
+                | pb::PartyRole::Victim
+                | pb::PartyRole::Witness
+                | pb::PartyRole::Other)
+        );
+        if !person {
+            v.add(
+                "subject_role",
+                "required: complainant, victim, witness or other",
+            );
+        }
+        check_text(&mut v, "subject_name", &r.subject_name, true, NAME_MAX);
+        let giver = pb::ConsentGiver::try_from(r.giver).unwrap_or(pb::ConsentGiver::Unspecified);
+        if giver == pb::ConsentGiver::Unspecified {
+            v.add("giver", "required: the_person, parent or guardian");
+        }
+        check_text(
+            &mut v,
+            "giver_name",
+            &r.giver_name,
+            giver != pb::ConsentGiver::ThePerson,
+            NAME_MAX,
+        );
+        if !enum_ok::<pb::ConsentForm>(r.form) {
+            v.add("form", "required: written or oral");
+        }
+        let given_on = check_date(&mut v, "given_on", &r.given_on, true, Some(today), None);
+        v.into_result()?;
+        let who = actor(&caller);
+        let id = new_id();
+        let rec = ConsentRec {
+            id: id.clone(),
+            subject_role: r.subject_role,
+            subject_name: r.subject_name.trim().to_string(),
+            subject_is_child: r.subject_is_child,
+            giver: r.giver,
+            giver_name: r.giver_name.trim().to_string(),
+            giver_is_alleged_perpetrator: r.giver_is_alleged_perpetrator,
+            form: r.form,
+            given_on,
+            by: who.clone(),
+            at: 0,
+        };
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Recording consent (S11)")?;
+                may_work(&caller, file, false)?;
+                let same = |c: &ConsentRec| {
+                    c.subject_role == rec.subject_role
+                        && c.subject_name == rec.subject_name
+                        && c.subject_is_child == rec.subject_is_child
+                        && c.giver == rec.giver
+                        && c.giver_name == rec.giver_name
+                        && c.giver_is_alleged_perpetrator == rec.giver_is_alleged_perpetrator
+                        && c.form == rec.form
+                        && c.given_on == rec.given_on
+                };
+                if file.body.consents.iter().any(same) {
+                    return Err(Error::AlreadyExists(
+                        "this consent is recorded on the case already".into(),
+                    ));
+                }
+                let mut rec = rec;
+                rec.at = now;
+                let giver =
+                    enum_code::<pb::ConsentGiver>(rec.giver, "CONSENT_GIVER_", |e| e.as_str_name());
+                let detail = format!(
+                    "{} by {giver}{}{}",
+                    rec.id,
+                    if rec.subject_is_child {
+                        " for a child"
+                    } else {
+                        ""
+                    },
+                    if rec.giver_is_alleged_perpetrator {
+                        "; the giver is the alleged perpetrator"
+                    } else {
+                        ""
+                    }
+                );
+                file.body.consents.push(rec);
+                history(file, &who, now, "consent", detail);
+                Ok(vec![activity(
+                    file,
+                    Step::S11InvestigationMediation,
+                    &who,
+                    now,
+                    HandlingActivityKind::ConsentRecorded,
+                    |a| {
+                        a.activity_code = format!("consent.{giver}");
+                    },
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "consent");
+        Ok(Response::new(core.change(&file, id)))
+    }
+
+    async fn make_referral(
+        &self,
+        request: Request<pb::MakeReferralRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        check_code(&mut v, "agency", &r.agency, true);
+        check_text(&mut v, "agency_name", &r.agency_name, true, NAME_MAX);
+        let codes = &core.codes;
+        let mut code = |field: &str, category: &str, value: &str, required: bool| {
+            if value.is_empty() {
+                if required {
+                    v.add(field, "required");
+                }
+            } else if !codes.simfoni(category, value) {
+                v.add(
+                    field,
+                    format!(
+                        "not a SIMFONI-PPA {category} code: {}",
+                        codes.simfoni_list(category)
+                    ),
+                );
+            }
+        };
+        code(
+            "violence_type_code",
+            "jenis_kekerasan",
+            &r.violence_type_code,
+            true,
+        );
+        code("place_code", "tempat_kejadian", &r.place_code, false);
+        code(
+            "relationship_code",
+            "hubungan_pelaku",
+            &r.relationship_code,
+            false,
+        );
+        code("age_band_code", "kelompok_usia", &r.age_band_code, true);
+        if r.service_codes.is_empty() {
+            v.add("service_codes", "at least one SIMFONI-PPA layanan code");
+        } else if r.service_codes.len() > 10 {
+            v.add("service_codes", "at most 10");
+        }
+        let mut seen = HashSet::new();
+        for (i, s) in r.service_codes.iter().enumerate() {
+            if !codes.simfoni("layanan", s) {
+                v.add(
+                    format!("service_codes[{i}]"),
+                    format!(
+                        "not a SIMFONI-PPA layanan code: {}",
+                        codes.simfoni_list("layanan")
+                    ),
+                );
+            } else if !seen.insert(s.as_str()) {
+                v.add(format!("service_codes[{i}]"), "listed twice");
+            }
+        }
+        check_text(&mut v, "reason", &r.reason, true, NOTE_MAX);
+        if !r.consent_id.is_empty() {
+            check_id(&mut v, "consent_id", &r.consent_id);
+        }
+        check_text(
+            &mut v,
+            "override_reason",
+            &r.override_reason,
+            false,
+            NOTE_MAX,
+        );
+        let overriding = !r.override_reason.trim().is_empty();
+        if overriding && !r.consent_id.is_empty() {
+            v.add(
+                "override_reason",
+                "give either consent_id or override_reason, not both",
+            );
+        }
+        v.into_result()?;
+        if overriding && !(caller.acts_as(Role::Head) || caller.acts_as(Role::BidangHead)) {
+            return Err(Error::PermissionDenied(
+                "only the Head or the Bidang head may refer without recorded consent".into(),
+            )
+            .into());
+        }
+        if !overriding && r.consent_id.is_empty() {
+            return Err(Error::FailedPrecondition(
+                "a referral needs the recorded consent of the person (of a parent or guardian for a child), or an override with a reason by the Head or the Bidang head".into(),
+            )
+            .into());
+        }
+        let who = actor(&caller);
+        let id = new_id();
+        let child_band = domain::child_age_band(&r.age_band_code);
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "A referral (S11)")?;
+                may_work(&caller, file, true)?;
+                if !overriding {
+                    let consent = file
+                        .body
+                        .consents
+                        .iter()
+                        .find(|c| c.id == r.consent_id)
+                        .ok_or_else(|| {
+                            Error::FailedPrecondition(
+                                "no consent with this id is recorded on the case".into(),
+                            )
+                        })?;
+                    if let Some(defect) = domain::consent_defect(consent, child_band) {
+                        return Err(Error::FailedPrecondition(format!(
+                            "the consent cannot support the referral: {defect}"
+                        )));
+                    }
+                }
+                if file
+                    .body
+                    .referrals
+                    .iter()
+                    .any(|x| x.agency == r.agency && x.answer.as_ref().is_none_or(|a| a.accepted))
+                {
+                    return Err(Error::AlreadyExists(format!(
+                        "the case is referred to {} already",
+                        r.agency
+                    )));
+                }
+                file.body.referrals.push(ReferralRec {
+                    id: id.clone(),
+                    agency: r.agency.clone(),
+                    agency_name: r.agency_name.trim().to_string(),
+                    violence_type_code: r.violence_type_code.clone(),
+                    place_code: r.place_code.clone(),
+                    relationship_code: r.relationship_code.clone(),
+                    age_band_code: r.age_band_code.clone(),
+                    service_codes: r.service_codes.clone(),
+                    reason: r.reason.trim().to_string(),
+                    consent_id: r.consent_id.clone(),
+                    override_reason: r.override_reason.trim().to_string(),
+                    answer: None,
+                    by: who.clone(),
+                    at: now,
+                });
+                history(
+                    file,
+                    &who,
+                    now,
+                    "referral",
+                    format!(
+                        "{id} to {} ({}; {}){}",
+                        r.agency,
+                        r.violence_type_code,
+                        r.service_codes.join(", "),
+                        if overriding {
+                            ", override without consent"
+                        } else {
+                            ", with consent"
+                        }
+                    ),
+                );
+                Ok(vec![event(
+                    file,
+                    Step::S11InvestigationMediation,
+                    &who,
+                    now,
+                    Detail::ReferralMade(events::ReferralMade {
+                        agency: r.agency.clone(),
+                        violence_type_code: r.violence_type_code.clone(),
+                        place_code: r.place_code.clone(),
+                        relationship_code: r.relationship_code.clone(),
+                        age_band_code: r.age_band_code.clone(),
+                        consent_recorded: !overriding,
+                        referral_id: id.clone(),
+                        service_codes: r.service_codes.clone(),
+                    }),
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "referral");
+        Ok(Response::new(core.change(&file, id)))
+    }
+
+    async fn answer_referral(
+        &self,
+        request: Request<pb::AnswerReferralRequest>,
+    ) -> Reply<pb::AnswerReferralResponse> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        check_id(&mut v, "referral_id", &r.referral_id);
+        check_code(&mut v, "reason_code", &r.reason_code, false);
+        check_text(&mut v, "note", &r.note, false, NOTE_MAX);
+        check_text(&mut v, "agency_reference", &r.agency_reference, false, 100);
+        v.into_result()?;
+        let who = actor(&caller);
+        let partner =
+            caller.acts_as(Role::PartnerAgency) && !BIDANG_ROLES.iter().any(|x| caller.acts_as(*x));
+        let mut answered: Option<(String, pb::ReferralState)> = None;
+        let slot = &mut answered;
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                if file.status == ComplaintStatus::Closed as i32 {
+                    return Err(out_of_order(
+                        "Answering a referral (S11)",
+                        file.status,
+                        "open",
+                    ));
+                }
+                if !partner {
+                    may_work(&caller, file, true)?;
+                }
+                let referral = file
+                    .body
+                    .referrals
+                    .iter_mut()
+                    .find(|x| x.id == r.referral_id)
+                    .ok_or(Error::NotFound("referral"))?;
+                if referral.answer.is_some() {
+                    return Err(Error::AlreadyExists(
+                        "the referral is answered already".into(),
+                    ));
+                }
+                referral.answer = Some(ReferralAnswerRec {
+                    accepted: r.accepted,
+                    reason_code: r.reason_code.clone(),
+                    note: r.note.trim().to_string(),
+                    agency_reference: r.agency_reference.trim().to_string(),
+                    by: who.clone(),
+                    at: now,
+                });
+                let agency = referral.agency.clone();
+                let state = view::referral_state(referral);
+                *slot = Some((agency.clone(), state));
+                history(
+                    file,
+                    &who,
+                    now,
+                    "referral_answered",
+                    format!(
+                        "{} by {agency}: {}",
+                        r.referral_id,
+                        if r.accepted { "accepted" } else { "rejected" }
+                    ),
+                );
+                Ok(vec![event(
+                    file,
+                    Step::S11InvestigationMediation,
+                    &who,
+                    now,
+                    Detail::ReferralAnswered(events::ReferralAnswered {
+                        referral_id: r.referral_id.clone(),
+                        agency,
+                        accepted: r.accepted,
+                    }),
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "referral_answered");
+        let (agency, state) =
+            answered.ok_or_else(|| Error::Internal("the answer was not recorded".into()))?;
+        Ok(Response::new(pb::AnswerReferralResponse {
+            complaint_id: file.complaint_id.clone(),
+            referral_id: r.referral_id,
+            agency,
+            state: state as i32,
+        }))
+    }
+
+    async fn add_case_note(
+        &self,
+        request: Request<pb::AddCaseNoteRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        check_text(&mut v, "text", &r.text, true, TEXT_MAX);
+        v.into_result()?;
+        let who = actor(&caller);
+        let id = new_id();
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                if file.status == ComplaintStatus::Closed as i32 {
+                    return Err(out_of_order("A case note", file.status, "open"));
+                }
+                may_work(&caller, file, true)?;
+                file.body.notes.push(NoteRec {
+                    id: id.clone(),
+                    text: r.text.trim().to_string(),
+                    by: who.clone(),
+                    at: now,
+                });
+                history(file, &who, now, "note", id.clone());
+                Ok(Vec::new())
+            })
+            .await?;
+        count_step(&file.office_code, "note");
+        Ok(Response::new(core.change(&file, id)))
+    }
+
+    async fn draft_response(
+        &self,
+        request: Request<pb::DraftResponseRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        check_text(&mut v, "text", &r.text, true, RESPONSE_MAX);
+        if r.outcome_code.is_empty() {
+            v.add("outcome_code", "required");
+        } else if r.outcome_code != NOT_QUALIFIED_OUTCOME
+            && !QUALIFIED_OUTCOMES.contains(&r.outcome_code.as_str())
+        {
+            v.add(
+                "outcome_code",
+                format!(
+                    "one of {}, {NOT_QUALIFIED_OUTCOME}",
+                    QUALIFIED_OUTCOMES.join(", ")
+                ),
+            );
+        }
+        v.into_result()?;
+        let who = actor(&caller);
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Drafting the response (S12)")?;
+                may_work(&caller, file, false)?;
+                check_outcome(&file.body, &r.outcome_code)?;
+                let version = file.body.response_version.max(1);
+                for d in &mut file.body.responses {
+                    if d.version == version && d.state == DRAFT {
+                        d.state = SUPERSEDED;
+                    }
+                }
+                let revision = file.body.responses.len() as i32 + 1;
+                file.body.responses.push(DraftRec {
+                    version,
+                    revision,
+                    text: r.text.trim().to_string(),
+                    outcome_code: r.outcome_code.clone(),
+                    state: DRAFT,
+                    by: who.clone(),
+                    at: now,
+                    reviewed_by: None,
+                    reviewed_at: None,
+                    return_reason: String::new(),
+                });
+                history(
+                    file,
+                    &who,
+                    now,
+                    "response_drafted",
+                    format!("version {version}, revision {revision}: {}", r.outcome_code),
+                );
+                Ok(vec![activity(
+                    file,
+                    Step::S12ResponsePrepared,
+                    &who,
+                    now,
+                    HandlingActivityKind::ResponseDrafted,
+                    |a| {
+                        a.outcome_code = r.outcome_code.clone();
+                        a.response_version = version;
+                        a.activity_code = "response.drafted".into();
+                    },
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "response_drafted");
+        let revision = file.body.latest_draft().map(|d| d.revision).unwrap_or(0);
+        Ok(Response::new(core.change(&file, revision.to_string())))
+    }
+
+    async fn approve_response(
+        &self,
+        request: Request<pb::ApproveResponseRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        if !caller.acts_as(Role::BidangHead) {
+            return Err(Error::PermissionDenied(
+                "only the Bidang head approves the response (S12)".into(),
+            )
+            .into());
+        }
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        if r.revision <= 0 {
+            v.add("revision", "required: the revision of the latest draft");
+        }
+        v.into_result()?;
+        let who = actor(&caller);
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Approving the response (S12)")?;
+                let version = file.body.response_version;
+                let outcome = reviewable(&mut file.body, r.revision)?.outcome_code.clone();
+                let Some(e) = file.body.eligibility().cloned() else {
+                    return Err(Error::FailedPrecondition("the response needs the eligibility decision (S11) first".into()));
+                };
+                check_outcome(&file.body, &outcome).map_err(|_| {
+                    Error::FailedPrecondition("the draft no longer fits the eligibility decision or the sessions; draft again".into())
+                })?;
+                let latest = reviewable(&mut file.body, r.revision)?;
+                latest.state = APPROVED;
+                latest.reviewed_by = Some(who.clone());
+                latest.reviewed_at = Some(now);
+                file.status = ComplaintStatus::ResponseReady as i32;
+                history(file, &who, now, "response_approved", format!("version {version}, revision {}: {outcome}", r.revision));
+                let bidang = file.unit.clone();
+                Ok(vec![event(file, Step::S12ResponsePrepared, &who, now, Detail::ResponseApproved(events::ResponseApproved {
+                    bidang_code: bidang,
+                    version,
+                    qualified: e.qualifies,
+                    outcome_code: outcome,
+                }))])
+            })
+            .await?;
+        count_step(&file.office_code, "response_approved");
+        Ok(Response::new(core.change(&file, r.revision.to_string())))
+    }
+
+    async fn return_response(
+        &self,
+        request: Request<pb::ReturnResponseRequest>,
+    ) -> Reply<pb::CaseChange> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        if !caller.acts_as(Role::BidangHead) {
+            return Err(Error::PermissionDenied(
+                "only the Bidang head returns a draft (S12)".into(),
+            )
+            .into());
+        }
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        check_id(&mut v, "complaint_id", &r.complaint_id);
+        if r.revision <= 0 {
+            v.add("revision", "required: the revision of the latest draft");
+        }
+        check_text(&mut v, "reason", &r.reason, true, NOTE_MAX);
+        v.into_result()?;
+        let who = actor(&caller);
+        let file = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Returning the response (S12)")?;
+                let version = file.body.response_version;
+                let latest = reviewable(&mut file.body, r.revision)?;
+                latest.state = RETURNED;
+                latest.reviewed_by = Some(who.clone());
+                latest.reviewed_at = Some(now);
+                latest.return_reason = r.reason.trim().to_string();
+                history(
+                    file,
+                    &who,
+                    now,
+                    "response_returned",
+                    format!("version {version}, revision {}", r.revision),
+                );
+                Ok(vec![activity(
+                    file,
+                    Step::S12ResponsePrepared,
+                    &who,
+                    now,
+                    HandlingActivityKind::ResponseReturned,
+                    |a| {
+                        a.response_version = version;
+                        a.activity_code = "response.returned".into();
+                    },
+                )])
+            })
+            .await?;
+        count_step(&file.office_code, "response_returned");
+        Ok(Response::new(core.change(&file, r.revision.to_string())))
+    }
+
+    async fn list_access_log(
+        &self,
+        request: Request<pb::ListAccessLogRequest>,
+    ) -> Reply<pb::ListAccessLogResponse> {
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let r = request.into_inner();
+        let mut v = Violations::new();
+        if !r.complaint_id.is_empty() {
+            check_id(&mut v, "complaint_id", &r.complaint_id);
+        }
+        let limit = page_size(&mut v, r.page_size, 100);
+        let offset = parse_offset(&mut v, &r.page_token);
+        v.into_result()?;
+        let office = caller.principal.office.clone();
+        let scoped = bidang_scoped(&caller);
+        let (entries, next) = if !r.complaint_id.is_empty() {
+            let file = core.load_visible(&caller, &r.complaint_id).await?;
+            let mut rows = core
+                .store
+                .access_log(&file.office_code, &file.complaint_id, offset, limit + 1)
+                .await?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            (rows, more.then(|| offset + limit))
+        } else if !scoped {
+            let mut rows = core
+                .store
+                .access_log(&office, "", offset, limit + 1)
+                .await?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            (rows, more.then(|| offset + limit))
+        } else {
+            let Some(own) = caller.principal.bidang.clone() else {
+                // A Bidang head without a Bidang sees no case, and no log.
+                return Ok(Response::new(pb::ListAccessLogResponse::default()));
+            };
+            let ids: HashSet<String> = core
+                .store
+                .query(
+                    "SELECT complaint_id FROM cases WHERE office_code = $1 AND unit = $2",
+                    &[Value::Text(office.clone()), Value::Text(own)],
+                )
+                .await?
+                .into_iter()
+                .filter_map(|row| match row.into_iter().next() {
+                    Some(Value::Text(t)) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            // Scan the office's log (newest first) for the Bidang's cases.
+            const BATCH: i64 = 500;
+            let mut out = Vec::new();
+            let mut raw = offset;
+            let mut next = None;
+            'scan: loop {
+                let rows = core.store.access_log(&office, "", raw, BATCH).await?;
+                let n = rows.len() as i64;
+                for (i, e) in rows.into_iter().enumerate() {
+                    if ids.contains(&e.complaint_id) {
+                        if out.len() as i64 == limit {
+                            next = Some(raw + i as i64);
+                            break 'scan;
+                        }
+                        out.push(e);
+                    }
+                }
+                if n < BATCH {
+                    break;
+                }
+                raw += n;
+            }
+            (out, next)
+        };
+        Ok(Response::new(pb::ListAccessLogResponse {
+            entries: entries
+                .into_iter()
+                .map(|e| pb::AccessLogEntry {
+                    complaint_id: e.complaint_id,
+                    accessed_at: Some(to_proto(from_micros(e.at))),
+                    actor: Some(Actor {
+                        subject: e.subject,
+                        role: e.role,
+                        office_code: e.office_code,
+                    }),
+                    what: e.what,
+                    purpose: e.purpose,
+                })
+                .collect(),
+            next_page_token: next.map(|n| n.to_string()).unwrap_or_default(),
+        }))
+    }
+}
+
+/// The sealing binding of an evidence file.
+fn evidence_aad(complaint_id: &str, evidence_id: &str) -> Vec<u8> {
+    format!("{SERVICE}:{complaint_id}:evidence:{evidence_id}").into_bytes()
+}
+
+/// The latest draft, when it is `revision` and waits for review.
+fn reviewable(doc: &mut CaseDoc, revision: i32) -> Result<&mut DraftRec> {
+    let version = doc.response_version;
+    let latest = doc
+        .responses
+        .last_mut()
+        .ok_or_else(|| Error::FailedPrecondition("no response is drafted yet (S12)".into()))?;
+    if latest.revision != revision || latest.version != version || latest.state != DRAFT {
+        return Err(Error::FailedPrecondition(format!(
+            "revision {revision} is not the latest draft waiting for review"
+        )));
+    }
+    Ok(latest)
+}
+
+/// The outcome a response reports must fit the eligibility decision and what the case holds.
+fn check_outcome(doc: &CaseDoc, outcome: &str) -> Result<()> {
+    let Some(e) = doc.eligibility() else {
+        return Err(Error::FailedPrecondition(
+            "the response (S12) needs the eligibility decision (S11) first".into(),
+        ));
+    };
+    if !e.qualifies {
+        if outcome != NOT_QUALIFIED_OUTCOME {
+            return Err(Error::invalid(
+                "outcome_code",
+                format!(
+                    "the complaint does not qualify: the response reports {NOT_QUALIFIED_OUTCOME}"
+                ),
+            ));
+        }
+        return Ok(());
+    }
+    if outcome == NOT_QUALIFIED_OUTCOME {
+        return Err(Error::invalid(
+            "outcome_code",
+            "the complaint qualifies: report the outcome of its handling",
+        ));
+    }
+    let agreement = pb::SessionOutcome::AgreementReached as i32;
+    match outcome {
+        "agreement_reached" if !doc.sessions.iter().any(|s| s.outcome == agreement) => {
+            Err(Error::FailedPrecondition(
+                "agreement_reached needs a session with an agreement (S11)".into(),
+            ))
+        }
+        "referred"
+            if !doc
+                .referrals
+                .iter()
+                .any(|r| r.answer.as_ref().is_none_or(|a| a.accepted)) =>
+        {
+            Err(Error::FailedPrecondition(
+                "referred needs a referral that is pending or accepted (S11)".into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
