@@ -18,21 +18,18 @@ use aduan_proto::events::v1::{
     self as ev, HandlingActivityKind, LifecycleEvent, lifecycle_event::Detail,
 };
 use aduan_proto::intake::v1 as ipb;
-use aduan_proto::investigation::v1::{
-    self as pb, investigation_service_client::InvestigationServiceClient,
-};
-use aduan_proto::triage::v1::{
-    self as tpb, screen_complaint_request::Decision, triage_service_client::TriageServiceClient,
-};
+use aduan_proto::investigation::v1::{self as pb};
+use aduan_proto::triage::v1::{self as tpb, triage_service_client::TriageServiceClient};
 use aduan_runtime::auth::Role;
 use aduan_runtime::relay::EventReceiver;
+use common::casework::{
+    OFFICE, disposed, investigation as inv, today, tok, wait_investigation as wait_case,
+};
 use common::{TestApp, authed, complete_request};
 use prost::Message;
 use tonic::Code;
-use tonic::transport::Channel as GrpcChannel;
 use tonic_types::StatusExt;
 
-const OFFICE: &str = "35.27";
 const PPA: &str = "uptd_ppa";
 
 fn violations(s: &tonic::Status) -> Vec<String> {
@@ -43,19 +40,6 @@ fn violations(s: &tonic::Status) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
-}
-
-fn tok(app: &TestApp, subject: &str, role: Role, office: &str, bidang: Option<&str>) -> String {
-    aduan_runtime::auth::mint_local(
-        &app.config.auth,
-        &app.data_dir,
-        subject,
-        office,
-        &[role],
-        bidang,
-        Duration::from_secs(3600),
-    )
-    .unwrap()
 }
 
 /// The people of the office (and one of another office).
@@ -89,101 +73,6 @@ fn people(app: &TestApp) -> People {
         partner: tok(app, "uptd-ppa-client", Role::PartnerAgency, OFFICE, None),
         other_office: tok(app, "kabid-bkl", Role::BidangHead, "35.26", Some(PPA)),
     }
-}
-
-async fn inv(app: &TestApp) -> InvestigationServiceClient<GrpcChannel> {
-    InvestigationServiceClient::new(app.channel().await)
-        .max_decoding_message_size(64 << 20)
-        .max_encoding_message_size(64 << 20)
-}
-
-fn today() -> cpb::Date {
-    let d = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap())
-        .date();
-    cpb::Date {
-        year: d.year().into(),
-        month: d.month().into(),
-        day: d.day().into(),
-    }
-}
-
-/// Submits `req` to intake and takes it through triage to the Head's disposition to `bidang`.
-async fn disposed(app: &TestApp, req: ipb::SubmitComplaintRequest, bidang: &str) -> String {
-    let id = app.submit(req).await;
-    let co = app.token(&[Role::ComplaintsOfficer], OFFICE);
-    let head = app.token_for("kadis", &[Role::Head], OFFICE);
-    let mut t = TriageServiceClient::new(app.channel().await);
-    let mut arrived = false;
-    for _ in 0..400 {
-        match t
-            .get_case(authed(
-                &co,
-                tpb::GetCaseRequest {
-                    complaint_id: id.clone(),
-                },
-            ))
-            .await
-        {
-            Ok(_) => {
-                arrived = true;
-                break;
-            }
-            Err(s) if s.code() == Code::NotFound => {
-                tokio::time::sleep(Duration::from_millis(25)).await
-            }
-            Err(s) => panic!("{s:?}"),
-        }
-    }
-    assert!(arrived, "the complaint never reached triage");
-    t.screen_complaint(authed(
-        &co,
-        tpb::ScreenComplaintRequest {
-            complaint_id: id.clone(),
-            decision: Some(Decision::Accept(tpb::Accept::default())),
-        },
-    ))
-    .await
-    .unwrap();
-    t.forward_to_head(authed(
-        &co,
-        tpb::ForwardToHeadRequest {
-            complaint_id: id.clone(),
-            summary: "Mohon disposisi".into(),
-            nature: 0,
-        },
-    ))
-    .await
-    .unwrap();
-    t.issue_disposition(authed(
-        &head,
-        tpb::IssueDispositionRequest {
-            complaint_id: id.clone(),
-            bidang_code: bidang.into(),
-            instructions: vec![tpb::Instruction::UntukDitindaklanjuti as i32],
-            ..Default::default()
-        },
-    ))
-    .await
-    .unwrap();
-    id
-}
-
-/// Waits until the relay has opened (or moved) the case in `bidang`, read by that Bidang's head.
-async fn wait_case(app: &TestApp, id: &str, bidang_head: &str) -> pb::CaseSummary {
-    let mut c = inv(app).await;
-    for _ in 0..400 {
-        let list = c
-            .list_cases(authed(bidang_head, pb::ListCasesRequest::default()))
-            .await
-            .unwrap()
-            .into_inner();
-        if let Some(s) = list.cases.into_iter().find(|s| s.complaint_id == id) {
-            return s;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("case {id} never reached investigation");
 }
 
 async fn outbox(app: &TestApp) -> Vec<(Vec<u8>, LifecycleEvent)> {

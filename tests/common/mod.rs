@@ -1,6 +1,8 @@
 //! Shared helpers of the workspace tests: a real server on a random port, tokens, requests.
 #![allow(dead_code)]
 
+pub mod casework;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
