@@ -195,6 +195,9 @@ const UPSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status
      status = excluded.status, assignees = excluded.assignees, next_at = excluded.next_at, \
      event_seq = excluded.event_seq, updated_at = excluded.updated_at, sealed = excluded.sealed";
 
+const INSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
+     event_seq, opened_at, updated_at, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
 const RESERVE_OUTBOX: &str =
     "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
 
@@ -265,13 +268,16 @@ macro_rules! backend {
                 }
             }
 
-            async fn write(
+            /// The case row and its side rows (the row is locked already).
+            async fn write_case(
                 tx: &mut Tx,
-                outbox: &Outbox,
                 w: &RawWrite,
+                exists: bool,
             ) -> std::result::Result<(), sqlx::Error> {
                 let k = &w.raw;
-                sqlx::query(UPSERT)
+                // A new case is a plain INSERT: when another transaction created it meanwhile
+                // (no row existed to lock), this one fails and is retried instead of overwriting.
+                sqlx::query(if exists { UPSERT } else { INSERT })
                     .bind(&k.complaint_id)
                     .bind(&k.office_code)
                     .bind(&k.unit)
@@ -317,13 +323,24 @@ macro_rules! backend {
                     }
                     q.execute(&mut **tx).await?;
                 }
-                if !w.events.is_empty() {
-                    let n = w.events.len() as i64;
+                Ok(())
+            }
+
+            /// Events into the outbox. The counter row is locked until commit, so it is always
+            /// taken after the case rows of the transaction (no lock-order cycle with a step).
+            async fn write_events(
+                tx: &mut Tx,
+                outbox: &Outbox,
+                events: &[LifecycleEvent],
+                at: i64,
+            ) -> std::result::Result<(), sqlx::Error> {
+                if !events.is_empty() {
+                    let n = events.len() as i64;
                     let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX)
                         .bind(n)
                         .fetch_one(&mut **tx)
                         .await?;
-                    for (i, e) in w.events.iter().enumerate() {
+                    for (i, e) in events.iter().enumerate() {
                         sqlx::query(
                             "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) \
                              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -333,7 +350,7 @@ macro_rules! backend {
                         .bind(&e.complaint_id)
                         .bind(event_type(e))
                         .bind(e.encode_to_vec())
-                        .bind(k.updated_at)
+                        .bind(at)
                         .execute(&mut **tx)
                         .await?;
                     }
@@ -367,10 +384,12 @@ macro_rules! backend {
             ) -> Result<Option<RawWrite>> {
                 let mut tx = pool.begin_with($begin).await?;
                 let current = load(&mut tx, id).await?;
+                let exists = current.is_some();
                 let Some(w) = f(current)? else {
                     return Ok(None);
                 };
-                write(&mut tx, outbox, &w).await?;
+                write_case(&mut tx, &w, exists).await?;
+                write_events(&mut tx, outbox, &w.events, w.raw.updated_at).await?;
                 tx.commit().await?;
                 Ok(Some(w))
             }
@@ -405,9 +424,11 @@ macro_rules! backend {
                         continue;
                     }
                     let current = load(&mut tx, &e.complaint_id).await?;
+                    let exists = current.is_some();
                     match f(e, current) {
                         Ok(Some(w)) => {
-                            write(&mut tx, outbox, &w).await?;
+                            // Case rows now, events after the batch: see write_events.
+                            write_case(&mut tx, &w, exists).await?;
                             emitted.extend(w.events);
                         }
                         Ok(None) => {}
@@ -423,6 +444,7 @@ macro_rules! backend {
                     }
                     out.applied += 1;
                 }
+                write_events(&mut tx, outbox, &emitted, now).await?;
                 tx.commit().await?;
                 Ok((out, emitted))
             }

@@ -286,6 +286,61 @@ async fn suite(s: CaseStore, sqlite_file: Option<std::path::PathBuf>) {
     assert_eq!(log[0].purpose, "Menyiapkan tanggapan untuk Ibu Sulastri");
     assert!(s.access_log("35.26", "", 0, 10).await.unwrap().is_empty());
 
+    // Receiving a batch over two cases while a step runs on the second, many times: the outbox
+    // counter is always locked after the case rows, so neither waits on the other in a cycle
+    // (PostgreSQL would abort one with a deadlock).
+    let emit =
+        |e: &LifecycleEvent, cur: Option<CaseFile<Body>>| -> Result<Option<Write<Body>>, String> {
+            let mut f = cur.unwrap_or_else(|| file(&e.complaint_id, "35.27", "rehsos"));
+            let ev = closed(&mut f);
+            Ok(Some(Write::new(f, vec![ev])))
+        };
+    s.mutate("c-y", |_: Option<CaseFile<Body>>| {
+        Ok(Some(Write::new(file("c-y", "35.27", "rehsos"), vec![])))
+    })
+    .await
+    .unwrap();
+    for round in 0..30 {
+        let batch = [
+            incoming(&format!("x-{round}"), "c-x"),
+            incoming(&format!("y-{round}"), "c-y"),
+        ];
+        let (a, b) = tokio::join!(
+            s.apply("triage", &batch, &emit),
+            s.mutate("c-y", |cur: Option<CaseFile<Body>>| {
+                let mut f = cur.unwrap_or_else(|| file("c-y", "35.27", "rehsos"));
+                let e = closed(&mut f);
+                Ok(Some(Write::new(f, vec![e])))
+            })
+        );
+        assert_eq!(a.unwrap().applied, 2);
+        b.unwrap();
+    }
+    let y: CaseFile<Body> = s.get("c-y").await.unwrap().unwrap();
+    assert_eq!(y.event_seq, 60, "every step and every event, once");
+    // Two creations of one case at once: one wins, the other fails (to be retried), and
+    // nothing is overwritten.
+    let create = |n: u32| {
+        let s = s.clone();
+        async move {
+            s.mutate("c-new", move |cur: Option<CaseFile<Body>>| {
+                let mut f = cur.unwrap_or_else(|| file("c-new", "35.27", "rehsos"));
+                f.body.count += n;
+                Ok(Some(Write::new(f, vec![])))
+            })
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(create(1), create(10));
+    let won = [a.is_ok(), b.is_ok()];
+    let c: CaseFile<Body> = s.get("c-new").await.unwrap().unwrap();
+    match won {
+        [true, true] => assert_eq!(c.body.count, 11, "the second saw the first"),
+        [true, false] => assert_eq!(c.body.count, 1),
+        [false, true] => assert_eq!(c.body.count, 10),
+        _ => panic!("neither creation succeeded"),
+    }
+
     if let Some(path) = sqlite_file {
         s.close().await;
         for p in [path.clone(), path.with_extension("db-wal")] {
