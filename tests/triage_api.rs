@@ -278,6 +278,27 @@ async fn from_registration_to_disposition(app: TestApp) {
     assert!(!changed.dispositions[1].superseded);
     assert_eq!(changed.dispositions[1].bidang_code, "rehsos");
     assert_eq!(changed.dispositions[1].version, 2);
+    // The Bidang roles read the complaints disposed to their own Bidang only.
+    use common::casework::tok;
+    for (bidang, visible) in [
+        (Some("rehsos"), true),
+        (Some("uptd_ppa"), false),
+        (None, false),
+    ] {
+        let t_b = tok(&app, "petugas", Role::BidangOfficer, "35.27", bidang);
+        let r = t
+            .get_case(authed(
+                &t_b,
+                pb::GetCaseRequest {
+                    complaint_id: id.clone(),
+                },
+            ))
+            .await;
+        match visible {
+            true => assert!(r.is_ok(), "{bidang:?}: {r:?}"),
+            false => assert_eq!(r.unwrap_err().code(), Code::NotFound, "{bidang:?}"),
+        }
+    }
     let actions: Vec<&str> = changed.history.iter().map(|h| h.action.as_str()).collect();
     assert_eq!(
         actions,

@@ -473,6 +473,22 @@ impl Triage {
         Ok(case)
     }
 
+    /// A caller reading with a Bidang role only (no unit or Head role) sees the complaints
+    /// disposed to the Bidang of its token, as in investigation; others answer NOT_FOUND.
+    async fn require_bidang(&self, caller: &Caller, case: &CaseRow) -> Result<()> {
+        if caller.acts_as(Role::ComplaintsOfficer) || caller.acts_as(Role::Head) {
+            return Ok(());
+        }
+        let Some(bidang) = caller.principal.bidang.as_deref() else {
+            return Err(Error::NotFound("complaint"));
+        };
+        let dispositions = self.store.dispositions(&case.complaint_id).await?;
+        match dispositions.last() {
+            Some(d) if d.bidang_code == bidang => Ok(()),
+            _ => Err(Error::NotFound("complaint")),
+        }
+    }
+
     /// Runs a step as `caller` on a complaint of the caller's office.
     async fn step(
         &self,
@@ -944,6 +960,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let case = core
             .load_visible(&caller, &request.get_ref().complaint_id)
             .await?;
+        core.require_bidang(&caller, &case).await?;
         Ok(Response::new(core.view(&case).await?))
     }
 
