@@ -72,9 +72,12 @@ pub enum InvestigationCommand {
         /// Why you read it (required).
         #[arg(long)]
         purpose: String,
-        /// Where to write the file.
+        /// Where to write the file (created readable by you only, mode 0600).
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Replace the file at --out if it exists (it is made readable by you only).
+        #[arg(long)]
+        force: bool,
     },
     /// S10: record a home visit.
     HomeVisit {
@@ -308,7 +311,8 @@ pub struct SessionArgs {
 pub struct ConsentArgs {
     /// Complaint id.
     pub id: String,
-    /// The person concerned: victim, complainant, witness or other.
+    /// The person referred, who consents (or whose parent or guardian does): victim, or
+    /// complainant when the complainant is the victim.
     #[arg(long, default_value = "victim")]
     pub subject_role: String,
     /// The person's name or description.
@@ -1123,7 +1127,15 @@ pub async fn run_investigation(
             evidence,
             purpose,
             out,
+            force,
         } => {
+            // Refuse before the read is made (and logged) when the file would be overwritten.
+            if !force && std::fs::symlink_metadata(&out).is_ok() {
+                return Err(CliError(format!(
+                    "{} exists: choose another --out, or give --force to replace it",
+                    out.display()
+                )));
+            }
             let f = c
                 .get_evidence_file(request(
                     &args,
@@ -1135,8 +1147,7 @@ pub async fn run_investigation(
                 )?)
                 .await?
                 .into_inner();
-            std::fs::write(&out, &f.content)
-                .map_err(|e| CliError(format!("cannot write {}: {e}", out.display())))?;
+            write_private(&out, &f.content, force)?;
             let info = f.info.unwrap_or_default();
             if json_out {
                 print_json(&json!({
@@ -1456,4 +1467,48 @@ pub async fn run_investigation(
         }
     }
     Ok(())
+}
+
+/// Writes a downloaded evidence file readable by its owner only (mode 0600 on Unix): created
+/// exclusively (an existing file, or a link in its place, is refused) unless `force`, which
+/// replaces the file and narrows its permissions before any content is written. A failed write
+/// removes what it created.
+fn write_private(path: &std::path::Path, content: &[u8], force: bool) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true);
+    if force {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError(format!(
+                "{} exists: choose another --out, or give --force to replace it",
+                path.display()
+            ))
+        } else {
+            CliError(format!("cannot create {}: {e}", path.display()))
+        }
+    })?;
+    let written = (|| {
+        // A replaced file keeps its old mode unless narrowed here.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(content)?;
+        file.sync_all()
+    })();
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        CliError(format!("cannot write {}: {e}", path.display()))
+    })
 }

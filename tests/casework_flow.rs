@@ -45,7 +45,8 @@ fn staff(app: &TestApp, bidang: &str) -> Staff {
         officer: tok(app, "petugas-1", Role::BidangOfficer, OFFICE, Some(bidang)),
         head: tok(app, "kadis", Role::Head, OFFICE, None),
         complaints: tok(app, "unit-1", Role::ComplaintsOfficer, OFFICE, None),
-        partner: tok(app, "uptd-ppa", Role::PartnerAgency, OFFICE, None),
+        // A partner client's token subject is its agency's code (AnswerReferral checks it).
+        partner: tok(app, "uptd_ppa", Role::PartnerAgency, OFFICE, None),
     }
 }
 

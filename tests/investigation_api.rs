@@ -70,7 +70,8 @@ fn people(app: &TestApp) -> People {
         ),
         head: tok(app, "kadis", Role::Head, OFFICE, None),
         complaints: tok(app, "unit-1", Role::ComplaintsOfficer, OFFICE, None),
-        partner: tok(app, "uptd-ppa-client", Role::PartnerAgency, OFFICE, None),
+        // A partner client's token subject is its agency's code.
+        partner: tok(app, "uptd_ppa", Role::PartnerAgency, OFFICE, None),
         other_office: tok(app, "kabid-bkl", Role::BidangHead, "35.26", Some(PPA)),
     }
 }
@@ -1049,6 +1050,60 @@ async fn evidence_is_stripped_and_sealed(app: TestApp) {
     );
 
     // A PNG with an eXIf chunk.
+    // A phone photo: an MPF index, and a second image with its own GPS Exif after the end of
+    // the main image (a gain map), then a vendor trailer: all of it goes.
+    let mut phone = jpeg_with_gps();
+    let tables = phone.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+    phone.splice(
+        tables..tables,
+        segment(0xE2, b"MPF\0MM\0*\0\0\0\x08MPF-INDEX-OF-THE-GAIN-MAP"),
+    );
+    let main_end = phone.len();
+    let pixels = b"PIXELS-OF-THE-VICTIMS-HOUSE";
+    let gain_map: Vec<u8> = {
+        let g = jpeg_with_gps();
+        let at = g.windows(pixels.len()).position(|w| w == pixels).unwrap();
+        [
+            &g[..at],
+            b"GAIN-MAP-OF-THE-MAIN-IMAGE!",
+            &g[at + pixels.len()..],
+        ]
+        .concat()
+    };
+    phone.extend_from_slice(&gain_map);
+    phone.extend_from_slice(b"SEFHGPSLongitude=113.2500");
+    let multi = c
+        .add_evidence(authed(
+            &p.officer,
+            evidence(&id, Some(upload("hp.jpg", "image/jpeg", phone.clone()))),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .record_id;
+    let got = c
+        .get_evidence_file(authed(
+            &p.officer,
+            pb::GetEvidenceFileRequest {
+                complaint_id: id.clone(),
+                evidence_id: multi.clone(),
+                purpose: "Cek foto HP".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let text = String::from_utf8_lossy(&got.content).to_string();
+    assert!(
+        !text.contains("GPS") && !text.contains("MPF") && !text.contains("Exif"),
+        "no location in the stored photo: {text}"
+    );
+    assert!(!text.contains("GAIN-MAP"), "the appended image is gone");
+    assert!(text.contains("PIXELS-OF-THE-VICTIMS-HOUSE"));
+    assert!(got.content.ends_with(&[b'E', 0xFF, 0xD9]));
+    assert!(got.content.len() < main_end);
+    assert!(got.info.unwrap().metadata_removed);
+
     let png = c
         .add_evidence(authed(
             &p.officer,
@@ -1155,6 +1210,11 @@ async fn evidence_is_stripped_and_sealed(app: TestApp) {
                 "petugas-1".to_string(),
                 format!("evidence:{png}"),
                 "Lampiran laporan".to_string()
+            ),
+            (
+                "petugas-1".to_string(),
+                format!("evidence:{multi}"),
+                "Cek foto HP".to_string()
             ),
             (
                 "kabid-ppa".to_string(),
@@ -1428,6 +1488,54 @@ async fn referrals_need_valid_consent(app: TestApp) {
         .into_inner();
     assert_eq!(third.case.unwrap().pending_referrals, 3);
 
+    // Only the person referred consents: a witness's consent is not taken at all.
+    let e = c
+        .record_consent(authed(
+            &p.officer,
+            pb::RecordConsentRequest {
+                subject_role: pb::PartyRole::Witness as i32,
+                ..consent(&id, false, pb::ConsentGiver::ThePerson, false)
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["subject_role"]);
+    // A parent does not consent for an adult.
+    let parent_of_adult = c
+        .record_consent(authed(
+            &p.officer,
+            consent(&id, false, pb::ConsentGiver::Parent, false),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .record_id;
+    let e = c
+        .make_referral(authed(
+            &p.officer,
+            referral(&id, "dinkes", "25-44", &parent_of_adult),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+    assert!(e.message().contains("adult"), "{}", e.message());
+    // A guardian's consent does not support a referral that names a parent or the family as the
+    // alleged perpetrator: only an override refers then.
+    for relation in ["orang_tua", "keluarga_saudara"] {
+        let e = c
+            .make_referral(authed(
+                &p.officer,
+                pb::MakeReferralRequest {
+                    relationship_code: relation.into(),
+                    ..referral(&id, "dinkes", "6-12", &guardian)
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition);
+        assert!(e.message().contains(relation), "{}", e.message());
+    }
+
     // The receiving side answers: the partner agency of the office, or an officer for it.
     let answer = |referral_id: &str, accepted: bool| pb::AnswerReferralRequest {
         complaint_id: id.clone(),
@@ -1453,9 +1561,22 @@ async fn referrals_need_valid_consent(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::AlreadyExists);
-    let other_partner = tok(&app, "ppa-bkl", Role::PartnerAgency, "35.26", None);
+    let other_partner = tok(&app, "polres_ppa", Role::PartnerAgency, "35.26", None);
     let e = c
         .answer_referral(authed(&other_partner, answer(&second, true)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    // A partner of the office answers only the referrals made to its own agency (its token
+    // subject): the UPTD PPA cannot answer the Polres referral, the Polres not the RSUD one.
+    let e = c
+        .answer_referral(authed(&p.partner, answer(&second, true)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    let polres = tok(&app, "polres_ppa", Role::PartnerAgency, OFFICE, None);
+    let e = c
+        .answer_referral(authed(&polres, answer(&third.record_id, true)))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::NotFound);
@@ -1514,7 +1635,7 @@ async fn referrals_need_valid_consent(app: TestApp) {
         assert!(!t.contains("Orang tua korban") && !t.contains("terduga pelaku"));
     }
     let case = get_case(&app, &p.kabid, &id, "Review rujukan").await;
-    assert_eq!(case.consents.len(), 4);
+    assert_eq!(case.consents.len(), 5);
     assert!(case.consents[3].giver_is_alleged_perpetrator);
     assert_eq!(
         case.referrals[2].override_reason,
@@ -1543,6 +1664,36 @@ async fn not_qualified_after_a_move(app: TestApp) {
     c.assign_officers(authed(
         &p.rehsos_head,
         assign(&id, &[("peksos-1", pb::OfficerFunction::SocialWorker)], ""),
+    ))
+    .await
+    .unwrap();
+    // The first Bidang gets as far as a draft waiting for review.
+    c.record_interview(authed(
+        &p.rehsos_head,
+        pb::RecordInterviewRequest {
+            kind: pb::InterviewKind::Clarification as i32,
+            ..interview(&id)
+        },
+    ))
+    .await
+    .unwrap();
+    c.decide_eligibility(authed(
+        &p.rehsos_head,
+        pb::DecideEligibilityRequest {
+            complaint_id: id.clone(),
+            qualifies: true,
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap();
+    c.draft_response(authed(
+        &p.rehsos_head,
+        pb::DraftResponseRequest {
+            complaint_id: id.clone(),
+            text: "Jawaban Bidang Rehsos".into(),
+            outcome_code: "assistance_provided".into(),
+        },
     ))
     .await
     .unwrap();
@@ -1590,6 +1741,23 @@ async fn not_qualified_after_a_move(app: TestApp) {
         HandlingActivityKind::Moved as i32,
         "moved.disposition".into()
     )));
+    // The old Bidang's pending draft is superseded: the new Bidang head cannot approve it.
+    let case = get_case(&app, &p.kabid, &id, "Cek pindahan").await;
+    assert_eq!(
+        case.responses.iter().map(|d| d.state).collect::<Vec<_>>(),
+        vec![pb::ResponseState::Superseded as i32]
+    );
+    let e = c
+        .approve_response(authed(
+            &p.kabid,
+            pb::ApproveResponseRequest {
+                complaint_id: id.clone(),
+                revision: 1,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
 
     prepared(&app, &p, &id).await;
     // Queues: the Bidang's own, "assigned to me", a status filter; no personal content.
@@ -1752,14 +1920,16 @@ async fn not_qualified_after_a_move(app: TestApp) {
             outcome_code: "not_qualified".into(),
         })
     );
-    let eligibility = outbox(&app)
+    // The first Bidang's decision, then the new Bidang's.
+    let eligibility: Vec<String> = outbox(&app)
         .await
         .into_iter()
-        .find_map(|(_, e)| match e.detail {
-            Some(Detail::EligibilityDecided(x)) if e.complaint_id == id => Some(x),
+        .filter_map(|(_, e)| match e.detail {
+            Some(Detail::EligibilityDecided(x)) if e.complaint_id == id => Some(x.reason_code),
             _ => None,
-        });
-    assert_eq!(eligibility.unwrap().reason_code, "other_authority");
+        })
+        .collect();
+    assert_eq!(eligibility, vec!["", "other_authority"]);
     // A later disposition cannot move an answered case: recorded, not applied.
     t.issue_disposition(authed(
         &p.head,
@@ -1786,6 +1956,11 @@ async fn not_qualified_after_a_move(app: TestApp) {
     assert_eq!(case.bidang_code, PPA);
     assert!(!case.dispositions[2].applied);
     assert_eq!(case.status, ComplaintStatus::ResponseReady as i32);
+    // Reporting sees the disposition that was not applied.
+    assert!(activities(&outbox(&app).await, &id).contains(&(
+        HandlingActivityKind::DispositionUpdated as i32,
+        "disposition.not_applied".into()
+    )));
     app.running.shutdown().await.unwrap();
 }
 both!(not_qualified_after_a_move);
@@ -1864,6 +2039,82 @@ async fn the_cli_drives_the_steps() {
     )
     .await
     .unwrap();
+    // Evidence with a photo, downloaded to a file only its owner can read; an existing file is
+    // replaced only with --force.
+    let dir = common::temp_dir();
+    let photo = dir.join("rumah.jpg");
+    std::fs::write(&photo, jpeg_with_gps()).unwrap();
+    let photo_arg = photo.display().to_string();
+    run(
+        &p.officer,
+        vec![
+            "evidence",
+            &id,
+            "--kind",
+            "photo",
+            "--source",
+            "officer",
+            "--date",
+            &day,
+            "--description",
+            "Foto rumah",
+            "--file",
+            &photo_arg,
+        ],
+    )
+    .await
+    .unwrap();
+    let evidence_id = get_case(&app, &p.kabid, &id, "Cek bukti CLI")
+        .await
+        .evidence[0]
+        .id
+        .clone();
+    let out = dir.join("unduhan.jpg");
+    let out_arg = out.display().to_string();
+    let download = |force: bool| {
+        let mut line = vec![
+            "download",
+            id.as_str(),
+            evidence_id.as_str(),
+            "--purpose",
+            "Verifikasi",
+            "--out",
+            out_arg.as_str(),
+        ];
+        if force {
+            line.push("--force");
+        }
+        line
+    };
+    run(&p.kabid, download(false)).await.unwrap();
+    let written = std::fs::read(&out).unwrap();
+    assert!(
+        written.starts_with(&[0xFF, 0xD8]) && !String::from_utf8_lossy(&written).contains("GPS")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    std::fs::write(&out, b"older file").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let e = run(&p.kabid, download(false)).await.unwrap_err();
+    assert!(e.contains("--force"), "{e}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"older file");
+    run(&p.kabid, download(true)).await.unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), written);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     run(&p.kabid, vec!["eligibility", &id, "--qualifies"])
         .await
         .unwrap();

@@ -1,8 +1,12 @@
 //! Uploaded evidence files (S10): the media types accepted, a check that the content is what its
 //! type says, and the removal of location and text metadata from images before they are stored:
-//! JPEG APP1 segments (Exif, with its GPS IFD, and XMP) and APP13 (IPTC), PNG `eXIf` chunks and
-//! text chunks (`tEXt`, `zTXt`, `iTXt`, where XMP and "Raw profile type exif" live). Written by
-//! hand: the image data itself is copied unchanged and never decoded.
+//! JPEG APP1 segments (Exif, with its GPS IFD, and XMP), APP2 "MPF", APP11 (JUMBF / C2PA), APP13
+//! (IPTC) and comments, and everything after the JPEG's end-of-image marker (the further images
+//! of a phone photo with their own Exif and GPS, vendor trailers); PNG `eXIf` chunks and text
+//! chunks (`tEXt`, `zTXt`, `iTXt`, where XMP and "Raw profile type exif" live), and anything after
+//! `IEND`. Written by hand: the image data itself is copied unchanged and never decoded. Audio and
+//! video files are stored as uploaded: their container metadata (an MP4's `udta`/`meta` boxes
+//! with a `©xyz` location, an MP3's ID3 tags) is not removed.
 
 /// The media types an evidence file may have.
 pub const ACCEPTED_TYPES: &[&str] = &[
@@ -44,7 +48,24 @@ pub fn sanitize(content_type: &str, content: &[u8]) -> Result<(Vec<u8>, bool), R
     }
 }
 
-/// Removes APP1 (Exif, XMP) and APP13 (IPTC / Photoshop) segments from a JPEG.
+/// True for the JPEG segments removed on upload: APP1 (Exif with its GPS IFD and thumbnail, XMP,
+/// extended XMP), APP2 "MPF" (the index of the further images a phone appends after the main one),
+/// APP11 (JUMBF: C2PA content credentials, which can carry an Exif assertion with the location),
+/// APP13 (IPTC / Photoshop) and COM (free-text comments). APP0 (JFIF), APP2 ICC profiles, APP14
+/// (Adobe colour transform) and the tables are kept: the image needs them.
+fn dropped_segment(marker: u8, payload: &[u8]) -> bool {
+    match marker {
+        0xE1 | 0xEB | 0xED | 0xFE => true,
+        0xE2 => payload.starts_with(b"MPF\0"),
+        _ => false,
+    }
+}
+
+/// Removes the metadata segments of a JPEG (see `dropped_segment`) and everything after its
+/// end-of-image marker: the further images of a phone photo (MPF pictures, gain maps, depth maps)
+/// with their own Exif and GPS, and vendor trailers. The entropy-coded data of each scan is copied
+/// unchanged; its end is found by its markers (a 0xFF is followed by 0x00 stuffing or by an RSTn
+/// marker inside the data), never by decoding it.
 pub fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
     let bad = |why: &str| format!("not a well-formed JPEG ({why})");
     if !data.starts_with(&[0xFF, 0xD8]) {
@@ -53,9 +74,15 @@ pub fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
     let mut out = Vec::with_capacity(data.len());
     out.extend_from_slice(&data[..2]);
     let mut removed = false;
+    let mut scanned = false;
     let mut i = 2;
     loop {
         if i >= data.len() {
+            if scanned {
+                // The file ends inside the last scan's data, without an end-of-image marker
+                // (a truncated photo): nothing but image data follows the last segment.
+                return Ok((out, removed));
+            }
             return Err(bad("it ends before the image data"));
         }
         if data[i] != 0xFF {
@@ -70,9 +97,12 @@ pub fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
             return Err(bad("it ends inside a marker"));
         };
         match marker {
-            // End of image without scan data: keep it and stop.
+            // End of image: keep it; whatever follows (further images, trailers) is dropped.
             0xD9 => {
                 out.extend_from_slice(&[0xFF, 0xD9]);
+                if j + 1 < data.len() {
+                    removed = true;
+                }
                 return Ok((out, removed));
             }
             // Markers without a length.
@@ -95,7 +125,7 @@ pub fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
         if end > data.len() {
             return Err(bad("a segment runs past the end"));
         }
-        if marker == 0xE1 || marker == 0xED {
+        if dropped_segment(marker, &data[j + 3..end]) {
             removed = true;
         } else {
             out.extend_from_slice(&[0xFF, marker]);
@@ -103,16 +133,44 @@ pub fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
         }
         i = end;
         if marker == 0xDA {
-            // Start of scan: the entropy-coded data and everything after it is image data.
-            out.extend_from_slice(&data[i..]);
-            return Ok((out, removed));
+            // Start of scan: the entropy-coded data runs to the first marker that is neither
+            // 0x00 stuffing nor a restart marker (RST0-RST7); the segments after it (further
+            // scans of a progressive JPEG, tables, the end of image) are read as above.
+            scanned = true;
+            let scan_end = scan_data_end(data, i);
+            out.extend_from_slice(&data[i..scan_end]);
+            i = scan_end;
         }
     }
 }
 
+/// The end of the entropy-coded data that starts at `from`: the index of the 0xFF that begins the
+/// next marker (neither stuffing nor RSTn), or the end of `data`.
+fn scan_data_end(data: &[u8], from: usize) -> usize {
+    let mut k = from;
+    while k < data.len() {
+        if data[k] != 0xFF {
+            k += 1;
+            continue;
+        }
+        // Fill bytes before a marker.
+        let mut m = k + 1;
+        while m < data.len() && data[m] == 0xFF {
+            m += 1;
+        }
+        match data.get(m) {
+            // The data ends on 0xFF bytes: copied as they are.
+            None => return data.len(),
+            Some(0x00 | 0xD0..=0xD7) => k = m + 1,
+            Some(_) => return k,
+        }
+    }
+    data.len()
+}
+
 const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-/// Removes `eXIf` and text chunks (`tEXt`, `zTXt`, `iTXt`) from a PNG.
+/// Removes `eXIf` and text chunks (`tEXt`, `zTXt`, `iTXt`) from a PNG, and anything after `IEND`.
 pub fn strip_png(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
     let bad = |why: &str| format!("not a well-formed PNG ({why})");
     if !data.starts_with(PNG_SIGNATURE) {
@@ -146,7 +204,8 @@ pub fn strip_png(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
         }
         i = end;
         if kind == b"IEND" {
-            return Ok((out, removed));
+            // Anything after IEND (appended files, trailers) is dropped.
+            return Ok((out, removed || end < data.len()));
         }
     }
 }
@@ -191,6 +250,91 @@ mod tests {
         assert!(!removed);
     }
 
+    /// A small JPEG: JFIF, optional extra segments before the tables, one scan whose data holds
+    /// 0xFF00 stuffing and restart markers, and the end-of-image marker.
+    fn jpeg(extra: &[Vec<u8>], scan: &[u8]) -> Vec<u8> {
+        let mut j = vec![0xFF, 0xD8];
+        j.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+        for e in extra {
+            j.extend_from_slice(e);
+        }
+        j.extend(segment(0xDB, &[0u8; 65]));
+        j.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+        j.extend_from_slice(scan);
+        j.extend_from_slice(&[0xFF, 0xD9]);
+        j
+    }
+
+    const SCAN: &[u8] = &[
+        0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xFF, 0xD1, 0x78,
+    ];
+
+    #[test]
+    fn jpeg_loses_what_follows_the_end_of_image() {
+        // A phone photo: the main image, then a second JPEG (a gain map or MPF picture) with its
+        // own Exif and GPS, then a vendor trailer.
+        let second = jpeg(
+            &[segment(0xE1, b"Exif\0\0MM\0*GPSLatitude-7.2")],
+            b"SECOND-IMAGE",
+        );
+        let main = jpeg(&[], SCAN);
+        let mut photo = main.clone();
+        photo.extend_from_slice(&second);
+        photo.extend_from_slice(b"SEFHGPSLongitude113.25");
+        let (out, removed) = strip_jpeg(&photo).unwrap();
+        assert!(removed);
+        assert_eq!(out, main, "the main image only, byte for byte");
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("GPS") && !text.contains("SECOND-IMAGE"));
+        // Without anything after the end of image: unchanged, nothing removed.
+        assert_eq!(strip_jpeg(&main).unwrap(), (main.clone(), false));
+        // 0xFF 0xD9 inside a segment before the scan is not the end of the image.
+        let mut tricky = jpeg(&[segment(0xE0, &[0xFF, 0xD9, 0xFF, 0xD9])], SCAN);
+        tricky.extend_from_slice(&second);
+        let (out, _) = strip_jpeg(&tricky).unwrap();
+        assert!(out.ends_with(&[0x78, 0xFF, 0xD9]));
+        assert!(!String::from_utf8_lossy(&out).contains("GPS"));
+    }
+
+    #[test]
+    fn jpeg_loses_mpf_but_keeps_the_icc_profile() {
+        let mpf = segment(0xE2, b"MPF\0MM\0*\0\0\0\x08GPS-OF-THE-SECOND-IMAGE");
+        let icc = segment(0xE2, b"ICC_PROFILE\0\x01\x01sRGB");
+        let c2pa = segment(0xEB, b"JP\0\x01c2pa stds.exif GPSLatitude");
+        let comment = segment(0xFE, b"Rumah korban, Jl. Melati 3");
+        let photo = jpeg(&[icc.clone(), mpf, c2pa, comment], SCAN);
+        let (out, removed) = strip_jpeg(&photo).unwrap();
+        assert!(removed);
+        assert_eq!(out, jpeg(&[icc], SCAN));
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("MPF") && !text.contains("GPS") && !text.contains("Melati"));
+        assert!(text.contains("ICC_PROFILE"));
+    }
+
+    #[test]
+    fn progressive_jpeg_keeps_every_scan() {
+        // Two scans with a Huffman table between them; an Exif segment between the scans is still
+        // removed, and a trailer after the end of image too.
+        let mut j = vec![0xFF, 0xD8];
+        j.extend(segment(0xDB, &[0u8; 65]));
+        j.extend(segment(0xDA, &[1, 1, 0, 0, 0, 0]));
+        j.extend_from_slice(&[0x01, 0xFF, 0x00, 0x02]);
+        j.extend(segment(0xC4, &[0x10; 20]));
+        j.extend(segment(0xDA, &[1, 1, 0, 1, 63, 0]));
+        j.extend_from_slice(&[0x03, 0xFF, 0xD7, 0x04]);
+        j.extend_from_slice(&[0xFF, 0xD9]);
+        let mut with_meta = j.clone();
+        let at = with_meta.len() - 2;
+        with_meta.splice(at..at, segment(0xE1, b"Exif\0\0GPS"));
+        with_meta.extend_from_slice(b"trailer GPS");
+        let (out, removed) = strip_jpeg(&with_meta).unwrap();
+        assert!(removed);
+        assert_eq!(out, j);
+        // A photo cut off inside its scan data is kept as it is.
+        let cut = &j[..j.len() - 6];
+        assert_eq!(strip_jpeg(cut).unwrap(), (cut.to_vec(), false));
+    }
+
     #[test]
     fn malformed_jpegs_are_refused_without_panicking() {
         for bad in [
@@ -220,6 +364,10 @@ mod tests {
         assert!(!text.contains("GPS") && !text.contains("rumah"));
         assert!(text.contains("IHDR") && text.contains("pixels") && text.contains("IEND"));
         assert!(strip_png(&png[..png.len() - 3]).is_err());
+        // Anything appended after IEND goes too.
+        let mut appended = png.clone();
+        appended.extend_from_slice(b"GPSLatitude-7.2");
+        assert_eq!(strip_png(&appended).unwrap(), (out.clone(), true));
         let mut huge = PNG_SIGNATURE.to_vec();
         huge.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, b'I', b'D', b'A', b'T']);
         assert!(strip_png(&huge).is_err());

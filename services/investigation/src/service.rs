@@ -665,6 +665,14 @@ impl Investigation {
             );
             return Ok(Some(Write::new(file, vec![ev])));
         };
+        if file.office_code != e.office_code {
+            // A disposition names the office that holds the complaint; another office's event
+            // about this case is refused (dead letter for the operators), never applied.
+            return Err(format!(
+                "a disposition from office {} for a case of office {}",
+                e.office_code, file.office_code
+            ));
+        }
         if file
             .body
             .dispositions
@@ -709,6 +717,15 @@ impl Investigation {
             }
             file.body.assignees.clear();
             file.assignees.clear();
+            // The old Bidang's drafts waiting for review are not the new Bidang's response: its
+            // Bidang head could otherwise approve a text it never asked for.
+            let mut superseded = 0;
+            for draft in &mut file.body.responses {
+                if draft.state == DRAFT {
+                    draft.state = SUPERSEDED;
+                    superseded += 1;
+                }
+            }
             file.body.dispositions.push(rec);
             history(
                 &mut file,
@@ -716,8 +733,13 @@ impl Investigation {
                 at,
                 "moved",
                 format!(
-                    "version {}: from {previous} to {bidang}; officers released",
-                    d.version
+                    "version {}: from {previous} to {bidang}; officers released{}",
+                    d.version,
+                    if superseded > 0 {
+                        format!("; {superseded} pending draft(s) superseded")
+                    } else {
+                        String::new()
+                    }
                 ),
             );
             events.push(activity(
@@ -741,6 +763,17 @@ impl Investigation {
                 file.unit
             );
             history(&mut file, &who, at, "disposition_not_applied", detail);
+            // Reporting sees the Head's instruction that could not be carried out.
+            events.push(activity(
+                &mut file,
+                Step::S8Clarification,
+                &who,
+                at,
+                HandlingActivityKind::DispositionUpdated,
+                |a| {
+                    a.activity_code = "disposition.not_applied".into();
+                },
+            ));
         }
         file.updated_at = file.updated_at.max(at);
         Ok(Some(Write::new(file, events)))
@@ -1748,17 +1781,10 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
         check_id(&mut v, "complaint_id", &r.complaint_id);
-        let person = matches!(
-            pb::PartyRole::try_from(r.subject_role),
-            Ok(pb::PartyRole::Complainant
-                | pb::PartyRole::Victim
-                | pb::PartyRole::Witness
-                | pb::PartyRole::Other)
-        );
-        if !person {
+        if !domain::consenting_party(r.subject_role) {
             v.add(
                 "subject_role",
-                "required: complainant, victim, witness or other",
+                "required: victim, or complainant (the person referred consents, not a witness or another party)",
             );
         }
         check_text(&mut v, "subject_name", &r.subject_name, true, NAME_MAX);
@@ -1957,7 +1983,9 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                                 "no consent with this id is recorded on the case".into(),
                             )
                         })?;
-                    if let Some(defect) = domain::consent_defect(consent, child_band) {
+                    if let Some(defect) =
+                        domain::consent_defect(consent, child_band, &r.relationship_code)
+                    {
                         return Err(Error::FailedPrecondition(format!(
                             "the consent cannot support the referral: {defect}"
                         )));
@@ -2050,6 +2078,18 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let slot = &mut answered;
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
+                // A partner agency's client answers only the referrals made to its agency: its
+                // token subject is the agency's code (for example "uptd_ppa"). Another agency's
+                // referral answers as if it did not exist, before anything else of the case shows.
+                if partner
+                    && !file
+                        .body
+                        .referrals
+                        .iter()
+                        .any(|x| x.id == r.referral_id && x.agency == caller.principal.subject)
+                {
+                    return Err(Error::NotFound("referral"));
+                }
                 if file.status == ComplaintStatus::Closed as i32 {
                     return Err(out_of_order(
                         "Answering a referral (S11)",

@@ -2,11 +2,15 @@
 //! opens from a disposition event, redeliveries and older versions change nothing, a move keeps
 //! the history, feedback reopens, a refusal names the event; the document is sealed at rest (no
 //! plaintext in the database), lists filter by Bidang, status and assignee, and the access log
-//! keeps its purpose sealed.
+//! keeps its purpose sealed. A move supersedes the old Bidang's pending draft; another office's
+//! disposition is refused; a disposition that cannot move an answered case is recorded and
+//! reported as a handling activity.
 
 use std::sync::Arc;
 
-use aduan_investigation::domain::{CaseDoc, NoteRec};
+use aduan_investigation::domain::{
+    APPROVED, CaseDoc, DRAFT, DraftRec, NoteRec, RETURNED, SUPERSEDED,
+};
 use aduan_proto::common::v1::{ComplaintStatus, Date, Step};
 use aduan_proto::events::v1::{self as ev, LifecycleEvent, lifecycle_event::Detail};
 use aduan_runtime::casefile::{AccessEntry, Filter, Write};
@@ -91,6 +95,17 @@ async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
                 ..Default::default()
             });
             f.assignees = vec!["petugas-1".into()];
+            // The old Bidang's drafts: one returned, one waiting for review.
+            for (revision, state) in [(1, RETURNED), (2, DRAFT)] {
+                f.body.responses.push(DraftRec {
+                    version: 1,
+                    revision,
+                    text: "Jawaban Bidang lama".into(),
+                    outcome_code: "resolved".into(),
+                    state,
+                    ..Default::default()
+                });
+            }
             Ok(Some(Write::new(f, Vec::new())))
         })
         .await
@@ -102,7 +117,20 @@ async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
         "the document is sealed at rest"
     );
 
-    // A later version to another Bidang moves the unanswered case; officers are released.
+    // A disposition about this case from another office is refused for good, naming the event;
+    // the case is unchanged.
+    let foreign = LifecycleEvent {
+        office_code: "35.26".into(),
+        ..disposition("c-1", 2, "uptd_ppa")
+    };
+    let out = core.apply("triage", vec![foreign.clone()]).await.unwrap();
+    assert_eq!(out.applied, 0);
+    assert_eq!(out.rejection.map(|r| r.0), Some(foreign.event_id));
+    let f = store.get::<CaseDoc>("c-1").await.unwrap().unwrap();
+    assert_eq!((f.unit.as_str(), f.body.dispositions.len()), ("rehsos", 1));
+
+    // A later version to another Bidang moves the unanswered case; officers are released and the
+    // old Bidang's draft waiting for review is superseded.
     core.apply("triage", vec![disposition("c-1", 2, "uptd_ppa")])
         .await
         .unwrap();
@@ -115,6 +143,36 @@ async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
     assert_eq!(f.body.dispositions.len(), 2);
     assert_eq!(f.body.notes[0].text, secret, "history kept");
     assert!(f.body.history.iter().any(|h| h.action == "moved"));
+    let states: Vec<i32> = f.body.responses.iter().map(|d| d.state).collect();
+    assert_eq!(states, vec![RETURNED, SUPERSEDED]);
+
+    // An answered case stays where it is: the disposition is recorded as not applied, with a
+    // handling activity for reporting.
+    core.apply("triage", vec![disposition("c-3", 1, "rehsos")])
+        .await
+        .unwrap();
+    store
+        .mutate::<CaseDoc, _>("c-3", |f| {
+            let mut f = f.expect("the case");
+            f.status = ComplaintStatus::ResponseReady as i32;
+            f.body.responses.push(DraftRec {
+                version: 1,
+                revision: 1,
+                outcome_code: "resolved".into(),
+                state: APPROVED,
+                ..Default::default()
+            });
+            Ok(Some(Write::new(f, Vec::new())))
+        })
+        .await
+        .unwrap();
+    core.apply("triage", vec![disposition("c-3", 2, "uptd_ppa")])
+        .await
+        .unwrap();
+    let f = store.get::<CaseDoc>("c-3").await.unwrap().unwrap();
+    assert_eq!(f.unit, "rehsos");
+    assert!(!f.body.dispositions[1].applied);
+    assert_eq!(f.event_seq, 2, "CASE_OPENED, then the not-applied activity");
 
     // Lists: office, Bidang, status, assignee.
     let page = |unit: &str, statuses: Vec<i32>, assignee: &str| Filter {
@@ -127,7 +185,7 @@ async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
         .list::<CaseDoc>(&page("", vec![], ""), 0, 10)
         .await
         .unwrap();
-    assert_eq!((all.len(), total), (2, 2));
+    assert_eq!((all.len(), total), (3, 3));
     let (_, n) = store
         .list::<CaseDoc>(&page("uptd_ppa", vec![], ""), 0, 10)
         .await
@@ -137,7 +195,7 @@ async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
         .list::<CaseDoc>(&page("rehsos", vec![], ""), 0, 10)
         .await
         .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(n, 1, "the answered case only");
     let (_, n) = store
         .list::<CaseDoc>(
             &page("", vec![ComplaintStatus::ResponseReady as i32], ""),
@@ -146,7 +204,7 @@ async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
         )
         .await
         .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(n, 1);
     let (_, n) = store
         .list::<CaseDoc>(&page("", vec![], "petugas-1"), 0, 10)
         .await
@@ -233,13 +291,45 @@ async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
 
     // Events: numbered per case, ids and codes only.
     let events = core.outbox().fetch_after(0, 100).await.unwrap();
-    let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let activities: Vec<(String, i32, String)> = events
+        .iter()
+        .map(|e| {
+            let ev = <LifecycleEvent as prost::Message>::decode(e.payload.as_slice()).unwrap();
+            match ev.detail {
+                Some(Detail::HandlingActivity(a)) => (ev.complaint_id, a.kind, a.activity_code),
+                other => panic!("not a handling activity: {other:?}"),
+            }
+        })
+        .collect();
+    let kind = |k: ev::HandlingActivityKind| k as i32;
     assert_eq!(
-        kinds,
+        activities,
         vec![
-            "handling_activity",
-            "handling_activity",
-            "handling_activity"
+            (
+                "c-1".into(),
+                kind(ev::HandlingActivityKind::CaseOpened),
+                "opened.disposition".into()
+            ),
+            (
+                "c-2".into(),
+                kind(ev::HandlingActivityKind::CaseOpened),
+                "opened.disposition".into()
+            ),
+            (
+                "c-1".into(),
+                kind(ev::HandlingActivityKind::Moved),
+                "moved.disposition".into()
+            ),
+            (
+                "c-3".into(),
+                kind(ev::HandlingActivityKind::CaseOpened),
+                "opened.disposition".into()
+            ),
+            (
+                "c-3".into(),
+                kind(ev::HandlingActivityKind::DispositionUpdated),
+                "disposition.not_applied".into()
+            ),
         ]
     );
     core.close().await;
