@@ -77,14 +77,21 @@ pub enum FeedbackCommand {
     },
     /// The satisfaction index (IKM) of an office, or of the province (its code, e.g. 35).
     Index(IndexArgs),
-    /// Who read a complaint's feedback record, when and why.
+    /// Who read a complaint's feedback record, when and why (oldest first, a page at a time).
     AccessLog {
         /// Complaint id.
         id: String,
+        /// Page size (at most 1000).
+        #[arg(long, default_value_t = 100)]
+        limit: i32,
+        /// Page token from a previous page.
+        #[arg(long, default_value = "")]
+        page: String,
     },
 }
 
-/// The complainant's feedback: --satisfied, or --dissatisfied with at least one --ground.
+/// The complainant's feedback: --satisfied, or --dissatisfied with at least one --ground (a
+/// dissatisfied answer reopens the case: back to the Bidang for a new response).
 #[derive(Debug, Args)]
 pub struct RecordArgs {
     /// Complaint id.
@@ -92,7 +99,7 @@ pub struct RecordArgs {
     /// The complainant is satisfied.
     #[arg(long, group = "verdict")]
     pub satisfied: bool,
-    /// The complainant is not satisfied.
+    /// The complainant is not satisfied (needs --ground; reopens the case).
     #[arg(long, group = "verdict")]
     pub dissatisfied: bool,
     /// Ground (repeatable): not-answered, incorrect, too-slow, not-followed-up, other.
@@ -101,7 +108,8 @@ pub struct RecordArgs {
     /// The complainant's comments (stored encrypted; required with --ground other).
     #[arg(long, default_value = "")]
     pub comments: String,
-    /// The complainant asks for the case to be reopened.
+    /// Deprecated, ignored by the server: every --dissatisfied answer reopens the case. Still
+    /// accepted (and sent) so that older scripts keep working.
     #[arg(long)]
     pub reopen: bool,
     /// The response version (default: the current one).
@@ -136,7 +144,7 @@ pub struct IndexArgs {
     /// Only this service, e.g. pengaduan.
     #[arg(long, default_value = "")]
     pub service: String,
-    /// mean (default) or weighted-0-11 (the regulation's rounded weights).
+    /// mean (default) or weighted-0-11 (each weight written as 0.11, as SKM worksheets do).
     #[arg(long, default_value = "mean")]
     pub method: String,
 }
@@ -487,6 +495,12 @@ fn scores(raw: &str) -> Result<Vec<i32>, CliError> {
 pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), CliError> {
     let mut c = FeedbackServiceClient::new(channel(&args).await?);
     let json_out = args.output == Output::Json;
+    // Deliver and Record answer the record without notes and comments (only `show` reads them,
+    // and that read is logged).
+    let coded = matches!(
+        cmd,
+        FeedbackCommand::Deliver { .. } | FeedbackCommand::Record(_)
+    );
     let case = match cmd {
         FeedbackCommand::Queue {
             office,
@@ -659,24 +673,26 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
             }
             return Ok(());
         }
-        FeedbackCommand::AccessLog { id } => {
+        FeedbackCommand::AccessLog { id, limit, page } => {
             let r = c
                 .list_access_log(request(
                     &args,
-                    pb::ListAccessLogRequest { complaint_id: id },
+                    pb::ListAccessLogRequest {
+                        complaint_id: id,
+                        page_size: limit,
+                        page_token: page,
+                    },
                 )?)
                 .await?
                 .into_inner();
             if json_out {
-                print_json(&json!(
-                    r.entries
-                        .iter()
-                        .map(|e| json!({
-                            "accessed_at": ts(&e.accessed_at), "actor": actor_json(&e.actor),
-                            "action": e.action, "purpose": e.purpose,
-                        }))
-                        .collect::<Vec<_>>()
-                ));
+                print_json(&json!({
+                    "entries": r.entries.iter().map(|e| json!({
+                        "accessed_at": ts(&e.accessed_at), "actor": actor_json(&e.actor),
+                        "action": e.action, "purpose": e.purpose,
+                    })).collect::<Vec<_>>(),
+                    "next_page_token": r.next_page_token,
+                }));
             } else {
                 let rows: Vec<Vec<String>> = r
                     .entries
@@ -696,6 +712,9 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                     "{}",
                     table(&["At", "Who", "Role", "Action", "Purpose"], &rows)
                 );
+                if !r.next_page_token.is_empty() {
+                    outln!("next page: --page {}", r.next_page_token);
+                }
             }
             return Ok(());
         }
@@ -704,6 +723,12 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
         print_json(&case_json(&case));
     } else {
         print_case(&case);
+        if coded {
+            outln!(
+                "\nNotes and comments are not shown here: `aduan feedback show {} --purpose ...`",
+                case.complaint_id
+            );
+        }
     }
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! investigation's `response_approved` lifecycle events (applied through the event receiver, the
 //! contract between the two services): delivery (S13), satisfied and dissatisfied feedback, the
 //! reopening and the next approved version, closing by silence (once, even with two sweeps at
-//! the same time), steps out of order, roles, offices and Bidang, the access log, the
-//! satisfaction survey (SKM) and its index (IKM) per office and for the province.
+//! the same time, and past a case whose document does not open), steps out of order, roles,
+//! offices and Bidang, write calls answering without free text, the access log and its pages,
+//! the satisfaction survey (SKM) and its index (IKM) per office and for the province.
 
 #[macro_use]
 mod common;
@@ -19,6 +20,8 @@ use aduan_proto::feedback::v1::{
     get_satisfaction_index_request::Period,
 };
 use aduan_runtime::auth::Role;
+use aduan_runtime::casefile::AccessEntry;
+use aduan_runtime::db::Database;
 use aduan_runtime::relay::EventReceiver;
 use aduan_runtime::time::{from_proto, to_micros, to_proto};
 use common::{TestApp, authed};
@@ -240,7 +243,9 @@ async fn delivery_and_satisfied_feedback(app: TestApp) {
         .into_inner();
     assert_eq!(case.status, ComplaintStatus::ResponseDelivered as i32);
     assert_eq!(case.deliveries.len(), 1);
-    assert_eq!(case.deliveries[0].note, note);
+    // A write call answers without free text: the note is read through the logged GetCase only.
+    assert_eq!(case.deliveries[0].note, "");
+    assert!(!format!("{case:?}").contains("Siti"));
     assert_eq!(case.deliveries[0].channel, Channel::Phone as i32);
     // The silence period: the close of the 10th working day after delivery, in WIB.
     let due = core(&app)
@@ -262,13 +267,22 @@ async fn delivery_and_satisfied_feedback(app: TestApp) {
     assert_eq!(s.code(), Code::FailedPrecondition, "{s:?}");
 
     let case = c
-        .record_feedback(authed(&officer, satisfied(&id)))
+        .record_feedback(authed(
+            &officer,
+            pb::RecordFeedbackRequest {
+                comments: "Terima kasih, Bu Siti sudah menerima bantuannya".into(),
+                ..satisfied(&id)
+            },
+        ))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(case.status, ComplaintStatus::Reporting as i32);
     assert!(case.silence_due_at.is_none());
     assert!(case.feedback[0].satisfied);
+    assert_eq!(case.feedback[0].comments, "");
+    assert_eq!(case.deliveries[0].note, "");
+    assert!(!format!("{case:?}").contains("Siti"));
 
     let events = outbox_of(&app, &id).await;
     let kinds: Vec<(i64, i32, i32)> = events
@@ -315,8 +329,28 @@ async fn delivery_and_satisfied_feedback(app: TestApp) {
         assert!(!String::from_utf8_lossy(&bytes).contains("Siti"));
     }
 
+    // The write calls logged no read: they returned no personal content.
+    let log = c
+        .list_access_log(authed(
+            &head,
+            pb::ListAccessLogRequest {
+                complaint_id: id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(log.entries.is_empty());
+    assert!(log.next_page_token.is_empty());
+
     // The read is logged with its purpose; the Head reads the log.
     let full = get(&app, &officer, &id).await;
+    assert_eq!(full.deliveries[0].note, note);
+    assert_eq!(
+        full.feedback[0].comments,
+        "Terima kasih, Bu Siti sudah menerima bantuannya"
+    );
     let actions: Vec<&str> = full.history.iter().map(|h| h.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -331,6 +365,7 @@ async fn delivery_and_satisfied_feedback(app: TestApp) {
             &head,
             pb::ListAccessLogRequest {
                 complaint_id: id.clone(),
+                ..Default::default()
             },
         ))
         .await
@@ -359,9 +394,10 @@ async fn delivery_and_satisfied_feedback(app: TestApp) {
     assert!(e.delivered_at.is_some());
 }
 
-/// S14 dissatisfied with grounds asking for a reopening: FeedbackRecorded{reopens} for
-/// investigation and triage; the case waits for the next approved version, which is delivered
-/// and answered again. A redelivered approval changes nothing.
+/// S14 dissatisfied with grounds: the case reopens (FeedbackRecorded{reopens} for investigation
+/// and triage) whether or not the deprecated reopen_requested is set; it waits for the next
+/// approved version, which is delivered and answered again. A redelivered approval changes
+/// nothing. Write calls answer without the complainant's comments.
 async fn dissatisfied_reopen_and_second_approval(app: TestApp) {
     let officer = app.token(&[Role::ComplaintsOfficer], SAMPANG);
     let mut c = client(&app).await;
@@ -378,7 +414,8 @@ async fn dissatisfied_reopen_and_second_approval(app: TestApp) {
                 satisfied: false,
                 grounds: vec![pb::Ground::NotAnswered as i32, pb::Ground::TooSlow as i32],
                 comments: "Bantuan belum juga cair".into(),
-                reopen_requested: true,
+                // Deprecated and ignored: the grounds alone reopen the case.
+                reopen_requested: false,
                 given_at: None,
             },
         ))
@@ -388,6 +425,8 @@ async fn dissatisfied_reopen_and_second_approval(app: TestApp) {
     assert_eq!(case.status, ComplaintStatus::InHandling as i32);
     assert_eq!(case.reopen_count, 1);
     assert!(case.feedback[0].reopened);
+    assert_eq!(case.feedback[0].comments, "");
+    assert!(!format!("{case:?}").contains("cair"));
     assert_eq!(
         case.feedback[0].grounds,
         vec![pb::Ground::NotAnswered as i32, pb::Ground::TooSlow as i32]
@@ -457,7 +496,8 @@ async fn dissatisfied_reopen_and_second_approval(app: TestApp) {
         .into_inner();
     assert_eq!(case.deliveries.len(), 2);
     assert_eq!(case.deliveries[1].version, 2);
-    // Dissatisfied again, without asking for a reopening: on to reporting.
+    // Dissatisfied again: every dissatisfied answer reopens, this time with reopen_requested
+    // left unset.
     let case = c
         .record_feedback(authed(
             &officer,
@@ -472,27 +512,54 @@ async fn dissatisfied_reopen_and_second_approval(app: TestApp) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(case.status, ComplaintStatus::Reporting as i32);
-    assert_eq!(case.reopen_count, 1);
+    assert_eq!(case.status, ComplaintStatus::InHandling as i32);
+    assert_eq!(case.reopen_count, 2);
+    assert!(case.feedback[1].reopened);
+    assert!(case.feedback.iter().all(|f| f.comments.is_empty()));
     let events = outbox_of(&app, &id).await;
     let seqs: Vec<i64> = events.iter().map(|e| e.sequence).collect();
     assert_eq!(seqs, vec![1, 2, 3, 4]);
     match &events[3].detail {
         Some(Detail::FeedbackRecorded(f)) => {
-            assert!(!f.reopens && !f.satisfied);
+            assert!(f.reopens && !f.satisfied);
             assert_eq!((f.version, f.grounds_code.as_str()), (2, "other"));
         }
         other => panic!("{other:?}"),
     }
-    // A third version after the feedback is refused (a dead letter for operators).
+    assert_eq!(events[3].status, ComplaintStatus::InHandling as i32);
+    // The comments are on the record, read through GetCase.
+    let full = get(&app, &officer, &id).await;
+    let comments: Vec<&str> = full.feedback.iter().map(|f| f.comments.as_str()).collect();
+    assert_eq!(
+        comments,
+        vec!["Bantuan belum juga cair", "Tidak setuju dengan hasilnya"]
+    );
+    // The third version is delivered and the complainant is satisfied: on to reporting.
     let third = approved(&id, SAMPANG, "linjamsos", 3, 3, Timestamp::now());
     let out = core(&app)
         .apply("investigation", vec![third])
         .await
         .unwrap();
+    assert!(out.rejection.is_none());
+    c.record_delivery(authed(&officer, delivery(&id, Channel::Phone)))
+        .await
+        .unwrap();
+    let case = c
+        .record_feedback(authed(&officer, satisfied(&id)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(case.status, ComplaintStatus::Reporting as i32);
+    assert_eq!((case.response_version, case.reopen_count), (3, 2));
+    // A fourth version after the feedback is refused (a dead letter for operators).
+    let fourth = approved(&id, SAMPANG, "linjamsos", 4, 4, Timestamp::now());
+    let out = core(&app)
+        .apply("investigation", vec![fourth])
+        .await
+        .unwrap();
     assert!(out.rejection.is_some());
     // Other services' events are none of feedback's business.
-    let mut other = approved(&id, SAMPANG, "linjamsos", 9, 4, Timestamp::now());
+    let mut other = approved(&id, SAMPANG, "linjamsos", 9, 5, Timestamp::now());
     other.detail = Some(Detail::HandlingActivity(ev::HandlingActivity::default()));
     let out = core(&app)
         .apply("investigation", vec![other])
@@ -581,6 +648,184 @@ async fn closed_by_silence(app: TestApp) {
     assert!(q.entries[0].survey_submitted);
 }
 
+/// Breaks a case's sealed document (as a lost key or a damaged row would) and moves its timer a
+/// second earlier, so that it comes first in the sweep's order.
+async fn break_case(app: &TestApp, id: &str) {
+    let sql = "UPDATE cases SET sealed = $1, next_at = next_at - 1000000 WHERE complaint_id = $2";
+    let garbage = vec![7u8; 64];
+    let changed = match core(app).store().database() {
+        Database::Postgres(p) => sqlx::query(sql)
+            .bind(garbage)
+            .bind(id)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+        Database::Sqlite(p) => sqlx::query(sql)
+            .bind(garbage)
+            .bind(id)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+    };
+    assert_eq!(changed, 1);
+}
+
+/// A case whose sealed document cannot be opened does not stop closing by silence: the sweep
+/// counts it, skips it, pages past it and closes the others; it stays due and fails again on
+/// the next sweep without stopping that one either.
+async fn a_broken_case_does_not_stop_the_sweep(app: TestApp) {
+    let officer = app.token(&[Role::ComplaintsOfficer], SAMPANG);
+    let mut c = client(&app).await;
+    let broken = new_case(&app, SAMPANG, "rehsos").await;
+    let good = new_case(&app, SAMPANG, "rehsos").await;
+    let other = new_case(&app, SAMPANG, "pa").await;
+    for id in [&broken, &good, &other] {
+        c.record_delivery(authed(&officer, delivery(id, Channel::Phone)))
+            .await
+            .unwrap();
+    }
+    break_case(&app, &broken).await;
+    let s = c
+        .get_case(authed(
+            &officer,
+            pb::GetCaseRequest {
+                complaint_id: broken.clone(),
+                purpose: "check".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), Code::Internal, "the document does not open");
+
+    let f = core(&app);
+    let later = to_micros(Timestamp::now()) + 60 * DAY_MICROS;
+    // One case per page: the broken case fills the first page alone, the sweep goes on.
+    assert_eq!(f.sweep_in_pages(later, 1).await.unwrap(), 2);
+    for id in [&good, &other] {
+        assert_eq!(
+            get(&app, &officer, id).await.status,
+            ComplaintStatus::Closed as i32
+        );
+    }
+    let closed: Vec<String> = outbox(&app)
+        .await
+        .into_iter()
+        .filter(|e| matches!(e.detail, Some(Detail::Closed(_))))
+        .map(|e| e.complaint_id)
+        .collect();
+    assert_eq!(closed.len(), 2);
+    assert!(!closed.contains(&broken));
+    // Still due, still broken: the next sweep is not an error.
+    assert_eq!(f.sweep(later).await.unwrap(), 0);
+    // A case that falls due later still closes behind it with the default page size.
+    let next = new_case(&app, SAMPANG, "rehsos").await;
+    c.record_delivery(authed(&officer, delivery(&next, Channel::Letter)))
+        .await
+        .unwrap();
+    assert_eq!(f.sweep(later).await.unwrap(), 1);
+    assert_eq!(
+        get(&app, &officer, &next).await.status,
+        ComplaintStatus::Closed as i32
+    );
+}
+
+/// The access log pages oldest first: default 100 entries, at most 1,000 a page, and no entry
+/// is lost beyond the first 1,000.
+async fn access_log_pages(app: TestApp) {
+    let head = app.token_for("kadis", &[Role::Head], SAMPANG);
+    let officer = app.token(&[Role::ComplaintsOfficer], SAMPANG);
+    let mut c = client(&app).await;
+    let id = new_case(&app, SAMPANG, "rehsos").await;
+    for i in 0..5 {
+        c.get_case(authed(
+            &officer,
+            pb::GetCaseRequest {
+                complaint_id: id.clone(),
+                purpose: format!("read {i}"),
+            },
+        ))
+        .await
+        .unwrap();
+    }
+    let page = |size: i32, token: String| {
+        let mut c = c.clone();
+        let (id, head) = (id.clone(), head.clone());
+        async move {
+            c.list_access_log(authed(
+                &head,
+                pb::ListAccessLogRequest {
+                    complaint_id: id,
+                    page_size: size,
+                    page_token: token,
+                },
+            ))
+            .await
+        }
+    };
+    let purposes = |r: &pb::ListAccessLogResponse| -> Vec<String> {
+        r.entries.iter().map(|e| e.purpose.clone()).collect()
+    };
+    let p1 = page(2, String::new()).await.unwrap().into_inner();
+    assert_eq!(purposes(&p1), vec!["read 0", "read 1"]);
+    assert!(!p1.next_page_token.is_empty());
+    let p2 = page(2, p1.next_page_token).await.unwrap().into_inner();
+    assert_eq!(purposes(&p2), vec!["read 2", "read 3"]);
+    let p3 = page(2, p2.next_page_token).await.unwrap().into_inner();
+    assert_eq!(purposes(&p3), vec!["read 4"]);
+    assert!(p3.next_page_token.is_empty());
+    let all = page(0, String::new()).await.unwrap().into_inner();
+    assert_eq!(all.entries.len(), 5);
+    assert!(all.next_page_token.is_empty());
+    for (size, token) in [(1001, "x"), (-1, "-3")] {
+        let s = page(size, token.into()).await.unwrap_err();
+        assert_eq!(s.code(), Code::InvalidArgument);
+        assert_eq!(violations(&s), vec!["page_size", "page_token"]);
+    }
+
+    // Beyond 1,000 reads (written straight to the log): nothing is dropped.
+    let store = core(&app);
+    let base = to_micros(Timestamp::now());
+    for i in 5..1005 {
+        store
+            .store()
+            .log_access(&AccessEntry {
+                complaint_id: id.clone(),
+                office_code: SAMPANG.into(),
+                at: base + i,
+                subject: "officer-1".into(),
+                role: "complaints_officer".into(),
+                what: "GetCase".into(),
+                purpose: format!("read {i}"),
+            })
+            .await
+            .unwrap();
+    }
+    let first = page(0, String::new()).await.unwrap().into_inner();
+    assert_eq!(first.entries.len(), 100, "the default page");
+    assert_eq!(first.next_page_token, "100");
+    let first = page(1000, String::new()).await.unwrap().into_inner();
+    assert_eq!(first.entries.len(), 1000);
+    assert_eq!(first.entries[0].purpose, "read 0");
+    assert_eq!(first.entries[999].purpose, "read 999");
+    let rest = page(1000, first.next_page_token)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        purposes(&rest),
+        vec![
+            "read 1000",
+            "read 1001",
+            "read 1002",
+            "read 1003",
+            "read 1004"
+        ]
+    );
+    assert!(rest.next_page_token.is_empty());
+}
+
 /// Steps out of order answer FAILED_PRECONDITION; bad input INVALID_ARGUMENT naming each field.
 async fn out_of_order_and_validation(app: TestApp) {
     let officer = app.token(&[Role::ComplaintsOfficer], SAMPANG);
@@ -663,7 +908,7 @@ async fn out_of_order_and_validation(app: TestApp) {
     c.record_delivery(authed(&officer, delivery(&id, Channel::Phone)))
         .await
         .unwrap();
-    // Feedback validation.
+    // Feedback validation: grounds only when dissatisfied (reopen_requested is ignored).
     let s = c
         .record_feedback(authed(
             &officer,
@@ -677,7 +922,25 @@ async fn out_of_order_and_validation(app: TestApp) {
         ))
         .await
         .unwrap_err();
-    assert_eq!(violations(&s), vec!["grounds", "reopen_requested"]);
+    assert_eq!(violations(&s), vec!["grounds"]);
+    // Dissatisfied needs grounds, with or without the deprecated reopen_requested.
+    for reopen_requested in [false, true] {
+        let s = c
+            .record_feedback(authed(
+                &officer,
+                pb::RecordFeedbackRequest {
+                    complaint_id: id.clone(),
+                    satisfied: false,
+                    comments: "Belum puas".into(),
+                    reopen_requested,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(s.code(), Code::InvalidArgument);
+        assert_eq!(violations(&s), vec!["grounds"], "{reopen_requested}");
+    }
     let s = c
         .record_feedback(authed(
             &officer,
@@ -729,9 +992,21 @@ async fn out_of_order_and_validation(app: TestApp) {
         Code::FailedPrecondition,
         "feedback on another version"
     );
-    c.record_feedback(authed(&officer, satisfied(&id)))
+    // Satisfied with the deprecated reopen_requested set: ignored, nothing reopens.
+    let case = c
+        .record_feedback(authed(
+            &officer,
+            pb::RecordFeedbackRequest {
+                reopen_requested: true,
+                ..satisfied(&id)
+            },
+        ))
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
+    assert_eq!(case.status, ComplaintStatus::Reporting as i32);
+    assert_eq!(case.reopen_count, 0);
+    assert!(!case.feedback[0].reopened && !case.feedback[0].reopen_requested);
     let s = c
         .record_feedback(authed(&officer, satisfied(&id)))
         .await
@@ -924,7 +1199,10 @@ async fn roles_offices_and_bidang(app: TestApp) {
         async move {
             c.list_access_log(authed(
                 &token,
-                pb::ListAccessLogRequest { complaint_id: id },
+                pb::ListAccessLogRequest {
+                    complaint_id: id,
+                    ..Default::default()
+                },
             ))
             .await
         }
@@ -941,6 +1219,7 @@ async fn roles_offices_and_bidang(app: TestApp) {
             &app.token_for("kadis-bkl", &[Role::Head], BANGKALAN),
             pb::ListAccessLogRequest {
                 complaint_id: id.clone(),
+                ..Default::default()
             },
         ))
         .await
@@ -1156,7 +1435,8 @@ async fn satisfaction_index_per_office_and_province(app: TestApp) {
     assert_eq!(idx.from.as_ref().unwrap().month, 1);
     assert_eq!(idx.to.as_ref().unwrap().day, 31);
     assert!(idx.offices.is_empty());
-    // The regulation's rounded weight 0.11: sum of NRR x 0.11 = 3.6224; x 25 = 90.56.
+    // Weights of 0.11 (as the public worksheet): 955 / 29 x 0.11 = 3.62241 -> 3.6224 (the
+    // rounded per-element products below add up to 3.6225); x 25 = 90.5603 -> 90.56.
     let w = c
         .get_satisfaction_index(authed(
             &reporting,
@@ -1368,6 +1648,8 @@ async fn satisfaction_index_per_office_and_province(app: TestApp) {
 both!(delivery_and_satisfied_feedback);
 both!(dissatisfied_reopen_and_second_approval);
 both!(closed_by_silence);
+both!(a_broken_case_does_not_stop_the_sweep);
+both!(access_log_pages);
 both!(out_of_order_and_validation);
 both!(roles_offices_and_bidang);
 both!(survey_validation_and_duplicate);

@@ -9,7 +9,7 @@
 //! | RESPONSE_READY | an approved response waits for delivery (S12 done) | delivery (S13) |
 //! | RESPONSE_DELIVERED | delivered; waiting for the complainant's feedback | feedback (S14), silence |
 //! | IN_HANDLING | reopened after dissatisfied feedback; waiting for a new approved version | approval |
-//! | REPORTING | feedback recorded; the handling report (S15) follows | - |
+//! | REPORTING | satisfied feedback recorded; the handling report (S15) follows | - |
 //! | CLOSED | no answer within the silence period | - |
 
 use std::collections::HashMap;
@@ -105,7 +105,8 @@ pub struct FeedbackRec {
     pub grounds: Vec<String>,
     /// The complainant's comments (personal content: sealed with the document).
     pub comments: String,
-    /// The complainant asked for a reopening.
+    /// Deprecated: equal to `reopened` since every dissatisfied answer reopens the case; older
+    /// documents keep what the request asked for.
     pub reopen_requested: bool,
     /// The case was reopened.
     pub reopened: bool,
@@ -406,7 +407,7 @@ pub fn deliver(
 }
 
 /// What a feedback records (checked by the API: grounds only when dissatisfied, at least one
-/// then; a reopening only when dissatisfied).
+/// then).
 #[derive(Debug, Clone)]
 pub struct FeedbackInput {
     /// The version; 0: the current one.
@@ -417,15 +418,13 @@ pub struct FeedbackInput {
     pub grounds: Vec<String>,
     /// Comments.
     pub comments: String,
-    /// Asks for a reopening.
-    pub reopen_requested: bool,
     /// When the complainant gave it (microseconds).
     pub given_at: i64,
 }
 
-/// S14: the complainant's feedback. Needs RESPONSE_DELIVERED. Satisfied, or dissatisfied without
-/// a reopening: REPORTING (S15 follows). Dissatisfied asking for a reopening: IN_HANDLING, the
-/// case goes back to the Bidang and waits here for the next approved version.
+/// S14: the complainant's feedback. Needs RESPONSE_DELIVERED. Satisfied: REPORTING (S15
+/// follows). Dissatisfied (at least one ground, else INVALID_ARGUMENT): the case reopens
+/// (IN_HANDLING), goes back to the Bidang and waits here for the next approved version.
 pub fn record_feedback(
     f: &mut FeedbackFile,
     who: &ActorRec,
@@ -452,13 +451,26 @@ pub fn record_feedback(
             "before the response was delivered",
         ));
     }
-    let reopens = !input.satisfied && input.reopen_requested && !input.grounds.is_empty();
+    if input.satisfied && !input.grounds.is_empty() {
+        return Err(Error::invalid(
+            "grounds",
+            "only when the complainant is not satisfied",
+        ));
+    }
+    if !input.satisfied && input.grounds.is_empty() {
+        return Err(Error::invalid(
+            "grounds",
+            "at least one ground when the complainant is not satisfied",
+        ));
+    }
+    // Dissatisfied with grounds: the case reopens in investigation with a new clock.
+    let reopens = !input.satisfied;
     f.body.feedback.push(FeedbackRec {
         version,
         satisfied: input.satisfied,
         grounds: input.grounds.clone(),
         comments: input.comments,
-        reopen_requested: input.reopen_requested,
+        reopen_requested: reopens,
         reopened: reopens,
         given_at: input.given_at,
         recorded_by: who.clone(),
@@ -466,17 +478,12 @@ pub fn record_feedback(
     });
     let detail = if input.satisfied {
         format!("version {version}: satisfied")
-    } else if reopens {
+    } else {
         f.body.reopen_count += 1;
         format!(
             "version {version}: dissatisfied ({}), reopened ({})",
             input.grounds.join(", "),
             f.body.reopen_count
-        )
-    } else {
-        format!(
-            "version {version}: dissatisfied ({}), not reopened",
-            input.grounds.join(", ")
         )
     };
     f.status = if reopens {
@@ -826,7 +833,7 @@ mod tests {
         }
     }
 
-    fn feedback(satisfied: bool, reopen: bool, at: i64) -> FeedbackInput {
+    fn feedback(satisfied: bool, at: i64) -> FeedbackInput {
         FeedbackInput {
             version: 0,
             satisfied,
@@ -836,7 +843,6 @@ mod tests {
                 vec!["not_answered".into()]
             },
             comments: String::new(),
-            reopen_requested: reopen,
             given_at: at,
         }
     }
@@ -851,7 +857,7 @@ mod tests {
         // The same version again: nothing.
         assert_eq!(on_approved(Some(f.clone()), &e, &d, t0).unwrap(), None);
         // Feedback before delivery is out of order.
-        let err = record_feedback(&mut f.clone(), &officer(), t0, feedback(true, false, t0));
+        let err = record_feedback(&mut f.clone(), &officer(), t0, feedback(true, t0));
         assert!(matches!(err, Err(Error::FailedPrecondition(_))));
         // Delivered before the approval: refused.
         let err = deliver(&mut f.clone(), &officer(), t0, delivery(t0 - 1, None));
@@ -871,8 +877,7 @@ mod tests {
         assert!(
             matches!(err, Err(Error::FailedPrecondition(m)) if m.contains("delivered already"))
         );
-        let ev =
-            record_feedback(&mut f, &officer(), t0 + 30, feedback(false, true, t0 + 30)).unwrap();
+        let ev = record_feedback(&mut f, &officer(), t0 + 30, feedback(false, t0 + 30)).unwrap();
         match ev.detail {
             Some(Detail::FeedbackRecorded(r)) => {
                 assert!(r.reopens && !r.satisfied);
@@ -884,6 +889,7 @@ mod tests {
         assert_eq!(f.status, ComplaintStatus::InHandling as i32);
         assert_eq!(f.next_at, None);
         assert_eq!(f.body.reopen_count, 1);
+        assert!(f.body.feedback[0].reopened && f.body.feedback[0].reopen_requested);
         // The next approval opens delivery of version 2.
         let (e2, d2) = approved(2, t0 + 40);
         let mut f = on_approved(Some(f), &e2, &d2, t0 + 40).unwrap().unwrap();
@@ -897,7 +903,7 @@ mod tests {
             Err(Error::FailedPrecondition(_))
         ));
         deliver(&mut f, &officer(), t0 + 50, delivery(t0 + 50, None)).unwrap();
-        record_feedback(&mut f, &officer(), t0 + 60, feedback(true, false, t0 + 60)).unwrap();
+        record_feedback(&mut f, &officer(), t0 + 60, feedback(true, t0 + 60)).unwrap();
         assert_eq!(f.status, ComplaintStatus::Reporting as i32);
         // A new version after the feedback is refused (a dead letter for operators).
         let (e3, d3) = approved(3, t0 + 70);
@@ -915,6 +921,50 @@ mod tests {
             ]
         );
         assert_eq!(f.event_seq, 4);
+    }
+
+    #[test]
+    fn dissatisfied_needs_grounds_and_always_reopens() {
+        let t0 = t("2026-06-08T03:00:00Z");
+        let (e, d) = approved(1, t0);
+        let mut f = on_approved(None, &e, &d, t0).unwrap().unwrap();
+        deliver(
+            &mut f,
+            &officer(),
+            t0 + 10,
+            delivery(t0 + 10, Some(t0 + 100)),
+        )
+        .unwrap();
+        // Dissatisfied without a ground: refused, nothing recorded.
+        let mut no_grounds = feedback(false, t0 + 20);
+        no_grounds.grounds.clear();
+        let mut g = f.clone();
+        assert!(matches!(
+            record_feedback(&mut g, &officer(), t0 + 20, no_grounds),
+            Err(Error::InvalidArgument(v)) if v[0].field == "grounds"
+        ));
+        assert_eq!(g, f);
+        // Satisfied with a ground: refused.
+        let mut odd = feedback(true, t0 + 20);
+        odd.grounds = vec!["too_slow".into()];
+        assert!(matches!(
+            record_feedback(&mut f.clone(), &officer(), t0 + 20, odd),
+            Err(Error::InvalidArgument(_))
+        ));
+        // Dissatisfied with grounds reopens: there is no "dissatisfied, not reopened".
+        let mut two = feedback(false, t0 + 20);
+        two.grounds = vec!["incorrect".into(), "too_slow".into()];
+        let ev = record_feedback(&mut f, &officer(), t0 + 20, two).unwrap();
+        match ev.detail {
+            Some(Detail::FeedbackRecorded(r)) => {
+                assert!(r.reopens && !r.satisfied);
+                assert_eq!(r.grounds_code, "incorrect,too_slow");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ev.status, ComplaintStatus::InHandling as i32);
+        assert_eq!(f.status, ComplaintStatus::InHandling as i32);
+        assert_eq!(f.body.reopen_count, 1);
     }
 
     #[test]
@@ -949,15 +999,7 @@ mod tests {
         assert_eq!(ev.status, ComplaintStatus::Closed as i32);
         assert_eq!(sweep_decision(&f, t0 + 1000), Sweep::Nothing);
         // Feedback after closing is out of order; the survey is still welcome, once.
-        assert!(
-            record_feedback(
-                &mut f.clone(),
-                &officer(),
-                t0,
-                feedback(true, false, t0 + 200)
-            )
-            .is_err()
-        );
+        assert!(record_feedback(&mut f.clone(), &officer(), t0, feedback(true, t0 + 200)).is_err());
         submit_survey(
             &mut f,
             &officer(),

@@ -7,9 +7,10 @@
 //! (1/9); times 25 it is the IKM on the 25-100 scale, graded A (Sangat Baik) from 88.31, B (Baik)
 //! from 76.61, C (Kurang Baik) from 65.00, otherwise D (Tidak Baik).
 //!
-//! The regulation writes the weight as 1/9 = 0,11. Offices that reproduce its worksheets use
-//! 0.11 itself (IKM = 25 x sum(NRR_i x 0.11)), which is 1 % lower than the exact mean (a perfect
-//! survey scores 99.00): [`Method::Weighted011`] reproduces those figures; [`Method::Mean`] (the
+//! Public SKM worksheets write the weight 1/9 as 0.11 and use 0.11 itself (IKM = 25 x
+//! sum(NRR_i x 0.11)), which is 1 % lower than the exact mean (a perfect survey scores 99.00):
+//! [`Method::Weighted011`] reproduces such a worksheet (checked against one public worksheet, see
+//! the tests; not against a worked example in the regulation itself); [`Method::Mean`] (the
 //! default) is the exact mean.
 //!
 //! The inputs are the element sums and the number of respondents (integers, from SQL aggregates),
@@ -42,7 +43,7 @@ pub const MAX_SCORE: i32 = 4;
 pub enum Method {
     /// IKM = 25 x the mean of the nine NRR (each weight exactly 1/9).
     Mean,
-    /// IKM = 25 x sum(NRR_i x 0.11): the regulation's weight rounded to 0.11.
+    /// IKM = 25 x sum(NRR_i x 0.11): the weight 1/9 written as 0.11, as SKM worksheets do.
     Weighted011,
 }
 
@@ -315,7 +316,8 @@ mod tests {
             ]
         );
         // The worksheet's 0.11 weights: 0.3983 0.3831 0.3793 0.4400 0.3869 0.3983 0.4021 0.3983
-        // 0.4362, total 3.6224, x 25 = 90.56.
+        // 0.4362 (these rounded products add up to 3.6225); the index is computed from the exact
+        // sums: 955 / 29 x 0.11 = 3.62241 -> 3.6224, x 25 = 90.5603 -> 90.56.
         let w = compute(&t, Method::Weighted011);
         let weighted: Vec<f64> = w.elements.iter().map(|e| e.weighted).collect();
         assert_eq!(

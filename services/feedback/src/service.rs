@@ -28,9 +28,14 @@ const NOTE_MAX: usize = 2000;
 const COMMENTS_MAX: usize = 4000;
 const PURPOSE_MAX: usize = 200;
 const CODE_MAX: usize = 64;
+/// Access log page size: the default and the largest.
+const LOG_PAGE_DEFAULT: i64 = 100;
+const LOG_PAGE_MAX: i64 = 1000;
+/// How often a page of the access log is read again when reads were logged meanwhile.
+const LOG_PAGE_ATTEMPTS: usize = 3;
 /// How far in the future a client's clock may run before a time is refused as "in the future".
 const CLOCK_SKEW_MICROS: i64 = 120_000_000;
-/// Cases the sweeper closes per transaction batch.
+/// Due cases the sweeper reads per page (each is then closed in its own transaction).
 const SWEEP_BATCH: i64 = 500;
 
 /// The feedback core.
@@ -153,6 +158,21 @@ fn page(v: &mut Violations, size: i32, token: &str) -> (i64, i64) {
         }
     };
     (offset, size)
+}
+
+/// The kind of an error, for logs and metric labels: never its message, which can quote stored
+/// values (a storage error) or personal content (a document that does not deserialise).
+fn failure_kind(e: &Error) -> &'static str {
+    match e {
+        Error::Storage(_) if e.code() == tonic::Code::Unavailable => "unavailable",
+        Error::Storage(_) => "storage",
+        Error::Unavailable(_) => "unavailable",
+        Error::Internal(_) => "internal",
+        Error::NotFound(_) => "not_found",
+        Error::FailedPrecondition(_) => "failed_precondition",
+        Error::InvalidArgument(_) => "invalid_argument",
+        _ => "other",
+    }
 }
 
 /// The code of a ground of dissatisfaction.
@@ -376,7 +396,8 @@ impl Feedback {
         Ok(f)
     }
 
-    /// The record as the API shows it (personal content included: readers gave a purpose).
+    /// The record as GetCase shows it, personal content included: its readers gave a purpose and
+    /// the read is in the access log.
     pub fn view(&self, f: &FeedbackFile) -> pb::FeedbackCase {
         let d = &f.body;
         pb::FeedbackCase {
@@ -442,6 +463,20 @@ impl Feedback {
         }
     }
 
+    /// The record as the write calls (RecordDelivery, RecordFeedback) answer it: [`Self::view`]
+    /// without free text (every delivery note and complainant comment empty), since those calls
+    /// write no access log entry. Personal content is read through GetCase only.
+    pub fn coded_view(&self, f: &FeedbackFile) -> pb::FeedbackCase {
+        let mut c = self.view(f);
+        for d in &mut c.deliveries {
+            d.note.clear();
+        }
+        for x in &mut c.feedback {
+            x.comments.clear();
+        }
+        c
+    }
+
     /// A queue line: codes, dates and counts only.
     pub fn entry(&self, f: &FeedbackFile) -> pb::QueueEntry {
         let d = &f.body;
@@ -468,53 +503,132 @@ impl Feedback {
     /// The closing sweep (S14): closes every case whose silence period ended by `now`
     /// (microseconds) without an answer, once each even when sweeps run concurrently (the row is
     /// locked and its state checked again). Returns how many it closed.
+    ///
+    /// A case that cannot be handled (for example a sealed document that no longer opens) is
+    /// counted in `aduan_feedback_sweep_failures_total{kind}`, logged by kind only (no complaint
+    /// id, no message) and skipped: the sweep pages past it through the due cases in
+    /// (timer, complaint id) order, so it never stops the others from closing. It stays due and
+    /// is tried again by the next sweep. Only a database that is unavailable ends the sweep
+    /// early (an error): every case would fail the same way.
     pub async fn sweep(&self, now: i64) -> Result<usize> {
+        self.sweep_in_pages(now, SWEEP_BATCH).await
+    }
+
+    /// [`Self::sweep`] reading the due cases `batch` at a time (at least 1; tests use small
+    /// pages to check the paging).
+    pub async fn sweep_in_pages(&self, now: i64, batch: i64) -> Result<usize> {
+        let batch = batch.max(1);
         let mut closed = 0;
+        let mut after: Option<(i64, String)> = None;
         loop {
-            let ids = self.store.due(now, SWEEP_BATCH).await?;
-            if ids.is_empty() {
+            let due = self.due_page(now, after.as_ref(), batch).await?;
+            let Some(last) = due.last() else {
                 return Ok(closed);
-            }
-            let mut progressed = false;
-            for id in &ids {
-                let did_close = Arc::new(AtomicBool::new(false));
-                let flag = did_close.clone();
-                let written = self
-                    .store
-                    .mutate::<Doc, _>(id, move |current| {
-                        let Some(mut f) = current else {
-                            return Ok(None);
-                        };
-                        match domain::sweep_decision(&f, now) {
-                            Sweep::Nothing => Ok(None),
-                            Sweep::ClearTimer => {
-                                f.next_at = None;
-                                Ok(Some(Write::new(f, Vec::new())))
-                            }
-                            Sweep::Close => {
-                                let ev = domain::close_by_silence(&mut f, now);
-                                flag.store(true, Ordering::SeqCst);
-                                Ok(Some(Write::new(f, vec![ev])))
-                            }
+            };
+            after = Some(last.clone());
+            let full = due.len() as i64 >= batch;
+            for (_, id) in &due {
+                match self.sweep_one(id, now).await {
+                    Ok(true) => closed += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        let kind = failure_kind(&e);
+                        metrics::counter!("aduan_feedback_sweep_failures_total", "kind" => kind)
+                            .increment(1);
+                        if e.code() == tonic::Code::Unavailable {
+                            return Err(e);
                         }
-                    })
-                    .await?;
-                if let Some(f) = written {
-                    progressed = true;
-                    if did_close.load(Ordering::SeqCst) {
-                        closed += 1;
-                        metrics::counter!(
-                            "aduan_feedback_closed_total",
-                            "office" => f.office_code.clone(),
-                            "reason" => "silence"
-                        )
-                        .increment(1);
+                        tracing::warn!(
+                            kind,
+                            "feedback sweep skipped a case it could not handle; it stays due"
+                        );
                     }
                 }
             }
-            if !progressed || (ids.len() as i64) < SWEEP_BATCH {
+            if !full {
                 return Ok(closed);
             }
+        }
+    }
+
+    /// One page of the due cases, ordered by (timer, complaint id), after `after`.
+    async fn due_page(
+        &self,
+        now: i64,
+        after: Option<&(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        let rows = match after {
+            None => {
+                self.store
+                    .query(
+                        "SELECT next_at, complaint_id FROM cases WHERE next_at <= $1 \
+                         ORDER BY next_at, complaint_id LIMIT $2",
+                        &[Value::Int(now), Value::Int(limit)],
+                    )
+                    .await?
+            }
+            Some((at, id)) => {
+                self.store
+                    .query(
+                        "SELECT next_at, complaint_id FROM cases WHERE next_at <= $1 \
+                         AND (next_at > $2 OR (next_at = $2 AND complaint_id > $3)) \
+                         ORDER BY next_at, complaint_id LIMIT $4",
+                        &[
+                            Value::Int(now),
+                            Value::Int(*at),
+                            Value::Text(id.clone()),
+                            Value::Int(limit),
+                        ],
+                    )
+                    .await?
+            }
+        };
+        rows.into_iter()
+            .map(|row| match row.as_slice() {
+                [Value::Int(at), Value::Text(id)] => Ok((*at, id.clone())),
+                _ => Err(Error::Internal(
+                    "the due cases query answered unexpected columns".into(),
+                )),
+            })
+            .collect()
+    }
+
+    /// Closes (or clears the stale timer of) one due case under its row lock; true when closed.
+    async fn sweep_one(&self, id: &str, now: i64) -> Result<bool> {
+        let did_close = Arc::new(AtomicBool::new(false));
+        let flag = did_close.clone();
+        let written = self
+            .store
+            .mutate::<Doc, _>(id, move |current| {
+                let Some(mut f) = current else {
+                    return Ok(None);
+                };
+                match domain::sweep_decision(&f, now) {
+                    Sweep::Nothing => Ok(None),
+                    Sweep::ClearTimer => {
+                        f.next_at = None;
+                        Ok(Some(Write::new(f, Vec::new())))
+                    }
+                    Sweep::Close => {
+                        let ev = domain::close_by_silence(&mut f, now);
+                        flag.store(true, Ordering::SeqCst);
+                        Ok(Some(Write::new(f, vec![ev])))
+                    }
+                }
+            })
+            .await?;
+        match written {
+            Some(f) if did_close.load(Ordering::SeqCst) => {
+                metrics::counter!(
+                    "aduan_feedback_closed_total",
+                    "office" => f.office_code.clone(),
+                    "reason" => "silence"
+                )
+                .increment(1);
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 
@@ -537,7 +651,8 @@ impl Feedback {
                     Ok(n) => {
                         tracing::info!(closed = n, "feedback sweep closed cases after silence")
                     }
-                    Err(e) => tracing::warn!(error = %e, "feedback sweep failed"),
+                    // The kind only: a storage error's message can quote stored values.
+                    Err(e) => tracing::warn!(kind = failure_kind(&e), "feedback sweep failed"),
                 }
             }
             tokio::select! {
@@ -676,7 +791,7 @@ impl Feedback {
             "channel" => domain::channel_code(f.body.current_delivery().map(|d| d.channel).unwrap_or(0))
         )
         .increment(1);
-        Ok(self.view(&f))
+        Ok(self.coded_view(&f))
     }
 
     /// RecordFeedback (S14).
@@ -701,15 +816,11 @@ impl Feedback {
                 Some(code) => grounds.push(code.to_string()),
             }
         }
+        // `reopen_requested` is deprecated and ignored: a dissatisfied answer (which needs
+        // grounds) always reopens the case, a satisfied one never does.
         if r.satisfied {
             if !r.grounds.is_empty() {
                 v.add("grounds", "only when the complainant is not satisfied");
-            }
-            if r.reopen_requested {
-                v.add(
-                    "reopen_requested",
-                    "only when the complainant is not satisfied",
-                );
             }
         } else if r.grounds.is_empty() {
             v.add(
@@ -733,7 +844,6 @@ impl Feedback {
                         satisfied: r.satisfied,
                         grounds,
                         comments: r.comments.trim().to_string(),
-                        reopen_requested: r.reopen_requested,
                         given_at,
                     },
                 )?;
@@ -742,8 +852,7 @@ impl Feedback {
             .await?;
         let outcome = match f.body.feedback.last() {
             Some(x) if x.satisfied => "satisfied",
-            Some(x) if x.reopened => "reopened",
-            _ => "dissatisfied",
+            _ => "reopened",
         };
         metrics::counter!(
             "aduan_feedback_recorded_total",
@@ -751,7 +860,7 @@ impl Feedback {
             "outcome" => outcome
         )
         .increment(1);
-        Ok(self.view(&f))
+        Ok(self.coded_view(&f))
     }
 
     /// SubmitSurvey (S14, SKM).
@@ -935,7 +1044,8 @@ impl Feedback {
         })
     }
 
-    /// ListAccessLog: who read a case's record, oldest first.
+    /// ListAccessLog: who read a case's record, oldest first, a page at a time. The page token
+    /// is the number of entries before the page (entries are only ever added, at the end).
     pub async fn access_log(
         &self,
         caller: &Caller,
@@ -943,28 +1053,89 @@ impl Feedback {
     ) -> Result<pb::ListAccessLogResponse> {
         let mut v = Violations::new();
         check_id(&mut v, "complaint_id", &r.complaint_id);
+        let size = match r.page_size {
+            0 => LOG_PAGE_DEFAULT,
+            n if (1..=LOG_PAGE_MAX).contains(&i64::from(n)) => i64::from(n),
+            _ => {
+                v.add("page_size", format!("between 1 and {LOG_PAGE_MAX}"));
+                0
+            }
+        };
+        let offset = if r.page_token.is_empty() {
+            0
+        } else {
+            match r.page_token.parse::<i64>() {
+                Ok(n) if n >= 0 => n,
+                _ => {
+                    v.add("page_token", "not a token from a previous response");
+                    0
+                }
+            }
+        };
         v.into_result()?;
         let f = self.load_visible(caller, &r.complaint_id).await?;
-        let mut rows = self
+        // The store reads newest first: the page `offset..offset + size` of the oldest-first log
+        // is found from the number of entries, counted again after the read, since a read logged
+        // in between would shift it.
+        for _ in 0..LOG_PAGE_ATTEMPTS {
+            let total = self.log_count(&f).await?;
+            let take = size.min(total - offset).max(0);
+            let mut rows = if take > 0 {
+                self.store
+                    .access_log(&f.office_code, &f.complaint_id, total - offset - take, take)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            if self.log_count(&f).await? != total {
+                continue;
+            }
+            rows.reverse();
+            let next = offset + take;
+            return Ok(pb::ListAccessLogResponse {
+                next_page_token: if next < total {
+                    next.to_string()
+                } else {
+                    String::new()
+                },
+                entries: rows
+                    .into_iter()
+                    .map(|e| pb::AccessLogEntry {
+                        accessed_at: tsp(e.at),
+                        actor: Some(aduan_proto::common::v1::Actor {
+                            subject: e.subject,
+                            role: e.role,
+                            office_code: e.office_code,
+                        }),
+                        action: e.what,
+                        purpose: e.purpose,
+                    })
+                    .collect(),
+            });
+        }
+        Err(Error::Unavailable(
+            "the access log kept changing while it was read; try again".into(),
+        ))
+    }
+
+    /// How many reads of a case the access log holds.
+    async fn log_count(&self, f: &FeedbackFile) -> Result<i64> {
+        let rows = self
             .store
-            .access_log(&f.office_code, &f.complaint_id, 0, 1000)
+            .query(
+                "SELECT COUNT(*) FROM access_log WHERE office_code = $1 AND complaint_id = $2",
+                &[
+                    Value::Text(f.office_code.clone()),
+                    Value::Text(f.complaint_id.clone()),
+                ],
+            )
             .await?;
-        rows.reverse();
-        Ok(pb::ListAccessLogResponse {
-            entries: rows
-                .into_iter()
-                .map(|e| pb::AccessLogEntry {
-                    accessed_at: tsp(e.at),
-                    actor: Some(aduan_proto::common::v1::Actor {
-                        subject: e.subject,
-                        role: e.role,
-                        office_code: e.office_code,
-                    }),
-                    action: e.what,
-                    purpose: e.purpose,
-                })
-                .collect(),
-        })
+        match rows.first().map(Vec::as_slice) {
+            Some([Value::Int(n)]) => Ok(*n),
+            _ => Err(Error::Internal(
+                "the access log count answered unexpected columns".into(),
+            )),
+        }
     }
 }
 
