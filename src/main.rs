@@ -38,7 +38,7 @@ enum Command {
     },
     /// Mint a token signed by the local key in the data directory (embedded default only).
     Token {
-        /// Role (repeatable): complaints_officer, head, bidang_officer, counsellor, mediator,
+        /// Role (repeatable): complaints_officer, head, bidang_head, bidang_officer, counsellor, mediator,
         /// social_worker, reporting_officer, provincial_analyst, operator, partner_agency, service.
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
