@@ -241,6 +241,36 @@ pub async fn start(
     let mut loops = Vec::new();
     // One keyring for every service of the process (personal data and free text per office).
     let keys = Arc::new(Keyring::load(&config.crypto.keys_file, &config.data_dir)?);
+    // One set of office calendars (triage's SLA clock, feedback's silence period) and one way to
+    // elect the leader of the singleton loops: from files and the database by default; from the
+    // Office and HolidayCalendar resources and Kubernetes Leases in cluster mode.
+    let refdata = aduan_refdata::RefData::configured(config)?;
+    let calendars = Arc::new(aduan_refdata::calendars::OfficeCalendars::configured(
+        config, &refdata,
+    )?);
+    let leaders = if config.cluster.enabled {
+        let mode = aduan_cluster::cluster_mode(
+            &config.cluster.namespace,
+            &refdata,
+            calendars.holidays().clone(),
+            config.cluster.lease_seconds,
+        )
+        .await
+        .map_err(|e| Error::Unavailable(format!("cluster mode: {e}")))?;
+        calendars.set_source(Arc::new(mode.directory.clone()));
+        let mut stop = loops_rx.clone();
+        let watch = mode.watch;
+        loops.push(tokio::spawn(async move {
+            tokio::select! {
+                _ = watch => {}
+                _ = stop.changed() => {}
+            }
+        }));
+        tracing::info!(namespace = %config.cluster.namespace, "cluster mode: watching offices and holiday calendars, Lease leader election");
+        mode.election.leaders()
+    } else {
+        aduan_runtime::relay::database_leaders()
+    };
     let mut intake = None;
     if local("intake") {
         let core = aduan_intake::open(config, keys.clone()).await?;
@@ -251,13 +281,21 @@ pub async fn start(
     }
     let mut triage = None;
     if local("triage") {
-        let core = aduan_triage::open(config, keys.clone(), endpoint_of("intake")).await?;
+        let core = aduan_triage::open(
+            config,
+            keys.clone(),
+            calendars.clone(),
+            endpoint_of("intake"),
+        )
+        .await?;
         inbox.register("triage", core.clone());
         spawn_relays(config, &relays, "triage", core.outbox(), &endpoint_of)?;
         let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
-        loops.push(tokio::spawn(
-            core.clone().run_sweeper(period, loops_rx.clone()),
-        ));
+        loops.push(tokio::spawn(core.clone().run_sweeper(
+            period,
+            leaders.clone(),
+            loops_rx.clone(),
+        )));
         triage_api.set_ready(core.clone());
         readiness.set_serving(aduan_triage::SERVICE_NAME).await;
         triage = Some(core);
@@ -281,13 +319,15 @@ pub async fn start(
     }
     let mut feedback = None;
     if local("feedback") {
-        let core = aduan_feedback::open(config, keys.clone()).await?;
+        let core = aduan_feedback::open(config, keys.clone(), calendars.clone()).await?;
         inbox.register("feedback", core.clone());
         spawn_relays(config, &relays, "feedback", core.outbox(), &endpoint_of)?;
         let period = std::time::Duration::from_secs_f64(config.feedback.sweep_seconds.max(0.05));
-        loops.push(tokio::spawn(
-            core.clone().run_sweeper(period, loops_rx.clone()),
-        ));
+        loops.push(tokio::spawn(core.clone().run_sweeper(
+            period,
+            leaders.clone(),
+            loops_rx.clone(),
+        )));
         feedback_api.set_ready(core.clone());
         readiness.set_serving(aduan_feedback::SERVICE_NAME).await;
         feedback = Some(core);

@@ -515,3 +515,9 @@ pub async fn watch(client: kube::Client, namespace: String, directory: OfficeDir
     )
     .await;
 }
+
+impl aduan_refdata::calendars::CalendarSource for OfficeDirectory {
+    fn calendar(&self, office: &str) -> Option<Calendar> {
+        OfficeDirectory::calendar(self, office)
+    }
+}

@@ -37,25 +37,7 @@ use tokio::time::Instant;
 
 use crate::error::Result;
 
-/// Whether this process may run a singleton loop now.
-#[async_trait::async_trait]
-pub trait Leadership: Send {
-    /// True when this process holds the leadership (trying to take it when it is free).
-    async fn ensure(&mut self) -> bool;
-    /// Gives the leadership up (at shutdown).
-    async fn release(&mut self);
-}
-
-#[async_trait::async_trait]
-impl Leadership for aduan_runtime::relay::Singleton {
-    async fn ensure(&mut self) -> bool {
-        aduan_runtime::relay::Singleton::ensure(self).await
-    }
-
-    async fn release(&mut self) {
-        aduan_runtime::relay::Singleton::release(self).await
-    }
-}
+pub use aduan_runtime::relay::Leadership;
 
 /// Timing and identity of Lease leader election.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -503,6 +485,14 @@ impl std::fmt::Debug for LeaderElection {
 }
 
 impl LeaderElection {
+    /// The [`aduan_runtime::relay::Leaders`] that the sweepers of the process use.
+    pub fn leaders(&self) -> aduan_runtime::relay::Leaders {
+        let this = self.clone();
+        std::sync::Arc::new(move |db: &aduan_runtime::db::Database, name: &str| {
+            this.singleton(db, name)
+        })
+    }
+
     /// The leadership of the loop `name` (for example `aduan-sla-sweeper:triage`), whose data is
     /// in `db`.
     pub fn singleton(&self, db: &aduan_runtime::db::Database, name: &str) -> Box<dyn Leadership> {

@@ -24,3 +24,45 @@ pub use error::{Error, FieldError, Result};
 pub use leader::{
     Attempt, LeaderElection, Leadership, LeaseConfig, LeaseLeadership, LeaseLock, lease_name,
 };
+
+/// Cluster mode for one process: the office directory that follows the `Office` and
+/// `HolidayCalendar` resources, and the Lease leader election of its singleton loops.
+pub struct ClusterMode {
+    /// The directory (install it as the process's live calendar source).
+    pub directory: OfficeDirectory,
+    /// The leader election of the singleton loops.
+    pub election: LeaderElection,
+    /// The watches; they run until the process stops.
+    pub watch: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+}
+
+/// Connects to the API server with the in-cluster service account (or the kubeconfig outside a
+/// cluster) and prepares cluster mode: `namespace` (empty: the client's default, the pod's own),
+/// the file data the directory falls back to, and the Lease duration.
+pub async fn cluster_mode(
+    namespace: &str,
+    refdata: &aduan_refdata::RefData,
+    holidays: aduan_calendar::HolidayTable,
+    lease_seconds: u32,
+) -> Result<ClusterMode> {
+    let client = kube::Client::try_default().await?;
+    let namespace = if namespace.is_empty() {
+        client.default_namespace().to_string()
+    } else {
+        namespace.to_string()
+    };
+    let directory = OfficeDirectory::from_refdata(refdata, holidays);
+    let watch = Box::pin(directory::watch(
+        client.clone(),
+        namespace.clone(),
+        directory.clone(),
+    ));
+    Ok(ClusterMode {
+        directory,
+        election: LeaderElection::Lease {
+            client,
+            config: LeaseConfig::with_lease_seconds(namespace, lease_seconds),
+        },
+        watch,
+    })
+}

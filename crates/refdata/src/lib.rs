@@ -4,6 +4,8 @@
 //! point `reference_data_dir` at its own copies.
 #![warn(missing_docs)]
 
+pub mod calendars;
+
 use std::collections::HashMap;
 use std::path::Path;
 

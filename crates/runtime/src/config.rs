@@ -46,6 +46,9 @@ pub struct Config {
     pub intake: ServiceConfig,
     /// The triage service.
     pub triage: ServiceConfig,
+    /// Cluster mode (Kubernetes): offices and holidays from custom resources, Lease leader
+    /// election of the singleton loops.
+    pub cluster: ClusterConfig,
     /// The investigation service (S8-S12).
     pub investigation: ServiceConfig,
     /// The feedback service (S13-S14).
@@ -177,6 +180,29 @@ pub struct ShutdownConfig {
     pub timeout_seconds: f64,
 }
 
+/// Cluster mode.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// Watch the `Office` and `HolidayCalendar` resources and elect the leader of each singleton
+    /// loop with a `coordination.k8s.io` Lease (needs the in-cluster service account).
+    pub enabled: bool,
+    /// Namespace of the resources and Leases; empty: the pod's own namespace.
+    pub namespace: String,
+    /// Lease duration in seconds; the holder renews every third of it.
+    pub lease_seconds: u32,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            namespace: String::new(),
+            lease_seconds: 15,
+        }
+    }
+}
+
 /// Per-service configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -217,6 +243,7 @@ impl Default for Config {
             sla: SlaConfig::default(),
             intake: ServiceConfig::default(),
             triage: ServiceConfig::default(),
+            cluster: ClusterConfig::default(),
             investigation: ServiceConfig::default(),
             feedback: ServiceConfig::default(),
         }

@@ -563,6 +563,36 @@ fn lock_name(source: &str, subscriber: &str) -> String {
     format!("aduan-relay:{source}:{subscriber}")
 }
 
+/// Whether this process may run a singleton loop now (the SLA sweeper, feedback's closing
+/// sweep): the database's advisory lock ([`Singleton`]) by default, a Kubernetes Lease in cluster
+/// mode (`aduan-cluster`).
+#[tonic::async_trait]
+pub trait Leadership: Send {
+    /// True when this process holds the leadership (trying to take it when it is free).
+    async fn ensure(&mut self) -> bool;
+    /// Gives the leadership up (at shutdown).
+    async fn release(&mut self);
+}
+
+#[tonic::async_trait]
+impl Leadership for Singleton {
+    async fn ensure(&mut self) -> bool {
+        Singleton::ensure(self).await
+    }
+
+    async fn release(&mut self) {
+        Singleton::release(self).await
+    }
+}
+
+/// Makes the leadership of a singleton loop from the loop's database and name.
+pub type Leaders = Arc<dyn Fn(&Database, &str) -> Box<dyn Leadership> + Send + Sync>;
+
+/// Leadership by the database's advisory lock (the default).
+pub fn database_leaders() -> Leaders {
+    Arc::new(|db: &Database, name: &str| Box::new(Singleton::new(db, name)) as Box<dyn Leadership>)
+}
+
 /// A loop that only one process may run at a time (a relay, the SLA sweeper): with PostgreSQL
 /// the holder of a session advisory lock named after the loop; with SQLite (one process per
 /// database file) always this process.

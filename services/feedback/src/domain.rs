@@ -12,13 +12,13 @@
 //! | REPORTING | satisfied feedback recorded; the handling report (S15) follows | - |
 //! | CLOSED | no answer within the silence period | - |
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use aduan_calendar::{Calendar, HolidayTable};
+use aduan_calendar::Calendar;
 use aduan_proto::common::v1::{Actor, Channel, ComplaintStatus, Step};
 use aduan_proto::events::v1::{self as events, LifecycleEvent, lifecycle_event::Detail};
 use aduan_refdata::RefData;
+use aduan_refdata::calendars::OfficeCalendars;
 use aduan_runtime::casefile::CaseFile;
 use aduan_runtime::time::{from_micros, to_micros};
 use aduan_runtime::{Error, Result};
@@ -614,75 +614,30 @@ pub fn close_by_silence(f: &mut FeedbackFile, now: i64) -> LifecycleEvent {
     )
 }
 
-/// The working calendars of the offices (time zone from the reference data, Monday-Friday
-/// 07:30-16:00, national holidays and cuti bersama), built once at start-up as triage builds its
-/// SLA calendars.
+/// The working calendars of the offices (shared with triage in one process: time zone from the
+/// reference data or the `Office` resource, national holidays and cuti bersama, closures), with
+/// the silence period computed on them.
 pub struct Calendars {
-    holidays: Arc<HolidayTable>,
-    calendars: HashMap<String, Calendar>,
+    inner: Arc<OfficeCalendars>,
 }
 
 impl Calendars {
+    /// Over the process's shared office calendars.
+    pub fn new(inner: Arc<OfficeCalendars>) -> Self {
+        Self { inner }
+    }
+
     /// Calendars for every office of `refdata`, with the shipped holidays and any holiday CSV
     /// files in `data_dir` (the SLA data directory administrators maintain).
     pub fn load(refdata: &RefData, data_dir: Option<&std::path::Path>) -> Result<Self> {
-        let cal_err = |e: aduan_calendar::Error| Error::invalid("sla", e.to_string());
-        let mut holidays = HolidayTable::shipped().map_err(cal_err)?;
-        if let Some(dir) = data_dir {
-            let entries = std::fs::read_dir(dir).map_err(|e| {
-                Error::invalid(
-                    "sla.data_dir",
-                    format!("cannot read {}: {e}", dir.display()),
-                )
-            })?;
-            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            paths.sort();
-            for path in paths {
-                if path.extension().and_then(|e| e.to_str()) != Some("csv") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Error::invalid(
-                        "sla.data_dir",
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                })?;
-                let quality = if path.to_string_lossy().contains("PROVISIONAL") {
-                    aduan_calendar::DataQuality::Provisional
-                } else {
-                    aduan_calendar::DataQuality::Verified
-                };
-                let extra = HolidayTable::from_csv(&text, quality).map_err(|e| {
-                    Error::invalid("sla.data_dir", format!("{}: {e}", path.display()))
-                })?;
-                holidays.replace_years(extra);
-            }
-        }
-        let holidays = Arc::new(holidays);
-        let calendars = refdata
-            .offices()
-            .into_iter()
-            .map(|o| {
-                (
-                    o.code.clone(),
-                    Calendar::new(o.time_zone.clone(), holidays.clone()),
-                )
-            })
-            .collect();
-        Ok(Self {
-            holidays,
-            calendars,
-        })
+        Ok(Self::new(Arc::new(OfficeCalendars::load(
+            refdata, data_dir,
+        )?)))
     }
 
     /// The calendar of an office (Asia/Jakarta for an office not in the data).
     pub fn calendar(&self, office: &str) -> Calendar {
-        self.calendars.get(office).cloned().unwrap_or_else(|| {
-            Calendar::new(
-                jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC),
-                self.holidays.clone(),
-            )
-        })
+        self.inner.calendar(office)
     }
 
     /// The local date of a moment in an office's calendar.

@@ -106,19 +106,21 @@ pub async fn migrate(config: &Config) -> Result<()> {
     r
 }
 
-/// Connects feedback's database, runs its migrations and assembles the core: the office
-/// calendars (reference data and holidays, plus the holiday files of `sla.data_dir`) and the
-/// silence period of `feedback.silence_working_days`.
-pub async fn open(config: &Config, keys: Arc<Keyring>) -> Result<Arc<Feedback>> {
+/// Connects feedback's database, runs its migrations and assembles the core: the process's office
+/// calendars (see `aduan_refdata::calendars`) and the silence period of
+/// `feedback.silence_working_days`.
+pub async fn open(
+    config: &Config,
+    keys: Arc<Keyring>,
+    calendars: Arc<aduan_refdata::calendars::OfficeCalendars>,
+) -> Result<Arc<Feedback>> {
     let url = config.database_url("feedback", &config.feedback.database_url);
     let db = Database::connect(&url, config.feedback.max_connections).await?;
     migrate_db(&db).await?;
     db.spawn_pool_metrics("feedback");
     let outbox = Outbox::new("feedback", db.clone());
     let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
-    let sla_dir =
-        (!config.sla.data_dir.is_empty()).then(|| std::path::Path::new(&config.sla.data_dir));
-    let calendars = Arc::new(domain::Calendars::load(&refdata, sla_dir)?);
+    let calendars = Arc::new(domain::Calendars::new(calendars));
     Ok(Arc::new(Feedback::new(
         CaseStore::new("feedback", db, outbox, keys),
         refdata,

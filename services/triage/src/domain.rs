@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aduan_calendar::{Calendar, HolidayTable, Pause, SlaClock, SlaPolicy, SlaStatus};
+use aduan_calendar::{Calendar, Pause, SlaClock, SlaPolicy, SlaStatus};
 use aduan_proto::common::v1::ComplaintStatus;
 use aduan_refdata::RefData;
+use aduan_refdata::calendars::OfficeCalendars;
 use aduan_runtime::time::{from_micros, to_micros};
 use aduan_runtime::{Error, Result};
 use jiff::Timestamp;
@@ -75,8 +76,7 @@ pub fn out_of_order(step: &str, status: i32, needed: &str) -> Error {
 
 /// The calendars of the offices and the SLA policies, built once at start-up.
 pub struct Clocks {
-    holidays: Arc<HolidayTable>,
-    calendars: HashMap<String, Calendar>,
+    calendars: Arc<OfficeCalendars>,
     policies: HashMap<String, SlaPolicy>,
     /// The policy given to new complaints.
     pub default_policy: String,
@@ -148,60 +148,34 @@ pub struct ClockView {
 }
 
 impl Clocks {
-    /// Calendars for every office of `refdata` (its time zone, Monday-Friday 07:30-16:00 unless a
-    /// calendar file says otherwise), the shipped holidays plus any CSV files in `data_dir`, and
-    /// the shipped policies plus any JSON policies in `data_dir`.
+    /// Calendars for every office of `refdata` (its time zone, Monday-Friday 07:30-16:00), the
+    /// shipped holidays plus any CSV files in `data_dir`, and the shipped policies plus any JSON
+    /// policies in `data_dir`.
     pub fn load(
         refdata: &RefData,
         default_policy: &str,
         data_dir: Option<&std::path::Path>,
     ) -> Result<Self> {
-        let cal_err = |e: aduan_calendar::Error| Error::invalid("sla", e.to_string());
-        let mut holidays = HolidayTable::shipped().map_err(cal_err)?;
+        let calendars = Arc::new(OfficeCalendars::load(refdata, data_dir)?);
+        Self::new(calendars, default_policy, data_dir)
+    }
+
+    /// The SLA policies (shipped, plus any JSON policies in `data_dir`) over the process's shared
+    /// office calendars.
+    pub fn new(
+        calendars: Arc<OfficeCalendars>,
+        default_policy: &str,
+        data_dir: Option<&std::path::Path>,
+    ) -> Result<Self> {
         let mut policies: HashMap<String, SlaPolicy> = SlaPolicy::shipped()
-            .map_err(cal_err)?
+            .map_err(|e| Error::invalid("sla", e.to_string()))?
             .into_iter()
             .map(|p| (p.code.clone(), p))
             .collect();
-        if let Some(dir) = data_dir {
-            let entries = std::fs::read_dir(dir).map_err(|e| {
-                Error::invalid(
-                    "sla.data_dir",
-                    format!("cannot read {}: {e}", dir.display()),
-                )
-            })?;
-            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            paths.sort();
-            for path in paths {
-                let text = || {
-                    std::fs::read_to_string(&path).map_err(|e| {
-                        Error::invalid(
-                            "sla.data_dir",
-                            format!("cannot read {}: {e}", path.display()),
-                        )
-                    })
-                };
-                match path.extension().and_then(|e| e.to_str()) {
-                    Some("csv") => {
-                        let quality = if path.to_string_lossy().contains("PROVISIONAL") {
-                            aduan_calendar::DataQuality::Provisional
-                        } else {
-                            aduan_calendar::DataQuality::Verified
-                        };
-                        let extra = HolidayTable::from_csv(&text()?, quality).map_err(|e| {
-                            Error::invalid("sla.data_dir", format!("{}: {e}", path.display()))
-                        })?;
-                        holidays.replace_years(extra);
-                    }
-                    Some("json") => {
-                        let p = SlaPolicy::from_json(&text()?).map_err(|e| {
-                            Error::invalid("sla.data_dir", format!("{}: {e}", path.display()))
-                        })?;
-                        policies.insert(p.code.clone(), p);
-                    }
-                    _ => {}
-                }
-            }
+        for (path, text) in aduan_refdata::calendars::data_files(data_dir, "json")? {
+            let p = SlaPolicy::from_json(&text)
+                .map_err(|e| Error::invalid("sla.data_dir", format!("{}: {e}", path.display())))?;
+            policies.insert(p.code.clone(), p);
         }
         if !policies.contains_key(default_policy) {
             return Err(Error::invalid(
@@ -213,14 +187,7 @@ impl Clocks {
                 }),
             ));
         }
-        let holidays = Arc::new(holidays);
-        let mut calendars = HashMap::new();
-        for office in refdata.offices() {
-            let cal = Calendar::new(office.time_zone.clone(), holidays.clone());
-            calendars.insert(office.code.clone(), cal);
-        }
         Ok(Self {
-            holidays,
             calendars,
             policies,
             default_policy: default_policy.to_string(),
@@ -229,12 +196,7 @@ impl Clocks {
 
     /// The calendar of an office (Asia/Jakarta for an office not in the data).
     pub fn calendar(&self, office: &str) -> Calendar {
-        self.calendars.get(office).cloned().unwrap_or_else(|| {
-            Calendar::new(
-                jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC),
-                self.holidays.clone(),
-            )
-        })
+        self.calendars.calendar(office)
     }
 
     /// A policy.

@@ -78,11 +78,13 @@ pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
     r
 }
 
-/// Connects triage's database, runs its migrations and assembles the core. `intake_endpoint`
-/// is where intake answers (for the disposition sheet's sender and letter).
+/// Connects triage's database, runs its migrations and assembles the core over the process's
+/// office `calendars`. `intake_endpoint` is where intake answers (for the disposition sheet's
+/// sender and letter).
 pub async fn open(
     config: &Config,
     keys: Arc<aduan_runtime::crypto::Keyring>,
+    calendars: Arc<aduan_refdata::calendars::OfficeCalendars>,
     intake_endpoint: String,
 ) -> aduan_runtime::Result<Arc<Triage>> {
     let url = config.database_url("triage", &config.triage.database_url);
@@ -93,7 +95,7 @@ pub async fn open(
     let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
     let sla_dir =
         (!config.sla.data_dir.is_empty()).then(|| std::path::Path::new(&config.sla.data_dir));
-    let clocks = Arc::new(domain::Clocks::load(&refdata, &config.sla.policy, sla_dir)?);
+    let clocks = Arc::new(domain::Clocks::new(calendars, &config.sla.policy, sla_dir)?);
     Ok(Arc::new(Triage::new(
         store,
         outbox,

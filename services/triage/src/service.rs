@@ -762,15 +762,17 @@ impl Triage {
         }))
     }
 
-    /// Runs the sweeper every `period` until `stop`; with PostgreSQL only the holder of the
-    /// sweeper's advisory lock sweeps (one instance at a time).
+    /// Runs the sweeper every `period` until `stop`; one instance at a time sweeps:
+    /// the holder of `leaders`' leadership (the database's advisory lock, or a Lease in cluster
+    /// mode).
     pub async fn run_sweeper(
         self: Arc<Self>,
         period: Duration,
+        leaders: aduan_runtime::relay::Leaders,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut leader =
-            aduan_runtime::relay::Singleton::new(self.store.database(), "aduan-sla-sweeper:triage");
+        // The database's advisory lock, or a Kubernetes Lease in cluster mode.
+        let mut leader = leaders(self.store.database(), "aduan-sla-sweeper:triage");
         loop {
             if *stop.borrow() {
                 break;
