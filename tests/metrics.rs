@@ -1,5 +1,6 @@
-//! The Prometheus endpoint: RPC metrics per method and code, and no complaint id or personal data
-//! in any label.
+//! The Prometheus endpoint after a complaint's whole lifecycle (S1-S14 through the four services
+//! and their relays): RPC metrics per method and code, the lifecycle funnel, the event flow, SLA
+//! alerts, feedback outcomes, pool use, and no complaint id or personal data in any label.
 
 mod common;
 
@@ -74,7 +75,53 @@ async fn metrics_endpoint_counts_rpcs_without_personal_labels() {
     assert!(text.contains("aduan_outbox_lag_seconds{source=\"intake\",subscriber=\"triage\"}"));
     assert!(text.contains("aduan_outbox_dead_letters{source=\"intake\",subscriber=\"triage\"} 0"));
     assert!(text.contains("aduan_relay_delivery_seconds"));
+
+    // The rest of the lifecycle: triage (S4-S7), investigation (S8-S12), feedback (S13-S14), and
+    // an SLA warning and breach from the sweeper.
+    use common::casework::{decide, delivered_and_satisfied, dispute, opened, respond, staff};
+    let s = staff(&app, "rehsos");
+    let id = opened(&app, &s, dispute("m-3"), "rehsos").await;
+    decide(&app, &s, &id, true, "").await;
+    respond(&app, &s, &id, "resolved").await;
+    delivered_and_satisfied(&app, &s, &id, 1).await;
+    let late = aduan_runtime::time::to_micros(jiff::Timestamp::now()) + 30 * 86_400_000_000;
+    app.running
+        .triage
+        .as_ref()
+        .unwrap()
+        .sweep(late)
+        .await
+        .unwrap();
+    let wanted = [
+        "aduan_lifecycle_events_total{service=\"triage\",step=\"S4\",office=\"35.27\"}",
+        "aduan_lifecycle_events_total{service=\"triage\",step=\"S7\",office=\"35.27\"}",
+        "aduan_lifecycle_events_total{service=\"investigation\",step=\"S8\",office=\"35.27\"}",
+        "aduan_lifecycle_events_total{service=\"investigation\",step=\"S11\",office=\"35.27\"}",
+        "aduan_lifecycle_events_total{service=\"investigation\",step=\"S12\",office=\"35.27\"}",
+        "aduan_lifecycle_events_total{service=\"feedback\",step=\"S13\",office=\"35.27\"}",
+        "aduan_lifecycle_events_total{service=\"feedback\",step=\"S14\",office=\"35.27\"}",
+        "aduan_relay_deliveries_total{source=\"triage\",subscriber=\"investigation\",result=\"applied\"}",
+        "aduan_relay_deliveries_total{source=\"investigation\",subscriber=\"feedback\",result=\"applied\"}",
+        "aduan_relay_deliveries_total{source=\"feedback\",subscriber=\"triage\",result=\"applied\"}",
+        "aduan_relay_deliveries_total{source=\"feedback\",subscriber=\"investigation\",result=\"applied\"}",
+        "aduan_outbox_dead_letters{source=\"feedback\",subscriber=\"triage\"} 0",
+        "aduan_sla_alerts_total{office=\"35.27\",kind=\"warning\"}",
+        "aduan_grpc_requests_total{service=\"aduan.investigation.v1.InvestigationService\",method=\"ApproveResponse\",code=\"OK\"}",
+        "aduan_grpc_requests_total{service=\"aduan.feedback.v1.FeedbackService\",method=\"RecordDelivery\",code=\"OK\"}",
+        "aduan_db_pool_connections{service=\"feedback\",state=\"idle\"}",
+    ];
+    for _ in 0..50 {
+        text = scrape(&addr).await;
+        if wanted.iter().all(|w| text.contains(w)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for w in wanted {
+        assert!(text.contains(w), "{w} missing from:\n{text}");
+    }
     for secret in [
+        id.as_str(),
         complaint.id.as_str(),
         complaint.registration_number.as_str(),
         "Siti",

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use aduan_proto::common::v1 as cpb;
+use aduan_proto::common::v1::{self as cpb, Channel, ComplaintStatus};
+use aduan_proto::feedback::v1::{self as fpb, feedback_service_client::FeedbackServiceClient};
 use aduan_proto::intake::v1 as ipb;
 use aduan_proto::investigation::v1::{
     self as pb, investigation_service_client::InvestigationServiceClient,
@@ -15,7 +16,7 @@ use aduan_runtime::auth::Role;
 use tonic::Code;
 use tonic::transport::Channel as GrpcChannel;
 
-use super::{TestApp, authed};
+use super::{TestApp, authed, complete_request};
 
 /// The office of these tests (Sampang).
 pub const OFFICE: &str = "35.27";
@@ -130,4 +131,267 @@ pub async fn wait_investigation(app: &TestApp, id: &str, bidang_head: &str) -> p
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("case {id} never reached investigation");
+}
+
+/// The people of the office who handle a case in one Bidang.
+pub struct Staff {
+    pub kabid: String,
+    pub officer: String,
+    pub head: String,
+    pub complaints: String,
+    pub partner: String,
+}
+
+pub fn staff(app: &TestApp, bidang: &str) -> Staff {
+    Staff {
+        kabid: tok(app, "kabid", Role::BidangHead, OFFICE, Some(bidang)),
+        officer: tok(app, "petugas-1", Role::BidangOfficer, OFFICE, Some(bidang)),
+        head: tok(app, "kadis", Role::Head, OFFICE, None),
+        complaints: tok(app, "unit-1", Role::ComplaintsOfficer, OFFICE, None),
+        // A partner client's token subject is its agency's code (AnswerReferral checks it).
+        partner: tok(app, "uptd_ppa", Role::PartnerAgency, OFFICE, None),
+    }
+}
+
+/// An adult's complaint about a neighbour dispute (no child, no violence).
+pub fn dispute(rid: &str) -> ipb::SubmitComplaintRequest {
+    let mut r = complete_request(rid, Channel::WalkIn);
+    r.victims.clear();
+    let c = r.content.as_mut().unwrap();
+    c.category_code = "bantuan_sosial".into();
+    c.subject = "Bantuan PKH dialihkan tetangga".into();
+    c.description = "Kartu bantuan PKH kami dipakai tetangga tanpa izin.".into();
+    c.chronology = "Maret kartu dipinjam; April tidak dikembalikan.".into();
+    r
+}
+
+/// S7 to S8: the case opens in `bidang`, the Bidang head assigns petugas-1, who clarifies the
+/// complaint with the complainant (the minimum before the eligibility gate).
+pub async fn opened(
+    app: &TestApp,
+    s: &Staff,
+    req: ipb::SubmitComplaintRequest,
+    bidang: &str,
+) -> String {
+    let id = disposed(app, req, bidang).await;
+    let summary = wait_investigation(app, &id, &s.kabid).await;
+    assert_eq!(summary.status, ComplaintStatus::InHandling as i32);
+    assert_eq!(summary.bidang_code, bidang);
+    let mut c = investigation(app).await;
+    c.assign_officers(authed(
+        &s.kabid,
+        pb::AssignOfficersRequest {
+            complaint_id: id.clone(),
+            assignees: vec![pb::Assignee {
+                subject: "petugas-1".into(),
+                function: pb::OfficerFunction::CaseOfficer as i32,
+            }],
+            reason: String::new(),
+        },
+    ))
+    .await
+    .unwrap();
+    c.record_interview(authed(
+        &s.officer,
+        pb::RecordInterviewRequest {
+            complaint_id: id.clone(),
+            kind: pb::InterviewKind::Clarification as i32,
+            party: pb::PartyRole::Complainant as i32,
+            channel: pb::ContactChannel::Phone as i32,
+            held_on: Some(today()),
+            present: vec!["Pelapor".into()],
+            summary: "Pelapor menjelaskan pokok pengaduan.".into(),
+            intake_amendment: None,
+        },
+    ))
+    .await
+    .unwrap();
+    id
+}
+
+pub async fn decide(app: &TestApp, s: &Staff, id: &str, qualifies: bool, reason: &str) {
+    investigation(app)
+        .await
+        .decide_eligibility(authed(
+            &s.kabid,
+            pb::DecideEligibilityRequest {
+                complaint_id: id.into(),
+                qualifies,
+                reason_code: reason.into(),
+                note: if qualifies {
+                    String::new()
+                } else {
+                    "Setelah klarifikasi, pokok pengaduan tidak terbukti.".into()
+                },
+            },
+        ))
+        .await
+        .unwrap();
+}
+
+/// S12: petugas-1 drafts the response with `outcome`, the Bidang head approves it.
+pub async fn respond(app: &TestApp, s: &Staff, id: &str, outcome: &str) -> pb::CaseSummary {
+    let mut c = investigation(app).await;
+    let draft = c
+        .draft_response(authed(
+            &s.officer,
+            pb::DraftResponseRequest {
+                complaint_id: id.into(),
+                text: "Dengan hormat, menindaklanjuti pengaduan Saudari ...".into(),
+                outcome_code: outcome.into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    let approved = c
+        .approve_response(authed(
+            &s.kabid,
+            pb::ApproveResponseRequest {
+                complaint_id: id.into(),
+                revision: draft.latest_draft_revision,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    assert_eq!(approved.status, ComplaintStatus::ResponseReady as i32);
+    approved
+}
+
+pub async fn feedback_entry(app: &TestApp, id: &str, queue: fpb::Queue) -> fpb::QueueEntry {
+    let co = app.token(&[Role::ComplaintsOfficer], OFFICE);
+    let mut f = FeedbackServiceClient::new(app.channel().await);
+    for _ in 0..400 {
+        let list = f
+            .list_cases(authed(
+                &co,
+                fpb::ListCasesRequest {
+                    office_code: OFFICE.into(),
+                    queue: queue as i32,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(e) = list.entries.into_iter().find(|e| e.complaint_id == id) {
+            return e;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{id} never reached feedback's {queue:?} queue");
+}
+
+pub async fn triage_case(app: &TestApp, id: &str) -> tpb::TriageCase {
+    let co = app.token(&[Role::ComplaintsOfficer], OFFICE);
+    TriageServiceClient::new(app.channel().await)
+        .get_case(authed(
+            &co,
+            tpb::GetCaseRequest {
+                complaint_id: id.into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Waits until triage shows `status` (its view follows feedback's events through the relay).
+pub async fn wait_triage(app: &TestApp, id: &str, status: ComplaintStatus) -> tpb::TriageCase {
+    for _ in 0..400 {
+        let c = triage_case(app, id).await;
+        if c.status == status as i32 {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{id} never reached {status:?} in triage");
+}
+
+/// Waits until investigation's summary shows `status`.
+pub async fn wait_investigation_status(
+    app: &TestApp,
+    s: &Staff,
+    id: &str,
+    status: ComplaintStatus,
+) -> pb::CaseSummary {
+    for _ in 0..400 {
+        let c = wait_investigation(app, id, &s.kabid).await;
+        if c.status == status as i32 {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{id} never reached {status:?} in investigation");
+}
+
+/// S13: the complaints unit delivers version `version` by phone.
+pub async fn deliver(app: &TestApp, s: &Staff, id: &str, version: i32) -> fpb::FeedbackCase {
+    FeedbackServiceClient::new(app.channel().await)
+        .record_delivery(authed(
+            &s.complaints,
+            fpb::RecordDeliveryRequest {
+                complaint_id: id.into(),
+                version,
+                channel: Channel::Phone as i32,
+                delivered_at: None,
+                note: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// S14: the complainant's answer.
+pub async fn answer(
+    app: &TestApp,
+    s: &Staff,
+    id: &str,
+    version: i32,
+    satisfied: bool,
+) -> fpb::FeedbackCase {
+    FeedbackServiceClient::new(app.channel().await)
+        .record_feedback(authed(
+            &s.complaints,
+            fpb::RecordFeedbackRequest {
+                complaint_id: id.into(),
+                version,
+                satisfied,
+                grounds: if satisfied {
+                    vec![]
+                } else {
+                    vec![fpb::Ground::NotAnswered as i32]
+                },
+                comments: if satisfied {
+                    "Terima kasih.".into()
+                } else {
+                    "Kartu belum juga dikembalikan.".into()
+                },
+                reopen_requested: !satisfied,
+                given_at: None,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// From S12 to S14 for a response of `version`: feedback opens the delivery, the complaints unit
+/// delivers it (the SLA clock stops in triage), the complainant is satisfied.
+pub async fn delivered_and_satisfied(app: &TestApp, s: &Staff, id: &str, version: i32) {
+    let entry = feedback_entry(app, id, fpb::Queue::AwaitingDelivery).await;
+    assert_eq!(entry.response_version, version);
+    let after = deliver(app, s, id, version).await;
+    assert_eq!(after.status, ComplaintStatus::ResponseDelivered as i32);
+    let t = wait_triage(app, id, ComplaintStatus::ResponseDelivered).await;
+    assert_eq!(t.sla.unwrap().state, "stopped", "S13 stops the clock");
+    let after = answer(app, s, id, version, true).await;
+    assert_eq!(after.status, ComplaintStatus::Reporting as i32);
+    wait_triage(app, id, ComplaintStatus::Reporting).await;
 }
