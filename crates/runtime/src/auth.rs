@@ -84,6 +84,19 @@ impl Role {
         }
     }
 
+    /// True for the roles of a Bidang (Kepala Bidang and its officers), who see only their own
+    /// Bidang's cases.
+    pub fn is_bidang(self) -> bool {
+        matches!(
+            self,
+            Role::BidangHead
+                | Role::BidangOfficer
+                | Role::Counsellor
+                | Role::Mediator
+                | Role::SocialWorker
+        )
+    }
+
     /// Parses a token's role name.
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
@@ -158,6 +171,27 @@ impl Caller {
     /// True when the caller acts with this role on this RPC.
     pub fn acts_as(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// True when the caller acts on this RPC only through Bidang roles (no office-wide role such
+    /// as head or complaints_officer): it sees the cases of its token's Bidang only.
+    pub fn bidang_scoped(&self) -> bool {
+        !self.grants.is_empty() && self.grants.iter().all(|g| g.role.is_bidang())
+    }
+
+    /// NOT_FOUND unless the record is of an office the caller covers and, for a Bidang-scoped
+    /// caller, of the caller's Bidang (`unit`); a Bidang-scoped token without a Bidang sees none.
+    pub fn require_unit_or_not_found(
+        &self,
+        office: &str,
+        unit: &str,
+        what: &'static str,
+    ) -> Result<()> {
+        self.require_office_or_not_found(office, what)?;
+        if self.bidang_scoped() && self.principal.bidang.as_deref() != Some(unit) {
+            return Err(Error::NotFound(what));
+        }
+        Ok(())
     }
 
     /// True when some grant of the caller covers a record of `office`.

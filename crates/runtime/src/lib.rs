@@ -17,5 +17,6 @@ pub mod server;
 pub mod telemetry;
 pub mod testing;
 pub mod time;
+pub mod validate;
 
 pub use error::{Error, FieldViolation, Result, Violations};

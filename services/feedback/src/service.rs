@@ -14,7 +14,7 @@ use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
 use aduan_runtime::time::{
     date_from_proto, date_to_proto, from_micros, from_proto, to_micros, to_proto,
 };
-use aduan_runtime::{Error, Result, Violations};
+use aduan_runtime::{Error, Result, Violations, validate};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use tonic::{Request, Response, Status};
@@ -57,61 +57,6 @@ fn actor(caller: &Caller) -> ActorRec {
         role: caller.acting_role().as_str().to_string(),
         office: caller.principal.office.clone(),
     }
-}
-
-fn is_bidang_role(r: Role) -> bool {
-    matches!(
-        r,
-        Role::BidangHead
-            | Role::BidangOfficer
-            | Role::Counsellor
-            | Role::Mediator
-            | Role::SocialWorker
-    )
-}
-
-/// True when every grant of the caller on this RPC is a Bidang role: the caller sees only the
-/// cases of the Bidang of its token.
-fn bidang_only(caller: &Caller) -> bool {
-    !caller.grants.is_empty() && caller.grants.iter().all(|g| is_bidang_role(g.role))
-}
-
-/// NOT_FOUND unless the caller may see this case: its office, and for the Bidang roles its Bidang.
-fn require_visible(caller: &Caller, f: &FeedbackFile) -> Result<()> {
-    caller.require_office_or_not_found(&f.office_code, "complaint")?;
-    if bidang_only(caller) && caller.principal.bidang.as_deref() != Some(f.unit.as_str()) {
-        return Err(Error::NotFound("complaint"));
-    }
-    Ok(())
-}
-
-fn check_text(v: &mut Violations, field: &str, value: &str, required: bool, max: usize) {
-    if required && value.trim().is_empty() {
-        v.add(field, "required");
-    } else if value.chars().count() > max {
-        v.add(field, format!("at most {max} characters"));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        v.add(field, "control characters are not allowed");
-    }
-}
-
-fn check_id(v: &mut Violations, field: &str, id: &str) {
-    if id.is_empty() {
-        v.add(field, "required");
-    } else if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        v.add(field, "not a complaint id");
-    }
-}
-
-/// A code: a lower-case letter, then lower-case letters, digits and underscores.
-fn is_code(s: &str) -> bool {
-    s.len() <= CODE_MAX
-        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// A time given by the caller (default now), not in the future; in microseconds.
@@ -378,7 +323,7 @@ impl Feedback {
                 let Some(mut file) = current else {
                     return Err(Error::NotFound("complaint"));
                 };
-                require_visible(&caller, &file)?;
+                caller.require_unit_or_not_found(&file.office_code, &file.unit, "complaint")?;
                 let (events, side) = f(&mut file, now_micros())?;
                 Ok(Some(Write { file, events, side }))
             })
@@ -392,7 +337,7 @@ impl Feedback {
             .get::<Doc>(id)
             .await?
             .ok_or(Error::NotFound("complaint"))?;
-        require_visible(caller, &f)?;
+        caller.require_unit_or_not_found(&f.office_code, &f.unit, "complaint")?;
         Ok(f)
     }
 
@@ -688,7 +633,7 @@ impl Feedback {
         v.into_result()?;
         caller.require_office(&r.office_code)?;
         let mut unit = r.bidang_code.clone();
-        if bidang_only(caller) {
+        if caller.bidang_scoped() {
             let own = caller
                 .principal
                 .bidang
@@ -727,8 +672,8 @@ impl Feedback {
         r: pb::GetCaseRequest,
     ) -> Result<pb::FeedbackCase> {
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
         v.into_result()?;
         let f = self.load_visible(caller, &r.complaint_id).await?;
         self.store
@@ -753,7 +698,7 @@ impl Feedback {
     ) -> Result<pb::FeedbackCase> {
         let now = now_micros();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.version < 0 {
             v.add("version", "0 (the current one) or a version number");
         }
@@ -764,7 +709,7 @@ impl Feedback {
             );
         }
         let delivered_at = check_time(&mut v, "delivered_at", &r.delivered_at, now);
-        check_text(&mut v, "note", &r.note, false, NOTE_MAX);
+        validate::text(&mut v, "note", &r.note, false, NOTE_MAX);
         v.into_result()?;
         let who = actor(caller);
         let days = self.silence_days;
@@ -804,7 +749,7 @@ impl Feedback {
     ) -> Result<pb::FeedbackCase> {
         let now = now_micros();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.version < 0 {
             v.add("version", "0 (the current one) or a version number");
         }
@@ -831,7 +776,7 @@ impl Feedback {
             );
         }
         let other = grounds.iter().any(|g| g == "other");
-        check_text(&mut v, "comments", &r.comments, other, COMMENTS_MAX);
+        validate::text(&mut v, "comments", &r.comments, other, COMMENTS_MAX);
         let given_at = check_time(&mut v, "given_at", &r.given_at, now);
         v.into_result()?;
         let who = actor(caller);
@@ -873,10 +818,10 @@ impl Feedback {
     ) -> Result<pb::Survey> {
         let now = now_micros();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.service_code.is_empty() {
             v.add("service_code", "required, for example \"pengaduan\"");
-        } else if !is_code(&r.service_code) {
+        } else if !validate::is_code(&r.service_code, CODE_MAX) {
             v.add(
                 "service_code",
                 "lower-case letters, digits and underscores, starting with a letter, at most 64",
@@ -942,7 +887,7 @@ impl Feedback {
             v.add("office_code", "neither an office nor the province");
         }
         let days = period(&mut v, &r.period);
-        if !r.service_code.is_empty() && !is_code(&r.service_code) {
+        if !r.service_code.is_empty() && !validate::is_code(&r.service_code, CODE_MAX) {
             v.add("service_code", "not a service code");
         }
         let method = match pb::IndexMethod::try_from(r.method) {
@@ -1054,7 +999,7 @@ impl Feedback {
         r: pb::ListAccessLogRequest,
     ) -> Result<pb::ListAccessLogResponse> {
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         let size = match r.page_size {
             0 => LOG_PAGE_DEFAULT,
             n if (1..=LOG_PAGE_MAX).contains(&i64::from(n)) => i64::from(n),

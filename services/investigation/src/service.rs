@@ -16,7 +16,7 @@ use aduan_runtime::casefile::{AccessEntry, CaseFile, CaseStore, Filter, Value, W
 use aduan_runtime::crypto::{Keyring, hex};
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
 use aduan_runtime::time::{date_from_proto, from_micros, from_proto, to_micros, to_proto};
-use aduan_runtime::{Error, Result, Violations};
+use aduan_runtime::{Error, Result, Violations, validate};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
@@ -89,27 +89,6 @@ fn actor_pb(a: &ActorRec) -> Actor {
     view::actor(a)
 }
 
-fn check_text(v: &mut Violations, field: &str, value: &str, required: bool, max: usize) {
-    if required && value.trim().is_empty() {
-        v.add(field, "required");
-    } else if value.chars().count() > max {
-        v.add(field, format!("at most {max} characters"));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        v.add(field, "control characters are not allowed");
-    }
-}
-
-fn check_id(v: &mut Violations, field: &str, id: &str) {
-    if id.is_empty() {
-        v.add(field, "required");
-    } else if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        v.add(field, "not an id");
-    }
-}
-
 fn check_code(v: &mut Violations, field: &str, code: &str, required: bool) {
     if code.is_empty() {
         if required {
@@ -143,7 +122,7 @@ fn check_list(v: &mut Violations, field: &str, items: &[String], min: usize) {
         v.add(field, format!("at most {LIST_MAX}"));
     }
     for (i, it) in items.iter().enumerate() {
-        check_text(v, &format!("{field}[{i}]"), it, true, NAME_MAX);
+        validate::text(v, &format!("{field}[{i}]"), it, true, NAME_MAX);
     }
 }
 
@@ -225,22 +204,6 @@ fn page_size(v: &mut Violations, n: i32, default: i64) -> i64 {
             default
         }
     }
-}
-
-/// True when the caller works inside one Bidang (and sees only its cases): a Bidang role without
-/// the Head's office-wide view.
-fn bidang_scoped(caller: &Caller) -> bool {
-    !caller.acts_as(Role::Head) && BIDANG_ROLES.iter().any(|r| caller.acts_as(*r))
-}
-
-/// NOT_FOUND unless the case is of the caller's office and, for the Bidang roles, of the
-/// caller's Bidang.
-fn visible(caller: &Caller, file: &File) -> Result<()> {
-    caller.require_office_or_not_found(&file.office_code, "case")?;
-    if bidang_scoped(caller) && caller.principal.bidang.as_deref() != Some(file.unit.as_str()) {
-        return Err(Error::NotFound("case"));
-    }
-    Ok(())
 }
 
 /// The work gate: the case has officers (unless `before_assignment` allows the heads to act
@@ -415,7 +378,7 @@ impl Investigation {
     /// A case the caller may see (NOT_FOUND otherwise).
     async fn load_visible(&self, caller: &Caller, id: &str) -> Result<File> {
         let file: File = self.store.get(id).await?.ok_or(Error::NotFound("case"))?;
-        visible(caller, &file)?;
+        caller.require_unit_or_not_found(&file.office_code, &file.unit, "case")?;
         Ok(file)
     }
 
@@ -431,7 +394,7 @@ impl Investigation {
                 let Some(mut file) = current else {
                     return Err(Error::NotFound("case"));
                 };
-                visible(&caller, &file)?;
+                caller.require_unit_or_not_found(&file.office_code, &file.unit, "case")?;
                 let now = now_micros().max(file.updated_at);
                 let events = f(&mut file, now)?;
                 file.updated_at = now;
@@ -858,7 +821,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let offset = parse_offset(&mut v, &r.page_token);
         v.into_result()?;
         caller.require_office(&office)?;
-        let unit = if bidang_scoped(&caller) {
+        let unit = if caller.bidang_scoped() {
             let Some(own) = caller.principal.bidang.clone() else {
                 // A Bidang role without a Bidang sees no case.
                 return Ok(Response::new(pb::ListCasesResponse::default()));
@@ -902,8 +865,8 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
         v.into_result()?;
         let file = core.load_visible(&caller, &r.complaint_id).await?;
         core.store
@@ -934,7 +897,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.assignees.is_empty() {
             v.add("assignees", "at least one officer");
         } else if r.assignees.len() > 10 {
@@ -953,7 +916,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 );
             }
         }
-        check_text(&mut v, "reason", &r.reason, false, NOTE_MAX);
+        validate::text(&mut v, "reason", &r.reason, false, NOTE_MAX);
         v.into_result()?;
         let who = actor(&caller);
         let wanted: Vec<AssigneeRec> = r
@@ -1037,7 +1000,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if !enum_ok::<pb::InterviewKind>(r.kind) {
             v.add("kind", "required: clarification or interview");
         }
@@ -1061,7 +1024,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let held_on = check_date(&mut v, "held_on", &r.held_on, true, Some(today), None);
         check_list(&mut v, "present", &r.present, 1);
-        check_text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        validate::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
         if let Some(a) = &r.intake_amendment {
             if a.expected_revision < 0 {
                 v.add("intake_amendment.expected_revision", "not negative");
@@ -1087,7 +1050,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             if a.patch.is_none() {
                 v.add("intake_amendment.patch", "required");
             }
-            check_text(
+            validate::text(
                 &mut v,
                 "intake_amendment.reason",
                 &a.reason,
@@ -1233,14 +1196,14 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if !enum_ok::<pb::EvidenceKind>(r.kind) {
             v.add("kind", "required");
         }
         if !enum_ok::<pb::EvidenceSource>(r.source) {
             v.add("source", "required");
         }
-        check_text(&mut v, "source_detail", &r.source_detail, false, SHORT_MAX);
+        validate::text(&mut v, "source_detail", &r.source_detail, false, SHORT_MAX);
         let collected_on = check_date(
             &mut v,
             "collected_on",
@@ -1255,10 +1218,10 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             check_subject(&mut v, "collected_by", &r.collected_by);
             r.collected_by.clone()
         };
-        check_text(&mut v, "description", &r.description, true, NOTE_MAX);
+        validate::text(&mut v, "description", &r.description, true, NOTE_MAX);
         let mut clean: Option<(Vec<u8>, bool)> = None;
         if let Some(f) = &r.file {
-            check_text(&mut v, "file.file_name", &f.file_name, true, 255);
+            validate::text(&mut v, "file.file_name", &f.file_name, true, 255);
             let type_ok = media::ACCEPTED_TYPES.contains(&f.content_type.as_str());
             if !type_ok {
                 v.add(
@@ -1367,9 +1330,9 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_id(&mut v, "evidence_id", &r.evidence_id);
-        check_text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "evidence_id", &r.evidence_id);
+        validate::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
         v.into_result()?;
         let file = core.load_visible(&caller, &r.complaint_id).await?;
         let ev = file
@@ -1417,11 +1380,11 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         let visited_on = check_date(&mut v, "visited_on", &r.visited_on, true, Some(today), None);
-        check_text(&mut v, "location", &r.location, false, SHORT_MAX);
+        validate::text(&mut v, "location", &r.location, false, SHORT_MAX);
         check_list(&mut v, "present", &r.present, 1);
-        check_text(&mut v, "findings", &r.findings, true, TEXT_MAX);
+        validate::text(&mut v, "findings", &r.findings, true, TEXT_MAX);
         v.into_result()?;
         let who = actor(&caller);
         let id = new_id();
@@ -1468,13 +1431,13 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_text(&mut v, "agency", &r.agency, true, NAME_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::text(&mut v, "agency", &r.agency, true, NAME_MAX);
         if !enum_ok::<pb::ContactChannel>(r.channel) {
             v.add("channel", "required");
         }
         let held_on = check_date(&mut v, "held_on", &r.held_on, true, Some(today), None);
-        check_text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        validate::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
         v.into_result()?;
         let who = actor(&caller);
         let id = new_id();
@@ -1526,12 +1489,12 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.qualifies {
             if !r.reason_code.is_empty() {
                 v.add("reason_code", "only for a complaint that does not qualify");
             }
-            check_text(&mut v, "note", &r.note, false, NOTE_MAX);
+            validate::text(&mut v, "note", &r.note, false, NOTE_MAX);
         } else {
             if r.reason_code.is_empty() {
                 v.add(
@@ -1554,7 +1517,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                     ),
                 );
             }
-            check_text(&mut v, "note", &r.note, true, NOTE_MAX);
+            validate::text(&mut v, "note", &r.note, true, NOTE_MAX);
         }
         v.into_result()?;
         let who = actor(&caller);
@@ -1605,7 +1568,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         let kind = pb::SessionKind::try_from(r.kind).unwrap_or(pb::SessionKind::Unspecified);
         if kind == pb::SessionKind::Unspecified {
             v.add(
@@ -1646,7 +1609,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             if !enum_ok::<pb::PartyRole>(p.role) {
                 v.add(format!("parties[{i}].role"), "required");
             }
-            check_text(
+            validate::text(
                 &mut v,
                 &format!("parties[{i}].name"),
                 &p.name,
@@ -1681,7 +1644,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             v.add("outcome", "required");
         }
         if outcome == pb::SessionOutcome::AgreementReached {
-            check_text(
+            validate::text(
                 &mut v,
                 "agreement_terms",
                 &r.agreement_terms,
@@ -1691,7 +1654,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         } else if !r.agreement_terms.is_empty() {
             v.add("agreement_terms", "only for an agreement reached");
         }
-        check_text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        validate::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
         let next = if outcome == pb::SessionOutcome::Continued {
             check_date(
                 &mut v,
@@ -1780,19 +1743,19 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if !domain::consenting_party(r.subject_role) {
             v.add(
                 "subject_role",
                 "required: victim, or complainant (the person referred consents, not a witness or another party)",
             );
         }
-        check_text(&mut v, "subject_name", &r.subject_name, true, NAME_MAX);
+        validate::text(&mut v, "subject_name", &r.subject_name, true, NAME_MAX);
         let giver = pb::ConsentGiver::try_from(r.giver).unwrap_or(pb::ConsentGiver::Unspecified);
         if giver == pb::ConsentGiver::Unspecified {
             v.add("giver", "required: the_person, parent or guardian");
         }
-        check_text(
+        validate::text(
             &mut v,
             "giver_name",
             &r.giver_name,
@@ -1882,9 +1845,9 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         check_code(&mut v, "agency", &r.agency, true);
-        check_text(&mut v, "agency_name", &r.agency_name, true, NAME_MAX);
+        validate::text(&mut v, "agency_name", &r.agency_name, true, NAME_MAX);
         let codes = &core.codes;
         let mut code = |field: &str, category: &str, value: &str, required: bool| {
             if value.is_empty() {
@@ -1934,11 +1897,11 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 v.add(format!("service_codes[{i}]"), "listed twice");
             }
         }
-        check_text(&mut v, "reason", &r.reason, true, NOTE_MAX);
+        validate::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
         if !r.consent_id.is_empty() {
-            check_id(&mut v, "consent_id", &r.consent_id);
+            validate::id(&mut v, "consent_id", &r.consent_id);
         }
-        check_text(
+        validate::text(
             &mut v,
             "override_reason",
             &r.override_reason,
@@ -2065,11 +2028,11 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_id(&mut v, "referral_id", &r.referral_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "referral_id", &r.referral_id);
         check_code(&mut v, "reason_code", &r.reason_code, false);
-        check_text(&mut v, "note", &r.note, false, NOTE_MAX);
-        check_text(&mut v, "agency_reference", &r.agency_reference, false, 100);
+        validate::text(&mut v, "note", &r.note, false, NOTE_MAX);
+        validate::text(&mut v, "agency_reference", &r.agency_reference, false, 100);
         v.into_result()?;
         let who = actor(&caller);
         let partner =
@@ -2165,8 +2128,8 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_text(&mut v, "text", &r.text, true, TEXT_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::text(&mut v, "text", &r.text, true, TEXT_MAX);
         v.into_result()?;
         let who = actor(&caller);
         let id = new_id();
@@ -2198,8 +2161,8 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_text(&mut v, "text", &r.text, true, RESPONSE_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::text(&mut v, "text", &r.text, true, RESPONSE_MAX);
         if r.outcome_code.is_empty() {
             v.add("outcome_code", "required");
         } else if r.outcome_code != NOT_QUALIFIED_OUTCOME
@@ -2279,7 +2242,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.revision <= 0 {
             v.add("revision", "required: the revision of the latest draft");
         }
@@ -2329,11 +2292,11 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.revision <= 0 {
             v.add("revision", "required: the revision of the latest draft");
         }
-        check_text(&mut v, "reason", &r.reason, true, NOTE_MAX);
+        validate::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
         v.into_result()?;
         let who = actor(&caller);
         let file = core
@@ -2378,13 +2341,13 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let mut v = Violations::new();
         if !r.complaint_id.is_empty() {
-            check_id(&mut v, "complaint_id", &r.complaint_id);
+            validate::id(&mut v, "complaint_id", &r.complaint_id);
         }
         let limit = page_size(&mut v, r.page_size, 100);
         let offset = parse_offset(&mut v, &r.page_token);
         v.into_result()?;
         let office = caller.principal.office.clone();
-        let scoped = bidang_scoped(&caller);
+        let scoped = caller.bidang_scoped();
         let (entries, next) = if !r.complaint_id.is_empty() {
             let file = core.load_visible(&caller, &r.complaint_id).await?;
             let mut rows = core

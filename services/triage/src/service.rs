@@ -11,7 +11,7 @@ use aduan_refdata::RefData;
 use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
 use aduan_runtime::time::{date_from_proto, date_to_proto, from_micros, to_micros, to_proto};
-use aduan_runtime::{Error, Result, Violations};
+use aduan_runtime::{Error, Result, Violations, validate};
 use jiff::Timestamp;
 use tonic::{Request, Response, Status};
 
@@ -84,27 +84,6 @@ fn clock_of(case: &CaseRow) -> ClockState {
         started_at: case.sla_started_at,
         pauses: ClockState::parse_pauses(&case.sla_pauses),
         stopped_at: case.sla_stopped_at,
-    }
-}
-
-fn check_text(v: &mut Violations, field: &str, value: &str, required: bool, max: usize) {
-    if required && value.trim().is_empty() {
-        v.add(field, "required");
-    } else if value.chars().count() > max {
-        v.add(field, format!("at most {max} characters"));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        v.add(field, "control characters are not allowed");
-    }
-}
-
-fn check_id(v: &mut Violations, field: &str, id: &str) {
-    if id.is_empty() {
-        v.add(field, "required");
-    } else if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        v.add(field, "not a complaint id");
     }
 }
 
@@ -462,7 +441,7 @@ impl Triage {
 
     async fn load_visible(&self, caller: &Caller, id: &str) -> Result<CaseRow> {
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", id);
+        validate::id(&mut v, "complaint_id", id);
         v.into_result()?;
         let case = self
             .store
@@ -476,7 +455,7 @@ impl Triage {
     /// A caller reading with a Bidang role only (no unit or Head role) sees the complaints
     /// disposed to the Bidang of its token, as in investigation; others answer NOT_FOUND.
     async fn require_bidang(&self, caller: &Caller, case: &CaseRow) -> Result<()> {
-        if caller.acts_as(Role::ComplaintsOfficer) || caller.acts_as(Role::Head) {
+        if !caller.bidang_scoped() {
             return Ok(());
         }
         let Some(bidang) = caller.principal.bidang.as_deref() else {
@@ -974,8 +953,8 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_text(&mut v, "reason", &r.reason, true, REASON_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::text(&mut v, "reason", &r.reason, true, REASON_MAX);
         v.into_result()?;
         let who = actor(&caller);
         let case = core
@@ -1018,13 +997,13 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         match &r.decision {
             None => v.add("decision", "one decision is required"),
             Some(Decision::Accept(a)) => {
-                check_text(&mut v, "accept.note", &a.note, false, REASON_MAX)
+                validate::text(&mut v, "accept.note", &a.note, false, REASON_MAX)
             }
-            Some(Decision::RejectSuratKaleng(d)) => check_text(
+            Some(Decision::RejectSuratKaleng(d)) => validate::text(
                 &mut v,
                 "reject_surat_kaleng.reason",
                 &d.reason,
@@ -1032,7 +1011,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
                 REASON_MAX,
             ),
             Some(Decision::Transfer(d)) => {
-                check_text(&mut v, "transfer.reason", &d.reason, true, REASON_MAX);
+                validate::text(&mut v, "transfer.reason", &d.reason, true, REASON_MAX);
                 if d.target_office_code.is_empty() {
                     v.add("transfer.target_office_code", "required");
                 } else if core.refdata.office(&d.target_office_code).is_none() {
@@ -1043,11 +1022,11 @@ impl pb::triage_service_server::TriageService for TriageApi {
                 }
             }
             Some(Decision::ReferOut(d)) => {
-                check_text(&mut v, "refer_out.agency", &d.agency, true, AGENCY_MAX);
-                check_text(&mut v, "refer_out.reason", &d.reason, true, REASON_MAX);
+                validate::text(&mut v, "refer_out.agency", &d.agency, true, AGENCY_MAX);
+                validate::text(&mut v, "refer_out.reason", &d.reason, true, REASON_MAX);
             }
             Some(Decision::NeedsInformation(d)) => {
-                check_text(
+                validate::text(
                     &mut v,
                     "needs_information.reason",
                     &d.reason,
@@ -1065,8 +1044,8 @@ impl pb::triage_service_server::TriageService for TriageApi {
                 }
             }
             Some(Decision::Duplicate(d)) => {
-                check_id(&mut v, "duplicate.duplicate_of", &d.duplicate_of);
-                check_text(&mut v, "duplicate.reason", &d.reason, false, REASON_MAX);
+                validate::id(&mut v, "duplicate.duplicate_of", &d.duplicate_of);
+                validate::text(&mut v, "duplicate.reason", &d.reason, false, REASON_MAX);
                 if d.duplicate_of == r.complaint_id {
                     v.add(
                         "duplicate.duplicate_of",
@@ -1244,8 +1223,8 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
-        check_text(&mut v, "summary", &r.summary, true, SUMMARY_MAX);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        validate::text(&mut v, "summary", &r.summary, true, SUMMARY_MAX);
         if !nature_ok(r.nature) {
             v.add("nature", "unknown nature");
         }
@@ -1319,7 +1298,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        check_id(&mut v, "complaint_id", &r.complaint_id);
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.bidang_code.is_empty() {
             v.add("bidang_code", "required");
         } else if core.refdata.bidang(&r.bidang_code).is_none() {
@@ -1331,14 +1310,14 @@ impl pb::triage_service_server::TriageService for TriageApi {
                 v.add(format!("instructions[{i}]"), "unknown instruction");
             }
         }
-        check_text(&mut v, "note", &r.note, false, NOTE_MAX);
+        validate::text(&mut v, "note", &r.note, false, NOTE_MAX);
         if r.instructions.is_empty() && r.note.trim().is_empty() {
             v.add("instructions", "at least one instruction or a note");
         }
         if !nature_ok(r.nature) {
             v.add("nature", "unknown nature");
         }
-        check_text(&mut v, "change_reason", &r.change_reason, false, REASON_MAX);
+        validate::text(&mut v, "change_reason", &r.change_reason, false, REASON_MAX);
         let due = match &r.due_date {
             None => None,
             Some(d) => match date_from_proto(d) {
