@@ -302,3 +302,373 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
     ));
     assert_eq!(dead, serde_json::json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn casework_from_the_command_line() {
+    use aduan_proto::common::v1::Channel;
+    use aduan_runtime::auth::Role;
+    use common::casework::{OFFICE, today, tok};
+    let app = common::start_sqlite().await;
+    let officer = app.token(&[Role::ComplaintsOfficer], OFFICE);
+    let head = app.token_for("kadis", &[Role::Head], OFFICE);
+    let kabid = tok(&app, "kabid", Role::BidangHead, OFFICE, Some("pa"));
+    let petugas = tok(&app, "petugas-1", Role::BidangOfficer, OFFICE, Some("pa"));
+    let id = app
+        .submit(common::complete_request("cli-casework", Channel::WalkIn))
+        .await;
+    let d = today();
+    let day = format!("{:04}-{:02}-{:02}", d.year, d.month, d.day);
+    let year = d.year.to_string();
+
+    // Triage: the unit screens and forwards, the Head disposes to Bidang `pa`.
+    let mut queue = serde_json::Value::Null;
+    for _ in 0..200 {
+        queue = json(&aduan(
+            &app,
+            Some(&officer),
+            &["triage", "queue", "--office", OFFICE, "-o", "json"],
+        ));
+        if queue["entries"].as_array().is_some_and(|e| !e.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(queue["entries"][0]["complaint_id"], id.as_str());
+    let accepted = json(&aduan(
+        &app,
+        Some(&officer),
+        &["triage", "screen", &id, "--accept", "-o", "json"],
+    ));
+    assert_eq!(accepted["status"], "ACCEPTED");
+    let forwarded = json(&aduan(
+        &app,
+        Some(&officer),
+        &[
+            "triage",
+            "forward",
+            &id,
+            "--summary",
+            "Mohon disposisi",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(forwarded["status"], "AWAITING_DISPOSITION");
+    let disposed = json(&aduan(
+        &app,
+        Some(&head),
+        &[
+            "triage",
+            "dispose",
+            &id,
+            "--bidang",
+            "pa",
+            "--instruction",
+            "untuk-ditindaklanjuti",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(disposed["status"], "DISPOSED");
+
+    // Investigation (S8-S12) in Bidang `pa`.
+    let mut listed = serde_json::Value::Null;
+    for _ in 0..400 {
+        listed = json(&aduan(
+            &app,
+            Some(&kabid),
+            &["investigation", "list", "-o", "json"],
+        ));
+        if listed["cases"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["complaint_id"] == id.as_str()))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(listed["cases"][0]["complaint_id"], id.as_str());
+    assert_eq!(listed["cases"][0]["bidang_code"], "pa");
+    assert_eq!(listed["cases"][0]["status"], "IN_HANDLING");
+    let assigned = json(&aduan(
+        &app,
+        Some(&kabid),
+        &[
+            "investigation",
+            "assign",
+            &id,
+            "--officer",
+            "petugas-1:case-officer",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(assigned["case"]["assignees"][0]["subject"], "petugas-1");
+    assert_eq!(assigned["case"]["assignees"][0]["function"], "case-officer");
+    let interview = json(&aduan(
+        &app,
+        Some(&petugas),
+        &[
+            "investigation",
+            "interview",
+            &id,
+            "--kind",
+            "clarification",
+            "--party",
+            "complainant",
+            "--channel",
+            "phone",
+            "--date",
+            &day,
+            "--present",
+            "Ibu pelapor",
+            "--summary",
+            "Klarifikasi kronologi",
+            "-o",
+            "json",
+        ],
+    ));
+    assert!(!interview["interview_id"].as_str().unwrap().is_empty());
+    let eligible = json(&aduan(
+        &app,
+        Some(&kabid),
+        &[
+            "investigation",
+            "eligibility",
+            &id,
+            "--qualifies",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(eligible["case"]["eligibility"], "qualifies");
+    let session = json(&aduan(
+        &app,
+        Some(&petugas),
+        &[
+            "investigation",
+            "session",
+            &id,
+            "--kind",
+            "mediation",
+            "--date",
+            &day,
+            "--party",
+            "complainant:Ibu S",
+            "--party",
+            "reported-party:Budi Santoso",
+            "--outcome",
+            "agreement-reached",
+            "--terms",
+            "Terlapor meminta maaf dan tidak mengulangi",
+            "--summary",
+            "Mediasi di kantor desa",
+            "-o",
+            "json",
+        ],
+    ));
+    assert!(!session["record_id"].as_str().unwrap().is_empty());
+    let drafted = json(&aduan(
+        &app,
+        Some(&petugas),
+        &[
+            "investigation",
+            "draft",
+            &id,
+            "--text",
+            "Mediasi menghasilkan kesepakatan.",
+            "--outcome",
+            "agreement-reached",
+            "-o",
+            "json",
+        ],
+    ));
+    let revision = drafted["case"]["latest_draft_revision"].to_string();
+    assert_eq!(revision, "1");
+    // Only the Bidang head approves: refused on the command line with the gRPC code.
+    let approve = [
+        "investigation",
+        "approve",
+        &id,
+        "--revision",
+        &revision,
+        "-o",
+        "json",
+    ];
+    let denied = aduan(&app, Some(&petugas), &approve);
+    assert!(!denied.status.success());
+    assert!(
+        String::from_utf8_lossy(&denied.stderr).contains("PermissionDenied"),
+        "{}",
+        String::from_utf8_lossy(&denied.stderr)
+    );
+    let approved = json(&aduan(&app, Some(&kabid), &approve));
+    assert_eq!(approved["case"]["status"], "RESPONSE_READY");
+    assert_eq!(approved["case"]["response_version"], 1);
+
+    // Feedback (S13-S14).
+    let mut ready = serde_json::Value::Null;
+    for _ in 0..400 {
+        ready = json(&aduan(
+            &app,
+            Some(&officer),
+            &[
+                "feedback",
+                "queue",
+                "--office",
+                OFFICE,
+                "--queue",
+                "awaiting-delivery",
+                "-o",
+                "json",
+            ],
+        ));
+        if ready["entries"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["complaint_id"] == id.as_str()))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(ready["entries"][0]["complaint_id"], id.as_str());
+    assert_eq!(ready["entries"][0]["status"], "RESPONSE_READY");
+    assert_eq!(ready["entries"][0]["outcome_code"], "agreement_reached");
+    let delivered = json(&aduan(
+        &app,
+        Some(&officer),
+        &[
+            "feedback",
+            "deliver",
+            &id,
+            "--channel",
+            "phone",
+            "--note",
+            "Jawaban dibacakan lewat telepon",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(delivered["status"], "RESPONSE_DELIVERED");
+    assert_eq!(delivered["deliveries"][0]["channel"], "PHONE");
+    assert_eq!(delivered["deliveries"][0]["note"], "", "no free text here");
+    let recorded = json(&aduan(
+        &app,
+        Some(&officer),
+        &["feedback", "record", &id, "--satisfied", "-o", "json"],
+    ));
+    assert_eq!(recorded["status"], "REPORTING");
+    assert_eq!(recorded["feedback"][0]["satisfied"], true);
+    let survey = json(&aduan(
+        &app,
+        Some(&officer),
+        &[
+            "feedback",
+            "survey",
+            &id,
+            "--service",
+            "pengaduan",
+            "--scores",
+            "4,3,3,4,3,4,4,2,3",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(
+        survey["scores"],
+        serde_json::json!([4, 3, 3, 4, 3, 4, 4, 2, 3])
+    );
+    // 30 points of one respondent: mean NRR 30/9 = 3.3333, IKM 83.33 (B); with the 0.11
+    // weights 30 x 0.11 x 25 = 82.50 (B).
+    let index = json(&aduan(
+        &app,
+        Some(&head),
+        &[
+            "feedback", "index", "--office", OFFICE, "--year", &year, "-o", "json",
+        ],
+    ));
+    assert_eq!(index["respondents"], 1);
+    assert!(
+        (index["ikm"].as_f64().unwrap() - 83.33).abs() < 1e-9,
+        "{index}"
+    );
+    assert_eq!(index["grade"], "B");
+    assert_eq!(index["elements"][7]["average"], 2.0);
+    let weighted = json(&aduan(
+        &app,
+        Some(&head),
+        &[
+            "feedback",
+            "index",
+            "--office",
+            OFFICE,
+            "--year",
+            &year,
+            "--method",
+            "weighted-0-11",
+            "-o",
+            "json",
+        ],
+    ));
+    assert!(
+        (weighted["ikm"].as_f64().unwrap() - 82.5).abs() < 1e-9,
+        "{weighted}"
+    );
+
+    // Reads of personal content are logged: the feedback record, and the case in the Bidang.
+    let shown = json(&aduan(
+        &app,
+        Some(&officer),
+        &[
+            "feedback",
+            "show",
+            &id,
+            "--purpose",
+            "Tindak lanjut S14",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(
+        shown["deliveries"][0]["note"],
+        "Jawaban dibacakan lewat telepon"
+    );
+    assert_eq!(shown["survey_id"], survey["survey_id"]);
+    let flog = json(&aduan(
+        &app,
+        Some(&head),
+        &["feedback", "access-log", &id, "-o", "json"],
+    ));
+    let entries = flog["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{flog}");
+    assert_eq!(entries[0]["purpose"], "Tindak lanjut S14");
+    let case = json(&aduan(
+        &app,
+        Some(&kabid),
+        &[
+            "investigation",
+            "show",
+            &id,
+            "--purpose",
+            "Review jawaban",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(
+        case["sessions"][0]["agreement_terms"],
+        "Terlapor meminta maaf dan tidak mengulangi"
+    );
+    assert_eq!(case["responses"][0]["state"], "approved");
+    let ilog = json(&aduan(
+        &app,
+        Some(&kabid),
+        &["investigation", "access-log", &id, "-o", "json"],
+    ));
+    let entries = ilog["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{ilog}");
+    assert_eq!(entries[0]["complaint_id"], id.as_str());
+    assert_eq!(entries[0]["what"], "case");
+    assert_eq!(entries[0]["purpose"], "Review jawaban");
+    assert_eq!(entries[0]["actor"]["subject"], "kabid");
+}
