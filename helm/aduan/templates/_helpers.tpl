@@ -187,6 +187,11 @@ keys_file = {{ include "aduan.cryptoKeysPath" $root | toJson }}
 drain_seconds = {{ include "aduan.tomlFloat" $v.shutdown.drainSeconds }}
 timeout_seconds = {{ include "aduan.tomlFloat" $v.shutdown.timeoutSeconds }}
 
+# Cluster mode: Office/HolidayCalendar watches and Lease leader election in the pod's namespace.
+[cluster]
+enabled = {{ $v.cluster.enabled }}
+lease_seconds = {{ int $v.cluster.leaseSeconds }}
+
 [{{ .component }}]
 max_connections = {{ int $c.database.maxConnections }}
 {{- if eq .component "investigation" }}
