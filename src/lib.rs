@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cli_feedback;
 pub mod cli_investigation;
+pub mod cli_reporting;
 pub mod cli_triage;
 pub mod json;
 pub mod load;
@@ -33,6 +34,14 @@ pub const SUBSCRIPTIONS: &[(&str, &str)] = &[
     ("feedback", "investigation"),
     // S13 delivered: the SLA clock stops; S14 reopened: a new clock.
     ("feedback", "triage"),
+    // Every lifecycle event of every service: reporting's projections, statistics, timeline.
+    ("intake", "reporting"),
+    ("triage", "reporting"),
+    ("investigation", "reporting"),
+    ("feedback", "reporting"),
+    // S16 distributed to the complainant and the Head: the complaint is closed everywhere.
+    ("reporting", "triage"),
+    ("reporting", "investigation"),
 ];
 
 /// Starts the relays from `publisher`'s outbox to each of its subscribers.
@@ -75,6 +84,8 @@ pub struct Running {
     pub investigation: Option<Arc<aduan_investigation::Investigation>>,
     /// The feedback core, when this process runs feedback.
     pub feedback: Option<Arc<aduan_feedback::Feedback>>,
+    /// The reporting core, when this process runs reporting.
+    pub reporting: Option<Arc<aduan_reporting::Reporting>>,
     /// The relays of this process's outboxes.
     pub relays: Relays,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -117,6 +128,9 @@ impl Running {
         if let Some(c) = &self.feedback {
             c.close().await;
         }
+        if let Some(c) = &self.reporting {
+            c.close().await;
+        }
         tracing::info!("aduan stopped");
         res
     }
@@ -132,6 +146,7 @@ pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {
             "triage" => aduan_triage::migrate(config).await?,
             "investigation" => aduan_investigation::migrate(config).await?,
             "feedback" => aduan_feedback::migrate(config).await?,
+            "reporting" => aduan_reporting::migrate(config).await?,
             _ => {}
         }
     }
@@ -159,12 +174,18 @@ pub async fn start(
             ));
         }
     }
-    for reader in ["triage", "investigation"] {
-        if local(reader) && !local("intake") && config.endpoint("intake").is_none() {
+    // Who reads whose records over gRPC with the caller's token.
+    for (reader, owner) in [
+        ("triage", "intake"),
+        ("investigation", "intake"),
+        ("reporting", "triage"),
+        ("reporting", "investigation"),
+    ] {
+        if local(reader) && !local(owner) && config.endpoint(owner).is_none() {
             return Err(Error::invalid(
-                "endpoints.intake",
+                format!("endpoints.{owner}"),
                 format!(
-                    "{reader} reads complaints from intake, which does not run in this process: set its endpoint"
+                    "{reader} reads records of {owner}, which does not run in this process: set its endpoint"
                 ),
             ));
         }
@@ -203,6 +224,7 @@ pub async fn start(
     let triage_api = aduan_triage::TriageApi::new();
     let investigation_api = aduan_investigation::InvestigationApi::new();
     let feedback_api = aduan_feedback::FeedbackApi::new();
+    let reporting_api = aduan_reporting::ReportingApi::new();
     let mut builder = ServerBuilder::new();
     if local("intake") {
         builder.add_service(intake_api.clone().into_server(), aduan_intake::AUTHZ);
@@ -218,6 +240,9 @@ pub async fn start(
     }
     if local("feedback") {
         builder.add_service(feedback_api.clone().into_server(), aduan_feedback::AUTHZ);
+    }
+    if local("reporting") {
+        builder.add_service(reporting_api.clone().into_server(), aduan_reporting::AUTHZ);
     }
     let receives = |s: &str| SUBSCRIPTIONS.iter().any(|(_, sub)| *sub == s);
     if services.iter().any(|s| receives(s)) {
@@ -332,6 +357,22 @@ pub async fn start(
         readiness.set_serving(aduan_feedback::SERVICE_NAME).await;
         feedback = Some(core);
     }
+    let mut reporting = None;
+    if local("reporting") {
+        let core = aduan_reporting::open(
+            config,
+            keys.clone(),
+            calendars.clone(),
+            endpoint_of("triage"),
+            endpoint_of("investigation"),
+        )
+        .await?;
+        inbox.register("reporting", core.clone());
+        spawn_relays(config, &relays, "reporting", core.outbox(), &endpoint_of)?;
+        reporting_api.set_ready(core.clone());
+        readiness.set_serving(aduan_reporting::SERVICE_NAME).await;
+        reporting = Some(core);
+    }
     if services.iter().any(|s| receives(s)) {
         readiness.set_serving("aduan.events.v1.EventInbox").await;
     }
@@ -350,6 +391,7 @@ pub async fn start(
         triage,
         investigation,
         feedback,
+        reporting,
         relays,
         stop: Some(stop_tx),
         loops_stop,

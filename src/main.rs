@@ -86,6 +86,14 @@ enum Command {
         #[command(subcommand)]
         command: aduan::cli_feedback::FeedbackCommand,
     },
+    /// The handling report and its distribution (S15-S16), the case timeline, statistics, CSV
+    /// exports and documents (PDF).
+    Reporting {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[command(subcommand)]
+        command: aduan::cli_reporting::ReportingCommand,
+    },
     /// The event relay between services: status, dead letters, replay (operators).
     Relay {
         #[command(flatten)]
@@ -229,6 +237,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Feedback { client, command } => aduan::cli_feedback::run_feedback(client, command)
             .await
             .map_err(|e| e.0),
+        Command::Reporting { client, command } => {
+            aduan::cli_reporting::run_reporting(client, command)
+                .await
+                .map_err(|e| e.0)
+        }
         Command::Relay { client, command } => aduan::cli_triage::run_relay(client, command)
             .await
             .map_err(|e| e.0),

@@ -297,9 +297,11 @@ async fn separate_servers(intake_url: String, triage_url: String) {
     tc.endpoints.intake = format!("http://127.0.0.1:{port}");
     // Triage's own events go to investigation, which this test does not run (they wait).
     tc.endpoints.investigation = "http://127.0.0.1:9".into();
+    tc.endpoints.reporting = "http://127.0.0.1:9".into();
     let triage_app = common::start_with(tc).await;
     let mut ic = common::config(&dir, &intake_url);
     ic.services = "intake".into();
+    ic.endpoints.reporting = "http://127.0.0.1:9".into();
     ic.listen = format!("127.0.0.1:{port}");
     ic.endpoints.triage = triage_app.url();
     let intake_app = common::start_with(ic).await;
@@ -422,10 +424,12 @@ async fn replicas_share_one_relay_postgres() {
     tc.triage.database_url = triage_url;
     tc.endpoints.intake = "http://127.0.0.1:9".into();
     tc.endpoints.investigation = "http://127.0.0.1:9".into();
+    tc.endpoints.reporting = "http://127.0.0.1:9".into();
     let triage_app = common::start_with(tc).await;
     let replica = |n: &str| {
         let mut c = common::config(&dir, &intake_url);
         c.services = "intake".into();
+        c.endpoints.reporting = "http://127.0.0.1:9".into();
         c.endpoints.triage = triage_app.url();
         c.relay.poll_seconds = 60.0;
         c.telemetry.service_name = format!("intake-{n}");

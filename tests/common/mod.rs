@@ -77,6 +77,7 @@ pub async fn start_postgres() -> Option<TestApp> {
     c.triage.database_url = aduan_runtime::testing::postgres_database().await?;
     c.investigation.database_url = aduan_runtime::testing::postgres_database().await?;
     c.feedback.database_url = aduan_runtime::testing::postgres_database().await?;
+    c.reporting.database_url = aduan_runtime::testing::postgres_database().await?;
     Some(start_with(c).await)
 }
 

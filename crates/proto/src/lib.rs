@@ -47,3 +47,10 @@ pub mod feedback {
         tonic::include_proto!("aduan.feedback.v1");
     }
 }
+
+/// The reporting service (`aduan.reporting.v1`).
+pub mod reporting {
+    pub mod v1 {
+        tonic::include_proto!("aduan.reporting.v1");
+    }
+}

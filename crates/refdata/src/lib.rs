@@ -27,6 +27,8 @@ pub struct Office {
 pub struct Category {
     /// Code, for example "kekerasan_anak".
     pub code: String,
+    /// Its name in Bahasa Indonesia, for documents.
+    pub label: String,
     /// The Bidang that usually handles it.
     pub bidang: String,
     /// A PUSPAGA family-counselling matter (no reported party needed for R2).
@@ -137,6 +139,7 @@ impl RefData {
                 code.clone(),
                 Category {
                     child: code.contains("anak"),
+                    label: get("label_id"),
                     code,
                     bidang: get("bidang"),
                     puspaga: get("puspaga") == "true",

@@ -53,6 +53,8 @@ pub struct Config {
     pub investigation: ServiceConfig,
     /// The feedback service (S13-S14).
     pub feedback: ServiceConfig,
+    /// The reporting service (S15-S16, statistics, documents).
+    pub reporting: ServiceConfig,
 }
 
 /// The gRPC endpoint of each service, for example `http://aduan-triage:50051`; empty: the
@@ -68,6 +70,8 @@ pub struct Endpoints {
     pub investigation: String,
     /// The feedback service.
     pub feedback: String,
+    /// The reporting service.
+    pub reporting: String,
 }
 
 /// The event relay (outbox delivery between services).
@@ -103,7 +107,7 @@ pub struct SlaConfig {
 }
 
 /// The services aduan knows, in the order of the procedure.
-pub const SERVICES: &[&str] = &["intake", "triage", "investigation", "feedback"];
+pub const SERVICES: &[&str] = &["intake", "triage", "investigation", "feedback", "reporting"];
 
 /// Logging configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -246,6 +250,7 @@ impl Default for Config {
             cluster: ClusterConfig::default(),
             investigation: ServiceConfig::default(),
             feedback: ServiceConfig::default(),
+            reporting: ServiceConfig::default(),
         }
     }
 }
@@ -428,6 +433,7 @@ impl Config {
             "triage" => &self.endpoints.triage,
             "investigation" => &self.endpoints.investigation,
             "feedback" => &self.endpoints.feedback,
+            "reporting" => &self.endpoints.reporting,
             _ => return None,
         };
         (!e.is_empty()).then_some(e.as_str())
@@ -580,7 +586,7 @@ mod tests {
         let c = Config::default();
         assert_eq!(
             c.enabled_services().unwrap(),
-            vec!["intake", "triage", "investigation", "feedback"]
+            vec!["intake", "triage", "investigation", "feedback", "reporting"]
         );
         let env = vec![
             ("ADUAN_SERVICES".to_string(), "triage, triage".to_string()),

@@ -1,0 +1,230 @@
+-- Reporting's store (docs/reporting.md). It holds no personal data by construction: only what
+-- the lifecycle events carry (ids, codes, dates, counts) and the handling reports' codes.
+--
+-- `cases` (aduan_runtime::casefile) keeps one projection per complaint: the steps it reached and
+-- when, its Bidang, status and SLA outcome, and its handling report (S15-S16). `access_log` is
+-- part of the case-file schema; `inbox_seen` makes receiving idempotent; the outbox and the
+-- relay's tables carry reporting's own events (S15 approved, S16 distributed, closed).
+CREATE TABLE cases (
+    complaint_id TEXT PRIMARY KEY,
+    office_code TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    assignees TEXT NOT NULL,
+    next_at BIGINT,
+    event_seq INTEGER NOT NULL,
+    opened_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    sealed BYTEA NOT NULL,
+    -- The W3C trace context of the complaint's latest lifecycle event (docs/ARCHITECTURE.md,
+    -- "Traces"): trace and span ids only.
+    traceparent TEXT NOT NULL DEFAULT '',
+    tracestate TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX cases_office ON cases (office_code, unit, status, updated_at);
+CREATE INDEX cases_next ON cases (next_at);
+
+CREATE TABLE access_log (
+    id BIGSERIAL PRIMARY KEY,
+    complaint_id TEXT NOT NULL,
+    office_code TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    subject TEXT NOT NULL,
+    role TEXT NOT NULL,
+    what TEXT NOT NULL,
+    sealed_purpose BYTEA NOT NULL
+);
+CREATE INDEX access_log_office ON access_log (office_code, complaint_id, id);
+
+CREATE TABLE inbox_seen (
+    event_id TEXT PRIMARY KEY,
+    source_service TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+);
+
+CREATE TABLE outbox (
+    seq BIGINT PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    complaint_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    payload BYTEA NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE outbox_counter (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq BIGINT NOT NULL
+);
+INSERT INTO outbox_counter (id, last_seq) VALUES (1, 0);
+
+CREATE TABLE relay_cursors (
+    subscriber TEXT PRIMARY KEY,
+    position BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE relay_dead_letters (
+    subscriber TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    complaint_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    dead_at BIGINT NOT NULL,
+    held_behind BIGINT,
+    PRIMARY KEY (subscriber, seq)
+);
+CREATE INDEX relay_dead_letters_complaint ON relay_dead_letters (subscriber, complaint_id);
+
+-- Every lifecycle event received (and reporting's own), as the events carry them: the timeline
+-- of a complaint, and the raw material the benchmark compares the pre-aggregated tables with.
+-- `period` is the month (yyyymm) of `occurred_at` in the office's time zone.
+CREATE TABLE events (
+    event_id TEXT PRIMARY KEY,
+    complaint_id TEXT NOT NULL,
+    office_code TEXT NOT NULL,
+    source_service TEXT NOT NULL,
+    sequence BIGINT NOT NULL,
+    step INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    occurred_at BIGINT NOT NULL,
+    period INTEGER NOT NULL,
+    actor_subject TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    trace_id TEXT NOT NULL
+);
+CREATE INDEX events_complaint ON events (complaint_id, occurred_at);
+CREATE INDEX events_period ON events (period, office_code);
+
+-- The facts of each complaint that statistics count, one row per complaint and dimension
+-- (channel, category, violence_type, status, bidang, sla, repeat, child, distributed, total):
+-- `period` is the month (yyyymm) the complaint was received, in the office's time zone.
+CREATE TABLE fact_dims (
+    complaint_id TEXT NOT NULL,
+    dim TEXT NOT NULL,
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (complaint_id, dim)
+);
+
+-- Working days each complaint spent on each step, in tenths of a working day (the office's
+-- calendar): S4, S5, S7, S12, S13, S14, S15, S16 and S2-S13 (received to delivered).
+CREATE TABLE fact_durations (
+    complaint_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    PRIMARY KEY (complaint_id, step)
+);
+
+-- Satisfaction surveys (SKM): the scores only. `period`: the month the survey was submitted.
+CREATE TABLE survey_facts (
+    survey_id TEXT PRIMARY KEY,
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    service_code TEXT NOT NULL,
+    u1 INTEGER NOT NULL, u2 INTEGER NOT NULL, u3 INTEGER NOT NULL,
+    u4 INTEGER NOT NULL, u5 INTEGER NOT NULL, u6 INTEGER NOT NULL,
+    u7 INTEGER NOT NULL, u8 INTEGER NOT NULL, u9 INTEGER NOT NULL
+);
+
+-- The pre-aggregated statistics, kept by the triggers below in the transaction that changes a
+-- fact: counts per office, month, dimension and key; a histogram of working days per step; the
+-- sums of the survey scores. A month's or a province's statistics read these, never the facts.
+CREATE TABLE stat_counts (
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    dim TEXT NOT NULL,
+    key TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (period, office_code, dim, key)
+);
+CREATE TABLE stat_durations (
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (period, office_code, step, bucket)
+);
+CREATE TABLE stat_surveys (
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    s1 BIGINT NOT NULL, s2 BIGINT NOT NULL, s3 BIGINT NOT NULL,
+    s4 BIGINT NOT NULL, s5 BIGINT NOT NULL, s6 BIGINT NOT NULL,
+    s7 BIGINT NOT NULL, s8 BIGINT NOT NULL, s9 BIGINT NOT NULL,
+    PRIMARY KEY (period, office_code)
+);
+
+CREATE FUNCTION stat_count_add(o TEXT, p INTEGER, d TEXT, k TEXT, delta BIGINT) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO stat_counts (office_code, period, dim, key, n) VALUES (o, p, d, k, delta)
+    ON CONFLICT (period, office_code, dim, key) DO UPDATE SET n = stat_counts.n + excluded.n;
+$$;
+CREATE FUNCTION stat_duration_add(o TEXT, p INTEGER, st TEXT, b INTEGER, delta BIGINT) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO stat_durations (office_code, period, step, bucket, n) VALUES (o, p, st, b, delta)
+    ON CONFLICT (period, office_code, step, bucket) DO UPDATE SET n = stat_durations.n + excluded.n;
+$$;
+
+CREATE FUNCTION fact_dims_stat() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM stat_count_add(OLD.office_code, OLD.period, OLD.dim, OLD.key, -1);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        PERFORM stat_count_add(NEW.office_code, NEW.period, NEW.dim, NEW.key, 1);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER fact_dims_insert AFTER INSERT OR DELETE ON fact_dims
+    FOR EACH ROW EXECUTE FUNCTION fact_dims_stat();
+CREATE TRIGGER fact_dims_update AFTER UPDATE ON fact_dims
+    FOR EACH ROW WHEN ((OLD.office_code, OLD.period, OLD.key) IS DISTINCT FROM (NEW.office_code, NEW.period, NEW.key))
+    EXECUTE FUNCTION fact_dims_stat();
+
+CREATE FUNCTION fact_durations_stat() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM stat_duration_add(OLD.office_code, OLD.period, OLD.step, OLD.bucket, -1);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        PERFORM stat_duration_add(NEW.office_code, NEW.period, NEW.step, NEW.bucket, 1);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER fact_durations_insert AFTER INSERT OR DELETE ON fact_durations
+    FOR EACH ROW EXECUTE FUNCTION fact_durations_stat();
+CREATE TRIGGER fact_durations_update AFTER UPDATE ON fact_durations
+    FOR EACH ROW WHEN ((OLD.office_code, OLD.period, OLD.bucket) IS DISTINCT FROM (NEW.office_code, NEW.period, NEW.bucket))
+    EXECUTE FUNCTION fact_durations_stat();
+
+CREATE FUNCTION survey_facts_stat() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO stat_surveys (office_code, period, n, s1, s2, s3, s4, s5, s6, s7, s8, s9)
+    VALUES (NEW.office_code, NEW.period, 1, NEW.u1, NEW.u2, NEW.u3, NEW.u4, NEW.u5, NEW.u6, NEW.u7, NEW.u8, NEW.u9)
+    ON CONFLICT (period, office_code) DO UPDATE SET n = stat_surveys.n + 1, s1 = stat_surveys.s1 + excluded.s1, s2 = stat_surveys.s2 + excluded.s2, s3 = stat_surveys.s3 + excluded.s3, s4 = stat_surveys.s4 + excluded.s4, s5 = stat_surveys.s5 + excluded.s5, s6 = stat_surveys.s6 + excluded.s6, s7 = stat_surveys.s7 + excluded.s7, s8 = stat_surveys.s8 + excluded.s8, s9 = stat_surveys.s9 + excluded.s9;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER survey_facts_insert AFTER INSERT ON survey_facts
+    FOR EACH ROW EXECUTE FUNCTION survey_facts_stat();
+
+-- The reporting queue (S15-S16): complaints whose feedback is in and whose report is not yet
+-- distributed, with the report's state (0 awaiting a first draft, 1 draft, 2 returned,
+-- 3 approved, 4 distributed). Codes only.
+CREATE TABLE report_queue (
+    complaint_id TEXT PRIMARY KEY,
+    office_code TEXT NOT NULL,
+    bidang TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    since BIGINT NOT NULL
+);
+CREATE INDEX report_queue_office ON report_queue (office_code, state, since);

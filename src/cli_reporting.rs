@@ -1,0 +1,733 @@
+//! The command line for reporting (S15-S16): the reporting queue, one complaint's timeline and
+//! handling report, drafting, approving, returning and distributing the report, statistics with
+//! CSV exports, and the documents (disposition sheet, handling report, monthly report) as PDF
+//! files.
+
+use std::path::PathBuf;
+
+use aduan_proto::common::v1 as common;
+use aduan_proto::reporting::v1::{
+    self as pb, get_statistics_request::Period, reporting_service_client::ReportingServiceClient,
+};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::cli::{CliError, ClientArgs, Output, channel, kv, outln, print_json, request, table};
+use crate::json::{channel_name, enum_name, status_name, timestamp, ts_short};
+
+/// Reporting steps (S15-S16), statistics and documents against a running server.
+#[derive(Debug, Subcommand)]
+pub enum ReportingCommand {
+    /// The reporting queue of an office: complaints whose feedback is in and whose report is not
+    /// distributed yet.
+    Queue {
+        /// Office code (default: the token's office).
+        #[arg(long, default_value = "")]
+        office: String,
+        /// awaiting (no draft yet), draft, returned, approved or distributed.
+        #[arg(long)]
+        state: Option<String>,
+        /// Page size.
+        #[arg(long, default_value_t = 50)]
+        limit: i32,
+        /// Page token from a previous page.
+        #[arg(long, default_value = "")]
+        page: String,
+    },
+    /// The complete history of one complaint across the five services.
+    Timeline {
+        /// Complaint id.
+        id: String,
+    },
+    /// One complaint's handling report and its distribution.
+    Show {
+        /// Complaint id.
+        id: String,
+    },
+    /// S15: draft (or redraft) the handling report.
+    Draft {
+        /// Complaint id.
+        id: String,
+        /// Recommendation code (repeatable; data/recommendations.csv), e.g. selesai.
+        #[arg(long = "recommend", required = true)]
+        recommendations: Vec<String>,
+        /// Agency to send it to besides the complainant and the Head (repeatable;
+        /// data/agencies.csv), e.g. uptd_ppa.
+        #[arg(long = "agency")]
+        agencies: Vec<String>,
+        /// The revision being replaced (0 for the first draft).
+        #[arg(long, default_value_t = 0)]
+        revision: i32,
+    },
+    /// S15: approve the draft (Kepala Bidang).
+    Approve {
+        /// Complaint id.
+        id: String,
+        /// The draft's revision.
+        #[arg(long)]
+        revision: i32,
+    },
+    /// S15: return the draft (Kepala Bidang).
+    Return {
+        /// Complaint id.
+        id: String,
+        /// The draft's revision.
+        #[arg(long)]
+        revision: i32,
+        /// incomplete-findings, recommendation-unfit, recipients or other.
+        #[arg(long)]
+        reason: String,
+    },
+    /// S16: the approved report was delivered to a party.
+    Distribute {
+        /// Complaint id.
+        id: String,
+        /// complainant, head or agency.
+        #[arg(long)]
+        to: String,
+        /// For --to agency: the agency's code.
+        #[arg(long, default_value = "")]
+        agency: String,
+        /// walk-in, letter, phone, fax, email or partner-api.
+        #[arg(long)]
+        channel: String,
+        /// When, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The agencies of an office's directory.
+    Recipients {
+        /// Office code (default: the token's office).
+        #[arg(long, default_value = "")]
+        office: String,
+    },
+    /// Statistics of an office or the province for a month, quarter or year.
+    Stats(StatsArgs),
+    /// The statistics as CSV files, written to a directory.
+    Export {
+        #[command(flatten)]
+        stats: StatsArgs,
+        /// Directory to write the files to (created if missing).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// A document as PDF: disposition-sheet, handling-report or monthly-report.
+    Document(DocumentArgs),
+}
+
+/// Scope and period of statistics.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Office code (default: the token's office).
+    #[arg(long, default_value = "")]
+    pub office: String,
+    /// The whole province (provincial analysts).
+    #[arg(long)]
+    pub province: bool,
+    /// A month, YYYY-MM.
+    #[arg(long, group = "period")]
+    pub month: Option<String>,
+    /// A quarter, YYYY-Q1 .. YYYY-Q4.
+    #[arg(long, group = "period")]
+    pub quarter: Option<String>,
+    /// A year.
+    #[arg(long, group = "period")]
+    pub year: Option<i32>,
+}
+
+/// Which document, and where to write it.
+#[derive(Debug, Args)]
+pub struct DocumentArgs {
+    /// disposition-sheet, handling-report or monthly-report.
+    pub kind: String,
+    /// Complaint id (disposition sheet, handling report).
+    #[arg(long, default_value = "")]
+    pub id: String,
+    /// Why you read the findings (handling report; written to investigation's access log).
+    #[arg(long, default_value = "")]
+    pub purpose: String,
+    /// Office code (monthly report; default: the token's office).
+    #[arg(long, default_value = "")]
+    pub office: String,
+    /// The whole province (monthly report, provincial analysts).
+    #[arg(long)]
+    pub province: bool,
+    /// The month, YYYY-MM (monthly report).
+    #[arg(long)]
+    pub month: Option<String>,
+    /// A version of the disposition (default: the current one).
+    #[arg(long, default_value_t = 0)]
+    pub version: i32,
+    /// The file to write (default: the server's file name in the current directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_enum<T>(
+    prefix: &str,
+    raw: &str,
+    from: fn(&str) -> Option<T>,
+    allowed: &str,
+) -> Result<T, CliError> {
+    from(&enum_name(prefix, raw)).ok_or_else(|| CliError(format!("unknown value {raw}: {allowed}")))
+}
+
+fn state(raw: &str) -> Result<i32, CliError> {
+    let raw = if raw.eq_ignore_ascii_case("awaiting") {
+        "unspecified"
+    } else {
+        raw
+    };
+    parse_enum(
+        "REPORT_STATE_",
+        raw,
+        pb::ReportState::from_str_name,
+        "awaiting, draft, returned, approved, distributed",
+    )
+    .map(|s| s as i32)
+}
+
+fn short(full: &str, prefix: &str) -> String {
+    full.strip_prefix(prefix)
+        .unwrap_or(full)
+        .to_ascii_lowercase()
+        .replace('_', "-")
+}
+
+fn state_name(v: i32) -> String {
+    match pb::ReportState::try_from(v).unwrap_or_default() {
+        pb::ReportState::Unspecified => "awaiting".into(),
+        s => short(s.as_str_name(), "REPORT_STATE_"),
+    }
+}
+
+fn recipient_name(v: i32) -> String {
+    short(
+        pb::RecipientKind::try_from(v)
+            .unwrap_or_default()
+            .as_str_name(),
+        "RECIPIENT_KIND_",
+    )
+}
+
+fn month(raw: &str) -> Result<pb::Month, CliError> {
+    let (y, m) = raw
+        .split_once('-')
+        .ok_or_else(|| CliError(format!("not a month (YYYY-MM): {raw}")))?;
+    Ok(pb::Month {
+        year: y
+            .parse()
+            .map_err(|_| CliError(format!("not a month: {raw}")))?,
+        month: m
+            .parse()
+            .map_err(|_| CliError(format!("not a month: {raw}")))?,
+    })
+}
+
+fn stats_request(a: &StatsArgs) -> Result<pb::GetStatisticsRequest, CliError> {
+    let period = if let Some(m) = &a.month {
+        Period::Month(month(m)?)
+    } else if let Some(q) = &a.quarter {
+        let (y, q) = q
+            .split_once("-Q")
+            .or_else(|| q.split_once("-q"))
+            .ok_or_else(|| CliError(format!("not a quarter (YYYY-Qn): {q}")))?;
+        Period::Quarter(pb::Quarter {
+            year: y.parse().map_err(|_| CliError("not a quarter".into()))?,
+            quarter: q.parse().map_err(|_| CliError("not a quarter".into()))?,
+        })
+    } else if let Some(y) = a.year {
+        Period::Year(y)
+    } else {
+        return Err(CliError("give --month, --quarter or --year".into()));
+    };
+    Ok(pb::GetStatisticsRequest {
+        office_code: a.office.clone(),
+        province: a.province,
+        period: Some(period),
+    })
+}
+
+fn actor_json(a: &Option<common::Actor>) -> Value {
+    a.as_ref()
+        .map(|a| json!({"subject": a.subject, "role": a.role, "office_code": a.office_code}))
+        .unwrap_or(Value::Null)
+}
+
+fn ts(t: &Option<prost_types::Timestamp>) -> String {
+    t.as_ref()
+        .and_then(aduan_runtime::time::from_proto)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// A handling report as JSON.
+pub fn report_json(r: &pb::HandlingReport) -> Value {
+    json!({
+        "complaint_id": r.complaint_id, "office_code": r.office_code, "bidang_code": r.bidang_code,
+        "registration_number": r.registration_number, "report_id": r.report_id,
+        "report_number": r.report_number, "state": state_name(r.state), "revision": r.revision,
+        "recommendation_codes": r.recommendation_codes, "agency_codes": r.agency_codes,
+        "drafted_by": actor_json(&r.drafted_by), "drafted_at": ts(&r.drafted_at),
+        "reviewed_by": actor_json(&r.reviewed_by), "reviewed_at": ts(&r.reviewed_at),
+        "return_reason": short(pb::ReturnReason::try_from(r.return_reason).unwrap_or_default().as_str_name(), "RETURN_REASON_"),
+        "complaint_status": status_name(r.complaint_status),
+        "distributions": r.distributions.iter().map(|d| json!({
+            "recipient_kind": recipient_name(d.recipient_kind), "agency_code": d.agency_code,
+            "recipient_name": d.recipient_name, "channel": channel_name(d.channel),
+            "delivered_at": ts(&d.delivered_at), "recorded_by": actor_json(&d.recorded_by),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn print_report(r: &pb::HandlingReport) {
+    outln!(
+        "{}",
+        kv(&[
+            ("Complaint", r.complaint_id.clone()),
+            ("Registration", r.registration_number.clone()),
+            ("Office", r.office_code.clone()),
+            ("Bidang", r.bidang_code.clone()),
+            ("Complaint status", status_name(r.complaint_status)),
+            ("Report", r.report_number.clone()),
+            ("State", state_name(r.state)),
+            ("Revision", r.revision.to_string()),
+            ("Recommendations", r.recommendation_codes.join(", ")),
+            ("Agencies", r.agency_codes.join(", ")),
+        ])
+    );
+    if !r.distributions.is_empty() {
+        let rows: Vec<Vec<String>> = r
+            .distributions
+            .iter()
+            .map(|d| {
+                vec![
+                    recipient_name(d.recipient_kind),
+                    d.recipient_name.clone(),
+                    channel_name(d.channel),
+                    ts_short(&d.delivered_at),
+                ]
+            })
+            .collect();
+        outln!(
+            "\nDistribution (S16)\n{}",
+            table(&["To", "Name", "Channel", "Delivered"], &rows)
+        );
+    }
+}
+
+fn counts_rows(c: &[pb::Count]) -> Vec<Vec<String>> {
+    c.iter()
+        .map(|c| vec![c.key.clone(), c.label.clone(), c.count.to_string()])
+        .collect()
+}
+
+/// Statistics as JSON.
+pub fn stats_json(s: &pb::Statistics) -> Value {
+    let counts = |c: &[pb::Count]| {
+        c.iter()
+            .map(|c| json!({"key": c.key, "label": c.label, "count": c.count}))
+            .collect::<Vec<_>>()
+    };
+    let sla = s.sla.clone().unwrap_or_default();
+    let sat = s.satisfaction.clone().unwrap_or_default();
+    json!({
+        "scope_code": s.scope_code, "scope_name": s.scope_name, "received": s.received,
+        "by_channel": counts(&s.by_channel), "by_category": counts(&s.by_category),
+        "by_violence_type": counts(&s.by_violence_type), "by_status": counts(&s.by_status),
+        "by_bidang": counts(&s.by_bidang), "by_office": counts(&s.by_office),
+        "sla": {"on_time": sla.on_time, "late": sla.late, "open": sla.open,
+                "at_risk": sla.at_risk, "on_time_ratio": sla.on_time_ratio},
+        "durations": s.durations.iter().map(|d| json!({
+            "step": d.step, "label": d.label, "count": d.count,
+            "median_working_days": d.median_working_days, "p90_working_days": d.p90_working_days,
+        })).collect::<Vec<_>>(),
+        "satisfaction": {"respondents": sat.respondents, "ikm": sat.ikm, "grade": sat.grade,
+                         "element_averages": sat.element_averages},
+        "repeat_complainants": s.repeat_complainants, "involving_child": s.involving_child,
+        "reports_distributed": s.reports_distributed,
+    })
+}
+
+fn print_stats(s: &pb::Statistics) {
+    let sla = s.sla.clone().unwrap_or_default();
+    let sat = s.satisfaction.clone().unwrap_or_default();
+    outln!(
+        "{}",
+        kv(&[
+            ("Scope", format!("{} {}", s.scope_code, s.scope_name)),
+            ("Received", s.received.to_string()),
+            (
+                "SLA",
+                format!(
+                    "{} on time, {} late, {} open, {} at risk ({:.1}% on time)",
+                    sla.on_time,
+                    sla.late,
+                    sla.open,
+                    sla.at_risk,
+                    sla.on_time_ratio * 100.0
+                )
+            ),
+            (
+                "IKM",
+                format!(
+                    "{:.2} {} ({} respondents)",
+                    sat.ikm, sat.grade, sat.respondents
+                )
+            ),
+            ("Repeat complainants", s.repeat_complainants.to_string()),
+            ("Involving a child", s.involving_child.to_string()),
+            ("Reports distributed", s.reports_distributed.to_string()),
+        ])
+    );
+    for (title, c) in [
+        ("By channel", &s.by_channel),
+        ("By category", &s.by_category),
+        ("By Bidang", &s.by_bidang),
+        ("By status", &s.by_status),
+        ("By form of violence (SIMFONI-PPA)", &s.by_violence_type),
+        ("By office", &s.by_office),
+    ] {
+        if !c.is_empty() {
+            outln!(
+                "\n{title}\n{}",
+                table(&["Key", "Label", "Count"], &counts_rows(c))
+            );
+        }
+    }
+    let rows: Vec<Vec<String>> = s
+        .durations
+        .iter()
+        .map(|d| {
+            vec![
+                d.step.clone(),
+                d.count.to_string(),
+                format!("{:.1}", d.median_working_days),
+                format!("{:.1}", d.p90_working_days),
+            ]
+        })
+        .collect();
+    outln!(
+        "\nWorking days per step\n{}",
+        table(&["Step", "Count", "Median", "P90"], &rows)
+    );
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes)
+        .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Runs a reporting command.
+pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<(), CliError> {
+    let mut c =
+        ReportingServiceClient::new(channel(&args).await?).max_decoding_message_size(64 << 20);
+    let json_out = args.output == Output::Json;
+    let report = match cmd {
+        ReportingCommand::Queue {
+            office,
+            state: s,
+            limit,
+            page,
+        } => {
+            let (st, awaiting) = match s.as_deref() {
+                Some(x) if x.eq_ignore_ascii_case("awaiting") => (0, true),
+                Some(x) => (state(x)?, false),
+                None => (0, false),
+            };
+            let resp = c
+                .list_handling_reports(request(
+                    &args,
+                    pb::ListHandlingReportsRequest {
+                        office_code: office,
+                        state: st,
+                        awaiting_draft: awaiting,
+                        page_size: limit,
+                        page_token: page,
+                    },
+                )?)
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(&json!({
+                    "reports": resp.reports.iter().map(report_json).collect::<Vec<_>>(),
+                    "next_page_token": resp.next_page_token, "total": resp.total,
+                }));
+            } else {
+                let rows: Vec<Vec<String>> = resp
+                    .reports
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.complaint_id.clone(),
+                            r.registration_number.clone(),
+                            r.bidang_code.clone(),
+                            state_name(r.state),
+                            r.revision.to_string(),
+                            status_name(r.complaint_status),
+                        ]
+                    })
+                    .collect();
+                outln!(
+                    "{}",
+                    table(
+                        &[
+                            "Complaint",
+                            "Registration",
+                            "Bidang",
+                            "Report",
+                            "Rev",
+                            "Status"
+                        ],
+                        &rows
+                    )
+                );
+                outln!("{} in all", resp.total);
+                if !resp.next_page_token.is_empty() {
+                    outln!("next page: --page {}", resp.next_page_token);
+                }
+            }
+            return Ok(());
+        }
+        ReportingCommand::Timeline { id } => {
+            let t = c
+                .get_timeline(request(&args, pb::GetTimelineRequest { complaint_id: id })?)
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(&json!({
+                    "complaint_id": t.complaint_id, "office_code": t.office_code,
+                    "registration_number": t.registration_number, "status": status_name(t.status),
+                    "entries": t.entries.iter().map(|e| json!({
+                        "occurred_at": ts(&e.occurred_at), "step": e.step,
+                        "source_service": e.source_service, "kind": e.kind, "detail": e.detail,
+                        "status": status_name(e.status), "actor": actor_json(&e.actor),
+                        "event_id": e.event_id, "trace_id": e.trace_id,
+                    })).collect::<Vec<_>>(),
+                }));
+            } else {
+                outln!(
+                    "{}",
+                    kv(&[
+                        ("Complaint", t.complaint_id.clone()),
+                        ("Registration", t.registration_number.clone()),
+                        ("Office", t.office_code.clone()),
+                        ("Status", status_name(t.status)),
+                    ])
+                );
+                let rows: Vec<Vec<String>> = t
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            ts_short(&e.occurred_at),
+                            format!("S{}", e.step),
+                            e.source_service.clone(),
+                            e.kind.clone(),
+                            e.actor.as_ref().map(|a| a.role.clone()).unwrap_or_default(),
+                            e.detail.clone(),
+                        ]
+                    })
+                    .collect();
+                outln!(
+                    "\n{}",
+                    table(&["At", "Step", "Service", "What", "Role", "Detail"], &rows)
+                );
+            }
+            return Ok(());
+        }
+        ReportingCommand::Show { id } => c
+            .get_handling_report(request(
+                &args,
+                pb::GetHandlingReportRequest { complaint_id: id },
+            )?)
+            .await?
+            .into_inner(),
+        ReportingCommand::Draft {
+            id,
+            recommendations,
+            agencies,
+            revision,
+        } => c
+            .draft_handling_report(request(
+                &args,
+                pb::DraftHandlingReportRequest {
+                    complaint_id: id,
+                    recommendation_codes: recommendations,
+                    agency_codes: agencies,
+                    expected_revision: revision,
+                },
+            )?)
+            .await?
+            .into_inner(),
+        ReportingCommand::Approve { id, revision } => c
+            .approve_handling_report(request(
+                &args,
+                pb::ApproveHandlingReportRequest {
+                    complaint_id: id,
+                    revision,
+                },
+            )?)
+            .await?
+            .into_inner(),
+        ReportingCommand::Return {
+            id,
+            revision,
+            reason,
+        } => {
+            let reason = parse_enum(
+                "RETURN_REASON_",
+                &reason,
+                pb::ReturnReason::from_str_name,
+                "incomplete-findings, recommendation-unfit, recipients, other",
+            )? as i32;
+            c.return_handling_report(request(
+                &args,
+                pb::ReturnHandlingReportRequest {
+                    complaint_id: id,
+                    revision,
+                    reason,
+                },
+            )?)
+            .await?
+            .into_inner()
+        }
+        ReportingCommand::Distribute {
+            id,
+            to,
+            agency,
+            channel: ch,
+            at,
+        } => {
+            let kind = parse_enum(
+                "RECIPIENT_KIND_",
+                &to,
+                pb::RecipientKind::from_str_name,
+                "complainant, head, agency",
+            )? as i32;
+            let ch = crate::json::channel(&ch).map_err(CliError)? as i32;
+            let at = at.as_deref().map(timestamp).transpose().map_err(CliError)?;
+            c.distribute_handling_report(request(
+                &args,
+                pb::DistributeHandlingReportRequest {
+                    complaint_id: id,
+                    recipient_kind: kind,
+                    agency_code: agency,
+                    channel: ch,
+                    delivered_at: at,
+                },
+            )?)
+            .await?
+            .into_inner()
+        }
+        ReportingCommand::Recipients { office } => {
+            let r = c
+                .list_recipients(request(
+                    &args,
+                    pb::ListRecipientsRequest {
+                        office_code: office,
+                    },
+                )?)
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(
+                    &json!({"agencies": r.agencies.iter().map(|a| json!({"code": a.code, "name": a.name})).collect::<Vec<_>>()}),
+                );
+            } else {
+                let rows: Vec<Vec<String>> = r
+                    .agencies
+                    .iter()
+                    .map(|a| vec![a.code.clone(), a.name.clone()])
+                    .collect();
+                outln!("{}", table(&["Code", "Name"], &rows));
+            }
+            return Ok(());
+        }
+        ReportingCommand::Stats(a) => {
+            let s = c
+                .get_statistics(request(&args, stats_request(&a)?)?)
+                .await?
+                .into_inner();
+            if json_out {
+                print_json(&stats_json(&s));
+            } else {
+                print_stats(&s);
+            }
+            return Ok(());
+        }
+        ReportingCommand::Export { stats, dir } => {
+            let r = c
+                .export_statistics(request(&args, stats_request(&stats)?)?)
+                .await?
+                .into_inner();
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| CliError(format!("cannot create {}: {e}", dir.display())))?;
+            for f in &r.files {
+                let name = std::path::Path::new(&f.name)
+                    .file_name()
+                    .map(|n| n.to_owned())
+                    .ok_or_else(|| CliError(format!("bad file name from server: {}", f.name)))?;
+                let path = dir.join(name);
+                write_file(&path, &f.content)?;
+                outln!("{}", path.display());
+            }
+            return Ok(());
+        }
+        ReportingCommand::Document(a) => {
+            let kind = parse_enum(
+                "DOCUMENT_KIND_",
+                &a.kind,
+                pb::DocumentKind::from_str_name,
+                "disposition-sheet, handling-report, monthly-report",
+            )? as i32;
+            let month = a.month.as_deref().map(month).transpose()?;
+            let d = c
+                .get_document(request(
+                    &args,
+                    pb::GetDocumentRequest {
+                        kind,
+                        complaint_id: a.id,
+                        office_code: a.office,
+                        province: a.province,
+                        month,
+                        purpose: a.purpose,
+                        version: a.version,
+                    },
+                )?)
+                .await?
+                .into_inner();
+            let path = match a.out {
+                Some(p) => p,
+                None => PathBuf::from(
+                    std::path::Path::new(&d.name)
+                        .file_name()
+                        .map(|n| n.to_owned())
+                        .ok_or_else(|| {
+                            CliError(format!("bad file name from server: {}", d.name))
+                        })?,
+                ),
+            };
+            write_file(&path, &d.content)?;
+            if json_out {
+                print_json(
+                    &json!({"file": path.display().to_string(), "pages": d.pages, "bytes": d.content.len()}),
+                );
+            } else {
+                outln!(
+                    "{} ({} pages, {} bytes)",
+                    path.display(),
+                    d.pages,
+                    d.content.len()
+                );
+            }
+            return Ok(());
+        }
+    };
+    if json_out {
+        print_json(&report_json(&report));
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
