@@ -54,6 +54,7 @@ fn tables() -> Vec<&'static (&'static str, Access)> {
         aduan_triage::AUTHZ,
         aduan_investigation::AUTHZ,
         aduan_feedback::AUTHZ,
+        aduan_reporting::AUTHZ,
         aduan_runtime::relay::INBOX_AUTHZ,
         aduan_runtime::relay::ADMIN_AUTHZ,
     ]

@@ -671,4 +671,217 @@ async fn casework_from_the_command_line() {
     assert_eq!(entries[0]["what"], "case");
     assert_eq!(entries[0]["purpose"], "Review jawaban");
     assert_eq!(entries[0]["actor"]["subject"], "kabid");
+
+    // Reporting (S15-S16): the queue, the report drafted, approved and distributed, the
+    // timeline, the statistics with their CSV files, and the documents written to files.
+    let reporter = tok(&app, "pelaporan-1", Role::ReportingOfficer, OFFICE, None);
+    let mut waiting = serde_json::Value::Null;
+    for _ in 0..400 {
+        waiting = json(&aduan(
+            &app,
+            Some(&reporter),
+            &["reporting", "queue", "--state", "awaiting", "-o", "json"],
+        ));
+        if waiting["total"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        waiting["reports"][0]["complaint_id"],
+        id.as_str(),
+        "{waiting}"
+    );
+    let draft = json(&aduan(
+        &app,
+        Some(&petugas),
+        &[
+            "reporting",
+            "draft",
+            &id,
+            "--recommend",
+            "selesai",
+            "--recommend",
+            "pendampingan_psikologis",
+            "--agency",
+            "uptd_ppa",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(draft["state"], "draft");
+    assert_eq!(draft["revision"], 1);
+    let approved = json(&aduan(
+        &app,
+        Some(&kabid),
+        &["reporting", "approve", &id, "--revision", "1", "-o", "json"],
+    ));
+    assert_eq!(approved["state"], "approved");
+    for (to, agency, channel) in [
+        ("complainant", "", "walk-in"),
+        ("head", "", "letter"),
+        ("agency", "uptd_ppa", "letter"),
+    ] {
+        let mut args = vec!["reporting", "distribute", id.as_str(), "--to", to];
+        if !agency.is_empty() {
+            args.extend(["--agency", agency]);
+        }
+        args.extend(["--channel", channel, "-o", "json"]);
+        let out = json(&aduan(&app, Some(&officer), &args));
+        assert_eq!(
+            out["distributions"].as_array().unwrap().last().unwrap()["recipient_kind"],
+            to
+        );
+    }
+    let shown = json(&aduan(
+        &app,
+        Some(&reporter),
+        &["reporting", "show", &id, "-o", "json"],
+    ));
+    assert_eq!(shown["state"], "distributed");
+    assert_eq!(shown["complaint_status"], "CLOSED");
+    assert_eq!(
+        shown["distributions"][2]["recipient_name"],
+        "UPTD Perlindungan Perempuan dan Anak Kabupaten Sampang"
+    );
+    let timeline = json(&aduan(
+        &app,
+        Some(&officer),
+        &["reporting", "timeline", &id, "-o", "json"],
+    ));
+    let kinds: Vec<&str> = timeline["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"registered"), "{kinds:?}");
+    assert!(kinds.contains(&"survey_submitted"), "{kinds:?}");
+    assert_eq!(
+        kinds.last(),
+        Some(&"handling_report_distributed"),
+        "{kinds:?}"
+    );
+    let month = format!("{:04}-{:02}", d.year, d.month);
+    let stats = json(&aduan(
+        &app,
+        Some(&reporter),
+        &["reporting", "stats", "--month", &month, "-o", "json"],
+    ));
+    assert_eq!(stats["received"], 1);
+    assert_eq!(stats["reports_distributed"], 1);
+    assert_eq!(stats["satisfaction"]["respondents"], 1);
+    assert!(
+        (stats["satisfaction"]["ikm"].as_f64().unwrap() - 83.33).abs() < 1e-9,
+        "{stats}"
+    );
+    let dir = common::temp_dir();
+    let dir_s = dir.to_string_lossy().to_string();
+    let exported = aduan(
+        &app,
+        Some(&reporter),
+        &["reporting", "export", "--month", &month, "--dir", &dir_s],
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let summary =
+        std::fs::read_to_string(dir.join(format!("aduan-{OFFICE}-{month}-ringkasan.csv"))).unwrap();
+    assert!(summary.contains("pengaduan_diterima,1\r\n"), "{summary}");
+    assert!(summary.contains("ikm,83.33\r\n"), "{summary}");
+    let pdf = dir.join("laporan.pdf");
+    let pdf_s = pdf.to_string_lossy().to_string();
+    let doc = json(&aduan(
+        &app,
+        Some(&kabid),
+        &[
+            "reporting",
+            "document",
+            "handling-report",
+            "--id",
+            &id,
+            "--purpose",
+            "Arsip S15",
+            "--out",
+            &pdf_s,
+            "-o",
+            "json",
+        ],
+    ));
+    assert!(doc["pages"].as_i64().unwrap() >= 1, "{doc}");
+    let text = aduan_documents::inspect::text(&std::fs::read(&pdf).unwrap()).unwrap();
+    assert!(
+        text.contains("LAPORAN HASIL PENANGANAN PENGADUAN"),
+        "{text}"
+    );
+    assert!(text.contains("Pendampingan psikologis"), "{text}");
+    let monthly = dir.join("bulanan.pdf");
+    let monthly_s = monthly.to_string_lossy().to_string();
+    let out = aduan(
+        &app,
+        Some(&head),
+        &[
+            "reporting",
+            "document",
+            "monthly-report",
+            "--month",
+            &month,
+            "--out",
+            &monthly_s,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = aduan_documents::inspect::text(&std::fs::read(&monthly).unwrap()).unwrap();
+    assert!(
+        text.contains("LAPORAN BULANAN PENANGANAN PENGADUAN"),
+        "{text}"
+    );
+    assert!(
+        text.contains("83,33"),
+        "the IKM in Indonesian notation: {text}"
+    );
+    let sheet = dir.join("disposisi.pdf");
+    let sheet_s = sheet.to_string_lossy().to_string();
+    let out = aduan(
+        &app,
+        Some(&head),
+        &[
+            "reporting",
+            "document",
+            "disposition-sheet",
+            "--id",
+            &id,
+            "--out",
+            &sheet_s,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = aduan_documents::inspect::text(&std::fs::read(&sheet).unwrap()).unwrap();
+    assert!(text.contains("LEMBAR DISPOSISI"), "{text}");
+    // Reading the findings for the report was logged in investigation, with its purpose.
+    let ilog = json(&aduan(
+        &app,
+        Some(&kabid),
+        &["investigation", "access-log", &id, "-o", "json"],
+    ));
+    let purposes: Vec<&str> = ilog["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["purpose"].as_str().unwrap())
+        .collect();
+    assert!(
+        purposes.iter().any(|p| p.contains("Arsip S15")),
+        "{purposes:?}"
+    );
 }
