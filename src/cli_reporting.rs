@@ -158,6 +158,10 @@ pub struct DocumentArgs {
     /// A version of the disposition (default: the current one).
     #[arg(long, default_value_t = 0)]
     pub version: i32,
+    /// Monthly report of a closed month: the figures as they are now, not the copy archived
+    /// when the month closed.
+    #[arg(long)]
+    pub live: bool,
     /// The file to write (default: the server's file name in the current directory).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -693,6 +697,7 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                         month,
                         purpose: a.purpose,
                         version: a.version,
+                        live: a.live,
                     },
                 )?)
                 .await?

@@ -369,6 +369,12 @@ pub async fn start(
         .await?;
         inbox.register("reporting", core.clone());
         spawn_relays(config, &relays, "reporting", core.outbox(), &endpoint_of)?;
+        let period = std::time::Duration::from_secs_f64(config.reporting.sweep_seconds.max(0.05));
+        loops.push(tokio::spawn(core.clone().run_scheduler(
+            period,
+            leaders.clone(),
+            loops_rx.clone(),
+        )));
         reporting_api.set_ready(core.clone());
         readiness.set_serving(aduan_reporting::SERVICE_NAME).await;
         reporting = Some(core);

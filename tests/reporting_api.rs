@@ -114,6 +114,7 @@ async fn whole_store(app: &TestApp) -> String {
         "SELECT * FROM stat_durations".into(),
         "SELECT * FROM stat_surveys".into(),
         "SELECT * FROM report_queue".into(),
+        "SELECT office_code, period, generated_at, name, pages FROM monthly_archive".into(),
         "SELECT event_id, source_service FROM inbox_seen".into(),
         "SELECT complaint_id, office_code, subject, role, what FROM access_log".into(),
         format!("SELECT seq, event_id, complaint_id, event_type, {hex} FROM outbox"),
@@ -735,6 +736,68 @@ async fn handling_report_from_feedback_to_distribution(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied);
+
+    // The scheduler archives the month once it has closed: the office's and the province's
+    // copies, once; afterwards the archived copy is what GetDocument answers (unless live).
+    let core = app.running.reporting.as_ref().unwrap();
+    let month_after = {
+        let m = this_month();
+        let (y, mo) = if m.month == 12 {
+            (m.year + 1, 1)
+        } else {
+            (m.year, m.month + 1)
+        };
+        jiff::civil::date(y as i16, mo as i8, 2)
+            .at(9, 0, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap())
+            .unwrap()
+            .timestamp()
+    };
+    let made = core.archive_due(month_after).await.unwrap();
+    assert_eq!(made, 39, "38 offices and the province");
+    assert_eq!(core.archive_due(month_after).await.unwrap(), 0, "once");
+    let monthly_req = |live: bool| pb::GetDocumentRequest {
+        kind: pb::DocumentKind::MonthlyReport as i32,
+        month: Some(this_month()),
+        live,
+        ..Default::default()
+    };
+    let archived = c
+        .get_document(authed(&reporter, monthly_req(false)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(archived.archived);
+    assert_eq!(
+        archived.generated_at.unwrap().seconds,
+        month_after.as_second()
+    );
+    let text = aduan_documents::inspect::text(&archived.content).unwrap();
+    assert!(
+        text.contains("LAPORAN BULANAN PENANGANAN PENGADUAN"),
+        "{text}"
+    );
+    let live = c
+        .get_document(authed(&reporter, monthly_req(true)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!live.archived);
+    let province = c
+        .get_document(authed(
+            &analyst,
+            pb::GetDocumentRequest {
+                province: true,
+                ..monthly_req(false)
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(province.archived);
+    let text = aduan_documents::inspect::text(&province.content).unwrap();
+    assert!(text.contains("PROVINSI JAWA TIMUR"), "{text}");
+    assert!(text.contains("Pengaduan menurut kantor"), "{text}");
 
     // Nothing personal reached reporting's store.
     let store = whole_store(&app).await;

@@ -224,7 +224,8 @@ pub struct ServiceConfig {
     /// Working days without a reply after delivery of the response before the case is closed
     /// (feedback only; S14).
     pub silence_working_days: u32,
-    /// How often the closing sweep runs, in seconds (feedback only).
+    /// How often the singleton loop runs, in seconds: feedback's closing sweep; reporting's
+    /// scheduler of the monthly reports.
     pub sweep_seconds: f64,
 }
 

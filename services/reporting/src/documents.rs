@@ -48,6 +48,8 @@ fn pdf(name: String, bytes: Vec<u8>) -> pb::Document {
         content_type: "application/pdf".into(),
         pages: pages_of(&bytes),
         content: bytes,
+        archived: false,
+        generated_at: Some(aduan_runtime::time::to_proto(Timestamp::now())),
     }
 }
 
@@ -537,6 +539,17 @@ impl Reporting {
                 "the monthly report is for the Head, the complaints and reporting officers and the provincial analysts".into(),
             ));
         }
+        if !r.live
+            && let Some(doc) = self.archived(&scope).await?
+        {
+            return Ok(doc);
+        }
+        self.render_monthly(&scope).await
+    }
+
+    /// The monthly report of a checked scope, rendered from the statistics as they are now.
+    pub async fn render_monthly(&self, scope: &crate::stats::Scope) -> Result<pb::Document> {
+        let scope = scope.clone();
         let s = self.statistics_of(&scope).await?;
         let month_name = aduan_documents::tanggal(scope.from)
             .split_once(' ')

@@ -6,6 +6,7 @@
 //! the documents the office hands out are rendered as PDF in Bahasa Indonesia.
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod directory;
 pub mod documents;
 pub mod domain;

@@ -212,3 +212,15 @@ CREATE TABLE report_queue (
     since BIGINT NOT NULL
 );
 CREATE INDEX report_queue_office ON report_queue (office_code, state, since);
+
+-- The monthly reports (laporan bulanan) the scheduler archived when their month closed, one per
+-- office and month and one for the province (office_code = the province's code): aggregates only.
+CREATE TABLE monthly_archive (
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    generated_at BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    pdf BLOB NOT NULL,
+    PRIMARY KEY (office_code, period)
+);
