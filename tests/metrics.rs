@@ -1,4 +1,4 @@
-//! The Prometheus endpoint after a complaint's whole lifecycle (S1-S14 through the four services
+//! The Prometheus endpoint after a complaint's whole lifecycle (S1-S16 through the five services
 //! and their relays): RPC metrics per method and code, the lifecycle funnel, the event flow, SLA
 //! alerts, feedback outcomes, pool use, and no complaint id or personal data in any label.
 
@@ -84,6 +84,55 @@ async fn metrics_endpoint_counts_rpcs_without_personal_labels() {
     decide(&app, &s, &id, true, "").await;
     respond(&app, &s, &id, "resolved").await;
     delivered_and_satisfied(&app, &s, &id, 1).await;
+    // Reporting (S15-S16): the report drafted, approved and delivered to the complainant and
+    // the Head, which closes the complaint.
+    {
+        use aduan_proto::reporting::v1::{
+            self as rpb, reporting_service_client::ReportingServiceClient,
+        };
+        let mut r = ReportingServiceClient::new(app.channel().await);
+        let draft = rpb::DraftHandlingReportRequest {
+            complaint_id: id.clone(),
+            recommendation_codes: vec!["selesai".into()],
+            ..Default::default()
+        };
+        let mut drafted = None;
+        for _ in 0..400 {
+            match r
+                .draft_handling_report(common::authed(&s.officer, draft.clone()))
+                .await
+            {
+                Ok(x) => {
+                    drafted = Some(x.into_inner());
+                    break;
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+            }
+        }
+        let drafted = drafted.expect("the feedback reached reporting");
+        r.approve_handling_report(common::authed(
+            &s.kabid,
+            rpb::ApproveHandlingReportRequest {
+                complaint_id: id.clone(),
+                revision: drafted.revision,
+            },
+        ))
+        .await
+        .unwrap();
+        for kind in [rpb::RecipientKind::Complainant, rpb::RecipientKind::Head] {
+            r.distribute_handling_report(common::authed(
+                &s.complaints,
+                rpb::DistributeHandlingReportRequest {
+                    complaint_id: id.clone(),
+                    recipient_kind: kind as i32,
+                    channel: Channel::WalkIn as i32,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap();
+        }
+    }
     let late = aduan_runtime::time::to_micros(jiff::Timestamp::now()) + 30 * 86_400_000_000;
     app.running
         .triage
@@ -109,6 +158,13 @@ async fn metrics_endpoint_counts_rpcs_without_personal_labels() {
         "aduan_grpc_requests_total{service=\"aduan.investigation.v1.InvestigationService\",method=\"ApproveResponse\",code=\"OK\"}",
         "aduan_grpc_requests_total{service=\"aduan.feedback.v1.FeedbackService\",method=\"RecordDelivery\",code=\"OK\"}",
         "aduan_db_pool_connections{service=\"feedback\",state=\"idle\"}",
+        "aduan_lifecycle_events_total{service=\"reporting\",step=\"S15\",office=\"35.27\"}",
+        "aduan_lifecycle_events_total{service=\"reporting\",step=\"S16\",office=\"35.27\"}",
+        "aduan_relay_deliveries_total{source=\"intake\",subscriber=\"reporting\",result=\"applied\"}",
+        "aduan_relay_deliveries_total{source=\"feedback\",subscriber=\"reporting\",result=\"applied\"}",
+        "aduan_relay_deliveries_total{source=\"reporting\",subscriber=\"triage\",result=\"applied\"}",
+        "aduan_relay_deliveries_total{source=\"reporting\",subscriber=\"investigation\",result=\"applied\"}",
+        "aduan_grpc_requests_total{service=\"aduan.reporting.v1.ReportingService\",method=\"DistributeHandlingReport\",code=\"OK\"}",
     ];
     for _ in 0..50 {
         text = scrape(&addr).await;
