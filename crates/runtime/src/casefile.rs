@@ -11,11 +11,15 @@
 //!
 //! Tables (each service's migrations create them, on both backends): `cases`, `access_log`,
 //! `inbox_seen`, `outbox`, `outbox_counter`, `relay_cursors`, `relay_dead_letters`.
+//!
+//! The case row also keeps the W3C trace context (`traceparent`, `tracestate`: trace and span
+//! ids, no personal data) of the complaint's latest lifecycle event, written or received, so
+//! that a person's next step links its own trace to it (docs/ARCHITECTURE.md, "Traces").
 
 use std::sync::Arc;
 
 use aduan_proto::common::v1::{Actor, Step};
-use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
 use prost::Message;
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::Row;
@@ -171,6 +175,7 @@ struct Raw {
     opened_at: i64,
     updated_at: i64,
     sealed: Vec<u8>,
+    trace: TraceContext,
 }
 
 struct RawWrite {
@@ -187,16 +192,19 @@ type RawApply<'a> = &'a (
     );
 
 const COLUMNS: &str = "complaint_id, office_code, unit, status, assignees, next_at, event_seq, \
-                       opened_at, updated_at, sealed";
+                       opened_at, updated_at, sealed, traceparent, tracestate";
 
 const UPSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
-     event_seq, opened_at, updated_at, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     event_seq, opened_at, updated_at, sealed, traceparent, tracestate) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
      ON CONFLICT (complaint_id) DO UPDATE SET office_code = excluded.office_code, unit = excluded.unit, \
      status = excluded.status, assignees = excluded.assignees, next_at = excluded.next_at, \
-     event_seq = excluded.event_seq, updated_at = excluded.updated_at, sealed = excluded.sealed";
+     event_seq = excluded.event_seq, updated_at = excluded.updated_at, sealed = excluded.sealed, \
+     traceparent = excluded.traceparent, tracestate = excluded.tracestate";
 
 const INSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
-     event_seq, opened_at, updated_at, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     event_seq, opened_at, updated_at, sealed, traceparent, tracestate) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 const RESERVE_OUTBOX: &str =
     "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
@@ -246,6 +254,10 @@ where
         opened_at: r.try_get("opened_at")?,
         updated_at: r.try_get("updated_at")?,
         sealed: r.try_get("sealed")?,
+        trace: TraceContext {
+            traceparent: r.try_get("traceparent")?,
+            tracestate: r.try_get("tracestate")?,
+        },
     })
 }
 
@@ -288,6 +300,8 @@ macro_rules! backend {
                     .bind(k.opened_at)
                     .bind(k.updated_at)
                     .bind(&k.sealed)
+                    .bind(&k.trace.traceparent)
+                    .bind(&k.trace.tracestate)
                     .execute(&mut **tx)
                     .await?;
                 for s in &w.side {
@@ -688,7 +702,7 @@ impl CaseStore {
         self.db.close().await;
     }
 
-    fn seal<T: Serialize>(&self, f: &CaseFile<T>) -> Result<Raw> {
+    fn seal<T: Serialize>(&self, f: &CaseFile<T>, trace: TraceContext) -> Result<Raw> {
         let json = serde_json::to_vec(&f.body)
             .map_err(|e| Error::Internal(format!("case file does not serialise: {e}")))?;
         let sealed = self.keys.seal(
@@ -712,6 +726,7 @@ impl CaseStore {
             opened_at: f.opened_at,
             updated_at: f.updated_at,
             sealed,
+            trace,
         })
     }
 
@@ -742,9 +757,9 @@ impl CaseStore {
         })
     }
 
-    fn seal_write<T: Serialize>(&self, w: &Write<T>) -> Result<RawWrite> {
+    fn seal_write<T: Serialize>(&self, w: &Write<T>, trace: TraceContext) -> Result<RawWrite> {
         Ok(RawWrite {
-            raw: self.seal(&w.file)?,
+            raw: self.seal(&w.file, trace)?,
             events: w.events.clone(),
             side: w.side.clone(),
         })
@@ -759,8 +774,24 @@ impl CaseStore {
         raw.map(|r| self.open(r)).transpose()
     }
 
+    /// The W3C trace context of the case's latest lifecycle event, written by a step or
+    /// received (None when the case is unknown; empty when no event was traced): the previous
+    /// step that the next person's step links to.
+    pub async fn latest_trace(&self, id: &str) -> Result<Option<TraceContext>> {
+        let raw = match &self.db {
+            Database::Postgres(p) => pg::get(p, id).await?,
+            Database::Sqlite(p) => lite::get(p, id).await?,
+        };
+        Ok(raw.map(|r| r.trace))
+    }
+
     /// Runs a step on the locked case file (None when it does not exist): the step's write, or
     /// None to change nothing. Returns the case file as written.
+    ///
+    /// A step that writes is a step on the complaint in the current span (a person's request,
+    /// or a sweep's own span): the span gets the `complaint_id` attribute and a link to the
+    /// case's previous step ([`crate::telemetry::link_previous_step`]), and the case keeps the
+    /// trace context of the step's last event as its latest.
     pub async fn mutate<T, F>(&self, id: &str, f: F) -> Result<Option<CaseFile<T>>>
     where
         T: Serialize + DeserializeOwned + Send,
@@ -769,11 +800,14 @@ impl CaseStore {
         let written: Arc<std::sync::Mutex<Option<CaseFile<T>>>> = Arc::new(Default::default());
         let keep = written.clone();
         let raw_f: RawMutate<'_> = Box::new(move |raw: Option<Raw>| {
+            let mut trace = raw.as_ref().map(|r| r.trace.clone()).unwrap_or_default();
             let current = raw.map(|r| self.open::<T>(r)).transpose()?;
             let Some(w) = f(current)? else {
                 return Ok(None);
             };
-            let raw = self.seal_write(&w)?;
+            crate::telemetry::link_previous_step(&w.file.complaint_id, &trace);
+            crate::telemetry::keep_latest_trace(&mut trace, &w.events);
+            let raw = self.seal_write(&w, trace)?;
             *keep.lock().unwrap_or_else(|p| p.into_inner()) = Some(w.file);
             Ok(Some(raw))
         });
@@ -807,13 +841,23 @@ impl CaseStore {
         let raw_f = |e: &LifecycleEvent, raw: Option<Raw>| {
             let span = crate::telemetry::event_span(e, self.service);
             let _entered = span.enter();
+            let mut trace = raw.as_ref().map(|r| r.trace.clone()).unwrap_or_default();
             let current = raw
                 .map(|r| self.open::<T>(r))
                 .transpose()
                 .map_err(|e| e.to_string())?;
             match f(e, current)? {
                 None => Ok(None),
-                Some(w) => self.seal_write(&w).map(Some).map_err(|e| e.to_string()),
+                Some(w) => {
+                    // The received event is the case's latest step (or what it caused here).
+                    crate::telemetry::keep_latest_trace(
+                        &mut trace,
+                        std::iter::once(e).chain(&w.events),
+                    );
+                    self.seal_write(&w, trace)
+                        .map(Some)
+                        .map_err(|e| e.to_string())
+                }
             }
         };
         let (out, emitted) = match &self.db {

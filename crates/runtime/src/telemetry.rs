@@ -1,7 +1,14 @@
 //! Telemetry: JSON logs, OTLP traces when an endpoint is configured, W3C propagation always.
 //!
 //! Nothing personal is logged: services log ids of records and codes, never names, NIKs, phone
-//! numbers, addresses or free text from a complaint.
+//! numbers, addresses or free text from a complaint. A complaint's id goes on spans only as an
+//! OpenTelemetry attribute (`set_attribute`), which reaches the trace backend and is never
+//! printed in a log line (span *fields* would be, in the JSON logs' current span).
+//!
+//! A complaint's lifecycle in traces (docs/ARCHITECTURE.md, "Traces"): an automatic hop continues
+//! the trace of the event's writer ([`event_span`]); a person's later step starts its own trace
+//! and links it to the complaint's previous step ([`link_previous_step`], with the context each
+//! service keeps by [`keep_latest_trace`]).
 
 use std::collections::HashMap;
 
@@ -163,6 +170,69 @@ pub fn event_span(
     span
 }
 
+/// The span context named by a stored W3C trace context; invalid when it is empty or malformed.
+pub fn span_context_of(
+    trace: &aduan_proto::events::v1::TraceContext,
+) -> opentelemetry::trace::SpanContext {
+    use opentelemetry::trace::TraceContextExt;
+    context_from_event(Some(trace))
+        .span()
+        .span_context()
+        .clone()
+}
+
+/// Tags the current span with the complaint's id, as an OpenTelemetry attribute: it reaches the
+/// trace backend only, never a log line (see the note at the top).
+pub fn tag_complaint(complaint_id: &str) {
+    tracing::Span::current().set_attribute("complaint_id", complaint_id.to_string());
+}
+
+/// A person's step on an existing complaint (a write RPC: screening, a disposition, an
+/// interview, a delivery, an amendment…), called once the step is done and before the request
+/// ends. The current span (the request's `grpc.server` span) gets the `complaint_id` attribute
+/// and an OpenTelemetry link to the span of the complaint's previous step, `previous`: the
+/// trace context the complaint's record kept from its latest lifecycle event (see
+/// [`keep_latest_trace`]). No link when `previous` is empty or already in the current trace (a
+/// call that carried the previous step's `traceparent` continues that trace). A step taken days
+/// later starts its own trace; the link lets a trace backend walk back through the journey.
+///
+/// Returns whether a link was added.
+pub fn link_previous_step(
+    complaint_id: &str,
+    previous: &aduan_proto::events::v1::TraceContext,
+) -> bool {
+    use opentelemetry::trace::TraceContextExt;
+    let span = tracing::Span::current();
+    span.set_attribute("complaint_id", complaint_id.to_string());
+    let prev = span_context_of(previous);
+    if !prev.is_valid() {
+        return false;
+    }
+    let cx = span.context();
+    let current = cx.span().span_context().clone();
+    if !current.is_valid() || current.trace_id() == prev.trace_id() {
+        return false;
+    }
+    span.add_link(prev);
+    true
+}
+
+/// What a complaint's record keeps as its latest step: the trace context of the last of `events`
+/// (written by a step or received) that names a span, or `stored` unchanged when none does (an
+/// event written outside any trace keeps the chain to the step before it).
+pub fn keep_latest_trace<'a>(
+    stored: &mut aduan_proto::events::v1::TraceContext,
+    events: impl IntoIterator<Item = &'a aduan_proto::events::v1::LifecycleEvent>,
+) {
+    for e in events {
+        if let Some(t) = &e.trace
+            && span_context_of(t).is_valid()
+        {
+            *stored = t.clone();
+        }
+    }
+}
+
 struct MapInjector<'a>(&'a mut HashMap<String, String>);
 
 impl Injector for MapInjector<'_> {
@@ -206,6 +276,101 @@ mod tests {
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
         assert!(sc.is_remote());
+    }
+
+    /// A person's step links to the previous step's span when that is in another trace, never
+    /// to one in its own trace or to nothing; the id is an attribute either way.
+    #[test]
+    fn link_previous_step_links_other_traces_only() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt;
+
+        #[derive(Debug, Clone, Default)]
+        struct Collect(Arc<Mutex<Vec<opentelemetry_sdk::trace::SpanData>>>);
+        impl opentelemetry_sdk::trace::SpanExporter for Collect {
+            async fn export(
+                &self,
+                batch: Vec<opentelemetry_sdk::trace::SpanData>,
+            ) -> opentelemetry_sdk::error::OTelSdkResult {
+                self.0.lock().unwrap().extend(batch);
+                Ok(())
+            }
+        }
+        let spans = Collect::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(spans.clone())
+            .build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        let _default = tracing::subscriber::set_default(subscriber);
+        let trace = |traceparent: &str| aduan_proto::events::v1::TraceContext {
+            traceparent: traceparent.into(),
+            tracestate: String::new(),
+        };
+        let other = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        let linked = tracing::info_span!("linked");
+        assert!(linked.in_scope(|| link_previous_step("c-1", &trace(other))));
+        let own = linked.context().span().span_context().clone();
+        let same = format!("00-{}-{}-01", own.trace_id(), own.span_id());
+        let not_again = linked.in_scope(|| link_previous_step("c-1", &trace(&same)));
+        assert!(
+            !not_again,
+            "a step in the previous step's trace is not linked"
+        );
+        drop(linked);
+        let empty = tracing::info_span!("empty");
+        assert!(!empty.in_scope(|| link_previous_step("c-2", &trace(""))));
+        assert!(!empty.in_scope(|| link_previous_step("c-2", &trace("garbage"))));
+        drop(empty);
+        // Outside any span: nothing to link from.
+        assert!(!link_previous_step("c-3", &trace(other)));
+
+        let spans = spans.0.lock().unwrap();
+        let linked = spans.iter().find(|s| s.name == "linked").unwrap();
+        let links: Vec<_> = linked
+            .links
+            .iter()
+            .map(|l| l.span_context.clone())
+            .collect();
+        assert_eq!(links.len(), 1);
+        assert_eq!(
+            links[0].trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(links[0].span_id().to_string(), "00f067aa0ba902b7");
+        let id = |s: &opentelemetry_sdk::trace::SpanData| {
+            s.attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == "complaint_id")
+                .map(|kv| kv.value.to_string())
+        };
+        assert_eq!(id(linked).as_deref(), Some("c-1"));
+        let empty = spans.iter().find(|s| s.name == "empty").unwrap();
+        assert!(empty.links.is_empty());
+        assert_eq!(id(empty).as_deref(), Some("c-2"));
+    }
+
+    #[test]
+    fn keep_latest_trace_skips_untraced_events() {
+        use aduan_proto::events::v1::{LifecycleEvent, TraceContext};
+        let a = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let b = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let ev = |tp: Option<&str>| LifecycleEvent {
+            trace: tp.map(|tp| TraceContext {
+                traceparent: tp.into(),
+                tracestate: "k=v".into(),
+            }),
+            ..Default::default()
+        };
+        let mut stored = TraceContext::default();
+        keep_latest_trace(&mut stored, &[ev(Some(a)), ev(None), ev(Some(""))]);
+        assert_eq!(stored.traceparent, a);
+        assert_eq!(stored.tracestate, "k=v");
+        keep_latest_trace(&mut stored, &[ev(Some(b)), ev(Some("00-bad"))]);
+        assert_eq!(stored.traceparent, b);
+        keep_latest_trace(&mut stored, &[]);
+        assert_eq!(stored.traceparent, b);
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! The case-file store (`aduan_runtime::casefile`) on SQLite and PostgreSQL, with the tables of a
 //! real service's migrations (feedback's, which add a side table): sealed documents, steps on a
 //! locked row under concurrency, gap-free outbox positions, idempotent and refusable receiving,
-//! listing filters, timers, side rows and aggregates, and the access log.
+//! listing filters, timers, side rows and aggregates, and the access log; and the trace context
+//! of each case's latest step, which a person's next step links to.
 
 use std::sync::Arc;
 
 use aduan_proto::common::v1::{Actor, Step};
-use aduan_proto::events::v1::{ComplaintClosed, LifecycleEvent, lifecycle_event::Detail};
+use aduan_proto::events::v1::{
+    ComplaintClosed, LifecycleEvent, TraceContext, lifecycle_event::Detail,
+};
 use aduan_runtime::casefile::{AccessEntry, CaseFile, CaseStore, Filter, SideRow, Value, Write};
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
@@ -370,4 +373,246 @@ async fn postgres() {
     let dir = temp_dir();
     let db = Database::connect(&url, 8).await.unwrap();
     suite(store(db, &dir).await, None).await;
+}
+
+// ---- The trace context of a case's latest step ---------------------------------------------
+
+/// Spans ended in this test, exported at once.
+#[derive(Debug, Clone, Default)]
+struct Collect(Arc<std::sync::Mutex<Vec<opentelemetry_sdk::trace::SpanData>>>);
+
+impl opentelemetry_sdk::trace::SpanExporter for Collect {
+    async fn export(
+        &self,
+        batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.lock().unwrap().extend(batch);
+        Ok(())
+    }
+}
+
+/// The process's subscriber (global: a subscriber set for one thread races with callsites that
+/// other tests register first), exporting every span to one collector. Tests tell their spans
+/// apart by span id and complaint id.
+fn collector() -> &'static Collect {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt;
+    static COLLECT: std::sync::OnceLock<(Collect, opentelemetry_sdk::trace::SdkTracerProvider)> =
+        std::sync::OnceLock::new();
+    &COLLECT
+        .get_or_init(|| {
+            aduan_runtime::telemetry::install_propagator();
+            let spans = Collect::default();
+            let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+                .with_simple_exporter(spans.clone())
+                .build();
+            let subscriber = tracing_subscriber::registry()
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("casefile-test")));
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            (spans, provider)
+        })
+        .0
+}
+
+impl Collect {
+    /// The last span of that name that `f` accepts, once it has ended: the database driver's
+    /// worker may drop its handle of a span a moment after answering.
+    async fn span_where(
+        &self,
+        name: &str,
+        f: impl Fn(&opentelemetry_sdk::trace::SpanData) -> bool,
+    ) -> opentelemetry_sdk::trace::SpanData {
+        for _ in 0..200 {
+            let found = self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|s| s.name == name && f(s))
+                .cloned();
+            if let Some(s) = found {
+                return s;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let seen: Vec<String> = self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{} {}", s.name, traceparent(&s.span_context)))
+            .collect();
+        panic!("span {name} was not exported; exported: {seen:?}");
+    }
+}
+
+fn attr(s: &opentelemetry_sdk::trace::SpanData, key: &str) -> Option<String> {
+    s.attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| kv.value.to_string())
+}
+
+fn links(s: &opentelemetry_sdk::trace::SpanData) -> Vec<opentelemetry::trace::SpanContext> {
+    s.links.iter().map(|l| l.span_context.clone()).collect()
+}
+
+fn traceparent(sc: &opentelemetry::trace::SpanContext) -> String {
+    format!("00-{}-{}-01", sc.trace_id(), sc.span_id())
+}
+
+/// A step with one event, as a service's request handler runs it.
+async fn step(s: &CaseStore, id: &str, events: usize) {
+    s.mutate(id, |cur: Option<CaseFile<Body>>| {
+        let mut f = cur.unwrap();
+        f.body.count += 1;
+        let ev = (0..events).map(|_| closed(&mut f)).collect();
+        Ok(Some(Write::new(f, ev)))
+    })
+    .await
+    .unwrap();
+}
+
+/// Received events and steps keep the trace context of the case's latest event; a step in a new
+/// trace links its span to that context and carries the complaint's id; a step that continues
+/// the previous step's trace adds no link; an untraced event keeps the chain.
+async fn trace_suite(s: CaseStore, id: &str) {
+    use opentelemetry::trace::TraceContextExt;
+    use tracing::Instrument;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    let spans = collector();
+    let id_of = |s: &opentelemetry_sdk::trace::SpanData| attr(s, "complaint_id");
+
+    // An event arrives from a request traced elsewhere: it opens the case and is its latest step.
+    const UPSTREAM: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let mut e = incoming("t-e1", id);
+    e.trace = Some(TraceContext {
+        traceparent: UPSTREAM.into(),
+        tracestate: "aduan=1".into(),
+    });
+    let open =
+        |e: &LifecycleEvent, cur: Option<CaseFile<Body>>| -> Result<Option<Write<Body>>, String> {
+            let mut f = cur.unwrap_or_else(|| file(&e.complaint_id, "35.27", "rehsos"));
+            f.body.count += 1;
+            Ok(Some(Write::new(f, vec![])))
+        };
+    s.apply("triage", &[e], &open).await.unwrap();
+    let latest = s.latest_trace(id).await.unwrap().unwrap();
+    assert_eq!(latest.traceparent, UPSTREAM);
+    assert_eq!(latest.tracestate, "aduan=1");
+    assert!(s.latest_trace("unknown").await.unwrap().is_none());
+
+    // A person's step days later: its own trace, linked to the upstream span, tagged.
+    let a = tracing::info_span!("step a");
+    step(&s, id, 1).instrument(a.clone()).await;
+    let a_cx = a.context().span().span_context().clone();
+    drop(a);
+    let latest = s.latest_trace(id).await.unwrap().unwrap();
+    assert_eq!(
+        latest.traceparent,
+        traceparent(&a_cx),
+        "the step's event is the latest"
+    );
+    let a = spans
+        .span_where("step a", |s| s.span_context.span_id() == a_cx.span_id())
+        .await;
+    assert_eq!(id_of(&a).as_deref(), Some(id));
+    let l = links(&a);
+    assert_eq!(l.len(), 1);
+    assert_eq!(
+        l[0].trace_id().to_string(),
+        "0af7651916cd43dd8448eb211c80319c"
+    );
+    assert_eq!(l[0].span_id().to_string(), "b7ad6b7169203331");
+    // The outbox event carries the same context.
+    let rows = s.outbox().fetch_after(0, 1000).await.unwrap();
+    let written = rows.iter().find(|r| r.complaint_id == id).unwrap();
+    let ev = <LifecycleEvent as prost::Message>::decode(written.payload.as_slice()).unwrap();
+    assert_eq!(ev.trace.unwrap().traceparent, traceparent(&a_cx));
+
+    // A call that continues step a's trace (it carried its traceparent): no link.
+    let b = tracing::info_span!("step b");
+    let _ = b.set_parent(opentelemetry::Context::new().with_remote_span_context(a_cx.clone()));
+    step(&s, id, 1).instrument(b.clone()).await;
+    let b_cx = b.context().span().span_context().clone();
+    drop(b);
+    let b = spans
+        .span_where("step b", |s| s.span_context.span_id() == b_cx.span_id())
+        .await;
+    assert_eq!(b.span_context.trace_id(), a_cx.trace_id());
+    assert!(links(&b).is_empty(), "a continuation is not linked");
+    assert_eq!(id_of(&b).as_deref(), Some(id));
+    let latest = s.latest_trace(id).await.unwrap().unwrap();
+    assert_eq!(latest.traceparent, traceparent(&b_cx));
+
+    // A step without events is linked, but the last event stays the latest; an event written
+    // outside any trace keeps the chain too; so does a received event without a trace.
+    let c = tracing::info_span!("step c");
+    step(&s, id, 0).instrument(c.clone()).await;
+    let c_cx = c.context().span().span_context().clone();
+    drop(c);
+    let c = spans
+        .span_where("step c", |s| s.span_context.span_id() == c_cx.span_id())
+        .await;
+    assert_eq!(id_of(&c).as_deref(), Some(id));
+    let c = links(&c);
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        (c[0].trace_id(), c[0].span_id()),
+        (b_cx.trace_id(), b_cx.span_id())
+    );
+    step(&s, id, 1).await;
+    s.apply("triage", &[incoming("t-e2", id)], &open)
+        .await
+        .unwrap();
+    let latest = s.latest_trace(id).await.unwrap().unwrap();
+    assert_eq!(latest.traceparent, traceparent(&b_cx));
+
+    // A received event that caused an event here: the emitted one (in the apply span) is latest.
+    let mut e = incoming("t-e3", id);
+    e.trace = Some(TraceContext {
+        traceparent: UPSTREAM.into(),
+        tracestate: String::new(),
+    });
+    let emit =
+        |_: &LifecycleEvent, cur: Option<CaseFile<Body>>| -> Result<Option<Write<Body>>, String> {
+            let mut f = cur.unwrap();
+            let ev = closed(&mut f);
+            Ok(Some(Write::new(f, vec![ev])))
+        };
+    s.apply("triage", &[e], &emit).await.unwrap();
+    let latest = s.latest_trace(id).await.unwrap().unwrap();
+    let apply = spans
+        .span_where("apply event", |s| {
+            traceparent(&s.span_context) == latest.traceparent
+        })
+        .await;
+    assert_eq!(
+        apply.span_context.trace_id().to_string(),
+        "0af7651916cd43dd8448eb211c80319c",
+        "an automatic hop continues the upstream trace"
+    );
+    assert!(links(&apply).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_sqlite() {
+    let dir = temp_dir();
+    let path = dir.join("feedback.db");
+    let db = Database::connect(&format!("sqlite:{}", path.display()), 4)
+        .await
+        .unwrap();
+    trace_suite(store(db, &dir).await, "t-sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_postgres() {
+    let Some(url) = aduan_runtime::testing::postgres_database().await else {
+        return;
+    };
+    let dir = temp_dir();
+    let db = Database::connect(&url, 4).await.unwrap();
+    trace_suite(store(db, &dir).await, "t-postgres").await;
 }

@@ -18,6 +18,7 @@ use aduan_runtime::{Error, Result, Violations, validate};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use crate::domain::{
     self, ActorRec, Calendars, DeliveryInput, Doc, FeedbackFile, FeedbackInput, GROUNDS, Sweep,
@@ -543,6 +544,10 @@ impl Feedback {
     async fn sweep_one(&self, id: &str, now: i64) -> Result<bool> {
         let did_close = Arc::new(AtomicBool::new(false));
         let flag = did_close.clone();
+        // Closing by silence is an automatic step nobody's request caused: its own trace, linked
+        // to the complaint's previous step by the store; the closing event carries this span, so
+        // the services that apply it continue this trace.
+        let span = tracing::info_span!(parent: None, "closing sweep", otel.kind = "internal");
         let written = self
             .store
             .mutate::<Doc, _>(id, move |current| {
@@ -562,6 +567,7 @@ impl Feedback {
                     }
                 }
             })
+            .instrument(span)
             .await?;
         match written {
             Some(f) if did_close.load(Ordering::SeqCst) => {

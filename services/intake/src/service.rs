@@ -173,12 +173,9 @@ fn actor_pb(a: &ActorRow) -> Actor {
     }
 }
 
+/// The request span's W3C context, for the event a step writes.
 fn trace_context() -> events::TraceContext {
-    let h = aduan_runtime::telemetry::current_trace_headers();
-    events::TraceContext {
-        traceparent: h.get("traceparent").cloned().unwrap_or_default(),
-        tracestate: h.get("tracestate").cloned().unwrap_or_default(),
-    }
+    aduan_runtime::telemetry::current_event_trace()
 }
 
 /// Only a partner agency's grants: it sees its own submissions only.
@@ -452,6 +449,8 @@ impl Intake {
             pii,
             request_id: r.request_id.clone(),
             request_hash,
+            // The store keeps the registration event's.
+            trace: Default::default(),
         };
         let event = LifecycleEvent {
             event_id: uuid::Uuid::now_v7().to_string(),
@@ -476,6 +475,8 @@ impl Intake {
                 involves_child: a.involves_child,
                 incident_district_code: content.incident_district_code.clone(),
                 content_markers: domain::content_markers(&body),
+                // New in the contract (reporting, issue 5); intake does not count them yet.
+                reporter_prior_complaints: 0,
             })),
         };
         let outcome = self
@@ -496,6 +497,8 @@ impl Intake {
                 (row, true)
             }
         };
+        // The complaint's first step: its id on the request's span (trace backend only).
+        aduan_runtime::telemetry::tag_complaint(&row.id);
         let (body, assessed) = if replayed {
             (self.open_body(&row.office_code, &row.id, &row.pii)?, None)
         } else {

@@ -4,7 +4,7 @@
 //! The store never sees a key: personal data arrives sealed. It owns the transactions that make
 //! registration numbers gap-free, idempotency keys final, and every change land in the outbox.
 
-use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
 use aduan_runtime::db::Database;
 use aduan_runtime::relay::Outbox;
 use aduan_runtime::{Error, Result};
@@ -74,6 +74,9 @@ pub struct ComplaintRow {
     pub request_id: String,
     /// Hash of the original request.
     pub request_hash: String,
+    /// The W3C trace context of the complaint's latest lifecycle event (columns `traceparent`,
+    /// `tracestate`; kept by the store): the previous step a person's next amendment links to.
+    pub trace: TraceContext,
 }
 
 /// A new registration. `row.registration_*` and `row.event_seq` are assigned by the store.
@@ -282,7 +285,7 @@ const COLUMNS: &str = "id, office_code, registration_year, registration_seq, reg
     tracking_code, channel, category_code, status, received_at, registered_at, updated_at, \
     recorded_by_subject, recorded_by_role, recorded_by_office, unmet_mask, reporter_identified, \
     anonymous, confidential, involves_child, incident_district_code, revision, event_seq, pii, \
-    request_id, request_hash";
+    request_id, request_hash, traceparent, tracestate";
 
 fn registration_number(office: &str, year: i32, seq: i64) -> String {
     format!("{office}-{year}-{seq:06}")
@@ -324,6 +327,10 @@ macro_rules! row_to_complaint {
             pii: r.try_get("pii")?,
             request_id: r.try_get("request_id")?,
             request_hash: r.try_get("request_hash")?,
+            trace: TraceContext {
+                traceparent: r.try_get("traceparent")?,
+                tracestate: r.try_get("tracestate")?,
+            },
         }
     }};
 }
@@ -377,8 +384,9 @@ macro_rules! sql_store {
                 row.registration_number = registration_number(&row.office_code, row.registration_year, seq);
                 row.event_seq = 1;
                 row.revision = 1;
+                aduan_runtime::telemetry::keep_latest_trace(&mut row.trace, [&new.event]);
                 let sql = format!(
-                    "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)"
+                    "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)"
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&row.id)
@@ -407,6 +415,8 @@ macro_rules! sql_store {
                     .bind(&row.pii)
                     .bind(&row.request_id)
                     .bind(&row.request_hash)
+                    .bind(&row.trace.traceparent)
+                    .bind(&row.trace.tracestate)
                     .execute(&mut *tx)
                     .await?;
                 for (kind, bidx) in &new.index {
@@ -527,6 +537,7 @@ macro_rules! sql_store {
                             registration_number(&row.office_code, row.registration_year, row.registration_seq);
                         row.event_seq = 1;
                         row.revision = 1;
+                        aduan_runtime::telemetry::keep_latest_trace(&mut row.trace, [&items[i].event]);
                         let mut event = items[i].event.clone();
                         event.sequence = 1;
                         if let Some(Detail::Registered(d)) = event.detail.as_mut() {
@@ -562,7 +573,9 @@ macro_rules! sql_store {
                             .push_bind(r.event_seq)
                             .push_bind(r.pii.clone())
                             .push_bind(r.request_id.clone())
-                            .push_bind(r.request_hash.clone());
+                            .push_bind(r.request_hash.clone())
+                            .push_bind(r.trace.traceparent.clone())
+                            .push_bind(r.trace.tracestate.clone());
                     });
                     q.build().execute(&mut *tx).await?;
                     let index: Vec<(String, String, String, String)> = rows
@@ -751,10 +764,17 @@ macro_rules! sql_store {
                 }
                 let revision = current.revision + 1;
                 let event_seq = current.event_seq + 1;
+                // A person's step on the complaint (S9): the request's span gets its id and a
+                // link to the previous step (unless this call continues that trace), and the
+                // amendment's event becomes the latest.
+                aduan_runtime::telemetry::link_previous_step(&current.id, &current.trace);
+                let mut trace = current.trace.clone();
+                aduan_runtime::telemetry::keep_latest_trace(&mut trace, [&a.event]);
                 sqlx::query(
                     "UPDATE complaints SET pii = $1, unmet_mask = $2, category_code = $3, reporter_identified = $4, \
                      anonymous = $5, confidential = $6, involves_child = $7, incident_district_code = $8, \
-                     revision = $9, event_seq = $10, updated_at = $11 WHERE id = $12",
+                     revision = $9, event_seq = $10, updated_at = $11, traceparent = $13, tracestate = $14 \
+                     WHERE id = $12",
                 )
                 .bind(&a.pii)
                 .bind(a.unmet_mask)
@@ -768,6 +788,8 @@ macro_rules! sql_store {
                 .bind(event_seq)
                 .bind(a.at)
                 .bind(&a.id)
+                .bind(&trace.traceparent)
+                .bind(&trace.tracestate)
                 .execute(&mut *tx)
                 .await?;
                 if current.revision == 1 {
@@ -857,6 +879,7 @@ macro_rules! sql_store {
                     revision,
                     event_seq,
                     updated_at: a.at,
+                    trace,
                     ..current
                 })
             }

@@ -9,7 +9,7 @@ use aduan_intake::store::{
     Registration,
 };
 use aduan_proto::events::v1::{
-    ComplaintAmended, ComplaintRegistered, LifecycleEvent, lifecycle_event::Detail,
+    ComplaintAmended, ComplaintRegistered, LifecycleEvent, TraceContext, lifecycle_event::Detail,
 };
 use aduan_runtime::Error;
 use aduan_runtime::db::Database;
@@ -72,6 +72,7 @@ fn new_complaint(office: &str, request_id: &str, at: i64) -> NewComplaint {
             pii: vec![0xA1, 1, 2, 3],
             request_id: request_id.into(),
             request_hash: format!("hash-{request_id}"),
+            trace: Default::default(),
         },
         index: vec![
             ("nik".into(), format!("bidx-{request_id}")),
@@ -286,6 +287,52 @@ async fn amendments_keep_history(s: Arc<dyn IntakeStore>) {
     }
 }
 
+fn traced(traceparent: &str) -> Option<TraceContext> {
+    Some(TraceContext {
+        traceparent: traceparent.into(),
+        tracestate: "aduan=1".into(),
+    })
+}
+
+/// The complaint keeps the trace context of its latest event (registration, then each traced
+/// amendment); an event written outside any trace keeps the previous one.
+async fn latest_trace_is_kept(s: Arc<dyn IntakeStore>) {
+    const REGISTERED: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const AMENDED: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let mut n = new_complaint("35.27", "t-1", 1_000);
+    n.event.trace = traced(REGISTERED);
+    let row = registered(s.register(n).await.unwrap());
+    assert_eq!(row.trace, traced(REGISTERED).unwrap());
+    assert_eq!(
+        s.get(&row.id).await.unwrap().unwrap().trace.traceparent,
+        REGISTERED
+    );
+    // Untraced: the registration stays the latest step.
+    let a = s.amend(amendment(&row.id, 0)).await.unwrap();
+    assert_eq!(a.trace.traceparent, REGISTERED);
+    assert_eq!(
+        s.get(&row.id).await.unwrap().unwrap().trace.traceparent,
+        REGISTERED
+    );
+    let mut traced_amendment = amendment(&row.id, 0);
+    traced_amendment.event.trace = traced(AMENDED);
+    let a = s.amend(traced_amendment).await.unwrap();
+    assert_eq!(a.trace.traceparent, AMENDED);
+    assert_eq!(s.get(&row.id).await.unwrap().unwrap(), a);
+    // The batch path keeps it too.
+    let mut n = new_complaint("35.27", "t-2", 2_000);
+    n.event.trace = traced(AMENDED);
+    let rows = s.register_batch(vec![n]).await;
+    let row = match rows.into_iter().next().unwrap().unwrap() {
+        Registration::New(r) => r,
+        Registration::Replayed(_) => panic!("expected a new registration"),
+    };
+    assert_eq!(
+        s.get(&row.id).await.unwrap().unwrap().trace.traceparent,
+        AMENDED
+    );
+}
+
 async fn list_filters_and_pages(s: Arc<dyn IntakeStore>) {
     for i in 0..25 {
         let mut n = new_complaint("35.27", &format!("l-{i}"), 1_000 + i);
@@ -497,6 +544,7 @@ macro_rules! both {
 both!(register_get_replay);
 both!(concurrent_numbers_are_gap_free);
 both!(amendments_keep_history);
+both!(latest_trace_is_kept);
 both!(list_filters_and_pages);
 both!(access_log_is_kept);
 both!(batches_behave_like_single_registrations);

@@ -14,6 +14,7 @@ use aduan_runtime::time::{date_from_proto, date_to_proto, from_micros, to_micros
 use aduan_runtime::{Error, Result, Violations, validate};
 use jiff::Timestamp;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use crate::domain::{self, ClockState, Clocks, is_open, out_of_order};
 use crate::store::{ActorRow, CaseRow, Change, DispositionRow, HistoryRow, TriageStore};
@@ -637,6 +638,9 @@ impl Triage {
             for id in ids {
                 let alerted: Arc<std::sync::Mutex<Option<(String, String)>>> = Arc::default();
                 let flag = alerted.clone();
+                // An alert is an automatic step nobody's request caused: its own trace, linked
+                // to the complaint's previous step by the store (its event carries this span).
+                let span = tracing::info_span!(parent: None, "sla sweep", otel.kind = "internal");
                 let changed = self
                     .store
                     .mutate(
@@ -652,6 +656,7 @@ impl Triage {
                             Ok(change)
                         }),
                     )
+                    .instrument(span)
                     .await?;
                 let alert = alerted.lock().ok().and_then(|mut a| a.take());
                 if let (Some(_), Some((office, kind))) = (changed, alert) {

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::LazyLock;
 
-use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
+use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 use aduan_runtime::relay::{ApplyOutcome, Outbox};
@@ -75,6 +75,10 @@ pub struct CaseRow {
     /// When the registration event was applied here (visible in the queue).
     pub applied_at: i64,
     pub updated_at: i64,
+    /// Columns `traceparent`, `tracestate`: the W3C trace context of the complaint's latest
+    /// lifecycle event, written here or received (kept by the store; a person's next step links
+    /// to it).
+    pub trace: TraceContext,
 }
 
 /// One history entry.
@@ -212,6 +216,8 @@ const CASE_COLUMNS: &[&str] = &[
     "event_seq",
     "applied_at",
     "updated_at",
+    "traceparent",
+    "tracestate",
 ];
 
 static SELECT_CASE: LazyLock<String> =
@@ -355,6 +361,10 @@ macro_rules! row_to_case {
             event_seq: r.try_get("event_seq")?,
             applied_at: r.try_get("applied_at")?,
             updated_at: r.try_get("updated_at")?,
+            trace: TraceContext {
+                traceparent: r.try_get("traceparent")?,
+                tracestate: r.try_get("tracestate")?,
+            },
         }
     }};
 }
@@ -500,6 +510,8 @@ macro_rules! sql_store {
                     .bind(k.event_seq)
                     .bind(k.applied_at)
                     .bind(k.updated_at)
+                    .bind(&k.trace.traceparent)
+                    .bind(&k.trace.tracestate)
                     .execute(&mut **tx)
                     .await?;
                 for h in &c.history {
@@ -677,9 +689,16 @@ macro_rules! sql_store {
                     return Err(Error::NotFound("complaint"));
                 };
                 let dispositions = Self::load_dispositions(&mut tx, &self.keys, id).await?;
-                let Some(change) = f(case, dispositions)? else {
+                let previous = case.trace.clone();
+                let Some(mut change) = f(case, dispositions)? else {
                     return Ok(None);
                 };
+                // A step on the complaint in the current span (a person's request, or the
+                // sweeper's span): its id, a link to the previous step, and its events' trace
+                // context kept as the latest.
+                aduan_runtime::telemetry::link_previous_step(id, &previous);
+                change.case.trace = previous;
+                aduan_runtime::telemetry::keep_latest_trace(&mut change.case.trace, &change.events);
                 match Self::write(&mut tx, &self.keys, &change).await? {
                     Written::Done => {}
                     Written::AlertAlreadySent => return Ok(None),
@@ -754,7 +773,15 @@ macro_rules! sql_store {
                         continue;
                     }
                     match f(e, cases.get(&e.complaint_id).cloned()) {
-                        Ok(Some(change)) => {
+                        Ok(Some(mut change)) => {
+                            // The received event is the complaint's latest step here.
+                            if let Some(known) = cases.get(&e.complaint_id) {
+                                change.case.trace = known.trace.clone();
+                            }
+                            aduan_runtime::telemetry::keep_latest_trace(
+                                &mut change.case.trace,
+                                std::iter::once(e).chain(&change.events),
+                            );
                             tracing::debug!(status = change.case.status, "event applied");
                             cases.insert(e.complaint_id.clone(), change.case.clone());
                             match at.get(&e.complaint_id) {
@@ -843,7 +870,9 @@ macro_rules! sql_store {
                             .push_bind(k.sla_next_alert_at)
                             .push_bind(k.event_seq)
                             .push_bind(k.applied_at)
-                            .push_bind(k.updated_at);
+                            .push_bind(k.updated_at)
+                            .push_bind(k.trace.traceparent.clone())
+                            .push_bind(k.trace.tracestate.clone());
                     });
                     q.push(UPSERT_TAIL.as_str());
                     q.build().execute(&mut *tx).await?;
