@@ -221,6 +221,26 @@ impl Intake {
             .collect()
     }
 
+    /// Earlier complaints of this office in which the reporter's NIK or phone number appears
+    /// (through the blind index; in any role, since the index does not keep roles). Reporting
+    /// counts repeat complainants from it without learning who they are.
+    async fn prior_complaints(&self, office: &str, body: &pb::ComplaintPatch) -> Result<i32> {
+        let Some(reporter) = &body.reporter else {
+            return Ok(0);
+        };
+        let mut ids = std::collections::BTreeSet::new();
+        for (kind, value) in [("nik", &reporter.nik), ("phone", &reporter.phone)] {
+            if value.is_empty() {
+                continue;
+            }
+            let bidx = self.keys.blind_index(office, kind, value)?;
+            for row in self.store.find_by_index(office, kind, &bidx, 1000).await? {
+                ids.insert(row.id);
+            }
+        }
+        Ok(i32::try_from(ids.len()).unwrap_or(i32::MAX))
+    }
+
     fn received_date(&self, row_office: &str, received_at: i64) -> jiff::civil::Date {
         let tz = self
             .office(row_office)
@@ -423,6 +443,7 @@ impl Intake {
             .keys
             .seal(&office.code, id.as_bytes(), &body.encode_to_vec())?;
         let index = self.index_of(&office.code, &body)?;
+        let prior = self.prior_complaints(&office.code, &body).await?;
         let who = actor(caller);
         let row = ComplaintRow {
             id: id.clone(),
@@ -475,8 +496,7 @@ impl Intake {
                 involves_child: a.involves_child,
                 incident_district_code: content.incident_district_code.clone(),
                 content_markers: domain::content_markers(&body),
-                // New in the contract (reporting, issue 5); intake does not count them yet.
-                reporter_prior_complaints: 0,
+                reporter_prior_complaints: prior,
             })),
         };
         let outcome = self

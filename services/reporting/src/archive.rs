@@ -18,18 +18,35 @@ use crate::pb;
 use crate::service::Reporting;
 use crate::stats::Scope;
 
+/// How often the deltas of the aggregates are folded in, at most.
+pub const FOLD_PERIOD: Duration = Duration::from_secs(2);
+
 /// A month is archived from this day of the next month on (its events have had a day to
 /// arrive through the relays).
 pub const ARCHIVE_FROM_DAY: i8 = 2;
 
-/// The month before the one `today` is in, when it is due for archiving.
-fn closed_month(today: Date) -> Option<(Date, Date)> {
+/// Months looked back on: a month missed while the service was down is archived later (with
+/// the figures of that later day).
+pub const LOOKBACK_MONTHS: usize = 3;
+
+/// The closed months due for archiving on `today`, newest first: the previous month from
+/// [`ARCHIVE_FROM_DAY`] on, and the [`LOOKBACK_MONTHS`] - 1 before it.
+fn due_months(today: Date) -> Vec<(Date, Date)> {
+    let mut out = Vec::new();
+    let mut first = today.first_of_month();
     if today.day() < ARCHIVE_FROM_DAY {
-        return None;
+        // The previous month is not due yet; the ones before it are.
+        match first.yesterday() {
+            Ok(d) => first = d.first_of_month(),
+            Err(_) => return out,
+        }
     }
-    let first = today.first_of_month();
-    let last = first.yesterday().ok()?;
-    Some((last.first_of_month(), last))
+    for _ in 0..LOOKBACK_MONTHS {
+        let Ok(last) = first.yesterday() else { break };
+        first = last.first_of_month();
+        out.push((first, last));
+    }
+    out
 }
 
 fn period(d: Date) -> i64 {
@@ -123,34 +140,32 @@ impl Reporting {
         let mut scopes = Vec::new();
         let mut offices: Vec<_> = self.refdata().offices().into_iter().cloned().collect();
         offices.sort_by(|a, b| a.code.cmp(&b.code));
-        for o in &offices {
-            let today = now.to_zoned(o.time_zone.clone()).date();
-            if let Some((from, to)) = closed_month(today) {
+        let due: Vec<Vec<(Date, Date)>> = offices
+            .iter()
+            .map(|o| due_months(now.to_zoned(o.time_zone.clone()).date()))
+            .collect();
+        for (o, months) in offices.iter().zip(&due) {
+            for (from, to) in months {
                 scopes.push(Scope {
                     code: o.code.clone(),
                     province: false,
-                    from,
-                    to,
+                    from: *from,
+                    to: *to,
                 });
             }
         }
-        // The province's month closes with its last office's (the westernmost time zone).
-        let province_month = offices
-            .iter()
-            .filter_map(|o| closed_month(now.to_zoned(o.time_zone.clone()).date()))
-            .min_by_key(|(from, _)| *from);
-        if let Some((from, to)) = province_month
-            && offices.iter().all(|o| {
-                closed_month(now.to_zoned(o.time_zone.clone()).date())
-                    .is_some_and(|(f, _)| f == from)
-            })
-        {
-            scopes.push(Scope {
-                code: self.province().to_string(),
-                province: true,
-                from,
-                to,
-            });
+        // The province's month is due once it is due in every office (the last time zone).
+        if let Some(first) = due.first() {
+            for (from, to) in first {
+                if due.iter().all(|m| m.iter().any(|(f, _)| f == from)) {
+                    scopes.push(Scope {
+                        code: self.province().to_string(),
+                        province: true,
+                        from: *from,
+                        to: *to,
+                    });
+                }
+            }
         }
         let mut made = 0;
         for scope in scopes {
@@ -166,7 +181,57 @@ impl Reporting {
         Ok(made)
     }
 
-    /// Runs the scheduler every `period` while this process leads it, until `stop`.
+    /// Folds the pending deltas of the aggregates into them (PostgreSQL; SQLite's triggers
+    /// update the aggregates directly). Each table in one statement: the deltas a statement
+    /// deletes are the ones it adds, and deltas committed meanwhile wait for the next fold.
+    /// Returns how many delta rows were folded.
+    pub async fn fold_deltas(&self) -> Result<u64> {
+        let Database::Postgres(pool) = self.store().database() else {
+            return Ok(0);
+        };
+        let sums = "s1, s2, s3, s4, s5, s6, s7, s8, s9";
+        let sum_cols = (1..=9)
+            .map(|i| format!("SUM(s{i})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let add_cols = (1..=9)
+            .map(|i| format!("s{i} = stat_surveys.s{i} + excluded.s{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let statements = [
+            "WITH moved AS (DELETE FROM stat_count_deltas RETURNING office_code, period, dim, key, n) \
+             INSERT INTO stat_counts (office_code, period, dim, key, n) \
+             SELECT office_code, period, dim, key, SUM(n) FROM moved \
+             GROUP BY period, office_code, dim, key ORDER BY period, office_code, dim, key \
+             ON CONFLICT (period, office_code, dim, key) DO UPDATE SET n = stat_counts.n + excluded.n"
+                .to_string(),
+            "WITH moved AS (DELETE FROM stat_duration_deltas RETURNING office_code, period, step, bucket, n) \
+             INSERT INTO stat_durations (office_code, period, step, bucket, n) \
+             SELECT office_code, period, step, bucket, SUM(n) FROM moved \
+             GROUP BY period, office_code, step, bucket ORDER BY period, office_code, step, bucket \
+             ON CONFLICT (period, office_code, step, bucket) DO UPDATE SET n = stat_durations.n + excluded.n"
+                .to_string(),
+            format!(
+                "WITH moved AS (DELETE FROM stat_survey_deltas RETURNING office_code, period, n, {sums}) \
+                 INSERT INTO stat_surveys (office_code, period, n, {sums}) \
+                 SELECT office_code, period, SUM(n), {sum_cols} FROM moved \
+                 GROUP BY period, office_code ORDER BY period, office_code \
+                 ON CONFLICT (period, office_code) DO UPDATE SET n = stat_surveys.n + excluded.n, {add_cols}"
+            ),
+        ];
+        let mut folded = 0;
+        for sql in statements {
+            folded += sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(folded)
+    }
+
+    /// Runs the scheduler while this process leads it, until `stop`: folds the aggregates'
+    /// deltas every [`FOLD_PERIOD`] and archives the monthly reports that are due every
+    /// `period`.
     pub async fn run_scheduler(
         self: Arc<Self>,
         period: Duration,
@@ -174,20 +239,30 @@ impl Reporting {
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut leader = leaders(self.store().database(), "aduan-reporting-scheduler");
+        let tick = period.min(FOLD_PERIOD);
+        let mut next_archive = tokio::time::Instant::now();
         loop {
             if *stop.borrow() {
                 break;
             }
             if leader.ensure().await {
-                match self.archive_due(Timestamp::now()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(archived = n, "monthly reports archived"),
-                    // The code only: a storage error's message can quote stored values.
-                    Err(e) => tracing::warn!(code = ?e.code(), "monthly report scheduler failed"),
+                // The code only: a storage error's message can quote stored values.
+                if let Err(e) = self.fold_deltas().await {
+                    tracing::warn!(code = ?e.code(), "folding the statistics' deltas failed");
+                }
+                if tokio::time::Instant::now() >= next_archive {
+                    next_archive = tokio::time::Instant::now() + period;
+                    match self.archive_due(Timestamp::now()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(archived = n, "monthly reports archived"),
+                        Err(e) => {
+                            tracing::warn!(code = ?e.code(), "monthly report scheduler failed")
+                        }
+                    }
                 }
             }
             tokio::select! {
-                _ = tokio::time::sleep(period) => {}
+                _ = tokio::time::sleep(tick) => {}
                 _ = stop.changed() => {}
             }
         }
@@ -202,14 +277,18 @@ mod tests {
     #[test]
     fn a_month_is_due_from_the_second_day_of_the_next() {
         let d = |y, m, day| Date::new(y, m, day).unwrap();
-        assert_eq!(closed_month(d(2026, 12, 1)), None);
+        let firsts = |today| -> Vec<Date> { due_months(today).iter().map(|m| m.0).collect() };
         assert_eq!(
-            closed_month(d(2026, 12, 2)),
-            Some((d(2026, 11, 1), d(2026, 11, 30)))
+            firsts(d(2026, 12, 1)),
+            vec![d(2026, 10, 1), d(2026, 9, 1), d(2026, 8, 1)]
         );
         assert_eq!(
-            closed_month(d(2027, 1, 15)),
-            Some((d(2026, 12, 1), d(2026, 12, 31)))
+            due_months(d(2026, 12, 2))[0],
+            (d(2026, 11, 1), d(2026, 11, 30))
+        );
+        assert_eq!(
+            firsts(d(2027, 1, 15)),
+            vec![d(2026, 12, 1), d(2026, 11, 1), d(2026, 10, 1)]
         );
     }
 }

@@ -21,7 +21,9 @@ use crate::domain::{self, ReportFile};
 use crate::pb;
 use crate::service::{Reporting, report_number, upstream};
 
-const PURPOSE_MAX: usize = 500;
+/// The purpose's limit here leaves room for the prefix reporting adds before investigation's
+/// own limit of 500 characters.
+const PURPOSE_MAX: usize = 400;
 
 type Authorization = Option<MetadataValue<tonic::metadata::Ascii>>;
 
@@ -210,12 +212,14 @@ impl Reporting {
             .map_err(|s| upstream("triage", s))?
             .into_inner();
         let mut doc = Document::new(&format!("Lembar Disposisi {}", sheet.agenda_number));
+        let mut marks = Vec::new();
         if sheet.nature == tri::Nature::Rahasia as i32 {
-            doc.mark("RAHASIA");
+            marks.push("RAHASIA");
         }
         if sheet.superseded {
-            doc.mark("TELAH DIGANTI");
+            marks.push("TELAH DIGANTI");
         }
+        doc.mark(&marks.join(" - "));
         doc.letterhead(&[sheet.office_name.to_uppercase(), self.province_line()]);
         doc.title(
             "LEMBAR DISPOSISI",
@@ -314,12 +318,14 @@ impl Reporting {
         let number = report_number(&file);
         let d = &file.body;
         let mut doc = Document::new(&format!("Laporan Hasil Penanganan Pengaduan {number}"));
+        let mut marks = Vec::new();
         if d.child || d.confidential {
-            doc.mark("RAHASIA");
+            marks.push("RAHASIA");
         }
         if report.state < pb::ReportState::Approved as i32 {
-            doc.mark("DRAF");
+            marks.push("DRAF");
         }
+        doc.mark(&marks.join(" - "));
         self.letterhead(&mut doc, &office);
         doc.title(
             "LAPORAN HASIL PENANGANAN PENGADUAN",
@@ -496,12 +502,18 @@ impl Reporting {
             &rows,
             &[false, false, false],
         );
-        let (signed_at, signer) = match &report.reviewed_by {
+        let (signed_at, signer, by_head) = match &report.reviewed_by {
             Some(who) if report.state >= pb::ReportState::Approved as i32 => (
                 from_micros(report.reviewed_at).to_zoned(tz.clone()).date(),
                 who.subject.clone(),
+                who.role == Role::Head.as_str(),
             ),
-            _ => (self.today(&office), "(belum disetujui)".to_string()),
+            _ => (self.today(&office), "(belum disetujui)".to_string(), false),
+        };
+        let signer_title = if by_head {
+            format!("Kepala {}", self.office_name(&office))
+        } else {
+            format!("Kepala {bidang_name}")
         };
         doc.signature(
             &format!(
@@ -511,7 +523,7 @@ impl Reporting {
                     .trim_start_matches("Kota "),
                 tanggal(signed_at)
             ),
-            &format!("Kepala {bidang_name}"),
+            &signer_title,
             &signer,
         );
         Ok(pdf(
@@ -571,7 +583,7 @@ impl Reporting {
             "LAPORAN BULANAN PENANGANAN PENGADUAN",
             Some(&format!("Bulan {month_name}")),
         );
-        let sla = s.sla.clone().unwrap_or_default();
+        let sla = s.sla.unwrap_or_default();
         let sat = s.satisfaction.clone().unwrap_or_default();
         doc.heading("A. Ringkasan");
         doc.fields(&[
@@ -600,9 +612,10 @@ impl Reporting {
                 "Indeks Kepuasan Masyarakat".into(),
                 if sat.respondents > 0 {
                     format!(
-                        "{} (mutu {}, {} responden)",
+                        "{} (mutu {}, {}; {} responden)",
                         angka(sat.ikm, 2),
                         sat.grade,
+                        sat.grade_label,
                         angka(sat.respondents as f64, 0)
                     )
                 } else {

@@ -104,6 +104,9 @@ pub const DIMS: &[&str] = &[
     "violence_type",
 ];
 
+/// The facts of a complaint: (dimension, key) pairs and (step, bucket) pairs.
+pub type Facts = (Vec<(&'static str, String)>, Vec<(&'static str, i64)>);
+
 /// Who did something (subject ids and roles; no names).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActorRec {
@@ -424,11 +427,8 @@ pub fn detail_of(e: &LifecycleEvent) -> String {
             kv("to_office", d.target_office_code.clone());
             kv("agency", d.target_agency.clone());
         }
-        Some(Detail::ForwardedToHead(d)) => {
-            if d.urgent {
-                kv("urgent", "yes".into());
-            }
-        }
+        Some(Detail::ForwardedToHead(d)) if d.urgent => kv("urgent", "yes".into()),
+        Some(Detail::ForwardedToHead(_)) => {}
         Some(Detail::DispositionIssued(d)) => {
             kv("bidang", d.bidang_code.clone());
             kv("version", d.version.to_string());
@@ -535,6 +535,7 @@ pub fn event_row(e: &LifecycleEvent, period: i32) -> SideRow {
             ("period", Value::Int(i64::from(period))),
             ("actor_subject", Value::Text(actor.subject)),
             ("actor_role", Value::Text(actor.role)),
+            ("actor_office", Value::Text(actor.office_code)),
             ("detail", Value::Text(detail_of(e))),
             ("trace_id", Value::Text(trace_id(e))),
         ],
@@ -618,11 +619,10 @@ impl Doc {
                 }
             }
             Some(Detail::EligibilityDecided(_)) => d.reach("S11", at),
-            Some(Detail::ReferralMade(r)) => {
-                if d.violence_type.is_empty() {
-                    d.violence_type = r.violence_type_code.clone();
-                }
+            Some(Detail::ReferralMade(r)) if d.violence_type.is_empty() => {
+                d.violence_type = r.violence_type_code.clone();
             }
+            Some(Detail::ReferralMade(_)) => {}
             Some(Detail::ReferralAnswered(_)) => {}
             Some(Detail::ResponseApproved(r)) => {
                 d.reach("S12", at);
@@ -666,12 +666,18 @@ impl Doc {
         }
     }
 
-    /// The SLA outcome: late (breached at some point), on_time (delivered or closed within the
-    /// budget), at_risk (running, warned) or open (running).
-    pub fn sla(&self) -> &'static str {
+    /// The SLA outcome with the complaint's `status`: late (breached at some point), on_time
+    /// (delivered, or finished within the budget: closed, or rejected, referred out or a
+    /// duplicate at screening), at_risk (running, warned) or open (running).
+    pub fn sla(&self, status: i32) -> &'static str {
+        use ComplaintStatus as S;
+        let finished = matches!(
+            S::try_from(status),
+            Ok(S::Closed | S::Rejected | S::ReferredOut | S::Duplicate)
+        );
         if self.breached {
             "late"
-        } else if self.stopped || self.reached.contains_key("closed") {
+        } else if self.stopped || finished || self.reached.contains_key("closed") {
             "on_time"
         } else if self.warned {
             "at_risk"
@@ -688,11 +694,7 @@ impl Doc {
     }
 
     /// The facts of this complaint for statistics: (dimension, key) and (step, bucket).
-    pub fn facts(
-        &self,
-        status: i32,
-        calendar: &Calendar,
-    ) -> (Vec<(&'static str, String)>, Vec<(&'static str, i64)>) {
+    pub fn facts(&self, status: i32, calendar: &Calendar) -> Facts {
         let flag = |b: bool| if b { "1" } else { "0" }.to_string();
         let dims = vec![
             ("bidang", self.bidang.clone()),
@@ -701,7 +703,7 @@ impl Doc {
             ("child", flag(self.child)),
             ("distributed", flag(self.distributed())),
             ("repeat", flag(self.repeat)),
-            ("sla", self.sla().to_string()),
+            ("sla", self.sla(status).to_string()),
             ("status", status_code(status).to_string()),
             ("total", "all".to_string()),
             ("violence_type", self.violence_type.clone()),
@@ -823,13 +825,15 @@ mod tests {
 
     #[test]
     fn sla_outcome_follows_the_clock() {
+        let running = ComplaintStatus::InHandling as i32;
         let mut d = Doc::default();
-        assert_eq!(d.sla(), "open");
+        assert_eq!(d.sla(running), "open");
+        assert_eq!(d.sla(ComplaintStatus::Rejected as i32), "on_time");
         d.warned = true;
-        assert_eq!(d.sla(), "at_risk");
+        assert_eq!(d.sla(running), "at_risk");
         d.stopped = true;
-        assert_eq!(d.sla(), "on_time");
+        assert_eq!(d.sla(running), "on_time");
         d.breached = true;
-        assert_eq!(d.sla(), "late");
+        assert_eq!(d.sla(running), "late");
     }
 }

@@ -10,6 +10,7 @@ pub mod archive;
 pub mod directory;
 pub mod documents;
 pub mod domain;
+pub mod rebuild;
 pub mod service;
 pub mod stats;
 

@@ -91,14 +91,30 @@ fn page(v: &mut Violations, size: i32, token: &str) -> (i64, i64) {
     (offset, size)
 }
 
-/// Maps another service's answer to this call's error: the same code, its message.
+/// Maps another service's answer to this call's error: the same code, its message, and for
+/// INVALID_ARGUMENT the same fields (the request reporting sends carries the caller's own fields
+/// under the same names).
 pub(crate) fn upstream(service: &str, s: Status) -> Error {
+    use tonic_types::StatusExt;
     let msg = format!("{service}: {}", s.message());
     match s.code() {
         tonic::Code::NotFound => Error::NotFound("complaint"),
         tonic::Code::PermissionDenied => Error::PermissionDenied(msg),
         tonic::Code::FailedPrecondition => Error::FailedPrecondition(msg),
-        tonic::Code::InvalidArgument => Error::invalid("purpose", msg),
+        tonic::Code::InvalidArgument => {
+            let mut v = Violations::new();
+            if let Some(br) = s.get_error_details().bad_request() {
+                for f in &br.field_violations {
+                    v.add(f.field.clone(), format!("{service}: {}", f.description));
+                }
+            }
+            if v.is_empty() {
+                v.add("complaint_id", msg);
+            }
+            v.into_result()
+                .err()
+                .unwrap_or_else(|| Error::Internal(String::new()))
+        }
         tonic::Code::Unauthenticated => Error::Unauthenticated(msg),
         _ => Error::Unavailable(msg),
     }
@@ -301,7 +317,7 @@ impl Reporting {
             .store
             .query(
                 "SELECT occurred_at, step, source_service, kind, detail, status, actor_subject, \
-                 actor_role, event_id, trace_id, office_code FROM events WHERE complaint_id = $1 \
+                 actor_role, event_id, trace_id, actor_office FROM events WHERE complaint_id = $1 \
                  ORDER BY occurred_at, step, source_service, sequence, event_id",
                 &[Value::Text(id.to_string())],
             )
@@ -531,10 +547,8 @@ impl Reporting {
     fn emit(
         &self,
         file: &mut ReportFile,
-        step: Step,
+        (step, status, detail): (Step, i32, Detail),
         who: &ActorRec,
-        status: i32,
-        detail: Detail,
         events: &mut Vec<LifecycleEvent>,
         side: &mut Vec<SideRow>,
     ) {
@@ -667,7 +681,7 @@ impl Reporting {
         .await
     }
 
-    fn current_draft<'a>(file: &'a mut ReportFile, revision: i32) -> Result<&'a mut ReportRec> {
+    fn current_draft(file: &mut ReportFile, revision: i32) -> Result<&mut ReportRec> {
         let report = file.body.report.as_mut().ok_or_else(|| {
             Error::FailedPrecondition("no handling report has been drafted".into())
         })?;
@@ -707,10 +721,12 @@ impl Reporting {
             let status = file.status;
             self.emit(
                 file,
-                Step::S15HandlingReport,
+                (
+                    Step::S15HandlingReport,
+                    status,
+                    Detail::HandlingReportApproved(events::HandlingReportApproved { report_id }),
+                ),
                 &who,
-                status,
-                Detail::HandlingReportApproved(events::HandlingReportApproved { report_id }),
                 events,
                 side,
             );
@@ -853,27 +869,31 @@ impl Reporting {
             let status = file.status;
             self.emit(
                 file,
-                Step::S16ReportDistributed,
+                (
+                    Step::S16ReportDistributed,
+                    status,
+                    Detail::HandlingReportDistributed(events::HandlingReportDistributed {
+                        report_id,
+                        recipient_kind,
+                    }),
+                ),
                 &who,
-                status,
-                Detail::HandlingReportDistributed(events::HandlingReportDistributed {
-                    report_id,
-                    recipient_kind,
-                }),
                 events,
                 side,
             );
             if complete {
-                file.body.reached.insert("S16".into(), now_micros());
+                file.body.reached.insert("S16".into(), delivered_at);
                 if file.status != ComplaintStatus::Closed as i32 {
                     self.emit(
                         file,
-                        Step::S16ReportDistributed,
+                        (
+                            Step::S16ReportDistributed,
+                            ComplaintStatus::Closed as i32,
+                            Detail::Closed(events::ComplaintClosed {
+                                reason_code: "completed".into(),
+                            }),
+                        ),
                         &who,
-                        ComplaintStatus::Closed as i32,
-                        Detail::Closed(events::ComplaintClosed {
-                            reason_code: "completed".into(),
-                        }),
                         events,
                         side,
                     );

@@ -1,6 +1,8 @@
 //! Statistics of an office or the province for a month, quarter or year, read from the
 //! pre-aggregated tables (`stat_counts`, `stat_durations`, `stat_surveys`) that the facts'
-//! triggers keep in the same transaction as each change; and their CSV exports.
+//! triggers keep in the same transaction as each change (on PostgreSQL through delta rows that
+//! the scheduler folds in every few seconds, added at read time until then); and their CSV
+//! exports.
 //!
 //! Medians and 90th percentiles come from histograms in tenths of a working day, so they are
 //! exact to 0.1 working day and add up across offices and months (a province's median is the
@@ -218,12 +220,15 @@ impl Reporting {
             ("office_code = $3", Value::Text(scope.code.clone()))
         };
         let binds = [Value::Int(p0), Value::Int(p1), office_bind];
+        // The aggregates and the deltas not folded in yet (PostgreSQL; see fold_deltas).
+        let filter = format!("period BETWEEN $1 AND $2 AND {office_cond}");
         let store = self.store();
         let counts = store
             .query(
                 &format!(
-                    "SELECT dim, key, CAST(SUM(n) AS BIGINT) FROM stat_counts \
-                     WHERE period BETWEEN $1 AND $2 AND {office_cond} GROUP BY dim, key"
+                    "SELECT dim, key, CAST(SUM(n) AS BIGINT) FROM (\
+                     SELECT dim, key, n FROM stat_counts WHERE {filter} UNION ALL \
+                     SELECT dim, key, n FROM stat_count_deltas WHERE {filter}) s GROUP BY dim, key"
                 ),
                 &binds,
             )
@@ -231,8 +236,10 @@ impl Reporting {
         let durations = store
             .query(
                 &format!(
-                    "SELECT step, bucket, CAST(SUM(n) AS BIGINT) FROM stat_durations \
-                     WHERE period BETWEEN $1 AND $2 AND {office_cond} GROUP BY step, bucket"
+                    "SELECT step, bucket, CAST(SUM(n) AS BIGINT) FROM (\
+                     SELECT step, bucket, n FROM stat_durations WHERE {filter} UNION ALL \
+                     SELECT step, bucket, n FROM stat_duration_deltas WHERE {filter}) s \
+                     GROUP BY step, bucket"
                 ),
                 &binds,
             )
@@ -243,8 +250,11 @@ impl Reporting {
                     "SELECT CAST(SUM(n) AS BIGINT), CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), \
                      CAST(SUM(s3) AS BIGINT), CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT), \
                      CAST(SUM(s6) AS BIGINT), CAST(SUM(s7) AS BIGINT), CAST(SUM(s8) AS BIGINT), \
-                     CAST(SUM(s9) AS BIGINT) FROM stat_surveys \
-                     WHERE period BETWEEN $1 AND $2 AND {office_cond}"
+                     CAST(SUM(s9) AS BIGINT) FROM (\
+                     SELECT n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_surveys WHERE {filter} \
+                     UNION ALL \
+                     SELECT n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_survey_deltas \
+                     WHERE {filter}) s"
                 ),
                 &binds,
             )
@@ -253,9 +263,10 @@ impl Reporting {
             store
                 .query(
                     &format!(
-                        "SELECT office_code, CAST(SUM(n) AS BIGINT) FROM stat_counts \
-                         WHERE period BETWEEN $1 AND $2 AND {office_cond} AND dim = 'total' \
-                         GROUP BY office_code"
+                        "SELECT office_code, CAST(SUM(n) AS BIGINT) FROM (\
+                         SELECT office_code, n FROM stat_counts WHERE {filter} AND dim = 'total' \
+                         UNION ALL SELECT office_code, n FROM stat_count_deltas \
+                         WHERE {filter} AND dim = 'total') s GROUP BY office_code"
                     ),
                     &binds,
                 )
@@ -411,7 +422,8 @@ impl Reporting {
             satisfaction: Some(pb::SatisfactionSummary {
                 respondents: index.respondents,
                 ikm: index.ikm(),
-                grade: index
+                grade: index.grade.map(|g| format!("{g:?}")).unwrap_or_default(),
+                grade_label: index
                     .grade
                     .map(|g| g.label().to_string())
                     .unwrap_or_default(),
@@ -470,7 +482,7 @@ pub fn export(s: &pb::Statistics) -> pb::ExportStatisticsResponse {
                 .collect::<Vec<_>>(),
         ),
     };
-    let sla = s.sla.clone().unwrap_or_default();
+    let sla = s.sla.unwrap_or_default();
     let sat = s.satisfaction.clone().unwrap_or_default();
     let mut files = vec![
         pb::ExportedFile {

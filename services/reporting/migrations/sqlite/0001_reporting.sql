@@ -92,6 +92,7 @@ CREATE TABLE events (
     period INTEGER NOT NULL,
     actor_subject TEXT NOT NULL,
     actor_role TEXT NOT NULL,
+    actor_office TEXT NOT NULL,
     detail TEXT NOT NULL,
     trace_id TEXT NOT NULL
 );
@@ -133,8 +134,9 @@ CREATE TABLE survey_facts (
 );
 
 -- The pre-aggregated statistics, kept by the triggers below in the transaction that changes a
--- fact: counts per office, month, dimension and key; a histogram of working days per step; the
--- sums of the survey scores. A month's or a province's statistics read these, never the facts.
+-- fact (on PostgreSQL through the delta tables further down): counts per office, month,
+-- dimension and key; a histogram of working days per step; the sums of the survey scores. A
+-- month's or a province's statistics read these, never the facts.
 CREATE TABLE stat_counts (
     office_code TEXT NOT NULL,
     period INTEGER NOT NULL,
@@ -160,6 +162,46 @@ CREATE TABLE stat_surveys (
     s7 BIGINT NOT NULL, s8 BIGINT NOT NULL, s9 BIGINT NOT NULL,
     PRIMARY KEY (period, office_code)
 );
+
+-- Changes to the aggregates not yet folded in (PostgreSQL). Concurrent transactions (a relay per
+-- publishing service, the officers' steps) append here instead of updating the same aggregate
+-- rows, so they never wait on or deadlock over a hot row; reporting's scheduler folds the
+-- deltas into the aggregates every few seconds, and reads add the few pending ones. SQLite has
+-- one writer at a time: its triggers update the aggregates directly and these stay empty.
+CREATE TABLE stat_count_deltas (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    dim TEXT NOT NULL,
+    key TEXT NOT NULL,
+    n BIGINT NOT NULL
+);
+CREATE INDEX stat_count_deltas_period ON stat_count_deltas (period, office_code);
+CREATE TABLE stat_duration_deltas (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    n BIGINT NOT NULL
+);
+CREATE INDEX stat_duration_deltas_period ON stat_duration_deltas (period, office_code);
+CREATE TABLE stat_survey_deltas (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    office_code TEXT NOT NULL,
+    period INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    s1 BIGINT NOT NULL,
+    s2 BIGINT NOT NULL,
+    s3 BIGINT NOT NULL,
+    s4 BIGINT NOT NULL,
+    s5 BIGINT NOT NULL,
+    s6 BIGINT NOT NULL,
+    s7 BIGINT NOT NULL,
+    s8 BIGINT NOT NULL,
+    s9 BIGINT NOT NULL
+);
+CREATE INDEX stat_survey_deltas_period ON stat_survey_deltas (period, office_code);
 
 CREATE TRIGGER fact_dims_insert AFTER INSERT ON fact_dims BEGIN
     INSERT INTO stat_counts (office_code, period, dim, key, n) VALUES (NEW.office_code, NEW.period, NEW.dim, NEW.key, 1)
@@ -201,9 +243,9 @@ CREATE TRIGGER survey_facts_insert AFTER INSERT ON survey_facts BEGIN
     ON CONFLICT (period, office_code) DO UPDATE SET n = n + 1, s1 = s1 + excluded.s1, s2 = s2 + excluded.s2, s3 = s3 + excluded.s3, s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, s6 = s6 + excluded.s6, s7 = s7 + excluded.s7, s8 = s8 + excluded.s8, s9 = s9 + excluded.s9;
 END;
 
--- The reporting queue (S15-S16): complaints whose feedback is in and whose report is not yet
--- distributed, with the report's state (0 awaiting a first draft, 1 draft, 2 returned,
--- 3 approved, 4 distributed). Codes only.
+-- The reporting queue (S15-S16): complaints whose feedback is in, with the report's state
+-- (0 awaiting a first draft, 1 draft, 2 returned, 3 approved, 4 distributed; -1 no longer at the
+-- reporting stage). The open queue is states 0-3. Codes only.
 CREATE TABLE report_queue (
     complaint_id TEXT PRIMARY KEY,
     office_code TEXT NOT NULL,
