@@ -42,6 +42,7 @@ pub const SUBSCRIPTIONS: &[(&str, &str)] = &[
     // S16 distributed to the complainant and the Head: the complaint is closed everywhere.
     ("reporting", "triage"),
     ("reporting", "investigation"),
+    ("reporting", "feedback"),
 ];
 
 /// Starts the relays from `publisher`'s outbox to each of its subscribers.

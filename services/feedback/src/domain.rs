@@ -614,6 +614,33 @@ pub fn close_by_silence(f: &mut FeedbackFile, now: i64) -> LifecycleEvent {
     )
 }
 
+/// The complaint was closed by another service (reporting, once the handling report reached the
+/// complainant and the Head, S16): feedback's record closes too, without an event of its own.
+/// None when it is closed here already.
+pub fn closed_elsewhere(
+    current: Option<FeedbackFile>,
+    reason: &str,
+    at: i64,
+) -> Option<FeedbackFile> {
+    let mut f = current?;
+    if f.status == ComplaintStatus::Closed as i32 {
+        return None;
+    }
+    f.status = ComplaintStatus::Closed as i32;
+    f.next_at = None;
+    f.updated_at = at;
+    f.body.closed_reason = reason.to_string();
+    f.body.closed_at = Some(at);
+    push_history(
+        &mut f,
+        at,
+        &ActorRec::system(),
+        "closed",
+        format!("{reason}: closed after the handling report (S16)"),
+    );
+    Some(f)
+}
+
 /// The working calendars of the offices (shared with triage in one process: time zone from the
 /// reference data or the `Office` resource, national holidays and cuti bersama, closures), with
 /// the silence period computed on them.

@@ -287,13 +287,27 @@ impl Feedback {
     }
 
     /// Applies one received event: investigation's `response_approved` opens (or renews) the
-    /// delivery task; every other event is none of feedback's business.
+    /// delivery task; reporting's `closed` (S16 done) closes the record; every other event is
+    /// none of feedback's business.
     fn on_event(
         &self,
         source: &str,
         e: &LifecycleEvent,
         current: Option<FeedbackFile>,
     ) -> std::result::Result<Option<Write<Doc>>, String> {
+        if let Some(Detail::Closed(c)) = &e.detail {
+            if source != "reporting" {
+                return Ok(None);
+            }
+            let at = e
+                .occurred_at
+                .as_ref()
+                .and_then(from_proto)
+                .map(to_micros)
+                .ok_or("the event has no valid occurred_at")?;
+            return Ok(domain::closed_elsewhere(current, &c.reason_code, at)
+                .map(|f| Write::new(f, Vec::new())));
+        }
         let Some(Detail::ResponseApproved(d)) = &e.detail else {
             return Ok(None);
         };
