@@ -7,7 +7,10 @@
 //!   a separate RPC without a `traceparent` and the root of its own trace, tagged with the
 //!   complaint's id and linked to the span of the complaint's previous step; every automatic hop
 //!   (an event applied by a subscriber) is in the trace of the step that wrote the event, under
-//!   that step's span; no exported span has a parent that was not exported.
+//!   that step's span; no exported span has a parent that was not exported;
+//! - the same from S1 to S16 with the five services as five separate servers (issue 5): every
+//!   hop crosses a process boundary, and reporting's approval and distribution of the handling
+//!   report are steps of the journey too.
 //!
 //! Telemetry is per process (one global subscriber): every test of this file shares one receiver
 //! and one exporter ([`otel`]) and tells its own spans apart by the complaint's id. The helpers
@@ -391,7 +394,7 @@ async fn submit_and_triage_are_one_trace() {
 }
 
 /// The subscribers whose hops a journey checks (reporting, S15-S16, joins them with its steps).
-const SUBSCRIBERS: &[&str] = &["triage", "investigation", "feedback"];
+const SUBSCRIBERS: &[&str] = &["triage", "investigation", "feedback", "reporting"];
 
 /// The people's steps of one complaint, as `journey` takes them.
 const JOURNEY: &[Step] = &[
@@ -472,4 +475,360 @@ async fn journey_is_linked_traces_postgres() {
         return;
     };
     journey(app, "trace-journey-postgres").await;
+}
+
+// ---- S1 to S16 with the five services as separate servers ---------------------------------------
+
+/// The people's steps that write a lifecycle event, from submission to the distributed handling
+/// report (drafting the report writes none, so the approval links to the feedback step).
+const JOURNEY_S16: &[Step] = &[
+    step("intake", "aduan.intake.v1.IntakeService/SubmitComplaint"),
+    step("triage", "aduan.triage.v1.TriageService/ScreenComplaint"),
+    step("triage", "aduan.triage.v1.TriageService/ForwardToHead"),
+    step("triage", "aduan.triage.v1.TriageService/IssueDisposition"),
+    step(
+        "investigation",
+        "aduan.investigation.v1.InvestigationService/AssignOfficers",
+    ),
+    step(
+        "investigation",
+        "aduan.investigation.v1.InvestigationService/RecordInterview",
+    ),
+    step(
+        "investigation",
+        "aduan.investigation.v1.InvestigationService/DecideEligibility",
+    ),
+    step(
+        "investigation",
+        "aduan.investigation.v1.InvestigationService/DraftResponse",
+    ),
+    step(
+        "investigation",
+        "aduan.investigation.v1.InvestigationService/ApproveResponse",
+    ),
+    step(
+        "feedback",
+        "aduan.feedback.v1.FeedbackService/RecordDelivery",
+    ),
+    step(
+        "feedback",
+        "aduan.feedback.v1.FeedbackService/RecordFeedback",
+    ),
+    step(
+        "reporting",
+        "aduan.reporting.v1.ReportingService/ApproveHandlingReport",
+    ),
+    step(
+        "reporting",
+        "aduan.reporting.v1.ReportingService/DistributeHandlingReport",
+    ),
+];
+
+/// Five servers, one per service, each knowing the others' endpoints; `pg` gives each its own
+/// PostgreSQL database.
+async fn five_servers(pg: bool) -> Option<Vec<(&'static str, TestApp)>> {
+    otel();
+    const NAMES: [&str; 5] = ["intake", "triage", "investigation", "feedback", "reporting"];
+    let dir = common::temp_dir();
+    let ports: Vec<u16> = NAMES
+        .iter()
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
+    let mut apps = Vec::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        let db = if pg {
+            aduan_runtime::testing::postgres_database().await?
+        } else {
+            format!("sqlite:{}", dir.join(format!("{name}.db")).display())
+        };
+        let mut c = common::config(&dir, "");
+        c.services = name.to_string();
+        c.listen = format!("127.0.0.1:{}", ports[i]);
+        c.endpoints.intake = url(0);
+        c.endpoints.triage = url(1);
+        c.endpoints.investigation = url(2);
+        c.endpoints.feedback = url(3);
+        c.endpoints.reporting = url(4);
+        match *name {
+            "intake" => c.intake.database_url = db,
+            "triage" => c.triage.database_url = db,
+            "investigation" => c.investigation.database_url = db,
+            "feedback" => c.feedback.database_url = db,
+            _ => c.reporting.database_url = db,
+        }
+        c.telemetry.service_name = format!("aduan-{name}");
+        apps.push((*name, common::start_with(c).await));
+    }
+    Some(apps)
+}
+
+async fn channel_of(apps: &[(&'static str, TestApp)], name: &str) -> tonic::transport::Channel {
+    apps.iter()
+        .find(|(n, _)| *n == name)
+        .expect("a server per service")
+        .1
+        .channel()
+        .await
+}
+
+/// Retries `f` until it succeeds (the relays deliver between servers).
+async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    let mut last = None;
+    for _ in 0..600 {
+        match f().await {
+            Ok(x) => return x,
+            Err(s) => last = Some(s),
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{what} never succeeded: {last:?}");
+}
+
+/// S1 to S16 with the five services as separate servers: each person's step is its own trace,
+/// linked to the previous step, every hop between servers continues the trace of the step that
+/// caused it, and no span is an orphan.
+async fn journey_across_servers(apps: Vec<(&'static str, TestApp)>) {
+    use aduan_proto::feedback::v1::{self as fpb, feedback_service_client::FeedbackServiceClient};
+    use aduan_proto::investigation::v1::{
+        self as ipb, investigation_service_client::InvestigationServiceClient,
+    };
+    use aduan_proto::reporting::v1::{
+        self as rpb, reporting_service_client::ReportingServiceClient,
+    };
+    use aduan_proto::triage::v1::screen_complaint_request::Decision;
+    use common::casework::{OFFICE, tok};
+    let any = &apps[0].1;
+    let co = tok(any, "unit-1", Role::ComplaintsOfficer, OFFICE, None);
+    let head = tok(any, "kadis", Role::Head, OFFICE, None);
+    let kabid = tok(any, "kabid", Role::BidangHead, OFFICE, Some("rehsos"));
+    let officer = tok(
+        any,
+        "petugas-1",
+        Role::BidangOfficer,
+        OFFICE,
+        Some("rehsos"),
+    );
+
+    // S1-S3 at intake.
+    let id = any.submit(dispute("trace-five-servers")).await;
+    // S4-S7 at triage.
+    let mut t = TriageServiceClient::new(channel_of(&apps, "triage").await);
+    let get = tpb::GetCaseRequest {
+        complaint_id: id.clone(),
+    };
+    eventually("the complaint in triage", || {
+        let mut t = t.clone();
+        let r = authed(&co, get.clone());
+        async move { t.get_case(r).await }
+    })
+    .await;
+    t.screen_complaint(authed(
+        &co,
+        tpb::ScreenComplaintRequest {
+            complaint_id: id.clone(),
+            decision: Some(Decision::Accept(tpb::Accept::default())),
+        },
+    ))
+    .await
+    .unwrap();
+    t.forward_to_head(authed(
+        &co,
+        tpb::ForwardToHeadRequest {
+            complaint_id: id.clone(),
+            summary: "Mohon disposisi".into(),
+            nature: 0,
+        },
+    ))
+    .await
+    .unwrap();
+    t.issue_disposition(authed(
+        &head,
+        tpb::IssueDispositionRequest {
+            complaint_id: id.clone(),
+            bidang_code: "rehsos".into(),
+            instructions: vec![tpb::Instruction::UntukDitindaklanjuti as i32],
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap();
+    // S8-S12 at investigation.
+    let i = InvestigationServiceClient::new(channel_of(&apps, "investigation").await);
+    let assign = ipb::AssignOfficersRequest {
+        complaint_id: id.clone(),
+        assignees: vec![ipb::Assignee {
+            subject: "petugas-1".into(),
+            function: ipb::OfficerFunction::CaseOfficer as i32,
+        }],
+        reason: String::new(),
+    };
+    eventually("the case in investigation", || {
+        let mut i = i.clone();
+        let r = authed(&kabid, assign.clone());
+        async move { i.assign_officers(r).await }
+    })
+    .await;
+    let mut i2 = i.clone();
+    i2.record_interview(authed(
+        &officer,
+        ipb::RecordInterviewRequest {
+            complaint_id: id.clone(),
+            kind: ipb::InterviewKind::Clarification as i32,
+            party: ipb::PartyRole::Complainant as i32,
+            channel: ipb::ContactChannel::Phone as i32,
+            held_on: Some(common::casework::today()),
+            present: vec!["Pelapor".into()],
+            summary: "Pelapor menjelaskan pokok pengaduan.".into(),
+            intake_amendment: None,
+        },
+    ))
+    .await
+    .unwrap();
+    i2.decide_eligibility(authed(
+        &kabid,
+        ipb::DecideEligibilityRequest {
+            complaint_id: id.clone(),
+            qualifies: true,
+            reason_code: String::new(),
+            note: String::new(),
+        },
+    ))
+    .await
+    .unwrap();
+    let draft = i2
+        .draft_response(authed(
+            &officer,
+            ipb::DraftResponseRequest {
+                complaint_id: id.clone(),
+                text: "Dengan hormat, bantuan telah diproses.".into(),
+                outcome_code: "resolved".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    i2.approve_response(authed(
+        &kabid,
+        ipb::ApproveResponseRequest {
+            complaint_id: id.clone(),
+            revision: draft.latest_draft_revision,
+        },
+    ))
+    .await
+    .unwrap();
+    // S13-S14 at feedback.
+    let f = FeedbackServiceClient::new(channel_of(&apps, "feedback").await);
+    let deliver = fpb::RecordDeliveryRequest {
+        complaint_id: id.clone(),
+        version: 1,
+        channel: Channel::Phone as i32,
+        delivered_at: None,
+        note: String::new(),
+    };
+    eventually("delivery at feedback", || {
+        let mut f = f.clone();
+        let r = authed(&co, deliver.clone());
+        async move { f.record_delivery(r).await }
+    })
+    .await;
+    let mut f2 = f.clone();
+    f2.record_feedback(authed(
+        &co,
+        fpb::RecordFeedbackRequest {
+            complaint_id: id.clone(),
+            version: 1,
+            satisfied: true,
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap();
+    // S15-S16 at reporting.
+    let r = ReportingServiceClient::new(channel_of(&apps, "reporting").await);
+    let draft_report = rpb::DraftHandlingReportRequest {
+        complaint_id: id.clone(),
+        recommendation_codes: vec!["selesai".into()],
+        ..Default::default()
+    };
+    let drafted = eventually("the feedback at reporting", || {
+        let mut r = r.clone();
+        let req = authed(&officer, draft_report.clone());
+        async move { r.draft_handling_report(req).await }
+    })
+    .await
+    .into_inner();
+    let mut r2 = r.clone();
+    r2.approve_handling_report(authed(
+        &kabid,
+        rpb::ApproveHandlingReportRequest {
+            complaint_id: id.clone(),
+            revision: drafted.revision,
+        },
+    ))
+    .await
+    .unwrap();
+    let done = r2
+        .distribute_handling_report(authed(
+            &co,
+            rpb::DistributeHandlingReportRequest {
+                complaint_id: id.clone(),
+                recipient_kind: rpb::RecipientKind::Complainant as i32,
+                channel: Channel::WalkIn as i32,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(done.state, rpb::ReportState::Approved as i32);
+
+    let subscribers = ["triage", "investigation", "feedback", "reporting"];
+    let result = otel()
+        .until(Duration::from_secs(20), |spans| {
+            assert_journey(spans, &id, JOURNEY_S16, &subscribers)?;
+            // Every service's server exported spans of this complaint.
+            for name in ["intake", "triage", "investigation", "feedback", "reporting"] {
+                let service = format!("aduan.{name}.v1.");
+                if !spans.iter().any(|s| {
+                    s.name.starts_with(&service)
+                        && attr(s, "complaint_id").as_deref() == Some(id.as_str())
+                }) {
+                    return Err(format!("no step span of {name}"));
+                }
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    for (_, app) in apps {
+        app.running.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn journey_s1_to_s16_across_five_servers_sqlite() {
+    journey_across_servers(five_servers(false).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn journey_s1_to_s16_across_five_servers_postgres() {
+    let Some(apps) = five_servers(true).await else {
+        return;
+    };
+    journey_across_servers(apps).await;
 }
