@@ -333,7 +333,7 @@ pub fn stats_json(s: &pb::Statistics) -> Value {
             .map(|c| json!({"key": c.key, "label": c.label, "count": c.count}))
             .collect::<Vec<_>>()
     };
-    let sla = s.sla.clone().unwrap_or_default();
+    let sla = s.sla.unwrap_or_default();
     let sat = s.satisfaction.clone().unwrap_or_default();
     json!({
         "scope_code": s.scope_code, "scope_name": s.scope_name, "received": s.received,
@@ -354,7 +354,7 @@ pub fn stats_json(s: &pb::Statistics) -> Value {
 }
 
 fn print_stats(s: &pb::Statistics) {
-    let sla = s.sla.clone().unwrap_or_default();
+    let sla = s.sla.unwrap_or_default();
     let sat = s.satisfaction.clone().unwrap_or_default();
     outln!(
         "{}",

@@ -862,7 +862,11 @@ async fn redelivery_changes_nothing(app: TestApp) {
             .await
             .unwrap()
             .into_inner();
-        if before.durations.iter().any(|d| d.step == "S7" && d.count == 1) {
+        if before
+            .durations
+            .iter()
+            .any(|d| d.step == "S7" && d.count == 1)
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;

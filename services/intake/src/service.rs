@@ -228,17 +228,17 @@ impl Intake {
         let Some(reporter) = &body.reporter else {
             return Ok(0);
         };
-        let mut ids = std::collections::BTreeSet::new();
+        let mut keys = Vec::new();
         for (kind, value) in [("nik", &reporter.nik), ("phone", &reporter.phone)] {
-            if value.is_empty() {
-                continue;
-            }
-            let bidx = self.keys.blind_index(office, kind, value)?;
-            for row in self.store.find_by_index(office, kind, &bidx, 1000).await? {
-                ids.insert(row.id);
+            if !value.is_empty() {
+                keys.push((
+                    kind.to_string(),
+                    self.keys.blind_index(office, kind, value)?,
+                ));
             }
         }
-        Ok(i32::try_from(ids.len()).unwrap_or(i32::MAX))
+        let n = self.store.count_by_index(office, &keys).await?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
 
     fn received_date(&self, row_office: &str, received_at: i64) -> jiff::civil::Date {

@@ -247,6 +247,8 @@ pub trait IntakeStore: Send + Sync {
         bidx: &str,
         limit: i64,
     ) -> Result<Vec<ComplaintRow>>;
+    /// How many complaints of an office carry any of these (kind, blind index) pairs.
+    async fn count_by_index(&self, office: &str, keys: &[(String, String)]) -> Result<i64>;
     /// Writes an access-log entry.
     async fn log_access(&self, entry: AccessRow) -> Result<()>;
     /// The access log of a complaint, oldest first.
@@ -956,6 +958,25 @@ macro_rules! sql_store {
                     out.push(row_to_complaint!(r));
                 }
                 Ok(out)
+            }
+
+            async fn count_by_index(&self, office: &str, keys: &[(String, String)]) -> Result<i64> {
+                if keys.is_empty() {
+                    return Ok(0);
+                }
+                let cond: Vec<String> = (0..keys.len())
+                    .map(|i| format!("(kind = ${} AND bidx = ${})", 2 * i + 2, 2 * i + 3))
+                    .collect();
+                let sql = format!(
+                    "SELECT COUNT(DISTINCT complaint_id) FROM identity_index \
+                     WHERE office_code = $1 AND ({})",
+                    cond.join(" OR ")
+                );
+                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(office);
+                for (kind, bidx) in keys {
+                    q = q.bind(kind).bind(bidx);
+                }
+                Ok(q.fetch_one(&self.pool).await?)
             }
 
             async fn log_access(&self, e: AccessRow) -> Result<()> {

@@ -167,6 +167,19 @@ impl Reporting {
                 }
             }
         }
+        // Months before reporting's first event are not archived: a new deployment (or a new
+        // database) has no history to report on.
+        let first = match self
+            .store()
+            .query("SELECT MIN(period) FROM events", &[])
+            .await?
+            .first()
+            .and_then(|r| r.first())
+        {
+            Some(Value::Int(p)) => *p,
+            _ => return Ok(0),
+        };
+        scopes.retain(|s| period(s.to) >= first);
         let mut made = 0;
         for scope in scopes {
             if self.archived(&scope).await?.is_some() {
