@@ -655,7 +655,8 @@ impl Reporting {
                     .iter()
                     .map(|c| (c.label.clone(), c.count as f64))
                     .collect();
-                doc.bar_chart(title, &bars, &|x| angka(x, 0));
+                let subject = title.split_once(". ").map_or(title, |(_, t)| t);
+                doc.bar_chart(&format!("Grafik: {subject}"), &bars, &|x| angka(x, 0));
             }
         };
         count_table(
