@@ -606,7 +606,6 @@ async fn journey_across_servers(apps: Vec<(&'static str, TestApp)>) {
     use aduan_proto::reporting::v1::{
         self as rpb, reporting_service_client::ReportingServiceClient,
     };
-    use aduan_proto::triage::v1::screen_complaint_request::Decision;
     use common::casework::{OFFICE, tok};
     let any = &apps[0].1;
     let co = tok(any, "unit-1", Role::ComplaintsOfficer, OFFICE, None);
@@ -633,36 +632,7 @@ async fn journey_across_servers(apps: Vec<(&'static str, TestApp)>) {
         async move { t.get_case(r).await }
     })
     .await;
-    t.screen_complaint(authed(
-        &co,
-        tpb::ScreenComplaintRequest {
-            complaint_id: id.clone(),
-            decision: Some(Decision::Accept(tpb::Accept::default())),
-        },
-    ))
-    .await
-    .unwrap();
-    t.forward_to_head(authed(
-        &co,
-        tpb::ForwardToHeadRequest {
-            complaint_id: id.clone(),
-            summary: "Mohon disposisi".into(),
-            nature: 0,
-        },
-    ))
-    .await
-    .unwrap();
-    t.issue_disposition(authed(
-        &head,
-        tpb::IssueDispositionRequest {
-            complaint_id: id.clone(),
-            bidang_code: "rehsos".into(),
-            instructions: vec![tpb::Instruction::UntukDitindaklanjuti as i32],
-            ..Default::default()
-        },
-    ))
-    .await
-    .unwrap();
+    common::casework::screen_forward_dispose(&mut t, &co, &head, &id, "rehsos").await;
     // S8-S12 at investigation.
     let i = InvestigationServiceClient::new(channel_of(&apps, "investigation").await);
     let assign = ipb::AssignOfficersRequest {

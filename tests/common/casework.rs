@@ -83,19 +83,32 @@ pub async fn disposed(app: &TestApp, req: ipb::SubmitComplaintRequest, bidang: &
         }
     }
     assert!(arrived, "the complaint never reached triage");
+    screen_forward_dispose(&mut t, &co, &head, &id, bidang).await;
+    id
+}
+
+/// S4 accept and S5 forward (the complaints unit `co`), S6-S7 the Head's disposition to `bidang`,
+/// on a triage client (of `aduan up`, or of a triage server of its own).
+pub async fn screen_forward_dispose(
+    t: &mut TriageServiceClient<GrpcChannel>,
+    co: &str,
+    head: &str,
+    id: &str,
+    bidang: &str,
+) {
     t.screen_complaint(authed(
-        &co,
+        co,
         tpb::ScreenComplaintRequest {
-            complaint_id: id.clone(),
+            complaint_id: id.into(),
             decision: Some(Decision::Accept(tpb::Accept::default())),
         },
     ))
     .await
     .unwrap();
     t.forward_to_head(authed(
-        &co,
+        co,
         tpb::ForwardToHeadRequest {
-            complaint_id: id.clone(),
+            complaint_id: id.into(),
             summary: "Mohon disposisi".into(),
             nature: 0,
         },
@@ -103,9 +116,9 @@ pub async fn disposed(app: &TestApp, req: ipb::SubmitComplaintRequest, bidang: &
     .await
     .unwrap();
     t.issue_disposition(authed(
-        &head,
+        head,
         tpb::IssueDispositionRequest {
-            complaint_id: id.clone(),
+            complaint_id: id.into(),
             bidang_code: bidang.into(),
             instructions: vec![tpb::Instruction::UntukDitindaklanjuti as i32],
             ..Default::default()
@@ -113,7 +126,6 @@ pub async fn disposed(app: &TestApp, req: ipb::SubmitComplaintRequest, bidang: &
     ))
     .await
     .unwrap();
-    id
 }
 
 /// Waits until the relay has opened (or moved) the case in the Bidang of `bidang_head`.

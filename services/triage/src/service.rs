@@ -837,30 +837,8 @@ fn channel_label(c: i32) -> &'static str {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-/// "2 Desember 2026".
-pub fn tanggal(d: jiff::civil::Date) -> String {
-    format!(
-        "{} {} {}",
-        d.day(),
-        MONTHS[(d.month() as usize).clamp(1, 12) - 1],
-        d.year()
-    )
-}
+/// "2 Desember 2026" (the documents' Indonesian date).
+pub use aduan_documents::tanggal;
 
 #[tonic::async_trait]
 impl pb::triage_service_server::TriageService for TriageApi {
