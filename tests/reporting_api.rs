@@ -588,6 +588,26 @@ async fn handling_report_from_feedback_to_distribution(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied);
+    // An analyst of another province gets neither this province nor its offices.
+    let elsewhere_analyst = tok(&app, "analis-36", Role::ProvincialAnalyst, "36", None);
+    for req in [month_stats("", true), month_stats(OFFICE, false)] {
+        let e = c
+            .get_statistics(authed(&elsewhere_analyst, req))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+    }
+    // A Bidang role without a Bidang claim lists nothing.
+    let unclaimed = tok(&app, "petugas-x", Role::BidangOfficer, OFFICE, None);
+    let q = c
+        .list_handling_reports(authed(
+            &unclaimed,
+            pb::ListHandlingReportsRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(q.reports.is_empty() && q.total == 0, "{q:?}");
     let e = c
         .get_statistics(authed(&reporter, month_stats("35.26", false)))
         .await
@@ -672,6 +692,18 @@ async fn handling_report_from_feedback_to_distribution(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(fields(&e), vec!["purpose".to_string()]);
+    let e = c
+        .get_document(authed(
+            &analyst,
+            doc(pb::DocumentKind::HandlingReport, "audit"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        Code::PermissionDenied,
+        "analysts see aggregates only"
+    );
     // The findings belong to investigation: the reporting desk may not read them.
     let e = c
         .get_document(authed(

@@ -180,12 +180,34 @@ impl Reporting {
             _ => return Ok(0),
         };
         scopes.retain(|s| period(s.to) >= first);
+        // What is archived already, in one query (not the PDFs).
+        let oldest = scopes.iter().map(|s| period(s.from)).min().unwrap_or(0);
+        let done: std::collections::HashSet<(String, i64)> = self
+            .store()
+            .query(
+                "SELECT office_code, period FROM monthly_archive WHERE period >= $1",
+                &[Value::Int(oldest)],
+            )
+            .await?
+            .into_iter()
+            .filter_map(|r| match (r.first(), r.get(1)) {
+                (Some(Value::Text(o)), Some(Value::Int(p))) => Some((o.clone(), *p)),
+                _ => None,
+            })
+            .collect();
         let mut made = 0;
         for scope in scopes {
-            if self.archived(&scope).await?.is_some() {
+            if done.contains(&(scope.code.clone(), period(scope.from))) {
                 continue;
             }
-            let doc = self.render_monthly(&scope).await?;
+            // One scope that fails to render does not hold up the others.
+            let doc = match self.render_monthly(&scope).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(code = ?e.code(), office = %scope.code, "monthly report not archived");
+                    continue;
+                }
+            };
             if self.store_archive(&scope, &doc, to_micros(now)).await? {
                 made += 1;
                 metrics::counter!("aduan_reporting_monthly_reports_archived_total").increment(1);

@@ -291,6 +291,11 @@ impl Reporting {
         validate::id(&mut v, "complaint_id", &r.complaint_id);
         validate::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
         v.into_result()?;
+        if caller.acts_as(Role::ProvincialAnalyst) && caller.grants.len() == 1 {
+            return Err(Error::PermissionDenied(
+                "provincial analysts see aggregates only".into(),
+            ));
+        }
         let file: ReportFile = self
             .store()
             .get(&r.complaint_id)

@@ -563,12 +563,18 @@ impl Doc {
     /// projection; `file` is the case file whose office and status it may move.
     pub fn fold(file: &mut ReportFile, e: &LifecycleEvent) {
         let at = occurred(e);
+        if at <= 0 {
+            // An event without a time cannot be placed; it changes no step, status or office.
+            return;
+        }
         let d = &mut file.body;
-        if e.status != 0 && at >= d.status_at {
+        if e.status != 0 && at >= d.status_at && moves_status(file.status, e) {
             d.status_at = at;
             file.status = e.status;
         }
-        if !e.office_code.is_empty() && at >= d.office_at {
+        // Intake keeps the registering office after a transfer: its amendments do not move it.
+        let from_amendment = matches!(e.detail, Some(Detail::Amended(_)));
+        if !e.office_code.is_empty() && at >= d.office_at && !from_amendment {
             d.office_at = at;
             file.office_code = e.office_code.clone();
         }
@@ -721,6 +727,21 @@ impl Doc {
     }
 }
 
+/// Whether an event's status is the complaint's status from now on. Some events carry the status
+/// their service last knew, which can be behind the complaint's: intake's amendments (intake
+/// keeps REGISTERED; they count only to take a complaint back from NEEDS_INFORMATION), triage's
+/// SLA alerts and feedback's surveys. A closed complaint stays closed.
+fn moves_status(current: i32, e: &LifecycleEvent) -> bool {
+    if current == ComplaintStatus::Closed as i32 {
+        return false;
+    }
+    match &e.detail {
+        Some(Detail::Amended(_)) => current == ComplaintStatus::NeedsInformation as i32,
+        Some(Detail::SlaAlert(_) | Detail::SurveySubmitted(_)) => false,
+        _ => true,
+    }
+}
+
 /// The histogram bucket of a number of working days (tenths, rounded up: 0.21 is bucket 3).
 pub fn bucket(working_days: f64) -> i64 {
     if !working_days.is_finite() || working_days <= 0.0 {
@@ -821,6 +842,105 @@ mod tests {
         assert_eq!(bucket(0.21), 3);
         assert_eq!(bucket(1.0), 10);
         assert_eq!(bucket(4.05), 41);
+    }
+
+    #[test]
+    fn stale_statuses_do_not_move_the_complaint_back() {
+        use aduan_proto::events::v1 as ev;
+        let at = |secs: i64| {
+            Some(prost_types::Timestamp {
+                seconds: secs,
+                nanos: 0,
+            })
+        };
+        let event = |secs, status: ComplaintStatus, office: &str, detail| LifecycleEvent {
+            occurred_at: at(secs),
+            status: status as i32,
+            office_code: office.into(),
+            detail: Some(detail),
+            ..Default::default()
+        };
+        let mut f = ReportFile {
+            complaint_id: "c".into(),
+            office_code: "35.27".into(),
+            unit: String::new(),
+            status: 0,
+            assignees: Vec::new(),
+            next_at: None,
+            event_seq: 0,
+            opened_at: 0,
+            updated_at: 0,
+            body: Doc::default(),
+        };
+        let approved = Detail::ResponseApproved(ev::ResponseApproved::default());
+        Doc::fold(
+            &mut f,
+            &event(100, ComplaintStatus::ResponseReady, "35.26", approved),
+        );
+        assert_eq!(
+            (f.status, f.office_code.as_str()),
+            (ComplaintStatus::ResponseReady as i32, "35.26")
+        );
+        // Intake's amendment carries REGISTERED and the registering office.
+        let amended = Detail::Amended(ev::ComplaintAmended::default());
+        Doc::fold(
+            &mut f,
+            &event(200, ComplaintStatus::Registered, "35.27", amended.clone()),
+        );
+        assert_eq!(
+            (f.status, f.office_code.as_str()),
+            (ComplaintStatus::ResponseReady as i32, "35.26")
+        );
+        let alert = Detail::SlaAlert(ev::SlaAlert::default());
+        Doc::fold(
+            &mut f,
+            &event(300, ComplaintStatus::Disposed, "35.26", alert),
+        );
+        assert_eq!(f.status, ComplaintStatus::ResponseReady as i32);
+        let closed = Detail::Closed(ev::ComplaintClosed::default());
+        Doc::fold(
+            &mut f,
+            &event(400, ComplaintStatus::Closed, "35.26", closed),
+        );
+        let survey = Detail::SurveySubmitted(ev::SurveySubmitted::default());
+        Doc::fold(
+            &mut f,
+            &event(500, ComplaintStatus::Reporting, "35.26", survey),
+        );
+        let delivered = Detail::ResponseDelivered(ev::ResponseDelivered::default());
+        Doc::fold(
+            &mut f,
+            &event(600, ComplaintStatus::ResponseDelivered, "35.26", delivered),
+        );
+        assert_eq!(
+            f.status,
+            ComplaintStatus::Closed as i32,
+            "closed stays closed"
+        );
+        // Back from NEEDS_INFORMATION an amendment counts; an event without a time changes nothing.
+        f.status = ComplaintStatus::NeedsInformation as i32;
+        Doc::fold(
+            &mut f,
+            &event(700, ComplaintStatus::Registered, "35.27", amended),
+        );
+        assert_eq!(f.status, ComplaintStatus::Registered as i32);
+        let mut untimed = event(
+            0,
+            ComplaintStatus::Closed,
+            "35.01",
+            Detail::Closed(ev::ComplaintClosed::default()),
+        );
+        untimed.occurred_at = None;
+        Doc::fold(&mut f, &untimed);
+        assert_eq!(
+            (f.status, f.office_code.as_str()),
+            (ComplaintStatus::Registered as i32, "35.26")
+        );
+        assert_eq!(
+            f.body.reached.get("closed"),
+            Some(&400_000_000),
+            "not moved to 1970"
+        );
     }
 
     #[test]

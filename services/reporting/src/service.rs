@@ -458,9 +458,11 @@ impl Reporting {
         let mut cond = String::from("office_code = $1");
         let mut binds = vec![Value::Text(office.clone())];
         if caller.bidang_scoped() {
-            binds.push(Value::Text(
-                caller.principal.bidang.clone().unwrap_or_default(),
-            ));
+            // A Bidang role without a Bidang claim sees no complaint (as everywhere else).
+            let Some(bidang) = caller.principal.bidang.clone() else {
+                return Ok(pb::ListHandlingReportsResponse::default());
+            };
+            binds.push(Value::Text(bidang));
             cond.push_str(&format!(" AND bidang = ${}", binds.len()));
         }
         match (r.awaiting_draft, state.unwrap_or_default()) {

@@ -169,6 +169,7 @@ impl Reporting {
                     "the province's statistics are for provincial analysts".into(),
                 ));
             }
+            caller.require_office(self.province())?;
             return Ok(Scope {
                 code: self.province().to_string(),
                 province: true,
