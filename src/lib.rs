@@ -21,29 +21,9 @@ use aduan_runtime::server::ServerBuilder;
 use aduan_runtime::{Error, Result};
 use tokio::net::TcpListener;
 
-/// Who receives whose lifecycle events: (publisher, subscriber). Each pair is one relay from the
-/// publisher's outbox (docs/ARCHITECTURE.md, "How a complaint moves").
-pub const SUBSCRIPTIONS: &[(&str, &str)] = &[
-    // S3 registered, S9 amended: the screening queue.
-    ("intake", "triage"),
-    // S7 disposition: a case opens in the Bidang.
-    ("triage", "investigation"),
-    // S12 response approved: delivery opens.
-    ("investigation", "feedback"),
-    // S14 dissatisfied: the case reopens.
-    ("feedback", "investigation"),
-    // S13 delivered: the SLA clock stops; S14 reopened: a new clock.
-    ("feedback", "triage"),
-    // Every lifecycle event of every service: reporting's projections, statistics, timeline.
-    ("intake", "reporting"),
-    ("triage", "reporting"),
-    ("investigation", "reporting"),
-    ("feedback", "reporting"),
-    // S16 distributed to the complainant and the Head: the complaint is closed everywhere.
-    ("reporting", "triage"),
-    ("reporting", "investigation"),
-    ("reporting", "feedback"),
-];
+/// Who receives which lifecycle events of whom: one relay per route (the table lives in the
+/// runtime, where each inbox checks deliveries against it).
+pub use aduan_runtime::relay::ROUTES;
 
 /// Starts the relays from `publisher`'s outbox to each of its subscribers.
 fn spawn_relays(
@@ -59,12 +39,13 @@ fn spawn_relays(
         &config.province,
         publisher,
     )?);
-    for (_, subscriber) in SUBSCRIPTIONS.iter().filter(|(p, _)| *p == publisher) {
+    for route in ROUTES.iter().filter(|r| r.source == publisher) {
         relays.spawn(
             outbox.clone(),
             Subscription {
-                subscriber: subscriber.to_string(),
-                endpoint: endpoint_of(subscriber),
+                subscriber: route.subscriber.to_string(),
+                endpoint: endpoint_of(route.subscriber),
+                events: route.events,
             },
             tokens.clone(),
             config.relay.clone(),
@@ -165,7 +146,11 @@ pub async fn start(
     let started = Instant::now();
     let services = config.enabled_services()?;
     let local = |s: &str| services.contains(&s);
-    for (publisher, subscriber) in SUBSCRIPTIONS {
+    if let Some(warning) = config.check_keys()? {
+        tracing::warn!("{warning}");
+    }
+    for route in ROUTES {
+        let (publisher, subscriber) = (route.source, route.subscriber);
         if local(publisher) && !local(subscriber) && config.endpoint(subscriber).is_none() {
             return Err(Error::invalid(
                 format!("endpoints.{subscriber}"),
@@ -245,7 +230,7 @@ pub async fn start(
     if local("reporting") {
         builder.add_service(reporting_api.clone().into_server(), aduan_reporting::AUTHZ);
     }
-    let receives = |s: &str| SUBSCRIPTIONS.iter().any(|(_, sub)| *sub == s);
+    let receives = |s: &str| ROUTES.iter().any(|r| r.subscriber == s);
     if services.iter().any(|s| receives(s)) {
         builder.add_service(
             inbox.clone().into_server(),
@@ -300,6 +285,7 @@ pub async fn start(
     let mut intake = None;
     if local("intake") {
         let core = aduan_intake::open(config, keys.clone()).await?;
+        inbox.register("intake", core.clone());
         spawn_relays(config, &relays, "intake", core.outbox(), &endpoint_of)?;
         intake_api.set_ready(core.clone());
         readiness.set_serving(aduan_intake::SERVICE_NAME).await;

@@ -51,7 +51,7 @@ enum Command {
         /// Subject (the account id).
         #[arg(long, default_value = "local-user")]
         subject: String,
-        /// Lifetime in hours.
+        /// Lifetime in hours (at most `auth.max_token_hours`, 12 by default).
         #[arg(long, default_value_t = 8)]
         hours: u64,
         /// Data directory holding the signing key (overrides the configuration).
@@ -100,6 +100,14 @@ enum Command {
         client: ClientArgs,
         #[command(subcommand)]
         command: aduan::cli_triage::RelayCommand,
+    },
+    /// Create a service key for every component in DIR (`<service>.pem`, kept if present) and
+    /// print the JWKS of their public halves: one Secret per component, and the JWKS ConfigMap
+    /// every component trusts (docs/security.md, docs/deploy.md).
+    ServiceKeys {
+        /// Directory for the private keys.
+        #[arg(long)]
+        dir: PathBuf,
     },
     /// Run the database migrations of the configured services (`services`, default all) and exit.
     Migrate,
@@ -188,6 +196,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             use std::io::Write as _;
             let _ = writeln!(std::io::stdout().lock(), "{token}");
+            Ok(())
+        }
+        Command::ServiceKeys { dir } => {
+            let jwks = aduan_runtime::auth::create_service_keys(&dir).map_err(|e| e.to_string())?;
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stdout().lock(), "{jwks}");
             Ok(())
         }
         Command::Intake { client, command } => aduan::cli::run_intake(client, command)

@@ -102,7 +102,11 @@ async fn the_server_enforces_the_table_for_every_role() {
                     } else {
                         "35.27"
                     };
-                    let token = app.token(&[role], office);
+                    let token = if role == Role::Service {
+                        app.service_token("triage")
+                    } else {
+                        app.token(&[role], office)
+                    };
                     let status = call(channel.clone(), path, Some(&token)).await;
                     let granted = grants.iter().any(|g| g.role == role);
                     if granted {

@@ -83,6 +83,8 @@ impl Server {
             .env("ADUAN_LOG__FORMAT", "text")
             .env("ADUAN_SHUTDOWN__DRAIN_SECONDS", "0")
             .env("ADUAN_SHUTDOWN__TIMEOUT_SECONDS", "5")
+            // One process with generated keys, also on PostgreSQL (docs/security.md).
+            .env("ADUAN_AUTH__ALLOW_LOCAL_KEYS_IN_CLUSTER", "true")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -330,10 +330,28 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
         .into_inner();
     assert_eq!(listed.complaints.len(), 1);
     let full = complete_request("x", Channel::Letter);
+    // A Bidang role amends only a complaint disposed to its Bidang (issue 12): this one was
+    // never disposed, so for a counsellor it does not exist.
     let counsellor = app.token_for("konselor-1", &[Role::Counsellor], "35.27");
-    let amended = c
+    let refused = c
         .amend_complaint(authed(
             &counsellor,
+            pb::AmendComplaintRequest {
+                complaint_id: complaint.id.clone(),
+                expected_revision: 1,
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["content.subject".into()],
+                }),
+                patch: Some(pb::ComplaintPatch::default()),
+                reason: "wawancara S9".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound);
+    let amended = c
+        .amend_complaint(authed(
+            &token,
             pb::AmendComplaintRequest {
                 complaint_id: complaint.id.clone(),
                 expected_revision: 1,
@@ -407,7 +425,10 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
         .revisions;
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].reason, "wawancara S9");
-    assert_eq!(history[1].actor.as_ref().unwrap().role, "counsellor");
+    assert_eq!(
+        history[1].actor.as_ref().unwrap().role,
+        "complaints_officer"
+    );
     assert!(history[1].unmet_requirements.is_empty());
     // Every read of personal data is in the access log.
     let log = c

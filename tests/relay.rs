@@ -149,7 +149,7 @@ async fn wait_case(app: &TestApp, id: &str) -> tpb::TriageCase {
 
 async fn refused_events_wait_as_dead_letters_until_replayed(app: TestApp) {
     let op = app.token_for("operator-1", &[Role::Operator], "35");
-    let service = app.token_for("service:test", &[Role::Service], "35");
+    let service = app.service_token("intake");
     let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
     let ghost = uuid::Uuid::now_v7().to_string();
 

@@ -239,13 +239,31 @@ const fn step(service: &'static str, method: &'static str) -> Step {
     Step { service, method }
 }
 
+/// The type of the lifecycle event a step writes (outbox `event_type`).
+fn step_event(method: &str) -> &'static str {
+    match method.rsplit('/').next().unwrap_or("") {
+        "SubmitComplaint" => "registered",
+        "ScreenComplaint" => "screened",
+        "ForwardToHead" => "forwarded_to_head",
+        "IssueDisposition" => "disposition_issued",
+        "AssignOfficers" | "RecordInterview" | "DraftResponse" => "handling_activity",
+        "DecideEligibility" => "eligibility_decided",
+        "ApproveResponse" => "response_approved",
+        "RecordDelivery" => "response_delivered",
+        "RecordFeedback" => "feedback_recorded",
+        "ApproveHandlingReport" => "handling_report_approved",
+        "DistributeHandlingReport" => "handling_report_distributed",
+        other => panic!("no event type known for {other}"),
+    }
+}
+
 /// Checks a journey's traces:
 /// - each step (in the order taken) is the root of its own trace, tagged with the complaint's id;
 /// - each step after the first has, in its trace, a link to an exported span of the previous
 ///   step's trace: the span that wrote the event the step's service saw last (the previous
 ///   step's own span, or the apply span under it that wrote an event of this service);
 /// - each step's events are applied, in that step's trace and directly under its span, by each
-///   of `subscribers` that subscribes to its service (`aduan::SUBSCRIPTIONS`);
+///   of `subscribers` that takes that step's event from its service (`aduan::ROUTES`);
 /// - every apply span of the complaint hangs, through exported spans, under a step's span (an
 ///   event written while applying another is applied under that apply span);
 /// - no exported span is an orphan.
@@ -299,9 +317,14 @@ fn assert_journey(
     }
     let applies = apply_spans(spans, complaint_id);
     for (st, s) in steps.iter().zip(&found) {
-        for (_, subscriber) in aduan::SUBSCRIPTIONS
+        for subscriber in aduan::ROUTES
             .iter()
-            .filter(|(p, s)| *p == st.service && subscribers.contains(s))
+            .filter(|r| {
+                r.source == st.service
+                    && subscribers.contains(&r.subscriber)
+                    && r.events.contains(&step_event(st.method))
+            })
+            .map(|r| r.subscriber)
         {
             let hop = applies.iter().any(|a| {
                 a.trace_id == s.trace_id

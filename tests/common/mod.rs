@@ -31,6 +31,8 @@ pub fn config(data_dir: &std::path::Path, database_url: &str) -> Config {
     c.shutdown.timeout_seconds = 5.0;
     c.intake.database_url = database_url.into();
     c.log.level = "warn".into();
+    // The PostgreSQL tests run one process with generated keys (docs/security.md).
+    c.auth.allow_local_keys_in_cluster = true;
     c
 }
 
@@ -96,6 +98,19 @@ impl TestApp {
             None,
             Duration::from_secs(3600),
         )
+        .unwrap()
+    }
+
+    /// A token of component `service`, signed with its service key (the relay's own tokens).
+    pub fn service_token(&self, service: &str) -> String {
+        aduan_runtime::auth::ServiceTokens::from_config(
+            &self.config.auth,
+            &self.data_dir,
+            &self.config.province,
+            service,
+        )
+        .unwrap()
+        .token()
         .unwrap()
     }
 

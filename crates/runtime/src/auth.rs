@@ -1,6 +1,13 @@
-//! Authentication (bearer JWTs: issuer, audience, expiry; keys from a JWKS URL, a key file, or a
-//! local signing key) and authorization (one table per service stating, per RPC, which roles of
-//! which office may call it).
+//! Authentication (bearer JWTs: issuer, audience, expiry, not-before, a maximum lifetime; keys from
+//! a JWKS URL, a key file, or a local signing key) and authorization (one table per service
+//! stating, per RPC, which roles of which office may call it).
+//!
+//! Two kinds of keys are trusted, and kept apart (docs/security.md):
+//! - user keys (the OIDC provider's JWKS, a key file, or the embedded default's local key) sign
+//!   people's tokens, and never the role `service`;
+//! - service keys, one per component (`<service keys dir>/<service>.pem`, kid
+//!   `aduan-service-<service>`), sign only tokens with the single role `service` and the subject
+//!   `service:<service>`. A receiver of events checks that subject against the stated source.
 //!
 //! Verifying an ES256 signature costs about 0.3 ms of CPU, so each token is verified once and its
 //! claims are cached (keyed by the token's SHA-256) until the token expires.
@@ -257,6 +264,9 @@ pub struct Claims {
     /// Bidang code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bidang: Option<String>,
+    /// Not before (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -264,6 +274,36 @@ struct Key {
     kid: Option<String>,
     alg: Algorithm,
     key: DecodingKey,
+    /// For a service key, the one component whose tokens it signs.
+    service: Option<String>,
+}
+
+/// The key id prefix of the components' service keys: `aduan-service-<service>`.
+pub const SERVICE_KID_PREFIX: &str = "aduan-service-";
+
+/// The key id of a component's service key.
+pub fn service_kid(service: &str) -> String {
+    format!("{SERVICE_KID_PREFIX}{service}")
+}
+
+/// The directory of the service keys: `auth.service_keys_dir`, or `<data_dir>/service-keys`.
+pub fn service_keys_dir(cfg: &AuthConfig, data_dir: &Path) -> std::path::PathBuf {
+    if cfg.service_keys_dir.is_empty() {
+        data_dir.join("service-keys")
+    } else {
+        std::path::PathBuf::from(&cfg.service_keys_dir)
+    }
+}
+
+/// True when the service keys are the embedded default's: generated in the data directory on
+/// first start, one per component, all of them trusted by every process sharing the directory.
+pub fn generated_service_keys(cfg: &AuthConfig) -> bool {
+    cfg.service_keys_dir.is_empty() && cfg.service_jwks_file.is_empty()
+}
+
+/// True when people's tokens are signed by the local key in the data directory.
+pub fn local_user_keys(cfg: &AuthConfig) -> bool {
+    cfg.local_signing && cfg.jwks_url.is_empty() && cfg.key_file.is_empty()
 }
 
 /// Verifies tokens and caches their claims.
@@ -271,7 +311,14 @@ pub struct Verifier {
     issuer: String,
     audience: String,
     leeway: u64,
+    /// Longest accepted lifetime of a token (`exp` minus `nbf` or `iat`), in seconds.
+    max_lifetime: u64,
+    /// People's keys (replaced when the JWKS changes).
     keys: RwLock<Arc<Vec<Key>>>,
+    /// SHA-256 of the JWKS document the people's keys came from: a change flushes the cache.
+    fingerprint: RwLock<[u8; 32]>,
+    /// The components' service keys.
+    service_keys: Vec<Key>,
     cache: RwLock<HashMap<[u8; 32], Arc<Principal>>>,
     /// Tokens that failed verification, with when to forget them: a client retrying a bad token
     /// costs a hash look-up, not a signature check.
@@ -309,12 +356,107 @@ fn keys_from_jwks(text: &str) -> Result<Vec<Key>> {
             kid: jwk.common.key_id.clone(),
             alg,
             key,
+            service: None,
         });
     }
     if keys.is_empty() {
         return Err(Error::invalid("auth.jwks", "no usable key"));
     }
     Ok(keys)
+}
+
+/// The service keys of a JWKS document (`auth.service_jwks_file`): every key's id must be
+/// `aduan-service-<service>` with a known service, and it signs that service's tokens only.
+fn service_keys_from_jwks(text: &str) -> Result<Vec<Key>> {
+    let mut keys = keys_from_jwks(text)
+        .map_err(|_| Error::invalid("auth.service_jwks_file", "no usable key"))?;
+    for k in &mut keys {
+        let name = k
+            .kid
+            .as_deref()
+            .and_then(|kid| kid.strip_prefix(SERVICE_KID_PREFIX))
+            .filter(|n| crate::config::SERVICES.contains(n));
+        let Some(name) = name else {
+            return Err(Error::invalid(
+                "auth.service_jwks_file",
+                format!(
+                    "every key id must be {SERVICE_KID_PREFIX}<service> of a known service, not {:?}",
+                    k.kid.as_deref().unwrap_or("")
+                ),
+            ));
+        };
+        if k.alg != Algorithm::ES256 {
+            return Err(Error::invalid(
+                "auth.service_jwks_file",
+                "service keys are ES256 (P-256)",
+            ));
+        }
+        k.service = Some(name.to_string());
+    }
+    Ok(keys)
+}
+
+/// The service keys this process trusts: from `auth.service_jwks_file`, else the public halves
+/// of the private keys in the service keys directory (created there, one per component, in the
+/// embedded default).
+fn trusted_service_keys(cfg: &AuthConfig, data_dir: &Path) -> Result<Vec<Key>> {
+    if !cfg.service_jwks_file.is_empty() {
+        let text = std::fs::read_to_string(&cfg.service_jwks_file).map_err(|e| {
+            Error::invalid(
+                "auth.service_jwks_file",
+                format!("cannot read {}: {e}", cfg.service_jwks_file),
+            )
+        })?;
+        return service_keys_from_jwks(&text);
+    }
+    let dir = service_keys_dir(cfg, data_dir);
+    let mut keys = Vec::new();
+    for name in crate::config::SERVICES {
+        let path = dir.join(format!("{name}.pem"));
+        let signer = if generated_service_keys(cfg) {
+            LocalSigner::load_or_create_at(&path, service_kid(name))?
+        } else if path.exists() {
+            LocalSigner::from_file(&path, service_kid(name))?
+        } else {
+            continue;
+        };
+        keys.push(Key {
+            kid: Some(signer.kid.clone()),
+            alg: Algorithm::ES256,
+            key: signer.decoding.clone(),
+            service: Some(name.to_string()),
+        });
+    }
+    Ok(keys)
+}
+
+/// Refuses a JWKS URL over plain http, except on the loopback interface (a provider on the same
+/// machine, and tests).
+fn check_jwks_url(url: &str) -> Result<()> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| Error::invalid("auth.jwks_url", "not a URL"))?;
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") => {
+            let host = uri.host().unwrap_or("");
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .map(|ip| ip.is_loopback())
+                    .unwrap_or(false);
+            if loopback {
+                Ok(())
+            } else {
+                Err(Error::invalid(
+                    "auth.jwks_url",
+                    "the JWKS is fetched over https only (http only on the loopback interface)",
+                ))
+            }
+        }
+        _ => Err(Error::invalid("auth.jwks_url", "an https URL is required")),
+    }
 }
 
 trait AlgExt {
@@ -333,6 +475,7 @@ fn keys_from_pem(pem: &[u8]) -> Result<Vec<Key>> {
             kid: None,
             alg: Algorithm::ES256,
             key,
+            service: None,
         }]);
     }
     if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
@@ -340,6 +483,7 @@ fn keys_from_pem(pem: &[u8]) -> Result<Vec<Key>> {
             kid: None,
             alg: Algorithm::RS256,
             key,
+            service: None,
         }]);
     }
     if let Ok(key) = DecodingKey::from_ed_pem(pem) {
@@ -347,6 +491,7 @@ fn keys_from_pem(pem: &[u8]) -> Result<Vec<Key>> {
             kid: None,
             alg: Algorithm::EdDSA,
             key,
+            service: None,
         }]);
     }
     Err(Error::invalid(
@@ -357,10 +502,14 @@ fn keys_from_pem(pem: &[u8]) -> Result<Vec<Key>> {
 
 impl Verifier {
     /// A verifier from the configuration. With `local_signing` and no other key source, the local
-    /// key in `data_dir` is created if needed and trusted.
+    /// key in `data_dir` is created if needed and trusted. The service keys come from
+    /// `auth.service_jwks_file` or the service keys directory.
     pub async fn from_config(cfg: &AuthConfig, data_dir: &Path) -> Result<Arc<Self>> {
+        let mut fingerprint = [0u8; 32];
         let (keys, jwks_url) = if !cfg.jwks_url.is_empty() {
+            check_jwks_url(&cfg.jwks_url)?;
             let text = fetch_url(&cfg.jwks_url).await?;
+            fingerprint = Sha256::digest(text.as_bytes()).into();
             (keys_from_jwks(&text)?, Some(cfg.jwks_url.clone()))
         } else if !cfg.key_file.is_empty() {
             let bytes = std::fs::read(&cfg.key_file).map_err(|e| {
@@ -382,6 +531,7 @@ impl Verifier {
                     kid: Some(LocalSigner::KID.into()),
                     alg: Algorithm::ES256,
                     key: signer.decoding.clone(),
+                    service: None,
                 }],
                 None,
             )
@@ -391,20 +541,15 @@ impl Verifier {
                 "set auth.jwks_url, auth.key_file or auth.local_signing",
             ));
         };
-        let mut keys = keys;
-        if !cfg.service_key_file.is_empty() {
-            let signer = LocalSigner::from_file(Path::new(&cfg.service_key_file))?;
-            keys.push(Key {
-                kid: Some(LocalSigner::SERVICE_KID.into()),
-                alg: Algorithm::ES256,
-                key: signer.decoding.clone(),
-            });
-        }
+        let service_keys = trusted_service_keys(cfg, data_dir)?;
         let v = Arc::new(Self {
             issuer: cfg.issuer.clone(),
             audience: cfg.audience.clone(),
             leeway: cfg.leeway_seconds,
+            max_lifetime: cfg.max_token_hours.max(1) * 3600,
             keys: RwLock::new(Arc::new(keys)),
+            fingerprint: RwLock::new(fingerprint),
+            service_keys,
             cache: RwLock::new(HashMap::new()),
             rejected: RwLock::new(HashMap::new()),
             capacity: cfg.cache_capacity.max(1),
@@ -424,10 +569,10 @@ impl Verifier {
                     }
                     drop(v);
                     let Some(v) = weak.upgrade() else { return };
-                    match fetch_url(&url).await.and_then(|t| keys_from_jwks(&t)) {
-                        Ok(keys) => {
-                            if let Ok(mut k) = v.keys.write() {
-                                *k = Arc::new(keys);
+                    match fetch_url(&url).await {
+                        Ok(text) => {
+                            if let Err(e) = v.replace_jwks(&text) {
+                                tracing::warn!(error = %e, "JWKS refresh: no usable key; keeping the old keys");
                             }
                         }
                         Err(e) => tracing::warn!(error = %e, "JWKS refresh failed"),
@@ -438,6 +583,31 @@ impl Verifier {
             });
         }
         Ok(v)
+    }
+
+    /// Takes the people's keys from a (re)fetched JWKS document. When the document changed, every
+    /// cached verification is forgotten: a key removed from the set stops working at once.
+    /// Returns whether the keys changed.
+    pub fn replace_jwks(&self, text: &str) -> Result<bool> {
+        let fp: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+        if self.fingerprint.read().map(|f| *f == fp).unwrap_or(false) {
+            return Ok(false);
+        }
+        let keys = keys_from_jwks(text)?;
+        if let Ok(mut k) = self.keys.write() {
+            *k = Arc::new(keys);
+        }
+        if let Ok(mut f) = self.fingerprint.write() {
+            *f = fp;
+        }
+        if let Ok(mut c) = self.cache.write() {
+            c.clear();
+        }
+        if let Ok(mut r) = self.rejected.write() {
+            r.clear();
+        }
+        tracing::info!("JWKS changed: new keys in use, cached tokens forgotten");
+        Ok(true)
     }
 
     /// A verifier trusting the given keys (tests and the local default).
@@ -451,11 +621,15 @@ impl Verifier {
             issuer: issuer.into(),
             audience: audience.into(),
             leeway: 30,
+            max_lifetime: 12 * 3600,
             keys: RwLock::new(Arc::new(vec![Key {
                 kid: None,
                 alg,
                 key,
+                service: None,
             }])),
+            fingerprint: RwLock::new([0u8; 32]),
+            service_keys: Vec::new(),
             cache: RwLock::new(HashMap::new()),
             rejected: RwLock::new(HashMap::new()),
             capacity: 100_000,
@@ -493,6 +667,7 @@ impl Verifier {
             .map_err(|_| Error::Internal("key lock".into()))?;
         let candidates: Vec<&Key> = keys
             .iter()
+            .chain(self.service_keys.iter())
             .filter(|k| k.alg == header.alg)
             .filter(|k| match (&header.kid, &k.kid) {
                 (Some(a), Some(b)) => a == b,
@@ -508,13 +683,15 @@ impl Verifier {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = self.leeway;
+        validation.validate_nbf = true;
         let mut last: &'static str = "invalid token";
         for k in candidates {
             match jsonwebtoken::decode::<Claims>(token, &k.key, &validation) {
                 Ok(data) => {
                     let c = data.claims;
-                    if c.office.is_empty() {
-                        return Err(Error::Unauthenticated("token has no office".into()));
+                    if let Err(why) = self.check_claims(&c, k, t) {
+                        self.reject(digest, why, t);
+                        return Err(Error::Unauthenticated(why.into()));
                     }
                     let principal = Arc::new(Principal {
                         subject: c.sub,
@@ -541,18 +718,54 @@ impl Verifier {
             }
         }
         // Not-yet-valid tokens may become valid: remember only final refusals, for a minute.
-        if last != "token not yet valid"
-            && let Ok(mut r) = self.rejected.write()
-        {
+        if last != "token not yet valid" {
+            self.reject(digest, last, t);
+        }
+        Err(Error::Unauthenticated(last.into()))
+    }
+
+    /// The checks after the signature: an office, a bounded lifetime, and the separation of
+    /// people's keys from service keys.
+    fn check_claims(&self, c: &Claims, key: &Key, t: u64) -> std::result::Result<(), &'static str> {
+        if c.office.is_empty() {
+            return Err("token has no office");
+        }
+        let start = c
+            .nbf
+            .filter(|n| *n > 0)
+            .or((c.iat > 0).then_some(c.iat))
+            .unwrap_or(t);
+        if c.exp.saturating_sub(start) > self.max_lifetime + self.leeway {
+            return Err("token lifetime exceeds the maximum");
+        }
+        let claims_service = c.roles.iter().any(|r| r == Role::Service.as_str());
+        match &key.service {
+            Some(name) => {
+                if c.roles.len() != 1 || !claims_service {
+                    return Err("a service key signs only the role service");
+                }
+                if c.sub.strip_prefix("service:") != Some(name.as_str()) {
+                    return Err("a service key signs only its own service's tokens");
+                }
+            }
+            None if claims_service => {
+                return Err("the role service comes only from a service key");
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn reject(&self, digest: [u8; 32], why: &'static str, t: u64) {
+        if let Ok(mut r) = self.rejected.write() {
             if r.len() >= self.capacity {
                 r.retain(|_, (until, _)| *until > t);
                 if r.len() >= self.capacity {
                     r.clear();
                 }
             }
-            r.insert(digest, (t + 60, last));
+            r.insert(digest, (t + 60, why));
         }
-        Err(Error::Unauthenticated(last.into()))
     }
 
     fn remember(&self, digest: [u8; 32], p: Arc<Principal>, t: u64) {
@@ -606,37 +819,48 @@ async fn fetch_url(url: &str) -> Result<String> {
     String::from_utf8(body.to_vec()).map_err(|_| Error::Unavailable("JWKS is not UTF-8".into()))
 }
 
-/// An ES256 signing key: the embedded default's (generated on first start in the data
-/// directory) or the deployment's service key (`auth.service_key_file`).
+/// An ES256 signing key: the embedded default's user key (generated on first start in the data
+/// directory) or a component's service key (`<service keys dir>/<service>.pem`).
 pub struct LocalSigner {
     encoding: EncodingKey,
     decoding: DecodingKey,
-    kid: &'static str,
+    kid: String,
+}
+
+fn new_p256_pem() -> String {
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+    loop {
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        if let Ok(sk) = p256::SecretKey::from_slice(&bytes)
+            && let Ok(pem) = sk.to_pkcs8_pem(LineEnding::LF)
+        {
+            return pem.to_string();
+        }
+    }
 }
 
 impl LocalSigner {
     /// Key id of the local key.
     pub const KID: &'static str = "aduan-local-1";
-    /// Key id of the service key.
-    pub const SERVICE_KID: &'static str = "aduan-service-1";
 
-    /// The service key from a PEM file (PKCS#8 or SEC1 EC P-256 private key).
-    pub fn from_file(path: &Path) -> Result<Self> {
+    /// A key from a PEM file (PKCS#8 or SEC1 EC P-256 private key).
+    pub fn from_file(path: &Path, kid: String) -> Result<Self> {
         let pem = std::fs::read_to_string(path).map_err(|e| {
             Error::invalid(
-                "auth.service_key_file",
+                "auth.service_keys_dir",
                 format!("cannot read {}: {e}", path.display()),
             )
         })?;
-        Self::from_pem(&pem, Self::SERVICE_KID).map_err(|_| {
+        Self::from_pem(&pem, kid).map_err(|_| {
             Error::invalid(
-                "auth.service_key_file",
+                "auth.service_keys_dir",
                 format!("{} is not a P-256 private key", path.display()),
             )
         })
     }
 
-    fn from_pem(pem: &str, kid: &'static str) -> Result<Self> {
+    fn from_pem(pem: &str, kid: String) -> Result<Self> {
         use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
         let sk = p256::SecretKey::from_pkcs8_pem(pem)
             .or_else(|_| p256::SecretKey::from_sec1_pem(pem))
@@ -657,29 +881,34 @@ impl LocalSigner {
         })
     }
 
-    /// Loads `data_dir/signing-key.pem`, creating it on first start.
+    /// Loads `data_dir/signing-key.pem` (the key of people's tokens in the embedded default),
+    /// creating it on first start.
     pub fn load_or_create(data_dir: &Path) -> Result<Self> {
-        use p256::pkcs8::{EncodePrivateKey, LineEnding};
-        let path = data_dir.join("signing-key.pem");
-        let pem = crate::fsutil::read_or_create_secret(&path, || {
-            loop {
-                let mut bytes = [0u8; 32];
-                rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-                if let Ok(sk) = p256::SecretKey::from_slice(&bytes)
-                    && let Ok(pem) = sk.to_pkcs8_pem(LineEnding::LF)
-                {
-                    return pem.to_string();
-                }
-            }
-        })?;
-        Self::from_pem(&pem, Self::KID)
+        Self::load_or_create_at(&data_dir.join("signing-key.pem"), Self::KID.to_string())
+    }
+
+    /// Loads the P-256 key in `path`, creating it (mode 0600) if it does not exist.
+    pub fn load_or_create_at(path: &Path, kid: String) -> Result<Self> {
+        let pem = crate::fsutil::read_or_create_secret(path, new_p256_pem)?;
+        Self::from_pem(&pem, kid)
             .map_err(|_| Error::Internal(format!("{} is not a P-256 key", path.display())))
+    }
+
+    /// The service key of component `service`: `<service keys dir>/<service>.pem`, created there
+    /// in the embedded default, required to exist otherwise.
+    pub fn service(cfg: &AuthConfig, data_dir: &Path, service: &str) -> Result<Self> {
+        let path = service_keys_dir(cfg, data_dir).join(format!("{service}.pem"));
+        if generated_service_keys(cfg) {
+            Self::load_or_create_at(&path, service_kid(service))
+        } else {
+            Self::from_file(&path, service_kid(service))
+        }
     }
 
     /// Signs a token with these claims.
     pub fn mint(&self, claims: &Claims) -> Result<String> {
         let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.kid.into());
+        header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .map_err(|e| Error::Internal(format!("signing: {e}")))
     }
@@ -688,11 +917,49 @@ impl LocalSigner {
     pub fn decoding_key(&self) -> DecodingKey {
         self.decoding.clone()
     }
+
+    /// The public half as a JWK (for the JWKS that every component trusts).
+    pub fn public_jwk(&self, pem: &str) -> Result<serde_json::Value> {
+        public_jwk(pem, &self.kid)
+    }
 }
 
-/// Tokens a service presents when it calls another service (the event relay, triage reading
-/// intake): role `service`, province scope, signed with the service key or the local key, reused
-/// until shortly before they expire.
+/// The public JWK (EC P-256, ES256) of a PEM private key, with key id `kid`.
+pub fn public_jwk(pem: &str, kid: &str) -> Result<serde_json::Value> {
+    use base64::Engine;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    use p256::pkcs8::DecodePrivateKey;
+    let sk = p256::SecretKey::from_pkcs8_pem(pem)
+        .or_else(|_| p256::SecretKey::from_sec1_pem(pem))
+        .map_err(|_| Error::invalid("key", "not a P-256 private key"))?;
+    let point = sk.public_key().to_encoded_point(false);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let (Some(x), Some(y)) = (point.x(), point.y()) else {
+        return Err(Error::Internal("key encoding".into()));
+    };
+    Ok(serde_json::json!({
+        "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
+        "x": b64(x), "y": b64(y),
+    }))
+}
+
+/// Creates a service key for every component in `dir` (`<service>.pem`, mode 0600; existing keys
+/// are kept) and returns the JWKS of their public halves: the operator's `aduan service-keys`,
+/// whose output becomes one Secret per component and the shared JWKS ConfigMap.
+pub fn create_service_keys(dir: &Path) -> Result<String> {
+    let mut keys = Vec::new();
+    for name in crate::config::SERVICES {
+        let path = dir.join(format!("{name}.pem"));
+        let pem = crate::fsutil::read_or_create_secret(&path, new_p256_pem)?;
+        keys.push(public_jwk(&pem, &service_kid(name))?);
+    }
+    serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Tokens a service presents when it calls another service (the event relay): role `service`
+/// only, subject `service:<service>`, province scope, signed with the component's own service
+/// key, reused until shortly before they expire.
 pub struct ServiceTokens {
     signer: LocalSigner,
     issuer: String,
@@ -706,26 +973,15 @@ impl ServiceTokens {
     /// Lifetime of a minted token.
     const TTL: u64 = 3600;
 
-    /// The token source of service `service` in this configuration: the service key when
-    /// configured, else the local signing key. With an OIDC provider and no service key there is
-    /// no way to sign, and services cannot call each other: refused at start-up.
+    /// The token source of service `service` in this configuration: its service key
+    /// (`<service keys dir>/<service>.pem`). Never the key of people's tokens.
     pub fn from_config(
         cfg: &AuthConfig,
         data_dir: &Path,
         province: &str,
         service: &str,
     ) -> Result<Self> {
-        let signer = if !cfg.service_key_file.is_empty() {
-            LocalSigner::from_file(Path::new(&cfg.service_key_file))?
-        } else if cfg.local_signing && cfg.jwks_url.is_empty() && cfg.key_file.is_empty() {
-            LocalSigner::load_or_create(data_dir)?
-        } else {
-            return Err(Error::invalid(
-                "auth.service_key_file",
-                "services calling each other need a service key when tokens come from an \
-                 OIDC provider or a key file",
-            ));
-        };
+        let signer = LocalSigner::service(cfg, data_dir, service)?;
         Ok(Self {
             signer,
             issuer: cfg.issuer.clone(),
@@ -758,13 +1014,16 @@ impl ServiceTokens {
             office: self.province.clone(),
             roles: vec![Role::Service.as_str().to_string()],
             bidang: None,
+            nbf: None,
         })?;
         *cur = Some((tok.clone(), exp));
         Ok(tok)
     }
 }
 
-/// Mints a token with the local key: the `aduan token` command.
+/// Mints a person's token with the local key: the `aduan token` command. Refused when people's
+/// tokens come from an OIDC provider or a key file, for the role `service` (service keys only),
+/// and beyond `auth.max_token_hours`.
 #[allow(clippy::too_many_arguments)]
 pub fn mint_local(
     cfg: &AuthConfig,
@@ -775,6 +1034,28 @@ pub fn mint_local(
     bidang: Option<&str>,
     ttl: Duration,
 ) -> Result<String> {
+    if !local_user_keys(cfg) {
+        return Err(Error::invalid(
+            "auth.local_signing",
+            "tokens come from the OIDC provider or key file of this configuration, not the local key",
+        ));
+    }
+    if roles.contains(&Role::Service) {
+        return Err(Error::invalid(
+            "role",
+            "the role service is signed only by a component's service key",
+        ));
+    }
+    let max = cfg.max_token_hours.max(1) * 3600;
+    if ttl.as_secs() == 0 || ttl.as_secs() > max {
+        return Err(Error::invalid(
+            "hours",
+            format!(
+                "a token lives at most auth.max_token_hours ({} h)",
+                cfg.max_token_hours.max(1)
+            ),
+        ));
+    }
     let signer = LocalSigner::load_or_create(data_dir)?;
     let t = now();
     signer.mint(&Claims {
@@ -786,6 +1067,7 @@ pub fn mint_local(
         office: office.into(),
         roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
         bidang: bidang.map(str::to_string),
+        nbf: None,
     })
 }
 
@@ -945,6 +1227,7 @@ mod tests {
             office: office.into(),
             roles: roles.iter().map(|s| s.to_string()).collect(),
             bidang: None,
+            nbf: None,
         }
     }
 
@@ -1074,6 +1357,166 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    fn jwks_of(dir: &std::path::Path, kid: &str) -> String {
+        let pem = std::fs::read_to_string(dir.join("signing-key.pem")).unwrap();
+        serde_json::json!({ "keys": [public_jwk(&pem, kid).unwrap()] }).to_string()
+    }
+
+    #[test]
+    fn not_before_and_the_lifetime_cap_are_enforced() {
+        let dir = temp_dir("nbf");
+        let s = LocalSigner::load_or_create(&dir).unwrap();
+        let v =
+            Verifier::with_decoding_key("aduan-local", "aduan", s.decoding_key(), Algorithm::ES256);
+        let mut c = claims("35.27", &["head"], now() + 7200);
+        c.nbf = Some(now() + 3600);
+        assert!(
+            matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "token not yet valid")
+        );
+        // Twelve hours is the default maximum: thirteen is refused, also without iat.
+        let c = claims("35.27", &["head"], now() + 13 * 3600);
+        assert!(
+            matches!(v.verify(&s.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m == "token lifetime exceeds the maximum")
+        );
+        let mut c = claims("35.27", &["head"], now() + 13 * 3600);
+        c.iat = 0;
+        assert!(v.verify(&s.mint(&c).unwrap()).is_err());
+        let c = claims("35.27", &["head"], now() + 11 * 3600);
+        assert!(v.verify(&s.mint(&c).unwrap()).is_ok());
+        // `aduan token` keeps to the same cap, and never mints the role service.
+        let cfg = AuthConfig::default();
+        let mint = |roles: &[Role], hours: u64| {
+            mint_local(
+                &cfg,
+                &dir,
+                "u",
+                "35.27",
+                roles,
+                None,
+                Duration::from_secs(hours * 3600),
+            )
+        };
+        assert!(mint(&[Role::Head], 12).is_ok());
+        assert!(mint(&[Role::Head], 13).is_err());
+        assert!(mint(&[Role::Head], 0).is_err());
+        assert!(mint(&[Role::Service], 1).is_err());
+        let oidc = AuthConfig {
+            jwks_url: "https://sso.example/jwks".into(),
+            ..AuthConfig::default()
+        };
+        assert!(
+            mint_local(
+                &oidc,
+                &dir,
+                "u",
+                "35.27",
+                &[Role::Head],
+                None,
+                Duration::from_secs(3600)
+            )
+            .is_err(),
+            "no local tokens when people's tokens come from an IdP"
+        );
+    }
+
+    #[test]
+    fn a_changed_key_set_flushes_the_cache() {
+        let a = temp_dir("rotate-a");
+        let b = temp_dir("rotate-b");
+        let sa = LocalSigner::load_or_create(&a).unwrap();
+        let sb = LocalSigner::load_or_create(&b).unwrap();
+        let v = Verifier::with_decoding_key(
+            "aduan-local",
+            "aduan",
+            sb.decoding_key(),
+            Algorithm::ES256,
+        );
+        assert!(v.replace_jwks(&jwks_of(&a, "k-a")).unwrap());
+        // The same document again changes nothing.
+        assert!(!v.replace_jwks(&jwks_of(&a, "k-a")).unwrap());
+        let mut tok_a = claims("35.27", &["head"], now() + 600);
+        tok_a.sub = "a".into();
+        let t = LocalSigner::from_pem(
+            &std::fs::read_to_string(a.join("signing-key.pem")).unwrap(),
+            "k-a".into(),
+        )
+        .unwrap()
+        .mint(&tok_a)
+        .unwrap();
+        assert!(v.verify(&t).is_ok());
+        assert_eq!(v.cached(), 1);
+        let _ = sa;
+        // The provider drops key a: the cached token stops working at once.
+        assert!(v.replace_jwks(&jwks_of(&b, "k-b")).unwrap());
+        assert_eq!(v.cached(), 0);
+        assert!(v.verify(&t).is_err());
+    }
+
+    #[tokio::test]
+    async fn service_keys_sign_only_their_own_service() {
+        let dir = temp_dir("service-keys");
+        let cfg = AuthConfig::default();
+        let v = Verifier::from_config(&cfg, &dir).await.unwrap();
+        // Five generated keys, none of them the key of people's tokens.
+        for name in crate::config::SERVICES {
+            assert!(
+                dir.join("service-keys")
+                    .join(format!("{name}.pem"))
+                    .exists()
+            );
+        }
+        let intake = ServiceTokens::from_config(&cfg, &dir, "35", "intake").unwrap();
+        let p = v.verify(&intake.token().unwrap()).unwrap();
+        assert_eq!(
+            (p.subject.as_str(), p.roles.as_slice()),
+            ("service:intake", &[Role::Service][..])
+        );
+        let key = LocalSigner::service(&cfg, &dir, "intake").unwrap();
+        let mut c = claims("35", &["service"], now() + 600);
+        c.sub = "service:triage".into();
+        assert!(
+            matches!(v.verify(&key.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m.contains("its own service"))
+        );
+        let mut c = claims("35.27", &["head"], now() + 600);
+        c.sub = "service:intake".into();
+        assert!(
+            matches!(v.verify(&key.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m.contains("only the role service"))
+        );
+        let user = LocalSigner::load_or_create(&dir).unwrap();
+        let mut c = claims("35", &["service"], now() + 600);
+        c.sub = "service:intake".into();
+        assert!(
+            matches!(v.verify(&user.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m.contains("service key"))
+        );
+        // A JWKS of service keys: every kid names a service.
+        let jwks = create_service_keys(&temp_dir("service-jwks")).unwrap();
+        assert_eq!(service_keys_from_jwks(&jwks).unwrap().len(), 5);
+        let other = jwks.replace("aduan-service-intake", "intruder");
+        assert!(service_keys_from_jwks(&other).is_err());
+        // Configured keys directories are never generated into.
+        let configured = AuthConfig {
+            service_keys_dir: temp_dir("empty-keys").display().to_string(),
+            ..AuthConfig::default()
+        };
+        assert!(ServiceTokens::from_config(&configured, &dir, "35", "intake").is_err());
+    }
+
+    #[test]
+    fn a_jwks_is_fetched_over_https_only() {
+        assert!(
+            check_jwks_url(
+                "https://sso.jatimprov.go.id/realms/aduan/protocol/openid-connect/certs"
+            )
+            .is_ok()
+        );
+        assert!(check_jwks_url("http://127.0.0.1:8080/jwks").is_ok());
+        assert!(check_jwks_url("http://[::1]:8080/jwks").is_ok());
+        assert!(check_jwks_url("http://localhost/jwks").is_ok());
+        assert!(check_jwks_url("http://sso.jatimprov.go.id/jwks").is_err());
+        assert!(check_jwks_url("http://10.0.0.5/jwks").is_err());
+        assert!(check_jwks_url("ftp://sso/jwks").is_err());
     }
 
     #[test]

@@ -425,7 +425,7 @@ macro_rules! backend {
                 for e in events {
                     let fresh: Option<String> = sqlx::query_scalar(
                         "INSERT INTO inbox_seen (event_id, source_service, applied_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                         ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id",
                     )
                     .bind(&e.event_id)
                     .bind(source)
@@ -448,7 +448,8 @@ macro_rules! backend {
                         Ok(None) => {}
                         Err(reason) => {
                             tracing::warn!(event_id = %e.event_id, %reason, "event refused");
-                            sqlx::query("DELETE FROM inbox_seen WHERE event_id = $1")
+                            sqlx::query("DELETE FROM inbox_seen WHERE source_service = $1 AND event_id = $2")
+                                .bind(source)
                                 .bind(&e.event_id)
                                 .execute(&mut *tx)
                                 .await?;

@@ -150,9 +150,21 @@ pub struct AuthConfig {
     pub jwks_url: String,
     /// A JWKS document or a PEM public key (EC P-256 or RSA) in a file; used when jwks_url is empty.
     pub key_file: String,
-    /// PEM file of the ES256 private key services sign their calls to each other with; its
-    /// public half is trusted too. Empty: the local signing key (embedded default).
-    pub service_key_file: String,
+    /// Directory of the components' service keys (`<service>.pem`, ES256 private keys): a
+    /// process signs its calls to other services with the keys of the services it runs. Empty:
+    /// `<data_dir>/service-keys`, generated on first start (embedded default).
+    pub service_keys_dir: String,
+    /// JWKS document of every component's public service key (key ids `aduan-service-<service>`):
+    /// the only keys trusted for the role `service`. Empty: the public halves of the keys in the
+    /// service keys directory.
+    pub service_jwks_file: String,
+    /// Longest lifetime of a token accepted (`exp` minus `nbf` or `iat`) and minted by
+    /// `aduan token`, in hours.
+    pub max_token_hours: u64,
+    /// Demos only: accept local signing or a generated master key together with PostgreSQL or
+    /// cluster mode (each replica would otherwise generate keys of its own). Logged as a warning
+    /// at every start.
+    pub allow_local_keys_in_cluster: bool,
     /// Embedded default: generate an ES256 signing key in the data directory on first start and
     /// accept tokens signed by it (mint them with `aduan token`). Used when both of the above are empty.
     pub local_signing: bool,
@@ -289,7 +301,10 @@ impl Default for AuthConfig {
             audience: "aduan".into(),
             jwks_url: String::new(),
             key_file: String::new(),
-            service_key_file: String::new(),
+            service_keys_dir: String::new(),
+            service_jwks_file: String::new(),
+            max_token_hours: 12,
+            allow_local_keys_in_cluster: false,
             local_signing: true,
             jwks_refresh_seconds: 300,
             leeway_seconds: 30,
@@ -425,6 +440,60 @@ impl Config {
             return Err(Error::invalid("services", "no service to run"));
         }
         Ok(out)
+    }
+
+    /// Refuses keys that only a single embedded process may use (the local signing key, generated
+    /// service keys, a generated master key) when the process runs with PostgreSQL or in cluster
+    /// mode, where replicas would each generate keys of their own. With
+    /// `auth.allow_local_keys_in_cluster` they are accepted, and the warning to log is returned.
+    pub fn check_keys(&self) -> Result<Option<String>> {
+        let mut local = Vec::new();
+        if crate::auth::local_user_keys(&self.auth) {
+            local.push("the local signing key (auth.local_signing)");
+        }
+        if crate::auth::generated_service_keys(&self.auth) {
+            local.push("generated service keys (auth.service_keys_dir)");
+        }
+        if self.crypto.keys_file.is_empty() {
+            local.push("a generated master key (crypto.keys_file)");
+        }
+        let services = self.enabled_services()?;
+        let postgres = services.iter().any(|s| {
+            let url = match *s {
+                "intake" => &self.intake.database_url,
+                "triage" => &self.triage.database_url,
+                "investigation" => &self.investigation.database_url,
+                "feedback" => &self.feedback.database_url,
+                _ => &self.reporting.database_url,
+            };
+            url.starts_with("postgres")
+        });
+        if local.is_empty() || !(postgres || self.cluster.enabled) {
+            return Ok(None);
+        }
+        let mode = if self.cluster.enabled {
+            "cluster mode"
+        } else {
+            "PostgreSQL"
+        };
+        let msg = format!(
+            "{mode} with {}: replicas would each generate keys of their own",
+            local.join(", ")
+        );
+        if self.auth.allow_local_keys_in_cluster {
+            Ok(Some(format!(
+                "{msg}; accepted because auth.allow_local_keys_in_cluster is set (demos only)"
+            )))
+        } else {
+            Err(Error::invalid(
+                "auth.allow_local_keys_in_cluster",
+                format!(
+                    "{msg}. Configure auth.jwks_url or auth.key_file, auth.service_keys_dir and \
+                     crypto.keys_file (docs/security.md), or set auth.allow_local_keys_in_cluster \
+                     for a demo"
+                ),
+            ))
+        }
     }
 
     /// The configured endpoint of `service`, or None when it runs in this process.
@@ -606,5 +675,30 @@ mod tests {
             .enabled_services()
             .unwrap_err();
         assert!(err.to_string().contains("billing"));
+    }
+
+    #[test]
+    fn keys_of_one_process_are_refused_with_postgres_and_in_cluster_mode() {
+        let sqlite = Config::default();
+        assert_eq!(sqlite.check_keys().unwrap(), None);
+        let mut pg = Config::default();
+        pg.triage.database_url = "postgres://db/triage".into();
+        assert!(matches!(pg.check_keys(), Err(Error::InvalidArgument(_))));
+        let mut cluster = Config::default();
+        cluster.cluster.enabled = true;
+        assert!(cluster.check_keys().is_err());
+        // With every key configured, PostgreSQL is fine.
+        let mut configured = pg.clone();
+        configured.auth.jwks_url = "https://sso.example/jwks".into();
+        configured.auth.service_keys_dir = "/etc/aduan/service-keys".into();
+        configured.crypto.keys_file = "/etc/aduan/keys.toml".into();
+        assert_eq!(configured.check_keys().unwrap(), None);
+        // Each local key alone is enough to refuse.
+        let mut master_only = configured.clone();
+        master_only.crypto.keys_file.clear();
+        assert!(master_only.check_keys().is_err());
+        // Demos may, with a warning.
+        pg.auth.allow_local_keys_in_cluster = true;
+        assert!(pg.check_keys().unwrap().unwrap().contains("demos only"));
     }
 }

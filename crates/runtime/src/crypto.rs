@@ -100,7 +100,6 @@ impl Keyring {
         let mut configured = HashMap::new();
         for (office, entry) in file.offices {
             let mut keys = HashMap::new();
-            let mut raw_active = None;
             for (kid, b64) in &entry.keys {
                 if kid.is_empty() || kid.len() > 32 {
                     return Err(Error::invalid(
@@ -112,20 +111,24 @@ impl Keyring {
                     &format!("crypto.keys_file.offices.{office}.keys.{kid}"),
                     b64,
                 )?;
-                if *kid == entry.active {
-                    raw_active = Some(raw);
-                }
                 keys.insert(kid.clone(), Aes256Gcm::new(&raw.into()));
             }
-            let Some(active_raw) = raw_active else {
+            if !keys.contains_key(&entry.active) {
                 return Err(Error::invalid(
                     format!("crypto.keys_file.offices.{office}.active"),
                     "names no listed key",
                 ));
-            };
+            }
+            // The blind index must survive rotation of the data keys: a key of its own, always.
             let index_key = match &entry.index_key {
                 Some(b) => decode_key(&format!("crypto.keys_file.offices.{office}.index_key"), b)?,
-                None => hkdf(&active_raw, "aduan/blind-index/v1"),
+                None => {
+                    return Err(Error::invalid(
+                        format!("crypto.keys_file.offices.{office}.index_key"),
+                        "required: without its own key the blind index would change with the \
+                         first rotation of the data key and identity look-ups would break",
+                    ));
+                }
             };
             configured.insert(
                 office,
@@ -359,5 +362,25 @@ mod tests {
         );
         std::fs::write(&f2, "[offices.\"35.27\"]\nactive = \"k9\"\nkeys = {}\n").unwrap();
         assert!(Keyring::from_file(&f2).is_err());
+    }
+
+    #[test]
+    fn a_keys_file_without_an_index_key_is_refused() {
+        let dir = std::env::temp_dir().join(format!("aduan-keys-idx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("keys.toml");
+        let k1 = B64.encode([1u8; 32]);
+        std::fs::write(
+            &f,
+            format!("[offices.\"35.27\"]\nactive = \"k1\"\nkeys = {{ k1 = \"{k1}\" }}\n"),
+        )
+        .unwrap();
+        match Keyring::from_file(&f) {
+            Err(Error::InvalidArgument(v)) => {
+                assert_eq!(v[0].field, "crypto.keys_file.offices.35.27.index_key")
+            }
+            Err(e) => panic!("wrong refusal: {e}"),
+            Ok(_) => panic!("a keys file without index_key was accepted"),
+        }
     }
 }

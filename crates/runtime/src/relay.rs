@@ -389,6 +389,119 @@ pub struct Subscription {
     pub subscriber: String,
     /// Its gRPC endpoint, for example "http://127.0.0.1:50051".
     pub endpoint: String,
+    /// The event types it takes (outbox `event_type`); the others are not sent.
+    pub events: &'static [&'static str],
+}
+
+/// One relay: the event types of one publisher's outbox that one subscriber takes. The relay
+/// sends only these, and the subscriber's inbox refuses any other (docs/security.md).
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// The publishing service.
+    pub source: &'static str,
+    /// The receiving service.
+    pub subscriber: &'static str,
+    /// The event types (outbox `event_type`, see [`crate::casefile::event_type`]).
+    pub events: &'static [&'static str],
+}
+
+const fn route(
+    source: &'static str,
+    subscriber: &'static str,
+    events: &'static [&'static str],
+) -> Route {
+    Route {
+        source,
+        subscriber,
+        events,
+    }
+}
+
+/// Who receives which lifecycle events of whom (docs/ARCHITECTURE.md, "How a complaint moves";
+/// docs/security.md, "Service identity"). Each entry is one relay.
+pub const ROUTES: &[Route] = &[
+    // S3 registered, S9 amended: the screening queue.
+    route("intake", "triage", &["registered", "amended"]),
+    // S7 disposition: a case opens in the Bidang.
+    route("triage", "investigation", &["disposition_issued"]),
+    // S12 response approved: delivery opens.
+    route("investigation", "feedback", &["response_approved"]),
+    // S13 delivered, S14 dissatisfied: the case waits, or reopens.
+    route(
+        "feedback",
+        "investigation",
+        &["response_delivered", "feedback_recorded"],
+    ),
+    // S13 delivered: the SLA clock stops; S14 reopened: a new clock.
+    route(
+        "feedback",
+        "triage",
+        &["response_delivered", "feedback_recorded"],
+    ),
+    // Intake follows the complaint for public tracking and its amendment rules: screening
+    // (transfer, referral, rejection), disposition, delivery, reopening, closing.
+    route(
+        "triage",
+        "intake",
+        &[
+            "screened",
+            "forwarded_to_head",
+            "disposition_issued",
+            "closed",
+        ],
+    ),
+    route(
+        "feedback",
+        "intake",
+        &["response_delivered", "feedback_recorded", "closed"],
+    ),
+    route("reporting", "intake", &["closed"]),
+    // Every lifecycle event of every service: reporting's projections, statistics, timeline.
+    route("intake", "reporting", &["registered", "amended"]),
+    route(
+        "triage",
+        "reporting",
+        &[
+            "screened",
+            "forwarded_to_head",
+            "disposition_issued",
+            "sla_alert",
+            "closed",
+        ],
+    ),
+    route(
+        "investigation",
+        "reporting",
+        &[
+            "handling_activity",
+            "eligibility_decided",
+            "referral_made",
+            "referral_answered",
+            "response_approved",
+            "closed",
+        ],
+    ),
+    route(
+        "feedback",
+        "reporting",
+        &[
+            "response_delivered",
+            "feedback_recorded",
+            "survey_submitted",
+            "closed",
+        ],
+    ),
+    // S16 distributed to the complainant and the Head: the complaint is closed everywhere.
+    route("reporting", "triage", &["closed"]),
+    route("reporting", "investigation", &["closed"]),
+    route("reporting", "feedback", &["closed"]),
+];
+
+/// The route from `source` to `subscriber`, if there is one.
+pub fn find_route(source: &str, subscriber: &str) -> Option<&'static Route> {
+    ROUTES
+        .iter()
+        .find(|r| r.source == source && r.subscriber == subscriber)
 }
 
 /// What a replay did.
@@ -419,6 +532,7 @@ struct Handle {
     outbox: Arc<Outbox>,
     subscriber: String,
     endpoint: String,
+    events: &'static [&'static str],
     live: Mutex<LiveState>,
     commands: mpsc::Sender<Command>,
 }
@@ -451,6 +565,7 @@ impl Relays {
             outbox,
             subscriber: subscription.subscriber,
             endpoint: subscription.endpoint,
+            events: subscription.events,
             live: Mutex::new(LiveState::default()),
             commands: tx,
         });
@@ -940,6 +1055,10 @@ impl Worker {
         let mut dead: Vec<DeadLetterRow> = Vec::new();
         let now = now_micros();
         for r in rows {
+            // Only the types the subscriber takes travel (its inbox refuses the others).
+            if !self.h.events.contains(&r.event_type.as_str()) {
+                continue;
+            }
             if let Some(first) = self.held.get(&r.complaint_id) {
                 dead.push(dead_row(
                     &self.h.subscriber,
@@ -1431,17 +1550,18 @@ impl ev::event_inbox_server::EventInbox for Inbox {
         &self,
         request: tonic::Request<ev::DeliverEventsRequest>,
     ) -> std::result::Result<tonic::Response<ev::DeliverEventsResponse>, tonic::Status> {
-        Caller::from_request(&request)?;
+        let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
+        let route = check_delivery(&caller, &r)?;
         let receiver = self
             .receivers
             .read()
             .ok()
-            .and_then(|m| m.get(&r.subscriber).cloned());
+            .and_then(|m| m.get(route.subscriber).cloned());
         let Some(receiver) = receiver else {
             return Err(Error::Unavailable(format!(
                 "{} does not receive events in this process (yet)",
-                r.subscriber
+                route.subscriber
             ))
             .into());
         };
@@ -1456,9 +1576,73 @@ impl ev::event_inbox_server::EventInbox for Inbox {
     }
 }
 
+/// The checks of a delivery before any event is applied: the caller is the service it says it
+/// is (the subject of its service token), the subscriber takes events from it, and every event
+/// is of that source and of a type of the route. A refusal changes nothing.
+fn check_delivery(
+    caller: &Caller,
+    r: &ev::DeliverEventsRequest,
+) -> std::result::Result<&'static Route, Error> {
+    if !ROUTES.iter().any(|x| x.subscriber == r.subscriber) {
+        return Err(Error::invalid(
+            "subscriber",
+            "not a service that receives events",
+        ));
+    }
+    let Some(source) = caller.principal.subject.strip_prefix("service:") else {
+        return Err(Error::PermissionDenied(
+            "only a service delivers events".into(),
+        ));
+    };
+    if source != r.source_service {
+        return Err(Error::PermissionDenied(
+            "source_service is not the calling service".into(),
+        ));
+    }
+    let Some(route) = find_route(source, &r.subscriber) else {
+        return Err(Error::PermissionDenied(
+            "the subscriber takes no events from this service".into(),
+        ));
+    };
+    for (i, e) in r.events.iter().enumerate() {
+        if e.source_service != source {
+            return Err(Error::PermissionDenied(format!(
+                "events[{i}] names another source_service"
+            )));
+        }
+        let kind = crate::casefile::event_type(e);
+        if !route.events.contains(&kind) {
+            return Err(Error::PermissionDenied(format!(
+                "events[{i}]: the subscriber does not take {kind} events from {source}"
+            )));
+        }
+    }
+    Ok(route)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_route_is_between_known_services_and_names_known_event_types() {
+        for r in ROUTES {
+            assert!(crate::config::SERVICES.contains(&r.source), "{r:?}");
+            assert!(crate::config::SERVICES.contains(&r.subscriber), "{r:?}");
+            assert_ne!(r.source, r.subscriber);
+            assert!(!r.events.is_empty());
+            for e in r.events {
+                assert_ne!(*e, "other");
+            }
+            assert_eq!(
+                ROUTES
+                    .iter()
+                    .filter(|x| x.source == r.source && x.subscriber == r.subscriber)
+                    .count(),
+                1
+            );
+        }
+    }
 
     #[test]
     fn lock_keys_differ_per_relay_and_are_stable() {

@@ -55,7 +55,6 @@ pub static AUTHZ: AuthzTable = &[
             grant(Role::Counsellor, Scope::Office),
             grant(Role::Mediator, Scope::Office),
             grant(Role::SocialWorker, Scope::Office),
-            grant(Role::Service, Scope::Province),
         ]),
     ),
     (

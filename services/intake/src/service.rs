@@ -80,6 +80,19 @@ pub struct IntakeApi {
     core: Arc<OnceLock<Arc<Intake>>>,
 }
 
+/// Intake follows the complaint: the status-changing events of triage, feedback and reporting
+/// (`aduan_runtime::relay::ROUTES`) move its status, office and Bidang.
+#[tonic::async_trait]
+impl aduan_runtime::relay::EventReceiver for Intake {
+    async fn apply(
+        &self,
+        source: &str,
+        events: Vec<LifecycleEvent>,
+    ) -> Result<aduan_runtime::relay::ApplyOutcome> {
+        self.store.follow(source, &events).await
+    }
+}
+
 impl IntakeApi {
     /// A service that is not ready yet.
     pub fn new() -> Self {
@@ -187,6 +200,23 @@ fn aad_reason(id: &str) -> Vec<u8> {
     format!("{id}/reason").into_bytes()
 }
 
+/// Removes everything personal or free-text from a complaint: what remains are codes, dates,
+/// the status and the R1-R6 assessment.
+fn coded_view(c: &mut pb::Complaint) {
+    c.letter = None;
+    c.reporter = None;
+    c.reported_party = None;
+    c.victims.clear();
+    if let Some(content) = c.content.take() {
+        c.content = Some(pb::ComplaintContent {
+            incident_date: content.incident_date,
+            incident_district_code: content.incident_district_code,
+            category_code: content.category_code,
+            ..Default::default()
+        });
+    }
+}
+
 fn is_closed(status: i32) -> bool {
     matches!(
         ComplaintStatus::try_from(status),
@@ -272,7 +302,7 @@ impl Intake {
         let visibility = body.visibility.unwrap_or_default();
         pb::Complaint {
             id: row.id.clone(),
-            office_code: row.office_code.clone(),
+            office_code: row.current_office.clone(),
             registration_number: row.registration_number.clone(),
             tracking_code: display_tracking_code(&row.tracking_code),
             channel: row.channel,
@@ -303,7 +333,7 @@ impl Intake {
     fn summary(row: &ComplaintRow) -> pb::ComplaintSummary {
         pb::ComplaintSummary {
             id: row.id.clone(),
-            office_code: row.office_code.clone(),
+            office_code: row.current_office.clone(),
             registration_number: row.registration_number.clone(),
             channel: row.channel,
             category_code: row.category_code.clone(),
@@ -333,7 +363,8 @@ impl Intake {
             .get(&id)
             .await?
             .ok_or(Error::NotFound("complaint"))?;
-        caller.require_office_or_not_found(&row.office_code, "complaint")?;
+        // The office holding the complaint now: a transfer moves it (issue 12).
+        caller.require_office_or_not_found(&row.current_office, "complaint")?;
         if partner_only(caller) && row.recorded_by.subject != caller.principal.subject {
             return Err(Error::NotFound("complaint"));
         }
@@ -472,6 +503,9 @@ impl Intake {
             request_hash,
             // The store keeps the registration event's.
             trace: Default::default(),
+            current_office: office.code.clone(),
+            disposed_bidang: String::new(),
+            status_at: to_micros(now),
         };
         let event = LifecycleEvent {
             event_id: uuid::Uuid::now_v7().to_string(),
@@ -693,6 +727,13 @@ impl Intake {
             v.add("expected_revision", "must be 0 or positive");
         }
         let row = self.visible(caller, &r.complaint_id).await?;
+        // A Bidang amends only what the Head disposed to it (S7-S9); another Bidang's complaint,
+        // or one not disposed at all, is not known to exist for it.
+        if caller.bidang_scoped()
+            && caller.principal.bidang.as_deref() != Some(&*row.disposed_bidang)
+        {
+            return Err(Error::NotFound("complaint"));
+        }
         if is_closed(row.status) {
             return Err(Error::FailedPrecondition(
                 "the complaint is closed; it cannot be amended".into(),
@@ -728,7 +769,7 @@ impl Intake {
         let event = LifecycleEvent {
             event_id: uuid::Uuid::now_v7().to_string(),
             complaint_id: row.id.clone(),
-            office_code: row.office_code.clone(),
+            office_code: row.current_office.clone(),
             step: Step::S9Interview as i32,
             occurred_at: Some(to_proto(now)),
             source_service: "intake".into(),
@@ -778,8 +819,14 @@ impl Intake {
         self.log_access(caller, &amended, "AmendComplaint", "S9")
             .await?;
         let revision = amended.revision;
+        let mut complaint = self.complaint(&amended, body, revision, Some(a));
+        if caller.bidang_scoped() {
+            // The Bidang's answer is the coded view: its officers read the case through
+            // investigation, where each read is logged with its purpose.
+            coded_view(&mut complaint);
+        }
         Ok(pb::AmendComplaintResponse {
-            complaint: Some(self.complaint(&amended, body, revision, Some(a))),
+            complaint: Some(complaint),
             warnings,
         })
     }
@@ -903,7 +950,7 @@ impl Intake {
             .ok_or(Error::NotFound("complaint"))?;
         Ok(pb::TrackComplaintResponse {
             status: row.status,
-            office_code: row.office_code.clone(),
+            office_code: row.current_office.clone(),
             received_at: Some(to_proto(from_micros(row.received_at))),
             registered_at: Some(to_proto(from_micros(row.registered_at))),
             updated_at: Some(to_proto(from_micros(row.updated_at))),

@@ -77,6 +77,13 @@ pub struct ComplaintRow {
     /// The W3C trace context of the complaint's latest lifecycle event (columns `traceparent`,
     /// `tracestate`; kept by the store): the previous step a person's next amendment links to.
     pub trace: TraceContext,
+    /// The office holding the complaint now (a transfer moves it; `office_code` keeps the
+    /// registering office, whose key seals the personal data).
+    pub current_office: String,
+    /// The Bidang the complaint is disposed to (S7), or empty.
+    pub disposed_bidang: String,
+    /// When the status last changed (microseconds).
+    pub status_at: i64,
 }
 
 /// A new registration. `row.registration_*` and `row.event_seq` are assigned by the store.
@@ -257,6 +264,13 @@ pub trait IntakeStore: Send + Sync {
     async fn pending_events(&self, limit: i64) -> Result<Vec<OutboxRow>>;
     /// Every registration sequence of an office and year, ascending (for audits and tests).
     async fn registration_sequences(&self, office: &str, year: i32) -> Result<Vec<i64>>;
+    /// Applies received lifecycle events of `source` (status, office, Bidang), idempotently per
+    /// (source, event id), in one transaction. An event refused by the rule stops the batch there.
+    async fn follow(
+        &self,
+        source: &str,
+        events: &[LifecycleEvent],
+    ) -> Result<aduan_runtime::relay::ApplyOutcome>;
 }
 
 /// Opens the store on `db`, running its migrations.
@@ -287,7 +301,7 @@ const COLUMNS: &str = "id, office_code, registration_year, registration_seq, reg
     tracking_code, channel, category_code, status, received_at, registered_at, updated_at, \
     recorded_by_subject, recorded_by_role, recorded_by_office, unmet_mask, reporter_identified, \
     anonymous, confidential, involves_child, incident_district_code, revision, event_seq, pii, \
-    request_id, request_hash, traceparent, tracestate";
+    request_id, request_hash, traceparent, tracestate, current_office, disposed_bidang, status_at";
 
 fn registration_number(office: &str, year: i32, seq: i64) -> String {
     format!("{office}-{year}-{seq:06}")
@@ -333,6 +347,9 @@ macro_rules! row_to_complaint {
                 traceparent: r.try_get("traceparent")?,
                 tracestate: r.try_get("tracestate")?,
             },
+            current_office: r.try_get("current_office")?,
+            disposed_bidang: r.try_get("disposed_bidang")?,
+            status_at: r.try_get("status_at")?,
         }
     }};
 }
@@ -388,7 +405,7 @@ macro_rules! sql_store {
                 row.revision = 1;
                 aduan_runtime::telemetry::keep_latest_trace(&mut row.trace, [&new.event]);
                 let sql = format!(
-                    "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)"
+                    "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31)"
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&row.id)
@@ -419,6 +436,9 @@ macro_rules! sql_store {
                     .bind(&row.request_hash)
                     .bind(&row.trace.traceparent)
                     .bind(&row.trace.tracestate)
+                    .bind(&row.current_office)
+                    .bind(&row.disposed_bidang)
+                    .bind(row.status_at)
                     .execute(&mut *tx)
                     .await?;
                 for (kind, bidx) in &new.index {
@@ -577,7 +597,10 @@ macro_rules! sql_store {
                             .push_bind(r.request_id.clone())
                             .push_bind(r.request_hash.clone())
                             .push_bind(r.trace.traceparent.clone())
-                            .push_bind(r.trace.tracestate.clone());
+                            .push_bind(r.trace.tracestate.clone())
+                            .push_bind(r.current_office.clone())
+                            .push_bind(r.disposed_bidang.clone())
+                            .push_bind(r.status_at);
                     });
                     q.build().execute(&mut *tx).await?;
                     let index: Vec<(String, String, String, String)> = rows
@@ -704,7 +727,7 @@ macro_rules! sql_store {
             }
 
             async fn list(&self, f: &ListFilter) -> Result<Vec<ComplaintRow>> {
-                let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM complaints WHERE office_code = "));
+                let mut q = sqlx::QueryBuilder::<$db>::new(format!("SELECT {COLUMNS} FROM complaints WHERE current_office = "));
                 q.push_bind(f.office_code.clone());
                 if !f.statuses.is_empty() {
                     q.push(" AND status IN (");
@@ -884,6 +907,97 @@ macro_rules! sql_store {
                     trace,
                     ..current
                 })
+            }
+
+            async fn follow(
+                &self,
+                source: &str,
+                events: &[LifecycleEvent],
+            ) -> Result<aduan_runtime::relay::ApplyOutcome> {
+                let mut out = aduan_runtime::relay::ApplyOutcome::default();
+                if events.is_empty() {
+                    return Ok(out);
+                }
+                let mut tx = self.pool.begin_with($begin).await?;
+                let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
+                for e in events {
+                    let span = aduan_runtime::telemetry::event_span(e, "intake");
+                    let _entered = span.enter();
+                    let fresh: Option<String> = sqlx::query_scalar(
+                        "INSERT INTO inbox_seen (source_service, event_id, applied_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id",
+                    )
+                    .bind(source)
+                    .bind(&e.event_id)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if fresh.is_none() {
+                        out.applied += 1;
+                        out.duplicates += 1;
+                        continue;
+                    }
+                    let sql = format!(
+                        "SELECT status, status_at, current_office, disposed_bidang, updated_at, traceparent, tracestate \
+                         FROM complaints WHERE id = $1{}",
+                        $lock
+                    );
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(&e.complaint_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let decided = match &row {
+                        None => Err("unknown complaint".to_string()),
+                        Some(r) => {
+                            let cur = crate::domain::Followed {
+                                status: r.try_get("status")?,
+                                status_at: r.try_get("status_at")?,
+                                office: r.try_get("current_office")?,
+                                bidang: r.try_get("disposed_bidang")?,
+                                updated_at: r.try_get("updated_at")?,
+                            };
+                            crate::domain::follow(&cur, e)
+                        }
+                    };
+                    match decided {
+                        Ok(Some(next)) => {
+                            let Some(r) = &row else { continue };
+                            let mut trace = TraceContext {
+                                traceparent: r.try_get("traceparent")?,
+                                tracestate: r.try_get("tracestate")?,
+                            };
+                            aduan_runtime::telemetry::keep_latest_trace(&mut trace, [e]);
+                            sqlx::query(
+                                "UPDATE complaints SET status = $1, status_at = $2, current_office = $3, \
+                                 disposed_bidang = $4, updated_at = $5, traceparent = $6, tracestate = $7 WHERE id = $8",
+                            )
+                            .bind(next.status)
+                            .bind(next.status_at)
+                            .bind(&next.office)
+                            .bind(&next.bidang)
+                            .bind(next.updated_at)
+                            .bind(&trace.traceparent)
+                            .bind(&trace.tracestate)
+                            .bind(&e.complaint_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        Ok(None) => {}
+                        Err(reason) => {
+                            tracing::warn!(event_id = %e.event_id, %reason, "event refused");
+                            sqlx::query("DELETE FROM inbox_seen WHERE source_service = $1 AND event_id = $2")
+                                .bind(source)
+                                .bind(&e.event_id)
+                                .execute(&mut *tx)
+                                .await?;
+                            out.rejection = Some((e.event_id.clone(), reason));
+                            break;
+                        }
+                    }
+                    out.applied += 1;
+                }
+                tx.commit().await?;
+                Ok(out)
             }
 
             async fn revisions(&self, id: &str) -> Result<Vec<RevisionRow>> {

@@ -73,6 +73,9 @@ fn new_complaint(office: &str, request_id: &str, at: i64) -> NewComplaint {
             request_id: request_id.into(),
             request_hash: format!("hash-{request_id}"),
             trace: Default::default(),
+            current_office: office.into(),
+            disposed_bidang: String::new(),
+            status_at: at,
         },
         index: vec![
             ("nik".into(), format!("bidx-{request_id}")),

@@ -572,9 +572,11 @@ impl Doc {
             d.status_at = at;
             file.status = e.status;
         }
-        // Intake keeps the registering office after a transfer: its amendments do not move it.
-        let from_amendment = matches!(e.detail, Some(Detail::Amended(_)));
-        if !e.office_code.is_empty() && at >= d.office_at && !from_amendment {
+        // Only triage moves a complaint to another office (a transfer at S4); the office another
+        // service states is taken only for a complaint first seen through it (issue 12: a
+        // later event of another service cannot move the complaint to another office).
+        let moves_office = e.source_service == "triage" || d.office_at == 0;
+        if !e.office_code.is_empty() && at >= d.office_at && moves_office {
             d.office_at = at;
             file.office_code = e.office_code.clone();
         }

@@ -732,7 +732,7 @@ macro_rules! sql_store {
                     q.push_values(chunk, |mut b, e| {
                         b.push_bind(e.event_id.clone()).push_bind(source).push_bind(now);
                     });
-                    q.push(" ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
+                    q.push(" ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id");
                     let ids: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
                     fresh.extend(ids);
                 }
@@ -810,8 +810,10 @@ macro_rules! sql_store {
                             drop(_entered);
                             for chunk in rest.chunks(500) {
                                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                                    "DELETE FROM inbox_seen WHERE event_id IN (",
+                                    "DELETE FROM inbox_seen WHERE source_service = ",
                                 );
+                                q.push_bind(source.to_string());
+                                q.push(" AND event_id IN (");
                                 let mut sep = q.separated(", ");
                                 for id in chunk {
                                     sep.push_bind(id.clone());
