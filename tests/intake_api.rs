@@ -735,3 +735,52 @@ async fn public_tracking_shows_status_only_and_is_rate_limited() {
     }
     assert!(exhausted, "the sixth request in a minute is refused");
 }
+
+/// Behind a trusted proxy (the ingress) each citizen has a bucket of their own, keyed by the
+/// address the proxy forwarded; from anywhere else `X-Forwarded-For` is ignored (issue 12).
+#[tokio::test]
+async fn public_tracking_is_limited_per_forwarded_client_behind_trusted_proxies() {
+    let track = |xff: &'static str| {
+        let mut r = tonic::Request::new(pb::TrackComplaintRequest {
+            tracking_code: "0000-0000-0000".into(),
+        });
+        r.metadata_mut()
+            .insert("x-forwarded-for", xff.parse().unwrap());
+        r
+    };
+    let dir = common::temp_dir();
+    let mut config = common::config(&dir, "");
+    config.intake.track_per_minute = 2;
+    config.intake.trusted_proxies = "127.0.0.0/8, ::1".into();
+    let app = common::start_with(config).await;
+    let mut c = app.client().await;
+    for _ in 0..2 {
+        let e = c.track_complaint(track("198.51.100.1")).await.unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+    }
+    let e = c.track_complaint(track("198.51.100.1")).await.unwrap_err();
+    assert_eq!(e.code(), Code::ResourceExhausted);
+    // Another citizen behind the same ingress, and a forged hop left of the real one.
+    let e = c.track_complaint(track("198.51.100.2")).await.unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    let e = c
+        .track_complaint(track("203.0.113.50, 198.51.100.1"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::ResourceExhausted);
+    app.running.shutdown().await.unwrap();
+
+    // Without trusted proxies the header changes nothing: one bucket for the peer.
+    let dir = common::temp_dir();
+    let mut config = common::config(&dir, "");
+    config.intake.track_per_minute = 2;
+    let app = common::start_with(config).await;
+    let mut c = app.client().await;
+    for xff in ["198.51.100.1", "198.51.100.2"] {
+        let e = c.track_complaint(track(xff)).await.unwrap_err();
+        assert_eq!(e.code(), Code::NotFound);
+    }
+    let e = c.track_complaint(track("198.51.100.3")).await.unwrap_err();
+    assert_eq!(e.code(), Code::ResourceExhausted);
+    app.running.shutdown().await.unwrap();
+}

@@ -46,6 +46,15 @@ async fn metrics_endpoint_counts_rpcs_without_personal_labels() {
             Channel::WalkIn,
         )))
         .await;
+    // Random paths without a token (issue 12): counted under `other`, never as their own series.
+    for i in 0..20 {
+        let mut grpc = tonic::client::Grpc::new(app.channel().await);
+        grpc.ready().await.unwrap();
+        let path = http::uri::PathAndQuery::try_from(format!("/random.Svc{i}/Method{i}")).unwrap();
+        let codec = tonic_prost::ProstCodec::<(), ()>::default();
+        let r = grpc.unary(tonic::Request::new(()), path, codec).await;
+        assert!(r.is_err());
+    }
     // Let the relay deliver the registration to triage and refresh its gauges.
     let mut text = String::new();
     for _ in 0..50 {
@@ -57,6 +66,14 @@ async fn metrics_endpoint_counts_rpcs_without_personal_labels() {
     }
     assert!(text.contains("aduan_grpc_requests_total{service=\"aduan.intake.v1.IntakeService\",method=\"SubmitComplaint\",code=\"OK\"} 1"), "{text}");
     assert!(text.contains("code=\"UNAUTHENTICATED\""));
+    assert!(
+        !text.contains("random.Svc"),
+        "an unknown path became a label"
+    );
+    assert!(
+        text.contains("aduan_grpc_requests_total{service=\"other\",method=\"other\",code=\"PERMISSION_DENIED\"} 20"),
+        "{text}"
+    );
     assert!(text.contains("aduan_grpc_request_duration_seconds_bucket"));
     assert!(text.contains(
         "aduan_complaints_registered_total{office=\"35.27\",channel=\"CHANNEL_WALK_IN\"} 1"

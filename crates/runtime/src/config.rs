@@ -229,6 +229,10 @@ pub struct ServiceConfig {
     pub max_connections: u32,
     /// Public tracking requests allowed per client address per minute (intake only).
     pub track_per_minute: u32,
+    /// Comma-separated address ranges of the proxies in front of the service (the ingress), whose
+    /// `X-Forwarded-For` names the client for public tracking's rate limit (intake only). Empty:
+    /// the TCP peer is the client.
+    pub trusted_proxies: String,
     /// Directory of stored evidence files (investigation only); empty: `<data_dir>/evidence`.
     pub storage_dir: String,
     /// Largest evidence file accepted, in bytes (investigation only).
@@ -351,6 +355,7 @@ impl Default for ServiceConfig {
             database_url: String::new(),
             max_connections: 16,
             track_per_minute: 30,
+            trusted_proxies: String::new(),
             storage_dir: String::new(),
             max_file_bytes: 20 * 1024 * 1024,
             silence_working_days: 10,

@@ -426,17 +426,17 @@ pub const ROUTES: &[Route] = &[
     route("triage", "investigation", &["disposition_issued"]),
     // S12 response approved: delivery opens.
     route("investigation", "feedback", &["response_approved"]),
-    // S13 delivered, S14 dissatisfied: the case waits, or reopens.
+    // S13 delivered, S14 dissatisfied: the case waits, or reopens; closed after silence.
     route(
         "feedback",
         "investigation",
-        &["response_delivered", "feedback_recorded"],
+        &["response_delivered", "feedback_recorded", "closed"],
     ),
-    // S13 delivered: the SLA clock stops; S14 reopened: a new clock.
+    // S13 delivered: the SLA clock stops; S14 reopened: a new clock; closed after silence.
     route(
         "feedback",
         "triage",
-        &["response_delivered", "feedback_recorded"],
+        &["response_delivered", "feedback_recorded", "closed"],
     ),
     // Intake follows the complaint for public tracking and its amendment rules: screening
     // (transfer, referral, rejection), disposition, delivery, reopening, closing.

@@ -128,7 +128,7 @@ impl ServerBuilder {
         let incoming =
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let server = tonic::transport::Server::builder()
-            .layer(ObserveLayer)
+            .layer(ObserveLayer::new(&self.tables))
             .layer(auth)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move {
@@ -221,14 +221,53 @@ pub async fn shutdown_signal() {
 }
 
 /// Tower layer: one server span per call, parented on the caller's W3C context, and the RPC
-/// metrics (`aduan_grpc_requests_total`, `aduan_grpc_request_duration_seconds`).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ObserveLayer;
+/// metrics (`aduan_grpc_requests_total`, `aduan_grpc_request_duration_seconds`). Metric labels
+/// and span names take only the known routes (the RPCs of the authorization tables, health and
+/// reflection); any other path is `other`, so random paths sent without a token cannot create
+/// unbounded series.
+#[derive(Clone, Debug, Default)]
+pub struct ObserveLayer {
+    known: Arc<std::collections::HashSet<&'static str>>,
+}
+
+impl ObserveLayer {
+    /// A layer knowing the RPCs of `tables`.
+    pub fn new(tables: &[AuthzTable]) -> Self {
+        Self {
+            known: Arc::new(
+                tables
+                    .iter()
+                    .flat_map(|t| t.iter().map(|(p, _)| *p))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The (service, method) labels of a request path: its own for a known route, else
+    /// ("other", "other").
+    pub fn labels(&self, path: &str) -> (String, String) {
+        let infrastructure = matches!(
+            path,
+            "/grpc.health.v1.Health/Check"
+                | "/grpc.health.v1.Health/Watch"
+                | "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+                | "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+        );
+        if infrastructure || self.known.contains(path) {
+            split_path(path)
+        } else {
+            ("other".into(), "other".into())
+        }
+    }
+}
 
 impl<S> tower::Layer<S> for ObserveLayer {
     type Service = Observe<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        Observe { inner }
+        Observe {
+            inner,
+            layer: self.clone(),
+        }
     }
 }
 
@@ -236,6 +275,7 @@ impl<S> tower::Layer<S> for ObserveLayer {
 #[derive(Clone, Debug)]
 pub struct Observe<S> {
     inner: S,
+    layer: ObserveLayer,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -256,12 +296,11 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let path = req.uri().path();
-        let (service, method) = split_path(path);
+        let (service, method) = self.layer.labels(req.uri().path());
         let parent = crate::telemetry::extract_context(req.headers());
         let span = tracing::info_span!(
             "grpc.server",
-            otel.name = %path.trim_start_matches('/'),
+            otel.name = %format!("{service}/{method}"),
             otel.kind = "server",
             rpc.system = "grpc",
             rpc.service = %service,

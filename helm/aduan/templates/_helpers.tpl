@@ -149,8 +149,11 @@ seccompProfile:
 {{- define "aduan.cryptoKeysPath" -}}
 /etc/aduan-secrets/crypto/{{ .Values.crypto.key }}
 {{- end }}
-{{- define "aduan.serviceKeyPath" -}}
-/etc/aduan-secrets/service-key/{{ .Values.serviceKey.key }}
+{{- define "aduan.serviceKeysDir" -}}
+/etc/aduan-secrets/service-key
+{{- end }}
+{{- define "aduan.serviceJwksPath" -}}
+/etc/aduan-secrets/service-jwks/jwks.json
 {{- end }}
 
 {{/* The TOML configuration file of a component; call with (dict "root" $ "component" "intake"). */}}
@@ -178,7 +181,8 @@ audience = {{ $v.auth.audience | toJson }}
 jwks_url = {{ $v.auth.jwksUrl | toJson }}
 {{- end }}
 local_signing = false
-service_key_file = {{ include "aduan.serviceKeyPath" $root | toJson }}
+service_keys_dir = {{ include "aduan.serviceKeysDir" $root | toJson }}
+service_jwks_file = {{ include "aduan.serviceJwksPath" $root | toJson }}
 
 [crypto]
 keys_file = {{ include "aduan.cryptoKeysPath" $root | toJson }}
@@ -283,6 +287,9 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
 - name: service-key
   mountPath: /etc/aduan-secrets/service-key
   readOnly: true
+- name: service-jwks
+  mountPath: /etc/aduan-secrets/service-jwks
+  readOnly: true
 - name: data
   mountPath: /var/lib/aduan
 - name: tmp
@@ -307,11 +314,17 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
         path: {{ $v.crypto.key }}
 - name: service-key
   secret:
-    secretName: {{ $v.serviceKey.existingSecret }}
+    secretName: {{ printf "%s-%s" $v.serviceKeys.secretPrefix .component }}
     defaultMode: 0440
     items:
-      - key: {{ $v.serviceKey.key }}
-        path: {{ $v.serviceKey.key }}
+      - key: {{ $v.serviceKeys.key }}
+        path: {{ .component }}.pem
+- name: service-jwks
+  configMap:
+    name: {{ $v.serviceKeys.jwksConfigMap }}
+    items:
+      - key: jwks.json
+        path: jwks.json
 - name: data
   emptyDir:
     sizeLimit: {{ (index $v.components .component).dataSizeLimit }}

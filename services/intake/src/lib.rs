@@ -101,11 +101,19 @@ pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<
     let store = store::open(db.clone(), outbox.clone()).await?;
     db.spawn_pool_metrics("intake");
     let refdata = Arc::new(refdata::RefData::configured(config)?);
+    let trusted = aduan_runtime::ratelimit::Cidr::parse_list(&config.intake.trusted_proxies)
+        .map_err(|bad| {
+            aduan_runtime::Error::invalid(
+                "intake.trusted_proxies",
+                format!("{bad:?} is not an address range such as 10.0.0.0/8"),
+            )
+        })?;
     Ok(Arc::new(Intake::new(
         store,
         outbox,
         keys,
         refdata,
         config.intake.track_per_minute,
+        trusted,
     )))
 }

@@ -36,6 +36,7 @@ pub struct Intake {
     keys: Arc<Keyring>,
     refdata: Arc<RefData>,
     limiter: RateLimiter<IpAddr>,
+    trusted_proxies: Vec<aduan_runtime::ratelimit::Cidr>,
 }
 
 impl Intake {
@@ -46,6 +47,7 @@ impl Intake {
         keys: Arc<Keyring>,
         refdata: Arc<RefData>,
         track_per_minute: u32,
+        trusted_proxies: Vec<aduan_runtime::ratelimit::Cidr>,
     ) -> Self {
         Self {
             batcher: crate::store::Batcher::start(store.clone(), 128),
@@ -54,6 +56,7 @@ impl Intake {
             keys,
             refdata,
             limiter: RateLimiter::new(track_per_minute),
+            trusted_proxies,
         }
     }
 
@@ -924,12 +927,16 @@ impl Intake {
         Ok(pb::ListAccessLogResponse { entries })
     }
 
-    /// Public tracking.
+    /// Public tracking, rate-limited per client (the TCP peer, or behind a trusted proxy the
+    /// address it forwarded; IPv6 per /64).
     pub async fn track(
         &self,
-        client: Option<IpAddr>,
+        peer: Option<IpAddr>,
+        forwarded_for: Option<&str>,
         r: pb::TrackComplaintRequest,
     ) -> Result<pb::TrackComplaintResponse> {
+        let client =
+            aduan_runtime::ratelimit::client_key(peer, forwarded_for, &self.trusted_proxies);
         if let Some(ip) = client
             && !self.limiter.check(&ip)
         {
@@ -1131,9 +1138,16 @@ impl IntakeService for IntakeApi {
         &self,
         req: Request<pb::TrackComplaintRequest>,
     ) -> std::result::Result<Response<pb::TrackComplaintResponse>, Status> {
-        let client = req.remote_addr().map(|a| a.ip());
+        let peer = req.remote_addr().map(|a| a.ip());
+        let forwarded = req
+            .metadata()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         Ok(Response::new(
-            self.core()?.track(client, req.into_inner()).await?,
+            self.core()?
+                .track(peer, forwarded.as_deref(), req.into_inner())
+                .await?,
         ))
     }
 }

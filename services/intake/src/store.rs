@@ -921,8 +921,9 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
                 for e in events {
+                    // The apply span is entered only around the synchronous rule below: a guard
+                    // held across an await would leak into other tasks of this thread.
                     let span = aduan_runtime::telemetry::event_span(e, "intake");
-                    let _entered = span.enter();
                     let fresh: Option<String> = sqlx::query_scalar(
                         "INSERT INTO inbox_seen (source_service, event_id, applied_at) VALUES ($1, $2, $3) \
                          ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id",
@@ -956,6 +957,7 @@ macro_rules! sql_store {
                                 bidang: r.try_get("disposed_bidang")?,
                                 updated_at: r.try_get("updated_at")?,
                             };
+                            let _entered = span.enter();
                             crate::domain::follow(&cur, e)
                         }
                     };
@@ -984,7 +986,7 @@ macro_rules! sql_store {
                         }
                         Ok(None) => {}
                         Err(reason) => {
-                            tracing::warn!(event_id = %e.event_id, %reason, "event refused");
+                            span.in_scope(|| tracing::warn!(event_id = %e.event_id, %reason, "event refused"));
                             sqlx::query("DELETE FROM inbox_seen WHERE source_service = $1 AND event_id = $2")
                                 .bind(source)
                                 .bind(&e.event_id)
