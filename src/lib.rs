@@ -118,6 +118,53 @@ impl Running {
     }
 }
 
+/// One service's verdict on an office's access-log chain (`aduan audit verify`).
+#[derive(Debug, Clone)]
+pub struct AuditReport {
+    /// The service whose database holds the log.
+    pub service: &'static str,
+    /// The verdict.
+    pub verdict: aduan_runtime::audit::Verdict,
+}
+
+/// Checks `office`'s tamper-evident access log (docs/security.md) in the database of every
+/// configured service that keeps one (intake, investigation, feedback, reporting), reading the
+/// databases directly with the configured keys (an operator's command, like `aduan migrate`).
+pub async fn audit_verify(config: &Config, office: &str) -> Result<Vec<AuditReport>> {
+    let keys = Keyring::load(&config.crypto.keys_file, &config.data_dir)?;
+    let mut out = Vec::new();
+    for service in config.enabled_services()? {
+        let (configured, table) = match service {
+            "intake" => (
+                &config.intake.database_url,
+                &aduan_intake::store::ACCESS_LOG,
+            ),
+            "investigation" => (
+                &config.investigation.database_url,
+                &aduan_runtime::casefile::ACCESS_LOG,
+            ),
+            "feedback" => (
+                &config.feedback.database_url,
+                &aduan_runtime::casefile::ACCESS_LOG,
+            ),
+            "reporting" => (
+                &config.reporting.database_url,
+                &aduan_runtime::casefile::ACCESS_LOG,
+            ),
+            _ => continue,
+        };
+        let db = aduan_runtime::db::Database::connect(&config.database_url(service, configured), 2)
+            .await?;
+        let verdict = aduan_runtime::audit::verify(&db, &keys, table, office).await;
+        db.close().await;
+        out.push(AuditReport {
+            service,
+            verdict: verdict?,
+        });
+    }
+    Ok(out)
+}
+
 /// Runs the database migrations of the configured services and returns (`aduan migrate`, the
 /// Helm chart's pre-install/pre-upgrade job).
 pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {

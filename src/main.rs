@@ -109,6 +109,12 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// The tamper-evident access log: `aduan audit verify --office 35.27` checks the office's
+    /// chain in every configured service's database and reports the first broken link.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Run the database migrations of the configured services (`services`, default all) and exit.
     Migrate,
     /// Print the effective configuration (defaults, file, environment) as TOML.
@@ -121,6 +127,16 @@ enum Command {
         /// A service name, e.g. aduan.intake.v1.IntakeService; empty for the whole server.
         #[arg(long, default_value = "")]
         service: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check an office's access-log chain; exits non-zero when a link is broken.
+    Verify {
+        /// Office code, e.g. 35.27.
+        #[arg(long)]
+        office: String,
     },
 }
 
@@ -196,6 +212,38 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             use std::io::Write as _;
             let _ = writeln!(std::io::stdout().lock(), "{token}");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { office },
+        } => {
+            let config = load()?;
+            let reports = aduan::audit_verify(&config, &office)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut broken = 0;
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            for r in &reports {
+                let v = &r.verdict;
+                let state = match &v.broken {
+                    None => "intact".to_string(),
+                    Some(b) => {
+                        broken += 1;
+                        format!("BROKEN at row {}: {}", b.seq, b.reason)
+                    }
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<14} office {office}: {} rows chained, {} from before the chain: {state}",
+                    r.service, v.rows, v.legacy
+                );
+            }
+            if broken > 0 {
+                return Err(format!(
+                    "the access log of office {office} was altered in {broken} service(s)"
+                ));
+            }
             Ok(())
         }
         Command::ServiceKeys { dir } => {

@@ -443,7 +443,11 @@ async fn incomplete_complaints_are_registered_with_their_gaps() {
         .into_inner()
         .entries;
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, vec!["AmendComplaint", "GetComplaint"]);
+    // The revisions' reasons were read too (issue 12); this listing is logged after it answers.
+    assert_eq!(
+        actions,
+        vec!["AmendComplaint", "GetComplaint", "ListComplaintRevisions"]
+    );
     assert_eq!(log[1].purpose, "audit");
 }
 

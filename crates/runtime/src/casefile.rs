@@ -29,6 +29,20 @@ use crate::db::Database;
 use crate::relay::{ApplyOutcome, NOTIFY_SQL, Outbox};
 use crate::{Error, Result};
 
+/// The access log of a case-file service, as its chain covers it (`crate::audit`).
+pub const ACCESS_LOG: crate::audit::Table = crate::audit::Table {
+    name: "access_log",
+    columns: &[
+        ("complaint_id", crate::audit::Kind::Text),
+        ("office_code", crate::audit::Kind::Text),
+        ("at", crate::audit::Kind::Int),
+        ("subject", crate::audit::Kind::Text),
+        ("role", crate::audit::Kind::Text),
+        ("what", crate::audit::Kind::Text),
+        ("sealed_purpose", crate::audit::Kind::Bytes),
+    ],
+};
+
 /// One complaint's case file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseFile<T> {
@@ -523,42 +537,25 @@ macro_rules! backend {
                 .await?)
             }
 
-            pub(super) async fn log_access(
-                pool: &$pool,
-                e: &AccessEntry,
-                sealed_purpose: Vec<u8>,
-            ) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO access_log (complaint_id, office_code, at, subject, role, what, sealed_purpose) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&e.complaint_id)
-                .bind(&e.office_code)
-                .bind(e.at)
-                .bind(&e.subject)
-                .bind(&e.role)
-                .bind(&e.what)
-                .bind(sealed_purpose)
-                .execute(pool)
-                .await?;
-                Ok(())
-            }
-
             pub(super) async fn access_log(
                 pool: &$pool,
                 office: &str,
                 complaint_id: &str,
+                unit: &str,
                 offset: i64,
                 limit: i64,
             ) -> Result<Vec<(AccessEntry, Vec<u8>)>> {
                 let rows = sqlx::query(
                     "SELECT complaint_id, office_code, at, subject, role, what, sealed_purpose FROM access_log \
-                     WHERE office_code = $1 AND ($2 = '' OR complaint_id = $2) ORDER BY id DESC LIMIT $3 OFFSET $4",
+                     WHERE office_code = $1 AND ($2 = '' OR complaint_id = $2) \
+                     AND ($5 = '' OR complaint_id IN (SELECT complaint_id FROM cases WHERE office_code = $1 AND unit = $5)) \
+                     ORDER BY id DESC LIMIT $3 OFFSET $4",
                 )
                 .bind(office)
                 .bind(complaint_id)
                 .bind(limit)
                 .bind(offset)
+                .bind(unit)
                 .fetch_all(pool)
                 .await?;
                 let mut out = Vec::with_capacity(rows.len());
@@ -898,17 +895,36 @@ impl CaseStore {
         }
     }
 
-    /// Writes one read of personal content to the access log.
+    /// Writes one read of personal content to the access log: the purpose sealed, the row chained
+    /// to the office's previous one (`crate::audit`).
     pub async fn log_access(&self, e: &AccessEntry) -> Result<()> {
+        use crate::audit::Field;
         let sealed = self.keys.seal(
             &e.office_code,
             &aad(self.service, &e.complaint_id, "access"),
             e.purpose.as_bytes(),
         )?;
-        match &self.db {
-            Database::Postgres(p) => pg::log_access(p, e, sealed).await,
-            Database::Sqlite(p) => lite::log_access(p, e, sealed).await,
-        }
+        crate::audit::append(
+            &self.db,
+            &self.keys,
+            &ACCESS_LOG,
+            &e.office_code,
+            &[
+                Field::Text(e.complaint_id.clone()),
+                Field::Text(e.office_code.clone()),
+                Field::Int(e.at),
+                Field::Text(e.subject.clone()),
+                Field::Text(e.role.clone()),
+                Field::Text(e.what.clone()),
+                Field::Bytes(sealed),
+            ],
+        )
+        .await
+    }
+
+    /// Checks `office`'s access-log chain (`aduan audit verify`).
+    pub async fn verify_access_log(&self, office: &str) -> Result<crate::audit::Verdict> {
+        crate::audit::verify(&self.db, &self.keys, &ACCESS_LOG, office).await
     }
 
     /// The access log of an office (one case's when `complaint_id` is not empty), newest first.
@@ -919,9 +935,27 @@ impl CaseStore {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<AccessEntry>> {
+        self.access_log_of_unit(office, complaint_id, "", offset, limit)
+            .await
+    }
+
+    /// The access log of an office restricted to the cases of one unit (a Bidang) when `unit`
+    /// is not empty, filtered in SQL; newest first.
+    pub async fn access_log_of_unit(
+        &self,
+        office: &str,
+        complaint_id: &str,
+        unit: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AccessEntry>> {
         let rows = match &self.db {
-            Database::Postgres(p) => pg::access_log(p, office, complaint_id, offset, limit).await?,
-            Database::Sqlite(p) => lite::access_log(p, office, complaint_id, offset, limit).await?,
+            Database::Postgres(p) => {
+                pg::access_log(p, office, complaint_id, unit, offset, limit).await?
+            }
+            Database::Sqlite(p) => {
+                lite::access_log(p, office, complaint_id, unit, offset, limit).await?
+            }
         };
         rows.into_iter()
             .map(|(mut e, sealed)| {

@@ -33,6 +33,9 @@ struct OfficeKeys {
 /// The keys of every office of the deployment.
 pub struct Keyring {
     master: Option<[u8; 32]>,
+    /// The key of the access logs' HMAC chains (docs/security.md): kept apart from the data and
+    /// blind-index keys; each office's chain key derives from it.
+    audit: Option<[u8; 32]>,
     configured: HashMap<String, Arc<OfficeKeys>>,
     derived: RwLock<HashMap<String, Arc<OfficeKeys>>>,
 }
@@ -42,6 +45,8 @@ pub struct Keyring {
 struct KeysFile {
     #[serde(default)]
     master: Option<String>,
+    #[serde(default)]
+    audit_key: Option<String>,
     #[serde(default)]
     offices: HashMap<String, OfficeEntry>,
 }
@@ -77,6 +82,7 @@ impl Keyring {
     pub fn from_master(master: [u8; 32]) -> Self {
         Self {
             master: Some(master),
+            audit: Some(hkdf(&master, "aduan/audit-chain/v1")),
             configured: HashMap::new(),
             derived: RwLock::new(HashMap::new()),
         }
@@ -97,6 +103,13 @@ impl Keyring {
             .as_deref()
             .map(|m| decode_key("crypto.keys_file.master", m))
             .transpose()?;
+        let Some(audit) = file.audit_key.as_deref() else {
+            return Err(Error::invalid(
+                "crypto.keys_file.audit_key",
+                "required: the key of the access logs' tamper-evident chains, apart from the data keys",
+            ));
+        };
+        let audit = Some(decode_key("crypto.keys_file.audit_key", audit)?);
         let mut configured = HashMap::new();
         for (office, entry) in file.offices {
             let mut keys = HashMap::new();
@@ -141,6 +154,7 @@ impl Keyring {
         }
         Ok(Self {
             master,
+            audit,
             configured,
             derived: RwLock::new(HashMap::new()),
         })
@@ -246,6 +260,18 @@ impl Keyring {
             .map_err(|_| bad())
     }
 
+    /// The key of `office`'s access-log chain (HMAC-SHA-256), derived from the audit key.
+    pub fn audit_key(&self, office: &str) -> Result<[u8; 32]> {
+        let audit = self
+            .audit
+            .as_ref()
+            .ok_or_else(|| Error::Internal("no audit key".into()))?;
+        Ok(hkdf(
+            audit,
+            &format!("aduan/office/{office}/audit-chain/v1"),
+        ))
+    }
+
     /// The blind index of a normalised value of `kind` (for example "nik" or "phone") for `office`:
     /// equal inputs give equal indexes, and without the office's index key nothing can be learnt
     /// from it. 128 bits, hex.
@@ -337,7 +363,7 @@ mod tests {
         let f1 = dir.join("k1.toml");
         std::fs::write(
             &f1,
-            format!("[offices.\"35.27\"]\nactive = \"k1\"\nindex_key = \"{idx}\"\nkeys = {{ k1 = \"{k1}\" }}\n"),
+            format!("audit_key = \"{idx}\"\n[offices.\"35.27\"]\nactive = \"k1\"\nindex_key = \"{idx}\"\nkeys = {{ k1 = \"{k1}\" }}\n"),
         )
         .unwrap();
         let old = Keyring::from_file(&f1).unwrap();
@@ -345,7 +371,7 @@ mod tests {
         let f2 = dir.join("k2.toml");
         std::fs::write(
             &f2,
-            format!("[offices.\"35.27\"]\nactive = \"k2\"\nindex_key = \"{idx}\"\nkeys = {{ k1 = \"{k1}\", k2 = \"{k2}\" }}\n"),
+            format!("audit_key = \"{idx}\"\n[offices.\"35.27\"]\nactive = \"k2\"\nindex_key = \"{idx}\"\nkeys = {{ k1 = \"{k1}\", k2 = \"{k2}\" }}\n"),
         )
         .unwrap();
         let new = Keyring::from_file(&f2).unwrap();
@@ -372,7 +398,7 @@ mod tests {
         let k1 = B64.encode([1u8; 32]);
         std::fs::write(
             &f,
-            format!("[offices.\"35.27\"]\nactive = \"k1\"\nkeys = {{ k1 = \"{k1}\" }}\n"),
+            format!("audit_key = \"{k1}\"\n[offices.\"35.27\"]\nactive = \"k1\"\nkeys = {{ k1 = \"{k1}\" }}\n"),
         )
         .unwrap();
         match Keyring::from_file(&f) {

@@ -1059,6 +1059,18 @@ impl Feedback {
             }
             rows.reverse();
             let next = offset + take;
+            // Reading who looked at the file is itself logged (issue 12), after the page is cut.
+            self.store
+                .log_access(&AccessEntry {
+                    complaint_id: f.complaint_id.clone(),
+                    office_code: f.office_code.clone(),
+                    at: now_micros(),
+                    subject: caller.principal.subject.clone(),
+                    role: caller.acting_role().as_str().to_string(),
+                    what: "ListAccessLog".into(),
+                    purpose: String::new(),
+                })
+                .await?;
             return Ok(pb::ListAccessLogResponse {
                 next_page_token: if next < total {
                     next.to_string()

@@ -110,6 +110,7 @@ pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<
         })?;
     Ok(Arc::new(Intake::new(
         store,
+        db.clone(),
         outbox,
         keys,
         refdata,

@@ -24,13 +24,14 @@ use tonic::{Request, Response, Status};
 use crate::domain::{self, Assessment};
 use crate::refdata::{Office, RefData};
 use crate::store::{
-    AccessRow, ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint,
-    Registration,
+    ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint, Registration,
 };
 
 /// Everything the service needs once storage is ready.
 pub struct Intake {
     store: Arc<dyn IntakeStore>,
+    /// The database, for the access log's chain (`aduan_runtime::audit`).
+    db: aduan_runtime::db::Database,
     outbox: Arc<aduan_runtime::relay::Outbox>,
     batcher: crate::store::Batcher,
     keys: Arc<Keyring>,
@@ -43,6 +44,7 @@ impl Intake {
     /// Assembles the service core.
     pub fn new(
         store: Arc<dyn IntakeStore>,
+        db: aduan_runtime::db::Database,
         outbox: Arc<aduan_runtime::relay::Outbox>,
         keys: Arc<Keyring>,
         refdata: Arc<RefData>,
@@ -52,6 +54,7 @@ impl Intake {
         Self {
             batcher: crate::store::Batcher::start(store.clone(), 128),
             store,
+            db,
             outbox,
             keys,
             refdata,
@@ -201,6 +204,10 @@ fn partner_only(caller: &Caller) -> bool {
 
 fn aad_reason(id: &str) -> Vec<u8> {
     format!("{id}/reason").into_bytes()
+}
+
+fn aad_purpose(id: &str) -> Vec<u8> {
+    format!("{id}/access-purpose").into_bytes()
 }
 
 /// Removes everything personal or free-text from a complaint: what remains are codes, dates,
@@ -381,16 +388,36 @@ impl Intake {
         action: &str,
         purpose: &str,
     ) -> Result<()> {
-        self.store
-            .log_access(AccessRow {
-                complaint_id: row.id.clone(),
-                office_code: row.office_code.clone(),
-                accessed_at: to_micros(Timestamp::now()),
-                actor: actor(caller),
-                action: action.to_string(),
-                purpose: purpose.to_string(),
-            })
-            .await
+        // The office holding the complaint keeps the log: its chain, its key for the purpose.
+        use aduan_runtime::audit::Field;
+        let office = &row.current_office;
+        let sealed = self
+            .keys
+            .seal(office, &aad_purpose(&row.id), purpose.as_bytes())?;
+        let who = actor(caller);
+        aduan_runtime::audit::append(
+            &self.db,
+            &self.keys,
+            &crate::store::ACCESS_LOG,
+            office,
+            &[
+                Field::Text(row.id.clone()),
+                Field::Text(office.clone()),
+                Field::Int(to_micros(Timestamp::now())),
+                Field::Text(who.subject),
+                Field::Text(who.role),
+                Field::Text(who.office),
+                Field::Text(action.to_string()),
+                Field::Text(String::new()),
+                Field::Bytes(sealed),
+            ],
+        )
+        .await
+    }
+
+    /// Checks `office`'s access-log chain (`aduan audit verify`).
+    pub async fn verify_access_log(&self, office: &str) -> Result<aduan_runtime::audit::Verdict> {
+        aduan_runtime::audit::verify(&self.db, &self.keys, &crate::store::ACCESS_LOG, office).await
     }
 
     /// S1-S3.
@@ -842,6 +869,9 @@ impl Intake {
     ) -> Result<pb::ListComplaintRevisionsResponse> {
         let row = self.visible(caller, &r.complaint_id).await?;
         let revs = self.store.revisions(&row.id).await?;
+        // The reasons of amendments are free text from the interview: the read is logged.
+        self.log_access(caller, &row, "ListComplaintRevisions", "")
+            .await?;
         let mut out = Vec::with_capacity(revs.len());
         for x in revs {
             // Revision 1 has no reason.
@@ -912,18 +942,31 @@ impl Intake {
         r: pb::ListAccessLogRequest,
     ) -> Result<pb::ListAccessLogResponse> {
         let row = self.visible(caller, &r.complaint_id).await?;
-        let entries = self
-            .store
-            .access_log(&row.id)
-            .await?
-            .into_iter()
-            .map(|e| pb::AccessLogEntry {
+        // Purposes can name what was looked for: the Head reads them, an operator does not.
+        let purposes = caller.acts_as(Role::Head);
+        let mut entries = Vec::new();
+        for e in self.store.access_log(&row.id).await? {
+            let purpose = if !purposes {
+                String::new()
+            } else if e.sealed_purpose.is_empty() {
+                e.purpose
+            } else {
+                let plain = self.keys.open(
+                    &e.office_code,
+                    &aad_purpose(&e.complaint_id),
+                    &e.sealed_purpose,
+                )?;
+                String::from_utf8_lossy(&plain).into_owned()
+            };
+            entries.push(pb::AccessLogEntry {
                 accessed_at: Some(to_proto(from_micros(e.accessed_at))),
                 actor: Some(actor_pb(&e.actor)),
                 action: e.action,
-                purpose: e.purpose,
-            })
-            .collect();
+                purpose,
+            });
+        }
+        // Reading the log is itself a read of who looked at a victim's file.
+        self.log_access(caller, &row, "ListAccessLog", "").await?;
         Ok(pb::ListAccessLogResponse { entries })
     }
 

@@ -204,8 +204,10 @@ pub struct AccessRow {
     pub actor: ActorRow,
     /// RPC name.
     pub action: String,
-    /// Purpose given.
+    /// Purpose given, in clear (rows written before purposes were sealed).
     pub purpose: String,
+    /// Purpose given, sealed with the office's key (empty for older rows).
+    pub sealed_purpose: Vec<u8>,
 }
 
 /// One outbox row.
@@ -257,7 +259,6 @@ pub trait IntakeStore: Send + Sync {
     /// How many complaints of an office carry any of these (kind, blind index) pairs.
     async fn count_by_index(&self, office: &str, keys: &[(String, String)]) -> Result<i64>;
     /// Writes an access-log entry.
-    async fn log_access(&self, entry: AccessRow) -> Result<()>;
     /// The access log of a complaint, oldest first.
     async fn access_log(&self, id: &str) -> Result<Vec<AccessRow>>;
     /// Outbox events, oldest first.
@@ -272,6 +273,23 @@ pub trait IntakeStore: Send + Sync {
         events: &[LifecycleEvent],
     ) -> Result<aduan_runtime::relay::ApplyOutcome>;
 }
+
+/// Intake's access log as its chain covers it (`aduan_runtime::audit`). Rows are written by
+/// the service (the chain needs the office's audit key, which the store never sees).
+pub const ACCESS_LOG: aduan_runtime::audit::Table = aduan_runtime::audit::Table {
+    name: "access_log",
+    columns: &[
+        ("complaint_id", aduan_runtime::audit::Kind::Text),
+        ("office_code", aduan_runtime::audit::Kind::Text),
+        ("accessed_at", aduan_runtime::audit::Kind::Int),
+        ("actor_subject", aduan_runtime::audit::Kind::Text),
+        ("actor_role", aduan_runtime::audit::Kind::Text),
+        ("actor_office", aduan_runtime::audit::Kind::Text),
+        ("action", aduan_runtime::audit::Kind::Text),
+        ("purpose", aduan_runtime::audit::Kind::Text),
+        ("sealed_purpose", aduan_runtime::audit::Kind::Bytes),
+    ],
+};
 
 /// Opens the store on `db`, running its migrations.
 pub async fn open(
@@ -1095,28 +1113,10 @@ macro_rules! sql_store {
                 Ok(q.fetch_one(&self.pool).await?)
             }
 
-            async fn log_access(&self, e: AccessRow) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO access_log (complaint_id, office_code, accessed_at, actor_subject, actor_role, actor_office, action, purpose) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&e.complaint_id)
-                .bind(&e.office_code)
-                .bind(e.accessed_at)
-                .bind(&e.actor.subject)
-                .bind(&e.actor.role)
-                .bind(&e.actor.office)
-                .bind(&e.action)
-                .bind(&e.purpose)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
             async fn access_log(&self, id: &str) -> Result<Vec<AccessRow>> {
                 let rows = sqlx::query(
-                    "SELECT complaint_id, office_code, accessed_at, actor_subject, actor_role, actor_office, action, purpose \
-                     FROM access_log WHERE complaint_id = $1 ORDER BY id",
+                    "SELECT complaint_id, office_code, accessed_at, actor_subject, actor_role, actor_office, action, purpose, \
+                     sealed_purpose FROM access_log WHERE complaint_id = $1 ORDER BY id",
                 )
                 .bind(id)
                 .fetch_all(&self.pool)
@@ -1134,6 +1134,7 @@ macro_rules! sql_store {
                         },
                         action: r.try_get("action")?,
                         purpose: r.try_get("purpose")?,
+                        sealed_purpose: r.try_get("sealed_purpose")?,
                     });
                 }
                 Ok(out)

@@ -5,8 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use aduan_intake::store::{
-    self, AccessRow, ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint,
-    Registration,
+    self, ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint, Registration,
 };
 use aduan_proto::events::v1::{
     ComplaintAmended, ComplaintRegistered, LifecycleEvent, TraceContext, lifecycle_event::Detail,
@@ -400,27 +399,6 @@ async fn list_filters_and_pages(s: Arc<dyn IntakeStore>) {
     assert_eq!(s.list(&f).await.unwrap().len(), 3);
 }
 
-async fn access_log_is_kept(s: Arc<dyn IntakeStore>) {
-    let row = registered(s.register(new_complaint("35.27", "x-1", 1)).await.unwrap());
-    for action in ["GetComplaint", "AmendComplaint"] {
-        s.log_access(AccessRow {
-            complaint_id: row.id.clone(),
-            office_code: row.office_code.clone(),
-            accessed_at: 7,
-            actor: actor(),
-            action: action.into(),
-            purpose: "S9".into(),
-        })
-        .await
-        .unwrap();
-    }
-    let log = s.access_log(&row.id).await.unwrap();
-    assert_eq!(
-        log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-        vec!["GetComplaint", "AmendComplaint"]
-    );
-}
-
 async fn batches_behave_like_single_registrations(s: Arc<dyn IntakeStore>) {
     let existing = registered(s.register(new_complaint("35.27", "b-0", 1)).await.unwrap());
     let mut items: Vec<NewComplaint> = (0..40)
@@ -549,6 +527,5 @@ both!(concurrent_numbers_are_gap_free);
 both!(amendments_keep_history);
 both!(latest_trace_is_kept);
 both!(list_filters_and_pages);
-both!(access_log_is_kept);
 both!(batches_behave_like_single_registrations);
 both!(concurrent_batches_are_gap_free);

@@ -12,7 +12,7 @@ use aduan_proto::intake::v1 as intake_pb;
 use aduan_proto::investigation::v1 as pb;
 use aduan_refdata::RefData;
 use aduan_runtime::auth::{Caller, Role};
-use aduan_runtime::casefile::{AccessEntry, CaseFile, CaseStore, Filter, Value, Write};
+use aduan_runtime::casefile::{AccessEntry, CaseFile, CaseStore, Filter, Write};
 use aduan_runtime::crypto::{Keyring, hex};
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
 use aduan_runtime::time::{date_from_proto, from_micros, from_proto, to_micros, to_proto};
@@ -2348,8 +2348,10 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         v.into_result()?;
         let office = caller.principal.office.clone();
         let scoped = caller.bidang_scoped();
+        let mut log_office = office.clone();
         let (entries, next) = if !r.complaint_id.is_empty() {
             let file = core.load_visible(&caller, &r.complaint_id).await?;
+            log_office = file.office_code.clone();
             let mut rows = core
                 .store
                 .access_log(&file.office_code, &file.complaint_id, offset, limit + 1)
@@ -2370,43 +2372,27 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 // A Bidang head without a Bidang sees no case, and no log.
                 return Ok(Response::new(pb::ListAccessLogResponse::default()));
             };
-            let ids: HashSet<String> = core
+            // The Bidang's cases only, filtered in SQL.
+            let mut rows = core
                 .store
-                .query(
-                    "SELECT complaint_id FROM cases WHERE office_code = $1 AND unit = $2",
-                    &[Value::Text(office.clone()), Value::Text(own)],
-                )
-                .await?
-                .into_iter()
-                .filter_map(|row| match row.into_iter().next() {
-                    Some(Value::Text(t)) => Some(t),
-                    _ => None,
-                })
-                .collect();
-            // Scan the office's log (newest first) for the Bidang's cases.
-            const BATCH: i64 = 500;
-            let mut out = Vec::new();
-            let mut raw = offset;
-            let mut next = None;
-            'scan: loop {
-                let rows = core.store.access_log(&office, "", raw, BATCH).await?;
-                let n = rows.len() as i64;
-                for (i, e) in rows.into_iter().enumerate() {
-                    if ids.contains(&e.complaint_id) {
-                        if out.len() as i64 == limit {
-                            next = Some(raw + i as i64);
-                            break 'scan;
-                        }
-                        out.push(e);
-                    }
-                }
-                if n < BATCH {
-                    break;
-                }
-                raw += n;
-            }
-            (out, next)
+                .access_log_of_unit(&office, "", &own, offset, limit + 1)
+                .await?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            (rows, more.then(|| offset + limit))
         };
+        // Reading who looked at a victim's file is itself logged (issue 12).
+        core.store
+            .log_access(&AccessEntry {
+                complaint_id: r.complaint_id.clone(),
+                office_code: log_office,
+                at: now_micros(),
+                subject: caller.principal.subject.clone(),
+                role: caller.acting_role().as_str().to_string(),
+                what: "access_log".into(),
+                purpose: String::new(),
+            })
+            .await?;
         Ok(Response::new(pb::ListAccessLogResponse {
             entries: entries
                 .into_iter()
