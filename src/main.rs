@@ -39,7 +39,8 @@ enum Command {
     /// Mint a token signed by the local key in the data directory (embedded default only).
     Token {
         /// Role (repeatable): complaints_officer, head, bidang_head, bidang_officer, counsellor, mediator,
-        /// social_worker, reporting_officer, provincial_analyst, operator, partner_agency, service.
+        /// social_worker, reporting_officer, provincial_analyst, operator, relay_admin, partner_agency
+        /// (service is signed only by the components' service keys).
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
         /// Office code, e.g. 35.27 (the province code, e.g. 35, for province-wide roles).

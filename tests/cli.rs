@@ -295,9 +295,10 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
     assert_eq!(status[0]["source_service"], "intake");
     assert_eq!(status[0]["subscriber"], "triage");
     assert_eq!(status[0]["pending"], 0);
+    let relay_admin = app.token(&[Role::RelayAdmin], "35.27");
     let dead = json(&aduan(
         &app,
-        Some(&operator),
+        Some(&relay_admin),
         &["relay", "dead-letters", "-o", "json"],
     ));
     assert_eq!(dead, serde_json::json!([]));

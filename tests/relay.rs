@@ -148,7 +148,10 @@ async fn wait_case(app: &TestApp, id: &str) -> tpb::TriageCase {
 }
 
 async fn refused_events_wait_as_dead_letters_until_replayed(app: TestApp) {
-    let op = app.token_for("operator-1", &[Role::Operator], "35");
+    // Dead letters name complaints: only a relay administrator of their office sees them.
+    let op = app.token_for("relay-admin-1", &[Role::RelayAdmin], "35.27");
+    let operator = app.token_for("operator-1", &[Role::Operator], "35");
+    let elsewhere = app.token_for("relay-admin-2", &[Role::RelayAdmin], "35.26");
     let service = app.service_token("intake");
     let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
     let ghost = uuid::Uuid::now_v7().to_string();
@@ -182,8 +185,21 @@ async fn refused_events_wait_as_dead_letters_until_replayed(app: TestApp) {
     let replay = ev::ReplayDeadLettersRequest {
         source_service: "intake".into(),
         subscriber: "triage".into(),
-        complaint_id: String::new(),
+        complaint_id: ghost.clone(),
     };
+    // Another office's relay administrator sees none of them and cannot replay them; an operator
+    // sees neither.
+    assert!(dead_letters(&app, &elsewhere).await.is_empty());
+    let e = admin
+        .replay_dead_letters(authed(&elsewhere, replay.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    let e = admin
+        .list_dead_letters(authed(&operator, ev::ListDeadLettersRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
     let r = admin
         .replay_dead_letters(authed(&op, replay.clone()))
         .await
@@ -241,7 +257,7 @@ async fn refused_events_wait_as_dead_letters_until_replayed(app: TestApp) {
 
     // Status, and who may do what.
     let status = admin
-        .get_relay_status(authed(&op, ev::GetRelayStatusRequest {}))
+        .get_relay_status(authed(&operator, ev::GetRelayStatusRequest {}))
         .await
         .unwrap()
         .into_inner();

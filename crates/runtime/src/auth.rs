@@ -50,6 +50,9 @@ pub enum Role {
     ProvincialAnalyst,
     /// Operator: runs the system; no personal data.
     Operator,
+    /// Relay administrator of its office: sees the event relays' dead letters of its office's
+    /// complaints and replays them (issue 12).
+    RelayAdmin,
     /// Partner agency API client (scoped).
     PartnerAgency,
     /// Another aduan service.
@@ -58,7 +61,7 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::ComplaintsOfficer,
         Role::Head,
         Role::BidangHead,
@@ -69,6 +72,7 @@ impl Role {
         Role::ReportingOfficer,
         Role::ProvincialAnalyst,
         Role::Operator,
+        Role::RelayAdmin,
         Role::PartnerAgency,
         Role::Service,
     ];
@@ -86,6 +90,7 @@ impl Role {
             Role::ReportingOfficer => "reporting_officer",
             Role::ProvincialAnalyst => "provincial_analyst",
             Role::Operator => "operator",
+            Role::RelayAdmin => "relay_admin",
             Role::PartnerAgency => "partner_agency",
             Role::Service => "service",
         }

@@ -1357,21 +1357,41 @@ fn dead_to_proto(source: &str, d: &DeadLetterRow) -> ev::DeadLetter {
     }
 }
 
-/// Who may call the admin API: operators of the province.
+/// Who may call the admin API: operators of the province see the relays' state (counts, no
+/// complaint); only a relay administrator of an office sees and replays dead letters, those of
+/// its own office's complaints (issue 12).
 pub static ADMIN_AUTHZ: AuthzTable = &[
     (
         "/aduan.events.v1.EventRelayAdmin/GetRelayStatus",
-        Access::Roles(&[grant(Role::Operator, crate::auth::Scope::Province)]),
+        Access::Roles(&[
+            grant(Role::Operator, crate::auth::Scope::Province),
+            grant(Role::RelayAdmin, crate::auth::Scope::Office),
+        ]),
     ),
     (
         "/aduan.events.v1.EventRelayAdmin/ListDeadLetters",
-        Access::Roles(&[grant(Role::Operator, crate::auth::Scope::Province)]),
+        Access::Roles(&[grant(Role::RelayAdmin, crate::auth::Scope::Office)]),
     ),
     (
         "/aduan.events.v1.EventRelayAdmin/ReplayDeadLetters",
-        Access::Roles(&[grant(Role::Operator, crate::auth::Scope::Province)]),
+        Access::Roles(&[grant(Role::RelayAdmin, crate::auth::Scope::Office)]),
     ),
 ];
+
+/// The office of each dead letter (from its event in the outbox); letters whose event cannot be
+/// read have none.
+async fn offices_of(outbox: &Outbox, dead: &[DeadLetterRow]) -> Result<HashMap<i64, String>> {
+    let seqs: Vec<i64> = dead.iter().map(|d| d.seq).collect();
+    let events = outbox.events_at(&seqs).await?;
+    Ok(events
+        .into_iter()
+        .filter_map(|(seq, e)| {
+            ev::LifecycleEvent::decode(e.payload.as_slice())
+                .ok()
+                .map(|l| (seq, l.office_code))
+        })
+        .collect())
+}
 
 /// Who may deliver events: services.
 pub static INBOX_AUTHZ: AuthzTable = &[(
@@ -1428,7 +1448,7 @@ impl ev::event_relay_admin_server::EventRelayAdmin for Relays {
         &self,
         request: tonic::Request<ev::ListDeadLettersRequest>,
     ) -> std::result::Result<tonic::Response<ev::ListDeadLettersResponse>, tonic::Status> {
-        Caller::from_request(&request)?;
+        let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let limit = match r.limit {
             0 => 100,
@@ -1448,8 +1468,13 @@ impl ev::event_relay_admin_server::EventRelayAdmin for Relays {
             }
             let sub = (!r.subscriber.is_empty()).then_some(r.subscriber.as_str());
             let cid = (!r.complaint_id.is_empty()).then_some(r.complaint_id.as_str());
-            for d in h.outbox.dead_letters(sub, cid, limit).await? {
-                out.push(dead_to_proto(h.outbox.service, &d));
+            let dead = h.outbox.dead_letters(sub, cid, 100_000).await?;
+            let offices = offices_of(&h.outbox, &dead).await?;
+            for d in dead
+                .iter()
+                .filter(|d| offices.get(&d.seq).is_some_and(|o| caller.covers_office(o)))
+            {
+                out.push(dead_to_proto(h.outbox.service, d));
             }
         }
         out.truncate(limit as usize);
@@ -1462,7 +1487,7 @@ impl ev::event_relay_admin_server::EventRelayAdmin for Relays {
         &self,
         request: tonic::Request<ev::ReplayDeadLettersRequest>,
     ) -> std::result::Result<tonic::Response<ev::ReplayDeadLettersResponse>, tonic::Status> {
-        Caller::from_request(&request)?;
+        let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = crate::Violations::new();
         if r.source_service.is_empty() {
@@ -1470,6 +1495,12 @@ impl ev::event_relay_admin_server::EventRelayAdmin for Relays {
         }
         if r.subscriber.is_empty() {
             v.add("subscriber", "required");
+        }
+        if r.complaint_id.is_empty() {
+            v.add(
+                "complaint_id",
+                "required: an office's relay administrator replays one complaint at a time",
+            );
         }
         v.into_result()?;
         let Some(h) = self
@@ -1479,6 +1510,19 @@ impl ev::event_relay_admin_server::EventRelayAdmin for Relays {
         else {
             return Err(Error::NotFound("relay").into());
         };
+        // Only the dead letters of a complaint of the caller's office.
+        let dead = h
+            .outbox
+            .dead_letters(Some(&r.subscriber), Some(&r.complaint_id), 100_000)
+            .await?;
+        let offices = offices_of(&h.outbox, &dead).await?;
+        if dead.is_empty()
+            || !dead
+                .iter()
+                .all(|d| offices.get(&d.seq).is_some_and(|o| caller.covers_office(o)))
+        {
+            return Err(Error::NotFound("dead letter").into());
+        }
         let (tx, rx) = oneshot::channel();
         h.commands
             .send(Command::Replay {
