@@ -36,6 +36,9 @@ pub enum TriageCommand {
     Show {
         /// Complaint id.
         id: String,
+        /// Why the case is read (written, sealed, to triage's access log).
+        #[arg(long, default_value = "")]
+        purpose: String,
     },
     /// S4: mark a complaint urgent (or not), overriding the rules.
     Urgency {
@@ -464,8 +467,14 @@ pub async fn run_triage(args: ClientArgs, cmd: TriageCommand) -> Result<(), CliE
             }
             return Ok(());
         }
-        TriageCommand::Show { id } => c
-            .get_case(request(&args, pb::GetCaseRequest { complaint_id: id })?)
+        TriageCommand::Show { id, purpose } => c
+            .get_case(request(
+                &args,
+                pb::GetCaseRequest {
+                    complaint_id: id,
+                    purpose,
+                },
+            )?)
             .await?
             .into_inner(),
         TriageCommand::Urgency { id, not, reason } => c

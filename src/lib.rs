@@ -128,7 +128,7 @@ pub struct AuditReport {
 }
 
 /// Checks `office`'s tamper-evident access log (docs/security.md) in the database of every
-/// configured service that keeps one (intake, investigation, feedback, reporting), reading the
+/// configured service (each keeps one), reading the
 /// databases directly with the configured keys (an operator's command, like `aduan migrate`).
 pub async fn audit_verify(config: &Config, office: &str) -> Result<Vec<AuditReport>> {
     let keys = Keyring::load(&config.crypto.keys_file, &config.data_dir)?;
@@ -138,6 +138,10 @@ pub async fn audit_verify(config: &Config, office: &str) -> Result<Vec<AuditRepo
             "intake" => (
                 &config.intake.database_url,
                 &aduan_intake::store::ACCESS_LOG,
+            ),
+            "triage" => (
+                &config.triage.database_url,
+                &aduan_runtime::casefile::ACCESS_LOG,
             ),
             "investigation" => (
                 &config.investigation.database_url,

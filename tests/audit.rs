@@ -1,7 +1,8 @@
 //! The tamper-evident access log (issue 12, docs/security.md), on SQLite and PostgreSQL: every
 //! read of personal data is a link of its office's HMAC chain; `aduan audit verify` finds an
-//! edited row and a deleted row, in intake and in a case-file service (investigation); purposes
-//! are sealed; reading a log or a complaint's revisions is itself logged.
+//! edited row and a deleted row, in intake and in a case-file service (investigation); triage's
+//! case reads are chained too; purposes are sealed; reading a log or a complaint's revisions is
+//! itself logged.
 
 #[macro_use]
 mod common;
@@ -113,6 +114,10 @@ async fn an_edited_or_deleted_row_breaks_the_chain(app: TestApp) {
     let intake = verdict(&app, "intake").await;
     assert_eq!(intake.broken, None, "{intake:?}");
     assert!(intake.rows >= 5, "{intake:?}");
+    // Triage's case reads (its free text) are chained too: `opened` read the case while waiting.
+    let triage = verdict(&app, "triage").await;
+    assert_eq!(triage.broken, None, "{triage:?}");
+    assert!(triage.rows >= 1, "{triage:?}");
     let investigation = verdict(&app, "investigation").await;
     assert_eq!(investigation.broken, None, "{investigation:?}");
     assert!(investigation.rows >= 2, "{investigation:?}");

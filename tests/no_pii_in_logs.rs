@@ -71,6 +71,7 @@ async fn no_personal_data_in_logs() {
     use aduan_proto::triage::v1::{self as tpb, triage_service_client::TriageServiceClient};
     let mut t = TriageServiceClient::new(app.channel().await);
     let get = tpb::GetCaseRequest {
+        purpose: String::new(),
         complaint_id: complaint.id.clone(),
     };
     for _ in 0..200 {

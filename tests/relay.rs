@@ -130,6 +130,7 @@ async fn get_case(app: &TestApp, id: &str) -> Result<tpb::TriageCase, tonic::Sta
         .get_case(authed(
             &token,
             tpb::GetCaseRequest {
+                purpose: String::new(),
                 complaint_id: id.into(),
             },
         ))

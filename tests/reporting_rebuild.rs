@@ -118,6 +118,7 @@ async fn rebuild_matches_the_triggers(app: TestApp) {
             .get_case(authed(
                 &s.complaints,
                 tpb::GetCaseRequest {
+                    purpose: String::new(),
                     complaint_id: rejected.clone(),
                 },
             ))

@@ -86,6 +86,7 @@ async fn triage_knows(app: &TestApp, id: &str) -> bool {
         .get_case(authed(
             &co,
             tpb::GetCaseRequest {
+                purpose: String::new(),
                 complaint_id: id.into(),
             },
         ))

@@ -374,6 +374,7 @@ async fn submit_and_triage_are_one_trace() {
         if t.get_case(authed(
             &officer,
             tpb::GetCaseRequest {
+                purpose: String::new(),
                 complaint_id: id.clone(),
             },
         ))
@@ -647,6 +648,7 @@ async fn journey_across_servers(apps: Vec<(&'static str, TestApp)>) {
     // S4-S7 at triage.
     let mut t = TriageServiceClient::new(channel_of(&apps, "triage").await);
     let get = tpb::GetCaseRequest {
+        purpose: String::new(),
         complaint_id: id.clone(),
     };
     eventually("the complaint in triage", || {

@@ -133,6 +133,7 @@ async fn tracking_shows_every_status_to_closed(app: TestApp) {
             .get_case(authed(
                 &s.complaints,
                 tpb::GetCaseRequest {
+                    purpose: String::new(),
                     complaint_id: id.clone(),
                 },
             ))
@@ -361,6 +362,7 @@ async fn a_transfer_moves_the_complaint_to_the_receiving_office(app: TestApp) {
         if t.get_case(authed(
             &here,
             tpb::GetCaseRequest {
+                purpose: String::new(),
                 complaint_id: id.clone(),
             },
         ))

@@ -54,6 +54,7 @@ async fn wait_case(app: &TestApp, id: &str, office: &str) -> pb::TriageCase {
             .get_case(authed(
                 &token,
                 pb::GetCaseRequest {
+                    purpose: String::new(),
                     complaint_id: id.into(),
                 },
             ))
@@ -116,6 +117,7 @@ async fn from_registration_to_disposition(app: TestApp) {
         .get_case(authed(
             &other_head,
             pb::GetCaseRequest {
+                purpose: String::new(),
                 complaint_id: id.clone(),
             },
         ))
@@ -290,6 +292,7 @@ async fn from_registration_to_disposition(app: TestApp) {
             .get_case(authed(
                 &t_b,
                 pb::GetCaseRequest {
+                    purpose: String::new(),
                     complaint_id: id.clone(),
                 },
             ))
@@ -567,6 +570,7 @@ async fn every_screening_decision(app: TestApp) {
         .get_case(authed(
             &officer,
             pb::GetCaseRequest {
+                purpose: String::new(),
                 complaint_id: transfer.clone(),
             },
         ))

@@ -67,6 +67,7 @@ pub async fn disposed(app: &TestApp, req: ipb::SubmitComplaintRequest, bidang: &
             .get_case(authed(
                 &co,
                 tpb::GetCaseRequest {
+                    purpose: String::new(),
                     complaint_id: id.clone(),
                 },
             ))
@@ -305,6 +306,7 @@ pub async fn triage_case(app: &TestApp, id: &str) -> tpb::TriageCase {
         .get_case(authed(
             &co,
             tpb::GetCaseRequest {
+                purpose: String::new(),
                 complaint_id: id.into(),
             },
         ))

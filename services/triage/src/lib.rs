@@ -90,7 +90,7 @@ pub async fn open(
     let url = config.database_url("triage", &config.triage.database_url);
     let db = Database::connect(&url, config.triage.max_connections).await?;
     let outbox = Outbox::new("triage", db.clone());
-    let store = store::open(db.clone(), outbox.clone(), keys).await?;
+    let store = store::open(db.clone(), outbox.clone(), keys.clone()).await?;
     db.spawn_pool_metrics("triage");
     let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
     let sla_dir =
@@ -102,5 +102,7 @@ pub async fn open(
         refdata,
         clocks,
         intake_endpoint,
+        db,
+        keys,
     )))
 }

@@ -33,6 +33,9 @@ pub struct Triage {
     intake_endpoint: String,
     intake:
         OnceLock<intake_pb::intake_service_client::IntakeServiceClient<tonic::transport::Channel>>,
+    /// The database and keys of the access log's chain (`aduan_runtime::audit`).
+    db: aduan_runtime::db::Database,
+    keys: Arc<aduan_runtime::crypto::Keyring>,
 }
 
 fn now_micros() -> i64 {
@@ -96,6 +99,8 @@ impl Triage {
         refdata: Arc<RefData>,
         clocks: Arc<Clocks>,
         intake_endpoint: String,
+        db: aduan_runtime::db::Database,
+        keys: Arc<aduan_runtime::crypto::Keyring>,
     ) -> Self {
         Self {
             store,
@@ -104,7 +109,42 @@ impl Triage {
             clocks,
             intake_endpoint,
             intake: OnceLock::new(),
+            db,
+            keys,
         }
+    }
+
+    /// Writes one read of a case's free text to the access log (purpose sealed, chained).
+    async fn log_read(
+        &self,
+        caller: &Caller,
+        case: &CaseRow,
+        what: &str,
+        purpose: &str,
+    ) -> Result<()> {
+        use aduan_runtime::audit::Field;
+        let office = &case.office_code;
+        let sealed = self.keys.seal(
+            office,
+            format!("triage/{}/access", case.complaint_id).as_bytes(),
+            purpose.as_bytes(),
+        )?;
+        aduan_runtime::audit::append(
+            &self.db,
+            &self.keys,
+            &aduan_runtime::casefile::ACCESS_LOG,
+            office,
+            &[
+                Field::Text(case.complaint_id.clone()),
+                Field::Text(office.clone()),
+                Field::Int(now_micros()),
+                Field::Text(caller.principal.subject.clone()),
+                Field::Text(caller.acting_role().as_str().to_string()),
+                Field::Text(what.to_string()),
+                Field::Bytes(sealed),
+            ],
+        )
+        .await
     }
 
     /// The store.
@@ -921,11 +961,16 @@ impl pb::triage_service_server::TriageService for TriageApi {
     ) -> std::result::Result<Response<pb::TriageCase>, Status> {
         let core = self.core()?;
         let caller = Caller::from_request(&request)?;
-        let case = core
-            .load_visible(&caller, &request.get_ref().complaint_id)
-            .await?;
+        let r = request.get_ref();
+        let mut v = Violations::new();
+        validate::text(&mut v, "purpose", &r.purpose, false, 500);
+        v.into_result()?;
+        let case = core.load_visible(&caller, &r.complaint_id).await?;
         core.require_bidang(&caller, &case).await?;
-        Ok(Response::new(core.view(&case).await?))
+        let view = core.view(&case).await?;
+        core.log_read(&caller, &case, "GetCase", r.purpose.trim())
+            .await?;
+        Ok(Response::new(view))
     }
 
     async fn set_urgency(
