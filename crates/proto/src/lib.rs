@@ -54,3 +54,64 @@ pub mod reporting {
         tonic::include_proto!("aduan.reporting.v1");
     }
 }
+
+/// The codec of every aduan service and client: prost's, except that a request that is not a
+/// valid protobuf message answers INVALID_ARGUMENT (the client sent bad input) instead of
+/// INTERNAL, which would send operators looking for a fault in the server (issue 12's property
+/// harness, tests/fuzz_rpcs.rs).
+pub mod codec {
+    use tonic::codec::{BufferSettings, DecodeBuf};
+    use tonic::{Code, Status};
+
+    /// The codec (`tonic_prost_build::Builder::codec_path`).
+    #[derive(Debug, Clone)]
+    pub struct Codec<T, U>(tonic_prost::ProstCodec<T, U>);
+
+    impl<T, U> Default for Codec<T, U> {
+        fn default() -> Self {
+            Self(tonic_prost::ProstCodec::default())
+        }
+    }
+
+    impl<T, U> tonic::codec::Codec for Codec<T, U>
+    where
+        T: prost::Message + Send + 'static,
+        U: prost::Message + Default + Send + 'static,
+    {
+        type Encode = T;
+        type Decode = U;
+        type Encoder = tonic_prost::ProstEncoder<T>;
+        type Decoder = Decoder<U>;
+
+        fn encoder(&mut self) -> Self::Encoder {
+            tonic::codec::Codec::encoder(&mut self.0)
+        }
+
+        fn decoder(&mut self) -> Self::Decoder {
+            Decoder(tonic::codec::Codec::decoder(&mut self.0))
+        }
+    }
+
+    /// prost's decoder with malformed messages mapped to INVALID_ARGUMENT.
+    #[derive(Debug, Clone)]
+    pub struct Decoder<U>(tonic_prost::ProstDecoder<U>);
+
+    impl<U: prost::Message + Default> tonic::codec::Decoder for Decoder<U> {
+        type Item = U;
+        type Error = Status;
+
+        fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
+            self.0.decode(buf).map_err(|s| {
+                if s.code() == Code::Internal {
+                    Status::invalid_argument(format!("not a valid message: {}", s.message()))
+                } else {
+                    s
+                }
+            })
+        }
+
+        fn buffer_settings(&self) -> BufferSettings {
+            self.0.buffer_settings()
+        }
+    }
+}

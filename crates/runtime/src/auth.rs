@@ -233,7 +233,8 @@ impl Caller {
             Ok(())
         } else {
             Err(Error::PermissionDenied(format!(
-                "the caller may not act for office {office}"
+                "the caller may not act for office {}",
+                crate::error::clip(office, 20)
             )))
         }
     }

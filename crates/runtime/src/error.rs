@@ -59,11 +59,39 @@ pub enum Error {
     Internal(String),
 }
 
+/// At most this many field violations are kept per request: an answer stays small whatever the
+/// request (a list of 100,000 bad elements must not produce a 100,000-line error).
+pub const MAX_VIOLATIONS: usize = 50;
+/// At most this many of them are also written into `grpc-message`.
+const MESSAGE_VIOLATIONS: usize = 10;
+/// Field paths and descriptions are cut to this many characters (they can quote input).
+const MAX_TEXT: usize = 200;
+
+/// `s`, cut to `max` characters with an ellipsis.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
 fn summarize(v: &[FieldViolation]) -> String {
-    v.iter()
-        .map(|f| format!("{}: {}", f.field, f.description))
+    let mut out = v
+        .iter()
+        .take(MESSAGE_VIOLATIONS)
+        .map(|f| format!("{}: {}", clip(&f.field, 80), clip(&f.description, 120)))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if v.len() > MESSAGE_VIOLATIONS {
+        out.push_str(&format!(
+            "; and {} more (see the BadRequest details)",
+            v.len() - MESSAGE_VIOLATIONS
+        ));
+    }
+    out
 }
 
 /// Result with [`Error`].
@@ -105,8 +133,11 @@ impl From<Error> for Status {
         match err {
             Error::InvalidArgument(violations) => {
                 let mut details = ErrorDetails::new();
-                for v in &violations {
-                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                for v in violations.iter().take(MAX_VIOLATIONS + 1) {
+                    details.add_bad_request_violation(
+                        clip(&v.field, MAX_TEXT),
+                        clip(&v.description, MAX_TEXT),
+                    );
                 }
                 let msg = format!("invalid fields: {}", summarize(&violations));
                 Status::with_error_details(Code::InvalidArgument, msg, details)
@@ -143,7 +174,7 @@ pub fn storage_kind(e: &sqlx::Error) -> String {
 
 /// Collects field violations while a request is checked, so that every violated field is named.
 #[derive(Debug, Default)]
-pub struct Violations(Vec<FieldViolation>);
+pub struct Violations(Vec<FieldViolation>, usize);
 
 impl Violations {
     /// An empty collection.
@@ -151,8 +182,13 @@ impl Violations {
         Self::default()
     }
     /// Adds a violation.
+    /// Beyond [`MAX_VIOLATIONS`] they are only counted.
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
+        if self.0.len() < MAX_VIOLATIONS {
+            self.0.push(FieldViolation::new(field, description));
+        } else {
+            self.1 += 1;
+        }
     }
     /// True when nothing was added.
     pub fn is_empty(&self) -> bool {
@@ -163,7 +199,14 @@ impl Violations {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(Error::InvalidArgument(self.0))
+            let mut v = self.0;
+            if self.1 > 0 {
+                v.push(FieldViolation::new(
+                    "",
+                    format!("{} more violations not listed", self.1),
+                ));
+            }
+            Err(Error::InvalidArgument(v))
         }
     }
 }
@@ -187,6 +230,24 @@ mod tests {
             .map(|f| f.field.as_str())
             .collect();
         assert_eq!(fields, vec!["reporter.nik", "channel"]);
+    }
+
+    #[test]
+    fn a_flood_of_violations_makes_a_small_answer() {
+        let mut v = Violations::new();
+        for i in 0..100_000 {
+            v.add(format!("assignees[{i}].subject"), "x".repeat(10_000));
+        }
+        let status: Status = v.into_result().unwrap_err().into();
+        assert!(status.message().len() < 2_000, "{}", status.message().len());
+        assert!(status.message().contains("and 41 more"));
+        let br = status.get_error_details().bad_request().unwrap().clone();
+        assert_eq!(br.field_violations.len(), MAX_VIOLATIONS + 1);
+        assert_eq!(
+            br.field_violations[MAX_VIOLATIONS].description,
+            "99950 more violations not listed"
+        );
+        assert!(br.field_violations[0].description.chars().count() <= MAX_TEXT + 1);
     }
 
     #[test]
