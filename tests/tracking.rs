@@ -16,7 +16,9 @@ use aduan_proto::triage::v1::{
     self as tpb, screen_complaint_request::Decision, triage_service_client::TriageServiceClient,
 };
 use aduan_runtime::auth::Role;
-use common::casework::{OFFICE, decide, delivered_and_satisfied, dispute, respond, staff, tok};
+use common::casework::{
+    OFFICE, clarified, decide, delivered_and_satisfied, dispute, respond, staff, tok,
+};
 use common::{TestApp, authed, complete_request};
 use tonic::Code;
 
@@ -217,37 +219,7 @@ async fn tracking_shows_every_status_to_closed(app: TestApp) {
     }
 
     // S8-S14 in the Bidang and with the complainant.
-    use aduan_proto::investigation::v1 as vpb;
-    common::casework::wait_investigation(&app, &id, &s.kabid).await;
-    let mut inv = common::casework::investigation(&app).await;
-    inv.assign_officers(authed(
-        &s.kabid,
-        vpb::AssignOfficersRequest {
-            complaint_id: id.clone(),
-            assignees: vec![vpb::Assignee {
-                subject: "petugas-1".into(),
-                function: vpb::OfficerFunction::CaseOfficer as i32,
-            }],
-            reason: String::new(),
-        },
-    ))
-    .await
-    .unwrap();
-    inv.record_interview(authed(
-        &s.officer,
-        vpb::RecordInterviewRequest {
-            complaint_id: id.clone(),
-            kind: vpb::InterviewKind::Clarification as i32,
-            party: vpb::PartyRole::Complainant as i32,
-            channel: vpb::ContactChannel::Phone as i32,
-            held_on: Some(common::casework::today()),
-            present: vec!["Pelapor".into()],
-            summary: "Pelapor menjelaskan pokok pengaduan.".into(),
-            intake_amendment: None,
-        },
-    ))
-    .await
-    .unwrap();
+    clarified(&app, &s, &id, "linjamsos").await;
     decide(&app, &s, &id, true, "").await;
     respond(&app, &s, &id, "assistance_provided").await;
     delivered_and_satisfied(&app, &s, &id, 1).await;

@@ -187,6 +187,14 @@ pub async fn opened(
     bidang: &str,
 ) -> String {
     let id = disposed(app, req, bidang).await;
+    clarified(app, s, &id, bidang).await;
+    id
+}
+
+/// S8 on a complaint disposed to `bidang`: once its case is open there, the Bidang head assigns
+/// petugas-1, who clarifies the complaint with the complainant.
+pub async fn clarified(app: &TestApp, s: &Staff, id: &str, bidang: &str) {
+    let id = id.to_string();
     let summary = wait_investigation(app, &id, &s.kabid).await;
     assert_eq!(summary.status, ComplaintStatus::InHandling as i32);
     assert_eq!(summary.bidang_code, bidang);
@@ -219,7 +227,6 @@ pub async fn opened(
     ))
     .await
     .unwrap();
-    id
 }
 
 pub async fn decide(app: &TestApp, s: &Staff, id: &str, qualifies: bool, reason: &str) {
