@@ -1051,6 +1051,71 @@ async fn evidence_is_stripped_and_sealed(app: TestApp) {
             .all(|w| w != &got.content[..w.len()])
     );
 
+    // A phone video whose udta box carries where it was recorded, and an MP3 with ID3 tags
+    // (issue 12): stored without them, the video's size and offsets unchanged.
+    let boxed = |kind: &[u8; 4], payload: &[u8]| {
+        let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(payload);
+        b
+    };
+    let location = boxed(b"\xa9xyz", b"+07.2012+113.2445/");
+    let video = [
+        boxed(b"ftyp", b"mp42\0\0\0\0mp42isom"),
+        boxed(
+            b"moov",
+            &[boxed(b"mvhd", &[0; 100]), boxed(b"udta", &location)].concat(),
+        ),
+        boxed(b"mdat", b"FRAMES-OF-THE-INTERVIEW"),
+    ]
+    .concat();
+    let mut id3 = b"ID3\x04\x00\x00\x00\x00\x00\x20".to_vec();
+    id3.extend_from_slice(b"TIT2 Wawancara di rumah korban  ");
+    let audio = [id3, vec![0xFF, 0xFB, 0x90, 0x64], b"AUDIO-FRAMES".to_vec()].concat();
+    for (name, kind, content, gone, kept) in [
+        (
+            "wawancara.mp4",
+            "video/mp4",
+            video.clone(),
+            "+07.2012",
+            "FRAMES-OF-THE-INTERVIEW",
+        ),
+        (
+            "wawancara.mp3",
+            "audio/mpeg",
+            audio,
+            "Wawancara di rumah",
+            "AUDIO-FRAMES",
+        ),
+    ] {
+        let added = c
+            .add_evidence(authed(
+                &p.officer,
+                evidence(&id, Some(upload(name, kind, content.clone()))),
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let got = c
+            .get_evidence_file(authed(
+                &p.kabid,
+                pb::GetEvidenceFileRequest {
+                    complaint_id: id.clone(),
+                    evidence_id: added.record_id,
+                    purpose: "Verifikasi rekaman".into(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let text = String::from_utf8_lossy(&got.content).to_string();
+        assert!(!text.contains(gone) && text.contains(kept), "{name}");
+        assert!(got.info.unwrap().metadata_removed, "{name}");
+        if kind == "video/mp4" {
+            assert_eq!(got.content.len(), video.len());
+        }
+    }
+
     // A PNG with an eXIf chunk.
     // A phone photo: an MPF index, and a second image with its own GPS Exif after the end of
     // the main image (a gain map), then a vendor trailer: all of it goes.
@@ -1197,6 +1262,7 @@ async fn evidence_is_stripped_and_sealed(app: TestApp) {
         .entries;
     let whats: Vec<(String, String, String)> = log
         .iter()
+        .filter(|e| e.purpose != "Verifikasi rekaman")
         .map(|e| {
             (
                 e.actor.clone().unwrap().subject,

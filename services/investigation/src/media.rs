@@ -4,9 +4,16 @@
 //! (IPTC) and comments, and everything after the JPEG's end-of-image marker (the further images
 //! of a phone photo with their own Exif and GPS, vendor trailers); PNG `eXIf` chunks and text
 //! chunks (`tEXt`, `zTXt`, `iTXt`, where XMP and "Raw profile type exif" live), and anything after
-//! `IEND`. Written by hand: the image data itself is copied unchanged and never decoded. Audio and
-//! video files are stored as uploaded: their container metadata (an MP4's `udta`/`meta` boxes
-//! with a `©xyz` location, an MP3's ID3 tags) is not removed.
+//! `IEND`. Written by hand: the image data itself is copied unchanged and never decoded.
+//!
+//! Audio, video and PDF files (issue 12): an MP3 loses its ID3v2 tag at the start and its ID3v1
+//! tag at the end (titles, comments, pictures); an MP4/MOV keeps its size and every offset, and
+//! its `udta`, `meta` and `uuid` boxes (the `©xyz` location, XMP, camera and owner) become
+//! zero-filled `free` boxes at any depth of `moov` and at the top level; a PDF keeps its size and
+//! cross-reference offsets, and the text of its XMP packets and of its document information
+//! dictionary's strings (author, creator, producer, title, dates) is overwritten with spaces. A
+//! PDF whose trailer names an information dictionary that cannot be found uncompressed (inside an
+//! object stream) is refused: its metadata could not be removed.
 
 /// The media types an evidence file may have.
 pub const ACCEPTED_TYPES: &[&str] = &[
@@ -44,8 +51,206 @@ pub fn sanitize(content_type: &str, content: &[u8]) -> Result<(Vec<u8>, bool), R
     match content_type {
         "image/jpeg" => strip_jpeg(content),
         "image/png" => strip_png(content),
+        "audio/mpeg" => strip_mp3(content),
+        "audio/mp4" | "video/mp4" => strip_mp4(content),
+        "application/pdf" => strip_pdf(content),
         _ => Ok((content.to_vec(), false)),
     }
+}
+
+/// Removes an MP3's ID3v2 tag (at the start, with its footer when flagged) and ID3v1 tag (the
+/// last 128 bytes, starting "TAG"); the audio frames are copied unchanged.
+pub fn strip_mp3(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
+    let mut start = 0usize;
+    if data.len() >= 10 && data.starts_with(b"ID3") {
+        let size = data[6..10]
+            .iter()
+            .try_fold(0usize, |acc, b| {
+                (b & 0x80 == 0).then_some((acc << 7) | usize::from(*b))
+            })
+            .ok_or("not a well-formed MP3 (an ID3 tag size that is not synchsafe)")?;
+        let footer = if data[5] & 0x10 != 0 { 10 } else { 0 };
+        start = 10usize
+            .checked_add(size)
+            .and_then(|n| n.checked_add(footer))
+            .filter(|n| *n <= data.len())
+            .ok_or("not a well-formed MP3 (an ID3 tag longer than the file)")?;
+    }
+    let mut end = data.len();
+    if end - start >= 128 && data[end - 128..].starts_with(b"TAG") {
+        end -= 128;
+    }
+    let changed = start > 0 || end < data.len();
+    Ok((data[start..end].to_vec(), changed))
+}
+
+/// Turns an MP4/MOV's metadata boxes (`udta`, `meta`, `uuid`) into zero-filled `free` boxes of
+/// the same size, at the top level and at any depth of the container boxes (`moov`, `trak`,
+/// `mdia`, `minf`, `stbl`, `edts`, `dinf`): nothing moves, so every chunk offset stays valid.
+pub fn strip_mp4(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
+    let mut out = data.to_vec();
+    let changed = blank_boxes(&mut out, 0, data.len(), 0)?;
+    Ok((out, changed))
+}
+
+fn blank_boxes(d: &mut [u8], mut at: usize, end: usize, depth: u32) -> Result<bool, Refusal> {
+    const CONTAINERS: &[&[u8; 4]] = &[
+        b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf",
+    ];
+    const METADATA: &[&[u8; 4]] = &[b"udta", b"meta", b"uuid"];
+    let bad = || "not a well-formed MP4 (a box runs past its container)".to_string();
+    let mut changed = false;
+    while at < end {
+        if end - at < 8 {
+            // Trailing padding shorter than a box header.
+            break;
+        }
+        let size32 = u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]) as usize;
+        let kind: [u8; 4] = [d[at + 4], d[at + 5], d[at + 6], d[at + 7]];
+        let (header, size) = match size32 {
+            0 => (8, end - at),
+            1 => {
+                if end - at < 16 {
+                    return Err(bad());
+                }
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&d[at + 8..at + 16]);
+                let s = usize::try_from(u64::from_be_bytes(b)).map_err(|_| bad())?;
+                (16, s)
+            }
+            s => (8, s),
+        };
+        if size < header || size > end - at {
+            return Err(bad());
+        }
+        if METADATA.contains(&&kind) {
+            d[at + 4..at + 8].copy_from_slice(b"free");
+            d[at + header..at + size].fill(0);
+            changed = true;
+        } else if CONTAINERS.contains(&&kind) && depth < 8 {
+            changed |= blank_boxes(d, at + header, at + size, depth + 1)?;
+        }
+        at += size;
+    }
+    Ok(changed)
+}
+
+/// Overwrites a PDF's metadata with spaces, in place (the file keeps its size, so the
+/// cross-reference offsets stay right): every XMP packet (`<?xpacket begin` … `<?xpacket end`),
+/// and the strings of the document information dictionary named by the trailer's `/Info`. Refused
+/// when that dictionary is not found uncompressed.
+pub fn strip_pdf(data: &[u8]) -> Result<(Vec<u8>, bool), Refusal> {
+    let mut out = data.to_vec();
+    let mut changed = false;
+    // XMP packets.
+    let mut from = 0;
+    while let Some(b) = find(&out, b"<?xpacket begin", from) {
+        let Some(e) = find(&out, b"<?xpacket end", b) else {
+            return Err("not a well-formed PDF (an XMP packet without its end)".into());
+        };
+        let close = find(&out, b"?>", e).map(|c| c + 2).unwrap_or(e);
+        out[b..close].fill(b' ');
+        changed = true;
+        from = close;
+    }
+    // The information dictionaries named by any trailer (/Info n g R).
+    let mut from = 0;
+    while let Some(i) = find(&out, b"/Info", from) {
+        from = i + 5;
+        let rest = &out[from..out.len().min(from + 40)];
+        let text = String::from_utf8_lossy(rest);
+        let mut it = text.split_whitespace();
+        let (Some(n), Some(g), Some(r)) = (it.next(), it.next(), it.next()) else {
+            continue;
+        };
+        if !r.starts_with('R') || n.parse::<u32>().is_err() || g.parse::<u32>().is_err() {
+            continue;
+        }
+        let head = format!("{n} {g} obj");
+        let Some(obj) = find_object(&out, head.as_bytes()) else {
+            return Err(
+                "a PDF whose document information is compressed: its author and other metadata \
+                 cannot be removed; print it to PDF again or scan it as an image"
+                    .into(),
+            );
+        };
+        let end =
+            find(&out, b"endobj", obj).ok_or("not a well-formed PDF (an object without endobj)")?;
+        changed |= blank_strings(&mut out[obj + head.len()..end]);
+    }
+    Ok((out, changed))
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if from >= hay.len() || needle.is_empty() {
+        return None;
+    }
+    hay[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// The start of `head` ("12 0 obj") at the start of a line or after whitespace.
+fn find_object(hay: &[u8], head: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = find(hay, head, from) {
+        if p == 0 || hay[p - 1].is_ascii_whitespace() {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
+/// Overwrites the contents of literal `( … )` and hex `< … >` strings with spaces (hex with
+/// zeros), keeping the delimiters; dictionary delimiters `<<`/`>>` are skipped.
+fn blank_strings(d: &mut [u8]) -> bool {
+    let mut changed = false;
+    let mut i = 0;
+    while i < d.len() {
+        match d[i] {
+            b'(' => {
+                let mut depth = 1;
+                let mut j = i + 1;
+                while j < d.len() && depth > 0 {
+                    match d[j] {
+                        b'\\' => {
+                            d[j] = b' ';
+                            if j + 1 < d.len() {
+                                d[j + 1] = b' ';
+                            }
+                            j += 2;
+                            continue;
+                        }
+                        b'(' => depth += 1,
+                        b')' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth > 0 {
+                        d[j] = b' ';
+                        changed = true;
+                    }
+                    j += 1;
+                }
+                i = j;
+            }
+            b'<' if d.get(i + 1) == Some(&b'<') => i += 2,
+            b'<' => {
+                let mut j = i + 1;
+                while j < d.len() && d[j] != b'>' {
+                    if d[j].is_ascii_hexdigit() {
+                        d[j] = b'0';
+                        changed = true;
+                    }
+                    j += 1;
+                }
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    changed
 }
 
 /// True for the JPEG segments removed on upload: APP1 (Exif with its GPS IFD and thumbnail, XMP,
@@ -371,6 +576,91 @@ mod tests {
         let mut huge = PNG_SIGNATURE.to_vec();
         huge.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, b'I', b'D', b'A', b'T']);
         assert!(strip_png(&huge).is_err());
+    }
+
+    fn mp4_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(payload);
+        b
+    }
+
+    #[test]
+    fn mp4_metadata_becomes_free_space_and_nothing_moves() {
+        let xyz = mp4_box(b"\xa9xyz", b"+07.1234+113.2468/");
+        let udta = mp4_box(b"udta", &xyz);
+        let trak = mp4_box(
+            b"trak",
+            &[mp4_box(b"tkhd", &[1; 20]), mp4_box(b"meta", b"owner")].concat(),
+        );
+        let moov = mp4_box(b"moov", &[mp4_box(b"mvhd", &[2; 20]), trak, udta].concat());
+        let file = [
+            mp4_box(b"ftyp", b"mp42\0\0\0\0mp42"),
+            moov,
+            mp4_box(b"uuid", b"<x:xmpmeta>GPS</x:xmpmeta>"),
+            mp4_box(b"mdat", &[7; 64]),
+        ]
+        .concat();
+        let (out, changed) = strip_mp4(&file).unwrap();
+        assert!(changed);
+        assert_eq!(out.len(), file.len());
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("+07.1234") && !text.contains("owner") && !text.contains("GPS"));
+        assert!(!text.contains("udta") && !text.contains("meta") && text.contains("free"));
+        // The media data and the other boxes are where they were, unchanged.
+        assert_eq!(&out[out.len() - 64..], &[7; 64][..]);
+        assert_eq!(&out[..24], &file[..24]);
+        // A box that runs past its container is refused, not read past.
+        let mut broken = file.clone();
+        broken[20..24].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(strip_mp4(&broken).is_err());
+        assert!(strip_mp4(&[0, 0, 0, 1, b'm', b'o', b'o', b'v']).is_err());
+        assert_eq!(strip_mp4(b"").unwrap(), (Vec::new(), false));
+    }
+
+    #[test]
+    fn mp3_loses_its_id3_tags() {
+        let mut id3 = b"ID3\x04\x00\x00".to_vec();
+        let tag = b"TIT2....Rekaman di rumah korban";
+        id3.extend_from_slice(&[0, 0, 0, tag.len() as u8]);
+        id3.extend_from_slice(tag);
+        let frames = [0xFF, 0xFB, 0x90, 0x64, 1, 2, 3, 4];
+        let mut v1 = b"TAG".to_vec();
+        v1.extend_from_slice(&[b'x'; 125]);
+        let file = [id3.clone(), frames.to_vec(), v1].concat();
+        assert_eq!(strip_mp3(&file).unwrap(), (frames.to_vec(), true));
+        assert_eq!(strip_mp3(&frames).unwrap(), (frames.to_vec(), false));
+        let mut lying = id3.clone();
+        lying[9] = 0x7F;
+        lying[8] = 0x7F;
+        assert!(strip_mp3(&lying).is_err());
+        lying[9] = 0x80;
+        assert!(strip_mp3(&lying).is_err());
+    }
+
+    #[test]
+    fn pdf_metadata_is_blanked_in_place() {
+        let pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Metadata 3 0 R >>\nendobj\n\
+            2 0 obj\n<< /Author (Siti \\(Aminah\\)) /Producer <FEFF0041> /CreationDate (D:20261202) >>\nendobj\n\
+            3 0 obj\n<< /Type /Metadata /Length 60 >>\nstream\n<?xpacket begin='x'?><dc:creator>Siti</dc:creator><?xpacket end='w'?>\nendstream\nendobj\n\
+            trailer\n<< /Root 1 0 R /Info 2 0 R >>\n%%EOF\n";
+        let (out, changed) = strip_pdf(pdf).unwrap();
+        assert!(changed);
+        assert_eq!(out.len(), pdf.len());
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("Siti") && !text.contains("Aminah") && !text.contains("D:2026"));
+        assert!(!text.contains("FEFF0041"));
+        assert!(
+            text.contains("/Author (") && text.contains("/Info 2 0 R") && text.contains("%%EOF")
+        );
+        // The information dictionary inside a compressed object stream: refused.
+        let hidden = b"%PDF-1.5\n9 0 obj\n<< /Type /ObjStm /Filter /FlateDecode >>\nstream\nx\x9c\nendstream\nendobj\ntrailer\n<< /Info 5 0 R >>\n";
+        assert!(strip_pdf(hidden).is_err());
+        // No metadata: unchanged.
+        assert_eq!(
+            strip_pdf(b"%PDF-1.4\n%%EOF").unwrap(),
+            (b"%PDF-1.4\n%%EOF".to_vec(), false)
+        );
     }
 
     #[test]
