@@ -1096,31 +1096,27 @@ pub async fn run_investigation(
                     })
                 }
             };
-            c.add_evidence(request(
-                &args,
-                pb::AddEvidenceRequest {
-                    complaint_id: a.id,
-                    kind: code(
-                        "EVIDENCE_KIND_",
-                        &a.kind,
-                        pb::EvidenceKind::from_str_name,
-                        "document, photo, statement, medical-report, audio, video, screenshot, other",
-                    )?,
-                    source: code(
-                        "EVIDENCE_SOURCE_",
-                        &a.source,
-                        pb::EvidenceSource::from_str_name,
-                        "complainant, reported-party, victim, witness, agency, officer, other",
-                    )?,
-                    source_detail: a.source_detail,
-                    collected_on: Some(date(&a.date)?),
-                    collected_by: a.collected_by,
-                    description: a.description,
-                    file,
-                },
-            )?)
-            .await?
-            .into_inner()
+            let evidence = pb::AddEvidenceRequest {
+                complaint_id: a.id,
+                kind: code(
+                    "EVIDENCE_KIND_",
+                    &a.kind,
+                    pb::EvidenceKind::from_str_name,
+                    "document, photo, statement, medical-report, audio, video, screenshot, other",
+                )?,
+                source: code(
+                    "EVIDENCE_SOURCE_",
+                    &a.source,
+                    pb::EvidenceSource::from_str_name,
+                    "complainant, reported-party, victim, witness, agency, officer, other",
+                )?,
+                source_detail: a.source_detail,
+                collected_on: Some(date(&a.date)?),
+                collected_by: a.collected_by,
+                description: a.description,
+                file,
+            };
+            upload_evidence(&mut c, &args, evidence).await?
         }
         InvestigationCommand::Download {
             id,
@@ -1511,4 +1507,29 @@ fn write_private(path: &std::path::Path, content: &[u8], force: bool) -> Result<
         let _ = std::fs::remove_file(path);
         CliError(format!("cannot write {}: {e}", path.display()))
     })
+}
+
+/// S10 with a file: the evidence first, then its content in chunks of 1 MiB (UploadEvidence, so
+/// the server never holds more than its limit of one upload); without a file, AddEvidence.
+async fn upload_evidence(
+    c: &mut pb::investigation_service_client::InvestigationServiceClient<tonic::transport::Channel>,
+    args: &ClientArgs,
+    mut evidence: pb::AddEvidenceRequest,
+) -> Result<pb::CaseChange, CliError> {
+    use pb::upload_evidence_request::Part;
+    let Some(file) = evidence.file.as_mut() else {
+        return Ok(c.add_evidence(request(args, evidence)?).await?.into_inner());
+    };
+    let content = std::mem::take(&mut file.content);
+    let mut parts = vec![pb::UploadEvidenceRequest {
+        part: Some(Part::Evidence(evidence)),
+    }];
+    for chunk in content.chunks(1 << 20) {
+        parts.push(pb::UploadEvidenceRequest {
+            part: Some(Part::Chunk(chunk.to_vec())),
+        });
+    }
+    Ok(c.upload_evidence(request(args, tokio_stream::iter(parts))?)
+        .await?
+        .into_inner())
 }

@@ -1336,12 +1336,122 @@ async fn evidence_larger_than_the_limit_is_refused() {
             Some(pb::FileUpload {
                 file_name: "pas.pdf".into(),
                 content_type: "application/pdf".into(),
-                content: pdf,
+                content: pdf.clone(),
             }),
         ),
     ))
     .await
     .unwrap();
+
+    // UploadEvidence (issue 12): the evidence, then its content in chunks; the same limit, met
+    // while the chunks arrive.
+    use pb::upload_evidence_request::Part;
+    let parts = |file: &str, content: &[u8], chunk: usize| {
+        let mut head = evidence(
+            &id,
+            Some(pb::FileUpload {
+                file_name: file.into(),
+                content_type: "application/pdf".into(),
+                content: Vec::new(),
+            }),
+        );
+        head.description = format!("Unggahan {file}");
+        let mut v = vec![pb::UploadEvidenceRequest {
+            part: Some(Part::Evidence(head)),
+        }];
+        for c in content.chunks(chunk) {
+            v.push(pb::UploadEvidenceRequest {
+                part: Some(Part::Chunk(c.to_vec())),
+            });
+        }
+        v
+    };
+    let done = c
+        .upload_evidence(authed(
+            &p.officer,
+            tokio_stream::iter(parts("unggah.pdf", &pdf, 300)),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!done.record_id.is_empty());
+    let mut big = pdf.clone();
+    big.push(b' ');
+    let e = c
+        .upload_evidence(authed(
+            &p.officer,
+            tokio_stream::iter(parts("besar.pdf", &big, 300)),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["file.content"]);
+    // The content belongs in the chunks; the first message must be the evidence.
+    let mut inline = parts("x.pdf", &pdf, 300);
+    if let Some(Part::Evidence(h)) = inline[0].part.as_mut() {
+        h.file.as_mut().unwrap().content = pdf.clone();
+    }
+    let e = c
+        .upload_evidence(authed(&p.officer, tokio_stream::iter(inline)))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["evidence.file.content"]);
+    let e = c
+        .upload_evidence(authed(
+            &p.officer,
+            tokio_stream::iter(vec![pb::UploadEvidenceRequest {
+                part: Some(Part::Chunk(pdf.clone())),
+            }]),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["evidence"]);
+
+    // At most four uploads at once: a fifth, while four are still sending, is told to come back.
+    let mut open = Vec::new();
+    for i in 0..4 {
+        let (tx, rx) = tokio::sync::mpsc::channel::<pb::UploadEvidenceRequest>(4);
+        for m in parts(&format!("lambat-{i}.pdf"), &pdf[..10], 10) {
+            tx.send(m).await.unwrap();
+        }
+        let mut c2 = c.clone();
+        let token = p.officer.clone();
+        let call = tokio::spawn(async move {
+            c2.upload_evidence(authed(
+                &token,
+                tokio_stream::wrappers::ReceiverStream::new(rx),
+            ))
+            .await
+        });
+        open.push((tx, call));
+    }
+    // Let the four reach the server first (a fifth racing them could take one's place).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut refused = None;
+    for _ in 0..200 {
+        match c
+            .upload_evidence(authed(
+                &p.officer,
+                tokio_stream::iter(parts("kelima.pdf", &pdf, 300)),
+            ))
+            .await
+        {
+            Err(e) if e.code() == Code::ResourceExhausted => {
+                refused = Some(e);
+                break;
+            }
+            // The four may not all have started yet.
+            _ => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    assert!(refused.is_some(), "a fifth upload was not refused");
+    // The slow four finish; their files are whole.
+    for (tx, call) in open {
+        for m in parts("rest", &pdf[10..], 500).into_iter().skip(1) {
+            tx.send(m).await.unwrap();
+        }
+        drop(tx);
+        call.await.unwrap().unwrap();
+    }
     app.running.shutdown().await.unwrap();
 }
 

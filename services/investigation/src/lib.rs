@@ -80,6 +80,10 @@ pub static AUTHZ: AuthzTable = &[
         Access::Roles(WORKERS),
     ),
     (
+        "/aduan.investigation.v1.InvestigationService/UploadEvidence",
+        Access::Roles(WORKERS),
+    ),
+    (
         "/aduan.investigation.v1.InvestigationService/GetEvidenceFile",
         Access::Roles(READERS),
     ),

@@ -67,7 +67,12 @@ pub struct Investigation {
     max_file_bytes: u64,
     intake_endpoint: String,
     intake: OnceLock<IntakeClient>,
+    /// Evidence uploads running at once (a file is held in memory while it is checked).
+    uploads: Arc<tokio::sync::Semaphore>,
 }
+
+/// Evidence uploads one process takes at once; more answer RESOURCE_EXHAUSTED.
+pub const MAX_CONCURRENT_UPLOADS: usize = 4;
 
 fn now_micros() -> i64 {
     to_micros(Timestamp::now())
@@ -333,6 +338,7 @@ impl Investigation {
             max_file_bytes,
             intake_endpoint,
             intake: OnceLock::new(),
+            uploads: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_UPLOADS)),
         }
     }
 
@@ -1194,132 +1200,64 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let core = self.core()?;
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
-        let today = core.today(&caller.principal.office);
-        let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        if !enum_ok::<pb::EvidenceKind>(r.kind) {
-            v.add("kind", "required");
-        }
-        if !enum_ok::<pb::EvidenceSource>(r.source) {
-            v.add("source", "required");
-        }
-        validate::text(&mut v, "source_detail", &r.source_detail, false, SHORT_MAX);
-        let collected_on = check_date(
-            &mut v,
-            "collected_on",
-            &r.collected_on,
-            true,
-            Some(today),
-            None,
-        );
-        let collected_by = if r.collected_by.is_empty() {
-            caller.principal.subject.clone()
-        } else {
-            check_subject(&mut v, "collected_by", &r.collected_by);
-            r.collected_by.clone()
+        let _permit = match &r.file {
+            Some(_) => Some(core.upload_permit()?),
+            None => None,
         };
-        validate::text(&mut v, "description", &r.description, true, NOTE_MAX);
-        let mut clean: Option<(Vec<u8>, bool)> = None;
-        if let Some(f) = &r.file {
-            validate::text(&mut v, "file.file_name", &f.file_name, true, 255);
-            let type_ok = media::ACCEPTED_TYPES.contains(&f.content_type.as_str());
-            if !type_ok {
-                v.add(
-                    "file.content_type",
-                    format!("one of {}", media::ACCEPTED_TYPES.join(", ")),
-                );
-            }
-            if f.content.is_empty() {
-                v.add("file.content", "empty");
-            } else if f.content.len() as u64 > core.max_file_bytes {
-                v.add(
-                    "file.content",
-                    format!("larger than the limit of {} bytes", core.max_file_bytes),
-                );
-            } else if type_ok && !media::matches_type(&f.content_type, &f.content) {
-                v.add("file.content", format!("is not {}", f.content_type));
-            } else if type_ok {
-                match media::sanitize(&f.content_type, &f.content) {
-                    Ok(c) => clean = Some(c),
-                    Err(why) => v.add("file.content", why),
+        Ok(Response::new(core.add_evidence(&caller, r).await?))
+    }
+
+    async fn upload_evidence(
+        &self,
+        request: Request<tonic::Streaming<pb::UploadEvidenceRequest>>,
+    ) -> Reply<pb::CaseChange> {
+        use pb::upload_evidence_request::Part;
+        let core = self.core()?;
+        let caller = Caller::from_request(&request)?;
+        let _permit = core.upload_permit()?;
+        let mut stream = request.into_inner();
+        let first = stream
+            .message()
+            .await?
+            .ok_or_else(|| Error::invalid("evidence", "required: the first message"))?;
+        let Some(Part::Evidence(mut r)) = first.part else {
+            return Err(Error::invalid("evidence", "required: the first message").into());
+        };
+        let Some(file) = r.file.as_mut() else {
+            return Err(Error::invalid("evidence.file", "required for an upload").into());
+        };
+        if !file.content.is_empty() {
+            return Err(Error::invalid(
+                "evidence.file.content",
+                "sent in the chunks that follow, not in the first message",
+            )
+            .into());
+        }
+        let mut content = Vec::new();
+        while let Some(m) = stream.message().await? {
+            match m.part {
+                Some(Part::Chunk(c)) => {
+                    if (content.len() + c.len()) as u64 > core.max_file_bytes {
+                        // Stop reading: nothing more of this file is taken into memory.
+                        return Err(Error::invalid(
+                            "file.content",
+                            format!("larger than the limit of {} bytes", core.max_file_bytes),
+                        )
+                        .into());
+                    }
+                    content.extend_from_slice(&c);
+                }
+                _ => {
+                    return Err(Error::invalid(
+                        "chunk",
+                        "every message after the first is a chunk",
+                    )
+                    .into());
                 }
             }
         }
-        v.into_result()?;
-        let before = core.load_visible(&caller, &r.complaint_id).await?;
-        in_handling(&before, "Collecting data (S10)")?;
-        may_work(&caller, &before, false)?;
-        let id = new_id();
-        let mut file_rec = None;
-        if let (Some(f), Some((bytes, removed))) = (&r.file, clean) {
-            let key = format!("{}/{}/{}", before.office_code, before.complaint_id, id);
-            let sealed = core.keys.seal(
-                &before.office_code,
-                &evidence_aad(&before.complaint_id, &id),
-                &bytes,
-            )?;
-            core.files.put(&key, &sealed).await?;
-            file_rec = Some(FileRec {
-                key,
-                file_name: f.file_name.trim().to_string(),
-                content_type: f.content_type.clone(),
-                size_bytes: bytes.len() as i64,
-                sha256: hex(&Sha256::digest(&bytes)),
-                metadata_removed: removed,
-            });
-        }
-        let stored_key = file_rec.as_ref().map(|f| f.key.clone());
-        let who = actor(&caller);
-        let rec = EvidenceRec {
-            id: id.clone(),
-            kind: r.kind,
-            source: r.source,
-            source_detail: r.source_detail.trim().to_string(),
-            collected_on,
-            collected_by,
-            description: r.description.trim().to_string(),
-            file: file_rec,
-            by: who.clone(),
-            at: 0,
-        };
-        let result = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Collecting data (S10)")?;
-                may_work(&caller, file, false)?;
-                let mut rec = rec;
-                rec.at = now;
-                let kind =
-                    enum_code::<pb::EvidenceKind>(rec.kind, "EVIDENCE_KIND_", |e| e.as_str_name());
-                let detail = format!(
-                    "{} {kind}{}",
-                    rec.id,
-                    if rec.file.is_some() { " with file" } else { "" }
-                );
-                file.body.evidence.push(rec);
-                history(file, &who, now, "evidence", detail);
-                Ok(vec![activity(
-                    file,
-                    Step::S10DataCollection,
-                    &who,
-                    now,
-                    HandlingActivityKind::DataCollection,
-                    |a| {
-                        a.activity_code = format!("evidence.{kind}");
-                    },
-                )])
-            })
-            .await;
-        let file = match result {
-            Ok(f) => f,
-            Err(e) => {
-                if let Some(k) = stored_key {
-                    let _ = core.files.delete(&k).await;
-                }
-                return Err(e.into());
-            }
-        };
-        count_step(&file.office_code, "evidence");
-        Ok(Response::new(core.change(&file, id)))
+        file.content = content;
+        Ok(Response::new(core.add_evidence(&caller, r).await?))
     }
 
     async fn get_evidence_file(
@@ -2475,5 +2413,152 @@ fn check_outcome(doc: &CaseDoc, outcome: &str) -> Result<()> {
             ))
         }
         _ => Ok(()),
+    }
+}
+
+impl Investigation {
+    /// A place among the uploads running at once, or RESOURCE_EXHAUSTED.
+    fn upload_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        self.uploads.clone().try_acquire_owned().map_err(|_| {
+            Error::ResourceExhausted(format!(
+                "{MAX_CONCURRENT_UPLOADS} evidence uploads are running; try again shortly"
+            ))
+        })
+    }
+
+    /// AddEvidence and UploadEvidence (S10): checks, metadata removal, sealing, the record.
+    async fn add_evidence(
+        &self,
+        caller: &Caller,
+        r: pb::AddEvidenceRequest,
+    ) -> Result<pb::CaseChange> {
+        let core = self;
+        let caller = caller.clone();
+        let today = core.today(&caller.principal.office);
+        let mut v = Violations::new();
+        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        if !enum_ok::<pb::EvidenceKind>(r.kind) {
+            v.add("kind", "required");
+        }
+        if !enum_ok::<pb::EvidenceSource>(r.source) {
+            v.add("source", "required");
+        }
+        validate::text(&mut v, "source_detail", &r.source_detail, false, SHORT_MAX);
+        let collected_on = check_date(
+            &mut v,
+            "collected_on",
+            &r.collected_on,
+            true,
+            Some(today),
+            None,
+        );
+        let collected_by = if r.collected_by.is_empty() {
+            caller.principal.subject.clone()
+        } else {
+            check_subject(&mut v, "collected_by", &r.collected_by);
+            r.collected_by.clone()
+        };
+        validate::text(&mut v, "description", &r.description, true, NOTE_MAX);
+        let mut clean: Option<(Vec<u8>, bool)> = None;
+        if let Some(f) = &r.file {
+            validate::text(&mut v, "file.file_name", &f.file_name, true, 255);
+            let type_ok = media::ACCEPTED_TYPES.contains(&f.content_type.as_str());
+            if !type_ok {
+                v.add(
+                    "file.content_type",
+                    format!("one of {}", media::ACCEPTED_TYPES.join(", ")),
+                );
+            }
+            if f.content.is_empty() {
+                v.add("file.content", "empty");
+            } else if f.content.len() as u64 > core.max_file_bytes {
+                v.add(
+                    "file.content",
+                    format!("larger than the limit of {} bytes", core.max_file_bytes),
+                );
+            } else if type_ok && !media::matches_type(&f.content_type, &f.content) {
+                v.add("file.content", format!("is not {}", f.content_type));
+            } else if type_ok {
+                match media::sanitize(&f.content_type, &f.content) {
+                    Ok(c) => clean = Some(c),
+                    Err(why) => v.add("file.content", why),
+                }
+            }
+        }
+        v.into_result()?;
+        let before = core.load_visible(&caller, &r.complaint_id).await?;
+        in_handling(&before, "Collecting data (S10)")?;
+        may_work(&caller, &before, false)?;
+        let id = new_id();
+        let mut file_rec = None;
+        if let (Some(f), Some((bytes, removed))) = (&r.file, clean) {
+            let key = format!("{}/{}/{}", before.office_code, before.complaint_id, id);
+            let sealed = core.keys.seal(
+                &before.office_code,
+                &evidence_aad(&before.complaint_id, &id),
+                &bytes,
+            )?;
+            core.files.put(&key, &sealed).await?;
+            file_rec = Some(FileRec {
+                key,
+                file_name: f.file_name.trim().to_string(),
+                content_type: f.content_type.clone(),
+                size_bytes: bytes.len() as i64,
+                sha256: hex(&Sha256::digest(&bytes)),
+                metadata_removed: removed,
+            });
+        }
+        let stored_key = file_rec.as_ref().map(|f| f.key.clone());
+        let who = actor(&caller);
+        let rec = EvidenceRec {
+            id: id.clone(),
+            kind: r.kind,
+            source: r.source,
+            source_detail: r.source_detail.trim().to_string(),
+            collected_on,
+            collected_by,
+            description: r.description.trim().to_string(),
+            file: file_rec,
+            by: who.clone(),
+            at: 0,
+        };
+        let result = core
+            .step(&caller, &r.complaint_id, |file, now| {
+                in_handling(file, "Collecting data (S10)")?;
+                may_work(&caller, file, false)?;
+                let mut rec = rec;
+                rec.at = now;
+                let kind =
+                    enum_code::<pb::EvidenceKind>(rec.kind, "EVIDENCE_KIND_", |e| e.as_str_name());
+                let detail = format!(
+                    "{} {kind}{}",
+                    rec.id,
+                    if rec.file.is_some() { " with file" } else { "" }
+                );
+                file.body.evidence.push(rec);
+                history(file, &who, now, "evidence", detail);
+                Ok(vec![activity(
+                    file,
+                    Step::S10DataCollection,
+                    &who,
+                    now,
+                    HandlingActivityKind::DataCollection,
+                    |a| {
+                        a.activity_code = format!("evidence.{kind}");
+                    },
+                )])
+            })
+            .await;
+        let file = match result {
+            Ok(f) => f,
+            Err(e) => {
+                if let Some(k) = stored_key {
+                    let _ = core.files.delete(&k).await;
+                }
+                return Err(e);
+            }
+        };
+        count_step(&file.office_code, "evidence");
+        Ok(core.change(&file, id))
     }
 }
