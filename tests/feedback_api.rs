@@ -20,7 +20,7 @@ use aduan_proto::feedback::v1::{
     get_satisfaction_index_request::Period,
 };
 use aduan_runtime::auth::Role;
-use aduan_runtime::casefile::AccessEntry;
+use aduan_runtime::casefile::{AccessEntry, Value};
 use aduan_runtime::db::Database;
 use aduan_runtime::relay::EventReceiver;
 use aduan_runtime::time::{from_proto, to_micros, to_proto};
@@ -638,6 +638,24 @@ async fn closed_by_silence(app: TestApp) {
     c.submit_survey(authed(&officer, survey(&silent, "pengaduan", [3; 9])))
         .await
         .unwrap();
+    // The survey row does not name its complaint: it is kept under a keyed HMAC (issue 12), and
+    // one survey per complaint still holds.
+    let rows = core(&app)
+        .store()
+        .query(
+            "SELECT complaint_key FROM surveys WHERE office_code = $1",
+            &[Value::Text(SAMPANG.into())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let key = format!("{:?}", rows[0]);
+    assert!(!key.contains(&silent) && !key.contains('-'), "{key}");
+    let again = c
+        .submit_survey(authed(&officer, survey(&silent, "pengaduan", [4; 9])))
+        .await
+        .unwrap_err();
+    assert_ne!(again.code(), Code::Ok);
     let q = c
         .list_cases(authed(
             &officer,

@@ -121,11 +121,40 @@ pub async fn open(
     let outbox = Outbox::new("feedback", db.clone());
     let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
     let calendars = Arc::new(domain::Calendars::new(calendars));
+    rekey_surveys(&db, &keys).await?;
     Ok(Arc::new(Feedback::new(
-        CaseStore::new("feedback", db, outbox, keys),
+        CaseStore::new("feedback", db, outbox, keys.clone()),
         refdata,
         calendars,
         config.province.clone(),
         config.feedback.silence_working_days,
+        keys,
     )))
+}
+
+/// Survey rows written before they were keyed by an HMAC still hold the complaint's id (a UUID,
+/// with dashes; an HMAC is hex): re-key them, once, at start-up.
+async fn rekey_surveys(db: &Database, keys: &Keyring) -> Result<()> {
+    macro_rules! rekey {
+        ($pool:expr) => {{
+            let rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT survey_id, office_code, complaint_key FROM surveys WHERE complaint_key LIKE '%-%'",
+            )
+            .fetch_all($pool)
+            .await?;
+            for (survey, office, complaint) in rows {
+                let key = service::survey_key(keys, &office, &complaint)?;
+                sqlx::query("UPDATE surveys SET complaint_key = $1 WHERE survey_id = $2")
+                    .bind(key)
+                    .bind(survey)
+                    .execute($pool)
+                    .await?;
+            }
+        }};
+    }
+    match db {
+        Database::Postgres(p) => rekey!(p),
+        Database::Sqlite(p) => rekey!(p),
+    }
+    Ok(())
 }

@@ -46,6 +46,17 @@ pub struct Feedback {
     calendars: Arc<Calendars>,
     province: String,
     silence_days: u32,
+    keys: Arc<aduan_runtime::crypto::Keyring>,
+}
+
+/// The key a survey row is kept under instead of its complaint's id: a keyed HMAC (the office's
+/// blind-index key), so one survey per complaint holds without naming the complaint.
+pub fn survey_key(
+    keys: &aduan_runtime::crypto::Keyring,
+    office: &str,
+    complaint_id: &str,
+) -> Result<String> {
+    keys.blind_index(office, "survey", complaint_id)
 }
 
 fn now_micros() -> i64 {
@@ -256,6 +267,7 @@ impl Feedback {
         calendars: Arc<Calendars>,
         province: String,
         silence_days: u32,
+        keys: Arc<aduan_runtime::crypto::Keyring>,
     ) -> Self {
         Self {
             store,
@@ -263,6 +275,7 @@ impl Feedback {
             calendars,
             province,
             silence_days,
+            keys,
         }
     }
 
@@ -855,6 +868,7 @@ impl Feedback {
         let who = actor(caller);
         let survey_id = uuid::Uuid::now_v7().to_string();
         let calendars = self.calendars.clone();
+        let keys = self.keys.clone();
         let (id, service, scores) = (survey_id.clone(), r.service_code.clone(), r.scores.clone());
         let f = self
             .step(caller, &r.complaint_id, move |f, now| {
@@ -864,7 +878,10 @@ impl Feedback {
                     ("survey_id", Value::Text(id.clone())),
                     ("office_code", Value::Text(f.office_code.clone())),
                     ("service_code", Value::Text(service.clone())),
-                    ("complaint_id", Value::Text(f.complaint_id.clone())),
+                    (
+                        "complaint_key",
+                        Value::Text(survey_key(&keys, &f.office_code, &f.complaint_id)?),
+                    ),
                     ("submitted_at", Value::Int(submitted_at)),
                     ("submitted_on", Value::Text(day.to_string())),
                 ];
