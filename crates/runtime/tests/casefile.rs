@@ -239,7 +239,7 @@ async fn suite(s: CaseStore, sqlite_file: Option<std::path::PathBuf>) {
                 ("office_code", Value::Text("35.27".into())),
                 ("service_code", Value::Text("pengaduan".into())),
                 // One survey per complaint (feedback's unique index): s1 replaces itself.
-                ("complaint_id", Value::Text(format!("c-{sid}"))),
+                ("complaint_key", Value::Text(format!("c-{sid}"))),
                 ("submitted_at", Value::Int(5)),
             ];
             for u in ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"] {
