@@ -184,6 +184,55 @@ async fn only_a_service_key_makes_a_service(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.duplicates, 0, "{r:?}");
+
+    // Intake's new routes (it follows the complaint): triage may tell it of a screening, but not
+    // register a complaint; investigation has no route to intake at all.
+    let real = app
+        .submit(common::complete_request("identity-1", Channel::Phone))
+        .await;
+    let triage = app.service_token("triage");
+    let mut forged_reg = registered(&real, "triage");
+    forged_reg.status = ComplaintStatus::Closed as i32;
+    let e = deliver(&app, &triage, "triage", "intake", vec![forged_reg])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    assert!(e.message().contains("registered"), "{e:?}");
+    let investigation = app.service_token("investigation");
+    let mut closing = registered(&real, "investigation");
+    closing.status = ComplaintStatus::Closed as i32;
+    closing.detail = Some(Detail::Closed(ev::ComplaintClosed {
+        reason_code: "completed".into(),
+    }));
+    let e = deliver(
+        &app,
+        &investigation,
+        "investigation",
+        "intake",
+        vec![closing],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    // Intake's record is untouched: still REGISTERED.
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let got = app
+        .client()
+        .await
+        .get_complaint(authed(
+            &officer,
+            aduan_proto::intake::v1::GetComplaintRequest {
+                complaint_id: real.clone(),
+                revision: 0,
+                purpose: "Cek status".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap();
+    assert_eq!(got.status, ComplaintStatus::Registered as i32);
     app.running.shutdown().await.unwrap();
 }
 
