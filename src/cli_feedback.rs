@@ -288,8 +288,9 @@ pub fn index_json(i: &pb::SatisfactionIndex) -> Value {
         "grade_label": i.grade_label, "method": method_name(i.method),
         "offices": i.offices.iter().map(|o| json!({
             "office_code": o.office_code, "respondents": o.respondents, "ikm": o.ikm,
-            "grade": grade_name(o.grade),
+            "grade": grade_name(o.grade), "suppressed": o.suppressed,
         })).collect::<Vec<_>>(),
+        "suppressed": i.suppressed,
     })
 }
 
@@ -401,7 +402,14 @@ fn print_index(i: &pb::SatisfactionIndex) {
                 format!("{} .. {}", date_str(&i.from), date_str(&i.to))
             ),
             ("Service", i.service_code.clone()),
-            ("Respondents", i.respondents.to_string()),
+            (
+                "Respondents",
+                if i.suppressed {
+                    "<5 (provincial output: the index is not shown)".to_string()
+                } else {
+                    i.respondents.to_string()
+                }
+            ),
             ("Method", method_name(i.method)),
         ])
     );
@@ -417,19 +425,24 @@ fn print_index(i: &pb::SatisfactionIndex) {
             ]
         })
         .collect();
-    outln!("\n{}", table(&["Unsur", "Name", "NRR", "Weighted"], &rows));
-    outln!(
-        "\nIndex {:.4}  IKM {:.2}  Grade {} {}",
-        i.index_value,
-        i.ikm,
-        grade_name(i.grade),
-        i.grade_label
-    );
+    if !i.suppressed {
+        outln!("\n{}", table(&["Unsur", "Name", "NRR", "Weighted"], &rows));
+        outln!(
+            "\nIndex {:.4}  IKM {:.2}  Grade {} {}",
+            i.index_value,
+            i.ikm,
+            grade_name(i.grade),
+            i.grade_label
+        );
+    }
     if !i.offices.is_empty() {
         let rows: Vec<Vec<String>> = i
             .offices
             .iter()
             .map(|o| {
+                if o.suppressed {
+                    return vec![o.office_code.clone(), "<5".into(), "<5".into(), "<5".into()];
+                }
                 vec![
                     o.office_code.clone(),
                     o.respondents.to_string(),

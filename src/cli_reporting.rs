@@ -322,15 +322,24 @@ fn print_report(r: &pb::HandlingReport) {
 
 fn counts_rows(c: &[pb::Count]) -> Vec<Vec<String>> {
     c.iter()
-        .map(|c| vec![c.key.clone(), c.label.clone(), c.count.to_string()])
+        .map(|c| vec![c.key.clone(), c.label.clone(), small(c.count, c.suppressed)])
         .collect()
+}
+
+/// A figure as printed: "<5" for a small cell of a provincial output (issue 12).
+fn small(n: i64, suppressed: bool) -> String {
+    if suppressed {
+        "<5".into()
+    } else {
+        n.to_string()
+    }
 }
 
 /// Statistics as JSON.
 pub fn stats_json(s: &pb::Statistics) -> Value {
     let counts = |c: &[pb::Count]| {
         c.iter()
-            .map(|c| json!({"key": c.key, "label": c.label, "count": c.count}))
+            .map(|c| json!({"key": c.key, "label": c.label, "count": c.count, "suppressed": c.suppressed}))
             .collect::<Vec<_>>()
     };
     let sla = s.sla.unwrap_or_default();
@@ -345,45 +354,66 @@ pub fn stats_json(s: &pb::Statistics) -> Value {
         "durations": s.durations.iter().map(|d| json!({
             "step": d.step, "label": d.label, "count": d.count,
             "median_working_days": d.median_working_days, "p90_working_days": d.p90_working_days,
+            "suppressed": d.suppressed,
         })).collect::<Vec<_>>(),
         "satisfaction": {"respondents": sat.respondents, "ikm": sat.ikm, "grade": sat.grade,
-                         "element_averages": sat.element_averages},
+                         "element_averages": sat.element_averages, "suppressed": sat.suppressed},
         "repeat_complainants": s.repeat_complainants, "involving_child": s.involving_child,
         "reports_distributed": s.reports_distributed,
+        "suppressed_fields": s.suppressed_fields,
+        "small_cells_suppressed": s.small_cells_suppressed,
     })
 }
 
 fn print_stats(s: &pb::Statistics) {
     let sla = s.sla.unwrap_or_default();
     let sat = s.satisfaction.clone().unwrap_or_default();
+    let f = |name: &str, n: i64| small(n, s.suppressed_fields.iter().any(|x| x == name));
     outln!(
         "{}",
         kv(&[
             ("Scope", format!("{} {}", s.scope_code, s.scope_name)),
-            ("Received", s.received.to_string()),
+            ("Received", f("received", s.received)),
             (
                 "SLA",
                 format!(
-                    "{} on time, {} late, {} open, {} at risk ({:.1}% on time)",
-                    sla.on_time,
-                    sla.late,
-                    sla.open,
-                    sla.at_risk,
-                    sla.on_time_ratio * 100.0
+                    "{} on time, {} late, {} open, {} at risk ({} on time)",
+                    f("sla.on_time", sla.on_time),
+                    f("sla.late", sla.late),
+                    f("sla.open", sla.open),
+                    f("sla.at_risk", sla.at_risk),
+                    if s.suppressed_fields.iter().any(|x| x == "sla.on_time_ratio") {
+                        "?".to_string()
+                    } else {
+                        format!("{:.1}%", sla.on_time_ratio * 100.0)
+                    }
                 )
             ),
             (
                 "IKM",
-                format!(
-                    "{:.2} {} ({} respondents)",
-                    sat.ikm, sat.grade, sat.respondents
-                )
+                if sat.suppressed {
+                    "<5 respondents (not shown)".to_string()
+                } else {
+                    format!(
+                        "{:.2} {} ({} respondents)",
+                        sat.ikm, sat.grade, sat.respondents
+                    )
+                }
             ),
-            ("Repeat complainants", s.repeat_complainants.to_string()),
-            ("Involving a child", s.involving_child.to_string()),
-            ("Reports distributed", s.reports_distributed.to_string()),
+            (
+                "Repeat complainants",
+                f("repeat_complainants", s.repeat_complainants),
+            ),
+            ("Involving a child", f("involving_child", s.involving_child)),
+            (
+                "Reports distributed",
+                f("reports_distributed", s.reports_distributed),
+            ),
         ])
     );
+    if s.small_cells_suppressed {
+        outln!("(provincial output: figures of 1 to 4 read <5)");
+    }
     for (title, c) in [
         ("By channel", &s.by_channel),
         ("By category", &s.by_category),
@@ -403,6 +433,9 @@ fn print_stats(s: &pb::Statistics) {
         .durations
         .iter()
         .map(|d| {
+            if d.suppressed {
+                return vec![d.step.clone(), "<5".into(), "<5".into(), "<5".into()];
+            }
             vec![
                 d.step.clone(),
                 d.count.to_string(),

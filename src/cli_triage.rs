@@ -112,7 +112,7 @@ pub struct ScreenArgs {
     /// Transfer to another office of the province (its code).
     #[arg(long, group = "decision")]
     pub transfer_to: Option<String>,
-    /// Refer to an outside agency (its name).
+    /// Refer to an outside agency: its code in data/agencies.csv (e.g. polres, bpjs_kesehatan).
     #[arg(long, group = "decision")]
     pub refer_to: Option<String>,
     /// Information is missing: back to the complainant (S9).

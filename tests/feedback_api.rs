@@ -1560,17 +1560,27 @@ async fn satisfaction_index_per_office_and_province(app: TestApp) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!((p.respondents, p.ikm), (32, 90.19));
-    let offices: Vec<(String, i64, f64)> = p
+    assert_eq!((p.respondents, p.ikm, p.suppressed), (32, 90.19, false));
+    // Issue 12: in the province's table Bangkalan's 3 respondents read "<5"; it is the only small
+    // office, so Sampang (the next smallest) is hidden too, or 32 - 29 would give it away.
+    let offices: Vec<(String, i64, f64, i32, bool)> = p
         .offices
         .iter()
-        .map(|o| (o.office_code.clone(), o.respondents, o.ikm))
+        .map(|o| {
+            (
+                o.office_code.clone(),
+                o.respondents,
+                o.ikm,
+                o.grade,
+                o.suppressed,
+            )
+        })
         .collect();
     assert_eq!(
         offices,
         vec![
-            (BANGKALAN.to_string(), 3, 77.78),
-            (SAMPANG.to_string(), 29, 91.48)
+            (BANGKALAN.to_string(), 0, 0.0, 0, true),
+            (SAMPANG.to_string(), 0, 0.0, 0, true)
         ]
     );
     let pw = c
@@ -1582,7 +1592,18 @@ async fn satisfaction_index_per_office_and_province(app: TestApp) {
         .unwrap()
         .into_inner();
     assert_eq!(pw.ikm, 89.29);
-    // The analyst reads any office of the province.
+    // The analyst reads any office of the province, as a provincial output: Sampang's 29
+    // respondents in full, Bangkalan's 3 as "<5" (no respondents, elements, index or grade),
+    // where Bangkalan's own officer above saw 3 and 77.78.
+    let a = c
+        .get_satisfaction_index(authed(
+            &analyst,
+            index_req(SAMPANG, year, "", pb::IndexMethod::Weighted011),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((a.respondents, a.suppressed), (30, false));
     let a = c
         .get_satisfaction_index(authed(
             &analyst,
@@ -1591,7 +1612,18 @@ async fn satisfaction_index_per_office_and_province(app: TestApp) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!((a.respondents, a.ikm), (3, 77.0));
+    assert!(a.suppressed, "{a:?}");
+    assert_eq!(
+        (
+            a.respondents,
+            a.ikm,
+            a.index_value,
+            a.grade,
+            a.elements.len()
+        ),
+        (0, 0.0, 0.0, 0, 0)
+    );
+    assert!(a.grade_label.is_empty());
 
     // Office roles: their own office only, never the province.
     for (office, code) in [

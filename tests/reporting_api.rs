@@ -581,8 +581,37 @@ async fn handling_report_from_feedback_to_distribution(app: TestApp) {
         .into_inner();
     assert_eq!(prov.scope_code, "35");
     assert_eq!(prov.scope_name, "Provinsi Jawa Timur");
-    assert_eq!(prov.received, 1);
-    assert_eq!(count(&prov.by_office, OFFICE), 1);
+    // Issue 12: the province is a provincial output, and one complaint is a small cell: it reads
+    // "<5" (sent as 0, marked), where the office's own staff above saw 1.
+    assert!(prov.small_cells_suppressed && !st.small_cells_suppressed);
+    assert_eq!(prov.received, 0);
+    assert!(prov.suppressed_fields.contains(&"received".to_string()));
+    let row = prov.by_office.iter().find(|c| c.key == OFFICE).unwrap();
+    assert_eq!((row.count, row.suppressed), (0, true));
+    assert!(prov.by_channel.iter().all(|c| c.suppressed && c.count == 0));
+    assert!(prov.durations.iter().all(|d| d.count == 0 || d.suppressed));
+    // An office seen by the analyst is a provincial output too.
+    let seen = c
+        .get_statistics(authed(&analyst, month_stats(OFFICE, false)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(seen.small_cells_suppressed);
+    assert_eq!(seen.received, 0);
+    let walk_in = seen.by_channel.iter().find(|c| c.key == "walk_in").unwrap();
+    assert!(walk_in.suppressed);
+    let files = c
+        .export_statistics(authed(&analyst, month_stats(OFFICE, false)))
+        .await
+        .unwrap()
+        .into_inner()
+        .files;
+    let kanal = files
+        .iter()
+        .find(|f| f.name.ends_with("-kanal.csv"))
+        .unwrap();
+    let text = String::from_utf8(kanal.content.clone()).unwrap();
+    assert!(text.contains("walk_in,Datang langsung,<5\r\n"), "{text}");
     let e = c
         .get_statistics(authed(&reporter, month_stats("", true)))
         .await
@@ -846,6 +875,28 @@ async fn handling_report_from_feedback_to_distribution(app: TestApp) {
     let text = aduan_documents::inspect::text(&province.content).unwrap();
     assert!(text.contains("PROVINSI JAWA TIMUR"), "{text}");
     assert!(text.contains("Pengaduan menurut kantor"), "{text}");
+    assert!(
+        text.contains("<5"),
+        "small cells read <5 in the province:\n{text}"
+    );
+    // The office's archived copy is its staff's; an analyst gets the office's report rendered
+    // as a provincial output.
+    let for_analyst = c
+        .get_document(authed(
+            &analyst,
+            pb::GetDocumentRequest {
+                office_code: OFFICE.into(),
+                ..monthly_req(false)
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!for_analyst.archived);
+    let text = aduan_documents::inspect::text(&for_analyst.content).unwrap();
+    assert!(text.contains("<5"), "{text}");
+    let office_text = aduan_documents::inspect::text(&archived.content).unwrap();
+    assert!(!office_text.contains("<5"), "{office_text}");
 
     // Nothing personal reached reporting's store.
     let store = whole_store(&app).await;

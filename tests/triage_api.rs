@@ -615,7 +615,9 @@ async fn every_screening_decision(app: TestApp) {
     let mut f = violations(&e);
     f.sort();
     assert_eq!(f, vec!["refer_out.agency", "refer_out.reason"]);
-    let c = t
+    // Issue 12: the agency is a code of the directory; a name typed in is refused, and the
+    // complaint stays in the queue.
+    let e = t
         .screen_complaint(authed(
             &officer,
             screen(
@@ -627,10 +629,25 @@ async fn every_screening_decision(app: TestApp) {
             ),
         ))
         .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    assert_eq!(violations(&e), vec!["refer_out.agency"]);
+    let c = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &refer,
+                Decision::ReferOut(pb::ReferOut {
+                    agency: "bpjs_kesehatan".into(),
+                    reason: "Kepesertaan JKN bukan kewenangan Dinas".into(),
+                }),
+            ),
+        ))
+        .await
         .unwrap()
         .into_inner();
     assert_eq!(c.status, ComplaintStatus::ReferredOut as i32);
-    assert_eq!(c.referred_to_agency, "BPJS Kesehatan Cabang Pamekasan");
+    assert_eq!(c.referred_to_agency, "bpjs_kesehatan");
 
     // Needs information: the clock pauses; intake's amendment (S9) brings it back.
     let c = t

@@ -1485,6 +1485,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Scope {
                 code: "35".into(),
                 province: true,
+                suppress: true,
                 from: month_first,
                 to: month_last,
             },
@@ -1494,6 +1495,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Scope {
                 code: args.office.clone(),
                 province: false,
+                suppress: false,
                 from: month_first,
                 to: month_last,
             },
@@ -1503,6 +1505,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Scope {
                 code: "35".into(),
                 province: true,
+                suppress: true,
                 from: year_first,
                 to: year_last,
             },

@@ -48,17 +48,75 @@ pub struct Bidang {
     pub name: String,
 }
 
-/// Offices, categories and Bidang.
+/// One kind of outside agency (`data/agencies.csv`): where S4 refers a complaint that is not the
+/// office's authority, and where S16 sends a handling report besides the complainant and the Head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    /// Code, for example "uptd_ppa".
+    pub code: String,
+    /// Name with `{wilayah}` for the office's region.
+    pub name_template: String,
+}
+
+impl Agency {
+    /// The agency's name for an office ("Kepolisian Resor Kabupaten Sampang").
+    pub fn name_for(&self, office_name: &str) -> String {
+        self.name_template
+            .replace("{wilayah}", &region(office_name))
+    }
+}
+
+/// The region of an office's name: "Dinas Sosial P3A Kabupaten Sampang" -> "Kabupaten Sampang".
+pub fn region(office_name: &str) -> String {
+    for marker in ["Kabupaten ", "Kota "] {
+        if let Some(i) = office_name.find(marker) {
+            return office_name[i..].trim().to_string();
+        }
+    }
+    office_name.trim().to_string()
+}
+
+/// The agency directory: `agencies.csv` from `dir` when it has one, else the embedded copy.
+pub fn load_agencies(dir: Option<&Path>) -> Result<Vec<Agency>> {
+    let text = match dir.map(|d| d.join("agencies.csv")) {
+        Some(p) if p.exists() => std::fs::read_to_string(&p).map_err(|e| {
+            Error::invalid(
+                "reference_data_dir",
+                format!("cannot read {}: {e}", p.display()),
+            )
+        })?,
+        _ => EMBEDDED_AGENCIES.to_string(),
+    };
+    let agencies: Vec<Agency> = parse_csv(&text)?
+        .into_iter()
+        .map(|r| Agency {
+            code: r.get("code").cloned().unwrap_or_default(),
+            name_template: r.get("name_template").cloned().unwrap_or_default(),
+        })
+        .filter(|a| !a.code.is_empty() && !a.name_template.is_empty())
+        .collect();
+    if agencies.is_empty() {
+        return Err(Error::invalid(
+            "reference_data_dir",
+            "agencies.csv has no entries",
+        ));
+    }
+    Ok(agencies)
+}
+
+/// Offices, categories, Bidang and outside agencies.
 #[derive(Debug, Clone)]
 pub struct RefData {
     offices: HashMap<String, Office>,
     categories: HashMap<String, Category>,
     bidang: Vec<Bidang>,
+    agencies: Vec<Agency>,
 }
 
 const EMBEDDED_OFFICES: &[(&str, &str)] = &[("35", include_str!("../../../data/offices/35.csv"))];
 const EMBEDDED_CATEGORIES: &str = include_str!("../../../data/categories.csv");
 const EMBEDDED_BIDANG: &str = include_str!("../../../data/bidang.csv");
+const EMBEDDED_AGENCIES: &str = include_str!("../../../data/agencies.csv");
 
 /// Rows of a reference-data CSV (`#` comment lines, a header row, quoted fields) as maps of
 /// column to value, read with the calendar crate's reader (the same one the holiday files use).
@@ -165,6 +223,7 @@ impl RefData {
             offices,
             categories,
             bidang,
+            agencies: load_agencies(dir)?,
         })
     }
 
@@ -181,6 +240,16 @@ impl RefData {
     /// The Bidang with this code.
     pub fn bidang(&self, code: &str) -> Option<&Bidang> {
         self.bidang.iter().find(|b| b.code == code)
+    }
+
+    /// The outside agency with this code (S4 referral, S16 distribution).
+    pub fn agency(&self, code: &str) -> Option<&Agency> {
+        self.agencies.iter().find(|a| a.code == code)
+    }
+
+    /// Every outside agency, in the order of the data file.
+    pub fn agencies(&self) -> &[Agency] {
+        &self.agencies
     }
 
     /// Every Bidang, in the order of the data file.

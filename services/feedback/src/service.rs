@@ -996,10 +996,34 @@ impl Feedback {
                     respondents: idx.respondents,
                     ikm: idx.ikm(),
                     grade: grade_pb(idx.grade) as i32,
+                    suppressed: false,
                 });
             }
         }
+        // Issue 12: a provincial output (the province, or an office asked for by a provincial
+        // analyst) hides every index of fewer than 5 respondents.
+        let provincial = province
+            || caller.acts_as(Role::ProvincialAnalyst)
+            || caller.principal.office != r.office_code;
+        if provincial {
+            suppress_small_offices(&mut offices);
+        }
         let idx = ikm::compute(&all, method);
+        if provincial && idx.respondents > 0 && idx.respondents < SMALL_CELL {
+            return Ok(pb::SatisfactionIndex {
+                office_code: r.office_code,
+                from: Some(date_to_proto(from)),
+                to: Some(date_to_proto(to)),
+                service_code: r.service_code,
+                method: match method {
+                    ikm::Method::Mean => pb::IndexMethod::Mean as i32,
+                    ikm::Method::Weighted011 => pb::IndexMethod::Weighted011 as i32,
+                },
+                offices,
+                suppressed: true,
+                ..Default::default()
+            });
+        }
         Ok(pb::SatisfactionIndex {
             office_code: r.office_code,
             from: Some(date_to_proto(from)),
@@ -1025,6 +1049,7 @@ impl Feedback {
                 ikm::Method::Weighted011 => pb::IndexMethod::Weighted011 as i32,
             },
             offices,
+            suppressed: false,
         })
     }
 
@@ -1247,5 +1272,34 @@ impl pb::feedback_service_server::FeedbackService for FeedbackApi {
         Ok(Response::new(
             core.access_log(&caller, request.into_inner()).await?,
         ))
+    }
+}
+
+/// Issue 12: in provincial outputs an index of fewer than this many respondents reads "<5".
+pub const SMALL_CELL: i64 = 5;
+
+/// The offices of a provincial index with 1 to 4 respondents are hidden; when only one is, the
+/// next smallest goes too, so that the province's total cannot give it away.
+fn suppress_small_offices(offices: &mut [pb::OfficeIndex]) {
+    let hide = |o: &mut pb::OfficeIndex| {
+        o.respondents = 0;
+        o.ikm = 0.0;
+        o.grade = pb::Grade::Unspecified as i32;
+        o.suppressed = true;
+    };
+    let mut hidden = 0;
+    for o in offices.iter_mut() {
+        if o.respondents > 0 && o.respondents < SMALL_CELL {
+            hide(o);
+            hidden += 1;
+        }
+    }
+    if hidden == 1
+        && let Some(o) = offices
+            .iter_mut()
+            .filter(|o| !o.suppressed && o.respondents > 0)
+            .min_by_key(|o| o.respondents)
+    {
+        hide(o);
     }
 }

@@ -149,6 +149,7 @@ impl Reporting {
                 scopes.push(Scope {
                     code: o.code.clone(),
                     province: false,
+                    suppress: false,
                     from: *from,
                     to: *to,
                 });
@@ -161,6 +162,7 @@ impl Reporting {
                     scopes.push(Scope {
                         code: self.province().to_string(),
                         province: true,
+                        suppress: true,
                         from: *from,
                         to: *to,
                     });

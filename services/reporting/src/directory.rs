@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use aduan_refdata::parse_csv;
+pub use aduan_refdata::{Agency as AgencyKind, region};
+use aduan_refdata::{load_agencies, parse_csv};
 use aduan_runtime::{Error, Result};
 
 const EMBEDDED_RECOMMENDATIONS: &str = include_str!("../../../data/recommendations.csv");
-const EMBEDDED_AGENCIES: &str = include_str!("../../../data/agencies.csv");
 const EMBEDDED_SIMFONI: &str = include_str!("../../../data/simfoni_ppa_taxonomy.csv");
 const EMBEDDED_PROVINCES: &str = include_str!("../../../data/provinces.csv");
 
@@ -19,15 +19,6 @@ pub struct Recommendation {
     pub code: String,
     /// As printed in the report.
     pub label: String,
-}
-
-/// One kind of related agency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgencyKind {
-    /// Code, for example "uptd_ppa".
-    pub code: String,
-    /// Name with `{wilayah}` for the office's region.
-    pub name_template: String,
 }
 
 /// Recommendations and agencies.
@@ -62,18 +53,11 @@ impl Directory {
                 })
                 .filter(|r| !r.code.is_empty() && !r.label.is_empty())
                 .collect();
-        let agencies: Vec<AgencyKind> = parse_csv(&read("agencies.csv", EMBEDDED_AGENCIES)?)?
-            .into_iter()
-            .map(|r| AgencyKind {
-                code: r.get("code").cloned().unwrap_or_default(),
-                name_template: r.get("name_template").cloned().unwrap_or_default(),
-            })
-            .filter(|a| !a.code.is_empty() && !a.name_template.is_empty())
-            .collect();
-        if recommendations.is_empty() || agencies.is_empty() {
+        let agencies = load_agencies(dir)?;
+        if recommendations.is_empty() {
             return Err(Error::invalid(
                 "reference_data_dir",
-                "recommendations.csv or agencies.csv has no entries",
+                "recommendations.csv has no entries",
             ));
         }
         let violence_types = parse_csv(EMBEDDED_SIMFONI)?
@@ -132,24 +116,6 @@ impl Directory {
     /// Every agency kind.
     pub fn agencies(&self) -> &[AgencyKind] {
         &self.agencies
-    }
-}
-
-/// The region of an office's name: "Dinas Sosial P3A Kabupaten Sampang" -> "Kabupaten Sampang".
-pub fn region(office_name: &str) -> String {
-    for marker in ["Kabupaten ", "Kota "] {
-        if let Some(i) = office_name.find(marker) {
-            return office_name[i..].trim().to_string();
-        }
-    }
-    office_name.trim().to_string()
-}
-
-impl AgencyKind {
-    /// The agency's name for an office.
-    pub fn name_for(&self, office_name: &str) -> String {
-        self.name_template
-            .replace("{wilayah}", &region(office_name))
     }
 }
 

@@ -556,7 +556,11 @@ impl Reporting {
                 "the monthly report is for the Head, the complaints and reporting officers and the provincial analysts".into(),
             ));
         }
+        // The archive holds each office's report as its own staff see it; a provincial analyst
+        // gets the office's report rendered as a provincial output, small cells suppressed.
+        let archive_fits = scope.province || !scope.suppress;
         if !r.live
+            && archive_fits
             && let Some(doc) = self.archived(&scope).await?
         {
             return Ok(doc);
@@ -590,32 +594,57 @@ impl Reporting {
         );
         let sla = s.sla.unwrap_or_default();
         let sat = s.satisfaction.clone().unwrap_or_default();
+        // Issue 12: a provincial output prints small cells as "<5".
+        let hidden = |f: &str| s.suppressed_fields.iter().any(|x| x == f);
+        let num = |f: &str, v: i64| {
+            if hidden(f) {
+                "<5".to_string()
+            } else {
+                angka(v as f64, 0)
+            }
+        };
         doc.heading("A. Ringkasan");
+        if s.small_cells_suppressed {
+            doc.paragraph(
+                "Angka 1 sampai 4 ditulis \"<5\" agar tidak seorang pun dapat dikenali dari \
+                 angka yang kecil; bila hanya satu angka dalam satu tabel yang kecil, angka \
+                 terkecil berikutnya juga disamarkan.",
+            );
+        }
         doc.fields(&[
-            ("Pengaduan diterima".into(), angka(s.received as f64, 0)),
+            ("Pengaduan diterima".into(), num("received", s.received)),
             (
                 "Selesai tepat waktu".into(),
-                format!(
-                    "{} ({} dari yang selesai)",
-                    angka(sla.on_time as f64, 0),
-                    persen(sla.on_time_ratio, 1)
-                ),
+                if hidden("sla.on_time_ratio") {
+                    num("sla.on_time", sla.on_time)
+                } else {
+                    format!(
+                        "{} ({} dari yang selesai)",
+                        num("sla.on_time", sla.on_time),
+                        persen(sla.on_time_ratio, 1)
+                    )
+                },
             ),
-            ("Terlambat".into(), angka(sla.late as f64, 0)),
-            ("Berjalan".into(), angka(sla.open as f64, 0)),
-            ("Berisiko terlambat".into(), angka(sla.at_risk as f64, 0)),
+            ("Terlambat".into(), num("sla.late", sla.late)),
+            ("Berjalan".into(), num("sla.open", sla.open)),
+            ("Berisiko terlambat".into(), num("sla.at_risk", sla.at_risk)),
             (
                 "Pelapor berulang".into(),
-                angka(s.repeat_complainants as f64, 0),
+                num("repeat_complainants", s.repeat_complainants),
             ),
-            ("Melibatkan anak".into(), angka(s.involving_child as f64, 0)),
+            (
+                "Melibatkan anak".into(),
+                num("involving_child", s.involving_child),
+            ),
             (
                 "Laporan penanganan disampaikan".into(),
-                angka(s.reports_distributed as f64, 0),
+                num("reports_distributed", s.reports_distributed),
             ),
             (
                 "Indeks Kepuasan Masyarakat".into(),
-                if sat.respondents > 0 {
+                if sat.suppressed {
+                    "<5 responden (tidak ditampilkan)".into()
+                } else if sat.respondents > 0 {
                     format!(
                         "{} (mutu {}, {}; {} responden)",
                         angka(sat.ikm, 2),
@@ -631,13 +660,19 @@ impl Reporting {
         let count_table = |doc: &mut Document, title: &str, rows: &[pb::Count], chart: bool| {
             doc.heading(title);
             let total: i64 = rows.iter().map(|c| c.count).sum();
+            // With a suppressed cell the table's total is unknown, so no shares are printed.
+            let any_hidden = rows.iter().any(|c| c.suppressed);
             let body: Vec<Vec<String>> = rows
                 .iter()
                 .map(|c| {
                     vec![
                         c.label.clone(),
-                        angka(c.count as f64, 0),
-                        if total > 0 {
+                        if c.suppressed {
+                            "<5".into()
+                        } else {
+                            angka(c.count as f64, 0)
+                        },
+                        if total > 0 && !any_hidden {
                             persen(c.count as f64 / total as f64, 1)
                         } else {
                             "-".into()
@@ -658,10 +693,13 @@ impl Reporting {
             if chart {
                 let bars: Vec<(String, f64)> = rows
                     .iter()
+                    .filter(|c| !c.suppressed)
                     .map(|c| (c.label.clone(), c.count as f64))
                     .collect();
                 let subject = title.split_once(". ").map_or(title, |(_, t)| t);
-                doc.bar_chart(&format!("Grafik: {subject}"), &bars, &|x| angka(x, 0));
+                if !bars.is_empty() {
+                    doc.bar_chart(&format!("Grafik: {subject}"), &bars, &|x| angka(x, 0));
+                }
             }
         };
         count_table(
@@ -689,6 +727,9 @@ impl Reporting {
             .durations
             .iter()
             .map(|d| {
+                if d.suppressed {
+                    return vec![d.label.clone(), "<5".into(), "<5".into(), "<5".into()];
+                }
                 vec![
                     d.label.clone(),
                     angka(d.count as f64, 0),
@@ -717,7 +758,11 @@ impl Reporting {
             &[false, true, true, true],
         );
         doc.heading("H. Indeks Kepuasan Masyarakat (SKM)");
-        if sat.respondents > 0 {
+        if sat.suppressed {
+            doc.paragraph(
+                "Kurang dari 5 responden: nilai tidak ditampilkan untuk melindungi responden.",
+            );
+        } else if sat.respondents > 0 {
             let rows: Vec<Vec<String>> = sat
                 .element_averages
                 .iter()

@@ -27,6 +27,9 @@ pub struct Scope {
     pub code: String,
     /// True for the whole province.
     pub province: bool,
+    /// A provincial output (the province, or an office seen by a provincial analyst): small
+    /// cells read "<5" (issue 12).
+    pub suppress: bool,
     /// First day.
     pub from: Date,
     /// Last day.
@@ -173,6 +176,7 @@ impl Reporting {
             return Ok(Scope {
                 code: self.province().to_string(),
                 province: true,
+                suppress: true,
                 from,
                 to,
             });
@@ -189,9 +193,13 @@ impl Reporting {
             ));
         }
         caller.require_office(&office)?;
+        // An office's own staff see its exact figures; a provincial analyst sees the office as a
+        // provincial output, with its small cells suppressed.
+        let suppress = province_wide(caller) || caller.principal.office != office;
         Ok(Scope {
             code: office,
             province: false,
+            suppress,
             from,
             to,
         })
@@ -294,6 +302,7 @@ impl Reporting {
                     label: label(&key),
                     key,
                     count,
+                    suppressed: false,
                 })
                 .collect();
             out.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
@@ -350,6 +359,7 @@ impl Reporting {
                     count,
                     median_working_days: median,
                     p90_working_days: p90,
+                    suppressed: false,
                 }
             })
             .collect();
@@ -377,6 +387,7 @@ impl Reporting {
                             .unwrap_or_else(|| key.clone()),
                         key,
                         count: int(r.get(1)),
+                        suppressed: false,
                     }
                 })
                 .collect();
@@ -397,7 +408,7 @@ impl Reporting {
                 Vec::new(),
             )
         };
-        Ok(pb::Statistics {
+        let mut stats = pb::Statistics {
             scope_code: scope.code.clone(),
             scope_name,
             from: Some(aduan_runtime::time::date_to_proto(scope.from)),
@@ -429,12 +440,133 @@ impl Reporting {
                     .map(|g| g.label().to_string())
                     .unwrap_or_default(),
                 element_averages: index.elements.iter().map(|e| e.average).collect(),
+                suppressed: false,
             }),
             repeat_complainants: flag("repeat"),
             involving_child: flag("child"),
             by_office,
             reports_distributed: flag("distributed"),
-        })
+            suppressed_fields: Vec::new(),
+            small_cells_suppressed: false,
+        };
+        if scope.suppress {
+            suppress_small_cells(&mut stats);
+        }
+        Ok(stats)
+    }
+}
+
+/// Issue 12: in provincial outputs a figure of fewer than this many complaints or respondents
+/// reads "<5", so that nobody is recognised from a small number.
+pub const SMALL_CELL: i64 = 5;
+
+/// 1 to 4 (0 says nothing about anyone and stays).
+fn small(n: i64) -> bool {
+    n > 0 && n < SMALL_CELL
+}
+
+/// A table's small cells; when only one cell is small, the next smallest goes too, so that the
+/// table's total cannot give the small one away.
+fn suppress_table(rows: &mut [pb::Count]) {
+    let mut hidden = 0;
+    for c in rows.iter_mut() {
+        if small(c.count) {
+            c.count = 0;
+            c.suppressed = true;
+            hidden += 1;
+        }
+    }
+    if hidden == 1
+        && let Some(c) = rows
+            .iter_mut()
+            .filter(|c| !c.suppressed && c.count > 0)
+            .min_by_key(|c| c.count)
+    {
+        c.count = 0;
+        c.suppressed = true;
+    }
+}
+
+/// The statistics as a provincial output: every small cell read "<5" (issue 12).
+pub fn suppress_small_cells(s: &mut pb::Statistics) {
+    s.small_cells_suppressed = true;
+    let mut fields: Vec<String> = Vec::new();
+    let mut scalar = |name: &str, v: &mut i64| {
+        if small(*v) {
+            *v = 0;
+            fields.push(name.to_string());
+        }
+    };
+    scalar("received", &mut s.received);
+    scalar("repeat_complainants", &mut s.repeat_complainants);
+    scalar("involving_child", &mut s.involving_child);
+    scalar("reports_distributed", &mut s.reports_distributed);
+    if let Some(sla) = s.sla.as_mut() {
+        // The four outcomes add up to the complaints received: one small outcome alone would
+        // be given away by the others, so the next smallest goes with it.
+        let mut cells: Vec<(&str, &mut i64)> = vec![
+            ("sla.on_time", &mut sla.on_time),
+            ("sla.late", &mut sla.late),
+            ("sla.open", &mut sla.open),
+            ("sla.at_risk", &mut sla.at_risk),
+        ];
+        let mut hidden = Vec::new();
+        for (name, v) in cells.iter_mut() {
+            if small(**v) {
+                **v = 0;
+                hidden.push(name.to_string());
+            }
+        }
+        if hidden.len() == 1
+            && let Some((name, v)) = cells
+                .iter_mut()
+                .filter(|(n, v)| **v > 0 && !hidden.iter().any(|h| h == n))
+                .min_by_key(|(_, v)| **v)
+        {
+            **v = 0;
+            hidden.push(name.to_string());
+        }
+        if hidden.iter().any(|h| h == "sla.on_time" || h == "sla.late") {
+            sla.on_time_ratio = 0.0;
+            hidden.push("sla.on_time_ratio".into());
+        }
+        fields.extend(hidden);
+    }
+    s.suppressed_fields = fields;
+    for table in [
+        &mut s.by_channel,
+        &mut s.by_category,
+        &mut s.by_violence_type,
+        &mut s.by_status,
+        &mut s.by_bidang,
+        &mut s.by_office,
+    ] {
+        suppress_table(table);
+    }
+    for d in &mut s.durations {
+        if small(d.count) {
+            d.count = 0;
+            d.median_working_days = 0.0;
+            d.p90_working_days = 0.0;
+            d.suppressed = true;
+        }
+    }
+    if let Some(sat) = s.satisfaction.as_mut()
+        && small(sat.respondents)
+    {
+        *sat = pb::SatisfactionSummary {
+            suppressed: true,
+            ..Default::default()
+        };
+    }
+}
+
+/// A count as printed: "<5" for a suppressed small cell.
+pub fn shown(count: i64, suppressed: bool) -> String {
+    if suppressed {
+        "<5".into()
+    } else {
+        count.to_string()
     }
 }
 
@@ -479,12 +611,14 @@ pub fn export(s: &pb::Statistics) -> pb::ExportStatisticsResponse {
             &["kode", "uraian", "jumlah"],
             &rows
                 .iter()
-                .map(|c| vec![c.key.clone(), c.label.clone(), c.count.to_string()])
+                .map(|c| vec![c.key.clone(), c.label.clone(), shown(c.count, c.suppressed)])
                 .collect::<Vec<_>>(),
         ),
     };
     let sla = s.sla.unwrap_or_default();
     let sat = s.satisfaction.clone().unwrap_or_default();
+    let hidden = |f: &str| s.suppressed_fields.iter().any(|x| x == f);
+    let scalar = |f: &str, v: i64| shown(v, hidden(f));
     let mut files = vec![
         pb::ExportedFile {
             name: name("ringkasan"),
@@ -494,24 +628,54 @@ pub fn export(s: &pb::Statistics) -> pb::ExportStatisticsResponse {
                 &[
                     vec!["wilayah".into(), s.scope_name.clone()],
                     vec!["periode".into(), period.clone()],
-                    vec!["pengaduan_diterima".into(), s.received.to_string()],
-                    vec!["tepat_waktu".into(), sla.on_time.to_string()],
-                    vec!["terlambat".into(), sla.late.to_string()],
-                    vec!["berjalan".into(), sla.open.to_string()],
-                    vec!["berisiko_terlambat".into(), sla.at_risk.to_string()],
+                    vec!["pengaduan_diterima".into(), scalar("received", s.received)],
+                    vec!["tepat_waktu".into(), scalar("sla.on_time", sla.on_time)],
+                    vec!["terlambat".into(), scalar("sla.late", sla.late)],
+                    vec!["berjalan".into(), scalar("sla.open", sla.open)],
+                    vec![
+                        "berisiko_terlambat".into(),
+                        scalar("sla.at_risk", sla.at_risk),
+                    ],
                     vec![
                         "rasio_tepat_waktu".into(),
-                        format!("{:.4}", sla.on_time_ratio),
+                        if hidden("sla.on_time_ratio") {
+                            "<5".into()
+                        } else {
+                            format!("{:.4}", sla.on_time_ratio)
+                        },
                     ],
-                    vec!["pelapor_berulang".into(), s.repeat_complainants.to_string()],
-                    vec!["melibatkan_anak".into(), s.involving_child.to_string()],
+                    vec![
+                        "pelapor_berulang".into(),
+                        scalar("repeat_complainants", s.repeat_complainants),
+                    ],
+                    vec![
+                        "melibatkan_anak".into(),
+                        scalar("involving_child", s.involving_child),
+                    ],
                     vec![
                         "laporan_disampaikan".into(),
-                        s.reports_distributed.to_string(),
+                        scalar("reports_distributed", s.reports_distributed),
                     ],
-                    vec!["responden_skm".into(), sat.respondents.to_string()],
-                    vec!["ikm".into(), format!("{:.2}", sat.ikm)],
-                    vec!["mutu_pelayanan".into(), sat.grade.clone()],
+                    vec![
+                        "responden_skm".into(),
+                        shown(sat.respondents, sat.suppressed),
+                    ],
+                    vec![
+                        "ikm".into(),
+                        if sat.suppressed {
+                            "<5".into()
+                        } else {
+                            format!("{:.2}", sat.ikm)
+                        },
+                    ],
+                    vec![
+                        "mutu_pelayanan".into(),
+                        if sat.suppressed {
+                            "<5".into()
+                        } else {
+                            sat.grade.clone()
+                        },
+                    ],
                 ],
             ),
         },
@@ -534,12 +698,20 @@ pub fn export(s: &pb::Statistics) -> pb::ExportStatisticsResponse {
                 &s.durations
                     .iter()
                     .map(|d| {
+                        let (median, p90) = if d.suppressed {
+                            ("<5".to_string(), "<5".to_string())
+                        } else {
+                            (
+                                format!("{:.1}", d.median_working_days),
+                                format!("{:.1}", d.p90_working_days),
+                            )
+                        };
                         vec![
                             d.step.clone(),
                             d.label.clone(),
-                            d.count.to_string(),
-                            format!("{:.1}", d.median_working_days),
-                            format!("{:.1}", d.p90_working_days),
+                            shown(d.count, d.suppressed),
+                            median,
+                            p90,
                         ]
                     })
                     .collect::<Vec<_>>(),
@@ -555,6 +727,124 @@ pub fn export(s: &pb::Statistics) -> pb::ExportStatisticsResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn c(key: &str, count: i64) -> pb::Count {
+        pb::Count {
+            key: key.into(),
+            count,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn small_cells_of_a_provincial_output() {
+        let mut s = pb::Statistics {
+            received: 12,
+            repeat_complainants: 2,
+            involving_child: 0,
+            reports_distributed: 7,
+            by_channel: vec![c("walk_in", 8), c("phone", 3), c("email", 1)],
+            // One small cell alone: the next smallest goes too.
+            by_category: vec![c("a", 6), c("b", 5), c("c", 1)],
+            by_status: vec![c("closed", 12)],
+            sla: Some(pb::SlaCompliance {
+                on_time: 9,
+                late: 0,
+                open: 2,
+                at_risk: 1,
+                on_time_ratio: 1.0,
+            }),
+            durations: vec![
+                pb::StepDuration {
+                    step: "S4".into(),
+                    count: 4,
+                    median_working_days: 0.5,
+                    p90_working_days: 1.0,
+                    ..Default::default()
+                },
+                pb::StepDuration {
+                    step: "S2-S13".into(),
+                    count: 9,
+                    median_working_days: 2.5,
+                    p90_working_days: 3.5,
+                    ..Default::default()
+                },
+            ],
+            satisfaction: Some(pb::SatisfactionSummary {
+                respondents: 4,
+                ikm: 80.0,
+                grade: "B".into(),
+                grade_label: "Baik".into(),
+                element_averages: vec![3.2; 9],
+                suppressed: false,
+            }),
+            ..Default::default()
+        };
+        suppress_small_cells(&mut s);
+        assert!(s.small_cells_suppressed);
+        assert_eq!(
+            (s.received, s.repeat_complainants, s.involving_child),
+            (12, 0, 0)
+        );
+        assert_eq!(s.reports_distributed, 7);
+        let hidden = |t: &[pb::Count]| -> Vec<(String, i64, bool)> {
+            t.iter()
+                .map(|c| (c.key.clone(), c.count, c.suppressed))
+                .collect()
+        };
+        assert_eq!(
+            hidden(&s.by_channel),
+            vec![
+                ("walk_in".into(), 8, false),
+                ("phone".into(), 0, true),
+                ("email".into(), 0, true)
+            ]
+        );
+        assert_eq!(
+            hidden(&s.by_category),
+            vec![
+                ("a".into(), 6, false),
+                ("b".into(), 0, true),
+                ("c".into(), 0, true)
+            ]
+        );
+        assert_eq!(hidden(&s.by_status), vec![("closed".into(), 12, false)]);
+        // SLA: open 2 and at risk 1 are small; on time stays, with its ratio (late is 0).
+        let sla = s.sla.unwrap();
+        assert_eq!((sla.on_time, sla.late, sla.open, sla.at_risk), (9, 0, 0, 0));
+        assert_eq!(sla.on_time_ratio, 1.0);
+        assert_eq!(
+            s.suppressed_fields,
+            vec!["repeat_complainants", "sla.open", "sla.at_risk"]
+        );
+        assert!(s.durations[0].suppressed && s.durations[0].median_working_days == 0.0);
+        assert!(!s.durations[1].suppressed && s.durations[1].median_working_days == 2.5);
+        let sat = s.satisfaction.unwrap();
+        assert!(sat.suppressed && sat.ikm == 0.0 && sat.grade.is_empty());
+        assert!(sat.element_averages.is_empty());
+
+        // One small SLA outcome alone takes the next smallest with it, and the ratio goes when
+        // on time or late is hidden.
+        let mut s = pb::Statistics {
+            received: 20,
+            sla: Some(pb::SlaCompliance {
+                on_time: 10,
+                late: 3,
+                open: 7,
+                at_risk: 0,
+                on_time_ratio: 10.0 / 13.0,
+            }),
+            ..Default::default()
+        };
+        suppress_small_cells(&mut s);
+        let sla = s.sla.unwrap();
+        assert_eq!((sla.on_time, sla.late, sla.open), (10, 0, 0));
+        assert_eq!(sla.on_time_ratio, 0.0);
+        assert_eq!(
+            s.suppressed_fields,
+            vec!["sla.late", "sla.open", "sla.on_time_ratio"]
+        );
+    }
 
     #[test]
     fn percentiles_of_a_histogram() {

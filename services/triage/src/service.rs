@@ -1050,7 +1050,16 @@ impl pb::triage_service_server::TriageService for TriageApi {
                 }
             }
             Some(Decision::ReferOut(d)) => {
-                validate::text(&mut v, "refer_out.agency", &d.agency, true, AGENCY_MAX);
+                // Issue 12: a code of the agency directory (data/agencies.csv), never free
+                // text: the code travels to reporting's timeline and documents.
+                if d.agency.trim().is_empty() {
+                    v.add("refer_out.agency", "required");
+                } else if d.agency.len() > AGENCY_MAX || core.refdata.agency(&d.agency).is_none() {
+                    v.add(
+                        "refer_out.agency",
+                        "not an agency code of the directory (data/agencies.csv)",
+                    );
+                }
                 validate::text(&mut v, "refer_out.reason", &d.reason, true, REASON_MAX);
             }
             Some(Decision::NeedsInformation(d)) => {
