@@ -263,6 +263,29 @@ pub async fn start(
     let feedback_api = aduan_feedback::FeedbackApi::new();
     let reporting_api = aduan_reporting::ReportingApi::new();
     let mut builder = ServerBuilder::new();
+    // Admission (issue 13): each service takes at most its limit of calls at once.
+    builder.grpc_config(&config.grpc);
+    let pg = |url: &str| url.starts_with("postgres");
+    for (name, svc, cfg) in [
+        ("intake", aduan_intake::SERVICE_NAME, &config.intake),
+        ("triage", aduan_triage::SERVICE_NAME, &config.triage),
+        (
+            "investigation",
+            aduan_investigation::SERVICE_NAME,
+            &config.investigation,
+        ),
+        ("feedback", aduan_feedback::SERVICE_NAME, &config.feedback),
+        (
+            "reporting",
+            aduan_reporting::SERVICE_NAME,
+            &config.reporting,
+        ),
+    ] {
+        if local(name) {
+            builder.limit(svc, cfg.in_flight_limit(pg(&cfg.database_url)));
+        }
+    }
+    builder.long_call("/aduan.investigation.v1.InvestigationService/UploadEvidence");
     if local("intake") {
         builder.add_service(intake_api.clone().into_server(), aduan_intake::AUTHZ);
     }

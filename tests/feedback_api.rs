@@ -960,6 +960,20 @@ async fn out_of_order_and_validation(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(violations(&s), vec!["grounds"]);
+    // More grounds than there are: one violation, no element looked at (issue 13).
+    let s = c
+        .record_feedback(authed(
+            &officer,
+            pb::RecordFeedbackRequest {
+                complaint_id: id.clone(),
+                satisfied: false,
+                grounds: vec![99; 100_000],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&s), vec!["grounds"]);
     // Dissatisfied needs grounds, with or without the deprecated reopen_requested.
     for reopen_requested in [false, true] {
         let s = c

@@ -4,7 +4,8 @@
 //! codes and ids, deep nesting, long repeated fields) and now and then cut or corrupted on the
 //! wire, are sent over gRPC to one `aduan up` process with every service, as callers with and
 //! without grants. Every answer must be a gRPC status or a response; no handler may panic (a
-//! panic hook counts them) and the server must still answer health checks at the end.
+//! panic hook counts them), no error answer may reach 16 KB (message, details and metadata;
+//! issue 13) and the server must still answer health checks at the end.
 //!
 //! `ADUAN_FUZZ_CASES` sets the number of requests (default 3,000 in the test suite);
 //! `ADUAN_FUZZ_SEED` the seed. The million-case run is recorded in docs/benchmarks.md.
@@ -277,6 +278,22 @@ impl tonic::codec::Codec for Raw {
 }
 
 static PANICS: AtomicU64 = AtomicU64::new(0);
+/// The largest error answer seen, in bytes.
+static LARGEST_ERROR: AtomicU64 = AtomicU64::new(0);
+/// No error answer may be larger (issue 13: violations are capped, oversized lists get one).
+const ERROR_MAX: usize = 16 * 1024;
+
+/// The bytes of an error answer the client sees: message, details and metadata.
+fn error_size(s: &tonic::Status) -> usize {
+    let metadata: usize = s
+        .metadata()
+        .clone()
+        .into_headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    s.message().len() + s.details().len() + metadata
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_request_makes_a_handler_panic() {
@@ -449,6 +466,13 @@ async fn no_request_makes_a_handler_panic() {
                         "refused while sending".to_string()
                     }
                     Err(s) => {
+                        let size = error_size(&s);
+                        LARGEST_ERROR.fetch_max(size as u64, Ordering::Relaxed);
+                        if size >= ERROR_MAX {
+                            *codes
+                                .entry(format!("error of {size} bytes from {path}"))
+                                .or_default() += 1;
+                        }
                         if s.code() == tonic::Code::Internal || s.code() == tonic::Code::Unknown {
                             // An internal error is a bug until shown otherwise: name where.
                             *codes
@@ -472,17 +496,23 @@ async fn no_request_makes_a_handler_panic() {
     let mut summary: Vec<_> = codes.iter().collect();
     summary.sort();
     println!(
-        "fuzz: {cases} requests over {} RPCs in {:.1} s ({:.0}/s), seed {seed:#x}, {} panics; codes {summary:?}",
+        "fuzz: {cases} requests over {} RPCs in {:.1} s ({:.0}/s), seed {seed:#x}, {} panics, largest error {} bytes; codes {summary:?}",
         methods.len(),
         elapsed.as_secs_f64(),
         cases as f64 / elapsed.as_secs_f64(),
-        PANICS.load(Ordering::SeqCst)
+        PANICS.load(Ordering::SeqCst),
+        LARGEST_ERROR.load(Ordering::Relaxed)
     );
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a handler panicked");
     // A gRPC status for every request: Unknown would be a reset stream (a dead handler).
     assert_eq!(codes.get("Unknown"), None, "{summary:?}");
     assert_eq!(codes.get("Internal"), None, "{summary:?}");
     assert_eq!(codes.get("transport"), None, "{summary:?}");
+    // Every error answer is small, whatever was sent.
+    assert!(
+        !codes.keys().any(|k| k.starts_with("error of ")),
+        "an error answer of {ERROR_MAX} bytes or more: {summary:?}"
+    );
     // Still serving.
     let mut h = tonic_health::pb::health_client::HealthClient::new(app.channel().await);
     let status = h

@@ -140,16 +140,29 @@ async fn retries_and_concurrency(app: TestApp) {
         let mut c = pb::intake_service_client::IntakeServiceClient::new(channel.clone());
         let token = token.clone();
         handles.push(tokio::spawn(async move {
-            c.submit_complaint(authed(
-                &token,
-                complete_request(&format!("conc-{i}"), Channel::WalkIn),
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .complaint
-            .unwrap()
-            .registration_number
+            // 200 at once is more than intake admits (issue 13): a refused call comes back after
+            // its RetryInfo delay, as a gRPC client with a retry policy does, with the same
+            // idempotency key.
+            loop {
+                match c
+                    .submit_complaint(authed(
+                        &token,
+                        complete_request(&format!("conc-{i}"), Channel::WalkIn),
+                    ))
+                    .await
+                {
+                    Ok(r) => return r.into_inner().complaint.unwrap().registration_number,
+                    Err(e) if e.code() == Code::ResourceExhausted => {
+                        let delay = e
+                            .get_error_details()
+                            .retry_info()
+                            .and_then(|r| r.retry_delay)
+                            .expect("RetryInfo");
+                        tokio::time::sleep(delay).await;
+                    }
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
         }));
     }
     let mut numbers = HashSet::new();
@@ -256,9 +269,194 @@ async fn pg_dump(url: &str) -> Vec<u8> {
     out.stdout
 }
 
+/// The size of a status as a client receives it: message and details.
+fn answer_size(s: &tonic::Status) -> usize {
+    s.message().len() + s.details().len()
+}
+
+/// Issue 13: every repeated field has a maximum count. An oversized list gets one short
+/// violation (not INTERNAL from a database with too many parameters), repeats are dropped, and
+/// no answer repeats what the client sent.
+async fn lists_in_requests_are_bounded(app: TestApp) {
+    let token = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let head = app.token(&[Role::Head], "35.27");
+    let mut c = app.client().await;
+    let id = app
+        .submit(complete_request("bounded-1", Channel::WalkIn))
+        .await;
+    let registered = ComplaintStatus::Registered as i32;
+    for (field, req) in [
+        (
+            "statuses",
+            pb::ListComplaintsRequest {
+                statuses: vec![registered; 100_000],
+                ..Default::default()
+            },
+        ),
+        (
+            "channels",
+            pb::ListComplaintsRequest {
+                channels: vec![Channel::WalkIn as i32; 100_000],
+                ..Default::default()
+            },
+        ),
+        (
+            "unmet_requirements",
+            pb::ListComplaintsRequest {
+                unmet_requirements: vec![99; 100_000],
+                ..Default::default()
+            },
+        ),
+    ] {
+        let err = c.list_complaints(authed(&token, req)).await.unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{field}: {err:?}");
+        assert_eq!(violations(&err), vec![field]);
+        assert!(answer_size(&err) < 2_000, "{}", answer_size(&err));
+    }
+    // A few repeated values are one filter each.
+    let listed = c
+        .list_complaints(authed(
+            &token,
+            pb::ListComplaintsRequest {
+                statuses: vec![
+                    registered,
+                    registered,
+                    ComplaintStatus::NeedsInformation as i32,
+                    registered,
+                ],
+                channels: vec![Channel::WalkIn as i32, Channel::WalkIn as i32],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.complaints.len(), 1);
+    let amend = |paths: Vec<String>, patch: pb::ComplaintPatch| pb::AmendComplaintRequest {
+        complaint_id: id.clone(),
+        expected_revision: 0,
+        update_mask: Some(prost_types::FieldMask { paths }),
+        patch: Some(patch),
+        reason: "wawancara S9".into(),
+    };
+    // An unknown path is named by its index; its text is not repeated.
+    let long = "zq".repeat(5_000);
+    let err = c
+        .amend_complaint(authed(
+            &token,
+            amend(
+                vec!["content.subject".into(), long.clone()],
+                Default::default(),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violations(&err), vec!["update_mask.paths[1]"]);
+    let text = format!("{}{:?}", err.message(), err.details());
+    assert!(!text.contains("zqzq"), "{text}");
+    assert!(answer_size(&err) < 2_000, "{}", answer_size(&err));
+    // More paths than can be amended: one violation, none of them looked at.
+    let err = c
+        .amend_complaint(authed(&token, amend(vec![long; 100], Default::default())))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["update_mask.paths"]);
+    assert!(answer_size(&err) < 2_000, "{}", answer_size(&err));
+    // The violations of an amendment name the patch's fields.
+    let future = aduan_proto::common::v1::Date {
+        year: 2099,
+        month: 1,
+        day: 1,
+    };
+    let err = c
+        .amend_complaint(authed(
+            &token,
+            amend(
+                vec!["victims".into(), "content.incident_date".into()],
+                pb::ComplaintPatch {
+                    victims: vec![aduan_proto::common::v1::Person {
+                        full_name: "Anak".into(),
+                        birth_date: Some(future),
+                        ..Default::default()
+                    }],
+                    content: Some(pb::ComplaintContent {
+                        incident_date: Some(future),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violations(&err),
+        vec!["patch.victims[0].birth_date", "patch.content.incident_date"]
+    );
+    let err = c
+        .amend_complaint(authed(
+            &token,
+            amend(
+                vec!["victims".into()],
+                pb::ComplaintPatch {
+                    victims: vec![Default::default(); 10_000],
+                    ..Default::default()
+                },
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["patch.victims"]);
+    // A repeated path is one change.
+    let paths = ["content.subject", "visibility.anonymous", "content.subject"];
+    c.amend_complaint(authed(
+        &token,
+        amend(
+            paths.map(String::from).to_vec(),
+            pb::ComplaintPatch {
+                content: Some(pb::ComplaintContent {
+                    subject: "Kekerasan terhadap anak".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ),
+    ))
+    .await
+    .unwrap();
+    let history = c
+        .list_complaint_revisions(authed(
+            &head,
+            pb::ListComplaintRevisionsRequest {
+                complaint_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .revisions;
+    assert_eq!(
+        history.last().unwrap().changed_fields,
+        vec!["content.subject", "visibility.anonymous"]
+    );
+    // Too many victims in a submission: one violation too.
+    let mut crowded = complete_request("bounded-2", Channel::WalkIn);
+    crowded.victims = vec![Default::default(); 10_000];
+    crowded.attachments = vec![Default::default(); 10_000];
+    let err = c
+        .submit_complaint(authed(&token, crowded))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["victims", "attachments"]);
+    assert!(answer_size(&err) < 2_000, "{}", answer_size(&err));
+    app.running.shutdown().await.unwrap();
+}
+
 both!(every_channel_registers_with_a_number);
 both!(retries_and_concurrency);
 both!(no_plaintext_personal_data_at_rest);
+both!(lists_in_requests_are_bounded);
 
 #[tokio::test]
 async fn incomplete_complaints_are_registered_with_their_gaps() {
@@ -734,6 +932,16 @@ async fn public_tracking_shows_status_only_and_is_rate_limited() {
             .await
         {
             assert_eq!(e.code(), Code::ResourceExhausted);
+            // Issue 13: the refusal says when to come back (a token every 12 s at 5 a minute).
+            let delay = e
+                .get_error_details()
+                .retry_info()
+                .and_then(|r| r.retry_delay)
+                .expect("RetryInfo");
+            assert!(
+                delay > std::time::Duration::ZERO && delay <= std::time::Duration::from_secs(12),
+                "{delay:?}"
+            );
             exhausted = true;
         }
     }

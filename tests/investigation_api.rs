@@ -373,8 +373,9 @@ async fn from_disposition_to_response(app: TestApp) {
             pb::RecordInterviewRequest {
                 intake_amendment: Some(pb::IntakeAmendment {
                     expected_revision: 1,
+                    // A repeated path is one change (issue 13).
                     update_mask: Some(prost_types::FieldMask {
-                        paths: vec!["reported_party".into()],
+                        paths: vec!["reported_party".into(), "reported_party".into()],
                     }),
                     patch: Some(ipb::ComplaintPatch {
                         reported_party: Some(cpb::Person {
@@ -892,6 +893,136 @@ async fn from_disposition_to_response(app: TestApp) {
     app.running.shutdown().await.unwrap();
 }
 both!(from_disposition_to_response);
+
+/// The size of a status as a client receives it: message and details.
+fn answer_size(s: &tonic::Status) -> usize {
+    s.message().len() + s.details().len()
+}
+
+/// Issue 13: an oversized list gets one short violation on the list, and none of its elements
+/// is looked at (no violation per element, and an answer as small as for a short list).
+async fn oversized_lists_get_one_violation(app: TestApp) {
+    let p = people(&app);
+    let mut c = inv(&app).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let many = 100_000;
+    let e = c
+        .assign_officers(authed(
+            &p.kabid,
+            pb::AssignOfficersRequest {
+                complaint_id: id.clone(),
+                assignees: vec![
+                    pb::Assignee {
+                        subject: "x".repeat(200),
+                        function: 0,
+                    };
+                    many
+                ],
+                reason: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert_eq!(violations(&e), vec!["assignees"]);
+    let br = e.get_error_details().bad_request().unwrap().clone();
+    assert_eq!(br.field_violations[0].description, "at most 10");
+    assert!(answer_size(&e) < 2_000, "{}", answer_size(&e));
+
+    let e = c
+        .list_cases(authed(
+            &p.kabid,
+            pb::ListCasesRequest {
+                statuses: vec![ComplaintStatus::InHandling as i32; many],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["statuses"]);
+    assert!(answer_size(&e) < 2_000, "{}", answer_size(&e));
+    // A few repeats of a status are one filter.
+    c.list_cases(authed(
+        &p.kabid,
+        pb::ListCasesRequest {
+            statuses: vec![ComplaintStatus::InHandling as i32; 3],
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap();
+
+    let e = c
+        .record_interview(authed(
+            &p.officer,
+            pb::RecordInterviewRequest {
+                present: vec!["\u{7}".into(); many],
+                intake_amendment: Some(pb::IntakeAmendment {
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["Not A Path".into(); many],
+                    }),
+                    patch: Some(Default::default()),
+                    ..Default::default()
+                }),
+                ..interview(&id)
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violations(&e),
+        vec!["intake_amendment.update_mask.paths", "present"]
+    );
+    assert!(answer_size(&e) < 2_000, "{}", answer_size(&e));
+
+    let e = c
+        .record_home_visit(authed(
+            &p.officer,
+            pb::RecordHomeVisitRequest {
+                complaint_id: id.clone(),
+                present: vec![String::new(); many],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert!(violations(&e).contains(&"present".to_string()), "{e:?}");
+    assert!(!violations(&e).iter().any(|f| f.starts_with("present[")));
+    assert!(answer_size(&e) < 2_000, "{}", answer_size(&e));
+
+    let e = c
+        .record_session(authed(
+            &p.mediator,
+            pb::RecordSessionRequest {
+                topic_codes: vec!["no_such_topic".into(); many],
+                parties: vec![pb::SessionParty::default(); many],
+                ..session(&id, pb::SessionKind::FamilyCounselling)
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["parties", "topic_codes"]);
+    assert!(answer_size(&e) < 2_000, "{}", answer_size(&e));
+
+    let e = c
+        .make_referral(authed(
+            &p.officer,
+            pb::MakeReferralRequest {
+                complaint_id: id.clone(),
+                service_codes: vec!["no_such_service".into(); many],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    let fields = violations(&e);
+    assert!(fields.contains(&"service_codes".to_string()), "{fields:?}");
+    assert!(!fields.iter().any(|f| f.starts_with("service_codes[")));
+    assert!(answer_size(&e) < 2_000, "{}", answer_size(&e));
+    app.running.shutdown().await.unwrap();
+}
+
+both!(oversized_lists_get_one_violation);
 
 fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
     let mut s = vec![0xFF, marker];

@@ -284,6 +284,26 @@ async fn handling_report_from_feedback_to_distribution(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(fields(&none), vec!["recommendation_codes".to_string()]);
+    // Oversized lists: one violation each, no element looked at (issue 13).
+    let long = c
+        .draft_handling_report(authed(
+            &s.officer,
+            pb::DraftHandlingReportRequest {
+                complaint_id: id.clone(),
+                recommendation_codes: vec!["bogus".into(); 100_000],
+                agency_codes: vec!["nasa".into(); 100_000],
+                expected_revision: 0,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fields(&long),
+        vec![
+            "recommendation_codes".to_string(),
+            "agency_codes".to_string()
+        ]
+    );
     // Approval before a draft is a step out of order.
     let e = c
         .approve_handling_report(authed(

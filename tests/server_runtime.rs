@@ -198,3 +198,124 @@ async fn the_callers_trace_context_reaches_the_outbox_event() {
         "the server span is a child, not the caller's span"
     );
 }
+
+/// Issue 13: a call beyond a service's admission limit is refused at once with
+/// RESOURCE_EXHAUSTED and RetryInfo, health answers meanwhile, and the place frees when the call
+/// in progress ends. The call in progress is an evidence upload (a client stream) that sends
+/// nothing: it holds investigation's only place until it is dropped.
+#[tokio::test]
+async fn a_call_beyond_the_admission_limit_is_shed() {
+    use aduan_proto::investigation::v1 as ipb;
+    use ipb::investigation_service_client::InvestigationServiceClient;
+    use tonic_types::StatusExt;
+    let dir = common::temp_dir();
+    let mut config = common::config(&dir, "");
+    config.investigation.max_in_flight = 1;
+    config.grpc.retry_after_ms = 300;
+    let app = common::start_with(config).await;
+    let token = app.token(&[Role::BidangOfficer], "35.27");
+    let channel = app.channel().await;
+    let held = {
+        let mut c = InvestigationServiceClient::new(channel.clone());
+        let token = token.clone();
+        tokio::spawn(async move {
+            let stream = futures_util::stream::pending::<ipb::UploadEvidenceRequest>();
+            c.upload_evidence(common::authed(&token, stream)).await
+        })
+    };
+    let mut c = InvestigationServiceClient::new(channel.clone());
+    let list = || common::authed(&token, ipb::ListCasesRequest::default());
+    // Wait until the upload holds the place (the next call is shed).
+    let mut shed = None;
+    for _ in 0..200 {
+        match c.list_cases(list()).await {
+            Err(e) if e.code() == tonic::Code::ResourceExhausted => {
+                shed = Some(e);
+                break;
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+    let e = shed.expect("a second call is shed while the upload holds the only place");
+    let delay = e
+        .get_error_details()
+        .retry_info()
+        .and_then(|r| r.retry_delay)
+        .expect("RetryInfo");
+    assert!(
+        delay >= std::time::Duration::from_millis(300)
+            && delay < std::time::Duration::from_millis(450),
+        "{delay:?}"
+    );
+    let start = std::time::Instant::now();
+    let e = c.list_cases(list()).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::ResourceExhausted);
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    // Other services and health are not affected.
+    assert_eq!(
+        health(channel.clone(), "").await,
+        ServingStatus::Serving as i32
+    );
+    // The upload ends (its client goes away): the place is free again.
+    held.abort();
+    let mut admitted = false;
+    for _ in 0..200 {
+        match c.list_cases(list()).await {
+            Ok(_) => {
+                admitted = true;
+                break;
+            }
+            Err(e) if e.code() == tonic::Code::ResourceExhausted => {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(
+        admitted,
+        "the place is freed when the call in progress ends"
+    );
+    app.running.shutdown().await.unwrap();
+}
+
+/// Issue 13: the client's grpc-timeout is honoured: an upload that sends nothing ends with
+/// DEADLINE_EXCEEDED when its deadline passes (the server's maximum caps longer ones).
+#[tokio::test]
+async fn the_callers_deadline_is_honoured() {
+    use aduan_proto::investigation::v1 as ipb;
+    use ipb::investigation_service_client::InvestigationServiceClient;
+    let dir = common::temp_dir();
+    let mut config = common::config(&dir, "");
+    config.grpc.max_upload_seconds = 1.0;
+    let app = common::start_with(config).await;
+    let token = app.token(&[Role::BidangOfficer], "35.27");
+    let mut c = InvestigationServiceClient::new(app.channel().await);
+    let start = std::time::Instant::now();
+    let stream = futures_util::stream::pending::<ipb::UploadEvidenceRequest>();
+    // No client deadline: the server's maximum for uploads (1 s here) applies.
+    let e = c
+        .upload_evidence(common::authed(&token, stream))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::DeadlineExceeded, "{e:?}");
+    let took = start.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(5),
+        "{took:?}"
+    );
+    // A shorter client deadline wins.
+    let start = std::time::Instant::now();
+    let stream = futures_util::stream::pending::<ipb::UploadEvidenceRequest>();
+    let mut req = common::authed(&token, stream);
+    req.set_timeout(std::time::Duration::from_millis(200));
+    let e = c.upload_evidence(req).await.unwrap_err();
+    assert!(
+        matches!(
+            e.code(),
+            tonic::Code::DeadlineExceeded | tonic::Code::Cancelled
+        ),
+        "{e:?}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_millis(900));
+    app.running.shutdown().await.unwrap();
+}

@@ -414,6 +414,32 @@ async fn submit_and_triage_are_one_trace() {
         parent.span_id == submit.span_id || parent.parent_span_id == submit.span_id,
         "the apply span hangs under the submit request"
     );
+    // Issue 13: the relay's batch span and the inbox's DeliverEvents span are roots of their
+    // own trace, linked to the trace of each event they carry (here the submission's).
+    let linked = |name: &str| {
+        let spans = otel().spans();
+        spans.iter().any(|s| {
+            s.name == name
+                && s.trace_id != submit.trace_id
+                && links_of(s).iter().any(|(t, _)| *t == submit.trace_id)
+        })
+    };
+    let mut batch_linked = (false, false);
+    for _ in 0..100 {
+        batch_linked = (
+            linked("relay deliver"),
+            linked("aduan.events.v1.EventInbox/DeliverEvents"),
+        );
+        if batch_linked == (true, true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        batch_linked,
+        (true, true),
+        "the relay batch and DeliverEvents spans link to the submission's trace"
+    );
     app.running.shutdown().await.unwrap();
 }
 

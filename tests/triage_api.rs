@@ -139,9 +139,11 @@ async fn from_registration_to_disposition(app: TestApp) {
     let dispose = pb::IssueDispositionRequest {
         complaint_id: id.clone(),
         bidang_code: "uptd_ppa".into(),
+        // A repeated instruction is given once (issue 13).
         instructions: vec![
             pb::Instruction::UntukDitindaklanjuti as i32,
             pb::Instruction::Koordinasikan as i32,
+            pb::Instruction::UntukDitindaklanjuti as i32,
         ],
         note: "Segera dampingi korban".into(),
         ..Default::default()
@@ -222,6 +224,18 @@ async fn from_registration_to_disposition(app: TestApp) {
     let mut fields = violations(&e);
     fields.sort();
     assert_eq!(fields, vec!["bidang_code", "instructions[0]"]);
+    // More instructions than there are: one violation, no element looked at.
+    let e = t
+        .issue_disposition(authed(
+            &head,
+            pb::IssueDispositionRequest {
+                instructions: vec![99; 100_000],
+                ..dispose.clone()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["instructions"]);
     let e = t
         .issue_disposition(authed(
             &head,
@@ -246,6 +260,13 @@ async fn from_registration_to_disposition(app: TestApp) {
     assert_eq!(disposed.dispositions.len(), 1);
     let d1 = &disposed.dispositions[0];
     assert_eq!(d1.bidang_code, "uptd_ppa");
+    assert_eq!(
+        d1.instructions,
+        vec![
+            pb::Instruction::UntukDitindaklanjuti as i32,
+            pb::Instruction::Koordinasikan as i32
+        ]
+    );
     assert_eq!(d1.issued_by.as_ref().unwrap().subject, "kadis-sampang");
     assert_eq!(
         d1.due_date, sla.due_date,
@@ -649,6 +670,21 @@ async fn every_screening_decision(app: TestApp) {
     assert_eq!(c.status, ComplaintStatus::ReferredOut as i32);
     assert_eq!(c.referred_to_agency, "bpjs_kesehatan");
 
+    // Needs information: at most R1-R6, a repeat given once (issue 13).
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &info,
+                Decision::NeedsInformation(pb::NeedsInformation {
+                    reason: "Kronologi belum jelas".into(),
+                    requirements: vec![Requirement::R2Identity as i32; 100_000],
+                }),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["needs_information.requirements"]);
     // Needs information: the clock pauses; intake's amendment (S9) brings it back.
     let c = t
         .screen_complaint(authed(
@@ -660,6 +696,7 @@ async fn every_screening_decision(app: TestApp) {
                     requirements: vec![
                         Requirement::R2Identity as i32,
                         Requirement::R4WhenWhereChronology as i32,
+                        Requirement::R2Identity as i32,
                     ],
                 }),
             ),
@@ -668,6 +705,12 @@ async fn every_screening_decision(app: TestApp) {
         .unwrap()
         .into_inner();
     assert_eq!(c.status, ComplaintStatus::NeedsInformation as i32);
+    assert!(
+        c.history.iter().any(|h| h.detail
+            == "needs information (REQUIREMENT_R2_IDENTITY, REQUIREMENT_R4_WHEN_WHERE_CHRONOLOGY)"),
+        "{:?}",
+        c.history
+    );
     assert_eq!(c.sla.unwrap().state, "paused");
     let waiting = t
         .list_queue(authed(

@@ -34,6 +34,8 @@ pub struct Config {
     pub crypto: CryptoConfig,
     /// Shutdown behaviour.
     pub shutdown: ShutdownConfig,
+    /// The gRPC server's limits: deadlines, admission, HTTP/2 (issue 13).
+    pub grpc: GrpcConfig,
     /// The services this process runs, comma-separated ("intake,triage"), or "all".
     pub services: String,
     /// Where each service is reached by the others; empty: in this process.
@@ -196,6 +198,48 @@ pub struct ShutdownConfig {
     pub timeout_seconds: f64,
 }
 
+/// The gRPC server's limits (issue 13).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GrpcConfig {
+    /// The longest a call may run: the client's `grpc-timeout` is honoured up to this.
+    pub max_call_seconds: f64,
+    /// The longest an evidence upload (a client stream) may run.
+    pub max_upload_seconds: f64,
+    /// The delay a caller refused for overload is told to wait (RetryInfo), plus up to half of
+    /// it at random.
+    pub retry_after_ms: u64,
+    /// Calls of the event inbox (`DeliverEvents`) in progress at once in this process.
+    pub inbox_in_flight: u32,
+    /// HTTP/2 streams a client may open at once on one connection.
+    pub max_concurrent_streams: u32,
+    /// HTTP/2 keepalive: a ping after this much silence on a connection (0: none).
+    pub keepalive_seconds: f64,
+    /// A connection whose ping is not answered within this is closed.
+    pub keepalive_timeout_seconds: f64,
+    /// Connections are closed gracefully after this long (0: never), so that clients spread
+    /// again over new replicas.
+    pub max_connection_age_seconds: f64,
+    /// The largest request metadata (headers) accepted, in bytes.
+    pub max_header_bytes: u32,
+}
+
+impl Default for GrpcConfig {
+    fn default() -> Self {
+        Self {
+            max_call_seconds: 30.0,
+            max_upload_seconds: 600.0,
+            retry_after_ms: 200,
+            inbox_in_flight: 16,
+            max_concurrent_streams: 256,
+            keepalive_seconds: 30.0,
+            keepalive_timeout_seconds: 10.0,
+            max_connection_age_seconds: 1800.0,
+            max_header_bytes: 16 * 1024,
+        }
+    }
+}
+
 /// Cluster mode.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -227,6 +271,10 @@ pub struct ServiceConfig {
     pub database_url: String,
     /// Connection pool size.
     pub max_connections: u32,
+    /// Calls of this service in progress at once; beyond it a call is refused at once with
+    /// RESOURCE_EXHAUSTED and RetryInfo. 0: eight per pooled connection (SQLite pools hold at
+    /// most 8).
+    pub max_in_flight: u32,
     /// Public tracking requests allowed per client address per minute (intake only).
     pub track_per_minute: u32,
     /// Comma-separated address ranges of the proxies in front of the service (the ingress), whose
@@ -258,6 +306,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             crypto: CryptoConfig::default(),
             shutdown: ShutdownConfig::default(),
+            grpc: GrpcConfig::default(),
             services: "all".into(),
             endpoints: Endpoints::default(),
             relay: RelayConfig::default(),
@@ -349,11 +398,28 @@ impl Default for SlaConfig {
     }
 }
 
+impl ServiceConfig {
+    /// The admission limit: `max_in_flight`, or eight per connection of the pool as
+    /// [`crate::db::Database::connect`] sizes it (SQLite at most 8; PostgreSQL as configured).
+    pub fn in_flight_limit(&self, data_url_is_postgres: bool) -> usize {
+        if self.max_in_flight > 0 {
+            return self.max_in_flight as usize;
+        }
+        let pool = if data_url_is_postgres {
+            self.max_connections.max(1)
+        } else {
+            self.max_connections.clamp(1, 8)
+        };
+        pool as usize * 8
+    }
+}
+
 impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             database_url: String::new(),
             max_connections: 16,
+            max_in_flight: 0,
             track_per_minute: 30,
             trusted_proxies: String::new(),
             storage_dir: String::new(),

@@ -45,9 +45,13 @@ pub enum Error {
     /// Valid credentials without the right role or office.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
-    /// A rate limit was hit.
+    /// A limit was hit that retrying will not cure (a file too large).
     #[error("resource exhausted: {0}")]
     ResourceExhausted(String),
+    /// A rate or concurrency limit was hit: RESOURCE_EXHAUSTED with a google.rpc.RetryInfo
+    /// saying when to try again.
+    #[error("resource exhausted: {0}")]
+    RetryLater(String, std::time::Duration),
     /// The service is not ready (starting, draining, a dependency down).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -62,10 +66,12 @@ pub enum Error {
 /// At most this many field violations are kept per request: an answer stays small whatever the
 /// request (a list of 100,000 bad elements must not produce a 100,000-line error).
 pub const MAX_VIOLATIONS: usize = 50;
-/// At most this many of them are also written into `grpc-message`.
-const MESSAGE_VIOLATIONS: usize = 10;
+/// At most this many of them are also written into `grpc-message` (issue 13: about 1 KB at most).
+const MESSAGE_VIOLATIONS: usize = 5;
 /// Field paths and descriptions are cut to this many characters (they can quote input).
 const MAX_TEXT: usize = 200;
+/// Any other message is cut to this many characters (issue 13: `grpc-message` about 1 KB).
+const MAX_MESSAGE: usize = 500;
 
 /// `s`, cut to `max` characters with an ellipsis.
 pub fn clip(s: &str, max: usize) -> String {
@@ -82,7 +88,7 @@ fn summarize(v: &[FieldViolation]) -> String {
     let mut out = v
         .iter()
         .take(MESSAGE_VIOLATIONS)
-        .map(|f| format!("{}: {}", clip(&f.field, 80), clip(&f.description, 120)))
+        .map(|f| format!("{}: {}", clip(&f.field, 60), clip(&f.description, 100)))
         .collect::<Vec<_>>()
         .join("; ");
     if v.len() > MESSAGE_VIOLATIONS {
@@ -112,7 +118,7 @@ impl Error {
             Error::AlreadyExists(_) => Code::AlreadyExists,
             Error::Unauthenticated(_) => Code::Unauthenticated,
             Error::PermissionDenied(_) => Code::PermissionDenied,
-            Error::ResourceExhausted(_) => Code::ResourceExhausted,
+            Error::ResourceExhausted(_) | Error::RetryLater(..) => Code::ResourceExhausted,
             Error::Unavailable(_) => Code::Unavailable,
             Error::Storage(e) if is_unavailable(e) => Code::Unavailable,
             Error::Storage(_) | Error::Internal(_) => Code::Internal,
@@ -151,7 +157,11 @@ impl From<Error> for Status {
                 tracing::error!(error.message = %m, "internal error");
                 Status::new(code, "internal error")
             }
-            other => Status::new(code, other.to_string()),
+            Error::RetryLater(m, after) => {
+                crate::admission::retry_later(&clip(&m, MAX_MESSAGE), after)
+            }
+            // Issue 13: no message grows with the request.
+            other => Status::new(code, clip(&other.to_string(), MAX_MESSAGE)),
         }
     }
 }
@@ -239,8 +249,8 @@ mod tests {
             v.add(format!("assignees[{i}].subject"), "x".repeat(10_000));
         }
         let status: Status = v.into_result().unwrap_err().into();
-        assert!(status.message().len() < 2_000, "{}", status.message().len());
-        assert!(status.message().contains("and 41 more"));
+        assert!(status.message().len() < 1_100, "{}", status.message().len());
+        assert!(status.message().contains("and 46 more"));
         let br = status.get_error_details().bad_request().unwrap().clone();
         assert_eq!(br.field_violations.len(), MAX_VIOLATIONS + 1);
         assert_eq!(

@@ -26,15 +26,26 @@ impl<K: Eq + Hash + Clone> RateLimiter<K> {
 
     /// Takes one token for `key`; false when the key has none left.
     pub fn check(&self, key: &K) -> bool {
-        self.check_at(key, Instant::now())
+        self.wait_at(key, Instant::now()).is_none()
     }
 
+    /// Takes one token for `key`: None when allowed, else how long until the next token (the
+    /// RetryInfo delay of the refusal).
+    pub fn wait(&self, key: &K) -> Option<std::time::Duration> {
+        self.wait_at(key, Instant::now())
+    }
+
+    #[cfg(test)]
     fn check_at(&self, key: &K, now: Instant) -> bool {
+        self.wait_at(key, now).is_none()
+    }
+
+    fn wait_at(&self, key: &K, now: Instant) -> Option<std::time::Duration> {
         if self.per_minute <= 0.0 {
-            return true;
+            return None;
         }
         let Ok(mut buckets) = self.buckets.lock() else {
-            return true;
+            return None;
         };
         if buckets.len() > 100_000 {
             // Forget idle clients rather than grow without bound.
@@ -49,9 +60,11 @@ impl<K: Eq + Hash + Clone> RateLimiter<K> {
         entry.1 = now;
         if entry.0 >= 1.0 {
             entry.0 -= 1.0;
-            true
+            None
         } else {
-            false
+            Some(std::time::Duration::from_secs_f64(
+                (1.0 - entry.0) * 60.0 / self.per_minute,
+            ))
         }
     }
 }

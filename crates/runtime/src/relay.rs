@@ -1021,8 +1021,17 @@ impl Worker {
             otel.kind = "producer",
             source = self.h.outbox.service,
             subscriber = %self.h.subscriber,
-            events = n
+            events = n,
+            messaging.system = "aduan",
+            messaging.operation.type = "send",
+            messaging.operation.name = "deliver",
+            messaging.destination.name = %self.h.subscriber,
+            messaging.batch.message_count = n,
         );
+        // Issue 13: a batch span starts its own trace; it links to the trace of each event it
+        // carries (the OpenTelemetry messaging conventions for batches), so that a trace
+        // viewer walks from a batch to the requests that wrote its events.
+        crate::telemetry::link_events(&span, &events);
         let token = self.tokens.token().map_err(tonic::Status::from)?;
         let mut req = tonic::Request::new(ev::DeliverEventsRequest {
             subscriber: self.h.subscriber.clone(),
@@ -1043,7 +1052,7 @@ impl Worker {
 
     /// Delivers the next batch. Ok(true) when there may be more to deliver right away.
     async fn step(&mut self) -> Result<bool> {
-        let batch = i64::from(self.config.batch_size.clamp(1, 10_000));
+        let batch = i64::from(self.config.batch_size.clamp(1, MAX_BATCH as u32));
         let rows = self.h.outbox.fetch_after(self.position, batch).await?;
         if rows.is_empty() {
             self.update_gauges(false).await;
@@ -1597,6 +1606,9 @@ impl ev::event_inbox_server::EventInbox for Inbox {
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let route = check_delivery(&caller, &r)?;
+        // The receiving side of a batch links to each event's trace too (the spans that apply
+        // the events are children of those traces; see telemetry::event_span).
+        crate::telemetry::link_events(&tracing::Span::current(), &r.events);
         let receiver = self
             .receivers
             .read()
@@ -1623,6 +1635,9 @@ impl ev::event_inbox_server::EventInbox for Inbox {
 /// The checks of a delivery before any event is applied: the caller is the service it says it
 /// is (the subject of its service token), the subscriber takes events from it, and every event
 /// is of that source and of a type of the route. A refusal changes nothing.
+/// The most events one delivery may carry (`relay.batch_size` is capped to it).
+pub const MAX_BATCH: usize = 1000;
+
 fn check_delivery(
     caller: &Caller,
     r: &ev::DeliverEventsRequest,
@@ -1641,6 +1656,13 @@ fn check_delivery(
     if source != r.source_service {
         return Err(Error::PermissionDenied(
             "source_service is not the calling service".into(),
+        ));
+    }
+    // Issue 13: a batch is bounded (relays send at most relay.batch_size, capped the same).
+    if r.events.len() > MAX_BATCH {
+        return Err(Error::invalid(
+            "events",
+            format!("at most {MAX_BATCH} events per delivery"),
         ));
     }
     let Some(route) = find_route(source, &r.subscriber) else {

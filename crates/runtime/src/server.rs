@@ -16,8 +16,9 @@ use tonic_health::server::HealthReporter;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use crate::admission::{AdmissionLayer, Limits};
 use crate::auth::{AuthLayer, AuthzTable, Verifier};
-use crate::config::ShutdownConfig;
+use crate::config::{GrpcConfig, ShutdownConfig};
 use crate::error::{Error, Result};
 
 /// Collects the services of one process and serves them on one port.
@@ -28,6 +29,8 @@ pub struct ServerBuilder {
     health: HealthReporter,
     health_service:
         tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
+    limits: Limits,
+    grpc: GrpcConfig,
 }
 
 impl Default for ServerBuilder {
@@ -49,7 +52,38 @@ impl ServerBuilder {
             names: Vec::new(),
             health,
             health_service,
+            limits: Limits::default(),
+            grpc: GrpcConfig::default(),
         }
+    }
+
+    /// The server's deadlines, HTTP/2 settings and the inbox's admission limit (issue 13).
+    pub fn grpc_config(&mut self, grpc: &GrpcConfig) -> &mut Self {
+        let secs = |s: f64| Duration::from_secs_f64(s.max(0.001));
+        self.limits.max_call = secs(grpc.max_call_seconds);
+        self.limits.max_long_call = secs(grpc.max_upload_seconds);
+        self.limits.retry_after = Duration::from_millis(grpc.retry_after_ms);
+        self.limits.per_service.insert(
+            "aduan.events.v1.EventInbox".into(),
+            grpc.inbox_in_flight.max(1) as usize,
+        );
+        self.grpc = grpc.clone();
+        self
+    }
+
+    /// At most `in_flight` calls of the gRPC service `name` at once; more are refused with
+    /// RESOURCE_EXHAUSTED and RetryInfo.
+    pub fn limit(&mut self, name: &str, in_flight: usize) -> &mut Self {
+        self.limits
+            .per_service
+            .insert(name.to_string(), in_flight.max(1));
+        self
+    }
+
+    /// A client-streaming RPC (full path) that gets the upload deadline, not the call deadline.
+    pub fn long_call(&mut self, path: &'static str) -> &mut Self {
+        self.limits.long_calls.push(path);
+        self
     }
 
     /// Adds a service with its authorization table. Its health is NOT_SERVING until
@@ -127,8 +161,25 @@ impl ServerBuilder {
 
         let incoming =
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-        let server = tonic::transport::Server::builder()
+        let g = &self.grpc;
+        let opt_secs = |s: f64| (s > 0.0).then(|| Duration::from_secs_f64(s));
+        let mut builder = tonic::transport::Server::builder()
+            .max_concurrent_streams(g.max_concurrent_streams.max(1))
+            .http2_keepalive_interval(opt_secs(g.keepalive_seconds))
+            .http2_keepalive_timeout(opt_secs(g.keepalive_timeout_seconds))
+            .http2_max_header_list_size(g.max_header_bytes.max(1024))
+            .http2_max_pending_accept_reset_streams(Some(64))
+            .http2_max_local_error_reset_streams(Some(1024));
+        if let Some(age) = opt_secs(g.max_connection_age_seconds) {
+            builder = builder
+                .max_connection_age(age)
+                .max_connection_age_grace(Duration::from_secs(30));
+        }
+        // Observe first (shed calls are counted and traced), then admission (before the token
+        // is checked: a refusal costs nothing), then auth.
+        let server = builder
             .layer(ObserveLayer::new(&self.tables))
+            .layer(AdmissionLayer::new(self.limits))
             .layer(auth)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move {

@@ -181,6 +181,23 @@ pub fn span_context_of(
         .clone()
 }
 
+/// Links `span` (a batch of events: the relay's delivery, the inbox's `DeliverEvents`) to the
+/// trace context of each event that has one, once per distinct span. Returns the links added.
+pub fn link_events(
+    span: &tracing::Span,
+    events: &[aduan_proto::events::v1::LifecycleEvent],
+) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    for e in events {
+        let Some(t) = &e.trace else { continue };
+        let cx = span_context_of(t);
+        if cx.is_valid() && seen.insert((cx.trace_id(), cx.span_id())) {
+            span.add_link(cx);
+        }
+    }
+    seen.len()
+}
+
 /// Tags the current span with the complaint's id, as an OpenTelemetry attribute: it reaches the
 /// trace backend only, never a log line (see the note at the top).
 pub fn tag_complaint(complaint_id: &str) {

@@ -787,13 +787,23 @@ impl Feedback {
             v.add("version", "0 (the current one) or a version number");
         }
         let mut grounds: Vec<String> = Vec::new();
-        for (i, g) in r.grounds.iter().enumerate() {
-            match pb::Ground::try_from(*g).ok().and_then(ground_code) {
-                None => v.add(format!("grounds[{i}]"), "not a ground"),
-                Some(code) if grounds.iter().any(|x| x == code) => {
-                    v.add(format!("grounds[{i}]"), "given twice")
+        // Issue 13: each ground at most once, so no more elements than grounds; the elements of
+        // a longer list are not looked at.
+        if validate::list_len(
+            &mut v,
+            "grounds",
+            r.grounds.len(),
+            0,
+            validate::enum_values::<pb::Ground>(),
+        ) {
+            for (i, g) in r.grounds.iter().enumerate() {
+                match pb::Ground::try_from(*g).ok().and_then(ground_code) {
+                    None => v.add(format!("grounds[{i}]"), "not a ground"),
+                    Some(code) if grounds.iter().any(|x| x == code) => {
+                        v.add(format!("grounds[{i}]"), "given twice")
+                    }
+                    Some(code) => grounds.push(code.to_string()),
                 }
-                Some(code) => grounds.push(code.to_string()),
             }
         }
         // `reopen_requested` is deprecated and ignored: a dissatisfied answer (which needs

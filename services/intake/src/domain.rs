@@ -182,88 +182,100 @@ pub fn check_person(
     }
 }
 
-/// Validates a letter (R6 metadata).
-pub fn check_letter(l: &LetterDetails, today: Date, v: &mut Violations) {
-    check_text(v, "letter.number", &l.number, limits::NAME);
-    check_text(v, "letter.addressee", &l.addressee, limits::LINE);
-    check_text(v, "letter.subject", &l.subject, limits::LINE);
+/// Validates a letter (R6 metadata); `path` names it in violations (`letter`).
+pub fn check_letter(l: &LetterDetails, path: &str, today: Date, v: &mut Violations) {
+    let f = |name: &str| format!("{path}.{name}");
+    check_text(v, &f("number"), &l.number, limits::NAME);
+    check_text(v, &f("addressee"), &l.addressee, limits::LINE);
+    check_text(v, &f("subject"), &l.subject, limits::LINE);
     if let Some(d) = &l.date {
-        check_date(v, "letter.date", d, today);
+        check_date(v, &f("date"), d, today);
     }
 }
 
-/// Validates and normalises a complaint body. `today` is the office's current date.
+/// Validates and normalises a complaint body. `today` is the office's current date. `prefix`
+/// goes before every field path in violations and warnings: empty for a submission, whose
+/// fields are the request's own, `patch.` for an amendment.
 pub fn check_body(
     body: &mut ComplaintPatch,
+    prefix: &str,
     refdata: &RefData,
     today: Date,
     v: &mut Violations,
     w: &mut Vec<FieldWarning>,
 ) {
+    let f = |name: &str| format!("{prefix}{name}");
     if let Some(p) = body.reporter.as_mut() {
-        check_person(p, "reporter", today, v, w);
+        check_person(p, &f("reporter"), today, v, w);
     }
     if let Some(p) = body.reported_party.as_mut() {
-        check_person(p, "reported_party", today, v, w);
+        check_person(p, &f("reported_party"), today, v, w);
     }
-    if body.victims.len() > limits::VICTIMS {
-        v.add("victims", format!("at most {} victims", limits::VICTIMS));
-    }
-    for (i, p) in body.victims.iter_mut().enumerate() {
-        check_person(p, &format!("victims[{i}]"), today, v, w);
+    // An oversized list gets one violation; its elements are not looked at.
+    if aduan_runtime::validate::list_len(v, &f("victims"), body.victims.len(), 0, limits::VICTIMS) {
+        for (i, p) in body.victims.iter_mut().enumerate() {
+            check_person(p, &f(&format!("victims[{i}]")), today, v, w);
+        }
     }
     if let Some(c) = body.content.as_mut() {
-        check_text(v, "content.subject", &c.subject, limits::LINE);
-        check_text(v, "content.description", &c.description, limits::TEXT);
-        check_text(v, "content.chronology", &c.chronology, limits::TEXT);
-        check_text(v, "content.incident_place", &c.incident_place, limits::LINE);
+        check_text(v, &f("content.subject"), &c.subject, limits::LINE);
+        check_text(v, &f("content.description"), &c.description, limits::TEXT);
+        check_text(v, &f("content.chronology"), &c.chronology, limits::TEXT);
         check_text(
             v,
-            "content.requested_outcome",
+            &f("content.incident_place"),
+            &c.incident_place,
+            limits::LINE,
+        );
+        check_text(
+            v,
+            &f("content.requested_outcome"),
             &c.requested_outcome,
             limits::NOTE,
         );
         if let Some(d) = &c.incident_date {
-            check_date(v, "content.incident_date", d, today);
+            check_date(v, &f("content.incident_date"), d, today);
         }
         if !c.incident_district_code.is_empty() && !region_code_ok(&c.incident_district_code, 3) {
             v.add(
-                "content.incident_district_code",
+                f("content.incident_district_code"),
                 "not a kecamatan code such as 35.27.04",
             );
         }
         c.category_code = c.category_code.trim().to_string();
         if !c.category_code.is_empty() && refdata.category(&c.category_code).is_none() {
-            v.add("content.category_code", "unknown category");
+            v.add(f("content.category_code"), "unknown category");
         }
     }
     if let Some(l) = &body.letter {
-        check_letter(l, today, v);
+        check_letter(l, &f("letter"), today, v);
     }
-    if body.attachments.len() > limits::ATTACHMENTS {
-        v.add(
-            "attachments",
-            format!("at most {} attachments", limits::ATTACHMENTS),
-        );
+    if aduan_runtime::validate::list_len(
+        v,
+        &f("attachments"),
+        body.attachments.len(),
+        0,
+        limits::ATTACHMENTS,
+    ) {
+        for (i, a) in body.attachments.iter().enumerate() {
+            let f = |n: &str| format!("{prefix}attachments[{i}].{n}");
+            if blank(&a.file_name) {
+                v.add(f("file_name"), "required");
+            }
+            check_text(v, &f("file_name"), &a.file_name, 255);
+            check_text(v, &f("media_type"), &a.media_type, 100);
+            check_text(v, &f("description"), &a.description, limits::NOTE);
+            if !(0..=limits::ATTACHMENT_BYTES).contains(&a.size_bytes) {
+                v.add(f("size_bytes"), "must be 0-100 MiB");
+            }
+            if !a.sha256.is_empty()
+                && (a.sha256.len() != 64 || !a.sha256.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                v.add(f("sha256"), "must be 64 hexadecimal characters");
+            }
+        }
     }
-    for (i, a) in body.attachments.iter().enumerate() {
-        let f = |n: &str| format!("attachments[{i}].{n}");
-        if blank(&a.file_name) {
-            v.add(f("file_name"), "required");
-        }
-        check_text(v, &f("file_name"), &a.file_name, 255);
-        check_text(v, &f("media_type"), &a.media_type, 100);
-        check_text(v, &f("description"), &a.description, limits::NOTE);
-        if !(0..=limits::ATTACHMENT_BYTES).contains(&a.size_bytes) {
-            v.add(f("size_bytes"), "must be 0-100 MiB");
-        }
-        if !a.sha256.is_empty()
-            && (a.sha256.len() != 64 || !a.sha256.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            v.add(f("sha256"), "must be 64 hexadecimal characters");
-        }
-    }
-    check_text(v, "partner_reference", &body.partner_reference, 100);
+    check_text(v, &f("partner_reference"), &body.partner_reference, 100);
 }
 
 /// The outcome of checking R1-R6 and deriving the identity facts.
@@ -575,7 +587,7 @@ mod tests {
         let mut b = complete();
         let mut v = Violations::new();
         let mut w = Vec::new();
-        check_body(&mut b, &refdata(), today(), &mut v, &mut w);
+        check_body(&mut b, "", &refdata(), today(), &mut v, &mut w);
         assert!(v.is_empty());
         assert_eq!(b.reporter.as_ref().unwrap().phone, "+6281234567890");
         let a = assess(&b, Channel::WalkIn, &refdata(), today());
@@ -688,7 +700,7 @@ mod tests {
         });
         let mut v = Violations::new();
         let mut w = Vec::new();
-        check_body(&mut b, &refdata(), today(), &mut v, &mut w);
+        check_body(&mut b, "", &refdata(), today(), &mut v, &mut w);
         let err = v.into_result().unwrap_err();
         let aduan_runtime::Error::InvalidArgument(list) = err else {
             panic!()
@@ -718,9 +730,39 @@ mod tests {
         b.reporter.as_mut().unwrap().nik = "3527995708900001".into();
         let mut v = Violations::new();
         let mut w = Vec::new();
-        check_body(&mut b, &refdata(), today(), &mut v, &mut w);
+        check_body(&mut b, "", &refdata(), today(), &mut v, &mut w);
         assert!(v.is_empty());
         assert!(w.iter().any(|x| x.field == "reporter.nik"), "{w:?}");
+    }
+
+    #[test]
+    fn an_oversized_list_is_one_violation_and_an_amendment_names_its_patch() {
+        let mut b = complete();
+        b.victims = vec![
+            common::Person {
+                age_years: -1,
+                ..Default::default()
+            };
+            10_000
+        ];
+        b.attachments = vec![Default::default(); 10_000];
+        b.content.as_mut().unwrap().category_code = "unknown".into();
+        let mut v = Violations::new();
+        let mut w = Vec::new();
+        check_body(&mut b, "patch.", &refdata(), today(), &mut v, &mut w);
+        let Err(aduan_runtime::Error::InvalidArgument(list)) = v.into_result() else {
+            panic!()
+        };
+        let fields: Vec<_> = list.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "patch.victims",
+                "patch.content.category_code",
+                "patch.attachments"
+            ]
+        );
+        assert_eq!(list[0].description, "at most 50");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::ratelimit::RateLimiter;
 use aduan_runtime::time::{from_micros, from_proto, to_micros, to_proto};
-use aduan_runtime::{Error, Result, Violations};
+use aduan_runtime::{Error, Result, Violations, validate};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use jiff::Timestamp;
@@ -491,7 +491,7 @@ impl Intake {
             attachments: r.attachments,
             partner_reference: r.partner_reference,
         };
-        domain::check_body(&mut body, &self.refdata, today, &mut v, &mut warnings);
+        domain::check_body(&mut body, "", &self.refdata, today, &mut v, &mut warnings);
         v.into_result()?;
         let office = office.ok_or_else(|| Error::Internal("office".into()))?;
 
@@ -650,28 +650,25 @@ impl Intake {
         if !(0..=500).contains(&r.page_size) {
             v.add("page_size", "must be 1-500 (0 for the default of 50)");
         }
-        for s in &r.statuses {
-            if matches!(
-                ComplaintStatus::try_from(*s),
-                Err(_) | Ok(ComplaintStatus::Unspecified)
-            ) {
-                v.add("statuses", "unknown status");
-            }
-        }
-        for c in &r.channels {
-            if matches!(Channel::try_from(*c), Err(_) | Ok(Channel::Unspecified)) {
-                v.add("channels", "unknown channel");
-            }
-        }
-        let mut unmet_any = 0;
-        for u in &r.unmet_requirements {
-            match Requirement::try_from(*u) {
-                Ok(Requirement::Unspecified) | Err(_) => {
-                    v.add("unmet_requirements", "unknown requirement")
-                }
-                Ok(req) => unmet_any |= domain::requirement_bit(req),
-            }
-        }
+        // Issue 13: each filter names a value at most once (repeats are dropped), so a long list
+        // gets one violation and never becomes as many SQL parameters.
+        let statuses = validate::enum_set::<ComplaintStatus>(
+            &mut v,
+            "statuses",
+            &r.statuses,
+            "unknown status",
+        );
+        let channels =
+            validate::enum_set::<Channel>(&mut v, "channels", &r.channels, "unknown channel");
+        let unmet_any = validate::enum_set::<Requirement>(
+            &mut v,
+            "unmet_requirements",
+            &r.unmet_requirements,
+            "unknown requirement",
+        )
+        .into_iter()
+        .filter_map(|u| Requirement::try_from(u).ok())
+        .fold(0, |mask, req| mask | domain::requirement_bit(req));
         let from = r
             .received_from
             .as_ref()
@@ -708,8 +705,8 @@ impl Intake {
         };
         let filter = ListFilter {
             office_code: office,
-            statuses: r.statuses.clone(),
-            channels: r.channels.clone(),
+            statuses,
+            channels,
             received_from: from.flatten(),
             received_to: to.flatten(),
             unmet_any,
@@ -740,11 +737,16 @@ impl Intake {
         r: pb::AmendComplaintRequest,
     ) -> Result<pb::AmendComplaintResponse> {
         let mut v = Violations::new();
-        let paths = r
-            .update_mask
-            .as_ref()
-            .map(|m| m.paths.clone())
-            .unwrap_or_default();
+        let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
+        // Issue 13: at most MAX_MASK_PATHS paths (no more than can be amended), none of them
+        // looked at when there are more.
+        let paths_ok = validate::list_len(
+            &mut v,
+            "update_mask.paths",
+            paths.len(),
+            0,
+            validate::MAX_MASK_PATHS,
+        );
         if paths.is_empty() {
             v.add("update_mask", "required: the fields to change");
         }
@@ -771,11 +773,21 @@ impl Intake {
         }
         let mut body = self.open_body(&row.office_code, &row.id, &row.pii)?;
         let patch = r.patch.unwrap_or_default();
-        let mut changed = Vec::new();
-        for p in &paths {
-            match apply_path(&mut body, &patch, p) {
-                true => changed.push(p.clone()),
-                false => v.add("update_mask", format!("unknown path {p}")),
+        // Each path once, in the order first given; an unknown one is named by its index (its
+        // text is the client's, never repeated in the answer).
+        let mut changed: Vec<String> = Vec::new();
+        if paths_ok {
+            for (i, p) in paths.iter().enumerate() {
+                if changed.contains(p) {
+                    continue;
+                }
+                match apply_path(&mut body, &patch, p) {
+                    true => changed.push(p.clone()),
+                    false => v.add(
+                        format!("update_mask.paths[{i}]"),
+                        "not a field that can be amended",
+                    ),
+                }
             }
         }
         let tz = self
@@ -786,6 +798,7 @@ impl Intake {
         let mut warnings = Vec::new();
         domain::check_body(
             &mut body,
+            "patch.",
             &self.refdata,
             now.to_zoned(tz).date(),
             &mut v,
@@ -981,10 +994,12 @@ impl Intake {
         let client =
             aduan_runtime::ratelimit::client_key(peer, forwarded_for, &self.trusted_proxies);
         if let Some(ip) = client
-            && !self.limiter.check(&ip)
+            && let Some(wait) = self.limiter.wait(&ip)
         {
-            return Err(Error::ResourceExhausted(
-                "too many tracking requests; try again in a minute".into(),
+            return Err(Error::RetryLater(
+                "too many tracking requests from this address; retry after the RetryInfo delay"
+                    .into(),
+                wait,
             ));
         }
         let code = normalize_tracking_code(&r.tracking_code).ok_or_else(|| {
@@ -1242,6 +1257,54 @@ mod tests {
         assert!(!apply_path(&mut body, &patch, "reporter.shoe_size"));
         assert!(!apply_path(&mut body, &patch, "nonsense"));
         assert!(apply_path(&mut body, &patch, "visibility.anonymous"));
+        // Every path that can be amended fits in one update mask (issue 13).
+        let person = [
+            "full_name",
+            "nik",
+            "address",
+            "phone",
+            "email",
+            "sex",
+            "birth_date",
+            "age_years",
+            "relationship",
+            "description",
+        ];
+        let mut all: Vec<String> = [
+            "reporter",
+            "reported_party",
+            "victims",
+            "content",
+            "letter",
+            "visibility",
+            "attachments",
+            "partner_reference",
+            "content.subject",
+            "content.description",
+            "content.chronology",
+            "content.incident_date",
+            "content.incident_place",
+            "content.incident_district_code",
+            "content.category_code",
+            "content.requested_outcome",
+            "letter.number",
+            "letter.date",
+            "letter.addressee",
+            "letter.addressed_to_office",
+            "letter.subject",
+            "visibility.anonymous",
+            "visibility.confidential",
+        ]
+        .map(String::from)
+        .to_vec();
+        for p in ["reporter", "reported_party"] {
+            all.extend(person.iter().map(|f| format!("{p}.{f}")));
+        }
+        for p in &all {
+            assert!(apply_path(&mut body, &patch, p), "{p}");
+        }
+        assert_eq!(all.len(), 43);
+        assert!(all.len() <= aduan_runtime::validate::MAX_MASK_PATHS);
     }
 
     #[test]

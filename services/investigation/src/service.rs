@@ -47,6 +47,10 @@ const NOTE_MAX: usize = 2_000;
 const TEXT_MAX: usize = 10_000;
 const RESPONSE_MAX: usize = 20_000;
 const LIST_MAX: usize = 20;
+/// Officers assigned at once (S8).
+const ASSIGNEES_MAX: usize = 10;
+/// PUSPAGA topics of one session, and SIMFONI-PPA services of one referral.
+const CODES_MAX: usize = 10;
 
 /// The roles that work inside one Bidang and see only its cases.
 const BIDANG_ROLES: [Role; 5] = [
@@ -121,13 +125,11 @@ fn check_subject(v: &mut Violations, field: &str, s: &str) {
 }
 
 fn check_list(v: &mut Violations, field: &str, items: &[String], min: usize) {
-    if items.len() < min {
-        v.add(field, format!("at least {min}"));
-    } else if items.len() > LIST_MAX {
-        v.add(field, format!("at most {LIST_MAX}"));
-    }
-    for (i, it) in items.iter().enumerate() {
-        validate::text(v, &format!("{field}[{i}]"), it, true, NAME_MAX);
+    // An oversized list gets one violation; its elements are not looked at.
+    if validate::list_len(v, field, items.len(), min, LIST_MAX) {
+        for (i, it) in items.iter().enumerate() {
+            validate::text(v, &format!("{field}[{i}]"), it, true, NAME_MAX);
+        }
     }
 }
 
@@ -815,14 +817,13 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         if !r.bidang_code.is_empty() && core.refdata.bidang(&r.bidang_code).is_none() {
             v.add("bidang_code", "not a Bidang of the office's list");
         }
-        let mut statuses = Vec::new();
-        for (i, s) in r.statuses.iter().enumerate() {
-            if enum_ok::<ComplaintStatus>(*s) {
-                statuses.push(*s);
-            } else {
-                v.add(format!("statuses[{i}]"), "unknown status");
-            }
-        }
+        // Issue 13: each status at most once (a repeat is dropped), so the filter stays short.
+        let statuses = validate::enum_set::<ComplaintStatus>(
+            &mut v,
+            "statuses",
+            &r.statuses,
+            "unknown status",
+        );
         let limit = page_size(&mut v, r.page_size, 50);
         let offset = parse_offset(&mut v, &r.page_token);
         v.into_result()?;
@@ -906,20 +907,19 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         validate::id(&mut v, "complaint_id", &r.complaint_id);
         if r.assignees.is_empty() {
             v.add("assignees", "at least one officer");
-        } else if r.assignees.len() > 10 {
-            v.add("assignees", "at most 10 officers");
-        }
-        let mut seen = HashSet::new();
-        for (i, a) in r.assignees.iter().enumerate() {
-            check_subject(&mut v, &format!("assignees[{i}].subject"), &a.subject);
-            if !seen.insert(a.subject.clone()) {
-                v.add(format!("assignees[{i}].subject"), "listed twice");
-            }
-            if !enum_ok::<pb::OfficerFunction>(a.function) {
-                v.add(
-                    format!("assignees[{i}].function"),
-                    "required: case_officer, counsellor, mediator or social_worker",
-                );
+        } else if validate::list_len(&mut v, "assignees", r.assignees.len(), 0, ASSIGNEES_MAX) {
+            let mut seen = HashSet::new();
+            for (i, a) in r.assignees.iter().enumerate() {
+                check_subject(&mut v, &format!("assignees[{i}].subject"), &a.subject);
+                if !seen.insert(a.subject.as_str()) {
+                    v.add(format!("assignees[{i}].subject"), "listed twice");
+                }
+                if !enum_ok::<pb::OfficerFunction>(a.function) {
+                    v.add(
+                        format!("assignees[{i}].function"),
+                        "required: case_officer, counsellor, mediator or social_worker",
+                    );
+                }
             }
         }
         validate::text(&mut v, "reason", &r.reason, false, NOTE_MAX);
@@ -1035,23 +1035,35 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             if a.expected_revision < 0 {
                 v.add("intake_amendment.expected_revision", "not negative");
             }
-            match &a.update_mask {
-                Some(m) if !m.paths.is_empty() => {
-                    for (i, p) in m.paths.iter().enumerate() {
-                        if p.is_empty()
-                            || p.len() > 100
-                            || !p
-                                .chars()
-                                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
-                        {
-                            v.add(
-                                format!("intake_amendment.update_mask.paths[{i}]"),
-                                "not a field path",
-                            );
-                        }
+            let paths = a
+                .update_mask
+                .as_ref()
+                .map(|m| m.paths.as_slice())
+                .unwrap_or_default();
+            // Issue 13: as many paths as intake takes, none looked at beyond; a repeat is
+            // dropped before intake sees the mask.
+            if paths.is_empty() {
+                v.add("intake_amendment.update_mask", "at least one path");
+            } else if validate::list_len(
+                &mut v,
+                "intake_amendment.update_mask.paths",
+                paths.len(),
+                0,
+                validate::MAX_MASK_PATHS,
+            ) {
+                for (i, p) in paths.iter().enumerate() {
+                    if p.is_empty()
+                        || p.len() > 100
+                        || !p
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+                    {
+                        v.add(
+                            format!("intake_amendment.update_mask.paths[{i}]"),
+                            "not a field path",
+                        );
                     }
                 }
-                _ => v.add("intake_amendment.update_mask", "at least one path"),
             }
             if a.patch.is_none() {
                 v.add("intake_amendment.patch", "required");
@@ -1076,6 +1088,11 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         may_work(&caller, &before, false)?;
         let mut amended = (0, Vec::<String>::new(), Vec::<i32>::new());
         if let Some(a) = &r.intake_amendment {
+            let paths = a
+                .update_mask
+                .as_ref()
+                .map(|m| validate::dedup(&m.paths))
+                .unwrap_or_default();
             let mut client = core.intake_client()?;
             let reason = if a.reason.trim().is_empty() {
                 format!(
@@ -1088,7 +1105,9 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             let mut req = Request::new(intake_pb::AmendComplaintRequest {
                 complaint_id: r.complaint_id.clone(),
                 expected_revision: a.expected_revision,
-                update_mask: a.update_mask.clone(),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: paths.clone(),
+                }),
                 patch: a.patch.clone(),
                 reason,
             });
@@ -1105,10 +1124,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 .unwrap_or_default();
             amended = (
                 complaint.revision,
-                a.update_mask
-                    .as_ref()
-                    .map(|m| m.paths.clone())
-                    .unwrap_or_default(),
+                paths,
                 complaint.unmet_requirements.clone(),
             );
         }
@@ -1521,41 +1537,39 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                     "topic_codes",
                     "at least one PUSPAGA topic for family counselling",
                 );
-            } else if r.topic_codes.len() > 10 {
-                v.add("topic_codes", "at most 10");
-            }
-            let mut seen = HashSet::new();
-            for (i, t) in r.topic_codes.iter().enumerate() {
-                if !core.codes.puspaga_topic(t) {
-                    v.add(
-                        format!("topic_codes[{i}]"),
-                        "not a PUSPAGA topic (topik) of data/puspaga_services.csv",
-                    );
-                } else if !seen.insert(t.as_str()) {
-                    v.add(format!("topic_codes[{i}]"), "listed twice");
+            } else if validate::list_len(&mut v, "topic_codes", r.topic_codes.len(), 0, CODES_MAX) {
+                let mut seen = HashSet::new();
+                for (i, t) in r.topic_codes.iter().enumerate() {
+                    if !core.codes.puspaga_topic(t) {
+                        v.add(
+                            format!("topic_codes[{i}]"),
+                            "not a PUSPAGA topic (topik) of data/puspaga_services.csv",
+                        );
+                    } else if !seen.insert(t.as_str()) {
+                        v.add(format!("topic_codes[{i}]"), "listed twice");
+                    }
                 }
             }
         } else if !r.topic_codes.is_empty() {
             v.add("topic_codes", "only for family counselling");
         }
-        if r.parties.is_empty() {
-            v.add("parties", "at least one");
-        } else if r.parties.len() > LIST_MAX {
-            v.add("parties", format!("at most {LIST_MAX}"));
-        }
-        for (i, p) in r.parties.iter().enumerate() {
-            if !enum_ok::<pb::PartyRole>(p.role) {
-                v.add(format!("parties[{i}].role"), "required");
+        // An oversized list gets one violation; its elements are not looked at.
+        let parties_ok = validate::list_len(&mut v, "parties", r.parties.len(), 1, LIST_MAX);
+        if parties_ok {
+            for (i, p) in r.parties.iter().enumerate() {
+                if !enum_ok::<pb::PartyRole>(p.role) {
+                    v.add(format!("parties[{i}].role"), "required");
+                }
+                validate::text(
+                    &mut v,
+                    &format!("parties[{i}].name"),
+                    &p.name,
+                    true,
+                    NAME_MAX,
+                );
             }
-            validate::text(
-                &mut v,
-                &format!("parties[{i}].name"),
-                &p.name,
-                true,
-                NAME_MAX,
-            );
         }
-        if kind == pb::SessionKind::Mediation {
+        if kind == pb::SessionKind::Mediation && parties_ok {
             let sides = r
                 .parties
                 .iter()
@@ -1818,21 +1832,22 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         code("age_band_code", "kelompok_usia", &r.age_band_code, true);
         if r.service_codes.is_empty() {
             v.add("service_codes", "at least one SIMFONI-PPA layanan code");
-        } else if r.service_codes.len() > 10 {
-            v.add("service_codes", "at most 10");
-        }
-        let mut seen = HashSet::new();
-        for (i, s) in r.service_codes.iter().enumerate() {
-            if !codes.simfoni("layanan", s) {
-                v.add(
-                    format!("service_codes[{i}]"),
-                    format!(
-                        "not a SIMFONI-PPA layanan code: {}",
-                        codes.simfoni_list("layanan")
-                    ),
-                );
-            } else if !seen.insert(s.as_str()) {
-                v.add(format!("service_codes[{i}]"), "listed twice");
+        } else if validate::list_len(&mut v, "service_codes", r.service_codes.len(), 0, CODES_MAX) {
+            // The list of codes is written once, however many elements are wrong.
+            let mut unknown = None;
+            let mut seen = HashSet::new();
+            for (i, s) in r.service_codes.iter().enumerate() {
+                if !codes.simfoni("layanan", s) {
+                    let text = unknown.get_or_insert_with(|| {
+                        format!(
+                            "not a SIMFONI-PPA layanan code: {}",
+                            codes.simfoni_list("layanan")
+                        )
+                    });
+                    v.add(format!("service_codes[{i}]"), text.clone());
+                } else if !seen.insert(s.as_str()) {
+                    v.add(format!("service_codes[{i}]"), "listed twice");
+                }
             }
         }
         validate::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
@@ -2420,9 +2435,10 @@ impl Investigation {
     /// A place among the uploads running at once, or RESOURCE_EXHAUSTED.
     fn upload_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
         self.uploads.clone().try_acquire_owned().map_err(|_| {
-            Error::ResourceExhausted(format!(
-                "{MAX_CONCURRENT_UPLOADS} evidence uploads are running; try again shortly"
-            ))
+            Error::RetryLater(
+                format!("{MAX_CONCURRENT_UPLOADS} evidence uploads are running; try again shortly"),
+                std::time::Duration::from_secs(2),
+            )
         })
     }
 

@@ -564,30 +564,29 @@ impl Reporting {
         if recs.is_empty() {
             v.add("recommendation_codes", "at least one recommendation");
         }
-        if recs.len() > LIST_MAX {
-            v.add("recommendation_codes", format!("at most {LIST_MAX}"));
-        }
-        if agencies.len() > LIST_MAX {
-            v.add("agency_codes", format!("at most {LIST_MAX}"));
-        }
-        for (i, c) in recs.iter().enumerate() {
-            if self.directory.recommendation(c).is_none() {
-                v.add(
-                    format!("recommendation_codes[{i}]"),
-                    "not a recommendation of data/recommendations.csv",
-                );
-            } else if recs[..i].contains(c) {
-                v.add(format!("recommendation_codes[{i}]"), "given twice");
+        // Issue 13: an oversized list gets one violation; its elements are not looked at.
+        if validate::list_len(v, "recommendation_codes", recs.len(), 0, LIST_MAX) {
+            for (i, c) in recs.iter().enumerate() {
+                if self.directory.recommendation(c).is_none() {
+                    v.add(
+                        format!("recommendation_codes[{i}]"),
+                        "not a recommendation of data/recommendations.csv",
+                    );
+                } else if recs[..i].contains(c) {
+                    v.add(format!("recommendation_codes[{i}]"), "given twice");
+                }
             }
         }
-        for (i, c) in agencies.iter().enumerate() {
-            if self.directory.agency(c).is_none() {
-                v.add(
-                    format!("agency_codes[{i}]"),
-                    "not an agency of data/agencies.csv",
-                );
-            } else if agencies[..i].contains(c) {
-                v.add(format!("agency_codes[{i}]"), "given twice");
+        if validate::list_len(v, "agency_codes", agencies.len(), 0, LIST_MAX) {
+            for (i, c) in agencies.iter().enumerate() {
+                if self.directory.agency(c).is_none() {
+                    v.add(
+                        format!("agency_codes[{i}]"),
+                        "not an agency of data/agencies.csv",
+                    );
+                } else if agencies[..i].contains(c) {
+                    v.add(format!("agency_codes[{i}]"), "given twice");
+                }
             }
         }
     }

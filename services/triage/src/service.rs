@@ -1070,15 +1070,13 @@ impl pb::triage_service_server::TriageService for TriageApi {
                     true,
                     REASON_MAX,
                 );
-                for (i, req) in d.requirements.iter().enumerate() {
-                    if !matches!(Requirement::try_from(*req), Ok(x) if x != Requirement::Unspecified)
-                    {
-                        v.add(
-                            format!("needs_information.requirements[{i}]"),
-                            "not a requirement",
-                        );
-                    }
-                }
+                // Issue 13: at most R1-R6, each once (a repeat is dropped below).
+                validate::enum_set::<Requirement>(
+                    &mut v,
+                    "needs_information.requirements",
+                    &d.requirements,
+                    "not a requirement",
+                );
             }
             Some(Decision::Duplicate(d)) => {
                 validate::id(&mut v, "duplicate.duplicate_of", &d.duplicate_of);
@@ -1188,10 +1186,9 @@ impl pb::triage_service_server::TriageService for TriageApi {
                             clock.pause(now);
                         }
                         screened.outcome = events::ScreeningOutcome::NeedsInformation as i32;
-                        let reqs: Vec<&str> = d
-                            .requirements
-                            .iter()
-                            .filter_map(|r| Requirement::try_from(*r).ok())
+                        let reqs: Vec<&str> = validate::dedup(&d.requirements)
+                            .into_iter()
+                            .filter_map(|r| Requirement::try_from(r).ok())
                             .map(|r| r.as_str_name())
                             .collect();
                         (
@@ -1341,12 +1338,13 @@ impl pb::triage_service_server::TriageService for TriageApi {
         } else if core.refdata.bidang(&r.bidang_code).is_none() {
             v.add("bidang_code", "not a Bidang of the office's list");
         }
-        for (i, ins) in r.instructions.iter().enumerate() {
-            if !matches!(pb::Instruction::try_from(*ins), Ok(x) if x != pb::Instruction::Unspecified)
-            {
-                v.add(format!("instructions[{i}]"), "unknown instruction");
-            }
-        }
+        // Issue 13: at most one of each instruction; a repeat is dropped.
+        let instructions = validate::enum_set::<pb::Instruction>(
+            &mut v,
+            "instructions",
+            &r.instructions,
+            "unknown instruction",
+        );
         validate::text(&mut v, "note", &r.note, false, NOTE_MAX);
         if r.instructions.is_empty() && r.note.trim().is_empty() {
             v.add("instructions", "at least one instruction or a note");
@@ -1404,8 +1402,6 @@ impl pb::triage_service_server::TriageService for TriageApi {
                 } else {
                     case.nature.max(1)
                 };
-                let mut instructions: Vec<i32> = r.instructions.clone();
-                instructions.dedup();
                 let disposition = DispositionRow {
                     complaint_id: case.complaint_id.clone(),
                     version,
