@@ -3,9 +3,15 @@
 //! progress and prints throughput and p50/p99/p999 latency.
 //!
 //! aduan-load --server http://127.0.0.1:50051 --data-dir ./aduan-data --mode submit --clients 64 --seconds 20
+//!
+//! `--mode overload` (issue 13) drives more concurrent submissions than the server admits: it
+//! counts admitted calls and their latency apart from the refusals (RESOURCE_EXHAUSTED, with or
+//! without RetryInfo, and how fast they came), waits the RetryInfo delay after a refusal as a
+//! well-behaved gRPC client does, and probes the health check every 100 ms on a connection of
+//! its own throughout.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aduan::load::{JATIM, complaint};
@@ -13,6 +19,7 @@ use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use aduan_runtime::config::Config;
 use clap::{Parser, ValueEnum};
 use tonic::transport::Channel;
+use tonic_types::StatusExt;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Mode {
@@ -20,6 +27,8 @@ enum Mode {
     Submit,
     /// grpc.health.v1.Health/Check: the server stack without work, the ceiling.
     Noop,
+    /// SubmitComplaint beyond the server's admission limit: admitted and refused calls apart.
+    Overload,
 }
 
 #[derive(Debug, Parser)]
@@ -49,6 +58,13 @@ struct Args {
     /// Offices to spread submissions over (comma-separated); default: all 38 of Jawa Timur.
     #[arg(long)]
     offices: Option<String>,
+}
+
+/// Refused calls (overload mode).
+#[derive(Default)]
+struct Shed {
+    latency_us: Vec<u32>,
+    without_retry_info: u64,
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -81,6 +97,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
+    let shed = Arc::new(Mutex::new(Shed::default()));
+    // The health probe: its own connection, every 100 ms, while the load runs.
+    let probe = {
+        let channel = Channel::from_shared(args.server.clone())?.connect().await?;
+        let (measuring, stop) = (measuring.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+            let (mut ok, mut failed, mut worst) = (0u64, 0u64, Duration::ZERO);
+            while !stop.load(Ordering::Relaxed) {
+                let start = Instant::now();
+                let mut req = tonic::Request::new(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                });
+                req.set_timeout(Duration::from_secs(1));
+                let good = matches!(health.check(req).await, Ok(r) if r.get_ref().status == 1);
+                if measuring.load(Ordering::Relaxed) {
+                    worst = worst.max(start.elapsed());
+                    if good { ok += 1 } else { failed += 1 }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            (ok, failed, worst)
+        })
+    };
     let run_id = uuid::Uuid::new_v4().simple().to_string();
     let mut handles = Vec::new();
     for i in 0..args.clients {
@@ -95,6 +135,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let offices = offices.clone();
         let run_id = run_id.clone();
         let mode = args.mode;
+        let shed = shed.clone();
         handles.push(tokio::spawn(async move {
             let mut intake = IntakeServiceClient::new(channel.clone());
             let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
@@ -103,6 +144,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             while !stop.load(Ordering::Relaxed) {
                 let start = Instant::now();
                 let ok = match mode {
+                    Mode::Overload => {
+                        let office = &offices[(i + n as usize) % offices.len()];
+                        let mut req =
+                            tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
+                        req.metadata_mut()
+                            .insert("authorization", tokens[office].parse().expect("header"));
+                        match intake.submit_complaint(req).await {
+                            Ok(_) => true,
+                            Err(e) if e.code() == tonic::Code::ResourceExhausted => {
+                                let took = start.elapsed();
+                                let delay = e
+                                    .get_error_details()
+                                    .retry_info()
+                                    .and_then(|r| r.retry_delay);
+                                if measuring.load(Ordering::Relaxed) {
+                                    let mut s = shed.lock().unwrap();
+                                    s.latency_us
+                                        .push(took.as_micros().min(u32::MAX as u128) as u32);
+                                    if delay.is_none() {
+                                        s.without_retry_info += 1;
+                                    }
+                                }
+                                n += 1;
+                                tokio::time::sleep(delay.unwrap_or(Duration::from_millis(200)))
+                                    .await;
+                                continue;
+                            }
+                            Err(_) => false,
+                        }
+                    }
                     Mode::Submit => {
                         let office = &offices[(i + n as usize) % offices.len()];
                         let mut req =
@@ -157,6 +228,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         all.extend(h.await?);
     }
     all.sort_unstable();
+    stop.store(true, Ordering::Relaxed);
+    let (health_ok, health_failed, health_worst) = probe.await?;
+    if args.mode == Mode::Overload {
+        let mut s = std::mem::take(&mut *shed.lock().unwrap());
+        s.latency_us.sort_unstable();
+        println!(
+            "overload clients={} seconds={:.1} admitted={} admitted_p50={:.2}ms admitted_p99={:.2}ms \
+             refused={} refused_p99={:.2}ms refused_max={:.2}ms refused_without_retry_info={} \
+             other_errors={} health_ok={} health_failed={} health_worst={:.1}ms",
+            args.clients,
+            elapsed,
+            all.len(),
+            percentile(&all, 0.50),
+            percentile(&all, 0.99),
+            s.latency_us.len(),
+            percentile(&s.latency_us, 0.99),
+            s.latency_us.last().copied().unwrap_or(0) as f64 / 1000.0,
+            s.without_retry_info,
+            errors.load(Ordering::Relaxed),
+            health_ok,
+            health_failed,
+            health_worst.as_secs_f64() * 1000.0,
+        );
+        return Ok(());
+    }
     println!(
         "mode={:?} clients={} seconds={:.1} calls={} errors={} throughput={:.0}/s p50={:.2}ms p99={:.2}ms p999={:.2}ms",
         args.mode,

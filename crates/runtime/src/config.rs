@@ -272,8 +272,8 @@ pub struct ServiceConfig {
     /// Connection pool size.
     pub max_connections: u32,
     /// Calls of this service in progress at once; beyond it a call is refused at once with
-    /// RESOURCE_EXHAUSTED and RetryInfo. 0: eight per pooled connection (SQLite pools hold at
-    /// most 8).
+    /// RESOURCE_EXHAUSTED and RetryInfo. 0: four per pooled connection (SQLite pools hold at
+    /// most 8, so 32; PostgreSQL with 16 connections 64).
     pub max_in_flight: u32,
     /// Public tracking requests allowed per client address per minute (intake only).
     pub track_per_minute: u32,
@@ -399,7 +399,7 @@ impl Default for SlaConfig {
 }
 
 impl ServiceConfig {
-    /// The admission limit: `max_in_flight`, or eight per connection of the pool as
+    /// The admission limit: `max_in_flight`, or four per connection of the pool as
     /// [`crate::db::Database::connect`] sizes it (SQLite at most 8; PostgreSQL as configured).
     pub fn in_flight_limit(&self, data_url_is_postgres: bool) -> usize {
         if self.max_in_flight > 0 {
@@ -410,7 +410,7 @@ impl ServiceConfig {
         } else {
             self.max_connections.clamp(1, 8)
         };
-        pool as usize * 8
+        pool as usize * 4
     }
 }
 
