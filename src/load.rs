@@ -16,16 +16,22 @@ pub const JATIM: [&str; 38] = [
     "35.72", "35.73", "35.74", "35.75", "35.76", "35.77", "35.78", "35.79",
 ];
 
-/// A complete complaint (social assistance, walk-in) for `office`.
+/// A complete complaint (social assistance, walk-in) for `office`. The reporter's NIK and phone
+/// number are one of 9,999 per office, chosen by the request id, so that some reporters come back
+/// (as in an office) without every complaint sharing one identity.
 pub fn complaint(request_id: String, office: &str) -> pb::SubmitComplaintRequest {
+    let who = request_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }) % 9999
+        + 1;
     pb::SubmitComplaintRequest {
         request_id,
         office_code: office.into(),
         channel: common::Channel::WalkIn as i32,
         reporter: Some(common::Person {
             full_name: "Siti Aminah".into(),
-            nik: "3527045708900001".into(),
-            phone: "081234567890".into(),
+            nik: format!("352704570890{who:04}"),
+            phone: format!("08123456{who:04}"),
             address: Some(common::Address {
                 line: "Jl. Rajawali No. 7".into(),
                 ..Default::default()

@@ -180,7 +180,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                             tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
                         req.metadata_mut()
                             .insert("authorization", tokens[office].parse().expect("header"));
-                        intake.submit_complaint(req).await.is_ok()
+                        match intake.submit_complaint(req).await {
+                            Ok(_) => true,
+                            Err(status) => {
+                                // The first failure is printed, so that a run full of errors
+                                // (e.g. sheds by a too-low max_in_flight) says why.
+                                static SAID: std::sync::Once = std::sync::Once::new();
+                                SAID.call_once(|| {
+                                    eprintln!(
+                                        "first error: {:?} {}",
+                                        status.code(),
+                                        status.message()
+                                    )
+                                });
+                                false
+                            }
+                        }
                     }
                     Mode::Noop => health
                         .check(tonic_health::pb::HealthCheckRequest {

@@ -122,6 +122,101 @@ pub struct SideRow {
     pub key: &'static [&'static str],
 }
 
+/// Rows of one table with the same columns and key, written by one statement.
+#[derive(Debug, PartialEq)]
+struct SideBatch<'a> {
+    sql: String,
+    rows: Vec<&'a SideRow>,
+}
+
+/// Most rows in one multi-row side statement (bind parameters stay far below both backends'
+/// limits: SQLite 32,766, PostgreSQL 65,535).
+const SIDE_ROWS_PER_STATEMENT: usize = 200;
+
+/// The statements that write `side` (issue 13: one statement per table instead of one per row;
+/// reporting's fold writes a dozen fact rows per event). Tables keep the order of their first row.
+/// Within a keyed table a later row with the same key replaces an earlier one, exactly as the
+/// one-row upserts did in sequence (and as PostgreSQL requires: one statement may not upsert a key
+/// twice).
+fn side_batches(side: &[SideRow]) -> Vec<SideBatch<'_>> {
+    let mut groups: Vec<(&SideRow, Vec<&SideRow>)> = Vec::new();
+    for row in side {
+        let same = |a: &SideRow| {
+            a.table == row.table
+                && a.key == row.key
+                && a.values.len() == row.values.len()
+                && a.values.iter().zip(&row.values).all(|(x, y)| x.0 == y.0)
+        };
+        match groups.iter_mut().find(|(first, _)| same(first)) {
+            Some((_, rows)) => {
+                if !row.key.is_empty() {
+                    let key_of = |r: &SideRow| -> Vec<Value> {
+                        r.values
+                            .iter()
+                            .filter(|(c, _)| row.key.contains(c))
+                            .map(|(_, v)| v.clone())
+                            .collect()
+                    };
+                    let k = key_of(row);
+                    rows.retain(|r| key_of(r) != k);
+                }
+                rows.push(row);
+            }
+            None => groups.push((row, vec![row])),
+        }
+    }
+    let mut out = Vec::new();
+    for (first, rows) in groups {
+        let cols: Vec<&str> = first.values.iter().map(|(c, _)| *c).collect();
+        for chunk in rows.chunks(SIDE_ROWS_PER_STATEMENT) {
+            let mut n = 0;
+            let tuples: Vec<String> = chunk
+                .iter()
+                .map(|_| {
+                    let p: Vec<String> = cols
+                        .iter()
+                        .map(|_| {
+                            n += 1;
+                            format!("${n}")
+                        })
+                        .collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect();
+            let mut sql = format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                first.table,
+                cols.join(", "),
+                tuples.join(", ")
+            );
+            if !first.key.is_empty() {
+                let sets: Vec<String> = cols
+                    .iter()
+                    .filter(|c| !first.key.contains(c))
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect();
+                if sets.is_empty() {
+                    sql.push_str(&format!(
+                        " ON CONFLICT ({}) DO NOTHING",
+                        first.key.join(", ")
+                    ));
+                } else {
+                    sql.push_str(&format!(
+                        " ON CONFLICT ({}) DO UPDATE SET {}",
+                        first.key.join(", "),
+                        sets.join(", ")
+                    ));
+                }
+            }
+            out.push(SideBatch {
+                sql,
+                rows: chunk.to_vec(),
+            });
+        }
+    }
+    out
+}
+
 /// What one step writes.
 #[derive(Debug, Clone)]
 pub struct Write<T> {
@@ -318,36 +413,17 @@ macro_rules! backend {
                     .bind(&k.trace.tracestate)
                     .execute(&mut **tx)
                     .await?;
-                for s in &w.side {
-                    let cols: Vec<&str> = s.values.iter().map(|(c, _)| *c).collect();
-                    let params: Vec<String> =
-                        (1..=cols.len()).map(|i| format!("${i}")).collect();
-                    let mut sql = format!(
-                        "INSERT INTO {} ({}) VALUES ({})",
-                        s.table,
-                        cols.join(", "),
-                        params.join(", ")
-                    );
-                    if !s.key.is_empty() {
-                        let sets: Vec<String> = cols
-                            .iter()
-                            .filter(|c| !s.key.contains(c))
-                            .map(|c| format!("{c} = excluded.{c}"))
-                            .collect();
-                        sql.push_str(&format!(
-                            " ON CONFLICT ({}) DO UPDATE SET {}",
-                            s.key.join(", "),
-                            sets.join(", ")
-                        ));
-                    }
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for (_, v) in &s.values {
-                        q = match v {
-                            Value::Text(t) => q.bind(t.clone()),
-                            Value::Int(i) => q.bind(*i),
-                            Value::Real(f) => q.bind(*f),
-                            Value::Null => q.bind(Option::<String>::None),
-                        };
+                for batch in side_batches(&w.side) {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(batch.sql));
+                    for row in batch.rows {
+                        for (_, v) in &row.values {
+                            q = match v {
+                                Value::Text(t) => q.bind(t.clone()),
+                                Value::Int(i) => q.bind(*i),
+                                Value::Real(f) => q.bind(*f),
+                                Value::Null => q.bind(Option::<String>::None),
+                            };
+                        }
                     }
                     q.execute(&mut **tx).await?;
                 }
@@ -979,5 +1055,66 @@ impl CaseStore {
             Database::Postgres(p) => pg::query_rows(p, sql, binds).await,
             Database::Sqlite(p) => lite::query_rows(p, sql, binds).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(id: &str, dim: &str, key: &str) -> SideRow {
+        SideRow {
+            table: "fact_dims",
+            values: vec![
+                ("complaint_id", Value::Text(id.into())),
+                ("dim", Value::Text(dim.into())),
+                ("key", Value::Text(key.into())),
+            ],
+            key: &["complaint_id", "dim"],
+        }
+    }
+
+    #[test]
+    fn side_rows_of_one_table_share_a_statement_and_the_last_of_a_key_wins() {
+        let log = SideRow {
+            table: "notes",
+            values: vec![
+                ("complaint_id", Value::Text("c".into())),
+                ("n", Value::Int(1)),
+            ],
+            key: &[],
+        };
+        let side = vec![
+            fact("c", "channel", "walk_in"),
+            log.clone(),
+            fact("c", "category", "pkh"),
+            fact("c", "channel", "letter"),
+            log.clone(),
+        ];
+        let batches = side_batches(&side);
+        assert_eq!(batches.len(), 2);
+        assert_eq!(
+            batches[0].sql,
+            "INSERT INTO fact_dims (complaint_id, dim, key) VALUES ($1, $2, $3), ($4, $5, $6) \
+             ON CONFLICT (complaint_id, dim) DO UPDATE SET key = excluded.key"
+        );
+        // The channel's second value replaced its first; the order of the rest is kept.
+        assert_eq!(batches[0].rows, vec![&side[2], &side[3]]);
+        // Rows without a key are all written.
+        assert_eq!(
+            batches[1].sql,
+            "INSERT INTO notes (complaint_id, n) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(batches[1].rows.len(), 2);
+    }
+
+    #[test]
+    fn long_side_row_lists_are_split() {
+        let side: Vec<SideRow> = (0..450).map(|i| fact(&i.to_string(), "d", "k")).collect();
+        let batches = side_batches(&side);
+        let sizes: Vec<usize> = batches.iter().map(|b| b.rows.len()).collect();
+        assert_eq!(sizes, vec![200, 200, 50]);
+        assert!(batches[2].sql.contains("($148, $149, $150)"));
+        assert!(side_batches(&[]).is_empty());
     }
 }

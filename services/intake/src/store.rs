@@ -312,6 +312,9 @@ pub async fn migrate(db: &Database) -> Result<()> {
 
 /// Takes `n` consecutive outbox positions inside the writing transaction. The counter row stays
 /// locked until commit, so positions are gap-free and in commit order (aduan_runtime::relay).
+/// Earlier complaints counted at registration stop here (`reporter_prior_complaints`, issue 13).
+pub const PRIOR_COMPLAINTS_CAP: i64 = 100;
+
 const RESERVE_OUTBOX: &str =
     "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
 
@@ -1098,19 +1101,26 @@ macro_rules! sql_store {
                 if keys.is_empty() {
                     return Ok(0);
                 }
-                let cond: Vec<String> = (0..keys.len())
-                    .map(|i| format!("(kind = ${} AND bidx = ${})", 2 * i + 2, 2 * i + 3))
+                // Issue 13: each key reads at most PRIOR_COMPLAINTS_CAP index entries, so one
+                // reporter with many complaints (or a caller reusing one NIK) cannot make every
+                // registration scan all of them; the answer stops at the cap.
+                let parts: Vec<String> = (0..keys.len())
+                    .map(|i| {
+                        format!(
+                            "SELECT complaint_id FROM (SELECT complaint_id FROM identity_index \
+                             WHERE office_code = $1 AND kind = ${} AND bidx = ${} \
+                             LIMIT {PRIOR_COMPLAINTS_CAP}) AS k{i}",
+                            2 * i + 2,
+                            2 * i + 3
+                        )
+                    })
                     .collect();
-                let sql = format!(
-                    "SELECT COUNT(DISTINCT complaint_id) FROM identity_index \
-                     WHERE office_code = $1 AND ({})",
-                    cond.join(" OR ")
-                );
+                let sql = format!("SELECT COUNT(*) FROM ({}) AS prior", parts.join(" UNION "));
                 let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(office);
                 for (kind, bidx) in keys {
                     q = q.bind(kind).bind(bidx);
                 }
-                Ok(q.fetch_one(&self.pool).await?)
+                Ok(q.fetch_one(&self.pool).await?.min(PRIOR_COMPLAINTS_CAP))
             }
 
             async fn access_log(&self, id: &str) -> Result<Vec<AccessRow>> {
