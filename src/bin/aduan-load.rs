@@ -141,15 +141,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
             let mut lat: Vec<u32> = Vec::with_capacity(100_000);
             let mut n = 0u64;
+            // The n-th complaint of this client, with its office's officer token.
+            let submission = |n: u64| {
+                let office = &offices[(i + n as usize) % offices.len()];
+                let mut req = tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
+                req.metadata_mut()
+                    .insert("authorization", tokens[office].parse().expect("header"));
+                req
+            };
             while !stop.load(Ordering::Relaxed) {
                 let start = Instant::now();
                 let ok = match mode {
                     Mode::Overload => {
-                        let office = &offices[(i + n as usize) % offices.len()];
-                        let mut req =
-                            tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
-                        req.metadata_mut()
-                            .insert("authorization", tokens[office].parse().expect("header"));
+                        let req = submission(n);
                         match intake.submit_complaint(req).await {
                             Ok(_) => true,
                             Err(e) if e.code() == tonic::Code::ResourceExhausted => {
@@ -175,11 +179,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         }
                     }
                     Mode::Submit => {
-                        let office = &offices[(i + n as usize) % offices.len()];
-                        let mut req =
-                            tonic::Request::new(complaint(format!("{run_id}-{i}-{n}"), office));
-                        req.metadata_mut()
-                            .insert("authorization", tokens[office].parse().expect("header"));
+                        let req = submission(n);
                         match intake.submit_complaint(req).await {
                             Ok(_) => true,
                             Err(status) => {
