@@ -16,6 +16,7 @@
 //! ids, no personal data) of the complaint's latest lifecycle event, written or received, so
 //! that a person's next step links its own trace to it (docs/ARCHITECTURE.md, "Traces").
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use aduan_proto::common::v1::{Actor, Step};
@@ -139,7 +140,15 @@ const SIDE_ROWS_PER_STATEMENT: usize = 200;
 /// one-row upserts did in sequence (and as PostgreSQL requires: one statement may not upsert a key
 /// twice).
 fn side_batches(side: &[SideRow]) -> Vec<SideBatch<'_>> {
-    let mut groups: Vec<(&SideRow, Vec<&SideRow>)> = Vec::new();
+    // Per group: its first row, its rows (None where a later row of the same key replaced one),
+    // and where each key sits. A batch of received events brings thousands of rows, so a key is
+    // found by a map, not by a scan.
+    type Group<'a> = (
+        &'a SideRow,
+        Vec<Option<&'a SideRow>>,
+        HashMap<String, usize>,
+    );
+    let mut groups: Vec<Group<'_>> = Vec::new();
     for row in side {
         let same = |a: &SideRow| {
             a.table == row.table
@@ -147,26 +156,32 @@ fn side_batches(side: &[SideRow]) -> Vec<SideBatch<'_>> {
                 && a.values.len() == row.values.len()
                 && a.values.iter().zip(&row.values).all(|(x, y)| x.0 == y.0)
         };
-        match groups.iter_mut().find(|(first, _)| same(first)) {
-            Some((_, rows)) => {
-                if !row.key.is_empty() {
-                    let key_of = |r: &SideRow| -> Vec<Value> {
-                        r.values
-                            .iter()
-                            .filter(|(c, _)| row.key.contains(c))
-                            .map(|(_, v)| v.clone())
-                            .collect()
-                    };
-                    let k = key_of(row);
-                    rows.retain(|r| key_of(r) != k);
-                }
-                rows.push(row);
+        let g = match groups.iter().position(|(first, _, _)| same(first)) {
+            Some(g) => g,
+            None => {
+                groups.push((row, Vec::new(), HashMap::new()));
+                groups.len() - 1
             }
-            None => groups.push((row, vec![row])),
+        };
+        let (_, rows, keys) = &mut groups[g];
+        if !row.key.is_empty() {
+            let k = format!(
+                "{:?}",
+                row.values
+                    .iter()
+                    .filter(|(c, _)| row.key.contains(c))
+                    .map(|(_, v)| v)
+                    .collect::<Vec<_>>()
+            );
+            if let Some(i) = keys.insert(k, rows.len()) {
+                rows[i] = None;
+            }
         }
+        rows.push(Some(row));
     }
     let mut out = Vec::new();
-    for (first, rows) in groups {
+    for (first, rows, _) in groups {
+        let rows: Vec<&SideRow> = rows.into_iter().flatten().collect();
         let cols: Vec<&str> = first.values.iter().map(|(c, _)| *c).collect();
         for chunk in rows.chunks(SIDE_ROWS_PER_STATEMENT) {
             let mut n = 0;
@@ -303,13 +318,25 @@ type RawApply<'a> = &'a (
 const COLUMNS: &str = "complaint_id, office_code, unit, status, assignees, next_at, event_seq, \
                        opened_at, updated_at, sealed, traceparent, tracestate";
 
-const UPSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
+/// The tail that makes an insert of case rows an upsert (the opening time stays).
+macro_rules! on_conflict_update {
+    () => {
+        " ON CONFLICT (complaint_id) DO UPDATE SET office_code = excluded.office_code, \
+         unit = excluded.unit, status = excluded.status, assignees = excluded.assignees, \
+         next_at = excluded.next_at, event_seq = excluded.event_seq, \
+         updated_at = excluded.updated_at, sealed = excluded.sealed, \
+         traceparent = excluded.traceparent, tracestate = excluded.tracestate"
+    };
+}
+
+const ON_CONFLICT_UPDATE: &str = on_conflict_update!();
+
+const UPSERT: &str = concat!(
+    "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
      event_seq, opened_at, updated_at, sealed, traceparent, tracestate) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-     ON CONFLICT (complaint_id) DO UPDATE SET office_code = excluded.office_code, unit = excluded.unit, \
-     status = excluded.status, assignees = excluded.assignees, next_at = excluded.next_at, \
-     event_seq = excluded.event_seq, updated_at = excluded.updated_at, sealed = excluded.sealed, \
-     traceparent = excluded.traceparent, tracestate = excluded.tracestate";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    on_conflict_update!()
+);
 
 const INSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
      event_seq, opened_at, updated_at, sealed, traceparent, tracestate) \
@@ -413,7 +440,15 @@ macro_rules! backend {
                     .bind(&k.trace.tracestate)
                     .execute(&mut **tx)
                     .await?;
-                for batch in side_batches(&w.side) {
+                write_side(tx, &w.side).await
+            }
+
+            /// Side rows: one statement per table (and per 200 rows).
+            async fn write_side(
+                tx: &mut Tx,
+                side: &[SideRow],
+            ) -> std::result::Result<(), sqlx::Error> {
+                for batch in side_batches(side) {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(batch.sql));
                     for row in batch.rows {
                         for (_, v) in &row.values {
@@ -444,19 +479,21 @@ macro_rules! backend {
                         .bind(n)
                         .fetch_one(&mut **tx)
                         .await?;
-                    for (i, e) in events.iter().enumerate() {
-                        sqlx::query(
-                            "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
-                        .bind(last - n + 1 + i as i64)
-                        .bind(&e.event_id)
-                        .bind(&e.complaint_id)
-                        .bind(event_type(e))
-                        .bind(e.encode_to_vec())
-                        .bind(at)
-                        .execute(&mut **tx)
-                        .await?;
+                    // One statement per 500 events (3,000 parameters).
+                    let first = last - n + 1;
+                    for (c, chunk) in events.chunks(500).enumerate() {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) ",
+                        );
+                        q.push_values(chunk.iter().enumerate(), |mut b, (i, e)| {
+                            b.push_bind(first + (c * 500 + i) as i64)
+                                .push_bind(e.event_id.clone())
+                                .push_bind(e.complaint_id.clone())
+                                .push_bind(event_type(e))
+                                .push_bind(e.encode_to_vec())
+                                .push_bind(at);
+                        });
+                        q.build().execute(&mut **tx).await?;
                     }
                     if $notify {
                         sqlx::query(NOTIFY_SQL)
@@ -498,6 +535,10 @@ macro_rules! backend {
                 Ok(Some(w))
             }
 
+            /// A delivered batch in one transaction and a handful of statements, whatever its
+            /// size (issue 13): the event ids in one insert, the cases they name in one locked
+            /// read, the steps in memory in order (a complaint's later event sees its earlier
+            /// ones), then one write per table.
             pub(super) async fn apply(
                 pool: &$pool,
                 outbox: &Outbox,
@@ -512,43 +553,125 @@ macro_rules! backend {
                 }
                 let mut tx = pool.begin_with($begin).await?;
                 let now = crate::time::to_micros(jiff::Timestamp::now());
-                for e in events {
-                    let fresh: Option<String> = sqlx::query_scalar(
-                        "INSERT INTO inbox_seen (event_id, source_service, applied_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id",
-                    )
-                    .bind(&e.event_id)
-                    .bind(source)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if fresh.is_none() {
+                // 1. Which events are new: their ids, recorded in this transaction.
+                let mut fresh: HashSet<String> = HashSet::new();
+                for chunk in events.chunks(1000) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO inbox_seen (event_id, source_service, applied_at) ",
+                    );
+                    q.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.event_id.clone()).push_bind(source).push_bind(now);
+                    });
+                    q.push(" ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id");
+                    let ids: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+                    fresh.extend(ids);
+                }
+                // 2. The cases they name, locked in id order (one order for every batch).
+                let mut wanted: Vec<&str> = events
+                    .iter()
+                    .filter(|e| fresh.contains(&e.event_id))
+                    .map(|e| e.complaint_id.as_str())
+                    .collect();
+                wanted.sort_unstable();
+                wanted.dedup();
+                let mut cases: HashMap<String, Raw> = HashMap::new();
+                for chunk in wanted.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {COLUMNS} FROM cases WHERE complaint_id IN ("
+                    ));
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.to_string());
+                    }
+                    q.push(") ORDER BY complaint_id");
+                    q.push($lock);
+                    for r in q.build().fetch_all(&mut *tx).await? {
+                        let raw = row_to_raw(&r)?;
+                        cases.insert(raw.complaint_id.clone(), raw);
+                    }
+                }
+                let stored: HashSet<String> = cases.keys().cloned().collect();
+                // 3. The steps, in order.
+                let mut written: Vec<String> = Vec::new();
+                let mut written_set: HashSet<String> = HashSet::new();
+                let mut side: Vec<SideRow> = Vec::new();
+                for (i, e) in events.iter().enumerate() {
+                    if !fresh.remove(&e.event_id) {
                         out.applied += 1;
                         out.duplicates += 1;
                         continue;
                     }
-                    let current = load(&mut tx, &e.complaint_id).await?;
-                    let exists = current.is_some();
-                    match f(e, current) {
+                    match f(e, cases.get(&e.complaint_id).cloned()) {
                         Ok(Some(w)) => {
-                            // Case rows now, events after the batch: see write_events.
-                            write_case(&mut tx, &w, exists).await?;
+                            if written_set.insert(e.complaint_id.clone()) {
+                                written.push(e.complaint_id.clone());
+                            }
+                            cases.insert(e.complaint_id.clone(), w.raw);
+                            side.extend(w.side);
                             emitted.extend(w.events);
                         }
                         Ok(None) => {}
                         Err(reason) => {
                             tracing::warn!(event_id = %e.event_id, %reason, "event refused");
-                            sqlx::query("DELETE FROM inbox_seen WHERE source_service = $1 AND event_id = $2")
-                                .bind(source)
-                                .bind(&e.event_id)
-                                .execute(&mut *tx)
-                                .await?;
                             out.rejection = Some((e.event_id.clone(), reason));
+                            // Forget this event and the new ones after it: they were not applied.
+                            let rest: Vec<&str> = events[i..]
+                                .iter()
+                                .filter(|x| fresh.contains(&x.event_id) || x.event_id == e.event_id)
+                                .map(|x| x.event_id.as_str())
+                                .collect();
+                            for chunk in rest.chunks(500) {
+                                let mut q = sqlx::QueryBuilder::<$db>::new(
+                                    "DELETE FROM inbox_seen WHERE source_service = ",
+                                );
+                                q.push_bind(source.to_string());
+                                q.push(" AND event_id IN (");
+                                let mut sep = q.separated(", ");
+                                for id in chunk {
+                                    sep.push_bind(id.to_string());
+                                }
+                                q.push(")");
+                                q.build().execute(&mut *tx).await?;
+                            }
                             break;
                         }
                     }
                     out.applied += 1;
                 }
+                // 4. The cases as the batch left them: new ones by a plain INSERT (a case that
+                //    another transaction created meanwhile fails this one, which is retried), known
+                //    ones by an upsert; then the side rows; then the events (see write_events).
+                for new in [true, false] {
+                    let rows: Vec<&Raw> = written
+                        .iter()
+                        .filter(|id| stored.contains(*id) != new)
+                        .filter_map(|id| cases.get(id))
+                        .collect();
+                    for chunk in rows.chunks(500) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                            "INSERT INTO cases ({COLUMNS}) "
+                        ));
+                        q.push_values(chunk, |mut b, k| {
+                            b.push_bind(k.complaint_id.clone())
+                                .push_bind(k.office_code.clone())
+                                .push_bind(k.unit.clone())
+                                .push_bind(k.status)
+                                .push_bind(k.assignees.clone())
+                                .push_bind(k.next_at)
+                                .push_bind(k.event_seq)
+                                .push_bind(k.opened_at)
+                                .push_bind(k.updated_at)
+                                .push_bind(k.sealed.clone())
+                                .push_bind(k.trace.traceparent.clone())
+                                .push_bind(k.trace.tracestate.clone());
+                        });
+                        if !new {
+                            q.push(ON_CONFLICT_UPDATE);
+                        }
+                        q.build().execute(&mut *tx).await?;
+                    }
+                }
+                write_side(&mut tx, &side).await?;
                 write_events(&mut tx, outbox, &emitted, now).await?;
                 tx.commit().await?;
                 Ok((out, emitted))

@@ -188,7 +188,6 @@ async fn suite(s: CaseStore, sqlite_file: Option<std::path::PathBuf>) {
         .await
         .unwrap();
     assert_eq!((out.applied, out.duplicates), (1, 0));
-
     // Listing: office, unit, assignee, status; timers.
     s.mutate("c-3", |_: Option<CaseFile<Body>>| {
         let mut f = file("c-3", "35.26", "rehsos");
@@ -229,6 +228,51 @@ async fn suite(s: CaseStore, sqlite_file: Option<std::path::PathBuf>) {
     assert_eq!(s.list::<Body>(&none, 0, 10).await.unwrap().1, 0);
     assert_eq!(s.due(999, 10).await.unwrap(), Vec::<String>::new());
     assert_eq!(s.due(1_000, 10).await.unwrap(), vec!["c-3".to_string()]);
+
+    // One batch over a new and a known case, a complaint's later event seeing its earlier one,
+    // and an id repeated inside the batch (applied once).
+    let out = s
+        .apply(
+            "investigation",
+            &[
+                incoming("e4", "c-4"),
+                incoming("e5", "c-2"),
+                incoming("e6", "c-4"),
+                incoming("e6", "c-4"),
+            ],
+            &apply,
+        )
+        .await
+        .unwrap();
+    assert_eq!((out.applied, out.duplicates), (4, 1));
+    let c2: CaseFile<Body> = s.get("c-2").await.unwrap().unwrap();
+    let c4: CaseFile<Body> = s.get("c-4").await.unwrap().unwrap();
+    assert_eq!((c2.body.count, c4.body.count), (4, 2));
+    // A refusal after a new case's first event keeps that event and forgets the rest.
+    let out = s
+        .apply(
+            "investigation",
+            &[
+                incoming("e7", "c-5"),
+                incoming("bad-2", "c-5"),
+                incoming("e8", "c-5"),
+            ],
+            &apply,
+        )
+        .await
+        .unwrap();
+    assert_eq!((out.applied, out.duplicates), (1, 0));
+    let c5: CaseFile<Body> = s.get("c-5").await.unwrap().unwrap();
+    assert_eq!(c5.body.count, 1);
+    let out = s
+        .apply(
+            "investigation",
+            &[incoming("e7", "c-5"), incoming("e8", "c-5")],
+            &apply,
+        )
+        .await
+        .unwrap();
+    assert_eq!((out.applied, out.duplicates), (2, 1));
 
     // Side rows: written with the step, replaced by key; aggregates over them.
     for (sid, score) in [("s1", 4i64), ("s2", 2), ("s1", 3)] {
