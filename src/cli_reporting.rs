@@ -377,15 +377,16 @@ fn print_stats(s: &pb::Statistics) {
             (
                 "SLA",
                 format!(
-                    "{} on time, {} late, {} open, {} at risk ({} on time)",
+                    "{} on time, {} late, {} open, {} at risk{}",
                     f("sla.on_time", sla.on_time),
                     f("sla.late", sla.late),
                     f("sla.open", sla.open),
                     f("sla.at_risk", sla.at_risk),
+                    // A hidden ratio would give a small cell away; it is left out, not guessed.
                     if s.suppressed_fields.iter().any(|x| x == "sla.on_time_ratio") {
-                        "?".to_string()
+                        " (on-time share not shown: small cells)".to_string()
                     } else {
-                        format!("{:.1}%", sla.on_time_ratio * 100.0)
+                        format!(" ({:.1}% on time)", sla.on_time_ratio * 100.0)
                     }
                 )
             ),

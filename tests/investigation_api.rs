@@ -912,8 +912,9 @@ async fn oversized_lists_get_one_violation(app: TestApp) {
             pb::AssignOfficersRequest {
                 complaint_id: id.clone(),
                 assignees: vec![
+                    // 2.5 MB: under the 4 MiB of a call that carries no file.
                     pb::Assignee {
-                        subject: "x".repeat(200),
+                        subject: "x".repeat(20),
                         function: 0,
                     };
                     many
@@ -1536,6 +1537,27 @@ async fn evidence_larger_than_the_limit_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(violations(&e), vec!["evidence"]);
+    // Chunks carry bytes (issue 13): an empty one ends the upload at once.
+    let mut empty = parts("kosong.pdf", &pdf, 300);
+    empty.insert(
+        1,
+        pb::UploadEvidenceRequest {
+            part: Some(Part::Chunk(Vec::new())),
+        },
+    );
+    let e = c
+        .upload_evidence(authed(&p.officer, tokio_stream::iter(empty)))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["chunk"]);
+    // Only the calls that carry a file are decoded up to 64 MiB; any other request of 5 MiB is
+    // refused before a handler sees it.
+    let huge = pb::AddCaseNoteRequest {
+        complaint_id: id.clone(),
+        text: "x".repeat(5 * 1024 * 1024),
+    };
+    let e = c.add_case_note(authed(&p.officer, huge)).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::OutOfRange, "{e:?}");
 
     // At most four uploads at once: a fifth, while four are still sending, is told to come back.
     let mut open = Vec::new();

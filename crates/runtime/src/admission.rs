@@ -101,7 +101,7 @@ pub struct AdmissionLayer {
 
 #[derive(Debug)]
 struct Shared {
-    permits: HashMap<String, (Arc<Semaphore>, &'static str)>,
+    permits: HashMap<String, Arc<Semaphore>>,
     limits: Limits,
 }
 
@@ -111,11 +111,7 @@ impl AdmissionLayer {
         let permits = limits
             .per_service
             .iter()
-            .map(|(name, n)| {
-                // The metric label must be 'static and bounded: the configured services only.
-                let label: &'static str = Box::leak(name.clone().into_boxed_str());
-                (name.clone(), (Arc::new(Semaphore::new((*n).max(1))), label))
-            })
+            .map(|(name, n)| (name.clone(), Arc::new(Semaphore::new((*n).max(1)))))
             .collect();
         Self {
             inner: Arc::new(Shared { permits, limits }),
@@ -171,11 +167,13 @@ where
             limits.max_call
         };
         let deadline = grpc_timeout(req.headers()).map_or(cap, |t| t.min(cap));
-        let permit = match self.shared.permits.get(service) {
-            Some((sem, label)) => match sem.clone().try_acquire_owned() {
+        let permit = match self.shared.permits.get_key_value(service) {
+            Some((name, sem)) => match sem.clone().try_acquire_owned() {
                 Ok(p) => Some(p),
                 Err(_) => {
-                    metrics::counter!("aduan_grpc_shed_total", "service" => *label).increment(1);
+                    // The label is bounded: the configured services only.
+                    metrics::counter!("aduan_grpc_shed_total", "service" => name.clone())
+                        .increment(1);
                     let status = retry_later(
                         "the service is at its limit of calls in progress; retry after the \
                          RetryInfo delay",

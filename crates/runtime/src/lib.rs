@@ -10,6 +10,7 @@ pub mod casefile;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod disclosure;
 pub mod error;
 pub mod fsutil;
 pub mod metrics;

@@ -1019,7 +1019,7 @@ impl Feedback {
             suppress_small_offices(&mut offices);
         }
         let idx = ikm::compute(&all, method);
-        if provincial && idx.respondents > 0 && idx.respondents < SMALL_CELL {
+        if provincial && aduan_runtime::disclosure::is_small(idx.respondents) {
             return Ok(pb::SatisfactionIndex {
                 office_code: r.office_code,
                 from: Some(date_to_proto(from)),
@@ -1285,9 +1285,6 @@ impl pb::feedback_service_server::FeedbackService for FeedbackApi {
     }
 }
 
-/// Issue 12: in provincial outputs an index of fewer than this many respondents reads "<5".
-pub const SMALL_CELL: i64 = 5;
-
 /// The offices of a provincial index with 1 to 4 respondents are hidden; when only one is, the
 /// next smallest goes too, so that the province's total cannot give it away.
 fn suppress_small_offices(offices: &mut [pb::OfficeIndex]) {
@@ -1299,7 +1296,7 @@ fn suppress_small_offices(offices: &mut [pb::OfficeIndex]) {
     };
     let mut hidden = 0;
     for o in offices.iter_mut() {
-        if o.respondents > 0 && o.respondents < SMALL_CELL {
+        if aduan_runtime::disclosure::is_small(o.respondents) {
             hide(o);
             hidden += 1;
         }

@@ -765,9 +765,71 @@ pub struct InvestigationApi {
     core: Arc<OnceLock<Arc<Investigation>>>,
 }
 
-/// The largest request message the server decodes (evidence uploads carry the file): the
-/// configured file limit is checked by the handler, below this.
+/// The largest request message the server decodes for the two calls that carry a file
+/// (AddEvidence inline, UploadEvidence in chunks): the configured file limit is checked by the
+/// handler, below this.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest message of every other call (tonic's default): a request that names officers or
+/// records an interview has no reason to be larger, and a large one costs its size in memory
+/// before any handler sees it (issue 13).
+pub const MAX_OTHER_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// An upload's chunks: each carries at least one byte, and there are at most this many (the CLI
+/// sends 1 MiB chunks; 20 MiB in chunks of 20 KiB still fits).
+pub const MAX_UPLOAD_CHUNKS: usize = 1024;
+
+type Server = pb::investigation_service_server::InvestigationServiceServer<InvestigationApi>;
+
+/// The investigation server: the calls that carry a file are decoded with
+/// [`MAX_MESSAGE_BYTES`], every other with [`MAX_OTHER_MESSAGE_BYTES`].
+#[derive(Clone)]
+pub struct InvestigationServer {
+    files: Server,
+    other: Server,
+}
+
+impl InvestigationServer {
+    /// The paths of the calls that carry a file.
+    const FILE_CALLS: [&'static str; 2] = [
+        "/aduan.investigation.v1.InvestigationService/AddEvidence",
+        "/aduan.investigation.v1.InvestigationService/UploadEvidence",
+    ];
+}
+
+impl<B> tower::Service<http::Request<B>> for InvestigationServer
+where
+    Server: tower::Service<http::Request<B>>,
+{
+    type Response = <Server as tower::Service<http::Request<B>>>::Response;
+    type Error = <Server as tower::Service<http::Request<B>>>::Error;
+    type Future = <Server as tower::Service<http::Request<B>>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), Self::Error>> {
+        // Both are tonic's generated servers, always ready; poll both to keep the contract.
+        match tower::Service::<http::Request<B>>::poll_ready(&mut self.files, cx) {
+            std::task::Poll::Ready(Ok(())) => {
+                tower::Service::<http::Request<B>>::poll_ready(&mut self.other, cx)
+            }
+            other => other,
+        }
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        if Self::FILE_CALLS.contains(&req.uri().path()) {
+            self.files.call(req)
+        } else {
+            self.other.call(req)
+        }
+    }
+}
+
+impl tonic::server::NamedService for InvestigationServer {
+    const NAME: &'static str = <Server as tonic::server::NamedService>::NAME;
+}
 
 impl InvestigationApi {
     /// A service that is not ready yet.
@@ -786,11 +848,18 @@ impl InvestigationApi {
             .ok_or_else(|| Error::Unavailable("investigation is starting".into()))
     }
 
-    /// The tonic server (accepting evidence uploads up to [`MAX_MESSAGE_BYTES`]).
-    pub fn into_server(self) -> pb::investigation_service_server::InvestigationServiceServer<Self> {
-        pb::investigation_service_server::InvestigationServiceServer::new(self)
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    /// The tonic server (accepting evidence files up to [`MAX_MESSAGE_BYTES`], every other
+    /// request up to [`MAX_OTHER_MESSAGE_BYTES`]).
+    pub fn into_server(self) -> InvestigationServer {
+        InvestigationServer {
+            files: Server::new(self.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            // Answers carry evidence files (GetEvidenceFile): the encoding limit stays large.
+            other: Server::new(self)
+                .max_decoding_message_size(MAX_OTHER_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        }
     }
 }
 
@@ -1250,9 +1319,25 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             .into());
         }
         let mut content = Vec::new();
+        let mut chunks = 0usize;
         while let Some(m) = stream.message().await? {
             match m.part {
                 Some(Part::Chunk(c)) => {
+                    // Empty or tiny chunks would keep the call (and its upload permit) busy for
+                    // nothing: each chunk carries bytes, and their number is bounded.
+                    chunks += 1;
+                    if c.is_empty() {
+                        return Err(
+                            Error::invalid("chunk", "empty: every chunk carries bytes").into()
+                        );
+                    }
+                    if chunks > MAX_UPLOAD_CHUNKS {
+                        return Err(Error::invalid(
+                            "chunk",
+                            format!("more than {MAX_UPLOAD_CHUNKS} chunks: send larger ones"),
+                        )
+                        .into());
+                    }
                     if (content.len() + c.len()) as u64 > core.max_file_bytes {
                         // Stop reading: nothing more of this file is taken into memory.
                         return Err(Error::invalid(

@@ -456,14 +456,7 @@ impl Reporting {
     }
 }
 
-/// Issue 12: in provincial outputs a figure of fewer than this many complaints or respondents
-/// reads "<5", so that nobody is recognised from a small number.
-pub const SMALL_CELL: i64 = 5;
-
-/// 1 to 4 (0 says nothing about anyone and stays).
-fn small(n: i64) -> bool {
-    n > 0 && n < SMALL_CELL
-}
+use aduan_runtime::disclosure::is_small as small;
 
 /// A table's small cells; when only one cell is small, the next smallest goes too, so that the
 /// table's total cannot give the small one away.
