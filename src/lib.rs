@@ -194,6 +194,19 @@ pub async fn start(
     config: &Config,
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running> {
+    let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
+        Error::invalid("listen", format!("cannot listen on {}: {e}", config.listen))
+    })?;
+    start_on(config, listener, signal).await
+}
+
+/// [`start`] on a listener already bound (`config.listen` is not read): tests that tell each
+/// server the others' addresses bind them all first, so no other process takes a port between.
+pub async fn start_on(
+    config: &Config,
+    listener: TcpListener,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running> {
     let started = Instant::now();
     let services = config.enabled_services()?;
     let local = |s: &str| services.contains(&s);
@@ -227,9 +240,6 @@ pub async fn start(
             ));
         }
     }
-    let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
-        Error::invalid("listen", format!("cannot listen on {}: {e}", config.listen))
-    })?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;

@@ -304,10 +304,8 @@ async fn refused_events_wait_as_dead_letters_until_replayed(app: TestApp) {
 async fn separate_servers(intake_url: String, triage_url: String) {
     let dir = common::temp_dir();
     // Reserve intake's port so triage can be told where intake is.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let intake_listener = common::listeners(1).await.pop().unwrap();
+    let port = intake_listener.local_addr().unwrap().port();
     let mut tc = common::config(&dir, &intake_url);
     tc.services = "triage".into();
     tc.triage.database_url = triage_url;
@@ -319,9 +317,8 @@ async fn separate_servers(intake_url: String, triage_url: String) {
     let mut ic = common::config(&dir, &intake_url);
     ic.services = "intake".into();
     ic.endpoints.reporting = "http://127.0.0.1:9".into();
-    ic.listen = format!("127.0.0.1:{port}");
     ic.endpoints.triage = triage_app.url();
-    let intake_app = common::start_with(ic).await;
+    let intake_app = common::start_on(ic, intake_listener).await;
     assert!(intake_app.running.triage.is_none());
     assert!(triage_app.running.intake.is_none());
 

@@ -580,19 +580,14 @@ async fn five_servers(pg: bool) -> Option<Vec<(&'static str, TestApp)>> {
     otel();
     const NAMES: [&str; 5] = ["intake", "triage", "investigation", "feedback", "reporting"];
     let dir = common::temp_dir();
-    let ports: Vec<u16> = NAMES
+    let listeners = common::listeners(NAMES.len()).await;
+    let ports: Vec<u16> = listeners
         .iter()
-        .map(|_| {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        })
+        .map(|l| l.local_addr().unwrap().port())
         .collect();
     let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
     let mut apps = Vec::new();
-    for (i, name) in NAMES.iter().enumerate() {
+    for (name, listener) in NAMES.iter().zip(listeners) {
         let db = if pg {
             aduan_runtime::testing::postgres_database().await?
         } else {
@@ -600,7 +595,6 @@ async fn five_servers(pg: bool) -> Option<Vec<(&'static str, TestApp)>> {
         };
         let mut c = common::config(&dir, "");
         c.services = name.to_string();
-        c.listen = format!("127.0.0.1:{}", ports[i]);
         c.endpoints.intake = url(0);
         c.endpoints.triage = url(1);
         c.endpoints.investigation = url(2);
@@ -614,7 +608,7 @@ async fn five_servers(pg: bool) -> Option<Vec<(&'static str, TestApp)>> {
             _ => c.reporting.database_url = db,
         }
         c.telemetry.service_name = format!("aduan-{name}");
-        apps.push((*name, common::start_with(c).await));
+        apps.push((*name, common::start_on(c, listener).await));
     }
     Some(apps)
 }

@@ -42,7 +42,24 @@ pub fn temp_dir() -> PathBuf {
     d
 }
 
-pub async fn start_with(mut config: Config) -> TestApp {
+pub async fn start_with(config: Config) -> TestApp {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .expect("listen");
+    start_on(config, listener).await
+}
+
+/// Listeners bound together and held until their servers start: a server told the others'
+/// ports never finds one taken by a parallel test.
+pub async fn listeners(n: usize) -> Vec<tokio::net::TcpListener> {
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        all.push(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap());
+    }
+    all
+}
+
+pub async fn start_on(mut config: Config, listener: tokio::net::TcpListener) -> TestApp {
     // One subscriber per test process (the first call wins): spans carry W3C context.
     static TELEMETRY: std::sync::OnceLock<Option<aduan_runtime::telemetry::TelemetryGuard>> =
         std::sync::OnceLock::new();
@@ -55,7 +72,8 @@ pub async fn start_with(mut config: Config) -> TestApp {
         config.triage.database_url =
             format!("sqlite:{}", config.data_dir.join("triage.db").display());
     }
-    let running = aduan::start(&config, std::future::pending())
+    config.listen = listener.local_addr().unwrap().to_string();
+    let running = aduan::start_on(&config, listener, std::future::pending())
         .await
         .expect("start");
     TestApp {
