@@ -70,10 +70,23 @@ pub struct Running {
     pub reporting: Option<Arc<aduan_reporting::Reporting>>,
     /// The relays of this process's outboxes.
     pub relays: Relays,
+    /// The web console, when this process serves it.
+    pub console: Option<ConsoleRunning>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     loops_stop: tokio::sync::watch::Sender<bool>,
     loops: Vec<tokio::task::JoinHandle<()>>,
     task: tokio::task::JoinHandle<Result<()>>,
+}
+
+/// The web console of a running process.
+pub struct ConsoleRunning {
+    /// The console's HTTP address.
+    pub addr: SocketAddr,
+    /// The first administrator's sign-in name and one-time password, when this start created it
+    /// (the database had no account): shown once.
+    pub first_admin: Option<aduan_console::FirstAdmin>,
+    /// The console's state (tests reach its store through it).
+    pub core: Arc<aduan_console::Console>,
 }
 
 impl Running {
@@ -112,6 +125,9 @@ impl Running {
         }
         if let Some(c) = &self.reporting {
             c.close().await;
+        }
+        if let Some(c) = &self.console {
+            c.core.store().close().await;
         }
         tracing::info!("aduan stopped");
         res
@@ -183,7 +199,25 @@ pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {
             _ => {}
         }
     }
-    Ok(services)
+    let mut done = services;
+    if config.console_enabled() {
+        aduan_console::Store::open(&aduan_console::database_url(config), 1)
+            .await?
+            .close()
+            .await;
+        done.push("console");
+    }
+    Ok(done)
+}
+
+/// `aduan user add`: creates a console account in the console's database, with a one-time
+/// password (returned) that must be changed at the first sign-in.
+pub async fn add_user(config: &Config, spec: &aduan_console::AccountSpec) -> Result<String> {
+    let refdata = aduan_refdata::RefData::configured(config)?;
+    let store = aduan_console::Store::open(&aduan_console::database_url(config), 1).await?;
+    let r = aduan_console::add_user(&store, &refdata, spec, "cli").await;
+    store.close().await;
+    r
 }
 
 /// Starts the configured services (`services`, default all) in one process on `config.listen`:
@@ -209,6 +243,19 @@ pub async fn start_on(
 ) -> Result<Running> {
     let started = Instant::now();
     let services = config.enabled_services()?;
+    let console_on = config.console_enabled();
+    // The console forwards a citizen's address to intake's public tracking limit: in one
+    // process, intake trusts the loopback interface's X-Forwarded-For (docs/console.md).
+    let with_console_proxy;
+    let config =
+        if console_on && services.contains(&"intake") && config.intake.trusted_proxies.is_empty() {
+            let mut c = config.clone();
+            c.intake.trusted_proxies = "127.0.0.1/32,::1/128".into();
+            with_console_proxy = c;
+            &with_console_proxy
+        } else {
+            config
+        };
     let local = |s: &str| services.contains(&s);
     if let Some(warning) = config.check_keys()? {
         tracing::warn!("{warning}");
@@ -230,8 +277,11 @@ pub async fn start_on(
         ("investigation", "intake"),
         ("reporting", "triage"),
         ("reporting", "investigation"),
+        ("console", "intake"),
+        ("console", "triage"),
     ] {
-        if local(reader) && !local(owner) && config.endpoint(owner).is_none() {
+        let reads = local(reader) || (reader == "console" && console_on);
+        if reads && !local(owner) && config.endpoint(owner).is_none() {
             return Err(Error::invalid(
                 format!("endpoints.{owner}"),
                 format!(
@@ -450,6 +500,45 @@ pub async fn start_on(
         readiness.set_serving(aduan_reporting::SERVICE_NAME).await;
         reporting = Some(core);
     }
+    let mut console = None;
+    if console_on {
+        let listener = TcpListener::bind(&config.console.listen)
+            .await
+            .map_err(|e| {
+                Error::invalid(
+                    "console.listen",
+                    format!("cannot listen on {}: {e}", config.console.listen),
+                )
+            })?;
+        let console_addr = listener
+            .local_addr()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let (core, first_admin) = aduan_console::Console::open(
+            config,
+            &aduan_console::Endpoints {
+                intake: endpoint_of("intake"),
+                triage: endpoint_of("triage"),
+            },
+        )
+        .await?;
+        loops.push(core.spawn_session_sweeper(loops_rx.clone()));
+        let mut stop = loops_rx.clone();
+        let serving = core.clone();
+        loops.push(tokio::spawn(async move {
+            let drained = async move {
+                let _ = stop.wait_for(|v| *v).await;
+            };
+            if let Err(e) = aduan_console::serve(listener, serving, drained).await {
+                tracing::error!(error = %e, "the console stopped");
+            }
+        }));
+        tracing::info!(listen = %console_addr, "console is serving");
+        console = Some(ConsoleRunning {
+            addr: console_addr,
+            first_admin,
+            core,
+        });
+    }
     if services.iter().any(|s| receives(s)) {
         readiness.set_serving("aduan.events.v1.EventInbox").await;
     }
@@ -470,6 +559,7 @@ pub async fn start_on(
         feedback,
         reporting,
         relays,
+        console,
         stop: Some(stop_tx),
         loops_stop,
         loops,

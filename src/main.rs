@@ -118,6 +118,11 @@ enum Command {
     },
     /// Run the database migrations of the configured services (`services`, default all) and exit.
     Migrate,
+    /// Console accounts (local sign-in of the embedded default).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Print the effective configuration (defaults, file, environment) as TOML.
     Config,
     /// Check a server's health (grpc.health.v1): prints the status, exits non-zero unless SERVING.
@@ -128,6 +133,33 @@ enum Command {
         /// A service name, e.g. aduan.intake.v1.IntakeService; empty for the whole server.
         #[arg(long, default_value = "")]
         service: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account with a one-time password (printed once; changed at the first sign-in):
+    /// `aduan user add --username sari --name "Sari Wulandari" --role complaints_officer --office 35.27`.
+    Add {
+        /// Sign-in name: 3-40 characters of a-z 0-9 . _ -.
+        #[arg(long)]
+        username: String,
+        /// The name shown on pages.
+        #[arg(long)]
+        name: String,
+        /// Role (repeatable): complaints_officer, head, bidang_head, bidang_officer, counsellor,
+        /// mediator, social_worker, reporting_officer, provincial_analyst, operator, relay_admin.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Office code, e.g. 35.27 (the province code, e.g. 35, for province-wide roles).
+        #[arg(long)]
+        office: String,
+        /// Bidang code, e.g. rehsos (required for the Bidang roles).
+        #[arg(long, default_value = "")]
+        bidang: String,
+        /// Data directory (overrides the configuration).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -179,10 +211,23 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             eprintln!(
-                "aduan: serving on {} (data in {}); Ctrl-C to stop",
+                "aduan: serving gRPC on {} (data in {}); Ctrl-C to stop",
                 running.addr,
                 config.data_dir.display()
             );
+            if let Some(console) = &running.console {
+                eprintln!(
+                    "aduan: the console is at http://{} (citizens: /, /lacak; staff: /staf/masuk)",
+                    console.addr
+                );
+                if let Some(first) = &console.first_admin {
+                    // Shown once, on the terminal only (never in the structured log).
+                    eprintln!(
+                        "aduan: first administrator: sign in at http://{}/staf/masuk as {:?} with the one-time password {} (it must be changed at once)",
+                        console.addr, first.username, first.password
+                    );
+                }
+            }
             running.wait().await.map_err(|e| e.to_string())
         }
         Command::Token {
@@ -313,6 +358,43 @@ async fn run(cli: Cli) -> Result<(), String> {
             let done = aduan::migrate(&config).await.map_err(|e| e.to_string())?;
             use std::io::Write as _;
             let _ = writeln!(std::io::stdout().lock(), "migrated: {}", done.join(", "));
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    name,
+                    roles,
+                    office,
+                    bidang,
+                    data_dir,
+                },
+        } => {
+            let mut config = load()?;
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            let mut parsed = Vec::new();
+            for r in &roles {
+                parsed.push(Role::parse(r).ok_or_else(|| format!("unknown role {r}"))?);
+            }
+            let spec = aduan_console::AccountSpec {
+                username: username.trim().to_lowercase(),
+                display_name: name,
+                roles: parsed,
+                office,
+                bidang,
+            };
+            let password = aduan::add_user(&config, &spec)
+                .await
+                .map_err(|e| e.to_string())?;
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "account {} created; one-time password (shown once, changed at the first sign-in): {password}",
+                spec.username
+            );
             Ok(())
         }
         Command::Config => {

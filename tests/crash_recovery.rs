@@ -79,6 +79,7 @@ impl Server {
             .env("ADUAN_LISTEN", format!("127.0.0.1:{}", self.port))
             .env("ADUAN_DATA_DIR", &self.data_dir)
             .env("ADUAN_METRICS__LISTEN", "")
+            .env("ADUAN_CONSOLE__LISTEN", "")
             .env("ADUAN_LOG__LEVEL", "warn")
             .env("ADUAN_LOG__FORMAT", "text")
             .env("ADUAN_SHUTDOWN__DRAIN_SECONDS", "0")

@@ -27,6 +27,7 @@ pub fn config(data_dir: &std::path::Path, database_url: &str) -> Config {
         ..Default::default()
     };
     c.metrics.listen = String::new();
+    c.console.listen = String::new();
     c.shutdown.drain_seconds = 0.0;
     c.shutdown.timeout_seconds = 5.0;
     c.intake.database_url = database_url.into();

@@ -264,6 +264,13 @@ impl RefData {
         v
     }
 
+    /// Every category, ordered by code.
+    pub fn categories(&self) -> Vec<&Category> {
+        let mut v: Vec<&Category> = self.categories.values().collect();
+        v.sort_by(|a, b| a.code.cmp(&b.code));
+        v
+    }
+
     /// Number of offices.
     pub fn office_count(&self) -> usize {
         self.offices.len()

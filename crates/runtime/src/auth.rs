@@ -381,7 +381,7 @@ fn service_keys_from_jwks(text: &str) -> Result<Vec<Key>> {
             .kid
             .as_deref()
             .and_then(|kid| kid.strip_prefix(SERVICE_KID_PREFIX))
-            .filter(|n| crate::config::SERVICES.contains(n));
+            .filter(|n| crate::config::COMPONENTS.contains(n));
         let Some(name) = name else {
             return Err(Error::invalid(
                 "auth.service_jwks_file",
@@ -417,7 +417,7 @@ fn trusted_service_keys(cfg: &AuthConfig, data_dir: &Path) -> Result<Vec<Key>> {
     }
     let dir = service_keys_dir(cfg, data_dir);
     let mut keys = Vec::new();
-    for name in crate::config::SERVICES {
+    for name in crate::config::COMPONENTS {
         let path = dir.join(format!("{name}.pem"));
         let signer = if generated_service_keys(cfg) {
             LocalSigner::load_or_create_at(&path, service_kid(name))?
@@ -954,7 +954,7 @@ pub fn public_jwk(pem: &str, kid: &str) -> Result<serde_json::Value> {
 /// whose output becomes one Secret per component and the shared JWKS ConfigMap.
 pub fn create_service_keys(dir: &Path) -> Result<String> {
     let mut keys = Vec::new();
-    for name in crate::config::SERVICES {
+    for name in crate::config::COMPONENTS {
         let path = dir.join(format!("{name}.pem"));
         let pem = crate::fsutil::read_or_create_secret(&path, new_p256_pem)?;
         keys.push(public_jwk(&pem, &service_kid(name))?);
@@ -1466,7 +1466,7 @@ mod tests {
         let cfg = AuthConfig::default();
         let v = Verifier::from_config(&cfg, &dir).await.unwrap();
         // Five generated keys, none of them the key of people's tokens.
-        for name in crate::config::SERVICES {
+        for name in crate::config::COMPONENTS {
             assert!(
                 dir.join("service-keys")
                     .join(format!("{name}.pem"))

@@ -57,6 +57,51 @@ pub struct Config {
     pub feedback: ServiceConfig,
     /// The reporting service (S15-S16, statistics, documents).
     pub reporting: ServiceConfig,
+    /// The web console: the public portal and the staff pages (issue 14).
+    pub console: ConsoleConfig,
+}
+
+/// The web console (docs/console.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// HTTP listen address of the console; empty disables it.
+    pub listen: String,
+    /// Accounts and sessions: `postgres://…` or `sqlite:…`; empty: `sqlite:<data_dir>/console.db`.
+    pub database_url: String,
+    /// The address citizens and staff open, for example `https://aduan.dinsos.jatimprov.go.id`;
+    /// an `https` address marks the cookies Secure. Empty: the listen address (plain HTTP).
+    pub public_url: String,
+    /// Comma-separated address ranges of the proxies in front of the console (the ingress), whose
+    /// `X-Forwarded-For` names the client for sign-in throttling and tracking's rate limit.
+    pub trusted_proxies: String,
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after sign-in, whatever its use (at most
+    /// `auth.max_token_hours`: the session carries a token of that lifetime).
+    pub session_max_hours: u32,
+    /// Failed sign-ins allowed per account within 15 minutes; the next waits.
+    pub sign_in_failures_per_account: u32,
+    /// Sign-in attempts allowed per client address per minute.
+    pub sign_in_per_address_minute: u32,
+    /// Connection pool size.
+    pub max_connections: u32,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: String::new(),
+            public_url: String::new(),
+            trusted_proxies: String::new(),
+            session_idle_minutes: 30,
+            session_max_hours: 10,
+            sign_in_failures_per_account: 5,
+            sign_in_per_address_minute: 20,
+            max_connections: 4,
+        }
+    }
 }
 
 /// The gRPC endpoint of each service, for example `http://aduan-triage:50051`; empty: the
@@ -111,13 +156,24 @@ pub struct SlaConfig {
 /// The services aduan knows, in the order of the procedure.
 pub const SERVICES: &[&str] = &["intake", "triage", "investigation", "feedback", "reporting"];
 
+/// Every component holding a service key: the five services and the console (whose key signs
+/// the public web form's submissions).
+pub const COMPONENTS: &[&str] = &[
+    "intake",
+    "triage",
+    "investigation",
+    "feedback",
+    "reporting",
+    "console",
+];
+
 /// Logging configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     /// `tracing` filter directive, for example "info" or "aduan_intake=debug,info".
     pub level: String,
-    /// "json" (default) or "text".
+    /// "auto" (default: text when standard error is a terminal, else JSON), "json" or "text".
     pub format: String,
 }
 
@@ -317,6 +373,7 @@ impl Default for Config {
             investigation: ServiceConfig::default(),
             feedback: ServiceConfig::default(),
             reporting: ServiceConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -325,7 +382,7 @@ impl Default for LogConfig {
     fn default() -> Self {
         Self {
             level: "info".into(),
-            format: "json".into(),
+            format: "auto".into(),
         }
     }
 }
@@ -485,9 +542,22 @@ impl Config {
         Ok(config)
     }
 
-    /// The services this process runs, from `services` ("all" = every known service).
+    /// True when this process serves the web console: `console.listen` is set and `services`
+    /// is "all" or names "console".
+    pub fn console_enabled(&self) -> bool {
+        !self.console.listen.is_empty()
+            && self
+                .services
+                .split(',')
+                .map(str::trim)
+                .any(|s| s == "all" || s == "console")
+    }
+
+    /// The gRPC services this process runs, from `services` ("all" = every known service;
+    /// "console" names the web console, which is not a gRPC service).
     pub fn enabled_services(&self) -> Result<Vec<&'static str>> {
         let mut out = Vec::new();
+        let mut console = false;
         for name in self
             .services
             .split(',')
@@ -497,17 +567,24 @@ impl Config {
             if name == "all" {
                 return Ok(SERVICES.to_vec());
             }
+            if name == "console" {
+                console = true;
+                continue;
+            }
             let Some(known) = SERVICES.iter().find(|s| **s == name) else {
                 return Err(Error::invalid(
                     "services",
-                    format!("unknown service {name:?}; known: {}", SERVICES.join(", ")),
+                    format!(
+                        "unknown service {name:?}; known: {}, console",
+                        SERVICES.join(", ")
+                    ),
                 ));
             };
             if !out.contains(known) {
                 out.push(*known);
             }
         }
-        if out.is_empty() {
+        if out.is_empty() && !console {
             return Err(Error::invalid("services", "no service to run"));
         }
         Ok(out)

@@ -58,7 +58,13 @@ pub fn init(config: &Config) -> Result<TelemetryGuard> {
     install_propagator();
     let filter = EnvFilter::try_new(&config.log.level)
         .map_err(|e| Error::invalid("log.level", e.to_string()))?;
-    let fmt_layer = if config.log.format == "text" {
+    let text = match config.log.format.as_str() {
+        "text" => true,
+        "json" => false,
+        // "auto": readable text for a person at a terminal, JSON for a log collector.
+        _ => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let fmt_layer = if text {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .boxed()

@@ -36,6 +36,8 @@ pub static AUTHZ: AuthzTable = &[
         Access::Roles(&[
             grant(Role::ComplaintsOfficer, Scope::Office),
             grant(Role::PartnerAgency, Scope::Office),
+            // The console's public web form (channel WEB), for any office of the province.
+            grant(Role::Service, Scope::Province),
         ]),
     ),
     (

@@ -198,6 +198,14 @@ fn trace_context() -> events::TraceContext {
 }
 
 /// Only a partner agency's grants: it sees its own submissions only.
+/// The console component's service identity: the public portal's submissions (channel WEB).
+pub const CONSOLE_SUBJECT: &str = "service:console";
+
+/// True when the caller is the console, submitting a citizen's web form.
+fn is_console(caller: &Caller) -> bool {
+    caller.acts_as(Role::Service) && caller.principal.subject == CONSOLE_SUBJECT
+}
+
 fn partner_only(caller: &Caller) -> bool {
     caller.grants.iter().all(|g| g.role == Role::PartnerAgency)
 }
@@ -426,6 +434,11 @@ impl Intake {
         caller: &Caller,
         r: pb::SubmitComplaintRequest,
     ) -> Result<pb::SubmitComplaintResponse> {
+        if caller.grants.iter().all(|g| g.role == Role::Service) && !is_console(caller) {
+            return Err(Error::PermissionDenied(
+                "of the services, only the console submits complaints (its web form)".into(),
+            ));
+        }
         let request_hash = hex(&Sha256::digest(r.encode_to_vec()));
         let mut v = Violations::new();
         let mut warnings: Vec<FieldWarning> = Vec::new();
@@ -444,7 +457,7 @@ impl Intake {
             Ok(Channel::Unspecified) | Err(_) => {
                 v.add(
                     "channel",
-                    "required: WALK_IN, LETTER, PHONE, FAX, EMAIL or PARTNER_API",
+                    "required: WALK_IN, LETTER, PHONE, FAX, EMAIL, PARTNER_API or WEB",
                 );
                 Channel::Unspecified
             }
@@ -452,6 +465,15 @@ impl Intake {
         };
         if channel == Channel::PartnerApi && !caller.acts_as(Role::PartnerAgency) {
             v.add("channel", "PARTNER_API is for partner agency clients");
+        }
+        if channel == Channel::Web && !is_console(caller) {
+            v.add(
+                "channel",
+                "WEB is the public portal's (the console's web form)",
+            );
+        }
+        if is_console(caller) && channel != Channel::Web && channel != Channel::Unspecified {
+            v.add("channel", "the console submits its web form with WEB");
         }
         if partner_only(caller) && channel != Channel::PartnerApi && channel != Channel::Unspecified
         {

@@ -230,6 +230,7 @@ pub fn channel_code(c: i32) -> &'static str {
         Channel::Fax => "fax",
         Channel::Email => "email",
         Channel::PartnerApi => "partner_api",
+        Channel::Web => "web",
     }
 }
 
@@ -242,6 +243,7 @@ pub fn channel_label(code: &str) -> &'static str {
         "fax" => "Faksimile",
         "email" => "Surel (email)",
         "partner_api" => "Sistem lembaga mitra",
+        "web" => "Formulir web",
         _ => "Tidak diketahui",
     }
 }

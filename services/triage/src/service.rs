@@ -873,6 +873,7 @@ fn channel_label(c: i32) -> &'static str {
         Channel::Fax => "Faksimile",
         Channel::Email => "Surat elektronik",
         Channel::PartnerApi => "Instansi mitra",
+        Channel::Web => "Formulir web",
         Channel::Unspecified => "-",
     }
 }

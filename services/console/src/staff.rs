@@ -1,0 +1,764 @@
+//! The staff pages: sign-in with a local account, sign-out, the password change, the home page
+//! of each role, and the administrator's accounts page.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aduan_proto::intake::v1 as ipb;
+use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
+use aduan_proto::triage::v1 as tpb;
+use aduan_proto::triage::v1::triage_service_client::TriageServiceClient;
+use aduan_runtime::Error;
+use aduan_runtime::auth::Role;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::public::{form_token_ok, message, with_form_cookie};
+use crate::store::SessionRow;
+use crate::views::{self, AccountLine, FieldError, Home, Page, QueueLine, SignIn, Users};
+use crate::{AccountSpec, Console, Peer, i18n, now, security};
+
+/// Window of the per-account throttle, in seconds.
+const FAILURE_WINDOW: i64 = 15 * 60;
+
+/// The live session of the request: None when there is none, or it passed its idle or absolute
+/// end (then it is deleted).
+async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
+    let raw = security::cookie(headers, security::SESSION_COOKIE)?;
+    let id_hash = security::sha256_hex(raw);
+    let s = c.store.session(&id_hash).await.ok()??;
+    let (idle, absolute) = c.limits();
+    let t = now();
+    if s.last_seen + idle < t || s.created_at + absolute < t || s.user.disabled {
+        let _ = c.store.delete_session(&id_hash).await;
+        return None;
+    }
+    if t - s.last_seen >= 60 {
+        let _ = c.store.touch_session(&id_hash, t).await;
+    }
+    Some(s)
+}
+
+fn to_sign_in() -> Response {
+    Redirect::to("/staf/masuk").into_response()
+}
+
+fn sign_in_page(
+    c: &Console,
+    status: StatusCode,
+    csrf: &str,
+    username: &str,
+    notice: Option<&str>,
+) -> Response {
+    views::render(
+        status,
+        &SignIn {
+            page: Page::public(&c.cat, "signin.title"),
+            csrf: csrf.to_string(),
+            username: username.chars().take(40).collect(),
+            notice: notice.map(|k| c.cat.t(k).to_string()),
+        },
+    )
+}
+
+/// GET `/staf/masuk`.
+pub async fn sign_in_form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    if session(&c, &headers).await.is_some() {
+        return Redirect::to("/staf/").into_response();
+    }
+    let (token, new) = match security::cookie(&headers, security::CSRF_COOKIE) {
+        Some(v) => (v.to_string(), false),
+        None => (security::random_token(), true),
+    };
+    with_form_cookie(
+        &c,
+        sign_in_page(&c, StatusCode::OK, &token, "", None),
+        &token,
+        new,
+    )
+}
+
+/// POST `/staf/masuk`: throttled per address (per minute) and per account (failures within 15
+/// minutes); every refusal reads the same, whether the name exists or not.
+pub async fn sign_in(
+    State(c): State<Arc<Console>>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let token = security::cookie(&headers, security::CSRF_COOKIE)
+        .unwrap_or("")
+        .to_string();
+    let username = f
+        .get("nama")
+        .map(|s| s.trim().to_lowercase())
+        .unwrap_or_default();
+    if !form_token_ok(&headers, f.get("csrf")) {
+        let fresh = security::random_token();
+        return with_form_cookie(
+            &c,
+            sign_in_page(
+                &c,
+                StatusCode::FORBIDDEN,
+                &fresh,
+                &username,
+                Some("signin.expired"),
+            ),
+            &fresh,
+            true,
+        );
+    }
+    if let Some(ip) = c.client(peer.0, &headers)
+        && !c.sign_in_limiter.check(&ip)
+    {
+        return sign_in_page(
+            &c,
+            StatusCode::TOO_MANY_REQUESTS,
+            &token,
+            &username,
+            Some("signin.too_many"),
+        );
+    }
+    let password = f.get("sandi").cloned().unwrap_or_default();
+    let user = if username.len() <= 40 && password.len() <= 256 {
+        c.store.user_by_username(&username).await.ok().flatten()
+    } else {
+        None
+    };
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| security::dummy_hash().to_string());
+    let pw = password.clone();
+    let good = tokio::task::spawn_blocking(move || security::verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    let t = now();
+    let Some(user) = user else {
+        return sign_in_page(
+            &c,
+            StatusCode::UNAUTHORIZED,
+            &token,
+            &username,
+            Some("signin.failed"),
+        );
+    };
+    let throttled = user.failures >= i64::from(c.cfg.sign_in_failures_per_account)
+        && user.failures_since + FAILURE_WINDOW > t;
+    if throttled || !good || user.disabled {
+        if !good && !throttled {
+            let _ = c.store.record_failure(&user.id, t, FAILURE_WINDOW).await;
+        }
+        tracing::info!(outcome = "refused", "console: sign-in");
+        metrics::counter!("aduan_console_sign_in_total", "outcome" => "refused").increment(1);
+        return sign_in_page(
+            &c,
+            StatusCode::UNAUTHORIZED,
+            &token,
+            &username,
+            Some("signin.failed"),
+        );
+    }
+    let _ = c.store.clear_failures(&user.id).await;
+    // A new id at every sign-in: a session id planted before cannot be carried over.
+    let raw = security::random_token();
+    let csrf = security::random_token();
+    if let Err(e) = c
+        .store
+        .create_session(&security::sha256_hex(&raw), &user.id, &csrf, t)
+        .await
+    {
+        tracing::error!(error = %e, "console: session not stored");
+        return message(
+            &c,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error.unavailable_title",
+            "error.unavailable_body",
+        );
+    }
+    metrics::counter!("aduan_console_sign_in_total", "outcome" => "signed_in").increment(1);
+    let to = if user.must_change_password {
+        "/staf/sandi"
+    } else {
+        "/staf/"
+    };
+    let mut res = Redirect::to(to).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        security::set_cookie(security::SESSION_COOKIE, &raw, c.secure, None),
+    );
+    res
+}
+
+/// POST `/staf/keluar`: ends the session (CSRF-checked) and deletes the cookie.
+pub async fn sign_out(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(s) = session(&c, &headers).await {
+        if !f.get("csrf").is_some_and(|v| security::same(v, &s.csrf)) {
+            return message(
+                &c,
+                StatusCode::FORBIDDEN,
+                "error.forbidden_title",
+                "error.csrf_body",
+            );
+        }
+        let _ = c.store.delete_session(&s.id_hash).await;
+    }
+    let mut res = Redirect::to("/staf/masuk").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        security::set_cookie(security::SESSION_COOKIE, "", c.secure, Some(0)),
+    );
+    res
+}
+
+fn password_page(
+    c: &Console,
+    s: &SessionRow,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+) -> Response {
+    views::render(
+        status,
+        &views::Password {
+            page: Page::staff(&c.cat, "password.title", &s.user.display_name, &s.csrf),
+            csrf: s.csrf.clone(),
+            must_change: s.user.must_change_password,
+            errors,
+        },
+    )
+}
+
+/// GET `/staf/sandi`.
+pub async fn password_form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    match session(&c, &headers).await {
+        Some(s) => password_page(&c, &s, StatusCode::OK, Vec::new()),
+        None => to_sign_in(),
+    }
+}
+
+/// POST `/staf/sandi`: the current password, and a new one of 12-256 characters typed twice.
+/// Every other session of the account ends.
+pub async fn change_password(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(s) = session(&c, &headers).await else {
+        return to_sign_in();
+    };
+    if !f.get("csrf").is_some_and(|v| security::same(v, &s.csrf)) {
+        return message(
+            &c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.csrf_body",
+        );
+    }
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let (old, new, again) = (get("lama"), get("baru"), get("ulang"));
+    let mut errors = Vec::new();
+    let hash = s.user.password_hash.clone();
+    let old_ok = old.len() <= 256
+        && tokio::task::spawn_blocking(move || security::verify_password(&old, &hash))
+            .await
+            .unwrap_or(false);
+    if !old_ok {
+        errors.push(FieldError {
+            field: "lama".into(),
+            message: c.cat.t("password.err_old").into(),
+        });
+    }
+    let n = new.chars().count();
+    if !(12..=256).contains(&n) {
+        errors.push(FieldError {
+            field: "baru".into(),
+            message: c.cat.t("password.err_length").into(),
+        });
+    } else if security::same(&new, &get("lama")) {
+        errors.push(FieldError {
+            field: "baru".into(),
+            message: c.cat.t("password.err_same").into(),
+        });
+    }
+    if new != again {
+        errors.push(FieldError {
+            field: "ulang".into(),
+            message: c.cat.t("password.err_again").into(),
+        });
+    }
+    if !errors.is_empty() {
+        return password_page(&c, &s, StatusCode::UNPROCESSABLE_ENTITY, errors);
+    }
+    let hash = match tokio::task::spawn_blocking(move || security::hash_password(&new)).await {
+        Ok(Ok(h)) => h,
+        _ => {
+            return message(
+                &c,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.unavailable_title",
+                "error.unavailable_body",
+            );
+        }
+    };
+    if c.store
+        .set_password(&s.user.id, &hash, false, &s.id_hash)
+        .await
+        .is_err()
+    {
+        return message(
+            &c,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error.unavailable_title",
+            "error.unavailable_body",
+        );
+    }
+    Redirect::to("/staf/").into_response()
+}
+
+fn roles_of(s: &SessionRow) -> Vec<Role> {
+    s.user.roles.iter().filter_map(|r| Role::parse(r)).collect()
+}
+
+fn office_name(c: &Console, code: &str) -> String {
+    match c.refdata.office(code) {
+        Some(o) => o.name.clone(),
+        None if code == c.province => c.cat.t("home.province").to_string(),
+        None => code.to_string(),
+    }
+}
+
+fn bearer<T>(c: &Console, s: &SessionRow, msg: T) -> Result<tonic::Request<T>, Error> {
+    let token = c.person_token(&s.user, s.created_at)?;
+    let mut req = tonic::Request::new(msg);
+    let v = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| Error::Internal("token header".into()))?;
+    req.metadata_mut().insert("authorization", v);
+    Ok(req)
+}
+
+/// Days as "1,5 hari kerja".
+fn working_days(d: f64) -> String {
+    format!("{:.1}", d).replace('.', ",")
+}
+
+/// GET `/staf/`: the home page of the signed-in person's roles: what needs action now, what is
+/// near or past the SLA due date.
+pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    let Some(s) = session(&c, &headers).await else {
+        return to_sign_in();
+    };
+    if s.user.must_change_password {
+        return Redirect::to("/staf/sandi").into_response();
+    }
+    let roles = roles_of(&s);
+    let office = s.user.office_code.clone();
+    let tz = c
+        .refdata
+        .office(&office)
+        .map(|o| o.time_zone.clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut counts = Vec::new();
+    let mut queue = Vec::new();
+    let mut queue_more = false;
+    let mut queue_title = String::new();
+    let mut notice = None;
+    let desk = roles.contains(&Role::ComplaintsOfficer) || roles.contains(&Role::Head);
+    if desk {
+        queue_title = c
+            .cat
+            .t(if roles.contains(&Role::ComplaintsOfficer) {
+                "home.queue_officer"
+            } else {
+                "home.queue_head"
+            })
+            .to_string();
+        let q = tpb::ListQueueRequest {
+            office_code: office.clone(),
+            include_waiting: true,
+            urgent_only: false,
+            page_size: 50,
+            page_token: String::new(),
+        };
+        let unmet = ipb::ListComplaintsRequest {
+            office_code: office.clone(),
+            unmet_requirements: (1..=6).collect(),
+            statuses: vec![aduan_proto::common::v1::ComplaintStatus::Registered as i32],
+            page_size: 500,
+            ..Default::default()
+        };
+        let calls = async {
+            let q = TriageServiceClient::new(c.triage.clone())
+                .list_queue(bearer(&c, &s, q)?)
+                .await
+                .map_err(|e| Error::Unavailable(e.message().to_string()))?
+                .into_inner();
+            let u = IntakeServiceClient::new(c.intake.clone())
+                .list_complaints(bearer(&c, &s, unmet)?)
+                .await
+                .map_err(|e| Error::Unavailable(e.message().to_string()))?
+                .into_inner();
+            Ok::<_, Error>((q, u))
+        };
+        match calls.await {
+            Ok((q, u)) => {
+                let waiting_head = q
+                    .entries
+                    .iter()
+                    .filter(|e| {
+                        e.status
+                            == aduan_proto::common::v1::ComplaintStatus::AwaitingDisposition as i32
+                    })
+                    .count();
+                let near = q
+                    .entries
+                    .iter()
+                    .filter(|e| {
+                        e.sla
+                            .as_ref()
+                            .is_some_and(|s| matches!(s.state.as_str(), "warning" | "breached"))
+                    })
+                    .count();
+                counts.push((
+                    c.cat.t("home.count_waiting").to_string(),
+                    i18n::number(i64::from(q.waiting_total)),
+                ));
+                counts.push((
+                    c.cat.t("home.count_head").to_string(),
+                    i18n::number(waiting_head as i64),
+                ));
+                counts.push((
+                    c.cat.t("home.count_near_due").to_string(),
+                    i18n::number(near as i64),
+                ));
+                let missing = if u.next_page_token.is_empty() {
+                    i18n::number(u.complaints.len() as i64)
+                } else {
+                    format!("{}+", i18n::number(u.complaints.len() as i64))
+                };
+                counts.push((c.cat.t("home.count_missing").to_string(), missing));
+                queue_more = !q.next_page_token.is_empty();
+                for e in q.entries.into_iter().take(50) {
+                    let sla = e.sla.unwrap_or_default();
+                    let due = sla
+                        .due_at
+                        .as_ref()
+                        .and_then(aduan_runtime::time::from_proto)
+                        .map(|t| i18n::date_time(t, &tz))
+                        .unwrap_or_else(|| "-".into());
+                    let state = if sla.state.is_empty() {
+                        "on_track".to_string()
+                    } else {
+                        sla.state.clone()
+                    };
+                    queue.push(QueueLine {
+                        registration_number: e.registration_number,
+                        category: c
+                            .refdata
+                            .category(&e.category_code)
+                            .map(|k| k.label.clone())
+                            .unwrap_or_else(|| "-".into()),
+                        status: c
+                            .cat
+                            .t(crate::public::status_key(
+                                aduan_proto::common::v1::ComplaintStatus::try_from(e.status)
+                                    .unwrap_or_default(),
+                            ))
+                            .to_string(),
+                        urgent: e.urgent,
+                        age: format!(
+                            "{} {}",
+                            working_days(e.age_working_days),
+                            c.cat.t("home.working_days")
+                        ),
+                        due,
+                        sla_label: c.cat.t(sla_key(&state)).to_string(),
+                        sla_state: state,
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "console: the home page's queue is unavailable");
+                notice = Some(c.cat.t("home.unavailable").to_string());
+            }
+        }
+    }
+    let page = Home {
+        page: Page::staff(&c.cat, "home.title", &s.user.display_name, &s.csrf),
+        name: s.user.display_name.clone(),
+        roles: roles
+            .iter()
+            .map(|r| c.cat.t(role_key(*r)).to_string())
+            .collect(),
+        office_name: office_name(&c, &office),
+        counts,
+        queue_title,
+        queue,
+        queue_more,
+        is_admin: roles.contains(&Role::Operator),
+        notice,
+    };
+    views::render(StatusCode::OK, &page)
+}
+
+fn sla_key(state: &str) -> &'static str {
+    match state {
+        "warning" => "sla.warning",
+        "breached" => "sla.breached",
+        "paused" => "sla.paused",
+        "stopped" => "sla.stopped",
+        _ => "sla.on_track",
+    }
+}
+
+/// The catalogue key of a role's name.
+pub fn role_key(r: Role) -> &'static str {
+    match r {
+        Role::ComplaintsOfficer => "role.complaints_officer",
+        Role::Head => "role.head",
+        Role::BidangHead => "role.bidang_head",
+        Role::BidangOfficer => "role.bidang_officer",
+        Role::Counsellor => "role.counsellor",
+        Role::Mediator => "role.mediator",
+        Role::SocialWorker => "role.social_worker",
+        Role::ReportingOfficer => "role.reporting_officer",
+        Role::ProvincialAnalyst => "role.provincial_analyst",
+        Role::Operator => "role.operator",
+        Role::RelayAdmin => "role.relay_admin",
+        Role::PartnerAgency => "role.partner_agency",
+        Role::Service => "role.service",
+    }
+}
+
+/// The roles a console account may hold (people, not API clients).
+const PEOPLE_ROLES: [Role; 11] = [
+    Role::ComplaintsOfficer,
+    Role::Head,
+    Role::BidangHead,
+    Role::BidangOfficer,
+    Role::Counsellor,
+    Role::Mediator,
+    Role::SocialWorker,
+    Role::ReportingOfficer,
+    Role::ProvincialAnalyst,
+    Role::Operator,
+    Role::RelayAdmin,
+];
+
+async fn users_page(
+    c: &Console,
+    s: &SessionRow,
+    status: StatusCode,
+    values: HashMap<String, String>,
+    errors: Vec<FieldError>,
+    created: Option<(String, String)>,
+) -> Response {
+    let accounts = c
+        .store
+        .list_users(1000)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| AccountLine {
+            roles: u
+                .roles
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .map(|r| c.cat.t(role_key(r)).to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            office: office_name(c, &u.office_code),
+            bidang: c
+                .refdata
+                .bidang(&u.bidang)
+                .map(|b| b.name.clone())
+                .unwrap_or_default(),
+            state: c
+                .cat
+                .t(if u.disabled {
+                    "users.state_disabled"
+                } else if u.must_change_password {
+                    "users.state_new"
+                } else {
+                    "users.state_active"
+                })
+                .to_string(),
+            username: u.username,
+            display_name: u.display_name,
+        })
+        .collect();
+    let picked = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let role = picked("peran");
+    let office = picked("kantor");
+    let bidang = picked("bidang");
+    let mut offices: Vec<_> = c
+        .refdata
+        .offices()
+        .into_iter()
+        .map(|o| {
+            (
+                o.code.clone(),
+                format!("{} ({})", o.name, o.code),
+                o.code == office,
+            )
+        })
+        .collect();
+    offices.insert(
+        0,
+        (
+            c.province.clone(),
+            c.cat.t("home.province").to_string(),
+            office == c.province,
+        ),
+    );
+    views::render(
+        status,
+        &Users {
+            page: Page::staff(&c.cat, "users.title", &s.user.display_name, &s.csrf),
+            csrf: s.csrf.clone(),
+            accounts,
+            roles: PEOPLE_ROLES
+                .iter()
+                .map(|r| {
+                    (
+                        r.as_str().to_string(),
+                        c.cat.t(role_key(*r)).to_string(),
+                        r.as_str() == role,
+                    )
+                })
+                .collect(),
+            offices,
+            bidang: c
+                .refdata
+                .bidang_list()
+                .iter()
+                .map(|b| (b.code.clone(), b.name.clone(), b.code == bidang))
+                .collect(),
+            values,
+            errors,
+            created,
+        },
+    )
+}
+
+/// The session of an operator (the administrator), or the answer to give instead.
+async fn admin(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Response> {
+    let Some(s) = session(c, headers).await else {
+        return Err(to_sign_in());
+    };
+    if s.user.must_change_password {
+        return Err(Redirect::to("/staf/sandi").into_response());
+    }
+    if !roles_of(&s).contains(&Role::Operator) {
+        return Err(message(
+            c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.forbidden_body",
+        ));
+    }
+    Ok(s)
+}
+
+/// GET `/staf/pengguna`: the accounts (operators only).
+pub async fn users(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    match admin(&c, &headers).await {
+        Ok(s) => users_page(&c, &s, StatusCode::OK, HashMap::new(), Vec::new(), None).await,
+        Err(r) => r,
+    }
+}
+
+/// POST `/staf/pengguna`: creates an account with a one-time password, shown once.
+pub async fn create_user(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let s = match admin(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !f.get("csrf").is_some_and(|v| security::same(v, &s.csrf)) {
+        return message(
+            &c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.csrf_body",
+        );
+    }
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let spec = AccountSpec {
+        username: get("nama_pengguna").to_lowercase(),
+        display_name: get("nama"),
+        roles: Role::parse(&get("peran"))
+            .filter(|r| PEOPLE_ROLES.contains(r))
+            .into_iter()
+            .collect(),
+        office: get("kantor"),
+        bidang: get("bidang"),
+    };
+    let mut values = f.clone();
+    values.remove("csrf");
+    match crate::add_user(&c.store, &c.refdata, &spec, &s.user.id).await {
+        Ok(password) => {
+            tracing::info!(by = %s.user.id, "console: account created");
+            users_page(
+                &c,
+                &s,
+                StatusCode::OK,
+                HashMap::new(),
+                Vec::new(),
+                Some((spec.username, password)),
+            )
+            .await
+        }
+        Err(Error::InvalidArgument(vs)) => {
+            let errors = vs
+                .iter()
+                .map(|v| {
+                    let (field, key) = match v.field.as_str() {
+                        "username" => ("nama_pengguna", "users.err_username"),
+                        "name" => ("nama", "users.err_name"),
+                        "role" => ("peran", "users.err_role"),
+                        "office" => ("kantor", "users.err_office"),
+                        _ => ("bidang", "users.err_bidang"),
+                    };
+                    FieldError {
+                        field: field.into(),
+                        message: c.cat.t(key).into(),
+                    }
+                })
+                .collect();
+            users_page(
+                &c,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                values,
+                errors,
+                None,
+            )
+            .await
+        }
+        Err(Error::AlreadyExists(_)) => {
+            let errors = vec![FieldError {
+                field: "nama_pengguna".into(),
+                message: c.cat.t("users.err_taken").into(),
+            }];
+            users_page(&c, &s, StatusCode::CONFLICT, values, errors, None).await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console: account not created");
+            message(
+                &c,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.unavailable_title",
+                "error.unavailable_body",
+            )
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The pages: one askama template per page (`templates/`), all on `base.html`. Texts come from
+//! the catalogue through `page.t("key")`; askama escapes every value.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::i18n::Catalogue;
+
+/// What every page needs: the catalogue, the title, and the signed-in person if any.
+pub struct Page<'a> {
+    cat: &'a Catalogue,
+    /// The page's title (a catalogue key).
+    pub title: &'a str,
+    /// The signed-in person.
+    pub user: Option<UserBar>,
+    /// Loads htmx (staff pages with partial updates only; public pages carry no script).
+    pub htmx: bool,
+}
+
+/// The signed-in person in the page's header.
+pub struct UserBar {
+    /// Display name.
+    pub name: String,
+    /// The session's CSRF token (the sign-out form).
+    pub csrf: String,
+}
+
+impl<'a> Page<'a> {
+    /// A public page.
+    pub fn public(cat: &'a Catalogue, title: &'a str) -> Self {
+        Self {
+            cat,
+            title,
+            user: None,
+            htmx: false,
+        }
+    }
+
+    /// A staff page of a signed-in person.
+    pub fn staff(cat: &'a Catalogue, title: &'a str, name: &str, csrf: &str) -> Self {
+        Self {
+            cat,
+            title,
+            user: Some(UserBar {
+                name: name.to_string(),
+                csrf: csrf.to_string(),
+            }),
+            htmx: false,
+        }
+    }
+
+    /// The text of a catalogue key.
+    pub fn t(&self, key: &'a str) -> &'a str {
+        self.cat.t(key)
+    }
+}
+
+/// Renders a template as an HTML answer with `status`.
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "console: a page did not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Terjadi kesalahan.").into_response()
+        }
+    }
+}
+
+/// An option of a select: (value, label, selected).
+pub type Choice = (String, String, bool);
+
+/// A form field's error, shown beside the field and in the summary at the top.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The form field's name (the `id` of its input).
+    pub field: String,
+    /// What is wrong, in Indonesian.
+    pub message: String,
+}
+
+/// `/`: the public submission form.
+#[derive(Template)]
+#[template(path = "portal_form.html")]
+pub struct PortalForm<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub request_id: String,
+    pub offices: Vec<Choice>,
+    pub categories: Vec<Choice>,
+    pub values: std::collections::HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+    /// A failure that is not a field's (the service unavailable, too many requests).
+    pub notice: Option<String>,
+}
+
+impl PortalForm<'_> {
+    /// The value typed into `field` (kept when the form comes back with errors).
+    pub fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// True for a ticked checkbox.
+    pub fn checked(&self, field: &str) -> bool {
+        self.values.get(field).is_some_and(|v| v == "ya")
+    }
+
+    /// The error of `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// The receipt (tanda terima) after a submission.
+#[derive(Template)]
+#[template(path = "portal_receipt.html")]
+pub struct Receipt<'a> {
+    pub page: Page<'a>,
+    pub registration_number: String,
+    pub tracking_code: String,
+    pub office_name: String,
+    pub received: String,
+    /// Plain-Indonesian explanations of the requirements still unmet.
+    pub missing: Vec<String>,
+}
+
+/// `/lacak` and `/lacak/<code>`.
+#[derive(Template)]
+#[template(path = "track.html")]
+pub struct Track<'a> {
+    pub page: Page<'a>,
+    pub code: String,
+    pub result: Option<TrackResult>,
+    pub notice: Option<String>,
+}
+
+/// What the public sees of a complaint.
+pub struct TrackResult {
+    pub office_name: String,
+    pub status_label: String,
+    /// A note for a complaint that left the usual path (transferred, rejected, …).
+    pub status_note: Option<String>,
+    /// (label, state: "done" | "now" | "todo").
+    pub steps: Vec<(String, &'static str)>,
+    pub received: String,
+    pub registered: String,
+    pub updated: String,
+}
+
+/// `/staf/masuk`.
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignIn<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub username: String,
+    pub notice: Option<String>,
+}
+
+/// `/staf/sandi`.
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct Password<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub must_change: bool,
+    pub errors: Vec<FieldError>,
+}
+
+impl Password<'_> {
+    /// The error of `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// One line of a staff queue.
+pub struct QueueLine {
+    pub registration_number: String,
+    pub category: String,
+    pub status: String,
+    pub urgent: bool,
+    pub age: String,
+    pub due: String,
+    /// "on_track", "warning", "breached", "paused" or "stopped".
+    pub sla_state: String,
+    pub sla_label: String,
+}
+
+/// A count on a home page: (label, value).
+pub type Count = (String, String);
+
+/// `/staf/`: the home page of a role.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct Home<'a> {
+    pub page: Page<'a>,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub office_name: String,
+    pub counts: Vec<Count>,
+    pub queue_title: String,
+    pub queue: Vec<QueueLine>,
+    pub queue_more: bool,
+    pub is_admin: bool,
+    pub notice: Option<String>,
+}
+
+/// One account in the administrator's list.
+pub struct AccountLine {
+    pub username: String,
+    pub display_name: String,
+    pub roles: String,
+    pub office: String,
+    pub bidang: String,
+    pub state: String,
+}
+
+/// `/staf/pengguna`: the administrator's accounts page.
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct Users<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub accounts: Vec<AccountLine>,
+    pub roles: Vec<Choice>,
+    pub offices: Vec<Choice>,
+    pub bidang: Vec<Choice>,
+    pub values: std::collections::HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+    /// The new account's name and one-time password, shown once.
+    pub created: Option<(String, String)>,
+}
+
+impl Users<'_> {
+    /// The value typed into `field`.
+    pub fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// The error of `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// An error page (404, 403, 429, 503).
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct Message<'a> {
+    pub page: Page<'a>,
+    pub heading: String,
+    pub body: String,
+}
