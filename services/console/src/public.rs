@@ -159,6 +159,8 @@ fn form_field(path: &str) -> (&'static str, &'static str) {
         "reporter.phone" => ("telepon", "portal.err_phone"),
         "reporter.email" => ("surel", "portal.err_email"),
         p if p.starts_with("reporter.address") => ("alamat", "portal.err_address"),
+        "reported_party.full_name" => ("terlapor", "portal.err_name"),
+        "reported_party.description" => ("terlapor_ket", "portal.err_text"),
         "content.subject" => ("perihal", "portal.err_text"),
         "content.description" => ("uraian", "portal.err_text"),
         "content.chronology" => ("kronologi", "portal.err_text"),
@@ -221,7 +223,14 @@ fn request(
             }),
             ..Default::default()
         }),
-        reported_party: None,
+        reported_party: {
+            let (name, about) = (text(values, "terlapor"), text(values, "terlapor_ket"));
+            (!name.is_empty() || !about.is_empty()).then(|| common::Person {
+                full_name: name,
+                description: about,
+                ..Default::default()
+            })
+        },
         victims: Vec::new(),
         content: Some(pb::ComplaintContent {
             subject: text(values, "perihal"),
@@ -438,6 +447,14 @@ fn normalize(raw: &str) -> Option<String> {
     (code.len() == 12 && code.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(code)
 }
 
+/// A code as printed on the receipt (`XXXX-XXXX-XXXX`), else as typed (at most 20 characters).
+fn display_code(code: &str) -> String {
+    match normalize(code) {
+        Some(c) => format!("{}-{}-{}", &c[0..4], &c[4..8], &c[8..12]),
+        None => code.chars().take(20).collect(),
+    }
+}
+
 /// GET `/lacak`: the form; with `?kode=` (the form without script), the code's page.
 pub async fn track_form(State(c): State<Arc<Console>>, Query(q): Query<TrackQuery>) -> Response {
     if let Some(raw) = q.kode.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -466,7 +483,7 @@ fn track_page(
         status,
         &Track {
             page: Page::public(&c.cat, "track.title"),
-            code: code.chars().take(20).collect(),
+            code: display_code(code),
             result,
             notice: notice.map(|k| c.cat.t(k).to_string()),
         },

@@ -1,0 +1,685 @@
+//! The web console over HTTP against a real `aduan::start` (issue 14): the public portal submits
+//! through intake's gRPC API with the console's service identity and tracks by code; staff sign
+//! in with local accounts; sessions end by sign-out, idleness and password changes; every form
+//! is CSRF-checked; every answer carries the security headers. SQLite and PostgreSQL.
+
+mod common;
+
+use std::collections::HashMap;
+
+use aduan_proto::common::v1 as cpb;
+use aduan_proto::intake::v1 as pb;
+use aduan_runtime::auth::Role;
+use common::{TestApp, authed};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tonic::Code;
+
+async fn start(pg: bool) -> Option<TestApp> {
+    let dir = common::temp_dir();
+    let mut c = common::config(&dir, "");
+    c.console.listen = "127.0.0.1:0".into();
+    if pg {
+        c.intake.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.triage.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.investigation.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.feedback.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.reporting.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.console.database_url = aduan_runtime::testing::postgres_database().await?;
+    }
+    Some(common::start_with(c).await)
+}
+
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::start(false).await.unwrap()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = super::start(true).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}
+
+/// One HTTP/1.1 answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of a hidden input.
+    fn hidden(&self, name: &str) -> String {
+        let pat = format!("name=\"{name}\" value=\"");
+        let i = self
+            .body
+            .find(&pat)
+            .unwrap_or_else(|| panic!("no {name} in {}", self.body));
+        let rest = &self.body[i + pat.len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+}
+
+/// A browser without script: keeps cookies, follows nothing by itself.
+struct Browser {
+    addr: std::net::SocketAddr,
+    cookies: HashMap<String, String>,
+}
+
+fn encode(form: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".into(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    form.iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        Self {
+            addr: app.running.console.as_ref().expect("the console runs").addr,
+            cookies: HashMap::new(),
+        }
+    }
+
+    async fn request(&mut self, method: &str, path: &str, body: Option<String>) -> Answer {
+        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !cookie.is_empty() {
+            req.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        if method == "POST" {
+            req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        req.push_str(&body);
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.lines();
+        let status: u16 = lines.next().unwrap()[9..12].parse().unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+            .collect();
+        for (k, v) in &headers {
+            if k == "set-cookie" {
+                let pair = v.split(';').next().unwrap();
+                let (name, value) = pair.split_once('=').unwrap();
+                if value.is_empty() || v.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.into(), value.into());
+                }
+            }
+        }
+        Answer {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.request("GET", path, None).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        self.request("POST", path, Some(encode(form))).await
+    }
+
+    /// Signs in and returns the answer (a redirect on success).
+    async fn sign_in(&mut self, user: &str, password: &str) -> Answer {
+        let page = self.get("/staf/masuk").await;
+        let csrf = page.hidden("csrf");
+        self.post(
+            "/staf/masuk",
+            &[("csrf", &csrf), ("nama", user), ("sandi", password)],
+        )
+        .await
+    }
+}
+
+fn web_form<'a>(csrf: &'a str, request_id: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("permintaan", request_id),
+        ("kantor", "35.27"),
+        ("nama", "Siti Aminah"),
+        ("nik", "3527045708900001"),
+        ("telepon", "0812 3456 7890"),
+        ("alamat", "Jl. Rajawali No. 7, Sampang"),
+        ("terlapor", "Budi Santoso"),
+        ("terlapor_ket", "pendamping PKH Desa Banyuates"),
+        ("perihal", "Bantuan PKH tidak cair sejak Maret"),
+        ("kategori", "bantuan_sosial"),
+        (
+            "uraian",
+            "Bantuan PKH keluarga kami tidak cair sejak Maret 2026.",
+        ),
+        (
+            "kronologi",
+            "Maret tidak cair; April kami bertanya ke pendamping.",
+        ),
+        ("tanggal", "2026-03-15"),
+        ("tempat", "Desa Banyuates"),
+        ("setuju", "ya"),
+    ]
+}
+
+/// The tracking code on a receipt.
+fn tracking_code(receipt: &Answer) -> String {
+    let i = receipt
+        .body
+        .find("class=\"code\">")
+        .expect("a tracking code");
+    let rest = &receipt.body[i + 13..];
+    rest[..rest.find('<').unwrap()].to_string()
+}
+
+async fn portal_submits_over_grpc_and_tracks_without_personal_data(app: TestApp) {
+    let mut b = Browser::new(&app);
+    let form = b.get("/").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("<html lang=\"id\">"));
+    assert!(form.body.contains("Undang-Undang Nomor 27 Tahun 2022"));
+    let csrf = form.hidden("csrf");
+    let rid = form.hidden("permintaan");
+    let receipt = b.post("/", &web_form(&csrf, &rid)).await;
+    assert_eq!(receipt.status, 200, "{}", receipt.body);
+    assert!(receipt.body.contains("Tanda Terima Pengaduan"));
+    assert!(receipt.body.contains("35.27-20"));
+    let code = tracking_code(&receipt);
+    assert_eq!(code.len(), 14, "{code}");
+    // Every requirement is met: nothing listed as missing.
+    assert!(
+        !receipt.body.contains("Yang masih perlu dilengkapi"),
+        "{}",
+        receipt.body
+    );
+
+    // A resubmission of the same form (a double click, a reload) is the same registration.
+    let again = b.post("/", &web_form(&csrf, &rid)).await;
+    assert_eq!(tracking_code(&again), code);
+
+    // Intake registered it as channel WEB, recorded by the console's identity, with the person.
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let list = app
+        .client()
+        .await
+        .list_complaints(authed(&officer, pb::ListComplaintsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.complaints.len(), 1);
+    let summary = &list.complaints[0];
+    assert_eq!(summary.channel, cpb::Channel::Web as i32);
+    let full = app
+        .client()
+        .await
+        .get_complaint(authed(
+            &officer,
+            pb::GetComplaintRequest {
+                complaint_id: summary.id.clone(),
+                revision: 0,
+                purpose: "test: the web form's record".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap();
+    assert_eq!(full.reporter.unwrap().full_name, "Siti Aminah");
+    assert_eq!(full.reported_party.unwrap().full_name, "Budi Santoso");
+    let by = full.recorded_by.unwrap();
+    assert_eq!(
+        (by.subject.as_str(), by.role.as_str()),
+        ("service:console", "service")
+    );
+    assert!(full.unmet_requirements.is_empty());
+
+    // Tracking: by the form (a redirect to the code's page) and by the path, case and dashes
+    // ignored; status and dates only.
+    let go = b.get(&format!("/lacak?kode={}", code.to_lowercase())).await;
+    assert_eq!(go.status, 303);
+    let target = go.header("location").unwrap().to_string();
+    assert_eq!(target, format!("/lacak/{}", code.replace('-', "")));
+    let page = b.get(&target).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Dicatat"));
+    assert!(page.body.contains(&code), "the code is shown as printed");
+    for personal in [
+        "Siti",
+        "Aminah",
+        "3527045708900001",
+        "Budi",
+        "PKH",
+        "Rajawali",
+    ] {
+        assert!(!page.body.contains(personal), "tracking shows {personal}");
+    }
+    let unknown = b.get("/lacak/AAAABBBBCCCC").await;
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.body.contains("tidak ditemukan"));
+    let bad = b.get("/lacak/%3Cscript%3E").await;
+    assert_eq!(bad.status, 422);
+    assert!(!bad.body.contains("<script>"));
+    app.running.shutdown().await.unwrap();
+}
+both!(portal_submits_over_grpc_and_tracks_without_personal_data);
+
+async fn portal_refuses_a_forged_form_and_explains_field_errors(app: TestApp) {
+    let mut b = Browser::new(&app);
+    let form = b.get("/").await;
+    let csrf = form.hidden("csrf");
+    let rid = form.hidden("permintaan");
+    // Another site's form: no cookie of ours, or a token that is not the cookie's.
+    let mut stranger = Browser::new(&app);
+    let forged = stranger.post("/", &web_form(&csrf, &rid)).await;
+    assert_eq!(forged.status, 403);
+    let wrong = b.post("/", &web_form("not-the-token", &rid)).await;
+    assert_eq!(wrong.status, 403);
+
+    // Field errors come back in Indonesian beside the field, with the values kept.
+    let mut fields = web_form(&csrf, &rid);
+    fields.retain(|(k, _)| *k != "setuju" && *k != "nik");
+    fields.push(("nik", "12345"));
+    let no_consent = b.post("/", &fields).await;
+    assert_eq!(no_consent.status, 422);
+    assert!(no_consent.body.contains("Centang persetujuan"));
+    fields.push(("setuju", "ya"));
+    let bad_nik = b.post("/", &fields).await;
+    assert_eq!(bad_nik.status, 422, "{}", bad_nik.body);
+    assert!(bad_nik.body.contains("NIK harus 16 angka"));
+    assert!(bad_nik.body.contains("aria-invalid=\"true\""));
+    assert!(bad_nik.body.contains("value=\"Siti Aminah\""));
+    // An injected value is escaped, never markup.
+    let mut xss = web_form(&csrf, &rid);
+    xss.retain(|(k, _)| *k != "nik");
+    xss.push(("nik", "<script>alert(1)</script>"));
+    let escaped = b.post("/", &xss).await;
+    assert_eq!(escaped.status, 422);
+    assert!(!escaped.body.contains("<script>alert(1)"));
+    assert!(escaped.body.contains("&lt;script&gt;") || escaped.body.contains("&#60;script&#62;"));
+
+    // Nothing was registered.
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let list = app
+        .client()
+        .await
+        .list_complaints(authed(&officer, pb::ListComplaintsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(list.complaints.is_empty());
+    app.running.shutdown().await.unwrap();
+}
+both!(portal_refuses_a_forged_form_and_explains_field_errors);
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_no_inline_script() {
+    let app = start(false).await.unwrap();
+    let mut b = Browser::new(&app);
+    for path in ["/", "/lacak", "/staf/masuk", "/nowhere"] {
+        let a = b.get(path).await;
+        let csp = a.header("content-security-policy").unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert!(csp.contains("script-src 'self'"), "{path}");
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(a.header("x-frame-options"), Some("DENY"));
+        assert_eq!(a.header("cache-control"), Some("no-store"), "{path}");
+        assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+        assert!(!a.body.contains("<script>"), "{path}: an inline script");
+        assert!(!a.body.contains(" style="), "{path}: an inline style");
+        assert!(
+            !a.body.contains("http://") && !a.body.contains("https://"),
+            "{path}: an external reference"
+        );
+        assert!(a.body.len() < 100_000, "{path}: {} bytes", a.body.len());
+    }
+    assert_eq!(b.get("/nowhere").await.status, 404);
+    assert_eq!(b.get("/healthz").await.body, "ok");
+    let css = b.get("/aset/aduan.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert!(
+        b.get("/aset/htmx-2.0.11.min.js")
+            .await
+            .body
+            .contains("htmx")
+    );
+    assert_eq!(b.get("/aset/../Cargo.toml").await.status, 404);
+    // Cookies are HttpOnly and SameSite=Lax.
+    let mut fresh = Browser::new(&app);
+    let a = fresh.get("/").await;
+    let set = a.header("set-cookie").unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    app.running.shutdown().await.unwrap();
+}
+
+async fn staff_sign_in_sessions_and_accounts(app: TestApp) {
+    let console = app.running.console.as_ref().unwrap();
+    let first = console
+        .first_admin
+        .clone()
+        .expect("the first start creates the administrator");
+    assert_eq!(first.username, "admin");
+    let mut admin = Browser::new(&app);
+    // Unsigned: the staff pages send to the sign-in page.
+    let home = admin.get("/staf/").await;
+    assert_eq!(
+        (home.status, home.header("location")),
+        (303, Some("/staf/masuk"))
+    );
+    // The one-time password signs in, but only to change it.
+    let signed = admin.sign_in("admin", &first.password).await;
+    assert_eq!(signed.header("location"), Some("/staf/sandi"));
+    let set = signed.header("set-cookie").unwrap();
+    assert!(
+        set.starts_with("aduan_sesi=") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    assert_eq!(
+        admin.get("/staf/").await.header("location"),
+        Some("/staf/sandi")
+    );
+    let form = admin.get("/staf/sandi").await;
+    let csrf = form.hidden("csrf");
+    let short = admin
+        .post(
+            "/staf/sandi",
+            &[
+                ("csrf", &csrf),
+                ("lama", &first.password),
+                ("baru", "pendek"),
+                ("ulang", "pendek"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    let new_pw = "kopi tubruk pagi hari";
+    let changed = admin
+        .post(
+            "/staf/sandi",
+            &[
+                ("csrf", &csrf),
+                ("lama", &first.password),
+                ("baru", new_pw),
+                ("ulang", new_pw),
+            ],
+        )
+        .await;
+    assert_eq!(changed.header("location"), Some("/staf/"));
+    let home = admin.get("/staf/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Kelola akun petugas"));
+
+    // The administrator creates an officer; the one-time password is shown once.
+    let users = admin.get("/staf/pengguna").await;
+    let csrf = users.hidden("csrf");
+    let bad = admin
+        .post(
+            "/staf/pengguna",
+            &[
+                ("csrf", &csrf),
+                ("nama_pengguna", "X"),
+                ("nama", "Sari"),
+                ("peran", "head"),
+                ("kantor", "99.99"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Nama pengguna 3-40"));
+    let made = admin
+        .post(
+            "/staf/pengguna",
+            &[
+                ("csrf", &csrf),
+                ("nama_pengguna", "sari"),
+                ("nama", "Sari Wulandari"),
+                ("peran", "complaints_officer"),
+                ("kantor", "35.27"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let i = made.body.find("Kata sandi sekali pakai").unwrap();
+    let rest = &made.body[i..];
+    let j = rest.find("class=\"code\">").unwrap() + 13;
+    let otp = rest[j..j + rest[j..].find('<').unwrap()].to_string();
+    let taken = admin
+        .post(
+            "/staf/pengguna",
+            &[
+                ("csrf", &csrf),
+                ("nama_pengguna", "sari"),
+                ("nama", "Sari Lain"),
+                ("peran", "head"),
+                ("kantor", "35.27"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, 409);
+    // A forged account form (no CSRF token) is refused.
+    let forged = admin
+        .post(
+            "/staf/pengguna",
+            &[
+                ("nama_pengguna", "mallory"),
+                ("nama", "M"),
+                ("peran", "head"),
+                ("kantor", "35.27"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    // The officer signs in, sets a password, and sees the office's queue.
+    let mut sari = Browser::new(&app);
+    assert_eq!(
+        sari.sign_in("sari", &otp).await.header("location"),
+        Some("/staf/sandi")
+    );
+    let csrf = sari.get("/staf/sandi").await.hidden("csrf");
+    let pw = "sate madura enak sekali";
+    sari.post(
+        "/staf/sandi",
+        &[("csrf", &csrf), ("lama", &otp), ("baru", pw), ("ulang", pw)],
+    )
+    .await;
+    let officer_home = sari.get("/staf/").await;
+    assert_eq!(officer_home.status, 200);
+    assert!(officer_home.body.contains("Antrean verifikasi"));
+    assert!(officer_home.body.contains("Petugas pengaduan"));
+    // An officer is not the administrator.
+    assert_eq!(sari.get("/staf/pengguna").await.status, 403);
+
+    // Sign-out ends the session: the same cookie opens nothing afterwards.
+    let kept = sari.cookies.clone();
+    let csrf = officer_home.hidden("csrf");
+    let out = sari.post("/staf/keluar", &[("csrf", &csrf)]).await;
+    assert_eq!(out.header("location"), Some("/staf/masuk"));
+    let mut replay = Browser::new(&app);
+    replay.cookies = kept;
+    assert_eq!(
+        replay.get("/staf/").await.header("location"),
+        Some("/staf/masuk")
+    );
+
+    // An idle session ends: one whose last request is older than the idle limit.
+    let mut idle = Browser::new(&app);
+    idle.sign_in("sari", pw).await;
+    assert_eq!(idle.get("/staf/").await.status, 200);
+    let raw = idle.cookies.get("aduan_sesi").unwrap().clone();
+    let hash = aduan_console::security::sha256_hex(&raw);
+    let long_ago = jiff::Timestamp::now().as_second() - 31 * 60;
+    console
+        .core
+        .store()
+        .touch_session(&hash, long_ago)
+        .await
+        .unwrap();
+    assert_eq!(
+        idle.get("/staf/").await.header("location"),
+        Some("/staf/masuk")
+    );
+    assert!(
+        console.core.store().session(&hash).await.unwrap().is_none(),
+        "deleted"
+    );
+
+    // A password change ends the account's other sessions.
+    let mut one = Browser::new(&app);
+    let mut two = Browser::new(&app);
+    one.sign_in("sari", pw).await;
+    two.sign_in("sari", pw).await;
+    let csrf = one.get("/staf/sandi").await.hidden("csrf");
+    let pw2 = "rujak cingur surabaya";
+    one.post(
+        "/staf/sandi",
+        &[("csrf", &csrf), ("lama", pw), ("baru", pw2), ("ulang", pw2)],
+    )
+    .await;
+    assert_eq!(one.get("/staf/").await.status, 200);
+    assert_eq!(
+        two.get("/staf/").await.header("location"),
+        Some("/staf/masuk")
+    );
+    app.running.shutdown().await.unwrap();
+}
+both!(staff_sign_in_sessions_and_accounts);
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_and_reads_the_same_for_unknown_names() {
+    let app = start(false).await.unwrap();
+    let console = app.running.console.as_ref().unwrap();
+    let spec = aduan_console::AccountSpec {
+        username: "kadis".into(),
+        display_name: "Kepala Dinas".into(),
+        roles: vec![Role::Head],
+        office: "35.27".into(),
+        bidang: String::new(),
+    };
+    let refdata = aduan_refdata::RefData::configured(&app.config).unwrap();
+    let otp = aduan_console::add_user(console.core.store(), &refdata, &spec, "test")
+        .await
+        .unwrap();
+    let mut b = Browser::new(&app);
+    let unknown = b.sign_in("nobody", "whatever").await;
+    assert_eq!(unknown.status, 401);
+    for _ in 0..5 {
+        let wrong = b.sign_in("kadis", "wrong password").await;
+        assert_eq!(wrong.status, 401);
+        assert_eq!(
+            wrong
+                .body
+                .matches("Nama pengguna atau kata sandi salah")
+                .count(),
+            unknown
+                .body
+                .matches("Nama pengguna atau kata sandi salah")
+                .count()
+        );
+    }
+    // The right password waits for the window to pass.
+    let locked = b.sign_in("kadis", &otp).await;
+    assert_eq!(locked.status, 401);
+    assert!(!b.cookies.contains_key("aduan_sesi"));
+    // A forged sign-in form (no CSRF cookie) is refused before any password check.
+    let mut stranger = Browser::new(&app);
+    let forged = stranger
+        .post(
+            "/staf/masuk",
+            &[("csrf", "x"), ("nama", "kadis"), ("sandi", &otp)],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    app.running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn only_the_console_submits_the_web_channel() {
+    let app = start(false).await.unwrap();
+    let mut req = common::complete_request("web-officer-1", cpb::Channel::Web);
+    req.letter = None;
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let e = app
+        .client()
+        .await
+        .submit_complaint(authed(&officer, req.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("channel"), "{}", e.message());
+    // Another component's identity may not submit at all.
+    let triage = app.service_token("triage");
+    let e = app
+        .client()
+        .await
+        .submit_complaint(authed(&triage, req.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    // The console submits WEB only.
+    let console = app.service_token("console");
+    let mut walk_in = req.clone();
+    walk_in.channel = cpb::Channel::WalkIn as i32;
+    let e = app
+        .client()
+        .await
+        .submit_complaint(authed(&console, walk_in))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let ok = app
+        .client()
+        .await
+        .submit_complaint(authed(&console, req))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.complaint.unwrap().channel, cpb::Channel::Web as i32);
+    app.running.shutdown().await.unwrap();
+}
