@@ -1,0 +1,277 @@
+//! The console in a real browser (headless chromium over WebDriver) against a running
+//! `aduan::start`, on both backends: a citizen submits on the portal and follows the code on a
+//! phone-sized screen; the first administrator signs in, changes the one-time password and
+//! creates an officer; the officer signs in and sees the queue; signing out ends the session and
+//! the back button shows nothing. axe-core checks every page for WCAG 2.1 A/AA: no serious or
+//! critical violation. Every page weighs under 100 KB transferred.
+//!
+//! axe-core is read from `ADUAN_AXE_JS` or `target/axe/node_modules/axe-core/axe.min.js`
+//! (`.ci/run` installs it with npm). With `ADUAN_SCREENSHOTS=<dir>` the main pages are saved as
+//! PNG files there (docs/console/ holds the ones the README shows).
+
+mod common;
+
+use common::webdriver::Browser;
+use serde_json::{Value, json};
+
+fn axe_source() -> Option<String> {
+    let path = std::env::var("ADUAN_AXE_JS").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/target/axe/node_modules/axe-core/axe.min.js"
+        )
+        .to_string()
+    });
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but axe-core is not at {path}: the accessibility check cannot be skipped in CI"
+            );
+            eprintln!("accessibility check skipped: no axe-core at {path}");
+            None
+        }
+    }
+}
+
+/// Runs axe-core on the current page: the serious and critical violations of WCAG 2.1 A/AA.
+async fn axe(b: &Browser, axe: Option<&str>, page: &str) {
+    let Some(src) = axe else { return };
+    b.script(
+        &format!("{src}\n;window.axe = axe; return true;"),
+        json!([]),
+    )
+    .await;
+    let v = b
+        .script(
+            "return window.axe.run(document, {runOnly: {type: 'tag', values: \
+             ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}).then(r => r.violations.map(v => \
+             ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => \
+             n.target.join(' '))})));",
+            json!([]),
+        )
+        .await;
+    let bad: Vec<&Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| matches!(x["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(bad.is_empty(), "{page}: axe-core found {bad:#?}");
+}
+
+/// Bytes transferred for the current page and everything it loaded.
+async fn weight(b: &Browser) -> u64 {
+    let v = b
+        .script(
+            "const n = performance.getEntriesByType('navigation')[0]; \
+             const r = performance.getEntriesByType('resource'); \
+             return (n ? n.transferSize : 0) + r.reduce((s, e) => s + e.transferSize, 0);",
+            json!([]),
+        )
+        .await;
+    v.as_u64().unwrap_or(0)
+}
+
+/// Checks the current page: accessible, light, and saved as a screenshot when asked.
+async fn check(b: &Browser, axe_js: Option<&str>, name: &str, width: u32) {
+    axe(b, axe_js, name).await;
+    let bytes = weight(b).await;
+    assert!(bytes < 100_000, "{name}: {bytes} bytes transferred");
+    eprintln!("page {name}: {bytes} bytes transferred");
+    if let Ok(dir) = std::env::var("ADUAN_SCREENSHOTS") {
+        let h = b
+            .script("return document.documentElement.scrollHeight;", json!([]))
+            .await
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(400, 4000) as u32;
+        b.resize(width, h).await;
+        let png = b.screenshot().await;
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+        b.resize(width, 900).await;
+    }
+}
+
+async fn journey(pg: bool) {
+    let dir = common::temp_dir();
+    let mut c = common::config(&dir, "");
+    c.console.listen = "127.0.0.1:0".into();
+    if pg {
+        let Some(url) = aduan_runtime::testing::postgres_database().await else {
+            return;
+        };
+        c.intake.database_url = url;
+        for db in [
+            &mut c.triage.database_url,
+            &mut c.investigation.database_url,
+            &mut c.feedback.database_url,
+            &mut c.reporting.database_url,
+            &mut c.console.database_url,
+        ] {
+            *db = aduan_runtime::testing::postgres_database().await.unwrap();
+        }
+    }
+    let app = common::start_with(c).await;
+    let console = app.running.console.as_ref().unwrap();
+    let base = format!("http://{}", console.addr);
+    let first = console.first_admin.clone().unwrap();
+    let axe_js = axe_source();
+    let axe_js = axe_js.as_deref();
+
+    // A citizen on a phone.
+    let Some(phone) = Browser::start(390, 844).await else {
+        app.running.shutdown().await.unwrap();
+        return;
+    };
+    phone.goto(&format!("{base}/")).await;
+    check(&phone, axe_js, "portal-form", 390).await;
+    phone.click("#kantor option[value='35.27']").await;
+    phone.fill("#nama", "Siti Aminah").await;
+    phone.fill("#telepon", "0812 3456 7890").await;
+    phone.fill("#alamat", "Jl. Rajawali No. 7, Sampang").await;
+    phone
+        .fill("#terlapor_ket", "pendamping PKH Desa Banyuates")
+        .await;
+    phone
+        .fill("#perihal", "Bantuan PKH tidak cair sejak Maret")
+        .await;
+    phone
+        .click("#kategori option[value='bantuan_sosial']")
+        .await;
+    phone
+        .fill(
+            "#uraian",
+            "Bantuan PKH keluarga kami tidak cair sejak Maret 2026.",
+        )
+        .await;
+    // The consent is missing at first: the form comes back with the error and the values kept.
+    phone.click_and_wait("button.primary").await;
+    assert!(phone.text(".alert").await.contains("Centang persetujuan"));
+    assert_eq!(
+        phone
+            .script("return document.getElementById('nama').value;", json!([]))
+            .await,
+        json!("Siti Aminah")
+    );
+    check(&phone, axe_js, "portal-form-errors", 390).await;
+    phone.click("#setuju").await;
+    phone.click_and_wait("button.primary").await;
+    let code = phone.text("dd.code").await;
+    assert_eq!(code.len(), 14, "{code}");
+    check(&phone, axe_js, "portal-receipt", 390).await;
+    // The receipt lists what is still missing in plain Indonesian (R4: no date, place, chronology).
+    assert!(
+        phone
+            .text("main")
+            .await
+            .contains("Waktu, tempat dan kronologi")
+    );
+    // Following the code, as typed from the receipt.
+    phone.goto(&format!("{base}/lacak")).await;
+    check(&phone, axe_js, "track-form", 390).await;
+    phone.fill("#kode", &code.to_lowercase()).await;
+    phone.click_and_wait("button.primary").await;
+    assert!(
+        phone
+            .url()
+            .await
+            .ends_with(&format!("/lacak/{}", code.replace('-', "")))
+    );
+    let shown = phone.text("main").await;
+    assert!(shown.contains("Dicatat"), "{shown}");
+    assert!(!shown.contains("Siti"), "no personal data on tracking");
+    check(&phone, axe_js, "track-result", 390).await;
+    phone.close().await;
+
+    // The first administrator at a desk.
+    let desk = Browser::start(1280, 900).await.unwrap();
+    desk.goto(&format!("{base}/staf/masuk")).await;
+    check(&desk, axe_js, "staff-sign-in", 1280).await;
+    desk.fill("#nama", "admin").await;
+    desk.fill("#sandi", &first.password).await;
+    desk.click_and_wait("button.primary").await;
+    assert!(desk.url().await.ends_with("/staf/sandi"));
+    check(&desk, axe_js, "staff-password", 1280).await;
+    desk.fill("#lama", &first.password).await;
+    desk.fill("#baru", "kopi tubruk pagi hari").await;
+    desk.fill("#ulang", "kopi tubruk pagi hari").await;
+    desk.click_and_wait("button.primary").await;
+    assert!(desk.url().await.ends_with("/staf/"));
+    desk.click_and_wait("a[href='/staf/pengguna']").await;
+    desk.fill("#nama_pengguna", "sari").await;
+    desk.fill("#nama", "Sari Wulandari").await;
+    desk.click("#peran option[value='complaints_officer']")
+        .await;
+    desk.click("#kantor option[value='35.27']").await;
+    desk.click_and_wait("button.primary").await;
+    let otp = desk.text(".notice dd:last-of-type").await;
+    assert_eq!(otp.len(), 14, "{otp}");
+    check(&desk, axe_js, "staff-accounts", 1280).await;
+    desk.click_and_wait("button.link").await;
+    assert!(desk.url().await.ends_with("/staf/masuk"));
+
+    // The officer signs in, sets a password and sees the web complaint in the queue.
+    desk.fill("#nama", "sari").await;
+    desk.fill("#sandi", &otp).await;
+    desk.click_and_wait("button.primary").await;
+    desk.fill("#lama", &otp).await;
+    desk.fill("#baru", "sate madura enak sekali").await;
+    desk.fill("#ulang", "sate madura enak sekali").await;
+    desk.click_and_wait("button.primary").await;
+    let home = desk.text("main").await;
+    assert!(home.contains("Antrean verifikasi"), "{home}");
+    assert!(
+        home.contains("35.27-20"),
+        "the web complaint is queued: {home}"
+    );
+    check(&desk, axe_js, "staff-home-officer", 1280).await;
+
+    // Signing out ends the session: the back button shows the sign-in page, not the queue.
+    desk.click_and_wait("button.link").await;
+    assert!(desk.url().await.ends_with("/staf/masuk"));
+    desk.back().await;
+    let after = desk.text("main").await;
+    assert!(!after.contains("Antrean verifikasi"), "{after}");
+    assert!(
+        desk.url().await.ends_with("/staf/masuk"),
+        "{}",
+        desk.url().await
+    );
+
+    // Any other address: a page that says so.
+    desk.goto(&format!("{base}/staf/tidak-ada")).await;
+    check(&desk, axe_js, "not-found", 1280).await;
+    desk.close().await;
+    app.running.shutdown().await.unwrap();
+}
+
+/// The journey on a thread of its own with a larger stack: the whole process's start-up and
+/// the journey are one future, deeper than a test thread's 2 MiB in a debug build.
+fn run(pg: bool) {
+    std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(journey(pg))
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn browser_journey_sqlite() {
+    run(false);
+}
+
+#[test]
+fn browser_journey_postgres() {
+    run(true);
+}
