@@ -683,3 +683,118 @@ async fn only_the_console_submits_the_web_channel() {
     assert_eq!(ok.complaint.unwrap().channel, cpb::Channel::Web as i32);
     app.running.shutdown().await.unwrap();
 }
+
+/// An account with a password of its own: created with a one-time password, signed in, changed.
+async fn signed_in(app: &TestApp, username: &str, role: Role) -> Browser {
+    let console = app.running.console.as_ref().unwrap();
+    let spec = aduan_console::AccountSpec {
+        username: username.into(),
+        display_name: format!("Petugas {username}"),
+        roles: vec![role],
+        office: "35.27".into(),
+        bidang: String::new(),
+    };
+    let refdata = aduan_refdata::RefData::configured(&app.config).unwrap();
+    let otp = aduan_console::add_user(console.core.store(), &refdata, &spec, "test")
+        .await
+        .unwrap();
+    let mut b = Browser::new(app);
+    b.sign_in(username, &otp).await;
+    let csrf = b.get("/staf/sandi").await.hidden("csrf");
+    let pw = "kata sandi yang panjang";
+    let done = b
+        .post(
+            "/staf/sandi",
+            &[("csrf", &csrf), ("lama", &otp), ("baru", pw), ("ulang", pw)],
+        )
+        .await;
+    assert_eq!(done.header("location"), Some("/staf/"));
+    b
+}
+
+async fn front_desk_registers_a_letter_with_the_officers_token(app: TestApp) {
+    let mut desk = signed_in(&app, "sari", Role::ComplaintsOfficer).await;
+    let home = desk.get("/staf/").await;
+    assert!(home.body.contains("/staf/pengaduan/baru"));
+    let form = desk.get("/staf/pengaduan/baru").await;
+    assert_eq!(form.status, 200);
+    let csrf = form.hidden("csrf");
+    let rid = form.hidden("permintaan");
+    assert!(rid.starts_with("desk:"));
+    let mut fields = web_form(&csrf, &rid);
+    fields.retain(|(k, _)| *k != "kantor" && *k != "setuju");
+    fields.extend([
+        ("saluran", "letter"),
+        ("diterima", "2026-12-01T09:30"),
+        ("surat_nomor", "460/12/2026"),
+        ("surat_tanggal", "2026-11-28"),
+        ("surat_kepada", "Kepala Dinas Sosial P3A Kabupaten Sampang"),
+        ("surat_untuk_kantor", "ya"),
+    ]);
+    // A date in the future is explained beside the field.
+    let mut future = fields.clone();
+    future.retain(|(k, _)| *k != "surat_tanggal");
+    future.push(("surat_tanggal", "2999-01-01"));
+    let bad = desk.post("/staf/pengaduan/baru", &future).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("Tanggal surat tidak sah"), "{}", bad.body);
+    let receipt = desk.post("/staf/pengaduan/baru", &fields).await;
+    assert_eq!(receipt.status, 200, "{}", receipt.body);
+    assert!(
+        receipt.body.contains("Semua persyaratan R1-R6 terpenuhi"),
+        "{}",
+        receipt.body
+    );
+    assert!(receipt.body.contains("Surat"));
+    assert!(receipt.body.contains("1 Desember 2026, 09.30 WIB"));
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let list = app
+        .client()
+        .await
+        .list_complaints(authed(&officer, pb::ListComplaintsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.complaints.len(), 1);
+    assert_eq!(list.complaints[0].channel, cpb::Channel::Letter as i32);
+    let full = app
+        .client()
+        .await
+        .get_complaint(authed(
+            &officer,
+            pb::GetComplaintRequest {
+                complaint_id: list.complaints[0].id.clone(),
+                revision: 0,
+                purpose: "test".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .complaint
+        .unwrap();
+    let by = full.recorded_by.unwrap();
+    assert_eq!(by.role, "complaints_officer");
+    let user = app
+        .running
+        .console
+        .as_ref()
+        .unwrap()
+        .core
+        .store()
+        .list_users(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "sari")
+        .unwrap();
+    assert_eq!(by.subject, user.id, "the officer's own token");
+    assert_eq!(full.letter.unwrap().number, "460/12/2026");
+    // A forged registration (no CSRF token) is refused; the Head does not register.
+    let forged = desk.post("/staf/pengaduan/baru", &fields[1..]).await;
+    assert_eq!(forged.status, 403);
+    let mut head = signed_in(&app, "kadis", Role::Head).await;
+    assert_eq!(head.get("/staf/pengaduan/baru").await.status, 403);
+    app.running.shutdown().await.unwrap();
+}
+both!(front_desk_registers_a_letter_with_the_officers_token);

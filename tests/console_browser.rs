@@ -229,6 +229,37 @@ async fn journey(pg: bool) {
     );
     check(&desk, axe_js, "staff-home-officer", 1280).await;
 
+    // The front desk registers a walk-in complaint and prints the receipt.
+    desk.click_and_wait("a[href='/staf/pengaduan/baru']").await;
+    check(&desk, axe_js, "desk-form", 1280).await;
+    desk.fill("#nama", "Ahmad Fauzi").await;
+    desk.fill("#alamat", "Dusun Krajan RT 02 RW 01, Kedungdung")
+        .await;
+    desk.fill(
+        "#perihal",
+        "Anak tetangga tidak bersekolah dan dipekerjakan",
+    )
+    .await;
+    desk.click("#kategori option[value='eksploitasi_anak']")
+        .await;
+    desk.fill(
+        "#uraian",
+        "Anak berumur 12 tahun bekerja di bengkel setiap hari.",
+    )
+    .await;
+    desk.click_and_wait("button.primary").await;
+    let receipt = desk.text("main").await;
+    assert!(
+        receipt.contains("Ahmad Fauzi") && receipt.contains("Datang langsung"),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains("Persyaratan yang belum terpenuhi"),
+        "{receipt}"
+    );
+    check(&desk, axe_js, "desk-receipt", 1280).await;
+    desk.click_and_wait("a[href='/staf/']").await;
+
     // Signing out ends the session: the back button shows the sign-in page, not the queue.
     desk.click_and_wait("button.link").await;
     assert!(desk.url().await.ends_with("/staf/masuk"));

@@ -8,6 +8,7 @@
 //! `/staf/masuk`), `/healthz`, `/aset/…` (assets). docs/console.md describes the pages per role,
 //! the sign-in modes, and the session and CSRF design.
 
+mod desk;
 pub mod i18n;
 mod public;
 pub mod security;
@@ -322,6 +323,7 @@ pub fn router(console: Arc<Console>) -> Router {
             get(staff::password_form).post(staff::change_password),
         )
         .route("/staf/pengguna", get(staff::users).post(staff::create_user))
+        .route("/staf/pengaduan/baru", get(desk::form).post(desk::submit))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

@@ -90,7 +90,7 @@ pub fn form_token_ok(headers: &HeaderMap, sent: Option<&String>) -> bool {
     }
 }
 
-fn offices(c: &Console, selected: &str) -> Vec<Choice> {
+pub(crate) fn offices(c: &Console, selected: &str) -> Vec<Choice> {
     let mut list: Vec<Choice> = c
         .refdata
         .offices()
@@ -101,7 +101,7 @@ fn offices(c: &Console, selected: &str) -> Vec<Choice> {
     list
 }
 
-fn categories(c: &Console, selected: &str) -> Vec<Choice> {
+pub(crate) fn categories(c: &Console, selected: &str) -> Vec<Choice> {
     let mut list: Vec<Choice> = c
         .refdata
         .categories()
@@ -123,10 +123,13 @@ fn form_page<'a>(
     let category = values.get("kategori").cloned().unwrap_or_default();
     PortalForm {
         page: Page::public(&c.cat, "portal.title"),
+        desk: false,
+        action: "/",
+        channels: Vec::new(),
         csrf,
         request_id: values
             .get("permintaan")
-            .filter(|v| valid_request_id(v))
+            .filter(|v| valid_request_id(v, "web:"))
             .cloned()
             .unwrap_or_else(|| format!("web:{}", uuid::Uuid::new_v4().simple())),
         offices: offices(c, &office),
@@ -137,10 +140,11 @@ fn form_page<'a>(
     }
 }
 
-fn valid_request_id(v: &str) -> bool {
-    v.starts_with("web:")
-        && (5..=64).contains(&v.len())
-        && v[4..].bytes().all(|b| b.is_ascii_alphanumeric())
+/// A form's idempotency key: `<prefix><32 hex>` as the form was given it.
+pub(crate) fn valid_request_id(v: &str, prefix: &str) -> bool {
+    v.starts_with(prefix)
+        && (prefix.len() + 1..=64).contains(&v.len())
+        && v[prefix.len()..].bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// GET `/`: the form.
@@ -151,7 +155,7 @@ pub async fn form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
 }
 
 /// The form field of a violation's path, and the catalogue key of its message.
-fn form_field(path: &str) -> (&'static str, &'static str) {
+pub(crate) fn form_field(path: &str) -> (&'static str, &'static str) {
     match path {
         "office_code" => ("kantor", "portal.err_office"),
         "reporter.full_name" => ("nama", "portal.err_name"),
@@ -162,6 +166,12 @@ fn form_field(path: &str) -> (&'static str, &'static str) {
         "reported_party.full_name" => ("terlapor", "portal.err_name"),
         "reported_party.description" => ("terlapor_ket", "portal.err_text"),
         "content.subject" => ("perihal", "portal.err_text"),
+        "channel" => ("saluran", "desk.err_channel"),
+        "received_at" => ("diterima", "desk.err_received"),
+        "letter.number" => ("surat_nomor", "desk.err_letter"),
+        "letter.date" => ("surat_tanggal", "desk.err_letter_date"),
+        "letter.addressee" => ("surat_kepada", "desk.err_letter"),
+        "letter.subject" => ("surat_perihal", "desk.err_letter"),
         "content.description" => ("uraian", "portal.err_text"),
         "content.chronology" => ("kronologi", "portal.err_text"),
         "content.incident_date" => ("tanggal", "portal.err_date"),
@@ -172,7 +182,7 @@ fn form_field(path: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn text(values: &HashMap<String, String>, k: &str) -> String {
+pub(crate) fn text(values: &HashMap<String, String>, k: &str) -> String {
     values
         .get(k)
         .map(|s| s.trim().to_string())
@@ -180,10 +190,11 @@ fn text(values: &HashMap<String, String>, k: &str) -> String {
 }
 
 /// The request the form describes.
-fn request(
+pub(crate) fn request(
     values: &HashMap<String, String>,
     errors: &mut Vec<FieldError>,
     c: &Console,
+    channel: common::Channel,
 ) -> pb::SubmitComplaintRequest {
     let date = text(values, "tanggal");
     let incident_date = if date.is_empty() {
@@ -208,7 +219,7 @@ fn request(
     pb::SubmitComplaintRequest {
         request_id: text(values, "permintaan"),
         office_code: text(values, "kantor"),
-        channel: common::Channel::Web as i32,
+        channel: channel as i32,
         received_at: None,
         letter: None,
         reporter: Some(common::Person {
@@ -294,14 +305,14 @@ pub async fn submit(
     }
     if !values
         .get("permintaan")
-        .is_some_and(|v| valid_request_id(v))
+        .is_some_and(|v| valid_request_id(v, "web:"))
     {
         errors.push(FieldError {
             field: String::new(),
             message: c.cat.t("portal.expired").into(),
         });
     }
-    let req = request(&values, &mut errors, &c);
+    let req = request(&values, &mut errors, &c, common::Channel::Web);
     if !errors.is_empty() {
         let page = form_page(&c, token.clone(), values, errors, None);
         return with_form_cookie(
@@ -418,7 +429,7 @@ pub async fn submit(
 }
 
 /// The catalogue key explaining a requirement to a citizen.
-fn requirement_key(r: i32) -> &'static str {
+pub(crate) fn requirement_key(r: i32) -> &'static str {
     use common::Requirement as R;
     match R::try_from(r).unwrap_or(R::Unspecified) {
         R::R1Clear => "req.r1",
@@ -671,9 +682,13 @@ mod tests {
 
     #[test]
     fn request_ids_of_the_form_are_checked() {
-        assert!(valid_request_id("web:0123456789abcdef0123456789abcdef"));
-        assert!(!valid_request_id("web:"));
-        assert!(!valid_request_id("web:a b"));
-        assert!(!valid_request_id("other:abc"));
+        assert!(valid_request_id(
+            "web:0123456789abcdef0123456789abcdef",
+            "web:"
+        ));
+        assert!(!valid_request_id("web:", "web:"));
+        assert!(!valid_request_id("web:a b", "web:"));
+        assert!(!valid_request_id("other:abc", "web:"));
+        assert!(valid_request_id("desk:abc", "desk:"));
     }
 }

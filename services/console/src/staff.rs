@@ -24,7 +24,7 @@ const FAILURE_WINDOW: i64 = 15 * 60;
 
 /// The live session of the request: None when there is none, or it passed its idle or absolute
 /// end (then it is deleted).
-async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
+pub(crate) async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
     let raw = security::cookie(headers, security::SESSION_COOKIE)?;
     let id_hash = security::sha256_hex(raw);
     let s = c.store.session(&id_hash).await.ok()??;
@@ -40,7 +40,7 @@ async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
     Some(s)
 }
 
-fn to_sign_in() -> Response {
+pub(crate) fn to_sign_in() -> Response {
     Redirect::to("/staf/masuk").into_response()
 }
 
@@ -320,7 +320,7 @@ pub async fn change_password(
     Redirect::to("/staf/").into_response()
 }
 
-fn roles_of(s: &SessionRow) -> Vec<Role> {
+pub(crate) fn roles_of(s: &SessionRow) -> Vec<Role> {
     s.user.roles.iter().filter_map(|r| Role::parse(r)).collect()
 }
 
@@ -332,7 +332,7 @@ fn office_name(c: &Console, code: &str) -> String {
     }
 }
 
-fn bearer<T>(c: &Console, s: &SessionRow, msg: T) -> Result<tonic::Request<T>, Error> {
+pub(crate) fn bearer<T>(c: &Console, s: &SessionRow, msg: T) -> Result<tonic::Request<T>, Error> {
     let token = c.person_token(&s.user, s.created_at)?;
     let mut req = tonic::Request::new(msg);
     let v = format!("Bearer {token}")
@@ -501,6 +501,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         queue,
         queue_more,
         is_admin: roles.contains(&Role::Operator),
+        can_register: roles.contains(&Role::ComplaintsOfficer),
         notice,
     };
     views::render(StatusCode::OK, &page)

@@ -84,6 +84,13 @@ pub struct FieldError {
 #[template(path = "portal_form.html")]
 pub struct PortalForm<'a> {
     pub page: Page<'a>,
+    /// The front desk's variant (S1-S3): channel, time received, letter details; the office is
+    /// the officer's.
+    pub desk: bool,
+    /// Where the form posts.
+    pub action: &'static str,
+    /// The channels an officer registers (desk only).
+    pub channels: Vec<Choice>,
     pub csrf: String,
     pub request_id: String,
     pub offices: Vec<Choice>,
@@ -124,6 +131,23 @@ pub struct Receipt<'a> {
     pub office_name: String,
     pub received: String,
     /// Plain-Indonesian explanations of the requirements still unmet.
+    pub missing: Vec<String>,
+}
+
+/// The front desk's receipt (tanda terima), printable.
+#[derive(Template)]
+#[template(path = "desk_receipt.html")]
+pub struct DeskReceipt<'a> {
+    pub page: Page<'a>,
+    pub office_name: String,
+    pub registration_number: String,
+    pub tracking_code: String,
+    pub channel: String,
+    pub received: String,
+    pub registered: String,
+    pub reporter: String,
+    pub officer: String,
+    /// The unmet requirements with intake's interview hints (S9).
     pub missing: Vec<String>,
 }
 
@@ -209,6 +233,8 @@ pub struct Home<'a> {
     pub queue: Vec<QueueLine>,
     pub queue_more: bool,
     pub is_admin: bool,
+    /// A complaints officer registers complaints at the front desk.
+    pub can_register: bool,
     pub notice: Option<String>,
 }
 

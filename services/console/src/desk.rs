@@ -1,0 +1,307 @@
+//! The front desk (S1-S3): a complaints officer registers a complaint received at the office,
+//! by letter, telephone, fax or e-mail, with the officer's own token; the printable receipt
+//! (tanda terima) carries the registration number, the tracking code and what R1-R6 still miss.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aduan_proto::common::v1 as common;
+use aduan_proto::intake::v1 as pb;
+use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
+use aduan_runtime::auth::Role;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use tonic::Code;
+use tonic_types::StatusExt as _;
+
+use crate::public::{self, form_field, message, text, valid_request_id};
+use crate::staff::{bearer, roles_of, session, to_sign_in};
+use crate::store::SessionRow;
+use crate::views::{self, Choice, FieldError, Page, PortalForm};
+use crate::{Console, i18n};
+
+/// The channels of the front desk, with their catalogue keys.
+const CHANNELS: [(common::Channel, &str, &str); 5] = [
+    (common::Channel::WalkIn, "walk_in", "desk.channel_walk_in"),
+    (common::Channel::Letter, "letter", "desk.channel_letter"),
+    (common::Channel::Phone, "phone", "desk.channel_phone"),
+    (common::Channel::Fax, "fax", "desk.channel_fax"),
+    (common::Channel::Email, "email", "desk.channel_email"),
+];
+
+fn page<'a>(
+    c: &'a Console,
+    s: &SessionRow,
+    values: HashMap<String, String>,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+) -> PortalForm<'a> {
+    let picked = values
+        .get("saluran")
+        .cloned()
+        .unwrap_or_else(|| "walk_in".into());
+    let category = values.get("kategori").cloned().unwrap_or_default();
+    PortalForm {
+        page: Page::staff(&c.cat, "desk.title", &s.user.display_name, &s.csrf),
+        desk: true,
+        action: "/staf/pengaduan/baru",
+        channels: CHANNELS
+            .iter()
+            .map(|(_, code, key)| -> Choice {
+                (code.to_string(), c.cat.t(key).to_string(), *code == picked)
+            })
+            .collect(),
+        csrf: s.csrf.clone(),
+        request_id: values
+            .get("permintaan")
+            .filter(|v| valid_request_id(v, "desk:"))
+            .cloned()
+            .unwrap_or_else(|| format!("desk:{}", uuid::Uuid::new_v4().simple())),
+        offices: Vec::new(),
+        categories: public::categories(c, &category),
+        values,
+        errors,
+        notice,
+    }
+}
+
+/// The officer's session, or the answer to give instead (sign-in, password change, 403).
+async fn officer(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Response> {
+    let Some(s) = session(c, headers).await else {
+        return Err(to_sign_in());
+    };
+    if s.user.must_change_password {
+        return Err(Redirect::to("/staf/sandi").into_response());
+    }
+    if !roles_of(&s).contains(&Role::ComplaintsOfficer) {
+        return Err(message(
+            c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.forbidden_body",
+        ));
+    }
+    Ok(s)
+}
+
+/// GET `/staf/pengaduan/baru`.
+pub async fn form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
+    match officer(&c, &headers).await {
+        Ok(s) => views::render(
+            StatusCode::OK,
+            &page(&c, &s, HashMap::new(), Vec::new(), None),
+        ),
+        Err(r) => r,
+    }
+}
+
+fn civil_date(raw: &str) -> Option<common::Date> {
+    raw.parse::<jiff::civil::Date>().ok().map(|d| common::Date {
+        year: i32::from(d.year()),
+        month: i32::from(d.month()),
+        day: i32::from(d.day()),
+    })
+}
+
+/// POST `/staf/pengaduan/baru`: registers with the officer's token (intake checks the office,
+/// the channel and every field again).
+pub async fn submit(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let s = match officer(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !values
+        .get("csrf")
+        .is_some_and(|v| crate::security::same(v, &s.csrf))
+    {
+        return message(
+            &c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.csrf_body",
+        );
+    }
+    let mut errors = Vec::new();
+    let err = |field: &str, key: &str| FieldError {
+        field: field.into(),
+        message: c.cat.t(key).into(),
+    };
+    if values.values().any(|v| v.len() > 10_000) {
+        errors.push(err("", "portal.err_long"));
+    }
+    let channel = CHANNELS
+        .iter()
+        .find(|(_, code, _)| values.get("saluran").is_some_and(|v| v == code))
+        .map(|(ch, _, _)| *ch);
+    if channel.is_none() {
+        errors.push(err("saluran", "desk.err_channel"));
+    }
+    if values
+        .get("permintaan")
+        .is_none_or(|v| !valid_request_id(v, "desk:"))
+    {
+        errors.push(err("", "portal.expired"));
+    }
+    let tz = c
+        .refdata
+        .office(&s.user.office_code)
+        .map(|o| o.time_zone.clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let received = text(&values, "diterima");
+    let received_at = if received.is_empty() {
+        None
+    } else {
+        match received
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|dt| dt.to_zoned(tz.clone()).ok())
+        {
+            Some(z) => Some(aduan_runtime::time::to_proto(z.timestamp())),
+            None => {
+                errors.push(err("diterima", "desk.err_received"));
+                None
+            }
+        }
+    };
+    let written = matches!(
+        channel,
+        Some(common::Channel::Letter | common::Channel::Fax)
+    );
+    let letter_date = text(&values, "surat_tanggal");
+    let letter = written.then(|| pb::LetterDetails {
+        number: text(&values, "surat_nomor"),
+        date: civil_date(&letter_date),
+        addressee: text(&values, "surat_kepada"),
+        addressed_to_office: values.get("surat_untuk_kantor").is_some_and(|v| v == "ya"),
+        subject: text(&values, "surat_perihal"),
+    });
+    if written && !letter_date.is_empty() && civil_date(&letter_date).is_none() {
+        errors.push(err("surat_tanggal", "desk.err_letter_date"));
+    }
+    let mut req = public::request(
+        &values,
+        &mut errors,
+        &c,
+        channel.unwrap_or(common::Channel::WalkIn),
+    );
+    req.office_code = s.user.office_code.clone();
+    req.received_at = received_at;
+    req.letter = letter;
+    if !errors.is_empty() {
+        return views::render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&c, &s, values, errors, None),
+        );
+    }
+    let call = match bearer(&c, &s, req) {
+        Ok(r) => r,
+        Err(_) => {
+            return message(
+                &c,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.unavailable_title",
+                "error.unavailable_body",
+            );
+        }
+    };
+    match IntakeServiceClient::new(c.intake.clone())
+        .submit_complaint(call)
+        .await
+    {
+        Ok(res) => {
+            let Some(complaint) = res.into_inner().complaint else {
+                return message(
+                    &c,
+                    StatusCode::BAD_GATEWAY,
+                    "error.unavailable_title",
+                    "error.unavailable_body",
+                );
+            };
+            let when = |t: &Option<prost_types::Timestamp>| {
+                t.as_ref()
+                    .and_then(aduan_runtime::time::from_proto)
+                    .map(|t| i18n::date_time(t, &tz))
+                    .unwrap_or_default()
+            };
+            let missing = complaint
+                .requirements
+                .iter()
+                .filter(|r| !r.met)
+                .map(|r| {
+                    let hint = if r.hint.is_empty() {
+                        c.cat.t(public::requirement_key(r.requirement)).to_string()
+                    } else {
+                        r.hint.clone()
+                    };
+                    format!("R{}: {hint}", r.requirement)
+                })
+                .collect();
+            let channel_label = CHANNELS
+                .iter()
+                .find(|(ch, _, _)| *ch as i32 == complaint.channel)
+                .map(|(_, _, k)| c.cat.t(k).to_string())
+                .unwrap_or_default();
+            let reporter = complaint
+                .reporter
+                .as_ref()
+                .map(|p| p.full_name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| c.cat.t("desk.no_name").to_string());
+            views::render(
+                StatusCode::OK,
+                &views::DeskReceipt {
+                    page: Page::staff(&c.cat, "desk.receipt_title", &s.user.display_name, &s.csrf),
+                    office_name: c
+                        .refdata
+                        .office(&complaint.office_code)
+                        .map(|o| o.name.clone())
+                        .unwrap_or_default(),
+                    registration_number: complaint.registration_number,
+                    tracking_code: complaint.tracking_code,
+                    channel: channel_label,
+                    received: when(&complaint.received_at),
+                    registered: when(&complaint.registered_at),
+                    reporter,
+                    officer: s.user.display_name.clone(),
+                    missing,
+                },
+            )
+        }
+        Err(status) if status.code() == Code::InvalidArgument => {
+            let mut errors: Vec<FieldError> = Vec::new();
+            if let Some(bad) = status.get_details_bad_request() {
+                for v in bad.field_violations {
+                    let (field, key) = form_field(&v.field);
+                    if !errors.iter().any(|e| e.field == field) {
+                        errors.push(err(field, key));
+                    }
+                }
+            }
+            if errors.is_empty() {
+                errors.push(err("", "portal.err_other"));
+            }
+            views::render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(&c, &s, values, errors, None),
+            )
+        }
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "console: a desk registration failed");
+            let key = if status.code() == Code::ResourceExhausted {
+                "portal.busy"
+            } else {
+                "portal.unavailable"
+            };
+            let notice = Some(c.cat.t(key).to_string());
+            views::render(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &page(&c, &s, values, Vec::new(), notice),
+            )
+        }
+    }
+}
