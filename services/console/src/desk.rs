@@ -13,9 +13,8 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
-use tonic_types::StatusExt as _;
 
-use crate::public::{self, form_field, message, text, valid_request_id};
+use crate::public::{self, message, text, valid_request_id};
 use crate::staff::{bearer, roles_of, session, to_sign_in};
 use crate::store::SessionRow;
 use crate::views::{self, Choice, FieldError, Page, PortalForm};
@@ -273,18 +272,7 @@ pub async fn submit(
             )
         }
         Err(status) if status.code() == Code::InvalidArgument => {
-            let mut errors: Vec<FieldError> = Vec::new();
-            if let Some(bad) = status.get_details_bad_request() {
-                for v in bad.field_violations {
-                    let (field, key) = form_field(&v.field);
-                    if !errors.iter().any(|e| e.field == field) {
-                        errors.push(err(field, key));
-                    }
-                }
-            }
-            if errors.is_empty() {
-                errors.push(err("", "portal.err_other"));
-            }
+            let errors = public::violation_errors(&c, &status);
             views::render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page(&c, &s, values, errors, None),

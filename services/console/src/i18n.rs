@@ -1,7 +1,8 @@
 //! The message catalogue and Indonesian formats. Every text of the console lives in
 //! `locales/<lang>.toml` (sections flatten to `section.key`); Bahasa Indonesia is the only
 //! language today, and English can follow as a second file. Dates read "2 Desember 2026" with
-//! the office's zone (WIB, WITA, WIT); numbers use "." for thousands.
+//! the office's zone (WIB, WITA, WIT); numbers use "." for thousands (the formats of
+//! `aduan_documents`, so pages and PDFs read alike).
 
 use std::collections::HashMap;
 
@@ -61,21 +62,6 @@ fn flatten(
     Ok(())
 }
 
-const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
 /// "WIB", "WITA" or "WIT" for an Indonesian zone; the offset otherwise.
 pub fn zone_name(tz: &jiff::tz::TimeZone, at: jiff::Timestamp) -> String {
     match tz.iana_name() {
@@ -86,14 +72,9 @@ pub fn zone_name(tz: &jiff::tz::TimeZone, at: jiff::Timestamp) -> String {
     }
 }
 
-/// "2 Desember 2026".
+/// "2 Desember 2026" (the documents' format, one for PDFs and pages).
 pub fn date(d: jiff::civil::Date) -> String {
-    format!(
-        "{} {} {}",
-        d.day(),
-        MONTHS[(d.month() as usize).saturating_sub(1).min(11)],
-        d.year()
-    )
+    aduan_documents::tanggal(d)
 }
 
 /// "2 Desember 2026, 14.05 WIB" in the office's zone.
@@ -110,18 +91,7 @@ pub fn date_time(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
 
 /// "12.345" (Indonesian thousands separator).
 pub fn number(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
+    aduan_documents::angka(n as f64, 0)
 }
 
 #[cfg(test)]

@@ -155,7 +155,7 @@ pub async fn form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
 }
 
 /// The form field of a violation's path, and the catalogue key of its message.
-pub(crate) fn form_field(path: &str) -> (&'static str, &'static str) {
+fn form_field(path: &str) -> (&'static str, &'static str) {
     match path {
         "office_code" => ("kantor", "portal.err_office"),
         "reporter.full_name" => ("nama", "portal.err_name"),
@@ -377,25 +377,7 @@ pub async fn submit(
             views::render(StatusCode::OK, &page)
         }
         Err(status) if status.code() == Code::InvalidArgument => {
-            let mut errors = Vec::new();
-            if let Some(bad) = status.get_details_bad_request() {
-                for v in bad.field_violations {
-                    let (field, key) = form_field(&v.field);
-                    if errors.iter().any(|e: &FieldError| e.field == field) {
-                        continue;
-                    }
-                    errors.push(FieldError {
-                        field: field.into(),
-                        message: c.cat.t(key).into(),
-                    });
-                }
-            }
-            if errors.is_empty() {
-                errors.push(FieldError {
-                    field: String::new(),
-                    message: c.cat.t("portal.err_other").into(),
-                });
-            }
+            let errors = violation_errors(&c, &status);
             let page = form_page(&c, token.clone(), values, errors, None);
             with_form_cookie(
                 &c,
@@ -426,6 +408,30 @@ pub async fn submit(
             )
         }
     }
+}
+
+/// The form's errors of an INVALID_ARGUMENT from intake: one per form field, in Indonesian
+/// (intake's own descriptions are English and name fields by their proto paths).
+pub(crate) fn violation_errors(c: &Console, status: &tonic::Status) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(bad) = status.get_details_bad_request() {
+        for v in bad.field_violations {
+            let (field, key) = form_field(&v.field);
+            if !errors.iter().any(|e| e.field == field) {
+                errors.push(FieldError {
+                    field: field.into(),
+                    message: c.cat.t(key).into(),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        errors.push(FieldError {
+            field: String::new(),
+            message: c.cat.t("portal.err_other").into(),
+        });
+    }
+    errors
 }
 
 /// The catalogue key explaining a requirement to a citizen.

@@ -344,7 +344,7 @@ pub(crate) fn bearer<T>(c: &Console, s: &SessionRow, msg: T) -> Result<tonic::Re
 
 /// Days as "1,5 hari kerja".
 fn working_days(d: f64) -> String {
-    format!("{:.1}", d).replace('.', ",")
+    aduan_documents::angka(d, 1)
 }
 
 /// GET `/staf/`: the home page of the signed-in person's roles: what needs action now, what is
@@ -389,7 +389,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
             office_code: office.clone(),
             unmet_requirements: (1..=6).collect(),
             statuses: vec![aduan_proto::common::v1::ComplaintStatus::Registered as i32],
-            page_size: 500,
+            page_size: 100,
             ..Default::default()
         };
         let calls = async {
