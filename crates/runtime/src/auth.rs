@@ -1498,7 +1498,10 @@ mod tests {
         );
         // A JWKS of service keys: every kid names a service.
         let jwks = create_service_keys(&temp_dir("service-jwks")).unwrap();
-        assert_eq!(service_keys_from_jwks(&jwks).unwrap().len(), 5);
+        assert_eq!(
+            service_keys_from_jwks(&jwks).unwrap().len(),
+            crate::config::COMPONENTS.len()
+        );
         let other = jwks.replace("aduan-service-intake", "intruder");
         assert!(service_keys_from_jwks(&other).is_err());
         // Configured keys directories are never generated into.
