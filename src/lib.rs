@@ -518,6 +518,8 @@ pub async fn start_on(
             &aduan_console::Endpoints {
                 intake: endpoint_of("intake"),
                 triage: endpoint_of("triage"),
+                investigation: endpoint_of("investigation"),
+                reporting: endpoint_of("reporting"),
             },
         )
         .await?;

@@ -47,6 +47,7 @@ mod chart;
 mod document;
 mod format;
 pub mod inspect;
+pub mod labels;
 mod layout;
 mod metrics;
 

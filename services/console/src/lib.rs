@@ -8,6 +8,7 @@
 //! `/staf/masuk`), `/healthz`, `/aset/…` (assets). docs/console.md describes the pages per role,
 //! the sign-in modes, and the session and CSRF design.
 
+mod case;
 mod desk;
 pub mod i18n;
 mod public;
@@ -38,6 +39,10 @@ pub struct Endpoints {
     pub intake: String,
     /// The triage service.
     pub triage: String,
+    /// The investigation service (the Bidang's cases).
+    pub investigation: String,
+    /// The reporting service (timelines, the disposition sheet as PDF).
+    pub reporting: String,
 }
 
 /// The console's state, shared by every request.
@@ -56,6 +61,8 @@ pub struct Console {
     service: ServiceTokens,
     intake: Channel,
     triage: Channel,
+    investigation: Channel,
+    reporting: Channel,
     secure: bool,
     trusted: Vec<Cidr>,
     track_limiter: RateLimiter<IpAddr>,
@@ -238,6 +245,8 @@ impl Console {
             service,
             intake: channel(&endpoints.intake)?,
             triage: channel(&endpoints.triage)?,
+            investigation: channel(&endpoints.investigation)?,
+            reporting: channel(&endpoints.reporting)?,
             secure,
             trusted,
             track_limiter: RateLimiter::new(config.intake.track_per_minute),

@@ -402,6 +402,12 @@ pub struct CaseDoc {
     pub reopen_count: i32,
     /// History.
     pub history: Vec<HistoryRec>,
+    /// The complaint's registration number, from the latest disposition that carried one.
+    #[serde(default)]
+    pub registration_number: String,
+    /// The complaint's category code, from the latest disposition.
+    #[serde(default)]
+    pub category_code: String,
 }
 
 impl CaseDoc {

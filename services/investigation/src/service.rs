@@ -610,6 +610,7 @@ impl Investigation {
                     ..Default::default()
                 },
             };
+            label(&mut file.body, d);
             file.body.dispositions.push(rec);
             history(
                 &mut file,
@@ -653,6 +654,7 @@ impl Investigation {
             // A version this case has seen (or an older one): nothing new.
             return Ok(None);
         }
+        label(&mut file.body, d);
         let mut events = Vec::new();
         if bidang == file.unit {
             file.body.dispositions.push(rec);
@@ -2661,5 +2663,23 @@ impl Investigation {
         };
         count_step(&file.office_code, "evidence");
         Ok(core.change(&file, id))
+    }
+}
+
+/// The registration number and category a disposition carries (coded, no personal data), kept
+/// for the Bidang's lists. Values that are not plain codes are ignored.
+fn label(doc: &mut CaseDoc, d: &events::DispositionIssued) {
+    let code = |v: &str| {
+        !v.is_empty()
+            && v.len() <= 64
+            && v
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    };
+    if code(&d.registration_number) {
+        doc.registration_number = d.registration_number.clone();
+    }
+    if code(&d.category_code) {
+        doc.category_code = d.category_code.clone();
     }
 }

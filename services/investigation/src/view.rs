@@ -308,6 +308,8 @@ pub fn summary(f: &CaseFile<CaseDoc>, today: Date) -> pb::CaseSummary {
         response_version: d.response_version,
         pending_referrals: d.referrals.iter().filter(|r| r.answer.is_none()).count() as i32,
         latest_draft_revision: latest.map(|l| l.revision).unwrap_or(0),
+        registration_number: d.registration_number.clone(),
+        category_code: d.category_code.clone(),
     }
 }
 

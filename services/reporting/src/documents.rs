@@ -378,8 +378,8 @@ impl Reporting {
                     .unwrap_or_default();
                 vec![
                     at,
-                    domain::step_label(e.step).to_string(),
-                    format!("{} {}", domain::kind_label(&e.kind), e.detail)
+                    aduan_documents::labels::step_label(e.step).to_string(),
+                    format!("{} {}", aduan_documents::labels::kind_label(&e.kind), e.detail)
                         .trim()
                         .to_string(),
                 ]

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use aduan_calendar::Calendar;
-use aduan_proto::common::v1::{Channel, ComplaintStatus, Step};
+use aduan_proto::common::v1::{Channel, ComplaintStatus};
 use aduan_proto::events::v1::{
     HandlingActivityKind, LifecycleEvent, ScreeningOutcome, lifecycle_event::Detail,
 };
@@ -299,66 +299,6 @@ pub fn sla_label(code: &str) -> &'static str {
         "open" => "Berjalan",
         "at_risk" => "Berisiko terlambat",
         _ => "Tidak diketahui",
-    }
-}
-
-/// The Indonesian name of a step.
-pub fn step_label(step: i32) -> &'static str {
-    match Step::try_from(step).unwrap_or(Step::Unspecified) {
-        Step::Unspecified => "-",
-        Step::S1Submitted => "S1 Pengaduan disampaikan",
-        Step::S2Received => "S2 Pengaduan diterima",
-        Step::S3Registered => "S3 Registrasi",
-        Step::S4Screened => "S4 Penelaahan",
-        Step::S5ForwardedToHead => "S5 Diteruskan ke Kepala Dinas",
-        Step::S6DispositionSheet => "S6 Lembar disposisi",
-        Step::S7DisposedToBidang => "S7 Disposisi ke Bidang",
-        Step::S8Clarification => "S8 Klarifikasi",
-        Step::S9Interview => "S9 Wawancara",
-        Step::S10DataCollection => "S10 Pengumpulan data",
-        Step::S11InvestigationMediation => "S11 Investigasi / mediasi",
-        Step::S12ResponsePrepared => "S12 Tanggapan disiapkan",
-        Step::S13ResponseDelivered => "S13 Tanggapan disampaikan",
-        Step::S14Feedback => "S14 Umpan balik",
-        Step::S15HandlingReport => "S15 Laporan penanganan",
-        Step::S16ReportDistributed => "S16 Laporan disampaikan",
-    }
-}
-
-/// What a timeline kind means, in Bahasa Indonesia (documents).
-pub fn kind_label(kind: &str) -> &str {
-    match kind {
-        "registered" => "Pengaduan diregistrasi",
-        "amended" => "Data pengaduan dilengkapi",
-        "screened" => "Penelaahan",
-        "forwarded_to_head" => "Diteruskan ke Kepala Dinas",
-        "disposition_issued" => "Disposisi Kepala Dinas",
-        "handling_case_opened" => "Kasus dibuka di Bidang",
-        "handling_clarification" => "Klarifikasi",
-        "handling_interview" => "Wawancara",
-        "handling_data_collection" => "Pengumpulan data",
-        "handling_session" => "Sesi penanganan",
-        "handling_assignment" => "Penugasan petugas",
-        "handling_reopened" => "Kasus dibuka kembali",
-        "handling_response_drafted" => "Konsep tanggapan",
-        "handling_response_returned" => "Konsep tanggapan dikembalikan",
-        "handling_moved" => "Dipindahkan ke Bidang lain",
-        "handling_consent_recorded" => "Persetujuan rujukan dicatat",
-        "handling_disposition_updated" => "Disposisi diperbarui",
-        "eligibility_decided" => "Keputusan kelayakan",
-        "referral_made" => "Rujukan ke lembaga lain",
-        "referral_answered" => "Jawaban atas rujukan",
-        "response_approved" => "Tanggapan disetujui",
-        "response_delivered" => "Tanggapan disampaikan",
-        "feedback_recorded" => "Umpan balik pelapor",
-        "survey_submitted" => "Survei kepuasan masyarakat",
-        "handling_report_drafted" => "Konsep laporan penanganan",
-        "handling_report_returned" => "Konsep laporan dikembalikan",
-        "handling_report_approved" => "Laporan penanganan disetujui",
-        "handling_report_distributed" => "Laporan penanganan disampaikan",
-        "sla_alert" => "Peringatan batas waktu",
-        "closed" => "Pengaduan ditutup",
-        other => other,
     }
 }
 

@@ -1080,7 +1080,9 @@ impl pb::triage_service_server::TriageService for TriageApi {
                 );
             }
             Some(Decision::Duplicate(d)) => {
-                validate::id(&mut v, "duplicate.duplicate_of", &d.duplicate_of);
+                if !is_registration_number(&d.duplicate_of) {
+                    validate::id(&mut v, "duplicate.duplicate_of", &d.duplicate_of);
+                }
                 validate::text(&mut v, "duplicate.reason", &d.reason, false, REASON_MAX);
                 if d.duplicate_of == r.complaint_id {
                     v.add(
@@ -1091,13 +1093,35 @@ impl pb::triage_service_server::TriageService for TriageApi {
             }
         }
         v.into_result()?;
-        let decision = r
+        let mut decision = r
             .decision
             .unwrap_or(Decision::Accept(pb::Accept::default()));
         // The earlier complaint of a duplicate must be known here, of the same office, and older.
-        let earlier = match &decision {
+        // It is named by its id, or by its registration number within this complaint's office.
+        let earlier = match &mut decision {
             Decision::Duplicate(d) => {
-                let e = core.store.get(&d.duplicate_of).await?;
+                let e = if is_registration_number(&d.duplicate_of) {
+                    match core.store.get(&r.complaint_id).await? {
+                        Some(this) if caller.covers_office(&this.office_code) => {
+                            core.store
+                                .get_by_registration(&this.office_code, &d.duplicate_of)
+                                .await?
+                        }
+                        _ => return Err(Error::NotFound("complaint").into()),
+                    }
+                } else {
+                    core.store.get(&d.duplicate_of).await?
+                };
+                if let Some(e) = &e {
+                    d.duplicate_of = e.complaint_id.clone();
+                    if d.duplicate_of == r.complaint_id {
+                        return Err(Error::invalid(
+                            "duplicate.duplicate_of",
+                            "a complaint cannot duplicate itself",
+                        )
+                        .into());
+                    }
+                }
                 match e {
                     Some(e) if caller.covers_office(&e.office_code) => Some(e),
                     _ => {
@@ -1454,6 +1478,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
                             .to_ascii_lowercase()
                     })
                     .collect();
+                let label = (case.registration_number.clone(), case.category_code.clone());
                 let ev = core.event(
                     &mut case,
                     Step::S7DisposedToBidang,
@@ -1464,6 +1489,8 @@ impl pb::triage_service_server::TriageService for TriageApi {
                         instructions: instruction_names,
                         due_date: Some(date_to_proto(due_date)),
                         version,
+                        registration_number: label.0,
+                        category_code: label.1,
                     }),
                 );
                 Ok(Change {
@@ -1610,4 +1637,21 @@ impl pb::triage_service_server::TriageService for TriageApi {
             urgent: case.urgent,
         }))
     }
+}
+
+/// True for a registration number as intake issues it: "35.27-2026-000042" (office code, year,
+/// a sequence of at least six digits).
+fn is_registration_number(s: &str) -> bool {
+    let digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit())
+    };
+    let mut parts = s.split('-');
+    let (Some(office), Some(year), Some(seq), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    matches!(office.split_once('.'), Some((p, r)) if digits(p, 2..=2) && digits(r, 2..=2))
+        && digits(year, 4..=4)
+        && digits(seq, 6..=12)
 }

@@ -146,6 +146,8 @@ pub type ApplyFn<'a> = &'a (
 pub trait TriageStore: Send + Sync {
     /// One complaint.
     async fn get(&self, id: &str) -> Result<Option<CaseRow>>;
+    /// One complaint of an office by its registration number.
+    async fn get_by_registration(&self, office: &str, number: &str) -> Result<Option<CaseRow>>;
     /// Its history, oldest first.
     async fn history(&self, id: &str) -> Result<Vec<HistoryRow>>;
     /// Its dispositions, oldest first.
@@ -592,6 +594,26 @@ macro_rules! sql_store {
                 let sql = format!("{} WHERE complaint_id = $1", *SELECT_CASE);
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(row_to_case!(&r, &self.keys)),
+                    None => None,
+                })
+            }
+
+            async fn get_by_registration(
+                &self,
+                office: &str,
+                number: &str,
+            ) -> Result<Option<CaseRow>> {
+                let sql = format!(
+                    "{} WHERE office_code = $1 AND registration_number = $2",
+                    *SELECT_CASE
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(office)
+                    .bind(number)
                     .fetch_optional(&self.pool)
                     .await?;
                 Ok(match row {
