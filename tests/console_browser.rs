@@ -258,7 +258,104 @@ async fn journey(pg: bool) {
         "{receipt}"
     );
     check(&desk, axe_js, "desk-receipt", 1280).await;
-    desk.click_and_wait("a[href='/staf/']").await;
+    let number = desk.text(".receipt dd").await;
+
+    // S4-S5: the officer opens the complaint (once the relay brought it to triage), reads the
+    // personal data for a stated purpose, accepts it and forwards it to the Head.
+    desk.click_and_wait("#buka-pengaduan").await;
+    let case_url = desk.url().await;
+    wait_for(&desk, "Penelaahan (S4)").await;
+    let page = desk.text("main").await;
+    assert!(page.contains(&number), "{page}");
+    assert!(
+        !page.contains("Ahmad Fauzi"),
+        "no personal data before a purpose"
+    );
+    check(&desk, axe_js, "case-officer", 1280).await;
+    desk.click("#tujuan option[value='s4']").await;
+    desk.click_and_wait("#tampilkan").await;
+    let page = desk.text("main").await;
+    assert!(
+        page.contains("Ahmad Fauzi") && page.contains("Penelaahan pengaduan (S4)"),
+        "{page}"
+    );
+    check(&desk, axe_js, "case-personal", 1280).await;
+    // A transfer without a target office comes back with the field's error.
+    desk.click("#k-alihkan").await;
+    desk.fill("#alasan", "Lokasi kejadian di Bangkalan").await;
+    desk.click_and_wait("#simpan-saring").await;
+    assert!(desk.text(".alert").await.contains("kabupaten/kota tujuan"));
+    check(&desk, axe_js, "case-screen-errors", 1280).await;
+    desk.click("#k-terima").await;
+    desk.clear("#alasan").await;
+    desk.click_and_wait("#simpan-saring").await;
+    assert!(
+        desk.text(".notice")
+            .await
+            .contains("Keputusan penelaahan tersimpan"),
+        "{}",
+        desk.text("main").await
+    );
+    desk.fill(
+        "#ringkasan",
+        "Dugaan eksploitasi anak 12 tahun di bengkel; usul ke Bidang Perlindungan Anak.",
+    )
+    .await;
+    desk.click("#sifat option[value='segera']").await;
+    desk.click_and_wait("#simpan-teruskan").await;
+    assert!(
+        desk.text(".notice")
+            .await
+            .contains("diteruskan ke Kepala Dinas")
+    );
+    desk.click_and_wait("button.link").await;
+
+    // S6-S7: the Head finds it in the inbox, disposes it to a Bidang and opens the sheet.
+    let c = &console.core;
+    let head = account(c, "kadis", "head", "35.27", "").await;
+    let bidang = account(c, "rina", "bidang_officer", "35.27", "pa").await;
+    let other = account(c, "budi", "complaints_officer", "35.26", "").await;
+    first_sign_in(&desk, "kadis", &head).await;
+    let home = desk.text("main").await;
+    assert!(
+        home.contains("Menunggu disposisi Anda") && home.contains(&number),
+        "{home}"
+    );
+    check(&desk, axe_js, "staff-home-head", 1280).await;
+    desk.click_and_wait(&format!("a[href='{}']", path_of(&case_url)))
+        .await;
+    check(&desk, axe_js, "case-head", 1280).await;
+    desk.click("#bidang option[value='pa']").await;
+    desk.fill("#catatan", "Segera koordinasi dengan UPTD PPA.")
+        .await;
+    desk.click_and_wait("#simpan-disposisi").await;
+    let page = desk.text("main").await;
+    assert!(page.contains("Disposisi diterbitkan"), "{page}");
+    assert!(page.contains("Versi 1"), "{page}");
+    let sheet = desk
+        .script(
+            "return fetch(arguments[0]).then(r => r.arrayBuffer().then(b =>              [r.status, r.headers.get('content-type'),              String.fromCharCode(...new Uint8Array(b).slice(0, 5))]));",
+            json!([format!("{}/lembar-disposisi", path_of(&case_url))]),
+        )
+        .await;
+    assert_eq!(sheet, json!([200, "application/pdf", "%PDF-"]));
+    check(&desk, axe_js, "case-disposed", 1280).await;
+    desk.click_and_wait("button.link").await;
+
+    // The Bidang sees the case in its list (once the relay brought the disposition).
+    first_sign_in(&desk, "rina", &bidang).await;
+    wait_for(&desk, &number).await;
+    assert!(desk.text("main").await.contains("Kasus bidang Anda"));
+    check(&desk, axe_js, "staff-home-bidang", 1280).await;
+    desk.click_and_wait("button.link").await;
+
+    // A user of another office: the complaint does not exist for them.
+    first_sign_in(&desk, "budi", &other).await;
+    desk.goto(&case_url).await;
+    let page = desk.text("main").await;
+    assert!(page.contains("bukan pengaduan kantor Anda"), "{page}");
+    assert!(!page.contains(&number), "{page}");
+    desk.goto(&format!("{base}/staf/")).await;
 
     // Signing out ends the session: the back button shows the sign-in page, not the queue.
     desk.click_and_wait("button.link").await;
@@ -266,6 +363,7 @@ async fn journey(pg: bool) {
     desk.back().await;
     let after = desk.text("main").await;
     assert!(!after.contains("Antrean verifikasi"), "{after}");
+    assert!(!after.contains(&number), "{after}");
     assert!(
         desk.url().await.ends_with("/staf/masuk"),
         "{}",
@@ -279,14 +377,79 @@ async fn journey(pg: bool) {
     app.running.shutdown().await.unwrap();
 }
 
+/// Reloads the current page until it shows `text` (what the event relay brings arrives within
+/// moments), for at most 20 seconds.
+async fn wait_for(b: &Browser, text: &str) {
+    for _ in 0..80 {
+        if b.text("main").await.contains(text) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        b.refresh().await;
+    }
+    panic!("{text:?} never showed: {}", b.text("main").await);
+}
+
+/// The path of a URL ("http://host/staf/x" -> "/staf/x").
+fn path_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|x| x.1).unwrap_or(url);
+    rest.find('/')
+        .map(|i| rest[i..].to_string())
+        .unwrap_or_default()
+}
+
+/// Creates an account as the CLI does; returns its one-time password.
+async fn account(
+    c: &aduan_console::Console,
+    username: &str,
+    role: &str,
+    office: &str,
+    bidang: &str,
+) -> String {
+    c.add_account(
+        &aduan_console::AccountSpec {
+            username: username.into(),
+            display_name: username.to_uppercase(),
+            roles: vec![aduan_runtime::auth::Role::parse(role).unwrap()],
+            office: office.into(),
+            bidang: bidang.into(),
+        },
+        "test",
+    )
+    .await
+    .unwrap()
+}
+
+/// The first sign-in of an account: the one-time password, then a password of its own.
+async fn first_sign_in(b: &Browser, username: &str, otp: &str) {
+    b.goto(&format!("{}/staf/masuk", origin(&b.url().await)))
+        .await;
+    b.fill("#nama", username).await;
+    b.fill("#sandi", otp).await;
+    b.click_and_wait("button.primary").await;
+    assert!(b.url().await.ends_with("/staf/sandi"), "{}", b.url().await);
+    b.fill("#lama", otp).await;
+    b.fill("#baru", "rujak cingur surabaya").await;
+    b.fill("#ulang", "rujak cingur surabaya").await;
+    b.click_and_wait("button.primary").await;
+    assert!(b.url().await.ends_with("/staf/"), "{}", b.url().await);
+}
+
+/// "http://host:port" of a URL.
+fn origin(url: &str) -> String {
+    let p = path_of(url);
+    url[..url.len() - p.len()].to_string()
+}
+
 /// The journey on a thread of its own with a larger stack: the whole process's start-up and
-/// the journey are one future, deeper than a test thread's 2 MiB in a debug build.
+/// the journey are one future, far deeper than a test thread's 2 MiB in a debug build.
 fn run(pg: bool) {
     std::thread::Builder::new()
-        .stack_size(16 << 20)
+        .stack_size(64 << 20)
         .spawn(move || {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                .thread_stack_size(16 << 20)
                 .enable_all()
                 .build()
                 .unwrap()

@@ -2105,6 +2105,12 @@ async fn not_qualified_after_a_move(app: TestApp) {
         .into_inner();
     assert_eq!(mine.total, 1);
     assert_eq!(mine.cases[0].complaint_id, id);
+    // The disposition brought the complaint's registration number and category (coded).
+    assert!(
+        mine.cases[0].registration_number.starts_with("35.27-20"),
+        "{:?}",
+        mine.cases[0]
+    );
     let none = c
         .list_cases(authed(
             &p.unassigned,

@@ -813,13 +813,41 @@ async fn every_screening_decision(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(violations(&e), vec!["duplicate.duplicate_of"]);
+    // Named by its registration number, as the office knows it (the console's form): one of
+    // this office that does not exist is refused; the earlier one is found and its id recorded.
+    let e = t
+        .screen_complaint(authed(
+            &officer,
+            screen(
+                &dup,
+                Decision::Duplicate(pb::Duplicate {
+                    duplicate_of: "35.27-2026-999999".into(),
+                    reason: String::new(),
+                }),
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&e), vec!["duplicate.duplicate_of"]);
+    let plain_number = t
+        .get_case(authed(
+            &officer,
+            pb::GetCaseRequest {
+                complaint_id: plain.clone(),
+                purpose: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .registration_number;
     let c = t
         .screen_complaint(authed(
             &officer,
             screen(
                 &dup,
                 Decision::Duplicate(pb::Duplicate {
-                    duplicate_of: plain.clone(),
+                    duplicate_of: plain_number,
                     reason: "Pelapor sama, perkara sama".into(),
                 }),
             ),

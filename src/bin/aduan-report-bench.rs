@@ -458,8 +458,9 @@ fn complaint_rows(w: &World, s: &Seed, counters: &mut Counters) -> Vec<SideRow> 
     let year = t.to_zoned(cal.time_zone().clone()).year();
     let seq = counters.entry((s.office, year)).or_insert(0);
     *seq += 1;
+    let registration_number = format!("{office}-{year}-{:06}", *seq);
     let registered = ev::ComplaintRegistered {
-        registration_number: format!("{office}-{year}-{:06}", *seq),
+        registration_number: registration_number.clone(),
         channel: channel as i32,
         received_at: Some(to_proto(received)),
         category_code: category.into(),
@@ -611,6 +612,8 @@ fn complaint_rows(w: &World, s: &Seed, counters: &mut Counters) -> Vec<SideRow> 
                     day: due.day().into(),
                 }),
                 version: 1,
+                registration_number: registration_number.clone(),
+                category_code: category.into(),
             }),
         );
         let kabid = actor(&format!("kabid-{bidang}"), "bidang_head", &office);

@@ -186,6 +186,21 @@ impl Browser {
             .to_string()
     }
 
+    /// Reloads the page.
+    pub async fn refresh(&self) {
+        self.cmd("POST", "/refresh", json!({}))
+            .await
+            .expect("refresh");
+    }
+
+    /// Empties the input or textarea of `css`.
+    pub async fn clear(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd("POST", &format!("/element/{}/clear", e.0), json!({}))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
     /// Back in history.
     pub async fn back(&self) {
         self.cmd("POST", "/back", json!({})).await.expect("back");

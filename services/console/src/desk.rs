@@ -260,6 +260,7 @@ pub async fn submit(
                         .office(&complaint.office_code)
                         .map(|o| o.name.clone())
                         .unwrap_or_default(),
+                    id: complaint.id.clone(),
                     registration_number: complaint.registration_number,
                     tracking_code: complaint.tracking_code,
                     channel: channel_label,

@@ -260,6 +260,11 @@ impl Console {
         &self.store
     }
 
+    /// Creates an account against this console's reference data; returns its one-time password.
+    pub async fn add_account(&self, spec: &AccountSpec, created_by: &str) -> Result<String> {
+        add_user(&self.store, &self.refdata, spec, created_by).await
+    }
+
     /// (idle, absolute) session lifetimes in seconds.
     fn limits(&self) -> (i64, i64) {
         let idle = i64::from(self.cfg.session_idle_minutes.max(1)) * 60;
@@ -333,6 +338,12 @@ pub fn router(console: Arc<Console>) -> Router {
         )
         .route("/staf/pengguna", get(staff::users).post(staff::create_user))
         .route("/staf/pengaduan/baru", get(desk::form).post(desk::submit))
+        .route("/staf/pengaduan/{id}", get(case::show))
+        .route("/staf/pengaduan/{id}/data", post(case::reveal))
+        .route("/staf/pengaduan/{id}/saring", post(case::screen))
+        .route("/staf/pengaduan/{id}/teruskan", post(case::forward))
+        .route("/staf/pengaduan/{id}/disposisi", post(case::dispose))
+        .route("/staf/pengaduan/{id}/lembar-disposisi", get(case::sheet))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

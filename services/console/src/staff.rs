@@ -443,7 +443,13 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
                 };
                 counts.push((c.cat.t("home.count_missing").to_string(), missing));
                 queue_more = !q.next_page_token.is_empty();
-                for e in q.entries.into_iter().take(50) {
+                // The Head's inbox: what waits for the disposition (S6-S7).
+                let head_only = !roles.contains(&Role::ComplaintsOfficer);
+                for e in q.entries.into_iter().take(50).filter(|e| {
+                    !head_only
+                        || e.status
+                            == aduan_proto::common::v1::ComplaintStatus::AwaitingDisposition as i32
+                }) {
                     let sla = e.sla.unwrap_or_default();
                     let due = sla
                         .due_at
@@ -457,6 +463,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
                         sla.state.clone()
                     };
                     queue.push(QueueLine {
+                        id: e.complaint_id,
                         registration_number: e.registration_number,
                         category: c
                             .refdata
@@ -488,6 +495,27 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
             }
         }
     }
+    if roles.iter().any(|r| r.is_bidang()) && !desk {
+        queue_title = c.cat.t("home.queue_bidang").to_string();
+        match bidang_cases(&c, &s, &tz).await {
+            Ok((lines, total, more)) => {
+                counts.push((
+                    c.cat.t("home.count_bidang").to_string(),
+                    i18n::number(i64::from(total)),
+                ));
+                counts.push((
+                    c.cat.t("home.count_overdue").to_string(),
+                    i18n::number(lines.iter().filter(|l| l.sla_state == "breached").count() as i64),
+                ));
+                queue = lines;
+                queue_more = more;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "console: the Bidang's cases are unavailable");
+                notice = Some(c.cat.t("home.unavailable").to_string());
+            }
+        }
+    }
     let page = Home {
         page: Page::staff(&c.cat, "home.title", &s.user.display_name, &s.csrf),
         name: s.user.display_name.clone(),
@@ -500,6 +528,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         queue_title,
         queue,
         queue_more,
+        bidang_list: roles.iter().any(|r| r.is_bidang()) && !desk,
         is_admin: roles.contains(&Role::Operator),
         can_register: roles.contains(&Role::ComplaintsOfficer),
         notice,
@@ -507,7 +536,81 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
     views::render(StatusCode::OK, &page)
 }
 
-fn sla_key(state: &str) -> &'static str {
+/// The Bidang's cases (S8 onwards), newest change first: (lines, total, more pages).
+async fn bidang_cases(
+    c: &Console,
+    s: &SessionRow,
+    tz: &jiff::tz::TimeZone,
+) -> Result<(Vec<QueueLine>, i32, bool), Error> {
+    use aduan_proto::investigation::v1 as vpb;
+    use aduan_proto::investigation::v1::investigation_service_client::InvestigationServiceClient;
+    let req = vpb::ListCasesRequest {
+        office_code: s.user.office_code.clone(),
+        page_size: 50,
+        ..Default::default()
+    };
+    let r = InvestigationServiceClient::new(c.investigation.clone())
+        .list_cases(bearer(c, s, req)?)
+        .await
+        .map_err(|e| Error::Unavailable(e.message().to_string()))?
+        .into_inner();
+    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+    let lines = r
+        .cases
+        .into_iter()
+        .map(|k| {
+            let due = k.due_date.as_ref().and_then(|d| {
+                jiff::civil::Date::new(
+                    i16::try_from(d.year).ok()?,
+                    i8::try_from(d.month).ok()?,
+                    i8::try_from(d.day).ok()?,
+                )
+                .ok()
+            });
+            let state = if k.overdue {
+                "breached"
+            } else if due.is_some_and(|d| d <= today) {
+                "warning"
+            } else {
+                "on_track"
+            };
+            let opened = k
+                .opened_at
+                .as_ref()
+                .and_then(aduan_runtime::time::from_proto)
+                .map(|t| i18n::date_time(t, tz))
+                .unwrap_or_default();
+            QueueLine {
+                registration_number: if k.registration_number.is_empty() {
+                    k.complaint_id.chars().take(8).collect()
+                } else {
+                    k.registration_number.clone()
+                },
+                id: k.complaint_id,
+                category: c
+                    .refdata
+                    .category(&k.category_code)
+                    .map(|x| x.label.clone())
+                    .unwrap_or_else(|| "-".into()),
+                status: c
+                    .cat
+                    .t(crate::public::status_key(
+                        aduan_proto::common::v1::ComplaintStatus::try_from(k.status)
+                            .unwrap_or_default(),
+                    ))
+                    .to_string(),
+                urgent: false,
+                age: opened,
+                due: due.map(i18n::date).unwrap_or_else(|| "-".into()),
+                sla_label: c.cat.t(sla_key(state)).to_string(),
+                sla_state: state.to_string(),
+            }
+        })
+        .collect();
+    Ok((lines, r.total, !r.next_page_token.is_empty()))
+}
+
+pub(crate) fn sla_key(state: &str) -> &'static str {
     match state {
         "warning" => "sla.warning",
         "breached" => "sla.breached",

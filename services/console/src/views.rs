@@ -139,6 +139,8 @@ pub struct Receipt<'a> {
 #[template(path = "desk_receipt.html")]
 pub struct DeskReceipt<'a> {
     pub page: Page<'a>,
+    /// The complaint id (the link to its page).
+    pub id: String,
     pub office_name: String,
     pub registration_number: String,
     pub tracking_code: String,
@@ -206,6 +208,8 @@ impl Password<'_> {
 
 /// One line of a staff queue.
 pub struct QueueLine {
+    /// The complaint id (the link to its page).
+    pub id: String,
     pub registration_number: String,
     pub category: String,
     pub status: String,
@@ -232,6 +236,8 @@ pub struct Home<'a> {
     pub queue_title: String,
     pub queue: Vec<QueueLine>,
     pub queue_more: bool,
+    /// The queue is the Bidang's case list (its dates are when the Bidang received them).
+    pub bidang_list: bool,
     pub is_admin: bool,
     /// A complaints officer registers complaints at the front desk.
     pub can_register: bool,
@@ -286,4 +292,112 @@ pub struct Message<'a> {
     pub page: Page<'a>,
     pub heading: String,
     pub body: String,
+}
+
+/// One version of the Head's disposition on the complaint page.
+pub struct DispositionLine {
+    pub version: i32,
+    pub bidang: String,
+    pub instructions: String,
+    pub note: String,
+    pub due: String,
+    pub nature: String,
+    pub issued: String,
+    pub superseded: bool,
+    pub change_reason: String,
+}
+
+/// The personal data of a complaint, shown after the reader stated a purpose: (label, value)
+/// lines.
+pub struct Personal {
+    /// The purpose as logged by intake.
+    pub purpose: String,
+    pub reporter: Vec<(String, String)>,
+    pub reported: Vec<(String, String)>,
+    pub victims: Vec<Vec<(String, String)>>,
+    pub content: Vec<(String, String)>,
+    /// The record's revision read.
+    pub revision: i32,
+}
+
+/// `/staf/pengaduan/<id>`: the complaint page with the steps S4-S7.
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CaseView<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub id: String,
+    pub registration_number: String,
+    pub office_name: String,
+    pub status_label: String,
+    pub category: String,
+    pub channel: String,
+    pub received: String,
+    pub registered: String,
+    pub urgent: bool,
+    pub urgency_reasons: String,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub involves_child: bool,
+    pub reporter_identified: bool,
+    /// "R2: …" lines.
+    pub unmet: Vec<String>,
+    pub sla_due: String,
+    pub sla_used: String,
+    pub sla_state: String,
+    pub sla_label: String,
+    pub screening_reason: String,
+    pub transferred: String,
+    pub transferred_from: String,
+    pub referred_to: String,
+    pub duplicate_of: String,
+    pub head_summary: String,
+    pub nature: String,
+    /// Newest first.
+    pub dispositions: Vec<DispositionLine>,
+    /// Triage's history: (when, what, who, note).
+    pub history: Vec<(String, String, String, String)>,
+    /// The timeline across the services: (when, step, what, who).
+    pub timeline: Vec<(String, String, String, String)>,
+    /// Intake's revisions: (revision, when, who, reason, changed fields).
+    pub revisions: Vec<(i32, String, String, String, String)>,
+    /// The reader may ask for the personal data (complaints officer, Head).
+    pub can_reveal: bool,
+    pub personal: Option<Personal>,
+    pub purposes: Vec<Choice>,
+    pub can_screen: bool,
+    pub can_forward: bool,
+    pub can_dispose: bool,
+    /// The Head may change a standing disposition.
+    pub can_change: bool,
+    pub has_sheet: bool,
+    pub offices: Vec<Choice>,
+    pub agencies: Vec<Choice>,
+    pub requirements: Vec<Choice>,
+    pub bidang: Vec<Choice>,
+    pub instructions: Vec<Choice>,
+    pub natures: Vec<Choice>,
+    pub due_default: String,
+    /// The screening decision picked (a form sent back).
+    pub decision: String,
+    /// Which form was sent back with errors ("" for none).
+    pub form: &'static str,
+    pub values: std::collections::HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+    pub notice: Option<String>,
+}
+
+impl CaseView<'_> {
+    /// The value typed into `field` of the form sent back.
+    pub fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// The error of `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
 }

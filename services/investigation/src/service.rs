@@ -2672,8 +2672,7 @@ fn label(doc: &mut CaseDoc, d: &events::DispositionIssued) {
     let code = |v: &str| {
         !v.is_empty()
             && v.len() <= 64
-            && v
-                .chars()
+            && v.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     };
     if code(&d.registration_number) {

@@ -50,6 +50,8 @@ fn disposition(id: &str, version: i32, bidang: &str) -> LifecycleEvent {
                 day: 4,
             }),
             version,
+            registration_number: "35.27-2026-000001".into(),
+            category_code: "kekerasan_anak".into(),
         }),
     )
 }

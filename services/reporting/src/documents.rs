@@ -379,9 +379,13 @@ impl Reporting {
                 vec![
                     at,
                     aduan_documents::labels::step_label(e.step).to_string(),
-                    format!("{} {}", aduan_documents::labels::kind_label(&e.kind), e.detail)
-                        .trim()
-                        .to_string(),
+                    format!(
+                        "{} {}",
+                        aduan_documents::labels::kind_label(&e.kind),
+                        e.detail
+                    )
+                    .trim()
+                    .to_string(),
                 ]
             })
             .collect();
