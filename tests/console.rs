@@ -107,6 +107,17 @@ impl Browser {
     }
 
     async fn request(&mut self, method: &str, path: &str, body: Option<String>) -> Answer {
+        self.request_with(method, path, body, "").await
+    }
+
+    /// A request with extra header lines ("Name: value\r\n" each).
+    async fn request_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        extra: &str,
+    ) -> Answer {
         let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let cookie = self
             .cookies
@@ -121,6 +132,7 @@ impl Browser {
         if !cookie.is_empty() {
             req.push_str(&format!("Cookie: {cookie}\r\n"));
         }
+        req.push_str(extra);
         let body = body.unwrap_or_default();
         if method == "POST" {
             req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
@@ -790,6 +802,63 @@ async fn front_desk_registers_a_letter_with_the_officers_token(app: TestApp) {
         .unwrap();
     assert_eq!(by.subject, user.id, "the officer's own token");
     assert_eq!(full.letter.unwrap().number, "460/12/2026");
+    // The live check (htmx): the panel alone, R1-R6 answered, and the repeat hint for the NIK
+    // just registered; nothing more is registered. Without script: the whole form, values kept.
+    let mut half = fields.clone();
+    half.retain(|(k, _)| *k != "uraian" && *k != "permintaan");
+    let panel = desk
+        .request_with(
+            "POST",
+            "/staf/pengaduan/periksa",
+            Some(encode(&half)),
+            "HX-Request: true\r\n",
+        )
+        .await;
+    assert_eq!(panel.status, 200, "{}", panel.body);
+    assert!(!panel.body.contains("<html"), "a fragment: {}", panel.body);
+    assert!(
+        panel.body.contains("sudah mengadu 1 kali"),
+        "{}",
+        panel.body
+    );
+    assert!(
+        panel.body.contains("R1: Isi pengaduan jelas"),
+        "{}",
+        panel.body
+    );
+    assert!(panel.body.contains("unmet"), "{}", panel.body);
+    let page = desk.post("/staf/pengaduan/periksa", &half).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<html") && page.body.contains("460/12/2026"));
+    assert!(page.body.contains("sudah mengadu 1 kali"));
+    let bad_nik: Vec<_> = half
+        .iter()
+        .map(|(k, v)| if *k == "nik" { (*k, "12AB") } else { (*k, *v) })
+        .collect();
+    let panel = desk
+        .request_with(
+            "POST",
+            "/staf/pengaduan/periksa",
+            Some(encode(&bad_nik)),
+            "HX-Request: true\r\n",
+        )
+        .await;
+    assert!(panel.body.contains("class=\"tight err\""), "{}", panel.body);
+    assert_eq!(
+        desk.post("/staf/pengaduan/periksa", &half[1..])
+            .await
+            .status,
+        403,
+        "CSRF"
+    );
+    let after = app
+        .client()
+        .await
+        .list_complaints(authed(&officer, pb::ListComplaintsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.complaints.len(), 1);
     // A forged registration (no CSRF token) is refused; the Head does not register.
     let forged = desk.post("/staf/pengaduan/baru", &fields[1..]).await;
     assert_eq!(forged.status, 403);

@@ -247,6 +247,13 @@ async fn journey(pg: bool) {
         "Anak berumur 12 tahun bekerja di bengkel setiap hari.",
     )
     .await;
+    // The requirements answer as the officer types (htmx), with the repeat-complainant hint:
+    // the citizen's telephone number complained once before, on the portal.
+    desk.fill("#telepon", "0812 3456 7890").await;
+    wait_text(&desk, "#periksa", "sudah mengadu 1 kali").await;
+    let panel = desk.text("#periksa").await;
+    assert!(panel.contains("R1: Isi pengaduan jelas"), "{panel}");
+    check(&desk, axe_js, "desk-check", 1280).await;
     desk.click_and_wait("button.primary").await;
     let receipt = desk.text("main").await;
     assert!(
@@ -388,6 +395,17 @@ async fn wait_for(b: &Browser, text: &str) {
         b.refresh().await;
     }
     panic!("{text:?} never showed: {}", b.text("main").await);
+}
+
+/// Waits (without reloading) until the element of `css` shows `text`: an htmx update.
+async fn wait_text(b: &Browser, css: &str, text: &str) {
+    for _ in 0..100 {
+        if b.text(css).await.contains(text) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {text:?}: {}", b.text(css).await);
 }
 
 /// The path of a URL ("http://host/staf/x" -> "/staf/x").

@@ -996,3 +996,88 @@ async fn public_tracking_is_limited_per_forwarded_client_behind_trusted_proxies(
     assert_eq!(e.code(), Code::ResourceExhausted);
     app.running.shutdown().await.unwrap();
 }
+
+/// The desk's live check (CheckComplaint): R1-R6 field by field and the repeat-complainant count
+/// through the blind index, the same field violations as a registration, the officer's own office
+/// only, and nothing registered.
+async fn the_desk_check_registers_nothing(app: TestApp) {
+    let officer = app.token(&[Role::ComplaintsOfficer], "35.27");
+    let mut c = app.client().await;
+    let count = |c: &mut pb::intake_service_client::IntakeServiceClient<_>| {
+        let officer = officer.clone();
+        let mut c = c.clone();
+        async move {
+            c.list_complaints(authed(&officer, pb::ListComplaintsRequest::default()))
+                .await
+                .unwrap()
+                .into_inner()
+                .complaints
+                .len()
+        }
+    };
+    // Half a form: R1 and R4 unmet, with their interview hints; no identity, no repeats.
+    let mut half = complete_request("", Channel::WalkIn);
+    half.reporter.as_mut().unwrap().nik.clear();
+    half.reporter.as_mut().unwrap().phone.clear();
+    let content = half.content.as_mut().unwrap();
+    content.description = "Bantuan".into();
+    content.chronology.clear();
+    content.incident_place.clear();
+    let a = c
+        .check_complaint(authed(&officer, half.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(a.requirements.len(), 6);
+    assert!(
+        a.unmet_requirements
+            .contains(&(Requirement::R1Clear as i32))
+            && a.unmet_requirements
+                .contains(&(Requirement::R4WhenWhereChronology as i32)),
+        "{a:?}"
+    );
+    let r1 = &a.requirements[0];
+    assert!(!r1.met && !r1.hint.is_empty() && r1.missing_fields == ["content.description"]);
+    assert_eq!(a.prior_complaints, 0);
+    assert_eq!(count(&mut c).await, 0, "a check registers nothing");
+
+    // The reporter complained twice before: the count comes from the blind index of the NIK.
+    for i in 0..2 {
+        c.submit_complaint(authed(
+            &officer,
+            complete_request(&format!("check-{i}"), Channel::WalkIn),
+        ))
+        .await
+        .unwrap();
+    }
+    let again = complete_request("", Channel::Phone);
+    let a = c
+        .check_complaint(authed(&officer, again.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(a.prior_complaints, 2);
+    assert!(a.unmet_requirements.is_empty(), "{a:?}");
+    assert_eq!(count(&mut c).await, 2);
+
+    // A malformed NIK: the registration's own field violation.
+    let mut bad = again.clone();
+    bad.reporter.as_mut().unwrap().nik = "12AB".into();
+    let e = c.check_complaint(authed(&officer, bad)).await.unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert_eq!(violations(&e), vec!["reporter.nik"]);
+    // Another office's desk, the Head, and the console's service identity may not check here.
+    for token in [
+        app.token(&[Role::ComplaintsOfficer], "35.26"),
+        app.token(&[Role::Head], "35.27"),
+        app.service_token("console"),
+    ] {
+        let e = c
+            .check_complaint(authed(&token, again.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    }
+}
+
+both!(the_desk_check_registers_nothing);

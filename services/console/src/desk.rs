@@ -17,7 +17,7 @@ use tonic::Code;
 use crate::public::{self, message, text, valid_request_id};
 use crate::staff::{bearer, roles_of, session, to_sign_in};
 use crate::store::SessionRow;
-use crate::views::{self, Choice, FieldError, Page, PortalForm};
+use crate::views::{self, CheckFragment, CheckPanel, Choice, FieldError, Page, PortalForm};
 use crate::{Console, i18n};
 
 /// The channels of the front desk, with their catalogue keys.
@@ -41,8 +41,11 @@ fn page<'a>(
         .cloned()
         .unwrap_or_else(|| "walk_in".into());
     let category = values.get("kategori").cloned().unwrap_or_default();
+    let mut page = Page::staff(&c.cat, "desk.title", &s.user.display_name, &s.csrf);
+    // The R1-R6 panel updates as the officer types (htmx); without script, its button.
+    page.htmx = true;
     PortalForm {
-        page: Page::staff(&c.cat, "desk.title", &s.user.display_name, &s.csrf),
+        page,
         desk: true,
         action: "/staf/pengaduan/baru",
         channels: CHANNELS
@@ -62,6 +65,7 @@ fn page<'a>(
         values,
         errors,
         notice,
+        check: None,
     }
 }
 
@@ -133,13 +137,6 @@ pub async fn submit(
     if values.values().any(|v| v.len() > 10_000) {
         errors.push(err("", "portal.err_long"));
     }
-    let channel = CHANNELS
-        .iter()
-        .find(|(_, code, _)| values.get("saluran").is_some_and(|v| v == code))
-        .map(|(ch, _, _)| *ch);
-    if channel.is_none() {
-        errors.push(err("saluran", "desk.err_channel"));
-    }
     if values
         .get("permintaan")
         .is_none_or(|v| !valid_request_id(v, "desk:"))
@@ -151,46 +148,7 @@ pub async fn submit(
         .office(&s.user.office_code)
         .map(|o| o.time_zone.clone())
         .unwrap_or(jiff::tz::TimeZone::UTC);
-    let received = text(&values, "diterima");
-    let received_at = if received.is_empty() {
-        None
-    } else {
-        match received
-            .parse::<jiff::civil::DateTime>()
-            .ok()
-            .and_then(|dt| dt.to_zoned(tz.clone()).ok())
-        {
-            Some(z) => Some(aduan_runtime::time::to_proto(z.timestamp())),
-            None => {
-                errors.push(err("diterima", "desk.err_received"));
-                None
-            }
-        }
-    };
-    let written = matches!(
-        channel,
-        Some(common::Channel::Letter | common::Channel::Fax)
-    );
-    let letter_date = text(&values, "surat_tanggal");
-    let letter = written.then(|| pb::LetterDetails {
-        number: text(&values, "surat_nomor"),
-        date: civil_date(&letter_date),
-        addressee: text(&values, "surat_kepada"),
-        addressed_to_office: values.get("surat_untuk_kantor").is_some_and(|v| v == "ya"),
-        subject: text(&values, "surat_perihal"),
-    });
-    if written && !letter_date.is_empty() && civil_date(&letter_date).is_none() {
-        errors.push(err("surat_tanggal", "desk.err_letter_date"));
-    }
-    let mut req = public::request(
-        &values,
-        &mut errors,
-        &c,
-        channel.unwrap_or(common::Channel::WalkIn),
-    );
-    req.office_code = s.user.office_code.clone();
-    req.received_at = received_at;
-    req.letter = letter;
+    let req = desk_request(&c, &s, &values, &mut errors);
     if !errors.is_empty() {
         return views::render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -292,5 +250,181 @@ pub async fn submit(
                 &page(&c, &s, values, Vec::new(), notice),
             )
         }
+    }
+}
+
+/// The request the desk form describes (also for the check): the officer's office, the
+/// channel, the time received and the letter.
+fn desk_request(
+    c: &Console,
+    s: &SessionRow,
+    values: &HashMap<String, String>,
+    errors: &mut Vec<FieldError>,
+) -> pb::SubmitComplaintRequest {
+    let err = |field: &str, key: &str| FieldError {
+        field: field.into(),
+        message: c.cat.t(key).into(),
+    };
+    let channel = CHANNELS
+        .iter()
+        .find(|(_, code, _)| values.get("saluran").is_some_and(|v| v == code))
+        .map(|(ch, _, _)| *ch);
+    if channel.is_none() {
+        errors.push(err("saluran", "desk.err_channel"));
+    }
+    let tz = c
+        .refdata
+        .office(&s.user.office_code)
+        .map(|o| o.time_zone.clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let received = text(values, "diterima");
+    let received_at = if received.is_empty() {
+        None
+    } else {
+        match received
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|dt| dt.to_zoned(tz.clone()).ok())
+        {
+            Some(z) => Some(aduan_runtime::time::to_proto(z.timestamp())),
+            None => {
+                errors.push(err("diterima", "desk.err_received"));
+                None
+            }
+        }
+    };
+    let written = matches!(
+        channel,
+        Some(common::Channel::Letter | common::Channel::Fax)
+    );
+    let letter_date = text(values, "surat_tanggal");
+    let letter = written.then(|| pb::LetterDetails {
+        number: text(values, "surat_nomor"),
+        date: civil_date(&letter_date),
+        addressee: text(values, "surat_kepada"),
+        addressed_to_office: values.get("surat_untuk_kantor").is_some_and(|v| v == "ya"),
+        subject: text(values, "surat_perihal"),
+    });
+    if written && !letter_date.is_empty() && civil_date(&letter_date).is_none() {
+        errors.push(err("surat_tanggal", "desk.err_letter_date"));
+    }
+    let mut req = public::request(
+        values,
+        errors,
+        c,
+        channel.unwrap_or(common::Channel::WalkIn),
+    );
+    req.office_code = s.user.office_code.clone();
+    req.received_at = received_at;
+    req.letter = letter;
+    req
+}
+
+/// POST `/staf/pengaduan/periksa`: R1-R6 of the form as it stands and the repeat-complainant
+/// hint, from intake's CheckComplaint (nothing is registered). An htmx request gets the panel
+/// alone; a plain form post gets the whole form back with the panel filled.
+pub async fn check(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let s = match officer(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !values
+        .get("csrf")
+        .is_some_and(|v| crate::security::same(v, &s.csrf))
+    {
+        return message(
+            &c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.csrf_body",
+        );
+    }
+    let mut errors = Vec::new();
+    let panel = if values.values().any(|v| v.len() > 10_000) {
+        CheckPanel {
+            lines: Vec::new(),
+            prior: 0,
+            prior_text: String::new(),
+            problems: vec![c.cat.t("portal.err_long").to_string()],
+        }
+    } else {
+        let req = desk_request(&c, &s, &values, &mut errors);
+        let mut problems: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+        let answer = match bearer(&c, &s, req) {
+            Ok(call) => IntakeServiceClient::new(c.intake.clone())
+                .check_complaint(call)
+                .await
+                .map(|r| r.into_inner()),
+            Err(_) => Err(tonic::Status::unavailable("token")),
+        };
+        match answer {
+            Ok(a) => CheckPanel {
+                lines: a
+                    .requirements
+                    .iter()
+                    .map(|r| {
+                        (
+                            format!("R{}: {}", r.requirement, c.cat.t(req_name(r.requirement))),
+                            r.met,
+                            r.hint.clone(),
+                        )
+                    })
+                    .collect(),
+                prior: a.prior_complaints,
+                prior_text: c
+                    .cat
+                    .t(if a.prior_complaints >= 100 {
+                        "desk.repeat_many"
+                    } else {
+                        "desk.repeat"
+                    })
+                    .replace("{n}", &i18n::number(i64::from(a.prior_complaints))),
+                problems,
+            },
+            Err(st) => {
+                if st.code() == Code::InvalidArgument {
+                    errors = public::violation_errors(&c, &st);
+                    problems.extend(errors.iter().map(|e| e.message.clone()));
+                } else {
+                    tracing::warn!(code = ?st.code(), "console: the desk's check failed");
+                    problems.push(c.cat.t("desk.check_unavailable").to_string());
+                }
+                CheckPanel {
+                    lines: Vec::new(),
+                    prior: 0,
+                    prior_text: String::new(),
+                    problems,
+                }
+            }
+        }
+    };
+    if headers.get("hx-request").is_some_and(|v| v == "true") {
+        return views::render(
+            StatusCode::OK,
+            &CheckFragment {
+                page: Page::staff(&c.cat, "desk.title", &s.user.display_name, &s.csrf),
+                check: Some(panel),
+            },
+        );
+    }
+    let mut form = page(&c, &s, values, errors, None);
+    form.check = Some(panel);
+    views::render(StatusCode::OK, &form)
+}
+
+/// The short name of a requirement (the desk's panel).
+fn req_name(r: i32) -> &'static str {
+    match r {
+        1 => "desk.req_r1",
+        2 => "desk.req_r2",
+        3 => "desk.req_r3",
+        4 => "desk.req_r4",
+        5 => "desk.req_r5",
+        6 => "desk.req_r6",
+        _ => "req.other",
     }
 }

@@ -137,6 +137,7 @@ fn form_page<'a>(
         values,
         errors,
         notice,
+        check: None,
     }
 }
 

@@ -99,6 +99,27 @@ pub struct PortalForm<'a> {
     pub errors: Vec<FieldError>,
     /// A failure that is not a field's (the service unavailable, too many requests).
     pub notice: Option<String>,
+    /// The desk's R1-R6 check, when asked for.
+    pub check: Option<CheckPanel>,
+}
+
+/// The desk's live check of R1-R6 and the repeat-complainant hint (intake's CheckComplaint).
+pub struct CheckPanel {
+    /// (requirement's text, met, interview hint when unmet).
+    pub lines: Vec<(String, bool, String)>,
+    /// Earlier complaints of the same reporter to this office.
+    pub prior: i32,
+    pub prior_text: String,
+    /// Field problems that would refuse the registration.
+    pub problems: Vec<String>,
+}
+
+/// The check panel alone (an htmx request).
+#[derive(Template)]
+#[template(path = "desk_check_fragment.html")]
+pub struct CheckFragment<'a> {
+    pub page: Page<'a>,
+    pub check: Option<CheckPanel>,
 }
 
 impl PortalForm<'_> {

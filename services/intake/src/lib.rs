@@ -41,6 +41,10 @@ pub static AUTHZ: AuthzTable = &[
         ]),
     ),
     (
+        "/aduan.intake.v1.IntakeService/CheckComplaint",
+        Access::Roles(&[grant(Role::ComplaintsOfficer, Scope::Office)]),
+    ),
+    (
         "/aduan.intake.v1.IntakeService/GetComplaint",
         Access::Roles(OFFICERS),
     ),

@@ -428,6 +428,61 @@ impl Intake {
         aduan_runtime::audit::verify(&self.db, &self.keys, &crate::store::ACCESS_LOG, office).await
     }
 
+    /// CheckComplaint: the checks of `submit` without registering (the desk's live R1-R6).
+    pub async fn check(
+        &self,
+        caller: &Caller,
+        r: pb::SubmitComplaintRequest,
+    ) -> Result<pb::CheckComplaintResponse> {
+        let mut v = Violations::new();
+        let mut warnings: Vec<FieldWarning> = Vec::new();
+        let office = self.office(&r.office_code).cloned();
+        let Some(office) = office else {
+            v.add("office_code", "unknown office");
+            v.into_result()?;
+            return Err(Error::Internal("office".into()));
+        };
+        caller.require_office(&office.code)?;
+        let channel = match Channel::try_from(r.channel) {
+            Ok(Channel::Unspecified) | Err(_) => Channel::WalkIn,
+            Ok(c) => c,
+        };
+        if matches!(channel, Channel::Web | Channel::PartnerApi) {
+            v.add(
+                "channel",
+                "the desk registers WALK_IN, LETTER, PHONE, FAX or EMAIL",
+            );
+        }
+        let today = Timestamp::now().to_zoned(office.time_zone.clone()).date();
+        let received_date = r
+            .received_at
+            .as_ref()
+            .and_then(from_proto)
+            .map(|t| t.to_zoned(office.time_zone.clone()).date())
+            .filter(|d| *d <= today)
+            .unwrap_or(today);
+        let mut body = pb::ComplaintPatch {
+            reporter: r.reporter,
+            reported_party: r.reported_party,
+            victims: r.victims,
+            content: r.content,
+            letter: r.letter,
+            visibility: r.visibility,
+            attachments: r.attachments,
+            partner_reference: r.partner_reference,
+        };
+        domain::check_body(&mut body, "", &self.refdata, today, &mut v, &mut warnings);
+        v.into_result()?;
+        let a = domain::assess(&body, channel, &self.refdata, received_date);
+        let prior = self.prior_complaints(&office.code, &body).await?;
+        Ok(pb::CheckComplaintResponse {
+            unmet_requirements: a.unmet().into_iter().map(|r| r as i32).collect(),
+            requirements: a.checks,
+            warnings,
+            prior_complaints: prior.min(100),
+        })
+    }
+
     /// S1-S3.
     pub async fn submit(
         &self,
@@ -1149,6 +1204,16 @@ impl IntakeService for IntakeApi {
         let caller = caller_of(&req)?;
         Ok(Response::new(
             self.core()?.submit(&caller, req.into_inner()).await?,
+        ))
+    }
+
+    async fn check_complaint(
+        &self,
+        req: Request<pb::SubmitComplaintRequest>,
+    ) -> std::result::Result<Response<pb::CheckComplaintResponse>, Status> {
+        let caller = caller_of(&req)?;
+        Ok(Response::new(
+            self.core()?.check(&caller, req.into_inner()).await?,
         ))
     }
 
