@@ -1,0 +1,467 @@
+//! Console page benchmark (a benchmark, not a test; issue 14): runs the whole server in this
+//! process (the five services and the console), registers complaints in one office over gRPC,
+//! waits until triage holds them all, signs in officers over HTTP and has each of them open the
+//! queue page (`/staf/`: triage's queue and intake's S9 list) and a complaint page
+//! (`/staf/pengaduan/<id>`: triage's record, reporting's timeline, intake's revisions) in turn,
+//! on a keep-alive HTTP/1.1 connection of its own. It prints the latency distribution of each page
+//! and the bytes of each.
+//!
+//! Latency is taken in this process from writing the request to reading the whole answer over
+//! loopback: the server's time plus one loopback hop, so the server's own time is at most this.
+//!
+//! aduan-console-bench --complaints 10000 --users 50 --seconds 30 --think-ms 1000
+//! aduan-console-bench --pg-base postgres://postgres@127.0.0.1:5432   # empty aduan_cb_* databases
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aduan::load::complaint;
+use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
+use aduan_runtime::config::Config;
+use clap::Parser;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+#[derive(Debug, Parser)]
+#[command(about = "Server time of the console's queue and complaint pages under concurrent users")]
+struct Args {
+    /// Complaints registered in the office before the run.
+    #[arg(long, default_value_t = 10_000)]
+    complaints: usize,
+    /// Signed-in users, each on a connection of its own.
+    #[arg(long, default_value_t = 50)]
+    users: usize,
+    /// Seconds of page views.
+    #[arg(long, default_value_t = 30.0)]
+    seconds: f64,
+    /// Mean think time between a user's page views, in milliseconds (exponential; 0: none, each
+    /// user asks again as soon as a page arrives).
+    #[arg(long, default_value_t = 1000.0)]
+    think_ms: f64,
+    /// The office.
+    #[arg(long, default_value = "35.27")]
+    office: String,
+    /// A PostgreSQL server (no database name) holding six empty databases aduan_cb_<service>
+    /// (scripts/bench-console creates them).
+    #[arg(long)]
+    pg_base: Option<String>,
+}
+
+/// Nearest-rank percentile of sorted microseconds, in milliseconds.
+fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i] as f64 / 1000.0
+}
+
+fn summary(sorted: &[u64]) -> String {
+    format!(
+        "n={} p50={:.2}ms p90={:.2}ms p99={:.2}ms p999={:.2}ms max={:.2}ms",
+        sorted.len(),
+        percentile_ms(sorted, 0.50),
+        percentile_ms(sorted, 0.90),
+        percentile_ms(sorted, 0.99),
+        percentile_ms(sorted, 0.999),
+        sorted.last().copied().unwrap_or(0) as f64 / 1000.0
+    )
+}
+
+/// One keep-alive HTTP/1.1 connection with its cookies.
+struct Conn {
+    io: BufReader<TcpStream>,
+    host: String,
+    cookies: HashMap<String, String>,
+}
+
+struct Answer {
+    status: u16,
+    location: String,
+    body: String,
+}
+
+impl Conn {
+    async fn open(addr: std::net::SocketAddr) -> std::io::Result<Self> {
+        let s = TcpStream::connect(addr).await?;
+        s.set_nodelay(true)?;
+        Ok(Self {
+            io: BufReader::new(s),
+            host: addr.to_string(),
+            cookies: HashMap::new(),
+        })
+    }
+
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        form: Option<&str>,
+    ) -> std::io::Result<Answer> {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        if !cookie.is_empty() {
+            req.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        if let Some(f) = form {
+            req.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                f.len()
+            ));
+        }
+        req.push_str("\r\n");
+        req.push_str(form.unwrap_or(""));
+        self.io.get_mut().write_all(req.as_bytes()).await?;
+        let mut line = String::new();
+        self.io.read_line(&mut line).await?;
+        let status: u16 = line.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (mut length, mut location) = (0usize, String::new());
+        loop {
+            line.clear();
+            self.io.read_line(&mut line).await?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let Some((k, v)) = l.split_once(':') else {
+                continue;
+            };
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
+            match k.as_str() {
+                "content-length" => length = v.parse().unwrap_or(0),
+                "location" => location = v.to_string(),
+                "set-cookie" => {
+                    if let Some((n, val)) = v.split(';').next().and_then(|p| p.split_once('=')) {
+                        self.cookies.insert(n.to_string(), val.to_string());
+                    }
+                }
+                "transfer-encoding" => {
+                    return Err(std::io::Error::other("chunked answers are not read here"));
+                }
+                _ => {}
+            }
+        }
+        let mut body = vec![0; length];
+        self.io.read_exact(&mut body).await?;
+        Ok(Answer {
+            status,
+            location,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+}
+
+/// The value of the hidden input `name` of a page.
+fn hidden(body: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    body.find(&key)
+        .map(|i| {
+            let rest = &body[i + key.len()..];
+            rest[..rest.find('"').unwrap_or(0)].to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn encode(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| {
+            let enc = |s: &str| {
+                s.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                            (b as char).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            };
+            format!("{}={}", enc(k), enc(v))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A small xorshift generator (think times, which complaint to open).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    if args.users == 0 || args.complaints == 0 || args.seconds <= 0.0 {
+        return Err("--users, --complaints and --seconds must be positive".into());
+    }
+    let data_dir = std::env::temp_dir().join(format!(
+        "aduan-console-bench-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&data_dir)?;
+    let mut config = Config::load(None)?;
+    config.listen = "127.0.0.1:0".into();
+    config.console.listen = "127.0.0.1:0".into();
+    config.data_dir = data_dir.clone();
+    config.metrics.listen = String::new();
+    config.shutdown.drain_seconds = 0.0;
+    // Many users from one address: the sign-in limit per address is not what is measured.
+    config.console.sign_in_per_address_minute = 100_000;
+    config.console.max_connections = 8;
+    if std::env::var_os("ADUAN_LOG__LEVEL").is_none() {
+        config.log.level = "warn".into();
+    }
+    let backend = match &args.pg_base {
+        Some(base) => {
+            for svc in [
+                "intake",
+                "triage",
+                "investigation",
+                "feedback",
+                "reporting",
+                "console",
+            ] {
+                let url = format!("{base}/aduan_cb_{svc}");
+                match svc {
+                    "intake" => config.intake.database_url = url,
+                    "triage" => config.triage.database_url = url,
+                    "investigation" => config.investigation.database_url = url,
+                    "feedback" => config.feedback.database_url = url,
+                    "reporting" => config.reporting.database_url = url,
+                    _ => config.console.database_url = url,
+                }
+            }
+            "postgres"
+        }
+        None => "sqlite",
+    };
+    let _telemetry = aduan_runtime::telemetry::init(&config)?;
+    let running = aduan::start(&config, std::future::pending()).await?;
+    let console = running.console.as_ref().ok_or("the console does not run")?;
+    let triage = running.triage.clone().ok_or("triage does not run")?;
+    eprintln!(
+        "backend={backend} complaints={} users={} seconds={} think_ms={} office={}",
+        args.complaints, args.users, args.seconds, args.think_ms, args.office
+    );
+
+    // The office's complaints, registered over gRPC (16 at a time).
+    let office = args.office.clone();
+    let tokens =
+        aduan::load::officer_headers(&config, &data_dir, "console-bench", &[office.clone()])?;
+    let auth: Arc<str> = tokens[&office].clone().into();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", running.addr))?
+        .connect()
+        .await?;
+    let started = Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(16));
+    let mut calls = Vec::with_capacity(args.complaints);
+    for i in 0..args.complaints {
+        let permit = gate.clone().acquire_owned().await?;
+        let mut client = IntakeServiceClient::new(channel.clone());
+        let (office, auth) = (office.clone(), auth.clone());
+        calls.push(tokio::spawn(async move {
+            // Admission control may shed a call (RESOURCE_EXHAUSTED): retried after a pause.
+            for _ in 0..50 {
+                let mut req = tonic::Request::new(complaint(format!("cb-{i}"), &office));
+                req.metadata_mut()
+                    .insert("authorization", auth.parse().ok()?);
+                match client.submit_complaint(req).await {
+                    Ok(r) => {
+                        drop(permit);
+                        return r.into_inner().complaint.map(|c| c.id);
+                    }
+                    Err(e) if e.code() == tonic::Code::ResourceExhausted => {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    Err(e) => {
+                        eprintln!("registration failed: {:?} {}", e.code(), e.message());
+                        return None;
+                    }
+                }
+            }
+            None
+        }));
+    }
+    let mut ids = Vec::with_capacity(args.complaints);
+    for c in calls {
+        if let Some(id) = c.await? {
+            ids.push(id);
+        }
+    }
+    if ids.len() != args.complaints {
+        return Err(format!(
+            "{} of {} registrations failed",
+            args.complaints - ids.len(),
+            args.complaints
+        )
+        .into());
+    }
+    loop {
+        let n = triage.store().count().await?;
+        if n as usize >= ids.len() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            return Err(format!("triage holds {n} of {} after 10 minutes", ids.len()).into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "registered {} complaints and triage holds them: {:.1} s",
+        ids.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // The users: complaints officers of the office, signed in over HTTP.
+    let password = "benchmark password 2026";
+    let hash = aduan_console::security::hash_password(password)?;
+    let mut conns = Vec::with_capacity(args.users);
+    for u in 0..args.users {
+        let name = format!("petugas{u:03}");
+        console
+            .core
+            .add_account(
+                &aduan_console::AccountSpec {
+                    username: name.clone(),
+                    display_name: format!("Petugas {u}"),
+                    roles: vec![aduan_runtime::auth::Role::ComplaintsOfficer],
+                    office: office.clone(),
+                    bidang: String::new(),
+                },
+                "console-bench",
+            )
+            .await?;
+        let store = console.core.store();
+        let user = store.user_by_username(&name).await?.ok_or("no account")?;
+        store.set_password(&user.id, &hash, false, "").await?;
+        let mut c = Conn::open(console.addr).await?;
+        let form = c.call("GET", "/staf/masuk", None).await?;
+        let csrf = hidden(&form.body, "csrf");
+        let done = c
+            .call(
+                "POST",
+                "/staf/masuk",
+                Some(&encode(&[
+                    ("csrf", &csrf),
+                    ("nama", &name),
+                    ("sandi", password),
+                ])),
+            )
+            .await?;
+        if done.status != 303 || done.location != "/staf/" {
+            return Err(
+                format!("{name}: sign-in answered {} {}", done.status, done.location).into(),
+            );
+        }
+        conns.push(c);
+    }
+
+    // Warm-up: every user opens each page once.
+    let mut weights = (0usize, 0usize);
+    for (u, c) in conns.iter_mut().enumerate() {
+        let q = c.call("GET", "/staf/", None).await?;
+        let p = c
+            .call(
+                "GET",
+                &format!("/staf/pengaduan/{}", ids[u % ids.len()]),
+                None,
+            )
+            .await?;
+        if q.status != 200 || p.status != 200 || !q.body.contains("Antrean verifikasi") {
+            return Err(format!("warm-up: queue {} complaint {}", q.status, p.status).into());
+        }
+        weights = (q.body.len(), p.body.len());
+    }
+
+    let ids = Arc::new(ids);
+    let until = Instant::now() + Duration::from_secs_f64(args.seconds);
+    let mut users = Vec::new();
+    for (u, mut c) in conns.into_iter().enumerate() {
+        let ids = ids.clone();
+        let think = args.think_ms;
+        users.push(tokio::spawn(async move {
+            let mut rng =
+                Rng(0x9e37_79b9_7f4a_7c15 ^ (u as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
+            let (mut queue, mut page, mut failed) = (Vec::new(), Vec::new(), 0u64);
+            // Users start spread over the first think time.
+            if think > 0.0 {
+                tokio::time::sleep(Duration::from_secs_f64(rng.unit() * think / 1000.0)).await;
+            }
+            let mut n = 0u64;
+            while Instant::now() < until {
+                let path = if n % 2 == 0 {
+                    "/staf/".to_string()
+                } else {
+                    format!(
+                        "/staf/pengaduan/{}",
+                        ids[(rng.next() % ids.len() as u64) as usize]
+                    )
+                };
+                let t = Instant::now();
+                match c.call("GET", &path, None).await {
+                    Ok(a) if a.status == 200 => {
+                        let us = t.elapsed().as_micros() as u64;
+                        if n % 2 == 0 {
+                            queue.push(us)
+                        } else {
+                            page.push(us)
+                        }
+                    }
+                    _ => failed += 1,
+                }
+                n += 1;
+                if think > 0.0 {
+                    let wait = -(1.0 - rng.unit()).ln() * think / 1000.0;
+                    tokio::time::sleep(Duration::from_secs_f64(wait.min(10.0))).await;
+                }
+            }
+            (queue, page, failed)
+        }));
+    }
+    let (mut queue, mut page, mut failed) = (Vec::new(), Vec::new(), 0);
+    for u in users {
+        let (q, p, f) = u.await?;
+        queue.extend(q);
+        page.extend(p);
+        failed += f;
+    }
+    queue.sort_unstable();
+    page.sort_unstable();
+    println!(
+        "backend={backend} complaints={} users={} seconds={} think_ms={} views={} failed={failed} rate={:.0}/s",
+        args.complaints,
+        args.users,
+        args.seconds,
+        args.think_ms,
+        queue.len() + page.len(),
+        (queue.len() + page.len()) as f64 / args.seconds
+    );
+    println!(
+        "queue page /staf/ ({} bytes): {}",
+        weights.0,
+        summary(&queue)
+    );
+    println!(
+        "complaint page /staf/pengaduan/<id> ({} bytes): {}",
+        weights.1,
+        summary(&page)
+    );
+    running.shutdown().await?;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    Ok(())
+}
