@@ -228,6 +228,13 @@ async fn journey(pg: bool) {
         "the web complaint is queued: {home}"
     );
     check(&desk, axe_js, "staff-home-officer", 1280).await;
+    // The S9 list: the web complaint still misses R4 (date, place, chronology).
+    desk.click_and_wait("a[href='/staf/pengaduan/kurang']")
+        .await;
+    let list = desk.text("main").await;
+    assert!(list.contains("35.27-20") && list.contains("R4"), "{list}");
+    check(&desk, axe_js, "staff-missing", 1280).await;
+    desk.goto(&format!("{base}/staf/")).await;
 
     // The front desk registers a walk-in complaint and prints the receipt.
     desk.click_and_wait("a[href='/staf/pengaduan/baru']").await;

@@ -42,6 +42,9 @@ struct Args {
     /// The office.
     #[arg(long, default_value = "35.27")]
     office: String,
+    /// Data directory, kept afterwards (default: a new temporary directory, removed).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
     /// A PostgreSQL server (no database name) holding six empty databases aduan_cb_<service>
     /// (scripts/bench-console creates them).
     #[arg(long)]
@@ -209,10 +212,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.users == 0 || args.complaints == 0 || args.seconds <= 0.0 {
         return Err("--users, --complaints and --seconds must be positive".into());
     }
-    let data_dir = std::env::temp_dir().join(format!(
-        "aduan-console-bench-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
+    let temp = args.data_dir.is_none();
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "aduan-console-bench-{}",
+            uuid::Uuid::new_v4().simple()
+        ))
+    });
     std::fs::create_dir_all(&data_dir)?;
     let mut config = Config::load(None)?;
     config.listen = "127.0.0.1:0".into();
@@ -223,6 +229,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Many users from one address: the sign-in limit per address is not what is measured.
     config.console.sign_in_per_address_minute = 100_000;
     config.console.max_connections = 8;
+    // PostgreSQL with this process's own generated keys: one replica, as in a demo.
+    config.auth.allow_local_keys_in_cluster = true;
     if std::env::var_os("ADUAN_LOG__LEVEL").is_none() {
         config.log.level = "warn".into();
     }
@@ -326,6 +334,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ids.len(),
         started.elapsed().as_secs_f64()
     );
+
+    // Where a queue page's time goes: the two calls it makes, alone, 20 times each.
+    {
+        use aduan_proto::triage::v1 as tpb;
+        use aduan_proto::triage::v1::triage_service_client::TriageServiceClient;
+        let mut triage_client = TriageServiceClient::new(channel.clone());
+        let mut intake_client = IntakeServiceClient::new(channel.clone());
+        let (mut q, mut l) = (Vec::new(), Vec::new());
+        for _ in 0..20 {
+            let mut req = tonic::Request::new(tpb::ListQueueRequest {
+                office_code: office.clone(),
+                include_waiting: true,
+                page_size: 50,
+                ..Default::default()
+            });
+            req.metadata_mut().insert("authorization", auth.parse()?);
+            let t = Instant::now();
+            triage_client.list_queue(req).await?;
+            q.push(t.elapsed().as_micros() as u64);
+            let mut req = tonic::Request::new(aduan_proto::intake::v1::ListComplaintsRequest {
+                office_code: office.clone(),
+                unmet_requirements: (1..=6).collect(),
+                statuses: vec![aduan_proto::common::v1::ComplaintStatus::Registered as i32],
+                page_size: 100,
+                ..Default::default()
+            });
+            req.metadata_mut().insert("authorization", auth.parse()?);
+            let t = Instant::now();
+            intake_client.list_complaints(req).await?;
+            l.push(t.elapsed().as_micros() as u64);
+        }
+        q.sort_unstable();
+        l.sort_unstable();
+        println!(
+            "alone: triage ListQueue(50, waiting included): {}",
+            summary(&q)
+        );
+        println!(
+            "alone: intake ListComplaints(S9 filter, 100): {}",
+            summary(&l)
+        );
+    }
 
     // The users: complaints officers of the office, signed in over HTTP.
     let password = "benchmark password 2026";
@@ -462,6 +512,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary(&page)
     );
     running.shutdown().await?;
-    let _ = std::fs::remove_dir_all(&data_dir);
+    if temp {
+        let _ = std::fs::remove_dir_all(&data_dir);
+    }
     Ok(())
 }

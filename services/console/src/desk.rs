@@ -17,7 +17,9 @@ use tonic::Code;
 use crate::public::{self, message, text, valid_request_id};
 use crate::staff::{bearer, roles_of, session, to_sign_in};
 use crate::store::SessionRow;
-use crate::views::{self, CheckFragment, CheckPanel, Choice, FieldError, Page, PortalForm};
+use crate::views::{
+    self, CheckFragment, CheckPanel, Choice, FieldError, Missing, MissingLine, Page, PortalForm,
+};
 use crate::{Console, i18n};
 
 /// The channels of the front desk, with their catalogue keys.
@@ -426,5 +428,116 @@ fn req_name(r: i32) -> &'static str {
         5 => "desk.req_r5",
         6 => "desk.req_r6",
         _ => "req.other",
+    }
+}
+
+/// `?halaman=` of the S9 list: intake's page token.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    halaman: Option<String>,
+}
+
+/// GET `/staf/pengaduan/kurang`: the office's registered complaints still missing a
+/// requirement (the S9 interview list), newest first, 50 a page.
+pub async fn missing(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
+) -> Response {
+    let Some(s) = session(&c, &headers).await else {
+        return to_sign_in();
+    };
+    if s.user.must_change_password {
+        return Redirect::to("/staf/sandi").into_response();
+    }
+    let roles = roles_of(&s);
+    if !roles.contains(&Role::ComplaintsOfficer) && !roles.contains(&Role::Head) {
+        return message(
+            &c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.forbidden_body",
+        );
+    }
+    let tz = c
+        .refdata
+        .office(&s.user.office_code)
+        .map(|o| o.time_zone.clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let req = pb::ListComplaintsRequest {
+        office_code: s.user.office_code.clone(),
+        unmet_requirements: (1..=6).collect(),
+        statuses: vec![common::ComplaintStatus::Registered as i32],
+        page_size: 50,
+        page_token: q.halaman.unwrap_or_default().chars().take(200).collect(),
+        ..Default::default()
+    };
+    let answer = match bearer(&c, &s, req) {
+        Ok(call) => IntakeServiceClient::new(c.intake.clone())
+            .list_complaints(call)
+            .await
+            .map(|r| r.into_inner()),
+        Err(_) => Err(tonic::Status::unavailable("token")),
+    };
+    let page = Page::staff(&c.cat, "missing.title", &s.user.display_name, &s.csrf);
+    match answer {
+        Ok(a) => views::render(
+            StatusCode::OK,
+            &Missing {
+                page,
+                lines: a
+                    .complaints
+                    .into_iter()
+                    .map(|x| MissingLine {
+                        category: c
+                            .refdata
+                            .category(&x.category_code)
+                            .map(|k| k.label.clone())
+                            .unwrap_or_else(|| "-".into()),
+                        received: x
+                            .received_at
+                            .as_ref()
+                            .and_then(aduan_runtime::time::from_proto)
+                            .map(|t| i18n::date_time(t, &tz))
+                            .unwrap_or_default(),
+                        missing: x
+                            .unmet_requirements
+                            .iter()
+                            .map(|r| format!("R{r}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        id: x.id,
+                        registration_number: x.registration_number,
+                    })
+                    .collect(),
+                // Percent-encoded for the link's query.
+                next: a
+                    .next_page_token
+                    .bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                            (b as char).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect(),
+                notice: None,
+            },
+        ),
+        Err(st) if st.code() == Code::InvalidArgument => {
+            Redirect::to("/staf/pengaduan/kurang").into_response()
+        }
+        Err(st) => {
+            tracing::warn!(code = ?st.code(), "console: the S9 list is unavailable");
+            views::render(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &Missing {
+                    page,
+                    lines: Vec::new(),
+                    next: String::new(),
+                    notice: Some(c.cat.t("missing.unavailable").to_string()),
+                },
+            )
+        }
     }
 }

@@ -339,6 +339,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/pengguna", get(staff::users).post(staff::create_user))
         .route("/staf/pengaduan/baru", get(desk::form).post(desk::submit))
         .route("/staf/pengaduan/periksa", post(desk::check))
+        .route("/staf/pengaduan/kurang", get(desk::missing))
         .route("/staf/pengaduan/{id}", get(case::show))
         .route("/staf/pengaduan/{id}/data", post(case::reveal))
         .route("/staf/pengaduan/{id}/saring", post(case::screen))

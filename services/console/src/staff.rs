@@ -392,19 +392,26 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
             page_size: 100,
             ..Default::default()
         };
-        let calls = async {
-            let q = TriageServiceClient::new(c.triage.clone())
-                .list_queue(bearer(&c, &s, q)?)
-                .await
-                .map_err(|e| Error::Unavailable(e.message().to_string()))?
-                .into_inner();
-            let u = IntakeServiceClient::new(c.intake.clone())
-                .list_complaints(bearer(&c, &s, unmet)?)
-                .await
-                .map_err(|e| Error::Unavailable(e.message().to_string()))?
-                .into_inner();
-            Ok::<_, Error>((q, u))
+        // Both at once: the page waits for the slower, not the sum.
+        let queue_call = async {
+            Ok::<_, Error>(
+                TriageServiceClient::new(c.triage.clone())
+                    .list_queue(bearer(&c, &s, q)?)
+                    .await
+                    .map_err(|e| Error::Unavailable(e.message().to_string()))?
+                    .into_inner(),
+            )
         };
+        let unmet_call = async {
+            Ok::<_, Error>(
+                IntakeServiceClient::new(c.intake.clone())
+                    .list_complaints(bearer(&c, &s, unmet)?)
+                    .await
+                    .map_err(|e| Error::Unavailable(e.message().to_string()))?
+                    .into_inner(),
+            )
+        };
+        let calls = async { tokio::try_join!(queue_call, unmet_call) };
         match calls.await {
             Ok((q, u)) => {
                 let waiting_head = q
@@ -427,21 +434,28 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
                 counts.push((
                     c.cat.t("home.count_waiting").to_string(),
                     i18n::number(i64::from(q.waiting_total)),
+                    String::new(),
                 ));
                 counts.push((
                     c.cat.t("home.count_head").to_string(),
                     i18n::number(waiting_head as i64),
+                    String::new(),
                 ));
                 counts.push((
                     c.cat.t("home.count_near_due").to_string(),
                     i18n::number(near as i64),
+                    String::new(),
                 ));
                 let missing = if u.next_page_token.is_empty() {
                     i18n::number(u.complaints.len() as i64)
                 } else {
                     format!("{}+", i18n::number(u.complaints.len() as i64))
                 };
-                counts.push((c.cat.t("home.count_missing").to_string(), missing));
+                counts.push((
+                    c.cat.t("home.count_missing").to_string(),
+                    missing,
+                    "/staf/pengaduan/kurang".to_string(),
+                ));
                 queue_more = !q.next_page_token.is_empty();
                 // The Head's inbox: what waits for the disposition (S6-S7).
                 let head_only = !roles.contains(&Role::ComplaintsOfficer);
@@ -502,10 +516,12 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
                 counts.push((
                     c.cat.t("home.count_bidang").to_string(),
                     i18n::number(i64::from(total)),
+                    String::new(),
                 ));
                 counts.push((
                     c.cat.t("home.count_overdue").to_string(),
                     i18n::number(lines.iter().filter(|l| l.sla_state == "breached").count() as i64),
+                    String::new(),
                 ));
                 queue = lines;
                 queue_more = more;

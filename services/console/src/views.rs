@@ -242,8 +242,8 @@ pub struct QueueLine {
     pub sla_label: String,
 }
 
-/// A count on a home page: (label, value).
-pub type Count = (String, String);
+/// A count on a home page: (label, value, link: a list of what is counted, or "").
+pub type Count = (String, String, String);
 
 /// `/staf/`: the home page of a role.
 #[derive(Template)]
@@ -421,4 +421,25 @@ impl CaseView<'_> {
             .find(|e| e.field == field)
             .map(|e| e.message.as_str())
     }
+}
+
+/// One complaint in the S9 list: what it still misses.
+pub struct MissingLine {
+    pub id: String,
+    pub registration_number: String,
+    pub category: String,
+    pub received: String,
+    /// "R2, R4".
+    pub missing: String,
+}
+
+/// `/staf/pengaduan/kurang`: the complaints still missing a requirement (the S9 interview list).
+#[derive(Template)]
+#[template(path = "missing.html")]
+pub struct Missing<'a> {
+    pub page: Page<'a>,
+    pub lines: Vec<MissingLine>,
+    /// The next page's token, percent-encoded ("" on the last page).
+    pub next: String,
+    pub notice: Option<String>,
 }

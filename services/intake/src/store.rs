@@ -773,7 +773,8 @@ macro_rules! sql_store {
                     q.push(" AND received_at < ").push_bind(t);
                 }
                 if f.unmet_any != 0 {
-                    q.push(" AND (unmet_mask & ").push_bind(f.unmet_any).push(") <> 0");
+                    // The first term is the partial index's own (complaints_unmet).
+                    q.push(" AND unmet_mask <> 0 AND (unmet_mask & ").push_bind(f.unmet_any).push(") <> 0");
                 }
                 if let Some(c) = &f.category_code {
                     q.push(" AND category_code = ").push_bind(c.clone());

@@ -673,6 +673,9 @@ macro_rules! sql_store {
                 offset: i64,
                 limit: i64,
             ) -> Result<(Vec<CaseRow>, i64)> {
+                if statuses.is_empty() {
+                    return Ok((Vec::new(), 0));
+                }
                 let list = statuses
                     .iter()
                     .map(|s| s.to_string())
@@ -682,12 +685,24 @@ macro_rules! sql_store {
                     "office_code = $1 AND status IN ({list}){}",
                     if urgent_only { " AND urgent" } else { "" }
                 );
-                let sql = format!(
-                    "{} WHERE {filter} ORDER BY urgent DESC, registered_at, complaint_id LIMIT $2 OFFSET $3",
-                    *SELECT_CASE
-                );
+                // One ordered range of cases_queue_order per status, each cut at the page's end,
+                // then merged: no sort of every waiting complaint.
+                let order = "ORDER BY urgent DESC, registered_at, complaint_id";
+                let per_status = statuses
+                    .iter()
+                    .map(|st| {
+                        format!(
+                            "SELECT * FROM ({} WHERE office_code = $1 AND status = {st}{} {order} LIMIT $2) s{st}",
+                            *SELECT_CASE,
+                            if urgent_only { " AND urgent" } else { "" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ");
+                let sql = format!("SELECT * FROM ({per_status}) q {order} LIMIT $3 OFFSET $4");
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(office)
+                    .bind(limit + offset)
                     .bind(limit)
                     .bind(offset)
                     .fetch_all(&self.pool)
