@@ -90,6 +90,27 @@ async fn officer(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Respons
     Ok(s)
 }
 
+/// The officer's session for a form they posted, its CSRF token checked.
+async fn officer_form(
+    c: &Console,
+    headers: &HeaderMap,
+    values: &HashMap<String, String>,
+) -> Result<SessionRow, Response> {
+    let s = officer(c, headers).await?;
+    if !values
+        .get("csrf")
+        .is_some_and(|v| crate::security::same(v, &s.csrf))
+    {
+        return Err(message(
+            c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.csrf_body",
+        ));
+    }
+    Ok(s)
+}
+
 /// GET `/staf/pengaduan/baru`.
 pub async fn form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
     match officer(&c, &headers).await {
@@ -116,21 +137,10 @@ pub async fn submit(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match officer(&c, &headers).await {
+    let s = match officer_form(&c, &headers, &values).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !values
-        .get("csrf")
-        .is_some_and(|v| crate::security::same(v, &s.csrf))
-    {
-        return message(
-            &c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.csrf_body",
-        );
-    }
     let mut errors = Vec::new();
     let err = |field: &str, key: &str| FieldError {
         field: field.into(),
@@ -330,21 +340,10 @@ pub async fn check(
     headers: HeaderMap,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let s = match officer(&c, &headers).await {
+    let s = match officer_form(&c, &headers, &values).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !values
-        .get("csrf")
-        .is_some_and(|v| crate::security::same(v, &s.csrf))
-    {
-        return message(
-            &c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.csrf_body",
-        );
-    }
     let mut errors = Vec::new();
     let panel = if values.values().any(|v| v.len() > 10_000) {
         CheckPanel {

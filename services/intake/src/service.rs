@@ -432,7 +432,7 @@ impl Intake {
     pub async fn check(
         &self,
         caller: &Caller,
-        r: pb::SubmitComplaintRequest,
+        mut r: pb::SubmitComplaintRequest,
     ) -> Result<pb::CheckComplaintResponse> {
         let mut v = Violations::new();
         let mut warnings: Vec<FieldWarning> = Vec::new();
@@ -461,16 +461,7 @@ impl Intake {
             .map(|t| t.to_zoned(office.time_zone.clone()).date())
             .filter(|d| *d <= today)
             .unwrap_or(today);
-        let mut body = pb::ComplaintPatch {
-            reporter: r.reporter,
-            reported_party: r.reported_party,
-            victims: r.victims,
-            content: r.content,
-            letter: r.letter,
-            visibility: r.visibility,
-            attachments: r.attachments,
-            partner_reference: r.partner_reference,
-        };
+        let mut body = body_of(&mut r);
         domain::check_body(&mut body, "", &self.refdata, today, &mut v, &mut warnings);
         v.into_result()?;
         let a = domain::assess(&body, channel, &self.refdata, received_date);
@@ -487,7 +478,7 @@ impl Intake {
     pub async fn submit(
         &self,
         caller: &Caller,
-        r: pb::SubmitComplaintRequest,
+        mut r: pb::SubmitComplaintRequest,
     ) -> Result<pb::SubmitComplaintResponse> {
         if caller.grants.iter().all(|g| g.role == Role::Service) && !is_console(caller) {
             return Err(Error::PermissionDenied(
@@ -558,16 +549,7 @@ impl Intake {
                 Some(t) => t,
             },
         };
-        let mut body = pb::ComplaintPatch {
-            reporter: r.reporter,
-            reported_party: r.reported_party,
-            victims: r.victims,
-            content: r.content,
-            letter: r.letter,
-            visibility: r.visibility,
-            attachments: r.attachments,
-            partner_reference: r.partner_reference,
-        };
+        let mut body = body_of(&mut r);
         domain::check_body(&mut body, "", &self.refdata, today, &mut v, &mut warnings);
         v.into_result()?;
         let office = office.ok_or_else(|| Error::Internal("office".into()))?;
@@ -1294,6 +1276,22 @@ impl IntakeService for IntakeApi {
                 .track(peer, forwarded.as_deref(), req.into_inner())
                 .await?,
         ))
+    }
+}
+
+/// The body of a submission: what is checked, assessed against R1-R6 and sealed.
+/// The request keeps its other fields (request id, office, channel, times).
+fn body_of(r: &mut pb::SubmitComplaintRequest) -> pb::ComplaintPatch {
+    use std::mem::take;
+    pb::ComplaintPatch {
+        reporter: take(&mut r.reporter),
+        reported_party: take(&mut r.reported_party),
+        victims: take(&mut r.victims),
+        content: take(&mut r.content),
+        letter: take(&mut r.letter),
+        visibility: take(&mut r.visibility),
+        attachments: take(&mut r.attachments),
+        partner_reference: take(&mut r.partner_reference),
     }
 }
 

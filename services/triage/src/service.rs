@@ -925,19 +925,13 @@ impl pb::triage_service_server::TriageService for TriageApi {
             statuses.push(ComplaintStatus::NeedsInformation as i32);
             statuses.push(ComplaintStatus::AwaitingDisposition as i32);
         }
-        let (rows, _) = core
+        let rows = core
             .store
             .queue(&r.office_code, &statuses, r.urgent_only, offset, page_size)
             .await?;
-        let (_, waiting) = core
+        let waiting = core
             .store
-            .queue(
-                &r.office_code,
-                &[ComplaintStatus::Registered as i32],
-                false,
-                0,
-                0,
-            )
+            .queue_count(&r.office_code, &[ComplaintStatus::Registered as i32])
             .await?;
         let now = now_micros();
         let entries = rows

@@ -152,7 +152,7 @@ pub trait TriageStore: Send + Sync {
     async fn history(&self, id: &str) -> Result<Vec<HistoryRow>>;
     /// Its dispositions, oldest first.
     async fn dispositions(&self, id: &str) -> Result<Vec<DispositionRow>>;
-    /// A page of an office's queue (urgent first, then oldest) and the count of all matching.
+    /// A page of an office's queue (urgent first, then oldest).
     async fn queue(
         &self,
         office: &str,
@@ -160,7 +160,9 @@ pub trait TriageStore: Send + Sync {
         urgent_only: bool,
         offset: i64,
         limit: i64,
-    ) -> Result<(Vec<CaseRow>, i64)>;
+    ) -> Result<Vec<CaseRow>>;
+    /// How many complaints of an office have one of `statuses`.
+    async fn queue_count(&self, office: &str, statuses: &[i32]) -> Result<i64>;
     /// Runs a step on the locked complaint. NOT_FOUND when it is unknown.
     async fn mutate(&self, id: &str, f: MutateFn<'_>) -> Result<Option<CaseRow>>;
     /// Applies received events in order, in one transaction.
@@ -672,19 +674,10 @@ macro_rules! sql_store {
                 urgent_only: bool,
                 offset: i64,
                 limit: i64,
-            ) -> Result<(Vec<CaseRow>, i64)> {
-                if statuses.is_empty() {
-                    return Ok((Vec::new(), 0));
+            ) -> Result<Vec<CaseRow>> {
+                if statuses.is_empty() || limit <= 0 {
+                    return Ok(Vec::new());
                 }
-                let list = statuses
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let filter = format!(
-                    "office_code = $1 AND status IN ({list}){}",
-                    if urgent_only { " AND urgent" } else { "" }
-                );
                 // One ordered range of cases_queue_order per status, each cut at the page's end,
                 // then merged: no sort of every waiting complaint.
                 let order = "ORDER BY urgent DESC, registered_at, complaint_id";
@@ -711,13 +704,24 @@ macro_rules! sql_store {
                 for r in &rows {
                     out.push(row_to_case!(r, &self.keys));
                 }
-                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT COUNT(*) FROM cases WHERE {filter}"
+                Ok(out)
+            }
+
+            async fn queue_count(&self, office: &str, statuses: &[i32]) -> Result<i64> {
+                if statuses.is_empty() {
+                    return Ok(0);
+                }
+                let list = statuses
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM cases WHERE office_code = $1 AND status IN ({list})"
                 )))
                 .bind(office)
                 .fetch_one(&self.pool)
-                .await?;
-                Ok((out, total))
+                .await?)
             }
 
             async fn mutate(&self, id: &str, f: MutateFn<'_>) -> Result<Option<CaseRow>> {
