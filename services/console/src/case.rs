@@ -221,7 +221,14 @@ struct Loaded {
     revisions: Option<Vec<ipb::ComplaintRevision>>,
 }
 
-async fn load(c: &Console, s: &SessionRow, id: &str) -> Result<Loaded, Response> {
+/// `with_revisions`: intake's revision history too (an audited read with free text: only with
+/// the personal data, after a stated purpose).
+async fn load(
+    c: &Console,
+    s: &SessionRow,
+    id: &str,
+    with_revisions: bool,
+) -> Result<Loaded, Response> {
     let roles = roles_of(s);
     let desk = roles.contains(&Role::ComplaintsOfficer) || roles.contains(&Role::Head);
     let triage = async {
@@ -267,7 +274,7 @@ async fn load(c: &Console, s: &SessionRow, id: &str) -> Result<Loaded, Response>
             .ok()
             .map(|r| r.into_inner())
     };
-    let revisions = async {
+    let fetch_revisions = || async {
         if !desk {
             return None;
         }
@@ -285,7 +292,18 @@ async fn load(c: &Console, s: &SessionRow, id: &str) -> Result<Loaded, Response>
             .ok()
             .map(|r| r.into_inner().revisions)
     };
-    let (case, timeline, revisions) = tokio::join!(triage, timeline, revisions);
+    let revisions = async {
+        if with_revisions {
+            fetch_revisions().await
+        } else {
+            None
+        }
+    };
+    let (case, timeline, mut revisions) = tokio::join!(triage, timeline, revisions);
+    if matches!(case, Err(None)) && revisions.is_none() {
+        // Not in triage: is it in intake (a registration on its way)?
+        revisions = fetch_revisions().await;
+    }
     let case = match case {
         Ok(case) => case,
         // Intake has it but triage not yet: the registration is on its way (the relay).
@@ -673,7 +691,7 @@ async fn page(
     done: Option<&str>,
 ) -> Response {
     // Boxed: three services' calls joined make a large future for a debug build's stack.
-    match Box::pin(load(c, s, id)).await {
+    match Box::pin(load(c, s, id, personal.is_some())).await {
         Ok(l) => views::render(status, &build(c, s, l, personal, posted, done)),
         Err(r) => r,
     }
