@@ -286,6 +286,17 @@ async fn journey(pg: bool) {
         "no personal data before a purpose"
     );
     check(&desk, axe_js, "case-officer", 1280).await;
+    // The same page on a phone: one column, still accessible.
+    desk.resize(390, 844).await;
+    let wide = desk
+        .script(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
+    check(&desk, axe_js, "case-officer-phone", 390).await;
+    desk.resize(1280, 900).await;
     desk.click("#tujuan option[value='s4']").await;
     desk.click_and_wait("#tampilkan").await;
     let page = desk.text("main").await;

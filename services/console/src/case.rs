@@ -22,7 +22,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use crate::public::{message, requirement_key, status_key};
-use crate::staff::{bearer, roles_of, session, to_sign_in};
+use crate::staff::{bearer, roles_of, session, to_sign_in, with_token};
 use crate::store::SessionRow;
 use crate::views::{self, CaseView, DispositionLine, FieldError, Page, Personal};
 use crate::{Console, i18n};
@@ -165,13 +165,6 @@ fn valid_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok() && id.len() == 36
 }
 
-fn tz_of(c: &Console, office: &str) -> jiff::tz::TimeZone {
-    c.refdata
-        .office(office)
-        .map(|o| o.time_zone.clone())
-        .unwrap_or(jiff::tz::TimeZone::UTC)
-}
-
 fn when(t: &Option<prost_types::Timestamp>, tz: &jiff::tz::TimeZone) -> String {
     t.as_ref()
         .and_then(aduan_runtime::time::from_proto)
@@ -231,10 +224,13 @@ async fn load(
 ) -> Result<Loaded, Response> {
     let roles = roles_of(s);
     let desk = roles.contains(&Role::ComplaintsOfficer) || roles.contains(&Role::Head);
+    // One token for the page's calls.
+    let token = c
+        .person_token(&s.user, s.created_at)
+        .map_err(|_| unavailable(c))?;
     let triage = async {
-        let req = bearer(
-            c,
-            s,
+        let req = with_token(
+            &token,
             tpb::GetCaseRequest {
                 complaint_id: id.to_string(),
                 purpose: PAGE_PURPOSE.into(),
@@ -260,9 +256,8 @@ async fn load(
         }
     };
     let timeline = async {
-        let req = bearer(
-            c,
-            s,
+        let req = with_token(
+            &token,
             rpb::GetTimelineRequest {
                 complaint_id: id.to_string(),
             },
@@ -278,9 +273,8 @@ async fn load(
         if !desk {
             return None;
         }
-        let req = bearer(
-            c,
-            s,
+        let req = with_token(
+            &token,
             ipb::ListComplaintRevisionsRequest {
                 complaint_id: id.to_string(),
             },
@@ -345,7 +339,7 @@ fn build<'a>(
 ) -> CaseView<'a> {
     let roles = roles_of(s);
     let case = l.case;
-    let tz = tz_of(c, &case.office_code);
+    let tz = c.tz(&case.office_code);
     let status = common::ComplaintStatus::try_from(case.status).unwrap_or_default();
     let officer = roles.contains(&Role::ComplaintsOfficer);
     let head = roles.contains(&Role::Head);

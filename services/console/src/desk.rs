@@ -155,11 +155,7 @@ pub async fn submit(
     {
         errors.push(err("", "portal.expired"));
     }
-    let tz = c
-        .refdata
-        .office(&s.user.office_code)
-        .map(|o| o.time_zone.clone())
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = c.tz(&s.user.office_code);
     let req = desk_request(&c, &s, &values, &mut errors);
     if !errors.is_empty() {
         return views::render(
@@ -284,11 +280,7 @@ fn desk_request(
     if channel.is_none() {
         errors.push(err("saluran", "desk.err_channel"));
     }
-    let tz = c
-        .refdata
-        .office(&s.user.office_code)
-        .map(|o| o.time_zone.clone())
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = c.tz(&s.user.office_code);
     let received = text(values, "diterima");
     let received_at = if received.is_empty() {
         None
@@ -458,11 +450,7 @@ pub async fn missing(
             "error.forbidden_body",
         );
     }
-    let tz = c
-        .refdata
-        .office(&s.user.office_code)
-        .map(|o| o.time_zone.clone())
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = c.tz(&s.user.office_code);
     let req = pb::ListComplaintsRequest {
         office_code: s.user.office_code.clone(),
         unmet_requirements: (1..=6).collect(),

@@ -265,6 +265,14 @@ impl Console {
         add_user(&self.store, &self.refdata, spec, created_by).await
     }
 
+    /// An office's time zone (WIB, WITA or WIT); UTC for a code that is no office.
+    pub(crate) fn tz(&self, office: &str) -> jiff::tz::TimeZone {
+        self.refdata
+            .office(office)
+            .map(|o| o.time_zone.clone())
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     /// (idle, absolute) session lifetimes in seconds.
     fn limits(&self) -> (i64, i64) {
         let idle = i64::from(self.cfg.session_idle_minutes.max(1)) * 60;

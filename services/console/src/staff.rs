@@ -333,7 +333,11 @@ fn office_name(c: &Console, code: &str) -> String {
 }
 
 pub(crate) fn bearer<T>(c: &Console, s: &SessionRow, msg: T) -> Result<tonic::Request<T>, Error> {
-    let token = c.person_token(&s.user, s.created_at)?;
+    with_token(&c.person_token(&s.user, s.created_at)?, msg)
+}
+
+/// A call with a token already minted (a page that makes several calls mints it once).
+pub(crate) fn with_token<T>(token: &str, msg: T) -> Result<tonic::Request<T>, Error> {
     let mut req = tonic::Request::new(msg);
     let v = format!("Bearer {token}")
         .parse()
@@ -358,11 +362,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
     }
     let roles = roles_of(&s);
     let office = s.user.office_code.clone();
-    let tz = c
-        .refdata
-        .office(&office)
-        .map(|o| o.time_zone.clone())
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = c.tz(&office);
     let mut counts = Vec::new();
     let mut queue = Vec::new();
     let mut queue_more = false;
@@ -392,11 +392,13 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
             page_size: 100,
             ..Default::default()
         };
-        // Both at once: the page waits for the slower, not the sum.
+        // One token for both calls, made at once: the page waits for the slower, not the sum.
+        // (A token that cannot be minted is empty: the services refuse it, the page says so.)
+        let token = c.person_token(&s.user, s.created_at).unwrap_or_default();
         let queue_call = async {
             Ok::<_, Error>(
                 TriageServiceClient::new(c.triage.clone())
-                    .list_queue(bearer(&c, &s, q)?)
+                    .list_queue(with_token(&token, q)?)
                     .await
                     .map_err(|e| Error::Unavailable(e.message().to_string()))?
                     .into_inner(),
@@ -405,7 +407,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         let unmet_call = async {
             Ok::<_, Error>(
                 IntakeServiceClient::new(c.intake.clone())
-                    .list_complaints(bearer(&c, &s, unmet)?)
+                    .list_complaints(with_token(&token, unmet)?)
                     .await
                     .map_err(|e| Error::Unavailable(e.message().to_string()))?
                     .into_inner(),

@@ -70,6 +70,14 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
 /// An option of a select: (value, label, selected).
 pub type Choice = (String, String, bool);
 
+/// The message of `field`'s error, if any (every form's `error()`).
+fn error_of<'e>(errors: &'e [FieldError], field: &str) -> Option<&'e str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
 /// A form field's error, shown beside the field and in the summary at the top.
 #[derive(Debug, Clone)]
 pub struct FieldError {
@@ -135,10 +143,7 @@ impl PortalForm<'_> {
 
     /// The error of `field`, if any.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        error_of(&self.errors, field)
     }
 }
 
@@ -220,10 +225,7 @@ pub struct Password<'a> {
 impl Password<'_> {
     /// The error of `field`, if any.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        error_of(&self.errors, field)
     }
 }
 
@@ -299,10 +301,7 @@ impl Users<'_> {
 
     /// The error of `field`, if any.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        error_of(&self.errors, field)
     }
 }
 
@@ -416,10 +415,7 @@ impl CaseView<'_> {
 
     /// The error of `field`, if any.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        error_of(&self.errors, field)
     }
 }
 
