@@ -213,6 +213,11 @@ pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {
 /// `aduan user add`: creates a console account in the console's database, with a one-time
 /// password (returned) that must be changed at the first sign-in.
 pub async fn add_user(config: &Config, spec: &aduan_console::AccountSpec) -> Result<String> {
+    if !config.console.oidc.issuer_url.is_empty() {
+        return Err(Error::FailedPrecondition(
+            "staff sign in at the identity provider (console.oidc.issuer_url): create the account and its roles there".into(),
+        ));
+    }
     let refdata = aduan_refdata::RefData::configured(config)?;
     let store = aduan_console::Store::open(&aduan_console::database_url(config), 1).await?;
     let r = aduan_console::add_user(&store, &refdata, spec, "cli").await;
@@ -523,6 +528,7 @@ pub async fn start_on(
             },
         )
         .await?;
+        core.serving_at(console_addr);
         loops.push(core.spawn_session_sweeper(loops_rx.clone()));
         let mut stop = loops_rx.clone();
         let serving = core.clone();

@@ -173,6 +173,20 @@ impl Browser {
         self.request("GET", path, None).await
     }
 
+    /// A request to another server (the identity provider), with the same cookie jar.
+    async fn request_at(
+        &mut self,
+        addr: std::net::SocketAddr,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Answer {
+        let home = std::mem::replace(&mut self.addr, addr);
+        let a = self.request(method, path, body).await;
+        self.addr = home;
+        a
+    }
+
     async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
         self.request("POST", path, Some(encode(form))).await
     }
@@ -867,3 +881,253 @@ async fn front_desk_registers_a_letter_with_the_officers_token(app: TestApp) {
     app.running.shutdown().await.unwrap();
 }
 both!(front_desk_registers_a_letter_with_the_officers_token);
+
+/// "http://127.0.0.1:1234/a/b?c=d" as the address and "/a/b?c=d".
+fn split_url(url: &str) -> (std::net::SocketAddr, String) {
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let i = rest.find('/').unwrap_or(rest.len());
+    (rest[..i].parse().unwrap(), rest[i..].to_string())
+}
+
+/// The decoded query of a URL.
+fn query_of(url: &str) -> HashMap<String, String> {
+    let decode = |s: &str| {
+        let b = s.replace('+', " ").into_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' && i + 2 < b.len() {
+                out.push(
+                    u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap(), 16).unwrap(),
+                );
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    };
+    url.split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+async fn start_with_provider(pg: bool, idp: &common::oidc::MockIdp) -> Option<TestApp> {
+    let dir = common::temp_dir();
+    let mut c = common::config(&dir, "");
+    c.console.listen = "127.0.0.1:0".into();
+    c.auth.jwks_url = idp.jwks_url();
+    c.auth.issuer = idp.issuer.clone();
+    c.auth.audience = common::oidc::AUDIENCE.into();
+    c.console.oidc.issuer_url = idp.issuer.clone();
+    c.console.oidc.client_id = common::oidc::CLIENT_ID.into();
+    if pg {
+        c.intake.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.triage.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.investigation.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.feedback.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.reporting.database_url = aduan_runtime::testing::postgres_database().await?;
+        c.console.database_url = aduan_runtime::testing::postgres_database().await?;
+    }
+    Some(common::start_with(c).await)
+}
+
+/// Goes from the console's sign-in to the provider and back; returns the answer at the
+/// console's callback.
+async fn through_provider(b: &mut Browser, user: &str, decision: &str) -> Answer {
+    let back = to_provider_and_back(b, user, decision).await;
+    b.get(&split_url(&back).1).await
+}
+
+/// Starts a sign-in and answers at the provider; returns where the provider sends the browser.
+async fn to_provider_and_back(b: &mut Browser, user: &str, decision: &str) -> String {
+    let go = b.get("/staf/masuk/idp").await;
+    assert_eq!(go.status, 303, "{}", go.body);
+    let to = go.header("location").unwrap().to_string();
+    let (addr, path) = split_url(&to);
+    let form = b.request_at(addr, "GET", &path, None).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let mut fields: Vec<(String, String)> = query_of(&to).into_iter().collect();
+    fields.push(("username".into(), user.into()));
+    fields.push(("decision".into(), decision.into()));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let back = b
+        .request_at(
+            addr,
+            "POST",
+            path.split('?').next().unwrap(),
+            Some(encode(&pairs)),
+        )
+        .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    back.header("location").unwrap().to_string()
+}
+
+/// Cluster mode's sign-in (issue 14): authorization code with PKCE at the province's identity
+/// provider; the provider's access token is what the services receive; refresh, revocation,
+/// sign-out at the provider; a state bound to its browser and taken once; a person without an
+/// aduan role refused.
+async fn staff_sign_in_at_the_identity_provider(pg: bool) {
+    use common::oidc::{MockIdp, Person};
+    let idp = MockIdp::start().await;
+    idp.add(
+        "siti",
+        Person {
+            sub: "5f0c2a9e-8d1b-4c3e-9a7f-2b6d1e0c4a11".into(),
+            name: "Siti Rahayu".into(),
+            roles: vec!["complaints_officer".into()],
+            office: "35.27".into(),
+            bidang: None,
+        },
+    );
+    idp.add(
+        "tamu",
+        Person {
+            sub: "tamu-1".into(),
+            name: "Tamu".into(),
+            roles: vec![],
+            office: "35.27".into(),
+            bidang: None,
+        },
+    );
+    // Access tokens end within 30 s: every page renews them with the refresh token.
+    idp.set_lifetime(20);
+    let Some(app) = start_with_provider(pg, &idp).await else {
+        return;
+    };
+    let console = app.running.console.as_ref().unwrap();
+    assert!(
+        console.first_admin.is_none(),
+        "no local administrator with a provider"
+    );
+    let spec = aduan_console::AccountSpec {
+        username: "lokal".into(),
+        display_name: "Akun Lokal".into(),
+        roles: vec![Role::ComplaintsOfficer],
+        office: "35.27".into(),
+        bidang: String::new(),
+    };
+    assert!(matches!(
+        aduan::add_user(&app.config, &spec).await,
+        Err(aduan_runtime::Error::FailedPrecondition(_))
+    ));
+
+    let mut b = Browser::new(&app);
+    let page = b.get("/staf/masuk").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("href=\"/staf/masuk/idp\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("name=\"sandi\""));
+    let local = b
+        .post("/staf/masuk", &[("nama", "admin"), ("sandi", "x")])
+        .await;
+    assert_eq!(local.header("location"), Some("/staf/masuk"));
+    assert!(!b.cookies.contains_key("aduan_sesi"));
+
+    // To the provider: PKCE S256, a state, a nonce, the console's callback.
+    let to = to_provider_and_back(&mut b, "siti", "allow").await;
+    let asked = idp.last_authorize();
+    assert_eq!(asked["code_challenge_method"], "S256");
+    assert_eq!(asked["client_id"], common::oidc::CLIENT_ID);
+    assert_eq!(
+        asked["redirect_uri"],
+        format!("http://{}/staf/masuk/kembali", console.addr)
+    );
+    assert!(asked["scope"].split(' ').any(|s| s == "openid"));
+    assert!(asked["scope"].split(' ').any(|s| s == "profile"));
+    assert!(asked["state"].len() >= 20 && asked["nonce"].len() >= 20);
+    assert!(b.cookies.contains_key("aduan_idp"));
+    let callback = split_url(&to).1;
+    let done = b.get(&callback).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.header("location"), Some("/staf/"));
+    assert!(b.cookies.contains_key("aduan_sesi"));
+    assert!(!b.cookies.contains_key("aduan_idp"));
+    // The code and the state are taken once.
+    let again = b.get(&callback).await;
+    assert_eq!(again.status, 400);
+
+    // The home page calls triage with the provider's access token (renewed first).
+    let home = b.get("/staf/").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("Siti Rahayu"));
+    assert!(home.body.contains("Antrean verifikasi"));
+    assert!(
+        idp.log().contains(&"refresh".to_string()),
+        "{:?}",
+        idp.log()
+    );
+    // No password of the provider's accounts here.
+    assert_eq!(
+        b.get("/staf/sandi").await.header("location"),
+        Some("/staf/")
+    );
+
+    // Sign-out ends the session here and at the provider.
+    let csrf = home.hidden("csrf");
+    let out = b.post("/staf/keluar", &[("csrf", &csrf)]).await;
+    let to = out.header("location").unwrap().to_string();
+    assert!(to.starts_with(&format!("{}/logout?", idp.issuer)), "{to}");
+    let q = query_of(&to);
+    assert_eq!(
+        q["post_logout_redirect_uri"],
+        format!("http://{}/staf/masuk", console.addr)
+    );
+    assert!(q.contains_key("id_token_hint"));
+    assert_eq!(
+        b.get("/staf/").await.header("location"),
+        Some("/staf/masuk")
+    );
+
+    // A refresh refused at the provider ends the session.
+    let done = through_provider(&mut b, "siti", "allow").await;
+    assert_eq!(done.header("location"), Some("/staf/"));
+    idp.revoke_refresh();
+    assert_eq!(
+        b.get("/staf/").await.header("location"),
+        Some("/staf/masuk")
+    );
+
+    // A state belongs to the browser that started the sign-in.
+    let mut other = Browser::new(&app);
+    let theirs = to_provider_and_back(&mut b, "siti", "allow").await;
+    let stolen = other.get(&split_url(&theirs).1).await;
+    assert_eq!(stolen.status, 400);
+    assert!(!other.cookies.contains_key("aduan_sesi"));
+
+    // A person without an aduan role, and a sign-in cancelled at the provider.
+    let mut guest = Browser::new(&app);
+    let refused = through_provider(&mut guest, "tamu", "allow").await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.body.contains("belum diberi peran"),
+        "{}",
+        refused.body
+    );
+    assert!(!guest.cookies.contains_key("aduan_sesi"));
+    let cancelled = through_provider(&mut guest, "tamu", "deny").await;
+    assert_eq!(cancelled.status, 401);
+    assert!(!guest.cookies.contains_key("aduan_sesi"));
+}
+
+mod staff_sign_in_at_the_identity_provider {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::staff_sign_in_at_the_identity_provider(false).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::staff_sign_in_at_the_identity_provider(true).await;
+    }
+}

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod casework;
+pub mod oidc;
 pub mod webdriver;
 
 use std::path::PathBuf;

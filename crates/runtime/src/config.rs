@@ -86,6 +86,37 @@ pub struct ConsoleConfig {
     pub sign_in_per_address_minute: u32,
     /// Connection pool size.
     pub max_connections: u32,
+    /// Sign-in at the province's OpenID Connect provider (cluster mode); unset: local accounts.
+    pub oidc: OidcConfig,
+}
+
+/// The console's OpenID Connect client (authorization code flow with PKCE, docs/console.md).
+/// The services verify the same provider's access tokens (`auth.jwks_url`, `auth.issuer`,
+/// `auth.audience`) and read the same claims (`office`, `roles`, `bidang`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcConfig {
+    /// The provider's issuer, for example `https://sso.jatimprov.go.id/realms/aduan`; its
+    /// `/.well-known/openid-configuration` is read. Empty: local accounts (embedded default).
+    pub issuer_url: String,
+    /// The console's client id at the provider.
+    pub client_id: String,
+    /// A file holding the client secret (confidential client); empty: a public client, which
+    /// PKCE alone protects.
+    pub client_secret_file: String,
+    /// Scopes asked for besides `openid`, space-separated.
+    pub scopes: String,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            issuer_url: String::new(),
+            client_id: String::new(),
+            client_secret_file: String::new(),
+            scopes: "profile".into(),
+        }
+    }
 }
 
 impl Default for ConsoleConfig {
@@ -100,6 +131,7 @@ impl Default for ConsoleConfig {
             sign_in_failures_per_account: 5,
             sign_in_per_address_minute: 20,
             max_connections: 4,
+            oidc: OidcConfig::default(),
         }
     }
 }

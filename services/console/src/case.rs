@@ -225,9 +225,7 @@ async fn load(
     let roles = roles_of(s);
     let desk = roles.contains(&Role::ComplaintsOfficer) || roles.contains(&Role::Head);
     // One token for the page's calls.
-    let token = c
-        .person_token(&s.user, s.created_at)
-        .map_err(|_| unavailable(c))?;
+    let token = s.token.clone();
     let triage = async {
         let req = with_token(
             &token,
@@ -790,7 +788,6 @@ pub async fn reveal(
         (None, _) => String::new(),
     };
     let req = match bearer(
-        &c,
         &s,
         ipb::GetComplaintRequest {
             complaint_id: id.clone(),
@@ -1071,7 +1068,6 @@ pub async fn screen(
         return invalid(&c, &s, &id, "saring", &f, e).await;
     };
     let req = match bearer(
-        &c,
         &s,
         tpb::ScreenComplaintRequest {
             complaint_id: id.clone(),
@@ -1110,7 +1106,6 @@ pub async fn forward(
         return invalid(&c, &s, &id, "teruskan", &f, e).await;
     };
     let req = match bearer(
-        &c,
         &s,
         tpb::ForwardToHeadRequest {
             complaint_id: id.clone(),
@@ -1169,7 +1164,6 @@ pub async fn dispose(
         return invalid(&c, &s, &id, "disposisi", &f, errors).await;
     }
     let req = match bearer(
-        &c,
         &s,
         tpb::IssueDispositionRequest {
             complaint_id: id.clone(),
@@ -1205,7 +1199,6 @@ pub async fn sheet(
         return not_found(&c);
     }
     let req = match bearer(
-        &c,
         &s,
         rpb::GetDocumentRequest {
             kind: rpb::DocumentKind::DispositionSheet as i32,

@@ -163,7 +163,7 @@ pub async fn submit(
             &page(&c, &s, values, errors, None),
         );
     }
-    let call = match bearer(&c, &s, req) {
+    let call = match bearer(&s, req) {
         Ok(r) => r,
         Err(_) => {
             return message(
@@ -347,7 +347,7 @@ pub async fn check(
     } else {
         let req = desk_request(&c, &s, &values, &mut errors);
         let mut problems: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
-        let answer = match bearer(&c, &s, req) {
+        let answer = match bearer(&s, req) {
             Ok(call) => IntakeServiceClient::new(c.intake.clone())
                 .check_complaint(call)
                 .await
@@ -459,7 +459,7 @@ pub async fn missing(
         page_token: q.halaman.unwrap_or_default().chars().take(200).collect(),
         ..Default::default()
     };
-    let answer = match bearer(&c, &s, req) {
+    let answer = match bearer(&s, req) {
         Ok(call) => IntakeServiceClient::new(c.intake.clone())
             .list_complaints(call)
             .await

@@ -11,6 +11,7 @@
 mod case;
 mod desk;
 pub mod i18n;
+pub mod oidc;
 mod public;
 pub mod security;
 mod staff;
@@ -55,8 +56,11 @@ pub struct Console {
     issuer: String,
     audience: String,
     max_token_hours: u64,
-    /// Signs the signed-in person's tokens (local accounts of the embedded default).
-    people: LocalSigner,
+    /// Signs the signed-in person's tokens (local accounts of the embedded default); None when
+    /// staff sign in at the identity provider, whose access tokens the console carries.
+    people: Option<LocalSigner>,
+    /// Sign-in at the province's identity provider (cluster mode).
+    oidc: Option<oidc::Oidc>,
     /// The console's own identity, for the public form's submissions.
     service: ServiceTokens,
     intake: Channel,
@@ -188,16 +192,35 @@ impl Console {
         config: &Config,
         endpoints: &Endpoints,
     ) -> Result<(Arc<Console>, Option<FirstAdmin>)> {
-        if !aduan_runtime::auth::local_user_keys(&config.auth) {
-            return Err(Error::invalid(
-                "console.listen",
-                "the console signs its local accounts' tokens with the local key (auth.local_signing); sign-in at an OIDC provider is not built yet, so disable the console (console.listen = \"\") with a provider or key file",
-            ));
-        }
+        let local = aduan_runtime::auth::local_user_keys(&config.auth);
+        let oidc = if config.console.oidc.issuer_url.is_empty() {
+            if !local {
+                return Err(Error::invalid(
+                    "console.oidc.issuer_url",
+                    "people's tokens come from an identity provider or a key file (auth.jwks_url, auth.key_file), so staff must sign in there: set console.oidc.issuer_url and console.oidc.client_id, or disable the console (console.listen = \"\")",
+                ));
+            }
+            None
+        } else {
+            if local {
+                return Err(Error::invalid(
+                    "auth.jwks_url",
+                    "with console.oidc.issuer_url the services must verify the provider's tokens: set auth.jwks_url, auth.issuer and auth.audience to the same provider",
+                ));
+            }
+            let verifier =
+                aduan_runtime::auth::Verifier::from_config(&config.auth, &config.data_dir).await?;
+            Some(oidc::Oidc::new(
+                &config.console.oidc,
+                &config.console.public_url,
+                verifier,
+            )?)
+        };
         let store = Store::open(&database_url(config), config.console.max_connections).await?;
         let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
         let mut first = None;
-        if store.count_users().await? == 0 {
+        // Accounts of the identity provider are the provider's: no local administrator then.
+        if oidc.is_none() && store.count_users().await? == 0 {
             let spec = AccountSpec {
                 username: "admin".into(),
                 display_name: "Administrator".into(),
@@ -217,7 +240,11 @@ impl Console {
                 Err(e) => return Err(e),
             }
         }
-        let people = LocalSigner::load_or_create(&config.data_dir)?;
+        let people = if oidc.is_none() {
+            Some(LocalSigner::load_or_create(&config.data_dir)?)
+        } else {
+            None
+        };
         let service = ServiceTokens::from_config(
             &config.auth,
             &config.data_dir,
@@ -242,6 +269,7 @@ impl Console {
             audience: config.auth.audience.clone(),
             max_token_hours: config.auth.max_token_hours.max(1),
             people,
+            oidc,
             service,
             intake: channel(&endpoints.intake)?,
             triage: channel(&endpoints.triage)?,
@@ -253,6 +281,19 @@ impl Console {
             sign_in_limiter: RateLimiter::new(config.console.sign_in_per_address_minute),
         };
         Ok((Arc::new(console), first))
+    }
+
+    /// Tells the console where it listens: without `console.public_url`, the identity provider
+    /// sends the browser back to this address.
+    pub fn serving_at(&self, addr: SocketAddr) {
+        if let Some(o) = &self.oidc {
+            o.serving_at(addr);
+        }
+    }
+
+    /// True when staff sign in at the identity provider.
+    pub fn signs_in_at_provider(&self) -> bool {
+        self.oidc.is_some()
     }
 
     /// The store (tests, the CLI).
@@ -285,7 +326,10 @@ impl Console {
     fn person_token(&self, user: &UserRow, session_started: i64) -> Result<String> {
         let (_, absolute) = self.limits();
         let t = now();
-        self.people.mint(&Claims {
+        let people = self.people.as_ref().ok_or_else(|| {
+            Error::Internal("no local signing key with an identity provider".into())
+        })?;
+        people.mint(&Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: user.id.clone(),
@@ -320,7 +364,11 @@ impl Console {
                 }
                 let (idle, absolute) = me.limits();
                 let t = now();
-                if let Err(e) = me.store.delete_expired(t - idle, t - absolute).await {
+                if let Err(e) = me
+                    .store
+                    .delete_expired(t - idle, t - absolute, t - oidc::PENDING_SECONDS)
+                    .await
+                {
                     tracing::warn!(error = %e, "console: expired sessions not deleted");
                 }
             }
@@ -339,6 +387,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf", get(staff::home))
         .route("/staf/", get(staff::home))
         .route("/staf/masuk", get(staff::sign_in_form).post(staff::sign_in))
+        .route("/staf/masuk/idp", get(staff::provider_start))
+        .route(oidc::CALLBACK_PATH, get(staff::provider_callback))
         .route("/staf/keluar", post(staff::sign_out))
         .route(
             "/staf/sandi",

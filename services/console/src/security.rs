@@ -14,6 +14,8 @@ use sha2::{Digest as _, Sha256};
 pub const SESSION_COOKIE: &str = "aduan_sesi";
 /// The double-submit CSRF cookie of the forms used without a session (the public form, sign-in).
 pub const CSRF_COOKIE: &str = "aduan_csrf";
+/// The cookie binding a sign-in at the identity provider to the browser that started it.
+pub const IDP_COOKIE: &str = "aduan_idp";
 
 /// The Content-Security-Policy of every answer: nothing inline, nothing from elsewhere, never in
 /// a frame.
@@ -84,6 +86,58 @@ pub fn sha256_hex(s: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Seals `plain` with AES-256-GCM under a key derived from `secret` (a cookie's value: the
+/// database alone does not open what it holds), bound to `aad` (the row's key). base64url of
+/// nonce and ciphertext.
+pub fn seal(secret: &str, aad: &str, plain: &[u8]) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new(&seal_key(secret).into());
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
+    let Ok(ct) = cipher.encrypt(
+        &nonce.into(),
+        Payload {
+            msg: plain,
+            aad: aad.as_bytes(),
+        },
+    ) else {
+        return String::new();
+    };
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&ct);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+}
+
+/// Opens what [`seal`] sealed with the same secret and `aad`; None otherwise.
+pub fn open(secret: &str, aad: &str, sealed: &str) -> Option<Vec<u8>> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sealed)
+        .ok()?;
+    if raw.len() < 12 + 16 {
+        return None;
+    }
+    let (nonce, ct) = raw.split_at(12);
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    aes_gcm::Aes256Gcm::new(&seal_key(secret).into())
+        .decrypt(
+            &nonce.into(),
+            Payload {
+                msg: ct,
+                aad: aad.as_bytes(),
+            },
+        )
+        .ok()
+}
+
+fn seal_key(secret: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(b"aduan-console seal v1");
+    mac.finalize().into_bytes().into()
 }
 
 /// Equality in time independent of where the strings differ.
@@ -176,6 +230,20 @@ mod tests {
         assert_eq!(p.matches('-').count(), 2);
         assert!(!p.contains(['0', 'o', '1', 'l', 'i']), "{p}");
         assert_ne!(p, one_time_password());
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_their_secret_and_row() {
+        let sealed = seal("cookie-value", "row-1", b"refresh-token");
+        assert!(!sealed.contains("refresh"));
+        assert_eq!(
+            open("cookie-value", "row-1", &sealed).as_deref(),
+            Some(&b"refresh-token"[..])
+        );
+        assert_eq!(open("another-cookie", "row-1", &sealed), None);
+        assert_eq!(open("cookie-value", "row-2", &sealed), None);
+        assert_eq!(open("cookie-value", "row-1", "bm90IHNlYWxlZA"), None);
+        assert_ne!(sealed, seal("cookie-value", "row-1", b"refresh-token"));
     }
 
     #[test]

@@ -17,17 +17,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::public::{form_token_ok, message, with_form_cookie};
 use crate::store::SessionRow;
 use crate::views::{self, AccountLine, FieldError, Home, Page, QueueLine, SignIn, Users};
-use crate::{AccountSpec, Console, Peer, i18n, now, security};
+use crate::{AccountSpec, Console, Peer, i18n, now, oidc, security};
 
 /// Window of the per-account throttle, in seconds.
 const FAILURE_WINDOW: i64 = 15 * 60;
 
 /// The live session of the request: None when there is none, or it passed its idle or absolute
-/// end (then it is deleted).
+/// end (then it is deleted), or its tokens at the identity provider can no longer be renewed.
+/// The session carries the person's token for the services' calls.
 pub(crate) async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
     let raw = security::cookie(headers, security::SESSION_COOKIE)?;
     let id_hash = security::sha256_hex(raw);
-    let s = c.store.session(&id_hash).await.ok()??;
+    let mut s = c.store.session(&id_hash).await.ok()??;
     let (idle, absolute) = c.limits();
     let t = now();
     if s.last_seen + idle < t || s.created_at + absolute < t || s.user.disabled {
@@ -37,7 +38,69 @@ pub(crate) async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionR
     if t - s.last_seen >= 60 {
         let _ = c.store.touch_session(&id_hash, t).await;
     }
+    let token = match &c.oidc {
+        None => c.person_token(&s.user, s.created_at).ok(),
+        Some(o) => provider_token(c, o, raw, &mut s).await,
+    };
+    let Some(token) = token else {
+        let _ = c.store.delete_session(&id_hash).await;
+        return None;
+    };
+    s.token = token;
     Some(s)
+}
+
+/// The session's access token from the identity provider, renewed with the refresh token when
+/// it ends within 30 s (the account's roles follow the new token). None: sign in again.
+async fn provider_token(
+    c: &Console,
+    o: &oidc::Oidc,
+    raw: &str,
+    s: &mut SessionRow,
+) -> Option<String> {
+    let plain = security::open(raw, &s.id_hash, &s.tokens)?;
+    let tokens: oidc::Tokens = serde_json::from_slice(&plain).ok()?;
+    if !oidc::Oidc::due(&tokens) {
+        return Some(tokens.access);
+    }
+    match o.refresh(&tokens).await {
+        Ok((fresh, principal)) => {
+            let json = serde_json::to_vec(&fresh).ok()?;
+            c.store
+                .set_tokens(&s.id_hash, &security::seal(raw, &s.id_hash, &json))
+                .await
+                .ok()?;
+            let roles: Vec<String> = principal
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect();
+            let bidang = principal.bidang.clone().unwrap_or_default();
+            let _ = c
+                .store
+                .upsert_provider_user(
+                    &fresh.subject,
+                    &s.user.display_name,
+                    &roles,
+                    &principal.office,
+                    &bidang,
+                    now(),
+                )
+                .await;
+            s.user.roles = roles;
+            s.user.office_code = principal.office.clone();
+            s.user.bidang = bidang;
+            metrics::counter!("aduan_console_token_refresh_total", "outcome" => "renewed")
+                .increment(1);
+            Some(fresh.access)
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "console: the session's token was not renewed; sign in again");
+            metrics::counter!("aduan_console_token_refresh_total", "outcome" => "refused")
+                .increment(1);
+            None
+        }
+    }
 }
 
 pub(crate) fn to_sign_in() -> Response {
@@ -58,6 +121,7 @@ fn sign_in_page(
             csrf: csrf.to_string(),
             username: username.chars().take(40).collect(),
             notice: notice.map(|k| c.cat.t(k).to_string()),
+            provider: c.oidc.is_some(),
         },
     )
 }
@@ -66,6 +130,9 @@ fn sign_in_page(
 pub async fn sign_in_form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
     if session(&c, &headers).await.is_some() {
         return Redirect::to("/staf/").into_response();
+    }
+    if c.oidc.is_some() {
+        return sign_in_page(&c, StatusCode::OK, "", "", None);
     }
     let (token, new) = match security::cookie(&headers, security::CSRF_COOKIE) {
         Some(v) => (v.to_string(), false),
@@ -87,6 +154,9 @@ pub async fn sign_in(
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
+    if c.oidc.is_some() {
+        return Redirect::to("/staf/masuk").into_response();
+    }
     let token = security::cookie(&headers, security::CSRF_COOKIE)
         .unwrap_or("")
         .to_string();
@@ -166,7 +236,7 @@ pub async fn sign_in(
     let csrf = security::random_token();
     if let Err(e) = c
         .store
-        .create_session(&security::sha256_hex(&raw), &user.id, &csrf, t)
+        .create_session(&security::sha256_hex(&raw), &user.id, &csrf, "", t)
         .await
     {
         tracing::error!(error = %e, "console: session not stored");
@@ -191,12 +261,200 @@ pub async fn sign_in(
     res
 }
 
+/// GET `/staf/masuk/idp`: starts a sign-in at the identity provider (authorization code with
+/// PKCE): the PKCE verifier and the nonce wait in the database, sealed under a key from a new
+/// cookie of this browser, found by the state's hash.
+pub async fn provider_start(
+    State(c): State<Arc<Console>>,
+    peer: Peer,
+    headers: HeaderMap,
+) -> Response {
+    let Some(o) = &c.oidc else {
+        return crate::public::not_found(State(c.clone())).await;
+    };
+    if let Some(ip) = c.client(peer.0, &headers)
+        && !c.sign_in_limiter.check(&ip)
+    {
+        return sign_in_page(
+            &c,
+            StatusCode::TOO_MANY_REQUESTS,
+            "",
+            "",
+            Some("signin.too_many"),
+        );
+    }
+    let (url, state, pending) = match o.start().await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "console: the identity provider is unavailable");
+            return sign_in_page(
+                &c,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "",
+                "",
+                Some("signin.provider_down"),
+            );
+        }
+    };
+    let browser = security::random_token();
+    let state_hash = security::sha256_hex(&state);
+    let sealed = match serde_json::to_vec(&pending) {
+        Ok(json) => security::seal(&browser, &state_hash, &json),
+        Err(_) => String::new(),
+    };
+    if sealed.is_empty()
+        || c.store
+            .put_pending(&state_hash, &sealed, now())
+            .await
+            .is_err()
+    {
+        return message(
+            &c,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error.unavailable_title",
+            "error.unavailable_body",
+        );
+    }
+    let mut res = Redirect::to(&url).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        security::set_cookie(
+            security::IDP_COOKIE,
+            &browser,
+            c.secure,
+            Some(oidc::PENDING_SECONDS),
+        ),
+    );
+    res
+}
+
+/// GET `/staf/masuk/kembali?code=…&state=…`: the provider sends the browser back. The state is
+/// taken once, must be this browser's and younger than ten minutes; the code is exchanged with the
+/// PKCE verifier; the ID token and the access token are checked; the person's account (id
+/// `oidc:<sub>`) takes the roles, office and Bidang of the access token, and a new session starts.
+pub async fn provider_callback(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let Some(o) = &c.oidc else {
+        return crate::public::not_found(State(c.clone())).await;
+    };
+    let refuse = |status, key| {
+        let mut res = sign_in_page(&c, status, "", "", Some(key));
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            security::set_cookie(security::IDP_COOKIE, "", c.secure, Some(0)),
+        );
+        res
+    };
+    let state = q.get("state").map(String::as_str).unwrap_or("");
+    if state.is_empty() || state.len() > 256 {
+        return refuse(StatusCode::BAD_REQUEST, "signin.expired");
+    }
+    let state_hash = security::sha256_hex(state);
+    let Ok(Some((sealed, started))) = c.store.take_pending(&state_hash).await else {
+        return refuse(StatusCode::BAD_REQUEST, "signin.expired");
+    };
+    let browser = security::cookie(&headers, security::IDP_COOKIE).unwrap_or("");
+    let pending = security::open(browser, &state_hash, &sealed)
+        .and_then(|p| serde_json::from_slice::<oidc::Pending>(&p).ok());
+    let Some(pending) = pending.filter(|_| started + oidc::PENDING_SECONDS > now()) else {
+        return refuse(StatusCode::BAD_REQUEST, "signin.expired");
+    };
+    if q.contains_key("error") {
+        return refuse(StatusCode::UNAUTHORIZED, "signin.provider_refused");
+    }
+    let code = q.get("code").map(String::as_str).unwrap_or("");
+    if code.is_empty() || code.len() > 4096 {
+        return refuse(StatusCode::BAD_REQUEST, "signin.expired");
+    }
+    let signed = match o.finish(code, pending).await {
+        Ok(v) => v,
+        Err(Error::PermissionDenied(why)) => {
+            tracing::info!(outcome = "no_role", why = %why, "console: sign-in at the provider");
+            metrics::counter!("aduan_console_sign_in_total", "outcome" => "no_role").increment(1);
+            return refuse(StatusCode::FORBIDDEN, "signin.no_role");
+        }
+        Err(Error::Unavailable(why)) => {
+            tracing::warn!(why = %why, "console: the identity provider is unavailable");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "signin.provider_down");
+        }
+        Err(e) => {
+            tracing::info!(outcome = "refused", error = %e, "console: sign-in at the provider");
+            metrics::counter!("aduan_console_sign_in_total", "outcome" => "refused").increment(1);
+            return refuse(StatusCode::UNAUTHORIZED, "signin.provider_refused");
+        }
+    };
+    let p = &signed.principal;
+    let roles: Vec<String> = p.roles.iter().map(|r| r.as_str().to_string()).collect();
+    let t = now();
+    let user_id = match c
+        .store
+        .upsert_provider_user(
+            &signed.tokens.subject,
+            &signed.name,
+            &roles,
+            &p.office,
+            p.bidang.as_deref().unwrap_or(""),
+            t,
+        )
+        .await
+    {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "console: account not stored");
+            return message(
+                &c,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.unavailable_title",
+                "error.unavailable_body",
+            );
+        }
+    };
+    // A new id at every sign-in; the tokens sealed under a key from the cookie's value.
+    let raw = security::random_token();
+    let id_hash = security::sha256_hex(&raw);
+    let csrf = security::random_token();
+    let tokens = match serde_json::to_vec(&signed.tokens) {
+        Ok(json) => security::seal(&raw, &id_hash, &json),
+        Err(_) => String::new(),
+    };
+    if tokens.is_empty()
+        || c.store
+            .create_session(&id_hash, &user_id, &csrf, &tokens, t)
+            .await
+            .is_err()
+    {
+        return message(
+            &c,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error.unavailable_title",
+            "error.unavailable_body",
+        );
+    }
+    tracing::info!(outcome = "signed_in", "console: sign-in at the provider");
+    metrics::counter!("aduan_console_sign_in_total", "outcome" => "signed_in").increment(1);
+    let mut res = Redirect::to("/staf/").into_response();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        security::set_cookie(security::SESSION_COOKIE, &raw, c.secure, None),
+    );
+    h.append(
+        header::SET_COOKIE,
+        security::set_cookie(security::IDP_COOKIE, "", c.secure, Some(0)),
+    );
+    res
+}
+
 /// POST `/staf/keluar`: ends the session (CSRF-checked) and deletes the cookie.
 pub async fn sign_out(
     State(c): State<Arc<Console>>,
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
+    let mut to = "/staf/masuk".to_string();
     if let Some(s) = session(&c, &headers).await {
         if !f.get("csrf").is_some_and(|v| security::same(v, &s.csrf)) {
             return message(
@@ -207,8 +465,17 @@ pub async fn sign_out(
             );
         }
         let _ = c.store.delete_session(&s.id_hash).await;
+        // With the identity provider, its session ends too (RP-initiated logout).
+        if let Some(o) = &c.oidc {
+            let raw = security::cookie(&headers, security::SESSION_COOKIE).unwrap_or("");
+            let tokens = security::open(raw, &s.id_hash, &s.tokens)
+                .and_then(|p| serde_json::from_slice::<oidc::Tokens>(&p).ok());
+            if let Some(url) = o.logout_url(tokens.as_ref()).await {
+                to = url;
+            }
+        }
     }
-    let mut res = Redirect::to("/staf/masuk").into_response();
+    let mut res = Redirect::to(&to).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
         security::set_cookie(security::SESSION_COOKIE, "", c.secure, Some(0)),
@@ -236,6 +503,8 @@ fn password_page(
 /// GET `/staf/sandi`.
 pub async fn password_form(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response {
     match session(&c, &headers).await {
+        // Passwords of the identity provider's accounts are the provider's.
+        Some(_) if c.oidc.is_some() => Redirect::to("/staf/").into_response(),
         Some(s) => password_page(&c, &s, StatusCode::OK, Vec::new()),
         None => to_sign_in(),
     }
@@ -251,6 +520,9 @@ pub async fn change_password(
     let Some(s) = session(&c, &headers).await else {
         return to_sign_in();
     };
+    if c.oidc.is_some() {
+        return Redirect::to("/staf/").into_response();
+    }
     if !f.get("csrf").is_some_and(|v| security::same(v, &s.csrf)) {
         return message(
             &c,
@@ -332,8 +604,9 @@ fn office_name(c: &Console, code: &str) -> String {
     }
 }
 
-pub(crate) fn bearer<T>(c: &Console, s: &SessionRow, msg: T) -> Result<tonic::Request<T>, Error> {
-    with_token(&c.person_token(&s.user, s.created_at)?, msg)
+/// A call with the signed-in person's token.
+pub(crate) fn bearer<T>(s: &SessionRow, msg: T) -> Result<tonic::Request<T>, Error> {
+    with_token(&s.token, msg)
 }
 
 /// A call with a token already minted (a page that makes several calls mints it once).
@@ -394,7 +667,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         };
         // One token for both calls, made at once: the page waits for the slower, not the sum.
         // (A token that cannot be minted is empty: the services refuse it, the page says so.)
-        let token = c.person_token(&s.user, s.created_at).unwrap_or_default();
+        let token = s.token.clone();
         let queue_call = async {
             Ok::<_, Error>(
                 TriageServiceClient::new(c.triage.clone())
@@ -568,7 +841,7 @@ async fn bidang_cases(
         ..Default::default()
     };
     let r = InvestigationServiceClient::new(c.investigation.clone())
-        .list_cases(bearer(c, s, req)?)
+        .list_cases(bearer(s, req)?)
         .await
         .map_err(|e| Error::Unavailable(e.message().to_string()))?
         .into_inner();
@@ -764,6 +1037,7 @@ async fn users_page(
             values,
             errors,
             created,
+            provider: c.oidc.is_some(),
         },
     )
 }
@@ -805,6 +1079,14 @@ pub async fn create_user(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if c.oidc.is_some() {
+        return message(
+            &c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "users.at_provider",
+        );
+    }
     if !f.get("csrf").is_some_and(|v| security::same(v, &s.csrf)) {
         return message(
             &c,

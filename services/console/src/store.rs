@@ -67,6 +67,11 @@ pub struct SessionRow {
     pub last_seen: i64,
     /// The account.
     pub user: UserRow,
+    /// The tokens at the identity provider, sealed (empty for local accounts).
+    pub tokens: String,
+    /// The person's token for the services' calls: minted for a local account, the provider's
+    /// access token otherwise (filled in by the staff pages' session check).
+    pub token: String,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.roles, \
@@ -264,17 +269,19 @@ impl Store {
         id_hash: &str,
         user_id: &str,
         csrf: &str,
+        tokens: &str,
         now: i64,
     ) -> Result<()> {
         on_pool!(&self.db, p => {
             sqlx::query(
-                "INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen) \
-                 VALUES ($1, $2, $3, $4, $4)",
+                "INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen, tokens) \
+                 VALUES ($1, $2, $3, $4, $4, $5)",
             )
             .bind(id_hash)
             .bind(user_id)
             .bind(csrf)
             .bind(now)
+            .bind(tokens)
             .execute(p)
             .await?;
             Ok(())
@@ -284,7 +291,7 @@ impl Store {
     /// A session and its account, if it exists.
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
         let sql = format!(
-            "SELECT s.id_hash, s.csrf, s.created_at AS s_created, s.last_seen, {USER_COLUMNS} \
+            "SELECT s.id_hash, s.csrf, s.created_at AS s_created, s.last_seen, s.tokens, {USER_COLUMNS} \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
         );
         on_pool!(&self.db, p => {
@@ -295,7 +302,86 @@ impl Store {
                     created_at: r.try_get("s_created")?,
                     last_seen: r.try_get("last_seen")?,
                     user: user_from_row!(&r),
+                    tokens: r.try_get("tokens")?,
+                    token: String::new(),
                 })),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Replaces a session's sealed tokens (after a refresh at the provider).
+    pub async fn set_tokens(&self, id_hash: &str, tokens: &str) -> Result<()> {
+        on_pool!(&self.db, p => {
+            sqlx::query("UPDATE sessions SET tokens = $2 WHERE id_hash = $1")
+                .bind(id_hash)
+                .bind(tokens)
+                .execute(p)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Creates or updates the account of a person signed in at the identity provider: the id is
+    /// `oidc:<sub>`; name, roles, office and Bidang are the provider's, as of this sign-in. Such
+    /// an account has no password (`!` is no PHC string: local sign-in never matches).
+    pub async fn upsert_provider_user(
+        &self,
+        subject: &str,
+        display_name: &str,
+        roles: &[String],
+        office_code: &str,
+        bidang: &str,
+        now: i64,
+    ) -> Result<String> {
+        let id = format!("oidc:{subject}");
+        on_pool!(&self.db, p => {
+            sqlx::query(
+                "INSERT INTO users (id, username, display_name, password_hash, roles, office_code, \
+                 bidang, must_change_password, disabled, created_at, created_by) \
+                 VALUES ($1, $1, $2, '!', $3, $4, $5, FALSE, FALSE, $6, 'oidc') \
+                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
+                 roles = excluded.roles, office_code = excluded.office_code, \
+                 bidang = excluded.bidang",
+            )
+            .bind(&id)
+            .bind(display_name)
+            .bind(roles.join(","))
+            .bind(office_code)
+            .bind(bidang)
+            .bind(now)
+            .execute(p)
+            .await?;
+            Ok(id)
+        })
+    }
+
+    /// Keeps a started sign-in until the provider sends the browser back.
+    pub async fn put_pending(&self, state_hash: &str, sealed: &str, now: i64) -> Result<()> {
+        on_pool!(&self.db, p => {
+            sqlx::query(
+                "INSERT INTO sign_in_pending (state_hash, sealed, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(state_hash)
+            .bind(sealed)
+            .bind(now)
+            .execute(p)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Takes a started sign-in (once): its sealed value and start time.
+    pub async fn take_pending(&self, state_hash: &str) -> Result<Option<(String, i64)>> {
+        on_pool!(&self.db, p => {
+            match sqlx::query(
+                "DELETE FROM sign_in_pending WHERE state_hash = $1 RETURNING sealed, created_at",
+            )
+            .bind(state_hash)
+            .fetch_optional(p)
+            .await?
+            {
+                Some(r) => Ok(Some((r.try_get("sealed")?, r.try_get("created_at")?))),
                 None => Ok(None),
             }
         })
@@ -324,15 +410,26 @@ impl Store {
         })
     }
 
-    /// Deletes the sessions idle since `idle_before` or started before `started_before`.
-    pub async fn delete_expired(&self, idle_before: i64, started_before: i64) -> Result<u64> {
+    /// Deletes the sessions idle since `idle_before` or started before `started_before`, and
+    /// the sign-ins started at the provider before `pending_before`.
+    pub async fn delete_expired(
+        &self,
+        idle_before: i64,
+        started_before: i64,
+        pending_before: i64,
+    ) -> Result<u64> {
         on_pool!(&self.db, p => {
-            Ok(sqlx::query("DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2")
+            let n = sqlx::query("DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2")
                 .bind(idle_before)
                 .bind(started_before)
                 .execute(p)
                 .await?
-                .rows_affected())
+                .rows_affected();
+            sqlx::query("DELETE FROM sign_in_pending WHERE created_at < $1")
+                .bind(pending_before)
+                .execute(p)
+                .await?;
+            Ok(n)
         })
     }
 }

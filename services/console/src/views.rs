@@ -210,6 +210,8 @@ pub struct SignIn<'a> {
     pub csrf: String,
     pub username: String,
     pub notice: Option<String>,
+    /// Staff sign in at the identity provider: a link there instead of the password form.
+    pub provider: bool,
 }
 
 /// `/staf/sandi`.
@@ -291,6 +293,8 @@ pub struct Users<'a> {
     pub errors: Vec<FieldError>,
     /// The new account's name and one-time password, shown once.
     pub created: Option<(String, String)>,
+    /// Accounts live at the identity provider: the list only, no form.
+    pub provider: bool,
 }
 
 impl Users<'_> {
