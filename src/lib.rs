@@ -390,7 +390,20 @@ pub async fn start_on(
     let (loops_stop, loops_rx) = tokio::sync::watch::channel(false);
     let mut loops = Vec::new();
     // One keyring for every service of the process (personal data and free text per office).
-    let keys = Arc::new(Keyring::load(&config.crypto.keys_file, &config.data_dir)?);
+    // A process serving only the console (the pod facing the internet) holds no office key: it
+    // reads personal data only through the services, which open it.
+    let keys = if services.is_empty() {
+        None
+    } else {
+        Some(Arc::new(Keyring::load(
+            &config.crypto.keys_file,
+            &config.data_dir,
+        )?))
+    };
+    let keys_of = || {
+        keys.clone()
+            .ok_or_else(|| Error::Internal("no keyring in a console-only process".into()))
+    };
     // One set of office calendars (triage's SLA clock, feedback's silence period) and one way to
     // elect the leader of the singleton loops: from files and the database by default; from the
     // Office and HolidayCalendar resources and Kubernetes Leases in cluster mode.
@@ -423,7 +436,7 @@ pub async fn start_on(
     };
     let mut intake = None;
     if local("intake") {
-        let core = aduan_intake::open(config, keys.clone()).await?;
+        let core = aduan_intake::open(config, keys_of()?).await?;
         inbox.register("intake", core.clone());
         spawn_relays(config, &relays, "intake", core.outbox(), &endpoint_of)?;
         intake_api.set_ready(core.clone());
@@ -432,13 +445,8 @@ pub async fn start_on(
     }
     let mut triage = None;
     if local("triage") {
-        let core = aduan_triage::open(
-            config,
-            keys.clone(),
-            calendars.clone(),
-            endpoint_of("intake"),
-        )
-        .await?;
+        let core = aduan_triage::open(config, keys_of()?, calendars.clone(), endpoint_of("intake"))
+            .await?;
         inbox.register("triage", core.clone());
         spawn_relays(config, &relays, "triage", core.outbox(), &endpoint_of)?;
         let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
@@ -453,7 +461,7 @@ pub async fn start_on(
     }
     let mut investigation = None;
     if local("investigation") {
-        let core = aduan_investigation::open(config, keys.clone(), endpoint_of("intake")).await?;
+        let core = aduan_investigation::open(config, keys_of()?, endpoint_of("intake")).await?;
         inbox.register("investigation", core.clone());
         spawn_relays(
             config,
@@ -470,7 +478,7 @@ pub async fn start_on(
     }
     let mut feedback = None;
     if local("feedback") {
-        let core = aduan_feedback::open(config, keys.clone(), calendars.clone()).await?;
+        let core = aduan_feedback::open(config, keys_of()?, calendars.clone()).await?;
         inbox.register("feedback", core.clone());
         spawn_relays(config, &relays, "feedback", core.outbox(), &endpoint_of)?;
         let period = std::time::Duration::from_secs_f64(config.feedback.sweep_seconds.max(0.05));
@@ -487,7 +495,7 @@ pub async fn start_on(
     if local("reporting") {
         let core = aduan_reporting::open(
             config,
-            keys.clone(),
+            keys_of()?,
             calendars.clone(),
             endpoint_of("triage"),
             endpoint_of("investigation"),

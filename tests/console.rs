@@ -1029,6 +1029,12 @@ async fn staff_sign_in_at_the_identity_provider(pg: bool) {
         page.body
     );
     assert!(!page.body.contains("name=\"sandi\""));
+    // The sign-out form's redirect to the provider is a form target the browser checks.
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains(&format!("form-action 'self' http://{}", idp.addr)),
+        "{csp}"
+    );
     let local = b
         .post("/staf/masuk", &[("nama", "admin"), ("sandi", "x")])
         .await;

@@ -477,9 +477,113 @@ fn origin(url: &str) -> String {
     url[..url.len() - p.len()].to_string()
 }
 
+/// Cluster mode's sign-in in the browser (SQLite; `tests/console.rs` covers both backends and the
+/// refusals): the sign-in page offers the province's SSO, the browser goes to the provider (a
+/// stand-in, `tests/common/oidc.rs`) and comes back signed in; the operator's accounts page lists
+/// who signed in and creates no account; signing out passes through the provider's sign-out.
+async fn provider_journey() {
+    use common::oidc::{MockIdp, Person};
+    let idp = MockIdp::start().await;
+    for (username, name, role, office) in [
+        ("siti", "Siti Rahayu", "complaints_officer", "35.27"),
+        ("rina", "Rina Wulandari", "operator", "35"),
+    ] {
+        idp.add(
+            username,
+            Person {
+                sub: format!("sub-{username}"),
+                name: name.into(),
+                roles: vec![role.into()],
+                office: office.into(),
+                bidang: None,
+            },
+        );
+    }
+    let dir = common::temp_dir();
+    let mut c = common::config(&dir, "");
+    c.console.listen = "127.0.0.1:0".into();
+    c.auth.jwks_url = idp.jwks_url();
+    c.auth.issuer = idp.issuer.clone();
+    c.auth.audience = common::oidc::AUDIENCE.into();
+    c.console.oidc.issuer_url = idp.issuer.clone();
+    c.console.oidc.client_id = common::oidc::CLIENT_ID.into();
+    let app = common::start_with(c).await;
+    let base = format!("http://{}", app.running.console.as_ref().unwrap().addr);
+    let axe_js = axe_source();
+    let axe_js = axe_js.as_deref();
+    let Some(b) = Browser::start(1280, 900).await else {
+        app.running.shutdown().await.unwrap();
+        return;
+    };
+    let sign_in = |username: &'static str| {
+        let b = &b;
+        let base = &base;
+        let issuer = &idp.issuer;
+        async move {
+            b.goto(&format!("{base}/staf/masuk")).await;
+            b.click_and_wait("a.button").await;
+            assert!(
+                b.url().await.starts_with(issuer.as_str()),
+                "{}",
+                b.url().await
+            );
+            b.fill("#username", username).await;
+            b.click_and_wait("button[value=allow]").await;
+            assert_eq!(b.url().await, format!("{base}/staf/"));
+        }
+    };
+    b.goto(&format!("{base}/staf/masuk")).await;
+    assert!(
+        b.text("main")
+            .await
+            .contains("Masuk dengan akun SSO provinsi")
+    );
+    check(&b, axe_js, "staff-sign-in-sso", 1280).await;
+    sign_in("siti").await;
+    let header = b.text("header").await;
+    assert!(header.contains("Siti Rahayu"));
+    assert!(!header.contains("Ubah kata sandi"), "{header}");
+    assert!(b.text("main").await.contains("Antrean verifikasi"));
+    check(&b, axe_js, "staff-home-sso", 1280).await;
+    b.click_and_wait("header button.link").await;
+    assert_eq!(b.url().await, format!("{base}/staf/masuk"));
+    assert!(
+        idp.log().iter().any(|l| l.starts_with("logout ")),
+        "{:?}",
+        idp.log()
+    );
+    sign_in("rina").await;
+    b.goto(&format!("{base}/staf/pengguna")).await;
+    let main = b.text("main").await;
+    assert!(
+        main.contains("dikelola di layanan masuk provinsi"),
+        "{main}"
+    );
+    assert!(main.contains("Siti Rahayu") && main.contains("Rina Wulandari"));
+    assert!(
+        main.contains("sso:siti") && main.contains("sso:rina"),
+        "{main}"
+    );
+    assert!(
+        b.script(
+            "return document.querySelector('#nama_pengguna') === null;",
+            json!([])
+        )
+        .await
+            == json!(true)
+    );
+    check(&b, axe_js, "staff-accounts-sso", 1280).await;
+    b.close().await;
+    app.running.shutdown().await.unwrap();
+}
+
 /// The journey on a thread of its own with a larger stack: the whole process's start-up and
 /// the journey are one future, far deeper than a test thread's 2 MiB in a debug build.
 fn run(pg: bool) {
+    on_big_stack(move || journey(pg));
+}
+
+fn on_big_stack<F: std::future::Future<Output = ()>>(f: impl FnOnce() -> F + Send + 'static) {
     std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(move || {
@@ -489,11 +593,16 @@ fn run(pg: bool) {
                 .enable_all()
                 .build()
                 .unwrap()
-                .block_on(journey(pg))
+                .block_on(f())
         })
         .unwrap()
         .join()
         .unwrap();
+}
+
+#[test]
+fn browser_sign_in_at_the_provider() {
+    on_big_stack(provider_journey);
 }
 
 #[test]

@@ -280,7 +280,8 @@ async fn authorize(
 #[derive(serde::Serialize)]
 struct AccessClaims<'a> {
     iss: &'a str,
-    aud: &'a str,
+    /// A list, as Keycloak sends it when a token has several audiences.
+    aud: [&'a str; 2],
     sub: &'a str,
     azp: &'a str,
     exp: i64,
@@ -343,7 +344,7 @@ async fn token(State(idp): State<Arc<Idp>>, Form(f): Form<HashMap<String, String
         &header,
         &AccessClaims {
             iss: &idp.issuer,
-            aud: AUDIENCE,
+            aud: [AUDIENCE, "account"],
             sub: &person.sub,
             azp: CLIENT_ID,
             exp,

@@ -253,7 +253,10 @@ impl Caller {
 pub struct Claims {
     /// Issuer.
     pub iss: String,
-    /// Audience.
+    /// Audience. Providers such as Keycloak send a list when a token has several audiences;
+    /// the verifier checks that the configured one is among them, and keeps them here joined by
+    /// spaces.
+    #[serde(deserialize_with = "one_or_many")]
     pub aud: String,
     /// Subject.
     pub sub: String,
@@ -273,6 +276,20 @@ pub struct Claims {
     /// Not before (seconds since the epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
+}
+
+/// A string, or a list of strings joined by spaces (the `aud` claim).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => s,
+        OneOrMany::Many(v) => v.join(" "),
+    })
 }
 
 #[derive(Clone)]

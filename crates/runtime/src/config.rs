@@ -634,10 +634,11 @@ impl Config {
         if crate::auth::generated_service_keys(&self.auth) {
             local.push("generated service keys (auth.service_keys_dir)");
         }
-        if self.crypto.keys_file.is_empty() {
+        let services = self.enabled_services()?;
+        // A console-only process holds no office key (src/lib.rs).
+        if self.crypto.keys_file.is_empty() && !services.is_empty() {
             local.push("a generated master key (crypto.keys_file)");
         }
-        let services = self.enabled_services()?;
         let postgres = services.iter().any(|s| {
             let url = match *s {
                 "intake" => &self.intake.database_url,
@@ -877,6 +878,15 @@ mod tests {
         let mut master_only = configured.clone();
         master_only.crypto.keys_file.clear();
         assert!(master_only.check_keys().is_err());
+        // A console-only pod in cluster mode holds no office key: none is needed.
+        let mut console = Config::default();
+        console.cluster.enabled = true;
+        console.services = "console".into();
+        console.auth.jwks_url = "https://sso.example/jwks".into();
+        console.auth.service_keys_dir = "/etc/aduan/service-keys".into();
+        assert_eq!(console.check_keys().unwrap(), None);
+        console.services = "console,intake".into();
+        assert!(console.check_keys().is_err());
         // Demos may, with a warning.
         pg.auth.allow_local_keys_in_cluster = true;
         assert!(pg.check_keys().unwrap().unwrap().contains("demos only"));

@@ -43,7 +43,7 @@ fn page<'a>(
         .cloned()
         .unwrap_or_else(|| "walk_in".into());
     let category = values.get("kategori").cloned().unwrap_or_default();
-    let mut page = Page::staff(&c.cat, "desk.title", &s.user.display_name, &s.csrf);
+    let mut page = Page::staff(&c.cat, "desk.title", &s);
     // The R1-R6 panel updates as the officer types (htmx); without script, its button.
     page.htmx = true;
     PortalForm {
@@ -220,7 +220,7 @@ pub async fn submit(
             views::render(
                 StatusCode::OK,
                 &views::DeskReceipt {
-                    page: Page::staff(&c.cat, "desk.receipt_title", &s.user.display_name, &s.csrf),
+                    page: Page::staff(&c.cat, "desk.receipt_title", &s),
                     office_name: c
                         .refdata
                         .office(&complaint.office_code)
@@ -399,7 +399,7 @@ pub async fn check(
         return views::render(
             StatusCode::OK,
             &CheckFragment {
-                page: Page::staff(&c.cat, "desk.title", &s.user.display_name, &s.csrf),
+                page: Page::staff(&c.cat, "desk.title", &s),
                 check: Some(panel),
             },
         );
@@ -466,7 +466,7 @@ pub async fn missing(
             .map(|r| r.into_inner()),
         Err(_) => Err(tonic::Status::unavailable("token")),
     };
-    let page = Page::staff(&c.cat, "missing.title", &s.user.display_name, &s.csrf);
+    let page = Page::staff(&c.cat, "missing.title", &s);
     match answer {
         Ok(a) => views::render(
             StatusCode::OK,

@@ -291,6 +291,17 @@ impl Console {
         }
     }
 
+    /// The Content-Security-Policy of every answer (with the provider's origin among the form
+    /// targets when staff sign in there).
+    fn csp(&self) -> axum::http::HeaderValue {
+        let policy = match &self.oidc {
+            Some(o) => security::csp_with_provider(&o.origin()),
+            None => security::CSP.to_string(),
+        };
+        axum::http::HeaderValue::from_str(&policy)
+            .unwrap_or_else(|_| axum::http::HeaderValue::from_static(security::CSP))
+    }
+
     /// True when staff sign in at the identity provider.
     pub fn signs_in_at_provider(&self) -> bool {
         self.oidc.is_some()
@@ -405,7 +416,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/pengaduan/{id}/disposisi", post(case::dispose))
         .route("/staf/pengaduan/{id}/lembar-disposisi", get(case::sheet))
         .fallback(public::not_found)
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            console.csp(),
+            security::headers,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .with_state(console)
 }

@@ -84,6 +84,8 @@ pub struct SignedIn {
     pub principal: Arc<Principal>,
     /// The name to show: `name`, else `preferred_username`, else the subject.
     pub name: String,
+    /// The sign-in name at the provider (`preferred_username`), else the subject.
+    pub username: String,
 }
 
 /// The console's client at the provider.
@@ -193,6 +195,21 @@ impl Oidc {
         })
     }
 
+    /// The provider's origin (`https://sso.example.go.id`), the target of the sign-out form's
+    /// redirect. Only characters a URL's origin may hold (it goes into a header).
+    pub fn origin(&self) -> String {
+        let url = self.issuer.url();
+        let origin = url.origin().ascii_serialization();
+        if origin
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:/-[]".contains(&b))
+        {
+            origin
+        } else {
+            String::new()
+        }
+    }
+
     /// Without `console.public_url`, the console's address is its listen address.
     pub fn serving_at(&self, addr: std::net::SocketAddr) {
         let _ = self.base.set(format!("http://{addr}"));
@@ -297,12 +314,15 @@ impl Oidc {
             }
         }
         let subject = claims.subject().to_string();
+        let username = claims
+            .preferred_username()
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| subject.clone());
         let name = claims
             .name()
             .and_then(|n| n.get(None))
             .map(|n| n.to_string())
-            .or_else(|| claims.preferred_username().map(|u| u.to_string()))
-            .unwrap_or_else(|| subject.clone());
+            .unwrap_or_else(|| username.clone());
         let access = resp.access_token().secret().clone();
         let principal = self.principal(&access, &subject)?;
         Ok(SignedIn {
@@ -315,6 +335,7 @@ impl Oidc {
             },
             principal,
             name: name.chars().take(100).collect(),
+            username,
         })
     }
 

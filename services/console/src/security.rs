@@ -23,6 +23,16 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
      font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'";
 
+/// The policy with the identity provider's origin among the form targets: the sign-out form's
+/// redirect to the provider's end-session endpoint is part of the form's navigation, which
+/// browsers check against `form-action`.
+pub fn csp_with_provider(origin: &str) -> String {
+    CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    )
+}
+
 /// Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane).
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
@@ -177,14 +187,15 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
 
 /// The headers of every answer: CSP, no sniffing, no framing, no referrer (a tracking code sits
 /// in the path of `/lacak/<code>`); pages are never stored by caches unless they are assets.
-pub async fn headers(req: Request<axum::body::Body>, next: Next) -> Response {
+pub async fn headers(
+    axum::extract::State(csp): axum::extract::State<HeaderValue>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
     let asset = req.uri().path().starts_with("/aset/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -78,14 +78,7 @@ async fn provider_token(
             let bidang = principal.bidang.clone().unwrap_or_default();
             let _ = c
                 .store
-                .upsert_provider_user(
-                    &fresh.subject,
-                    &s.user.display_name,
-                    &roles,
-                    &principal.office,
-                    &bidang,
-                    now(),
-                )
+                .set_provider_roles(&s.user.id, &roles, &principal.office, &bidang)
                 .await;
             s.user.roles = roles;
             s.user.office_code = principal.office.clone();
@@ -393,6 +386,7 @@ pub async fn provider_callback(
         .store
         .upsert_provider_user(
             &signed.tokens.subject,
+            &signed.username,
             &signed.name,
             &roles,
             &p.office,
@@ -492,7 +486,7 @@ fn password_page(
     views::render(
         status,
         &views::Password {
-            page: Page::staff(&c.cat, "password.title", &s.user.display_name, &s.csrf),
+            page: Page::staff(&c.cat, "password.title", &s),
             csrf: s.csrf.clone(),
             must_change: s.user.must_change_password,
             errors,
@@ -808,7 +802,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         }
     }
     let page = Home {
-        page: Page::staff(&c.cat, "home.title", &s.user.display_name, &s.csrf),
+        page: Page::staff(&c.cat, "home.title", &s),
         name: s.user.display_name.clone(),
         roles: roles
             .iter()
@@ -1014,7 +1008,7 @@ async fn users_page(
     views::render(
         status,
         &Users {
-            page: Page::staff(&c.cat, "users.title", &s.user.display_name, &s.csrf),
+            page: Page::staff(&c.cat, "users.title", &s),
             csrf: s.csrf.clone(),
             accounts,
             roles: PEOPLE_ROLES

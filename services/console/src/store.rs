@@ -35,6 +35,16 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
+/// The password hash of the identity provider's accounts: no PHC string, so no password matches.
+pub const NO_PASSWORD: &str = "!";
+
+impl UserRow {
+    /// A local account with a password (not one of the identity provider's).
+    pub fn has_password(&self) -> bool {
+        self.password_hash != NO_PASSWORD
+    }
+}
+
 /// A new account.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -323,11 +333,14 @@ impl Store {
     }
 
     /// Creates or updates the account of a person signed in at the identity provider: the id is
-    /// `oidc:<sub>`; name, roles, office and Bidang are the provider's, as of this sign-in. Such
-    /// an account has no password (`!` is no PHC string: local sign-in never matches).
+    /// `oidc:<sub>`; the name shown in the accounts list `sso:<username at the provider>` (or
+    /// `sso:<sub>` when another account holds that name); display name, roles, office and Bidang
+    /// are the provider's, as of this sign-in. Such an account has no password.
+    #[allow(clippy::too_many_arguments)]
     pub async fn upsert_provider_user(
         &self,
         subject: &str,
+        username: &str,
         display_name: &str,
         roles: &[String],
         office_code: &str,
@@ -335,24 +348,61 @@ impl Store {
         now: i64,
     ) -> Result<String> {
         let id = format!("oidc:{subject}");
+        let preferred = format!("sso:{}", username.chars().take(60).collect::<String>());
+        let fallback = format!("sso:{subject}");
+        let mut last = None;
+        for name in [preferred, fallback] {
+            let done = on_pool!(&self.db, p => {
+                sqlx::query(
+                    "INSERT INTO users (id, username, display_name, password_hash, roles, \
+                     office_code, bidang, must_change_password, disabled, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, 'oidc') \
+                     ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
+                     display_name = excluded.display_name, roles = excluded.roles, \
+                     office_code = excluded.office_code, bidang = excluded.bidang",
+                )
+                .bind(&id)
+                .bind(&name)
+                .bind(display_name)
+                .bind(NO_PASSWORD)
+                .bind(roles.join(","))
+                .bind(office_code)
+                .bind(bidang)
+                .bind(now)
+                .execute(p)
+                .await
+                .map(|_| ())
+            });
+            match done {
+                Ok(_) => return Ok(id),
+                // The name is another account's (a local one, or a renamed person).
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last
+            .map(Error::from)
+            .unwrap_or_else(|| Error::Internal("account".into())))
+    }
+
+    /// The roles, office and Bidang of an account of the identity provider, from a renewed token.
+    pub async fn set_provider_roles(
+        &self,
+        user_id: &str,
+        roles: &[String],
+        office_code: &str,
+        bidang: &str,
+    ) -> Result<()> {
         on_pool!(&self.db, p => {
             sqlx::query(
-                "INSERT INTO users (id, username, display_name, password_hash, roles, office_code, \
-                 bidang, must_change_password, disabled, created_at, created_by) \
-                 VALUES ($1, $1, $2, '!', $3, $4, $5, FALSE, FALSE, $6, 'oidc') \
-                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
-                 roles = excluded.roles, office_code = excluded.office_code, \
-                 bidang = excluded.bidang",
+                "UPDATE users SET roles = $2, office_code = $3, bidang = $4 WHERE id = $1",
             )
-            .bind(&id)
-            .bind(display_name)
+            .bind(user_id)
             .bind(roles.join(","))
             .bind(office_code)
             .bind(bidang)
-            .bind(now)
             .execute(p)
             .await?;
-            Ok(id)
+            Ok(())
         })
     }
 

@@ -24,6 +24,8 @@ pub struct UserBar {
     pub name: String,
     /// The session's CSRF token (the sign-out form).
     pub csrf: String,
+    /// A local account, whose password is changed here (not one of the identity provider's).
+    pub password: bool,
 }
 
 impl<'a> Page<'a> {
@@ -38,13 +40,14 @@ impl<'a> Page<'a> {
     }
 
     /// A staff page of a signed-in person.
-    pub fn staff(cat: &'a Catalogue, title: &'a str, name: &str, csrf: &str) -> Self {
+    pub fn staff(cat: &'a Catalogue, title: &'a str, s: &crate::store::SessionRow) -> Self {
         Self {
             cat,
             title,
             user: Some(UserBar {
-                name: name.to_string(),
-                csrf: csrf.to_string(),
+                name: s.user.display_name.clone(),
+                csrf: s.csrf.clone(),
+                password: s.user.has_password(),
             }),
             htmx: false,
         }
