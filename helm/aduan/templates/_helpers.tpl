@@ -7,9 +7,23 @@ Names, labels and the few computed values every template shares.
 intake triage investigation feedback reporting
 {{- end }}
 
-{{/* gRPC health service name of a component. */}}
+{{/*
+Every Deployment of the chart: the five gRPC components, then the web console, whose values are
+`console` rather than `components.console`. Templates that range over it pick a name's values with
+  eq $name "console" | ternary $.Values.console (index $.Values.components $name)
+*/}}
+{{- define "aduan.workloadNames" -}}
+{{ include "aduan.componentNames" . }} console
+{{- end }}
+
+{{/* The services the console calls (endpoints.<name>); it runs none of them itself. */}}
+{{- define "aduan.consolePeers" -}}
+intake triage investigation reporting
+{{- end }}
+
+{{/* gRPC health service name of a component; the console: "" (the server as a whole). */}}
 {{- define "aduan.healthService" -}}
-{{- $m := dict "intake" "aduan.intake.v1.IntakeService" "triage" "aduan.triage.v1.TriageService" "investigation" "aduan.investigation.v1.InvestigationService" "feedback" "aduan.feedback.v1.FeedbackService" "reporting" "aduan.reporting.v1.ReportingService" -}}
+{{- $m := dict "intake" "aduan.intake.v1.IntakeService" "triage" "aduan.triage.v1.TriageService" "investigation" "aduan.investigation.v1.InvestigationService" "feedback" "aduan.feedback.v1.FeedbackService" "reporting" "aduan.reporting.v1.ReportingService" "console" "" -}}
 {{- index $m . -}}
 {{- end }}
 
@@ -85,14 +99,37 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Secret and key holding a component's database URL: CloudNativePG's app secret, or an existing one. */}}
 {{- define "aduan.databaseSecretRef" -}}
-{{- $c := index .root.Values.components .component -}}
+{{- $console := eq .component "console" -}}
+{{- $c := $console | ternary .root.Values.console (index .root.Values.components .component) -}}
 {{- if .root.Values.cnpg.enabled -}}
 name: {{ include "aduan.cnpgClusterName" . }}-app
 key: uri
 {{- else -}}
-name: {{ required (printf "components.%s.database.existingSecret is required when cnpg.enabled is false" .component) $c.database.existingSecret }}
+name: {{ required (printf "%s.database.existingSecret is required when cnpg.enabled is false" ($console | ternary "console" (printf "components.%s" .component))) $c.database.existingSecret }}
 key: {{ $c.database.key }}
 {{- end }}
+{{- end }}
+
+{{/* The console's public address: console.publicUrl, else https://<console.ingress.host>. */}}
+{{- define "aduan.consolePublicUrl" -}}
+{{- $c := .Values.console -}}
+{{- if $c.publicUrl -}}
+{{- trimSuffix "/" $c.publicUrl -}}
+{{- else if and $c.ingress.enabled $c.ingress.host -}}
+https://{{ $c.ingress.host }}
+{{- end -}}
+{{- end }}
+
+{{/*
+The console's OIDC issuer when the values know it: console.oidc.issuerUrl, else auth.issuer
+(inline auth). Empty with auth.existingSecret: the pod reads the Secret's key issuer (aduan.env).
+*/}}
+{{- define "aduan.consoleIssuer" -}}
+{{- if .Values.console.oidc.issuerUrl -}}
+{{- .Values.console.oidc.issuerUrl -}}
+{{- else if not .Values.auth.existingSecret -}}
+{{- .Values.auth.issuer -}}
+{{- end -}}
 {{- end }}
 
 {{/* Pod security context shared by every pod of the chart. */}}
@@ -122,6 +159,23 @@ seccompProfile:
 {{/* Checks that cannot be said in values.schema.json. */}}
 {{- define "aduan.validate" -}}
 {{- $s := .Values.shutdown -}}
+{{- $con := .Values.console -}}
+{{- if $con.enabled -}}
+{{- if and (not $con.oidc.issuerUrl) (not .Values.auth.existingSecret) (not .Values.auth.issuer) -}}
+{{- fail (printf "console: staff sign in at the OIDC provider%s, so it needs an issuer: set console.oidc.issuerUrl, or auth.issuer (or auth.existingSecret) which it follows. Local accounts (auth.local_signing) sign with one pod's own key and cannot work across replicas" (ternary " in cluster mode (cluster.enabled)" "" .Values.cluster.enabled)) -}}
+{{- end -}}
+{{- if and $con.ingress.enabled (not $con.ingress.host) -}}
+{{- fail "console.ingress.host is required when console.ingress.enabled is true" -}}
+{{- end -}}
+{{- if not (include "aduan.consolePublicUrl" .) -}}
+{{- fail "console: set console.publicUrl (or console.ingress.host): the OIDC provider sends staff back to <publicUrl>/staf/masuk/kembali" -}}
+{{- end -}}
+{{- range $name := splitList " " (include "aduan.consolePeers" .) -}}
+{{- if not (index $.Values.components $name).enabled -}}
+{{- fail (printf "console.enabled needs components.%s.enabled: the console calls intake, triage, investigation and reporting" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if le (float64 .Values.terminationGracePeriodSeconds) (addf $s.drainSeconds $s.timeoutSeconds) -}}
 {{- fail (printf "terminationGracePeriodSeconds (%v) must exceed shutdown.drainSeconds + shutdown.timeoutSeconds (%v)" .Values.terminationGracePeriodSeconds (addf $s.drainSeconds $s.timeoutSeconds)) -}}
 {{- end -}}
@@ -155,14 +209,21 @@ seccompProfile:
 {{- define "aduan.serviceJwksPath" -}}
 /etc/aduan-secrets/service-jwks/jwks.json
 {{- end }}
+{{- define "aduan.oidcClientSecretPath" -}}
+/etc/aduan-secrets/oidc-client/client-secret
+{{- end }}
 
 {{/* The TOML configuration file of a component; call with (dict "root" $ "component" "intake"). */}}
 {{- define "aduan.configToml" -}}
 {{- $root := .root -}}
 {{- $v := $root.Values -}}
-{{- $c := index $v.components .component -}}
+{{- $console := eq .component "console" -}}
+{{- $c := $console | ternary $v.console (index $v.components .component) -}}
 # aduan configuration of the {{ .component }} component, rendered by the Helm chart.
 # Secrets (database URL{{ if $v.auth.existingSecret }}, OIDC settings{{ end }}) come from the environment.
+{{- if $console }}
+# services = "console" (ADUAN_SERVICES): no gRPC service runs here; 50051 answers health only.
+{{- end }}
 listen = "0.0.0.0:50051"
 data_dir = "/var/lib/aduan"
 province = {{ $v.province | toJson }}
@@ -184,8 +245,11 @@ local_signing = false
 service_keys_dir = {{ include "aduan.serviceKeysDir" $root | toJson }}
 service_jwks_file = {{ include "aduan.serviceJwksPath" $root | toJson }}
 
+{{- if not $console }}
+
 [crypto]
 keys_file = {{ include "aduan.cryptoKeysPath" $root | toJson }}
+{{- end }}
 
 [shutdown]
 drain_seconds = {{ include "aduan.tomlFloat" $v.shutdown.drainSeconds }}
@@ -196,8 +260,41 @@ timeout_seconds = {{ include "aduan.tomlFloat" $v.shutdown.timeoutSeconds }}
 enabled = {{ $v.cluster.enabled }}
 lease_seconds = {{ int $v.cluster.leaseSeconds }}
 
+{{- if $console }}
+
+# The web console (docs/console.md). Staff sign in at the OIDC provider; register
+# {{ include "aduan.consolePublicUrl" $root }}/staf/masuk/kembali as its redirect URI.
+[console]
+listen = "0.0.0.0:8080"
+public_url = {{ include "aduan.consolePublicUrl" $root | toJson }}
+trusted_proxies = {{ join "," $c.trustedProxies | toJson }}
+max_connections = {{ int $c.database.maxConnections }}
+session_idle_minutes = {{ int $c.session.idleMinutes }}
+session_max_hours = {{ int $c.session.maxHours }}
+
+[console.oidc]
+{{- with include "aduan.consoleIssuer" $root }}
+issuer_url = {{ . | toJson }}
+{{- end }}
+client_id = {{ $c.oidc.clientId | toJson }}
+{{- if $c.oidc.clientSecret.existingSecret }}
+client_secret_file = {{ include "aduan.oidcClientSecretPath" $root | toJson }}
+{{- end }}
+scopes = {{ $c.oidc.scopes | toJson }}
+
+# The services it calls, each in its own Deployment.
+[endpoints]
+{{- range $name := splitList " " (include "aduan.consolePeers" $root) }}
+{{ $name }} = {{ printf "http://%s:50051" (include "aduan.componentFullname" (dict "root" $root "component" $name)) | toJson }}
+{{- end }}
+{{- else }}
+
 [{{ .component }}]
 max_connections = {{ int $c.database.maxConnections }}
+{{- if and (eq .component "intake") $v.console.enabled $v.console.intakeTrustedProxies }}
+# The console's pods, whose X-Forwarded-For names the citizen for public tracking's limit.
+trusted_proxies = {{ join "," $v.console.intakeTrustedProxies | toJson }}
+{{- end }}
 {{- if eq .component "investigation" }}
 storage_dir = {{ ternary "/var/lib/aduan-evidence" "/var/lib/aduan/evidence" (ne $v.casework.evidenceClaim "") | toJson }}
 max_file_bytes = {{ int64 $v.casework.maxEvidenceBytes }}
@@ -217,6 +314,7 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
 [endpoints]
 {{- range $name := $peers }}
 {{ $name }} = {{ printf "http://%s:50051" (include "aduan.componentFullname" (dict "root" $root "component" $name)) | toJson }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -261,6 +359,14 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
     secretKeyRef:
       name: {{ . }}
       key: jwks-url
+{{- if and (eq $.component "console") (not $v.console.oidc.issuerUrl) }}
+# The console signs staff in at the same provider whose tokens the services verify.
+- name: ADUAN_CONSOLE__OIDC__ISSUER_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: issuer
+{{- end }}
 {{- end }}
 - name: OTEL_SERVICE_NAME
   value: aduan-{{ .component }}
@@ -281,9 +387,12 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
 - name: config
   mountPath: /etc/aduan
   readOnly: true
+{{- if ne .component "console" }}
+{{- /* The console holds no office key: it reads personal data only through the services. */}}
 - name: crypto-keys
   mountPath: /etc/aduan-secrets/crypto
   readOnly: true
+{{- end }}
 - name: service-key
   mountPath: /etc/aduan-secrets/service-key
   readOnly: true
@@ -298,13 +407,20 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
 - name: evidence
   mountPath: /var/lib/aduan-evidence
 {{- end }}
+{{- if and (eq .component "console") .root.Values.console.oidc.clientSecret.existingSecret }}
+- name: oidc-client
+  mountPath: /etc/aduan-secrets/oidc-client
+  readOnly: true
+{{- end }}
 {{- end }}
 
 {{- define "aduan.volumes" -}}
 {{- $v := .root.Values -}}
+{{- $c := eq .component "console" | ternary $v.console (index $v.components .component) -}}
 - name: config
   configMap:
     name: {{ include "aduan.componentFullname" . }}
+{{- if ne .component "console" }}
 - name: crypto-keys
   secret:
     secretName: {{ $v.crypto.existingSecret }}
@@ -312,6 +428,7 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
     items:
       - key: {{ $v.crypto.key }}
         path: {{ $v.crypto.key }}
+{{- end }}
 - name: service-key
   secret:
     secretName: {{ printf "%s-%s" $v.serviceKeys.secretPrefix .component }}
@@ -327,7 +444,7 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
         path: jwks.json
 - name: data
   emptyDir:
-    sizeLimit: {{ (index $v.components .component).dataSizeLimit }}
+    sizeLimit: {{ $c.dataSizeLimit }}
 - name: tmp
   emptyDir:
     medium: Memory
@@ -336,5 +453,14 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
 - name: evidence
   persistentVolumeClaim:
     claimName: {{ $v.casework.evidenceClaim }}
+{{- end }}
+{{- if and (eq .component "console") $v.console.oidc.clientSecret.existingSecret }}
+- name: oidc-client
+  secret:
+    secretName: {{ $v.console.oidc.clientSecret.existingSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ $v.console.oidc.clientSecret.key }}
+        path: client-secret
 {{- end }}
 {{- end }}
