@@ -393,6 +393,15 @@ async fn every_answer_carries_the_security_headers_and_no_inline_script() {
         assert_eq!(a.header("x-frame-options"), Some("DENY"));
         assert_eq!(a.header("cache-control"), Some("no-store"), "{path}");
         assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+        // The server's own time, which the page benchmark reads.
+        let timing = a.header("server-timing").unwrap();
+        assert!(
+            timing
+                .strip_prefix("app;dur=")
+                .and_then(|d| d.parse::<f64>().ok())
+                .is_some_and(|ms| ms >= 0.0),
+            "{timing}"
+        );
         assert!(!a.body.contains("<script>"), "{path}: an inline script");
         assert!(!a.body.contains(" style="), "{path}: an inline style");
         assert!(

@@ -7,7 +7,9 @@
 //! and the bytes of each.
 //!
 //! Latency is taken in this process from writing the request to reading the whole answer over
-//! loopback: the server's time plus one loopback hop, so the server's own time is at most this.
+//! loopback: the server's time plus one loopback hop. The server's own time is read from each
+//! answer's `Server-Timing` header (the console's middleware: from the request reaching the router
+//! to the answer's headers, its gRPC calls to the services included).
 //!
 //! aduan-console-bench --complaints 10000 --users 50 --seconds 30 --think-ms 1000
 //! aduan-console-bench --pg-base postgres://postgres@127.0.0.1:5432   # empty aduan_cb_* databases
@@ -81,6 +83,8 @@ struct Conn {
 
 struct Answer {
     status: u16,
+    /// The server's own time (its Server-Timing header), in microseconds.
+    server_us: u64,
     location: String,
     body: String,
 }
@@ -124,7 +128,7 @@ impl Conn {
         let mut line = String::new();
         self.io.read_line(&mut line).await?;
         let status: u16 = line.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let (mut length, mut location) = (0usize, String::new());
+        let (mut length, mut location, mut server_us) = (0usize, String::new(), 0u64);
         loop {
             line.clear();
             self.io.read_line(&mut line).await?;
@@ -139,6 +143,13 @@ impl Conn {
             match k.as_str() {
                 "content-length" => length = v.parse().unwrap_or(0),
                 "location" => location = v.to_string(),
+                "server-timing" => {
+                    server_us = v
+                        .split_once("dur=")
+                        .and_then(|(_, d)| d.parse::<f64>().ok())
+                        .map(|ms| (ms * 1000.0) as u64)
+                        .unwrap_or(0)
+                }
                 "set-cookie" => {
                     if let Some((n, val)) = v.split(';').next().and_then(|p| p.split_once('=')) {
                         self.cookies.insert(n.to_string(), val.to_string());
@@ -154,6 +165,7 @@ impl Conn {
         self.io.read_exact(&mut body).await?;
         Ok(Answer {
             status,
+            server_us,
             location,
             body: String::from_utf8_lossy(&body).into_owned(),
         })
@@ -463,6 +475,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut rng =
                 Rng(0x9e37_79b9_7f4a_7c15 ^ (u as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
             let (mut queue, mut page, mut failed) = (Vec::new(), Vec::new(), 0u64);
+            let (mut queue_server, mut page_server) = (Vec::new(), Vec::new());
             // Users start spread over the first think time.
             if think > 0.0 {
                 tokio::time::sleep(Duration::from_secs_f64(rng.unit() * think / 1000.0)).await;
@@ -482,9 +495,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Ok(a) if a.status == 200 => {
                         let us = t.elapsed().as_micros() as u64;
                         if n.is_multiple_of(2) {
-                            queue.push(us)
+                            queue.push(us);
+                            queue_server.push(a.server_us);
                         } else {
-                            page.push(us)
+                            page.push(us);
+                            page_server.push(a.server_us);
                         }
                     }
                     _ => failed += 1,
@@ -495,18 +510,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     tokio::time::sleep(Duration::from_secs_f64(wait.min(10.0))).await;
                 }
             }
-            (queue, page, failed)
+            (queue, page, failed, queue_server, page_server)
         }));
     }
     let (mut queue, mut page, mut failed) = (Vec::new(), Vec::new(), 0);
+    let (mut queue_server, mut page_server) = (Vec::new(), Vec::new());
     for u in users {
-        let (q, p, f) = u.await?;
+        let (q, p, f, qs, ps) = u.await?;
         queue.extend(q);
         page.extend(p);
+        queue_server.extend(qs);
+        page_server.extend(ps);
         failed += f;
     }
-    queue.sort_unstable();
-    page.sort_unstable();
+    for v in [&mut queue, &mut page, &mut queue_server, &mut page_server] {
+        v.sort_unstable();
+    }
     println!(
         "backend={backend} complaints={} users={} seconds={} think_ms={} views={} failed={failed} rate={:.0}/s",
         args.complaints,
@@ -525,6 +544,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "complaint page /staf/pengaduan/<id> ({} bytes): {}",
         weights.1,
         summary(&page)
+    );
+    println!(
+        "server time (Server-Timing), queue page: {}",
+        summary(&queue_server)
+    );
+    println!(
+        "server time (Server-Timing), complaint page: {}",
+        summary(&page_server)
     );
     running.shutdown().await?;
     if temp {
