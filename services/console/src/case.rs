@@ -400,7 +400,7 @@ fn build<'a>(
         })
     });
     CaseView {
-        page: Page::staff(&c.cat, "case.title", &s),
+        page: Page::staff(&c.cat, "case.title", s),
         csrf: s.csrf.clone(),
         id: case.complaint_id.clone(),
         registration_number: case.registration_number.clone(),

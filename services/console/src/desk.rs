@@ -43,7 +43,7 @@ fn page<'a>(
         .cloned()
         .unwrap_or_else(|| "walk_in".into());
     let category = values.get("kategori").cloned().unwrap_or_default();
-    let mut page = Page::staff(&c.cat, "desk.title", &s);
+    let mut page = Page::staff(&c.cat, "desk.title", s);
     // The R1-R6 panel updates as the officer types (htmx); without script, its button.
     page.htmx = true;
     PortalForm {

@@ -486,7 +486,7 @@ fn password_page(
     views::render(
         status,
         &views::Password {
-            page: Page::staff(&c.cat, "password.title", &s),
+            page: Page::staff(&c.cat, "password.title", s),
             csrf: s.csrf.clone(),
             must_change: s.user.must_change_password,
             errors,
@@ -1008,7 +1008,7 @@ async fn users_page(
     views::render(
         status,
         &Users {
-            page: Page::staff(&c.cat, "users.title", &s),
+            page: Page::staff(&c.cat, "users.title", s),
             csrf: s.csrf.clone(),
             accounts,
             roles: PEOPLE_ROLES
