@@ -14,17 +14,27 @@ use common::{TestApp, authed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
+/// Six fresh PostgreSQL databases: the five services' and the console's (None without a server).
+async fn on_postgres(c: &mut aduan_runtime::config::Config) -> Option<()> {
+    for db in [
+        &mut c.intake.database_url,
+        &mut c.triage.database_url,
+        &mut c.investigation.database_url,
+        &mut c.feedback.database_url,
+        &mut c.reporting.database_url,
+        &mut c.console.database_url,
+    ] {
+        *db = aduan_runtime::testing::postgres_database().await?;
+    }
+    Some(())
+}
+
 async fn start(pg: bool) -> Option<TestApp> {
     let dir = common::temp_dir();
     let mut c = common::config(&dir, "");
     c.console.listen = "127.0.0.1:0".into();
     if pg {
-        c.intake.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.triage.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.investigation.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.feedback.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.reporting.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.console.database_url = aduan_runtime::testing::postgres_database().await?;
+        on_postgres(&mut c).await?;
     }
     Some(common::start_with(c).await)
 }
@@ -930,18 +940,9 @@ async fn start_with_provider(pg: bool, idp: &common::oidc::MockIdp) -> Option<Te
     let dir = common::temp_dir();
     let mut c = common::config(&dir, "");
     c.console.listen = "127.0.0.1:0".into();
-    c.auth.jwks_url = idp.jwks_url();
-    c.auth.issuer = idp.issuer.clone();
-    c.auth.audience = common::oidc::AUDIENCE.into();
-    c.console.oidc.issuer_url = idp.issuer.clone();
-    c.console.oidc.client_id = common::oidc::CLIENT_ID.into();
+    idp.configure(&mut c);
     if pg {
-        c.intake.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.triage.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.investigation.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.feedback.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.reporting.database_url = aduan_runtime::testing::postgres_database().await?;
-        c.console.database_url = aduan_runtime::testing::postgres_database().await?;
+        on_postgres(&mut c).await?;
     }
     Some(common::start_with(c).await)
 }

@@ -502,11 +502,7 @@ async fn provider_journey() {
     let dir = common::temp_dir();
     let mut c = common::config(&dir, "");
     c.console.listen = "127.0.0.1:0".into();
-    c.auth.jwks_url = idp.jwks_url();
-    c.auth.issuer = idp.issuer.clone();
-    c.auth.audience = common::oidc::AUDIENCE.into();
-    c.console.oidc.issuer_url = idp.issuer.clone();
-    c.console.oidc.client_id = common::oidc::CLIENT_ID.into();
+    idp.configure(&mut c);
     let app = common::start_with(c).await;
     let base = format!("http://{}", app.running.console.as_ref().unwrap().addr);
     let axe_js = axe_source();

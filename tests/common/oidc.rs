@@ -139,6 +139,16 @@ impl MockIdp {
         MockIdp { addr, issuer, idp }
     }
 
+    /// Points a configuration at this provider: the services verify its tokens, the console
+    /// signs staff in here.
+    pub fn configure(&self, c: &mut aduan_runtime::config::Config) {
+        c.auth.jwks_url = self.jwks_url();
+        c.auth.issuer = self.issuer.clone();
+        c.auth.audience = AUDIENCE.into();
+        c.console.oidc.issuer_url = self.issuer.clone();
+        c.console.oidc.client_id = CLIENT_ID.into();
+    }
+
     /// The JWKS address (the services' `auth.jwks_url`).
     pub fn jwks_url(&self) -> String {
         format!("{}/jwks", self.issuer)

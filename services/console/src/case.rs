@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::public::{message, requirement_key, status_key};
+use crate::public::{message, requirement_key, status_key, unavailable};
 use crate::staff::{bearer, roles_of, session, to_sign_in, with_token};
 use crate::store::SessionRow;
 use crate::views::{self, CaseView, DispositionLine, FieldError, Page, Personal};
@@ -139,15 +139,6 @@ fn not_found(c: &Console) -> Response {
         StatusCode::NOT_FOUND,
         "error.not_found_title",
         "case.not_found",
-    )
-}
-
-fn unavailable(c: &Console) -> Response {
-    message(
-        c,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "error.unavailable_title",
-        "error.unavailable_body",
     )
 }
 

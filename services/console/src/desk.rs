@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
 
-use crate::public::{self, message, text, valid_request_id};
+use crate::public::{self, message, text, unavailable, valid_request_id};
 use crate::staff::{bearer, roles_of, session, to_sign_in};
 use crate::store::SessionRow;
 use crate::views::{
@@ -166,12 +166,7 @@ pub async fn submit(
     let call = match bearer(&s, req) {
         Ok(r) => r,
         Err(_) => {
-            return message(
-                &c,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "error.unavailable_title",
-                "error.unavailable_body",
-            );
+            return unavailable(&c);
         }
     };
     match IntakeServiceClient::new(c.intake.clone())

@@ -63,6 +63,16 @@ pub fn message(c: &Console, status: StatusCode, heading: &str, body: &str) -> Re
     )
 }
 
+/// The answer when a service or the console's database cannot answer now (503).
+pub(crate) fn unavailable(c: &Console) -> Response {
+    message(
+        c,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "error.unavailable_title",
+        "error.unavailable_body",
+    )
+}
+
 /// The double-submit token of a form without a session: the cookie's, or a new one to set.
 fn form_token(headers: &HeaderMap) -> (String, bool) {
     match security::cookie(headers, security::CSRF_COOKIE) {
@@ -327,12 +337,7 @@ pub async fn submit(
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "console: no service token");
-            return message(
-                &c,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "error.unavailable_title",
-                "error.unavailable_body",
-            );
+            return unavailable(&c);
         }
     };
     let mut call = tonic::Request::new(req);

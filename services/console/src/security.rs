@@ -142,6 +142,21 @@ pub fn open(secret: &str, aad: &str, sealed: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// [`seal`] of a value's JSON; None if it does not serialize.
+pub fn seal_json(secret: &str, aad: &str, value: &impl serde::Serialize) -> Option<String> {
+    let json = serde_json::to_vec(value).ok()?;
+    Some(seal(secret, aad, &json)).filter(|s| !s.is_empty())
+}
+
+/// [`open`] of a value sealed by [`seal_json`].
+pub fn open_json<T: serde::de::DeserializeOwned>(
+    secret: &str,
+    aad: &str,
+    sealed: &str,
+) -> Option<T> {
+    serde_json::from_slice(&open(secret, aad, sealed)?).ok()
+}
+
 fn seal_key(secret: &str) -> [u8; 32] {
     use hmac::{Hmac, Mac};
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())

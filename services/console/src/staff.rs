@@ -14,7 +14,7 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::public::{form_token_ok, message, with_form_cookie};
+use crate::public::{form_token_ok, message, unavailable, with_form_cookie};
 use crate::store::SessionRow;
 use crate::views::{self, AccountLine, FieldError, Home, Page, QueueLine, SignIn, Users};
 use crate::{AccountSpec, Console, Peer, i18n, now, oidc, security};
@@ -58,18 +58,14 @@ async fn provider_token(
     raw: &str,
     s: &mut SessionRow,
 ) -> Option<String> {
-    let plain = security::open(raw, &s.id_hash, &s.tokens)?;
-    let tokens: oidc::Tokens = serde_json::from_slice(&plain).ok()?;
+    let tokens: oidc::Tokens = security::open_json(raw, &s.id_hash, &s.tokens)?;
     if !oidc::Oidc::due(&tokens) {
         return Some(tokens.access);
     }
     match o.refresh(&tokens).await {
         Ok((fresh, principal)) => {
-            let json = serde_json::to_vec(&fresh).ok()?;
-            c.store
-                .set_tokens(&s.id_hash, &security::seal(raw, &s.id_hash, &json))
-                .await
-                .ok()?;
+            let sealed = security::seal_json(raw, &s.id_hash, &fresh)?;
+            c.store.set_tokens(&s.id_hash, &sealed).await.ok()?;
             let roles: Vec<String> = principal
                 .roles
                 .iter()
@@ -233,12 +229,7 @@ pub async fn sign_in(
         .await
     {
         tracing::error!(error = %e, "console: session not stored");
-        return message(
-            &c,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "error.unavailable_title",
-            "error.unavailable_body",
-        );
+        return unavailable(&c);
     }
     metrics::counter!("aduan_console_sign_in_total", "outcome" => "signed_in").increment(1);
     let to = if user.must_change_password {
@@ -291,22 +282,14 @@ pub async fn provider_start(
     };
     let browser = security::random_token();
     let state_hash = security::sha256_hex(&state);
-    let sealed = match serde_json::to_vec(&pending) {
-        Ok(json) => security::seal(&browser, &state_hash, &json),
-        Err(_) => String::new(),
-    };
+    let sealed = security::seal_json(&browser, &state_hash, &pending).unwrap_or_default();
     if sealed.is_empty()
         || c.store
             .put_pending(&state_hash, &sealed, now())
             .await
             .is_err()
     {
-        return message(
-            &c,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "error.unavailable_title",
-            "error.unavailable_body",
-        );
+        return unavailable(&c);
     }
     let mut res = Redirect::to(&url).into_response();
     res.headers_mut().append(
@@ -350,8 +333,7 @@ pub async fn provider_callback(
         return refuse(StatusCode::BAD_REQUEST, "signin.expired");
     };
     let browser = security::cookie(&headers, security::IDP_COOKIE).unwrap_or("");
-    let pending = security::open(browser, &state_hash, &sealed)
-        .and_then(|p| serde_json::from_slice::<oidc::Pending>(&p).ok());
+    let pending: Option<oidc::Pending> = security::open_json(browser, &state_hash, &sealed);
     let Some(pending) = pending.filter(|_| started + oidc::PENDING_SECONDS > now()) else {
         return refuse(StatusCode::BAD_REQUEST, "signin.expired");
     };
@@ -398,34 +380,21 @@ pub async fn provider_callback(
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "console: account not stored");
-            return message(
-                &c,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "error.unavailable_title",
-                "error.unavailable_body",
-            );
+            return unavailable(&c);
         }
     };
     // A new id at every sign-in; the tokens sealed under a key from the cookie's value.
     let raw = security::random_token();
     let id_hash = security::sha256_hex(&raw);
     let csrf = security::random_token();
-    let tokens = match serde_json::to_vec(&signed.tokens) {
-        Ok(json) => security::seal(&raw, &id_hash, &json),
-        Err(_) => String::new(),
-    };
+    let tokens = security::seal_json(&raw, &id_hash, &signed.tokens).unwrap_or_default();
     if tokens.is_empty()
         || c.store
             .create_session(&id_hash, &user_id, &csrf, &tokens, t)
             .await
             .is_err()
     {
-        return message(
-            &c,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "error.unavailable_title",
-            "error.unavailable_body",
-        );
+        return unavailable(&c);
     }
     tracing::info!(outcome = "signed_in", "console: sign-in at the provider");
     metrics::counter!("aduan_console_sign_in_total", "outcome" => "signed_in").increment(1);
@@ -462,8 +431,7 @@ pub async fn sign_out(
         // With the identity provider, its session ends too (RP-initiated logout).
         if let Some(o) = &c.oidc {
             let raw = security::cookie(&headers, security::SESSION_COOKIE).unwrap_or("");
-            let tokens = security::open(raw, &s.id_hash, &s.tokens)
-                .and_then(|p| serde_json::from_slice::<oidc::Tokens>(&p).ok());
+            let tokens: Option<oidc::Tokens> = security::open_json(raw, &s.id_hash, &s.tokens);
             if let Some(url) = o.logout_url(tokens.as_ref()).await {
                 to = url;
             }
@@ -563,12 +531,7 @@ pub async fn change_password(
     let hash = match tokio::task::spawn_blocking(move || security::hash_password(&new)).await {
         Ok(Ok(h)) => h,
         _ => {
-            return message(
-                &c,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "error.unavailable_title",
-                "error.unavailable_body",
-            );
+            return unavailable(&c);
         }
     };
     if c.store
@@ -576,12 +539,7 @@ pub async fn change_password(
         .await
         .is_err()
     {
-        return message(
-            &c,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "error.unavailable_title",
-            "error.unavailable_body",
-        );
+        return unavailable(&c);
     }
     Redirect::to("/staf/").into_response()
 }
@@ -1151,12 +1109,7 @@ pub async fn create_user(
         }
         Err(e) => {
             tracing::error!(error = %e, "console: account not created");
-            message(
-                &c,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "error.unavailable_title",
-                "error.unavailable_body",
-            )
+            unavailable(&c)
         }
     }
 }
