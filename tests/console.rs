@@ -1147,3 +1147,228 @@ mod staff_sign_in_at_the_identity_provider {
         super::staff_sign_in_at_the_identity_provider(true).await;
     }
 }
+
+/// A local account of a Bidang role, signed in with a password of its own.
+async fn bidang_account(
+    app: &TestApp,
+    username: &str,
+    name: &str,
+    role: Role,
+    bidang: &str,
+) -> (Browser, String) {
+    let console = app.running.console.as_ref().unwrap();
+    let spec = aduan_console::AccountSpec {
+        username: username.into(),
+        display_name: name.into(),
+        roles: vec![role],
+        office: "35.27".into(),
+        bidang: bidang.into(),
+    };
+    let otp = console.core.add_account(&spec, "test").await.unwrap();
+    let user = console
+        .core
+        .store()
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut b = Browser::new(app);
+    b.sign_in(username, &otp).await;
+    let csrf = b.get("/staf/sandi").await.hidden("csrf");
+    let pw = "kata sandi yang panjang";
+    b.post(
+        "/staf/sandi",
+        &[("csrf", &csrf), ("lama", &otp), ("baru", pw), ("ulang", pw)],
+    )
+    .await;
+    (b, user.id)
+}
+
+/// The Bidang's case page (issue 15, S8 and S11): the Kepala Bidang opens the case from the home
+/// list, assigns an officer of the Bidang (a reassignment without a reason is refused beside the
+/// field), writes a note and decides eligibility; the assigned officer sees the case, its
+/// assignment and the note, and no assignment or eligibility form; another Bidang's account gets
+/// the not-found page; each view is in investigation's access log.
+async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
+    let id = common::casework::disposed(&app, common::casework::dispute("bidang-page"), "pa").await;
+    let (mut kabid, kabid_id) =
+        bidang_account(&app, "kabid", "Bu Kabid", Role::BidangHead, "pa").await;
+    let (mut officer, officer_id) =
+        bidang_account(&app, "petugas", "Pak Petugas", Role::BidangOfficer, "pa").await;
+    let (mut other, _) =
+        bidang_account(&app, "lain", "Bidang Lain", Role::BidangOfficer, "rehsos").await;
+    // The relay brings the case to investigation; the home list links to its page.
+    let link = format!("/staf/kasus/{id}");
+    let mut home = kabid.get("/staf/").await;
+    for _ in 0..200 {
+        if home.body.contains(&link) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        home = kabid.get("/staf/").await;
+    }
+    assert!(home.body.contains(&link), "{}", home.body);
+
+    let page = kabid.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Belum ada petugas yang ditugaskan"));
+    assert!(
+        page.body.contains("Pak Petugas (Petugas bidang)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Bidang Lain"));
+    let csrf = page.hidden("csrf");
+
+    // S8: nobody chosen is refused beside the field; then the officer is assigned.
+    let none = kabid
+        .post(&format!("{link}/tugaskan"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(none.status, 422);
+    assert!(none.body.contains("href=\"#petugas\""));
+    let done = kabid
+        .post(
+            &format!("{link}/tugaskan"),
+            &[("csrf", &csrf), ("petugas", &officer_id)],
+        )
+        .await;
+    assert_eq!(
+        done.header("location"),
+        Some(format!("{link}?selesai=tugaskan").as_str())
+    );
+    // The same assignment again changes nothing, and says so.
+    let same = kabid
+        .post(
+            &format!("{link}/tugaskan"),
+            &[("csrf", &csrf), ("petugas", &officer_id)],
+        )
+        .await;
+    assert_eq!(same.status, 409, "{}", same.body);
+    assert!(same.body.contains("sudah tercatat demikian"));
+    // A reassignment needs a reason: investigation's violation comes back beside the field.
+    let again = kabid
+        .post(
+            &format!("{link}/tugaskan"),
+            &[
+                ("csrf", &csrf),
+                ("petugas", &officer_id),
+                ("petugas", &kabid_id),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(
+        again.body.contains("href=\"#alasan_tugas\""),
+        "{}",
+        again.body
+    );
+    // A forged form stores nothing.
+    let forged = kabid
+        .post(
+            &format!("{link}/catatan"),
+            &[("csrf", "palsu"), ("catatan", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    let noted = kabid
+        .post(
+            &format!("{link}/catatan"),
+            &[
+                ("csrf", &csrf),
+                ("catatan", "Klarifikasi via telepon <b>selesai</b>"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        noted.header("location"),
+        Some(format!("{link}?selesai=catatan").as_str())
+    );
+    // S11: not qualifying needs a reason code; then it qualifies.
+    let bad = kabid
+        .post(
+            &format!("{link}/kelayakan"),
+            &[("csrf", &csrf), ("layak", "tidak")],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("href=\"#alasan\""), "{}", bad.body);
+    let qualifies = [
+        ("csrf", csrf.as_str()),
+        ("layak", "ya"),
+        ("keterangan", "Memenuhi syarat"),
+    ];
+    // Before the clarification (S9) the decision is out of order: the page says so.
+    let early = kabid.post(&format!("{link}/kelayakan"), &qualifies).await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert!(early.body.contains("belum atau tidak lagi dapat dilakukan"));
+    // The assigned officer clarifies with the complainant (over gRPC, with the account's subject).
+    let officer_token =
+        common::casework::tok(&app, &officer_id, Role::BidangOfficer, "35.27", Some("pa"));
+    common::casework::investigation(&app)
+        .await
+        .record_interview(authed(
+            &officer_token,
+            aduan_proto::investigation::v1::RecordInterviewRequest {
+                complaint_id: id.clone(),
+                kind: aduan_proto::investigation::v1::InterviewKind::Clarification as i32,
+                party: aduan_proto::investigation::v1::PartyRole::Complainant as i32,
+                channel: aduan_proto::investigation::v1::ContactChannel::Phone as i32,
+                held_on: Some(common::casework::today()),
+                present: vec!["Pelapor".into()],
+                summary: "Pelapor menjelaskan pokok pengaduan.".into(),
+                intake_amendment: None,
+            },
+        ))
+        .await
+        .unwrap();
+    let decided = kabid.post(&format!("{link}/kelayakan"), &qualifies).await;
+    assert_eq!(
+        decided.header("location"),
+        Some(format!("{link}?selesai=kelayakan").as_str())
+    );
+    let after = kabid.get(&format!("{link}?selesai=kelayakan")).await;
+    assert!(after.body.contains("Keputusan kelayakan tersimpan"));
+    assert!(after.body.contains("Layak ditindaklanjuti"));
+
+    // The officer: the case, the assignment, the note (escaped); no Kepala Bidang forms.
+    let seen = officer.get(&link).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert!(seen.body.contains("Pak Petugas"));
+    let at = seen.body.find("Klarifikasi").map(|i| &seen.body[i..i + 60]);
+    assert!(
+        seen.body
+            .contains("Klarifikasi via telepon &#60;b&#62;selesai&#60;/b&#62;"),
+        "{at:?}"
+    );
+    assert!(!seen.body.contains("/tugaskan"));
+    assert!(!seen.body.contains("/kelayakan"));
+    // Another Bidang's officer, and a malformed id: not found.
+    assert_eq!(other.get(&link).await.status, 404);
+    assert_eq!(kabid.get("/staf/kasus/bukan-id").await.status, 404);
+
+    // Every view is in investigation's access log with the page's purpose.
+    let s = common::casework::staff(&app, "pa");
+    let log = common::casework::investigation(&app)
+        .await
+        .list_access_log(authed(
+            &s.kabid,
+            aduan_proto::investigation::v1::ListAccessLogRequest {
+                complaint_id: id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        log.entries
+            .iter()
+            .filter(|e| e.purpose.starts_with("S8-S12"))
+            .count()
+            >= 3,
+        "{:?}",
+        log.entries
+    );
+}
+both!(the_bidang_handles_its_case_in_the_console);

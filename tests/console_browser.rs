@@ -374,6 +374,33 @@ async fn journey(pg: bool) {
     check(&desk, axe_js, "staff-home-bidang", 1280).await;
     desk.click_and_wait("button.link").await;
 
+    // The Kepala Bidang opens the case from the list and assigns the officer (S8).
+    let kabid = account(c, "sri", "bidang_head", "35.27", "pa").await;
+    first_sign_in(&desk, "sri", &kabid).await;
+    wait_for(&desk, &number).await;
+    desk.click_and_wait("main table a").await;
+    assert!(
+        desk.url().await.contains("/staf/kasus/"),
+        "{}",
+        desk.url().await
+    );
+    assert!(
+        desk.text("main")
+            .await
+            .contains("Belum ada petugas yang ditugaskan")
+    );
+    check(&desk, axe_js, "bidang-case-head", 1280).await;
+    desk.click("input[name=petugas]").await;
+    desk.click_and_wait("form[action$='/tugaskan'] button.primary")
+        .await;
+    let page = desk.text("main").await;
+    assert!(
+        page.contains("Penugasan tersimpan") && page.contains("RINA"),
+        "{page}"
+    );
+    check(&desk, axe_js, "bidang-case-assigned", 1280).await;
+    desk.click_and_wait("button.link").await;
+
     // A user of another office: the complaint does not exist for them.
     first_sign_in(&desk, "budi", &other).await;
     desk.goto(&case_url).await;

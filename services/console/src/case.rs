@@ -40,7 +40,7 @@ const PURPOSES: [(&str, &str); 5] = [
 ];
 
 /// The instructions of the disposition sheet: (enum, form value, catalogue key).
-const INSTRUCTIONS: [(tpb::Instruction, &str, &str); 8] = [
+pub(crate) const INSTRUCTIONS: [(tpb::Instruction, &str, &str); 8] = [
     (
         tpb::Instruction::UntukDitindaklanjuti,
         "tindak_lanjut",
@@ -98,16 +98,16 @@ pub struct Done {
 }
 
 /// A form posted to a complaint: its fields, repeats kept (the instructions are checkboxes).
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
+pub(crate) fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
     f.iter()
         .find(|(n, _)| n == k)
         .map(|(_, v)| v.trim())
         .unwrap_or("")
 }
 
-fn values_of(f: &Fields) -> HashMap<String, String> {
+pub(crate) fn values_of(f: &Fields) -> HashMap<String, String> {
     let mut m = HashMap::new();
     for (k, v) in f {
         if k != "csrf" {
@@ -123,7 +123,7 @@ fn values_of(f: &Fields) -> HashMap<String, String> {
 }
 
 /// The signed-in staff member (password changed), or the answer to give instead.
-async fn staff(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Response> {
+pub(crate) async fn staff(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Response> {
     let Some(s) = session(c, headers).await else {
         return Err(to_sign_in());
     };
@@ -133,7 +133,7 @@ async fn staff(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Response>
     Ok(s)
 }
 
-fn not_found(c: &Console) -> Response {
+pub(crate) fn not_found(c: &Console) -> Response {
     message(
         c,
         StatusCode::NOT_FOUND,
@@ -152,11 +152,11 @@ fn csrf_refused(c: &Console) -> Response {
 }
 
 /// A complaint id as intake issues them (a UUID); anything else is not found.
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok() && id.len() == 36
 }
 
-fn when(t: &Option<prost_types::Timestamp>, tz: &jiff::tz::TimeZone) -> String {
+pub(crate) fn when(t: &Option<prost_types::Timestamp>, tz: &jiff::tz::TimeZone) -> String {
     t.as_ref()
         .and_then(aduan_runtime::time::from_proto)
         .map(|t| i18n::date_time(t, tz))
@@ -173,11 +173,11 @@ fn civil(d: &Option<common::Date>) -> Option<jiff::civil::Date> {
     .ok()
 }
 
-fn day(d: &Option<common::Date>) -> String {
+pub(crate) fn day(d: &Option<common::Date>) -> String {
     civil(d).map(i18n::date).unwrap_or_else(|| "-".into())
 }
 
-fn role_label(c: &Console, role: &str) -> String {
+pub(crate) fn role_label(c: &Console, role: &str) -> String {
     match Role::parse(role) {
         Some(r) => c.cat.t(crate::staff::role_key(r)).to_string(),
         None if role == "system" || role.is_empty() => c.cat.t("case.system").to_string(),
@@ -707,7 +707,7 @@ pub async fn show(
 }
 
 /// The session of a form posted to a complaint, its CSRF token checked.
-async fn posted_by(
+pub(crate) async fn posted_by(
     c: &Console,
     headers: &HeaderMap,
     id: &str,
@@ -723,7 +723,7 @@ async fn posted_by(
     Ok(s)
 }
 
-fn err(c: &Console, field: &str, key: &str) -> FieldError {
+pub(crate) fn err(c: &Console, field: &str, key: &str) -> FieldError {
     FieldError {
         field: field.into(),
         message: c.cat.t(key).into(),

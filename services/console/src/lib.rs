@@ -8,6 +8,7 @@
 //! `/staf/masuk`), `/healthz`, `/aset/…` (assets). docs/console.md describes the pages per role,
 //! the sign-in modes, and the session and CSRF design.
 
+mod bidang;
 mod case;
 mod desk;
 pub mod i18n;
@@ -415,6 +416,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/pengaduan/{id}/teruskan", post(case::forward))
         .route("/staf/pengaduan/{id}/disposisi", post(case::dispose))
         .route("/staf/pengaduan/{id}/lembar-disposisi", get(case::sheet))
+        .route("/staf/kasus/{id}", get(bidang::show))
+        .route("/staf/kasus/{id}/tugaskan", post(bidang::assign))
+        .route("/staf/kasus/{id}/kelayakan", post(bidang::decide))
+        .route("/staf/kasus/{id}/catatan", post(bidang::note))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             console.csp(),

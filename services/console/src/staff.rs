@@ -704,7 +704,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
                         sla.state.clone()
                     };
                     queue.push(QueueLine {
-                        id: e.complaint_id,
+                        link: format!("/staf/pengaduan/{}", e.complaint_id),
                         registration_number: e.registration_number,
                         category: c
                             .refdata
@@ -829,7 +829,7 @@ async fn bidang_cases(
                 } else {
                     k.registration_number.clone()
                 },
-                id: k.complaint_id,
+                link: format!("/staf/kasus/{}", k.complaint_id),
                 category: c
                     .refdata
                     .category(&k.category_code)

@@ -236,8 +236,8 @@ impl Password<'_> {
 
 /// One line of a staff queue.
 pub struct QueueLine {
-    /// The complaint id (the link to its page).
-    pub id: String,
+    /// The complaint's page: the complaint page, or the Bidang's case page.
+    pub link: String,
     pub registration_number: String,
     pub category: String,
     pub status: String,
@@ -415,6 +415,53 @@ pub struct CaseView<'a> {
 }
 
 impl CaseView<'_> {
+    /// The value typed into `field` of the form sent back.
+    pub fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// The error of `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        error_of(&self.errors, field)
+    }
+}
+
+/// `/staf/kasus/<id>`: the Bidang's case page (S8-S12).
+#[derive(Template)]
+#[template(path = "bidang_case.html")]
+pub struct BidangCase<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub id: String,
+    pub registration_number: String,
+    pub category: String,
+    pub bidang: String,
+    pub status: String,
+    pub opened: String,
+    pub due: String,
+    pub instructions: Vec<String>,
+    pub assignees: Vec<String>,
+    /// (when, decision, reason, note, superseded), newest first.
+    pub eligibility: Vec<(String, String, String, String, bool)>,
+    /// (when, by, text), newest first.
+    pub notes: Vec<(String, String, String)>,
+    /// (when, what, by), newest first.
+    pub history: Vec<(String, String, String)>,
+    pub can_assign: bool,
+    pub can_decide: bool,
+    /// (subject, name and role, assigned now).
+    pub officers: Vec<(String, String, bool)>,
+    /// (code, text) of the reasons a complaint does not qualify.
+    pub reasons: Vec<(String, String)>,
+    /// The form sent back ("" when none), its values and problems.
+    pub form: &'static str,
+    pub values: std::collections::HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+    pub notice: Option<String>,
+    pub tz_name: String,
+}
+
+impl BidangCase<'_> {
     /// The value typed into `field` of the form sent back.
     pub fn v(&self, field: &str) -> &str {
         self.values.get(field).map(String::as_str).unwrap_or("")

@@ -280,6 +280,8 @@ pub fn case(f: &CaseFile<CaseDoc>) -> pb::Case {
         response_version: d.response_version,
         reopen_count: d.reopen_count,
         history: d.history.iter().map(history).collect(),
+        registration_number: d.registration_number.clone(),
+        category_code: d.category_code.clone(),
     }
 }
 

@@ -1,0 +1,561 @@
+//! The Bidang's case page (issue 15, first part): the case file of investigation with its
+//! disposition, assignment, eligibility decisions, notes and history; the Kepala Bidang assigns
+//! officers (S8) and decides eligibility (S11); every Bidang role writes case notes. Each view is
+//! investigation's audited `GetCase` with the purpose "S8-S12" (the Bidang handling its case).
+//!
+//! Paths: `/staf/kasus/<id>` (the page), `/staf/kasus/<id>/tugaskan` (S8),
+//! `/staf/kasus/<id>/kelayakan` (S11), `/staf/kasus/<id>/catatan` (notes).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aduan_proto::investigation::v1 as vpb;
+use aduan_proto::investigation::v1::investigation_service_client::InvestigationServiceClient;
+use aduan_runtime::auth::Role;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use tonic::Code;
+
+use crate::case::{
+    Fields, INSTRUCTIONS, day, err, field, not_found, posted_by, role_label, staff, valid_id,
+    values_of, when,
+};
+use crate::public::{message, status_key, unavailable};
+use crate::staff::{bearer, roles_of};
+use crate::store::SessionRow;
+use crate::views::{self, FieldError, Page};
+use crate::{Console, i18n};
+
+/// Why the page reads the case file (investigation's access log).
+const PURPOSE: &str = "S8-S12: penanganan kasus oleh bidang (halaman kasus di konsol)";
+
+/// The reasons a complaint does not qualify (S11), as investigation names them, with their text.
+const NOT_QUALIFYING: [(&str, &str); 7] = [
+    ("not_office_service", "kasus.reason_not_office_service"),
+    (
+        "insufficient_information",
+        "kasus.reason_insufficient_information",
+    ),
+    ("no_grounds", "kasus.reason_no_grounds"),
+    ("already_resolved", "kasus.reason_already_resolved"),
+    ("other_authority", "kasus.reason_other_authority"),
+    ("withdrawn", "kasus.reason_withdrawn"),
+    ("duplicate_matter", "kasus.reason_duplicate_matter"),
+];
+
+/// The Bidang roles that may be assigned, with the function they take on the case.
+const ASSIGNABLE: [(Role, vpb::OfficerFunction); 5] = [
+    (Role::BidangOfficer, vpb::OfficerFunction::CaseOfficer),
+    (Role::BidangHead, vpb::OfficerFunction::CaseOfficer),
+    (Role::Counsellor, vpb::OfficerFunction::Counsellor),
+    (Role::Mediator, vpb::OfficerFunction::Mediator),
+    (Role::SocialWorker, vpb::OfficerFunction::SocialWorker),
+];
+
+/// A form posted back with its values and problems.
+struct Posted {
+    form: &'static str,
+    values: HashMap<String, String>,
+    errors: Vec<FieldError>,
+    notice: Option<String>,
+}
+
+/// An officer who may be assigned: (token subject, name and role, checked).
+type Officer = (String, String, bool);
+
+fn may_work(roles: &[Role]) -> bool {
+    roles.iter().any(|r| r.is_bidang())
+}
+
+/// The subject of an account's tokens: the account id, or the provider's `sub`.
+fn subject_of(user: &crate::UserRow) -> String {
+    user.id
+        .strip_prefix("oidc:")
+        .unwrap_or(&user.id)
+        .to_string()
+}
+
+/// The officers of the office's Bidang who may be assigned, from the console's accounts (the
+/// local ones, and the provider's who have signed in).
+async fn officers(c: &Console, s: &SessionRow, bidang: &str, current: &[String]) -> Vec<Officer> {
+    let Ok(users) = c.store.list_users(1000).await else {
+        return Vec::new();
+    };
+    users
+        .into_iter()
+        .filter(|u| !u.disabled && u.office_code == s.user.office_code && u.bidang == bidang)
+        .filter_map(|u| {
+            let role = u
+                .roles
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .find(|r| ASSIGNABLE.iter().any(|(a, _)| a == r))?;
+            let sub = subject_of(&u);
+            let checked = current.contains(&sub);
+            Some((
+                sub,
+                format!(
+                    "{} ({})",
+                    u.display_name,
+                    c.cat.t(crate::staff::role_key(role))
+                ),
+                checked,
+            ))
+        })
+        .collect()
+}
+
+/// GET `/staf/kasus/<id>[?selesai=<form>]`.
+pub async fn show(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let s = match staff(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !valid_id(&id) || !may_work(&roles_of(&s)) {
+        return not_found(&c);
+    }
+    let done = q
+        .get("selesai")
+        .and_then(|f| {
+            ["tugaskan", "kelayakan", "catatan"]
+                .contains(&f.as_str())
+                .then_some(f)
+        })
+        .map(|f| c.cat.t(&format!("kasus.done_{f}")).to_string());
+    page(
+        &c,
+        &s,
+        &id,
+        StatusCode::OK,
+        Posted {
+            form: "",
+            values: HashMap::new(),
+            errors: Vec::new(),
+            notice: done,
+        },
+    )
+    .await
+}
+
+async fn page(
+    c: &Console,
+    s: &SessionRow,
+    id: &str,
+    status: StatusCode,
+    posted: Posted,
+) -> Response {
+    let req = match bearer(
+        s,
+        vpb::GetCaseRequest {
+            complaint_id: id.to_string(),
+            purpose: PURPOSE.into(),
+        },
+    ) {
+        Ok(r) => r,
+        Err(_) => return unavailable(c),
+    };
+    let case = match InvestigationServiceClient::new(c.investigation.clone())
+        .get_case(req)
+        .await
+    {
+        Ok(r) => r.into_inner(),
+        Err(st) if matches!(st.code(), Code::NotFound | Code::PermissionDenied) => {
+            return not_found(c);
+        }
+        Err(st) => {
+            tracing::warn!(code = ?st.code(), "console: the case file is unavailable");
+            return unavailable(c);
+        }
+    };
+    let tz = c.tz(&case.office_code);
+    let roles = roles_of(s);
+    let head = roles.contains(&Role::BidangHead);
+    let current: Vec<String> = case.assignees.iter().map(|a| a.subject.clone()).collect();
+    let assignable = if head {
+        officers(c, s, &case.bidang_code, &current).await
+    } else {
+        Vec::new()
+    };
+    let name_of = |sub: &str| {
+        assignable
+            .iter()
+            .find(|(s, _, _)| s == sub)
+            .map(|(_, n, _)| n.clone())
+            .unwrap_or_else(|| sub.to_string())
+    };
+    let status_text = c
+        .cat
+        .t(status_key(
+            aduan_proto::common::v1::ComplaintStatus::try_from(case.status).unwrap_or_default(),
+        ))
+        .to_string();
+    let instructions = case
+        .instructions
+        .iter()
+        .map(|code| {
+            INSTRUCTIONS
+                .iter()
+                .find(|(e, console_code, _)| {
+                    // Investigation keeps the disposition's codes in lower case
+                    // ("untuk_ditindaklanjuti"); the proto names them INSTRUCTION_….
+                    let name = e.as_str_name();
+                    name.strip_prefix("INSTRUCTION_")
+                        .unwrap_or(name)
+                        .eq_ignore_ascii_case(code)
+                        || console_code == code
+                })
+                .map(|(_, _, k)| c.cat.t(k).to_string())
+                .unwrap_or_else(|| code.clone())
+        })
+        .collect();
+    let eligibility = case
+        .eligibility
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                when(&e.decided_at, &tz),
+                c.cat
+                    .t(if e.qualifies {
+                        "kasus.qualifies"
+                    } else {
+                        "kasus.does_not_qualify"
+                    })
+                    .to_string(),
+                NOT_QUALIFYING
+                    .iter()
+                    .find(|(code, _)| *code == e.reason_code)
+                    .map(|(_, k)| c.cat.t(k).to_string())
+                    .unwrap_or_default(),
+                e.note.clone(),
+                e.superseded,
+            )
+        })
+        .collect();
+    let view = views::BidangCase {
+        page: Page::staff(&c.cat, "kasus.title", s),
+        csrf: s.csrf.clone(),
+        id: id.to_string(),
+        registration_number: if case.registration_number.is_empty() {
+            id.chars().take(8).collect()
+        } else {
+            case.registration_number.clone()
+        },
+        category: c
+            .refdata
+            .category(&case.category_code)
+            .map(|x| x.label.clone())
+            .unwrap_or_else(|| "-".into()),
+        bidang: c
+            .refdata
+            .bidang(&case.bidang_code)
+            .map(|b| b.name.clone())
+            .unwrap_or_else(|| case.bidang_code.clone()),
+        status: status_text,
+        opened: when(&case.opened_at, &tz),
+        due: day(&case.due_date),
+        instructions,
+        assignees: case.assignees.iter().map(|a| name_of(&a.subject)).collect(),
+        eligibility,
+        notes: case
+            .notes
+            .iter()
+            .rev()
+            .map(|n| {
+                (
+                    when(&n.written_at, &tz),
+                    n.author
+                        .as_ref()
+                        .map(|a| role_label(c, &a.role))
+                        .unwrap_or_default(),
+                    n.text.clone(),
+                )
+            })
+            .collect(),
+        history: case
+            .history
+            .iter()
+            .rev()
+            .map(|h| {
+                let k = format!("kasus.action_{}", h.action);
+                (
+                    when(&h.at, &tz),
+                    if c.cat.has(&k) {
+                        c.cat.t(&k).to_string()
+                    } else {
+                        h.action.replace('_', " ")
+                    },
+                    h.actor
+                        .as_ref()
+                        .map(|a| role_label(c, &a.role))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+        can_assign: head,
+        can_decide: head,
+        officers: assignable,
+        reasons: NOT_QUALIFYING
+            .iter()
+            .map(|(code, k)| (code.to_string(), c.cat.t(k).to_string()))
+            .collect(),
+        form: posted.form,
+        values: posted.values,
+        errors: posted.errors,
+        notice: posted.notice,
+        tz_name: i18n::zone_name(&tz, jiff::Timestamp::now()),
+    };
+    views::render(status, &view)
+}
+
+/// Investigation's field violations beside the form's fields.
+fn violations(c: &Console, st: &tonic::Status) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(bad) = tonic_types::StatusExt::get_details_bad_request(st) {
+        for v in bad.field_violations {
+            let (f, k) = if v.field.starts_with("assignees") {
+                ("petugas", "kasus.err_officers")
+            } else if v.field == "reason" {
+                ("alasan_tugas", "kasus.err_reason")
+            } else if v.field == "reason_code" {
+                ("alasan", "kasus.err_reason_code")
+            } else if v.field == "note" {
+                ("keterangan", "kasus.err_note")
+            } else if v.field == "text" {
+                ("catatan", "kasus.err_text")
+            } else {
+                ("", "case.err_other")
+            };
+            if !errors.iter().any(|e| e.field == f) {
+                errors.push(err(c, f, k));
+            }
+        }
+    }
+    if errors.is_empty() {
+        errors.push(err(c, "", "case.err_other"));
+    }
+    errors
+}
+
+/// The answer to a step: back to the page with a notice, or the page with the form's problems.
+async fn after<T>(
+    c: &Console,
+    s: &SessionRow,
+    id: &str,
+    form: &'static str,
+    f: &Fields,
+    result: Result<T, tonic::Status>,
+) -> Response {
+    let (status, errors, notice) = match result {
+        Ok(_) => return Redirect::to(&format!("/staf/kasus/{id}?selesai={form}")).into_response(),
+        Err(st) => match st.code() {
+            Code::InvalidArgument => (StatusCode::UNPROCESSABLE_ENTITY, violations(c, &st), None),
+            Code::FailedPrecondition => (
+                StatusCode::CONFLICT,
+                Vec::new(),
+                Some(c.cat.t("kasus.out_of_order").to_string()),
+            ),
+            Code::AlreadyExists => (
+                StatusCode::CONFLICT,
+                Vec::new(),
+                Some(c.cat.t("kasus.already").to_string()),
+            ),
+            Code::NotFound => return not_found(c),
+            Code::PermissionDenied => {
+                return message(
+                    c,
+                    StatusCode::FORBIDDEN,
+                    "error.forbidden_title",
+                    "error.forbidden_body",
+                );
+            }
+            code => {
+                tracing::warn!(?code, form, "console: a case step failed");
+                return unavailable(c);
+            }
+        },
+    };
+    page(
+        c,
+        s,
+        id,
+        status,
+        Posted {
+            form,
+            values: values_of(f),
+            errors,
+            notice,
+        },
+    )
+    .await
+}
+
+async fn invalid(
+    c: &Console,
+    s: &SessionRow,
+    id: &str,
+    form: &'static str,
+    f: &Fields,
+    errors: Vec<FieldError>,
+) -> Response {
+    page(
+        c,
+        s,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Posted {
+            form,
+            values: values_of(f),
+            errors,
+            notice: None,
+        },
+    )
+    .await
+}
+
+fn client(c: &Console) -> InvestigationServiceClient<tonic::transport::Channel> {
+    InvestigationServiceClient::new(c.investigation.clone())
+}
+
+/// POST `/staf/kasus/<id>/tugaskan`: the Kepala Bidang assigns officers (S8); a reassignment
+/// needs a reason.
+pub async fn assign(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let chosen: Vec<&str> = f
+        .iter()
+        .filter(|(k, _)| k == "petugas")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if chosen.is_empty() {
+        return invalid(
+            &c,
+            &s,
+            &id,
+            "tugaskan",
+            &f,
+            vec![err(&c, "petugas", "kasus.err_officers")],
+        )
+        .await;
+    }
+    // The function of each officer follows the account's role; only the Bidang's officers.
+    let users = c.store.list_users(1000).await.unwrap_or_default();
+    let mut assignees = Vec::new();
+    for sub in chosen {
+        let Some(u) = users.iter().find(|u| subject_of(u) == sub) else {
+            return invalid(
+                &c,
+                &s,
+                &id,
+                "tugaskan",
+                &f,
+                vec![err(&c, "petugas", "kasus.err_officers")],
+            )
+            .await;
+        };
+        let function = u
+            .roles
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .find_map(|r| ASSIGNABLE.iter().find(|(a, _)| *a == r).map(|(_, f)| *f))
+            .unwrap_or(vpb::OfficerFunction::CaseOfficer);
+        assignees.push(vpb::Assignee {
+            subject: sub.to_string(),
+            function: function as i32,
+        });
+    }
+    let req = match bearer(
+        &s,
+        vpb::AssignOfficersRequest {
+            complaint_id: id.clone(),
+            assignees,
+            reason: field(&f, "alasan_tugas").to_string(),
+        },
+    ) {
+        Ok(r) => r,
+        Err(_) => return unavailable(&c),
+    };
+    let r = client(&c).assign_officers(req).await;
+    after(&c, &s, &id, "tugaskan", &f, r).await
+}
+
+/// POST `/staf/kasus/<id>/kelayakan`: the Kepala Bidang's eligibility decision (S11).
+pub async fn decide(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let qualifies = match field(&f, "layak") {
+        "ya" => true,
+        "tidak" => false,
+        _ => {
+            return invalid(
+                &c,
+                &s,
+                &id,
+                "kelayakan",
+                &f,
+                vec![err(&c, "layak", "kasus.err_decision")],
+            )
+            .await;
+        }
+    };
+    let reason = if qualifies { "" } else { field(&f, "alasan") };
+    let req = match bearer(
+        &s,
+        vpb::DecideEligibilityRequest {
+            complaint_id: id.clone(),
+            qualifies,
+            reason_code: reason.to_string(),
+            note: field(&f, "keterangan").to_string(),
+        },
+    ) {
+        Ok(r) => r,
+        Err(_) => return unavailable(&c),
+    };
+    let r = client(&c).decide_eligibility(req).await;
+    after(&c, &s, &id, "kelayakan", &f, r).await
+}
+
+/// POST `/staf/kasus/<id>/catatan`: a case note of a Bidang role.
+pub async fn note(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let req = match bearer(
+        &s,
+        vpb::AddCaseNoteRequest {
+            complaint_id: id.clone(),
+            text: field(&f, "catatan").to_string(),
+        },
+    ) {
+        Ok(r) => r,
+        Err(_) => return unavailable(&c),
+    };
+    let r = client(&c).add_case_note(req).await;
+    after(&c, &s, &id, "catatan", &f, r).await
+}
