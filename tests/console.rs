@@ -1343,6 +1343,100 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
     );
     assert!(!seen.body.contains("/tugaskan"));
     assert!(!seen.body.contains("/kelayakan"));
+    assert!(!seen.body.contains("/setujui"));
+
+    // S12: the officer drafts the response (an outcome is required); the Kepala Bidang returns
+    // it (a reason is required), the officer drafts again, the Kepala Bidang approves it.
+    let ocsrf = seen.hidden("csrf");
+    let text = "Dengan hormat, pengaduan Bapak/Ibu telah kami tindak lanjuti.";
+    let no_outcome = officer
+        .post(
+            &format!("{link}/jawaban"),
+            &[("csrf", &ocsrf), ("jawaban", text)],
+        )
+        .await;
+    assert_eq!(no_outcome.status, 422, "{}", no_outcome.body);
+    assert!(
+        no_outcome.body.contains("href=\"#hasil\""),
+        "{}",
+        no_outcome.body
+    );
+    let drafted = officer
+        .post(
+            &format!("{link}/jawaban"),
+            &[("csrf", &ocsrf), ("hasil", "resolved"), ("jawaban", text)],
+        )
+        .await;
+    assert_eq!(
+        drafted.header("location"),
+        Some(format!("{link}?selesai=jawaban").as_str())
+    );
+    let review = kabid.get(&link).await;
+    assert!(review.body.contains("menunggu persetujuan"));
+    assert!(review.body.contains("Masalah terselesaikan"));
+    let revision = review.hidden("revisi");
+    let unexplained = kabid
+        .post(
+            &format!("{link}/kembalikan"),
+            &[("csrf", &csrf), ("revisi", &revision)],
+        )
+        .await;
+    assert_eq!(unexplained.status, 422, "{}", unexplained.body);
+    assert!(unexplained.body.contains("href=\"#alasan_kembali\""));
+    let returned = kabid
+        .post(
+            &format!("{link}/kembalikan"),
+            &[
+                ("csrf", &csrf),
+                ("revisi", &revision),
+                ("alasan_kembali", "Sebutkan tanggal penyaluran."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        returned.header("location"),
+        Some(format!("{link}?selesai=kembalikan").as_str())
+    );
+    let seen = officer.get(&link).await;
+    assert!(seen.body.contains("Sebutkan tanggal penyaluran."));
+    officer
+        .post(
+            &format!("{link}/jawaban"),
+            &[
+                ("csrf", &ocsrf),
+                ("hasil", "resolved"),
+                ("jawaban", "Bantuan disalurkan 5 Desember 2026."),
+            ],
+        )
+        .await;
+    let review = kabid.get(&link).await;
+    let revision = review.hidden("revisi");
+    let approved = kabid
+        .post(
+            &format!("{link}/setujui"),
+            &[("csrf", &csrf), ("revisi", &revision)],
+        )
+        .await;
+    assert_eq!(
+        approved.header("location"),
+        Some(format!("{link}?selesai=setujui").as_str())
+    );
+    let done = kabid.get(&format!("{link}?selesai=setujui")).await;
+    assert!(done.body.contains("siap disampaikan kepada pengadu"));
+    assert!(done.body.contains("disetujui"));
+    assert!(
+        !done.body.contains("name=\"revisi\""),
+        "nothing left to review"
+    );
+    // Approving again: the step is out of order now.
+    let twice = kabid
+        .post(
+            &format!("{link}/setujui"),
+            &[("csrf", &csrf), ("revisi", &revision)],
+        )
+        .await;
+    assert_eq!(twice.status, 409, "{}", twice.body);
+
     // Another Bidang's officer, and a malformed id: not found.
     assert_eq!(other.get(&link).await.status, 404);
     assert_eq!(kabid.get("/staf/kasus/bukan-id").await.status, 404);

@@ -1,10 +1,13 @@
 //! The Bidang's case page (issue 15, first part): the case file of investigation with its
-//! disposition, assignment, eligibility decisions, notes and history; the Kepala Bidang assigns
-//! officers (S8) and decides eligibility (S11); every Bidang role writes case notes. Each view is
+//! disposition, assignment, eligibility decisions, notes, responses and history; the Kepala
+//! Bidang assigns officers (S8), decides eligibility (S11) and approves or returns the response
+//! (S12); every Bidang role writes case notes and drafts the response. Each view is
 //! investigation's audited `GetCase` with the purpose "S8-S12" (the Bidang handling its case).
 //!
 //! Paths: `/staf/kasus/<id>` (the page), `/staf/kasus/<id>/tugaskan` (S8),
-//! `/staf/kasus/<id>/kelayakan` (S11), `/staf/kasus/<id>/catatan` (notes).
+//! `/staf/kasus/<id>/kelayakan` (S11), `/staf/kasus/<id>/catatan` (notes),
+//! `/staf/kasus/<id>/jawaban`, `/setujui` and `/kembalikan` (S12: the response's draft, its
+//! approval or return).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +45,17 @@ const NOT_QUALIFYING: [(&str, &str); 7] = [
     ("other_authority", "kasus.reason_other_authority"),
     ("withdrawn", "kasus.reason_withdrawn"),
     ("duplicate_matter", "kasus.reason_duplicate_matter"),
+];
+
+/// The outcomes a response reports (S12), as investigation names them, with their text.
+const OUTCOMES: [(&str, &str); 7] = [
+    ("resolved", "kasus.outcome_resolved"),
+    ("assistance_provided", "kasus.outcome_assistance_provided"),
+    ("counselling_provided", "kasus.outcome_counselling_provided"),
+    ("agreement_reached", "kasus.outcome_agreement_reached"),
+    ("no_agreement", "kasus.outcome_no_agreement"),
+    ("referred", "kasus.outcome_referred"),
+    ("not_qualified", "kasus.outcome_not_qualified"),
 ];
 
 /// The Bidang roles that may be assigned, with the function they take on the case.
@@ -298,6 +312,45 @@ async fn page(
                 )
             })
             .collect(),
+        responses: case
+            .responses
+            .iter()
+            .rev()
+            .map(|r| views::ResponseLine {
+                revision: r.revision,
+                version: r.version,
+                state: c
+                    .cat
+                    .t(
+                        match vpb::ResponseState::try_from(r.state).unwrap_or_default() {
+                            vpb::ResponseState::Draft => "kasus.state_draft",
+                            vpb::ResponseState::Returned => "kasus.state_returned",
+                            vpb::ResponseState::Approved => "kasus.state_approved",
+                            vpb::ResponseState::Superseded => "kasus.state_superseded",
+                            vpb::ResponseState::Unspecified => "kasus.state_draft",
+                        },
+                    )
+                    .to_string(),
+                outcome: OUTCOMES
+                    .iter()
+                    .find(|(code, _)| *code == r.outcome_code)
+                    .map(|(_, k)| c.cat.t(k).to_string())
+                    .unwrap_or_else(|| r.outcome_code.clone()),
+                text: r.text.clone(),
+                drafted: when(&r.drafted_at, &tz),
+                return_reason: r.return_reason.clone(),
+            })
+            .collect(),
+        pending_revision: case
+            .responses
+            .last()
+            .filter(|r| r.state == vpb::ResponseState::Draft as i32)
+            .map(|r| r.revision)
+            .unwrap_or(0),
+        outcomes: OUTCOMES
+            .iter()
+            .map(|(code, k)| (code.to_string(), c.cat.t(k).to_string()))
+            .collect(),
         can_assign: head,
         can_decide: head,
         officers: assignable,
@@ -315,14 +368,20 @@ async fn page(
 }
 
 /// Investigation's field violations beside the form's fields.
-fn violations(c: &Console, st: &tonic::Status) -> Vec<FieldError> {
+fn violations(c: &Console, st: &tonic::Status, form: &str) -> Vec<FieldError> {
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(bad) = tonic_types::StatusExt::get_details_bad_request(st) {
         for v in bad.field_violations {
             let (f, k) = if v.field.starts_with("assignees") {
                 ("petugas", "kasus.err_officers")
+            } else if v.field == "reason" && form == "kembalikan" {
+                ("alasan_kembali", "kasus.err_return_reason")
             } else if v.field == "reason" {
                 ("alasan_tugas", "kasus.err_reason")
+            } else if v.field == "text" && form == "jawaban" {
+                ("jawaban", "kasus.err_response_text")
+            } else if v.field == "outcome_code" {
+                ("hasil", "kasus.err_outcome")
             } else if v.field == "reason_code" {
                 ("alasan", "kasus.err_reason_code")
             } else if v.field == "note" {
@@ -355,7 +414,11 @@ async fn after<T>(
     let (status, errors, notice) = match result {
         Ok(_) => return Redirect::to(&format!("/staf/kasus/{id}?selesai={form}")).into_response(),
         Err(st) => match st.code() {
-            Code::InvalidArgument => (StatusCode::UNPROCESSABLE_ENTITY, violations(c, &st), None),
+            Code::InvalidArgument => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                violations(c, &st, form),
+                None,
+            ),
             Code::FailedPrecondition => (
                 StatusCode::CONFLICT,
                 Vec::new(),
@@ -558,4 +621,86 @@ pub async fn note(
     };
     let r = client(&c).add_case_note(req).await;
     after(&c, &s, &id, "catatan", &f, r).await
+}
+
+/// POST `/staf/kasus/<id>/jawaban`: a draft of the response to the complainant (S12).
+pub async fn draft(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let req = match bearer(
+        &s,
+        vpb::DraftResponseRequest {
+            complaint_id: id.clone(),
+            text: field(&f, "jawaban").to_string(),
+            outcome_code: field(&f, "hasil").to_string(),
+        },
+    ) {
+        Ok(r) => r,
+        Err(_) => return unavailable(&c),
+    };
+    let r = client(&c).draft_response(req).await;
+    after(&c, &s, &id, "jawaban", &f, r).await
+}
+
+fn revision(f: &Fields) -> i32 {
+    field(f, "revisi").parse().unwrap_or(0)
+}
+
+/// POST `/staf/kasus/<id>/setujui`: the Kepala Bidang approves the latest draft (S12); feedback
+/// then has it for delivery (S13).
+pub async fn approve(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let req = match bearer(
+        &s,
+        vpb::ApproveResponseRequest {
+            complaint_id: id.clone(),
+            revision: revision(&f),
+        },
+    ) {
+        Ok(r) => r,
+        Err(_) => return unavailable(&c),
+    };
+    let r = client(&c).approve_response(req).await;
+    after(&c, &s, &id, "setujui", &f, r).await
+}
+
+/// POST `/staf/kasus/<id>/kembalikan`: the Kepala Bidang returns the latest draft with a reason.
+pub async fn give_back(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let req = match bearer(
+        &s,
+        vpb::ReturnResponseRequest {
+            complaint_id: id.clone(),
+            revision: revision(&f),
+            reason: field(&f, "alasan_kembali").to_string(),
+        },
+    ) {
+        Ok(r) => r,
+        Err(_) => return unavailable(&c),
+    };
+    let r = client(&c).return_response(req).await;
+    after(&c, &s, &id, "kembalikan", &f, r).await
 }

@@ -420,6 +420,9 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/kasus/{id}/tugaskan", post(bidang::assign))
         .route("/staf/kasus/{id}/kelayakan", post(bidang::decide))
         .route("/staf/kasus/{id}/catatan", post(bidang::note))
+        .route("/staf/kasus/{id}/jawaban", post(bidang::draft))
+        .route("/staf/kasus/{id}/setujui", post(bidang::approve))
+        .route("/staf/kasus/{id}/kembalikan", post(bidang::give_back))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             console.csp(),

@@ -447,6 +447,12 @@ pub struct BidangCase<'a> {
     pub notes: Vec<(String, String, String)>,
     /// (when, what, by), newest first.
     pub history: Vec<(String, String, String)>,
+    /// The response's drafts, newest first.
+    pub responses: Vec<ResponseLine>,
+    /// The revision of a draft waiting for the Kepala Bidang (0: none).
+    pub pending_revision: i32,
+    /// (code, text) of the outcomes a response reports.
+    pub outcomes: Vec<(String, String)>,
     pub can_assign: bool,
     pub can_decide: bool,
     /// (subject, name and role, assigned now).
@@ -459,6 +465,17 @@ pub struct BidangCase<'a> {
     pub errors: Vec<FieldError>,
     pub notice: Option<String>,
     pub tz_name: String,
+}
+
+/// One draft of the response (S12).
+pub struct ResponseLine {
+    pub revision: i32,
+    pub version: i32,
+    pub state: String,
+    pub outcome: String,
+    pub text: String,
+    pub drafted: String,
+    pub return_reason: String,
 }
 
 impl BidangCase<'_> {
