@@ -1275,6 +1275,30 @@ mod tests {
     }
 
     #[test]
+    fn an_audience_list_is_accepted_when_it_holds_ours() {
+        // Keycloak sends `aud` as a list when a token has several audiences.
+        let dir = temp_dir("aud-list");
+        let s = LocalSigner::load_or_create(&dir).unwrap();
+        let v =
+            Verifier::with_decoding_key("aduan-local", "aduan", s.decoding_key(), Algorithm::ES256);
+        let mint = |aud: serde_json::Value| {
+            let mut c = serde_json::to_value(claims("35.27", &["head"], now() + 60)).unwrap();
+            c["aud"] = aud;
+            let mut h = Header::new(Algorithm::ES256);
+            h.kid = Some(s.kid.clone());
+            jsonwebtoken::encode(&h, &c, &s.encoding).unwrap()
+        };
+        let p = v
+            .verify(&mint(serde_json::json!(["account", "aduan"])))
+            .unwrap();
+        assert_eq!(p.roles, vec![Role::Head]);
+        assert!(matches!(
+            v.verify(&mint(serde_json::json!(["account", "other"]))),
+            Err(Error::Unauthenticated(m)) if m == "wrong audience"
+        ));
+    }
+
+    #[test]
     fn wrong_issuer_audience_expiry_and_signature_are_unauthenticated() {
         let dir = temp_dir("bad");
         let s = LocalSigner::load_or_create(&dir).unwrap();
