@@ -21,10 +21,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
 
 use crate::case::{
-    Fields, INSTRUCTIONS, day, err, field, not_found, posted_by, role_label, staff, valid_id,
-    values_of, when,
+    Fields, INSTRUCTIONS, Refused, day, err, field, not_found, posted_by, refused, role_label,
+    staff, valid_id, values_of, when,
 };
-use crate::public::{message, status_key, unavailable};
+use crate::public::{status_key, unavailable};
 use crate::staff::{bearer, roles_of};
 use crate::store::SessionRow;
 use crate::views::{self, FieldError, Page};
@@ -411,38 +411,19 @@ async fn after<T>(
     f: &Fields,
     result: Result<T, tonic::Status>,
 ) -> Response {
-    let (status, errors, notice) = match result {
+    let st = match result {
         Ok(_) => return Redirect::to(&format!("/staf/kasus/{id}?selesai={form}")).into_response(),
-        Err(st) => match st.code() {
-            Code::InvalidArgument => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                violations(c, &st, form),
-                None,
-            ),
-            Code::FailedPrecondition => (
-                StatusCode::CONFLICT,
-                Vec::new(),
-                Some(c.cat.t("kasus.out_of_order").to_string()),
-            ),
-            Code::AlreadyExists => (
-                StatusCode::CONFLICT,
-                Vec::new(),
-                Some(c.cat.t("kasus.already").to_string()),
-            ),
-            Code::NotFound => return not_found(c),
-            Code::PermissionDenied => {
-                return message(
-                    c,
-                    StatusCode::FORBIDDEN,
-                    "error.forbidden_title",
-                    "error.forbidden_body",
-                );
-            }
-            code => {
-                tracing::warn!(?code, form, "console: a case step failed");
-                return unavailable(c);
-            }
-        },
+        Err(st) => st,
+    };
+    let (status, errors, notice) = match refused(
+        c,
+        &st,
+        form,
+        || violations(c, &st, form),
+        "kasus.out_of_order",
+    ) {
+        Refused::Again(status, errors, notice) => (status, errors, notice),
+        Refused::Answer(r) => return r,
     };
     page(
         c,
@@ -457,6 +438,46 @@ async fn after<T>(
         },
     )
     .await
+}
+
+/// Sends a step's request with the person's token and answers as [`after`].
+async fn send<T, Fut>(
+    c: &Console,
+    s: &SessionRow,
+    id: &str,
+    form: &'static str,
+    f: &Fields,
+    msg: T,
+    call: impl FnOnce(InvestigationServiceClient<tonic::transport::Channel>, tonic::Request<T>) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<tonic::Response<vpb::CaseChange>, tonic::Status>>,
+{
+    let req = match bearer(s, msg) {
+        Ok(r) => r,
+        Err(_) => return unavailable(c),
+    };
+    let r = call(client(c), req).await;
+    after(c, s, id, form, f, r).await
+}
+
+/// A step with nothing to check before the service: the form's sender, then [`send`].
+async fn step<T, Fut>(
+    c: &Console,
+    headers: &HeaderMap,
+    id: &str,
+    form: &'static str,
+    f: &Fields,
+    msg: T,
+    call: impl FnOnce(InvestigationServiceClient<tonic::transport::Channel>, tonic::Request<T>) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<tonic::Response<vpb::CaseChange>, tonic::Status>>,
+{
+    match posted_by(c, headers, id, f).await {
+        Ok(s) => send(c, &s, id, form, f, msg, call).await,
+        Err(r) => r,
+    }
 }
 
 async fn invalid(
@@ -540,19 +561,15 @@ pub async fn assign(
             function: function as i32,
         });
     }
-    let req = match bearer(
-        &s,
-        vpb::AssignOfficersRequest {
-            complaint_id: id.clone(),
-            assignees,
-            reason: field(&f, "alasan_tugas").to_string(),
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
+    let msg = vpb::AssignOfficersRequest {
+        complaint_id: id.clone(),
+        assignees,
+        reason: field(&f, "alasan_tugas").to_string(),
     };
-    let r = client(&c).assign_officers(req).await;
-    after(&c, &s, &id, "tugaskan", &f, r).await
+    send(&c, &s, &id, "tugaskan", &f, msg, |mut v, r| async move {
+        v.assign_officers(r).await
+    })
+    .await
 }
 
 /// POST `/staf/kasus/<id>/kelayakan`: the Kepala Bidang's eligibility decision (S11).
@@ -582,20 +599,16 @@ pub async fn decide(
         }
     };
     let reason = if qualifies { "" } else { field(&f, "alasan") };
-    let req = match bearer(
-        &s,
-        vpb::DecideEligibilityRequest {
-            complaint_id: id.clone(),
-            qualifies,
-            reason_code: reason.to_string(),
-            note: field(&f, "keterangan").to_string(),
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
+    let msg = vpb::DecideEligibilityRequest {
+        complaint_id: id.clone(),
+        qualifies,
+        reason_code: reason.to_string(),
+        note: field(&f, "keterangan").to_string(),
     };
-    let r = client(&c).decide_eligibility(req).await;
-    after(&c, &s, &id, "kelayakan", &f, r).await
+    send(&c, &s, &id, "kelayakan", &f, msg, |mut v, r| async move {
+        v.decide_eligibility(r).await
+    })
+    .await
 }
 
 /// POST `/staf/kasus/<id>/catatan`: a case note of a Bidang role.
@@ -605,22 +618,20 @@ pub async fn note(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match posted_by(&c, &headers, &id, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let msg = vpb::AddCaseNoteRequest {
+        complaint_id: id.clone(),
+        text: field(&f, "catatan").to_string(),
     };
-    let req = match bearer(
-        &s,
-        vpb::AddCaseNoteRequest {
-            complaint_id: id.clone(),
-            text: field(&f, "catatan").to_string(),
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
-    };
-    let r = client(&c).add_case_note(req).await;
-    after(&c, &s, &id, "catatan", &f, r).await
+    step(
+        &c,
+        &headers,
+        &id,
+        "catatan",
+        &f,
+        msg,
+        |mut v, r| async move { v.add_case_note(r).await },
+    )
+    .await
 }
 
 /// POST `/staf/kasus/<id>/jawaban`: a draft of the response to the complainant (S12).
@@ -630,23 +641,21 @@ pub async fn draft(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match posted_by(&c, &headers, &id, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let msg = vpb::DraftResponseRequest {
+        complaint_id: id.clone(),
+        text: field(&f, "jawaban").to_string(),
+        outcome_code: field(&f, "hasil").to_string(),
     };
-    let req = match bearer(
-        &s,
-        vpb::DraftResponseRequest {
-            complaint_id: id.clone(),
-            text: field(&f, "jawaban").to_string(),
-            outcome_code: field(&f, "hasil").to_string(),
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
-    };
-    let r = client(&c).draft_response(req).await;
-    after(&c, &s, &id, "jawaban", &f, r).await
+    step(
+        &c,
+        &headers,
+        &id,
+        "jawaban",
+        &f,
+        msg,
+        |mut v, r| async move { v.draft_response(r).await },
+    )
+    .await
 }
 
 fn revision(f: &Fields) -> i32 {
@@ -661,22 +670,20 @@ pub async fn approve(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match posted_by(&c, &headers, &id, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let msg = vpb::ApproveResponseRequest {
+        complaint_id: id.clone(),
+        revision: revision(&f),
     };
-    let req = match bearer(
-        &s,
-        vpb::ApproveResponseRequest {
-            complaint_id: id.clone(),
-            revision: revision(&f),
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
-    };
-    let r = client(&c).approve_response(req).await;
-    after(&c, &s, &id, "setujui", &f, r).await
+    step(
+        &c,
+        &headers,
+        &id,
+        "setujui",
+        &f,
+        msg,
+        |mut v, r| async move { v.approve_response(r).await },
+    )
+    .await
 }
 
 /// POST `/staf/kasus/<id>/kembalikan`: the Kepala Bidang returns the latest draft with a reason.
@@ -686,21 +693,19 @@ pub async fn give_back(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match posted_by(&c, &headers, &id, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let msg = vpb::ReturnResponseRequest {
+        complaint_id: id.clone(),
+        revision: revision(&f),
+        reason: field(&f, "alasan_kembali").to_string(),
     };
-    let req = match bearer(
-        &s,
-        vpb::ReturnResponseRequest {
-            complaint_id: id.clone(),
-            revision: revision(&f),
-            reason: field(&f, "alasan_kembali").to_string(),
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
-    };
-    let r = client(&c).return_response(req).await;
-    after(&c, &s, &id, "kembalikan", &f, r).await
+    step(
+        &c,
+        &headers,
+        &id,
+        "kembalikan",
+        &f,
+        msg,
+        |mut v, r| async move { v.return_response(r).await },
+    )
+    .await
 }

@@ -929,6 +929,50 @@ fn triage_errors(c: &Console, st: &tonic::Status) -> Vec<FieldError> {
     errors
 }
 
+/// How a refused step reads: the page again (its status, the form's problems, a notice), or
+/// another answer (not found, forbidden, unavailable). Shared by the complaint page and the
+/// Bidang's case page.
+pub(crate) enum Refused {
+    Again(StatusCode, Vec<FieldError>, Option<String>),
+    Answer(Response),
+}
+
+/// The reading of a service's refusal of a step: INVALID_ARGUMENT gives the form's problems
+/// (`errors`), FAILED_PRECONDITION the `out_of_order` notice, ALREADY_EXISTS says nothing
+/// changed.
+pub(crate) fn refused(
+    c: &Console,
+    st: &tonic::Status,
+    form: &str,
+    errors: impl FnOnce() -> Vec<FieldError>,
+    out_of_order: &str,
+) -> Refused {
+    match st.code() {
+        Code::InvalidArgument => Refused::Again(StatusCode::UNPROCESSABLE_ENTITY, errors(), None),
+        Code::FailedPrecondition => Refused::Again(
+            StatusCode::CONFLICT,
+            Vec::new(),
+            Some(c.cat.t(out_of_order).to_string()),
+        ),
+        Code::AlreadyExists => Refused::Again(
+            StatusCode::CONFLICT,
+            Vec::new(),
+            Some(c.cat.t("error.unchanged").to_string()),
+        ),
+        Code::NotFound => Refused::Answer(not_found(c)),
+        Code::PermissionDenied => Refused::Answer(message(
+            c,
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.forbidden_body",
+        )),
+        code => {
+            tracing::warn!(?code, form, "console: a step failed");
+            Refused::Answer(unavailable(c))
+        }
+    }
+}
+
 /// Runs a step and answers: back to the complaint page with a notice, or the page with the
 /// form's errors, or the reason the step is not possible now.
 async fn step_result<T>(
@@ -939,52 +983,32 @@ async fn step_result<T>(
     f: &Fields,
     result: Result<T, tonic::Status>,
 ) -> Response {
-    let values = values_of(f);
-    match result {
-        Ok(_) => Redirect::to(&format!("/staf/pengaduan/{id}?selesai={form}")).into_response(),
-        Err(st) => {
-            let (status, errors, notice) = match st.code() {
-                Code::InvalidArgument => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    triage_errors(c, &st),
-                    None,
-                ),
-                Code::FailedPrecondition => (
-                    StatusCode::CONFLICT,
-                    Vec::new(),
-                    Some(c.cat.t("case.out_of_order").to_string()),
-                ),
-                Code::NotFound => return not_found(c),
-                Code::PermissionDenied => {
-                    return message(
-                        c,
-                        StatusCode::FORBIDDEN,
-                        "error.forbidden_title",
-                        "error.forbidden_body",
-                    );
-                }
-                code => {
-                    tracing::warn!(?code, form, "console: a step failed");
-                    return unavailable(c);
-                }
-            };
-            page(
-                c,
-                s,
-                id,
-                status,
-                None,
-                Posted {
-                    form,
-                    values,
-                    errors,
-                    notice,
-                },
-                None,
-            )
-            .await
+    let st = match result {
+        Ok(_) => {
+            return Redirect::to(&format!("/staf/pengaduan/{id}?selesai={form}")).into_response();
         }
-    }
+        Err(st) => st,
+    };
+    let (status, errors, notice) =
+        match refused(c, &st, form, || triage_errors(c, &st), "case.out_of_order") {
+            Refused::Again(status, errors, notice) => (status, errors, notice),
+            Refused::Answer(r) => return r,
+        };
+    page(
+        c,
+        s,
+        id,
+        status,
+        None,
+        Posted {
+            form,
+            values: values_of(f),
+            errors,
+            notice,
+        },
+        None,
+    )
+    .await
 }
 
 /// Errors found before calling the service: the page again with them.
