@@ -1302,26 +1302,36 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
     let early = kabid.post(&format!("{link}/kelayakan"), &qualifies).await;
     assert_eq!(early.status, 409, "{}", early.body);
     assert!(early.body.contains("belum atau tidak lagi dapat dilakukan"));
-    // The assigned officer clarifies with the complainant (over gRPC, with the account's subject).
-    let officer_token =
-        common::casework::tok(&app, &officer_id, Role::BidangOfficer, "35.27", Some("pa"));
-    common::casework::investigation(&app)
-        .await
-        .record_interview(authed(
-            &officer_token,
-            aduan_proto::investigation::v1::RecordInterviewRequest {
-                complaint_id: id.clone(),
-                kind: aduan_proto::investigation::v1::InterviewKind::Clarification as i32,
-                party: aduan_proto::investigation::v1::PartyRole::Complainant as i32,
-                channel: aduan_proto::investigation::v1::ContactChannel::Phone as i32,
-                held_on: Some(common::casework::today()),
-                present: vec!["Pelapor".into()],
-                summary: "Pelapor menjelaskan pokok pengaduan.".into(),
-                intake_amendment: None,
-            },
-        ))
-        .await
-        .unwrap();
+    // The assigned officer records the clarification with the complainant (S9) on the page: a
+    // party is required (beside the field); then it is recorded and listed.
+    let ocsrf = officer.get(&link).await.hidden("csrf");
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap())
+        .date()
+        .to_string();
+    let mut clarification = vec![
+        ("csrf", ocsrf.as_str()),
+        ("jenis", "klarifikasi"),
+        ("cara", "telepon"),
+        ("tanggal", today.as_str()),
+        ("hadir", "Pelapor, Pak Petugas"),
+        ("ringkasan", "Pelapor menjelaskan pokok pengaduan."),
+    ];
+    let no_party = officer
+        .post(&format!("{link}/wawancara"), &clarification)
+        .await;
+    assert_eq!(no_party.status, 422, "{}", no_party.body);
+    assert!(no_party.body.contains("href=\"#pihak\""));
+    clarification.push(("pihak", "pengadu"));
+    let recorded = officer
+        .post(&format!("{link}/wawancara"), &clarification)
+        .await;
+    assert_eq!(
+        recorded.header("location"),
+        Some(format!("{link}?selesai=wawancara").as_str()),
+        "{}",
+        recorded.body
+    );
     let decided = kabid.post(&format!("{link}/kelayakan"), &qualifies).await;
     assert_eq!(
         decided.header("location"),
@@ -1335,6 +1345,9 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
     let seen = officer.get(&link).await;
     assert_eq!(seen.status, 200, "{}", seen.body);
     assert!(seen.body.contains("Pak Petugas"));
+    assert!(seen.body.contains("Pelapor menjelaskan pokok pengaduan."));
+    // The officer sees the assignee's name, not a subject.
+    assert!(!seen.body.contains(&officer_id), "{}", seen.body);
     let at = seen.body.find("Klarifikasi").map(|i| &seen.body[i..i + 60]);
     assert!(
         seen.body
@@ -1347,7 +1360,6 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
 
     // S12: the officer drafts the response (an outcome is required); the Kepala Bidang returns
     // it (a reason is required), the officer drafts again, the Kepala Bidang approves it.
-    let ocsrf = seen.hidden("csrf");
     let text = "Dengan hormat, pengaduan Bapak/Ibu telah kami tindak lanjuti.";
     let no_outcome = officer
         .post(
@@ -1422,7 +1434,7 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
         Some(format!("{link}?selesai=setujui").as_str())
     );
     let done = kabid.get(&format!("{link}?selesai=setujui")).await;
-    assert!(done.body.contains("siap disampaikan kepada pengadu"));
+    assert!(done.body.contains("Jawaban disetujui: siap disampaikan"));
     assert!(done.body.contains("disetujui"));
     assert!(
         !done.body.contains("name=\"revisi\""),

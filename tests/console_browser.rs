@@ -399,6 +399,29 @@ async fn journey(pg: bool) {
         "{page}"
     );
     check(&desk, axe_js, "bidang-case-assigned", 1280).await;
+    let case_page = desk.url().await;
+    desk.click_and_wait("button.link").await;
+
+    // The assigned officer records the clarification with the complainant (S9).
+    desk.goto(&format!("{base}/staf/masuk")).await;
+    desk.fill("#nama", "rina").await;
+    desk.fill("#sandi", "rujak cingur surabaya").await;
+    desk.click_and_wait("button.primary").await;
+    desk.goto(&case_page).await;
+    desk.click("#pihak option[value='pengadu']").await;
+    desk.click("#cara option[value='telepon']").await;
+    desk.fill("#hadir", "Pelapor").await;
+    desk.fill(
+        "#ringkasan",
+        "Pelapor menjelaskan bahwa kartu PKH dipinjam tetangga.",
+    )
+    .await;
+    desk.click_and_wait("form[action$='/wawancara'] button")
+        .await;
+    let page = desk.text("main").await;
+    assert!(page.contains("Catatan klarifikasi tersimpan"), "{page}");
+    assert!(page.contains("kartu PKH dipinjam tetangga"), "{page}");
+    check(&desk, axe_js, "bidang-case-officer", 1280).await;
     desk.click_and_wait("button.link").await;
 
     // A user of another office: the complaint does not exist for them.

@@ -58,6 +58,80 @@ const OUTCOMES: [(&str, &str); 7] = [
     ("not_qualified", "kasus.outcome_not_qualified"),
 ];
 
+/// Interview kinds, parties and channels (S9), with their form codes and texts.
+const KINDS: [(vpb::InterviewKind, &str, &str); 2] = [
+    (
+        vpb::InterviewKind::Clarification,
+        "klarifikasi",
+        "kasus.kind_clarification",
+    ),
+    (
+        vpb::InterviewKind::Interview,
+        "wawancara",
+        "kasus.kind_interview",
+    ),
+];
+const PARTIES: [(vpb::PartyRole, &str, &str); 8] = [
+    (
+        vpb::PartyRole::Complainant,
+        "pengadu",
+        "kasus.party_complainant",
+    ),
+    (
+        vpb::PartyRole::ReportedParty,
+        "teradu",
+        "kasus.party_reported",
+    ),
+    (vpb::PartyRole::Victim, "korban", "kasus.party_victim"),
+    (vpb::PartyRole::Witness, "saksi", "kasus.party_witness"),
+    (
+        vpb::PartyRole::ParentGuardian,
+        "wali",
+        "kasus.party_guardian",
+    ),
+    (vpb::PartyRole::Officer, "petugas", "kasus.party_officer"),
+    (vpb::PartyRole::Agency, "instansi", "kasus.party_agency"),
+    (vpb::PartyRole::Other, "lain", "kasus.party_other"),
+];
+const CHANNELS: [(vpb::ContactChannel, &str, &str); 7] = [
+    (
+        vpb::ContactChannel::InPerson,
+        "langsung",
+        "kasus.channel_in_person",
+    ),
+    (vpb::ContactChannel::Phone, "telepon", "kasus.channel_phone"),
+    (vpb::ContactChannel::Video, "video", "kasus.channel_video"),
+    (
+        vpb::ContactChannel::HomeVisit,
+        "kunjungan",
+        "kasus.channel_home_visit",
+    ),
+    (vpb::ContactChannel::Letter, "surat", "kasus.channel_letter"),
+    (vpb::ContactChannel::Email, "surel", "kasus.channel_email"),
+    (
+        vpb::ContactChannel::Messaging,
+        "pesan",
+        "kasus.channel_messaging",
+    ),
+];
+
+/// The text of an enum value of one of the tables above.
+fn label_of<E: Copy + Into<i32>>(c: &Console, table: &[(E, &str, &str)], v: i32) -> String {
+    table
+        .iter()
+        .find(|(e, _, _)| (*e).into() == v)
+        .map(|(_, _, k)| c.cat.t(k).to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The form's choices of a table: (code, text).
+fn choices<E>(c: &Console, table: &[(E, &str, &str)]) -> Vec<(String, String)> {
+    table
+        .iter()
+        .map(|(_, code, k)| (code.to_string(), c.cat.t(k).to_string()))
+        .collect()
+}
+
 /// The Bidang roles that may be assigned, with the function they take on the case.
 const ASSIGNABLE: [(Role, vpb::OfficerFunction); 5] = [
     (Role::BidangOfficer, vpb::OfficerFunction::CaseOfficer),
@@ -137,9 +211,17 @@ pub async fn show(
     let done = q
         .get("selesai")
         .and_then(|f| {
-            ["tugaskan", "kelayakan", "catatan"]
-                .contains(&f.as_str())
-                .then_some(f)
+            [
+                "tugaskan",
+                "wawancara",
+                "kelayakan",
+                "catatan",
+                "jawaban",
+                "setujui",
+                "kembalikan",
+            ]
+            .contains(&f.as_str())
+            .then_some(f)
         })
         .map(|f| c.cat.t(&format!("kasus.done_{f}")).to_string());
     page(
@@ -191,13 +273,10 @@ async fn page(
     let roles = roles_of(s);
     let head = roles.contains(&Role::BidangHead);
     let current: Vec<String> = case.assignees.iter().map(|a| a.subject.clone()).collect();
-    let assignable = if head {
-        officers(c, s, &case.bidang_code, &current).await
-    } else {
-        Vec::new()
-    };
+    // The Bidang's officers: the Kepala Bidang's choices, and everyone's names of the assignees.
+    let bidang_officers = officers(c, s, &case.bidang_code, &current).await;
     let name_of = |sub: &str| {
-        assignable
+        bidang_officers
             .iter()
             .find(|(s, _, _)| s == sub)
             .map(|(_, n, _)| n.clone())
@@ -341,6 +420,26 @@ async fn page(
                 return_reason: r.return_reason.clone(),
             })
             .collect(),
+        interviews: case
+            .interviews
+            .iter()
+            .rev()
+            .map(|i| views::InterviewLine {
+                kind: label_of(c, &KINDS, i.kind),
+                party: label_of(c, &PARTIES, i.party),
+                channel: label_of(c, &CHANNELS, i.channel),
+                held_on: day(&i.held_on),
+                present: i.present.join(", "),
+                summary: i.summary.clone(),
+            })
+            .collect(),
+        kinds: choices(c, &KINDS),
+        parties: choices(c, &PARTIES),
+        channels: choices(c, &CHANNELS),
+        today: jiff::Timestamp::now()
+            .to_zoned(tz.clone())
+            .date()
+            .to_string(),
         pending_revision: case
             .responses
             .last()
@@ -353,7 +452,11 @@ async fn page(
             .collect(),
         can_assign: head,
         can_decide: head,
-        officers: assignable,
+        officers: if head {
+            bidang_officers.clone()
+        } else {
+            Vec::new()
+        },
         reasons: NOT_QUALIFYING
             .iter()
             .map(|(code, k)| (code.to_string(), c.cat.t(k).to_string()))
@@ -382,6 +485,16 @@ fn violations(c: &Console, st: &tonic::Status, form: &str) -> Vec<FieldError> {
                 ("jawaban", "kasus.err_response_text")
             } else if v.field == "outcome_code" {
                 ("hasil", "kasus.err_outcome")
+            } else if v.field == "held_on" {
+                ("tanggal", "kasus.err_date")
+            } else if v.field.starts_with("present") {
+                ("hadir", "kasus.err_present")
+            } else if v.field == "summary" {
+                ("ringkasan", "kasus.err_summary")
+            } else if v.field == "party" {
+                ("pihak", "kasus.err_party")
+            } else if v.field == "channel" {
+                ("cara", "kasus.err_channel")
             } else if v.field == "reason_code" {
                 ("alasan", "kasus.err_reason_code")
             } else if v.field == "note" {
@@ -708,4 +821,69 @@ pub async fn give_back(
         |mut v, r| async move { v.return_response(r).await },
     )
     .await
+}
+
+/// POST `/staf/kasus/<id>/wawancara`: a clarification or an interview with a party (S9), by an
+/// assigned officer.
+pub async fn interview(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let pick = |table: &[(i32, &str)], k: &str| {
+        table
+            .iter()
+            .find(|(_, code)| *code == field(&f, k))
+            .map(|(v, _)| *v)
+    };
+    let kinds: Vec<(i32, &str)> = KINDS.iter().map(|(e, k, _)| (*e as i32, *k)).collect();
+    let parties: Vec<(i32, &str)> = PARTIES.iter().map(|(e, k, _)| (*e as i32, *k)).collect();
+    let channels: Vec<(i32, &str)> = CHANNELS.iter().map(|(e, k, _)| (*e as i32, *k)).collect();
+    let mut errors = Vec::new();
+    let kind = pick(&kinds, "jenis");
+    let party = pick(&parties, "pihak");
+    let channel = pick(&channels, "cara");
+    if party.is_none() {
+        errors.push(err(&c, "pihak", "kasus.err_party"));
+    }
+    if channel.is_none() {
+        errors.push(err(&c, "cara", "kasus.err_channel"));
+    }
+    let held_on = field(&f, "tanggal").parse::<jiff::civil::Date>().ok();
+    if held_on.is_none() {
+        errors.push(err(&c, "tanggal", "kasus.err_date"));
+    }
+    if !errors.is_empty() {
+        return invalid(&c, &s, &id, "wawancara", &f, errors).await;
+    }
+    let msg = vpb::RecordInterviewRequest {
+        complaint_id: id.clone(),
+        kind: kind.unwrap_or(vpb::InterviewKind::Clarification as i32),
+        party: party.unwrap_or_default(),
+        channel: channel.unwrap_or_default(),
+        held_on: held_on.map(|d| aduan_proto::common::v1::Date {
+            year: i32::from(d.year()),
+            month: i32::from(d.month()),
+            day: i32::from(d.day()),
+        }),
+        present: field(&f, "hadir")
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect(),
+        summary: field(&f, "ringkasan").to_string(),
+        intake_amendment: None,
+    };
+    let req = match bearer(&s, msg) {
+        Ok(r) => r,
+        Err(_) => return unavailable(&c),
+    };
+    let r = client(&c).record_interview(req).await;
+    after(&c, &s, &id, "wawancara", &f, r).await
 }

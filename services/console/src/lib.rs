@@ -418,6 +418,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/pengaduan/{id}/lembar-disposisi", get(case::sheet))
         .route("/staf/kasus/{id}", get(bidang::show))
         .route("/staf/kasus/{id}/tugaskan", post(bidang::assign))
+        .route("/staf/kasus/{id}/wawancara", post(bidang::interview))
         .route("/staf/kasus/{id}/kelayakan", post(bidang::decide))
         .route("/staf/kasus/{id}/catatan", post(bidang::note))
         .route("/staf/kasus/{id}/jawaban", post(bidang::draft))

@@ -447,6 +447,14 @@ pub struct BidangCase<'a> {
     pub notes: Vec<(String, String, String)>,
     /// (when, what, by), newest first.
     pub history: Vec<(String, String, String)>,
+    /// Clarifications and interviews, newest first.
+    pub interviews: Vec<InterviewLine>,
+    /// (code, text) of the interview kinds, parties and channels.
+    pub kinds: Vec<(String, String)>,
+    pub parties: Vec<(String, String)>,
+    pub channels: Vec<(String, String)>,
+    /// The office's date today (YYYY-MM-DD), the interview date's default.
+    pub today: String,
     /// The response's drafts, newest first.
     pub responses: Vec<ResponseLine>,
     /// The revision of a draft waiting for the Kepala Bidang (0: none).
@@ -465,6 +473,16 @@ pub struct BidangCase<'a> {
     pub errors: Vec<FieldError>,
     pub notice: Option<String>,
     pub tz_name: String,
+}
+
+/// One clarification or interview (S9).
+pub struct InterviewLine {
+    pub kind: String,
+    pub party: String,
+    pub channel: String,
+    pub held_on: String,
+    pub present: String,
+    pub summary: String,
 }
 
 /// One draft of the response (S12).
