@@ -1211,6 +1211,13 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
 
     let page = kabid.get(&link).await;
     assert_eq!(page.status, 200, "{}", page.body);
+    // The Kepala Bidang sees who read the case and why, this view included.
+    assert!(page.body.contains("Log akses kasus"));
+    assert!(
+        page.body.contains("S8-S12: penanganan kasus oleh bidang"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Belum ada petugas yang ditugaskan"));
     assert!(
         page.body.contains("Pak Petugas (Petugas bidang)"),
@@ -1357,6 +1364,7 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
     assert!(!seen.body.contains("/tugaskan"));
     assert!(!seen.body.contains("/kelayakan"));
     assert!(!seen.body.contains("/setujui"));
+    assert!(!seen.body.contains("Log akses kasus"));
 
     // S12: the officer drafts the response (an outcome is required); the Kepala Bidang returns
     // it (a reason is required), the officer drafts again, the Kepala Bidang approves it.

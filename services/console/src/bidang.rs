@@ -273,6 +273,50 @@ async fn page(
     let roles = roles_of(s);
     let head = roles.contains(&Role::BidangHead);
     let current: Vec<String> = case.assignees.iter().map(|a| a.subject.clone()).collect();
+    // Who read the case and why (the Kepala Bidang; this view included), newest first.
+    let access = if head {
+        let req = bearer(
+            s,
+            vpb::ListAccessLogRequest {
+                complaint_id: id.to_string(),
+                page_size: 50,
+                page_token: String::new(),
+            },
+        );
+        match req {
+            Ok(r) => match client(c).list_access_log(r).await {
+                Ok(r) => r
+                    .into_inner()
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        (
+                            when(&e.accessed_at, &tz),
+                            e.actor
+                                .as_ref()
+                                .map(|a| role_label(c, &a.role))
+                                .unwrap_or_default(),
+                            c.cat
+                                .t(if e.what.starts_with("evidence") {
+                                    "kasus.read_evidence"
+                                } else {
+                                    "kasus.read_case"
+                                })
+                                .to_string(),
+                            e.purpose.clone(),
+                        )
+                    })
+                    .collect(),
+                Err(st) => {
+                    tracing::warn!(code = ?st.code(), "console: the case's access log is unavailable");
+                    Vec::new()
+                }
+            },
+            Err(_) => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
     // The Bidang's officers: the Kepala Bidang's choices, and everyone's names of the assignees.
     let bidang_officers = officers(c, s, &case.bidang_code, &current).await;
     let name_of = |sub: &str| {
@@ -450,6 +494,7 @@ async fn page(
             .iter()
             .map(|(code, k)| (code.to_string(), c.cat.t(k).to_string()))
             .collect(),
+        access,
         can_assign: head,
         can_decide: head,
         officers: if head {

@@ -455,6 +455,8 @@ pub struct BidangCase<'a> {
     pub channels: Vec<(String, String)>,
     /// The office's date today (YYYY-MM-DD), the interview date's default.
     pub today: String,
+    /// The case's access log for the Kepala Bidang: (when, role, what, purpose), newest first.
+    pub access: Vec<(String, String, String, String)>,
     /// The response's drafts, newest first.
     pub responses: Vec<ResponseLine>,
     /// The revision of a draft waiting for the Kepala Bidang (0: none).
