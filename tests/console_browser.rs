@@ -422,6 +422,17 @@ async fn journey(pg: bool) {
     assert!(page.contains("Catatan klarifikasi tersimpan"), "{page}");
     assert!(page.contains("kartu PKH dipinjam tetangga"), "{page}");
     check(&desk, axe_js, "bidang-case-officer", 1280).await;
+    // The officer's case page on a phone: one column (the interview's row stacks), accessible.
+    desk.resize(390, 844).await;
+    let wide = desk
+        .script(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
+    check(&desk, axe_js, "bidang-case-officer-phone", 390).await;
+    desk.resize(1280, 900).await;
     desk.click_and_wait("button.link").await;
 
     // A user of another office: the complaint does not exist for them.
