@@ -532,6 +532,7 @@ pub async fn start_on(
                 intake: endpoint_of("intake"),
                 triage: endpoint_of("triage"),
                 investigation: endpoint_of("investigation"),
+                feedback: endpoint_of("feedback"),
                 reporting: endpoint_of("reporting"),
             },
         )

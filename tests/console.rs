@@ -153,7 +153,7 @@ impl Browser {
         s.write_all(req.as_bytes()).await.unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).await.unwrap();
-        let text = String::from_utf8(raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
         let mut lines = head.lines();
         let status: u16 = lines.next().unwrap()[9..12].parse().unwrap();
@@ -1486,3 +1486,356 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
     );
 }
 both!(the_bidang_handles_its_case_in_the_console);
+
+/// GETs `path` until its page contains `needle` (the relay carries the lifecycle events between
+/// the services in the background); panics with the last page.
+async fn until(b: &mut Browser, path: &str, needle: &str) -> Answer {
+    let mut page = b.get(path).await;
+    for _ in 0..400 {
+        if page.body.contains(needle) {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        page = b.get(path).await;
+    }
+    panic!("{path} never showed {needle:?}: {}", page.body);
+}
+
+/// The follow-up in the console (issue 15, S13-S16): the desk officer finds the approved
+/// response in the follow-up queue by its registration number and records its delivery (a
+/// channel is required); the complainant is dissatisfied (grounds required), which reopens the
+/// complaint; the Bidang's next response is delivered and the complainant is satisfied; the
+/// citizen fills in the SKM on a page that shows nothing of the case (once); the Kepala Bidang
+/// drafts the handling report (a recommendation is required), returns it with a reason, the
+/// redraft is approved; the PDF opens; the report goes to the complainant and the Head, which
+/// closes the complaint; the timeline shows every step to S16.
+async fn the_follow_up_runs_to_closed_in_the_console(app: TestApp) {
+    use aduan_proto::feedback::v1 as fpb;
+    use common::casework as cw;
+    use cpb::ComplaintStatus;
+    let s = cw::staff(&app, "pa");
+    let id = cw::opened(&app, &s, cw::dispute("follow-up-page"), "pa").await;
+    cw::decide(&app, &s, &id, true, "").await;
+    cw::respond(&app, &s, &id, "resolved").await;
+    let mut desk = signed_in(&app, "loket", Role::ComplaintsOfficer).await;
+    let (mut kabid, _) = bidang_account(&app, "kabid-tl", "Bu Kabid", Role::BidangHead, "pa").await;
+    let mut reporting_officer = signed_in(&app, "pelaporan", Role::ReportingOfficer).await;
+
+    // The home page leads to the queue; the queue names the complaint as the office does.
+    let home = desk.get("/staf/").await;
+    assert!(
+        home.body.contains("href=\"/staf/tindak-lanjut\""),
+        "{}",
+        home.body
+    );
+    let link = format!("/staf/tindak-lanjut/{id}");
+    let queue = until(&mut desk, "/staf/tindak-lanjut", &link).await;
+    assert!(
+        queue.body.contains("Sampaikan jawaban (S13)"),
+        "{}",
+        queue.body
+    );
+    let number = cw::triage_case(&app, &id).await.registration_number;
+    assert!(queue.body.contains(&number), "{number}: {}", queue.body);
+
+    // S13: a channel is required; then the delivery is recorded and the clock stops.
+    let page = desk.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Masalah terselesaikan"), "{}", page.body);
+    let csrf = page.hidden("csrf");
+    let none = desk
+        .post(
+            &format!("{link}/penyampaian"),
+            &[("csrf", &csrf), ("cara", "")],
+        )
+        .await;
+    assert_eq!(none.status, 422, "{}", none.body);
+    assert!(none.body.contains("href=\"#cara\""));
+    let future = desk
+        .post(
+            &format!("{link}/penyampaian"),
+            &[
+                ("csrf", &csrf),
+                ("cara", "langsung"),
+                ("waktu", "2099-01-01T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(future.status, 422, "{}", future.body);
+    assert!(future.body.contains("href=\"#waktu\""), "{}", future.body);
+    let delivered = desk
+        .post(
+            &format!("{link}/penyampaian"),
+            &[
+                ("csrf", &csrf),
+                ("cara", "langsung"),
+                ("catatan", "Diterima <b>suami</b>"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        delivered.header("location"),
+        Some(format!("{link}?selesai=penyampaian").as_str()),
+        "{}",
+        delivered.body
+    );
+    cw::wait_triage(&app, &id, ComplaintStatus::ResponseDelivered).await;
+    let page = desk.get(&format!("{link}?selesai=penyampaian")).await;
+    assert!(page.body.contains("Penyampaian jawaban dicatat"));
+    assert!(
+        page.body.contains("Diterima &#60;b&#62;suami&#60;/b&#62;"),
+        "{}",
+        page.body
+    );
+    // Delivering twice is out of order.
+    let twice = desk
+        .post(
+            &format!("{link}/penyampaian"),
+            &[("csrf", &csrf), ("cara", "surat")],
+        )
+        .await;
+    assert_eq!(twice.status, 409, "{}", twice.body);
+
+    // S14: dissatisfied needs a ground; with one, the complaint reopens.
+    let no_ground = desk
+        .post(
+            &format!("{link}/umpan-balik"),
+            &[("csrf", &csrf), ("puas", "tidak")],
+        )
+        .await;
+    assert_eq!(no_ground.status, 422, "{}", no_ground.body);
+    assert!(no_ground.body.contains("href=\"#alasan\""));
+    let reopened = desk
+        .post(
+            &format!("{link}/umpan-balik"),
+            &[
+                ("csrf", &csrf),
+                ("puas", "tidak"),
+                ("alasan", "tidak_menjawab"),
+                ("komentar", "Kartu belum dikembalikan."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reopened.header("location"),
+        Some(format!("{link}?selesai=umpan-balik").as_str()),
+        "{}",
+        reopened.body
+    );
+    let page = desk.get(&link).await;
+    assert!(page.body.contains("Dibuka kembali"), "{}", page.body);
+    assert!(page.body.contains("Kartu belum dikembalikan."));
+    // The Bidang's next response (version 2), delivered and this time satisfying.
+    cw::wait_investigation_status(&app, &s, &id, ComplaintStatus::InHandling).await;
+    cw::respond(&app, &s, &id, "resolved").await;
+    until(&mut desk, &link, "name=\"cara\"").await;
+    desk.post(
+        &format!("{link}/penyampaian"),
+        &[("csrf", &csrf), ("cara", "telepon")],
+    )
+    .await;
+    let satisfied = desk
+        .post(
+            &format!("{link}/umpan-balik"),
+            &[("csrf", &csrf), ("puas", "ya"), ("alasan", "lain")],
+        )
+        .await;
+    assert_eq!(
+        satisfied.header("location"),
+        Some(format!("{link}?selesai=umpan-balik").as_str()),
+        "{}",
+        satisfied.body
+    );
+
+    // The SKM: nothing of the case on the citizen's page; nine answers required; once.
+    let survey = desk.get(&format!("{link}/survei")).await;
+    assert_eq!(survey.status, 200);
+    assert!(!survey.body.contains(&number) && !survey.body.contains("Kartu"));
+    assert!(survey.body.contains("Gratis"), "U4's own answers");
+    let mut answers: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+    answers.push(("layanan".into(), "pengaduan".into()));
+    for u in 1..=8 {
+        answers.push((format!("u{u}"), "4".into()));
+    }
+    let form: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let short = desk.post(&format!("{link}/survei"), &form).await;
+    assert_eq!(short.status, 422, "{}", short.body);
+    assert!(short.body.contains("href=\"#u9\""));
+    answers.push(("u9".into(), "3".into()));
+    let form: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let thanks = desk.post(&format!("{link}/survei"), &form).await;
+    assert_eq!(thanks.status, 200, "{}", thanks.body);
+    assert!(thanks.body.contains("Terima kasih"));
+    assert!(!thanks.body.contains(&number));
+    let again = desk.post(&format!("{link}/survei"), &form).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+
+    // S15: the Kepala Bidang drafts (a recommendation is required), returns, redrafts, approves.
+    let page = until(&mut kabid, &link, "Susun laporan").await;
+    assert!(page.body.contains("Survei sudah diisi"));
+    let kcsrf = page.hidden("csrf");
+    let empty = kabid
+        .post(
+            &format!("{link}/laporan"),
+            &[("csrf", &kcsrf), ("revisi", "0")],
+        )
+        .await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    assert!(empty.body.contains("href=\"#rekomendasi\""));
+    let drafted = kabid
+        .post(
+            &format!("{link}/laporan"),
+            &[
+                ("csrf", &kcsrf),
+                ("revisi", "0"),
+                ("rekomendasi", "selesai"),
+                ("instansi", "uptd_ppa"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        drafted.header("location"),
+        Some(format!("{link}?selesai=laporan").as_str()),
+        "{}",
+        drafted.body
+    );
+    let review = kabid.get(&link).await;
+    assert!(
+        review.body.contains("Rancangan menunggu persetujuan"),
+        "{}",
+        review.body
+    );
+    assert!(
+        review
+            .body
+            .contains("Pengaduan dinyatakan selesai ditangani")
+    );
+    let unexplained = kabid
+        .post(
+            &format!("{link}/laporan/kembalikan"),
+            &[("csrf", &kcsrf), ("revisi", "1")],
+        )
+        .await;
+    assert_eq!(unexplained.status, 422);
+    assert!(unexplained.body.contains("href=\"#alasan_kembali\""));
+    let returned = kabid
+        .post(
+            &format!("{link}/laporan/kembalikan"),
+            &[
+                ("csrf", &kcsrf),
+                ("revisi", "1"),
+                ("alasan_kembali", "temuan"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        returned.header("location"),
+        Some(format!("{link}?selesai=kembalikan").as_str())
+    );
+    let page = kabid.get(&link).await;
+    assert!(page.body.contains("Temuan belum lengkap"), "{}", page.body);
+    assert!(page.body.contains("Susun ulang laporan"));
+    kabid
+        .post(
+            &format!("{link}/laporan"),
+            &[
+                ("csrf", &kcsrf),
+                ("revisi", "1"),
+                ("rekomendasi", "selesai"),
+                ("rekomendasi", "pemantauan"),
+                ("instansi", "uptd_ppa"),
+            ],
+        )
+        .await;
+    let approved = kabid
+        .post(
+            &format!("{link}/laporan/setujui"),
+            &[("csrf", &kcsrf), ("revisi", "2")],
+        )
+        .await;
+    assert_eq!(
+        approved.header("location"),
+        Some(format!("{link}?selesai=setujui").as_str()),
+        "{}",
+        approved.body
+    );
+    // The report as PDF.
+    let pdf = kabid.get(&format!("{link}/laporan.pdf")).await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+
+    // S16: the reporting officer (no feedback record for that role) sends it to the complainant
+    // and the Head; the complaint closes.
+    let page = until(&mut reporting_officer, &link, "Kirim laporan (S16)").await;
+    assert!(page.body.contains("UPTD"), "{}", page.body);
+    assert!(
+        !page.body.contains("Kartu belum dikembalikan."),
+        "no feedback record"
+    );
+    let rcsrf = page.hidden("csrf");
+    let nobody = reporting_officer
+        .post(
+            &format!("{link}/laporan/kirim"),
+            &[("csrf", &rcsrf), ("penerima", "x"), ("cara_kirim", "surat")],
+        )
+        .await;
+    assert_eq!(nobody.status, 422);
+    assert!(nobody.body.contains("href=\"#penerima\""));
+    for to in ["pengadu", "kepala"] {
+        let sent = reporting_officer
+            .post(
+                &format!("{link}/laporan/kirim"),
+                &[("csrf", &rcsrf), ("penerima", to), ("cara_kirim", "surat")],
+            )
+            .await;
+        assert_eq!(
+            sent.header("location"),
+            Some(format!("{link}?selesai=kirim").as_str()),
+            "{}",
+            sent.body
+        );
+    }
+    cw::wait_triage(&app, &id, ComplaintStatus::Closed).await;
+    let closed = until(&mut desk, &link, "S16").await;
+    assert!(
+        closed.body.contains("Sudah dikirim kepada pengadu"),
+        "{}",
+        closed.body
+    );
+    for step in ["S3 Registrasi", "S13", "S14", "S15"] {
+        assert!(closed.body.contains(step), "{step}: {}", closed.body);
+    }
+    // The queue no longer lists it; another office's id is not found.
+    let queue = desk.get("/staf/tindak-lanjut").await;
+    assert!(!queue.body.contains(&link));
+    assert_eq!(
+        desk.get("/staf/tindak-lanjut/00000000-0000-4000-8000-000000000000")
+            .await
+            .status,
+        404
+    );
+    // Feedback's access log has the page's reads with its purpose.
+    let log = fpb::feedback_service_client::FeedbackServiceClient::new(app.channel().await)
+        .list_access_log(authed(
+            &s.head,
+            fpb::ListAccessLogRequest {
+                complaint_id: id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        log.entries.iter().any(|e| e.purpose.starts_with("S13-S16")),
+        "{:?}",
+        log.entries
+    );
+}
+both!(the_follow_up_runs_to_closed_in_the_console);

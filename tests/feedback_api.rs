@@ -103,6 +103,7 @@ fn approved(
             version,
             qualified: true,
             outcome_code: "agreement_reached".into(),
+            ..Default::default()
         })),
     }
 }

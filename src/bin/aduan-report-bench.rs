@@ -830,6 +830,7 @@ fn complaint_rows(w: &World, s: &Seed, counters: &mut Counters) -> Vec<SideRow> 
                     version,
                     qualified: qualifies,
                     outcome_code: outcome_code.into(),
+                    ..Default::default()
                 }),
             );
             t = gap(&mut r, t, 0.4, 0.9);

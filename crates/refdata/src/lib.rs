@@ -104,19 +104,59 @@ pub fn load_agencies(dir: Option<&Path>) -> Result<Vec<Agency>> {
     Ok(agencies)
 }
 
-/// Offices, categories, Bidang and outside agencies.
+/// One recommendation a handling report can make (SOP S15, `data/recommendations.csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recommendation {
+    /// Code, for example "pendampingan_psikologis".
+    pub code: String,
+    /// As printed in the report.
+    pub label: String,
+}
+
+/// The recommendations: `recommendations.csv` from `dir` when it has one, else the embedded
+/// copy.
+pub fn load_recommendations(dir: Option<&Path>) -> Result<Vec<Recommendation>> {
+    let text = match dir.map(|d| d.join("recommendations.csv")) {
+        Some(p) if p.exists() => std::fs::read_to_string(&p).map_err(|e| {
+            Error::invalid(
+                "reference_data_dir",
+                format!("cannot read {}: {e}", p.display()),
+            )
+        })?,
+        _ => EMBEDDED_RECOMMENDATIONS.to_string(),
+    };
+    let recommendations: Vec<Recommendation> = parse_csv(&text)?
+        .into_iter()
+        .map(|r| Recommendation {
+            code: r.get("code").cloned().unwrap_or_default(),
+            label: r.get("label_id").cloned().unwrap_or_default(),
+        })
+        .filter(|r| !r.code.is_empty() && !r.label.is_empty())
+        .collect();
+    if recommendations.is_empty() {
+        return Err(Error::invalid(
+            "reference_data_dir",
+            "recommendations.csv has no entries",
+        ));
+    }
+    Ok(recommendations)
+}
+
+/// Offices, categories, Bidang, outside agencies and the handling report's recommendations.
 #[derive(Debug, Clone)]
 pub struct RefData {
     offices: HashMap<String, Office>,
     categories: HashMap<String, Category>,
     bidang: Vec<Bidang>,
     agencies: Vec<Agency>,
+    recommendations: Vec<Recommendation>,
 }
 
 const EMBEDDED_OFFICES: &[(&str, &str)] = &[("35", include_str!("../../../data/offices/35.csv"))];
 const EMBEDDED_CATEGORIES: &str = include_str!("../../../data/categories.csv");
 const EMBEDDED_BIDANG: &str = include_str!("../../../data/bidang.csv");
 const EMBEDDED_AGENCIES: &str = include_str!("../../../data/agencies.csv");
+const EMBEDDED_RECOMMENDATIONS: &str = include_str!("../../../data/recommendations.csv");
 
 /// Rows of a reference-data CSV (`#` comment lines, a header row, quoted fields) as maps of
 /// column to value, read with the calendar crate's reader (the same one the holiday files use).
@@ -224,7 +264,18 @@ impl RefData {
             categories,
             bidang,
             agencies: load_agencies(dir)?,
+            recommendations: load_recommendations(dir)?,
         })
+    }
+
+    /// The recommendations a handling report can make, in the file's order.
+    pub fn recommendations(&self) -> &[Recommendation] {
+        &self.recommendations
+    }
+
+    /// The recommendation with this code.
+    pub fn recommendation(&self, code: &str) -> Option<&Recommendation> {
+        self.recommendations.iter().find(|r| r.code == code)
     }
 
     /// The office with this code.

@@ -495,6 +495,10 @@ async fn page(
             .map(|(code, k)| (code.to_string(), c.cat.t(k).to_string()))
             .collect(),
         access,
+        follow_up: case.responses.iter().any(|r| {
+            r.state == vpb::ResponseState::Approved as i32
+                || r.state == vpb::ResponseState::Superseded as i32
+        }),
         can_assign: head,
         can_decide: head,
         officers: if head {

@@ -11,6 +11,7 @@
 mod bidang;
 mod case;
 mod desk;
+mod followup;
 pub mod i18n;
 pub mod oidc;
 mod public;
@@ -43,6 +44,8 @@ pub struct Endpoints {
     pub triage: String,
     /// The investigation service (the Bidang's cases).
     pub investigation: String,
+    /// The feedback service (delivery of the response, feedback, the survey: S13-S14).
+    pub feedback: String,
     /// The reporting service (timelines, the disposition sheet as PDF).
     pub reporting: String,
 }
@@ -67,6 +70,7 @@ pub struct Console {
     intake: Channel,
     triage: Channel,
     investigation: Channel,
+    feedback: Channel,
     reporting: Channel,
     secure: bool,
     trusted: Vec<Cidr>,
@@ -275,6 +279,7 @@ impl Console {
             intake: channel(&endpoints.intake)?,
             triage: channel(&endpoints.triage)?,
             investigation: channel(&endpoints.investigation)?,
+            feedback: channel(&endpoints.feedback)?,
             reporting: channel(&endpoints.reporting)?,
             secure,
             trusted,
@@ -424,6 +429,40 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/kasus/{id}/jawaban", post(bidang::draft))
         .route("/staf/kasus/{id}/setujui", post(bidang::approve))
         .route("/staf/kasus/{id}/kembalikan", post(bidang::give_back))
+        .route("/staf/tindak-lanjut", get(followup::queue))
+        .route("/staf/tindak-lanjut/{id}", get(followup::show))
+        .route(
+            "/staf/tindak-lanjut/{id}/penyampaian",
+            post(followup::deliver),
+        )
+        .route(
+            "/staf/tindak-lanjut/{id}/umpan-balik",
+            post(followup::record_feedback),
+        )
+        .route(
+            "/staf/tindak-lanjut/{id}/survei",
+            get(followup::survey_form).post(followup::submit_survey),
+        )
+        .route(
+            "/staf/tindak-lanjut/{id}/laporan",
+            post(followup::draft_report),
+        )
+        .route(
+            "/staf/tindak-lanjut/{id}/laporan/setujui",
+            post(followup::approve_report),
+        )
+        .route(
+            "/staf/tindak-lanjut/{id}/laporan/kembalikan",
+            post(followup::return_report),
+        )
+        .route(
+            "/staf/tindak-lanjut/{id}/laporan/kirim",
+            post(followup::distribute),
+        )
+        .route(
+            "/staf/tindak-lanjut/{id}/laporan.pdf",
+            get(followup::report_pdf),
+        )
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             console.csp(),

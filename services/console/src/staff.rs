@@ -774,6 +774,13 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         bidang_list: roles.iter().any(|r| r.is_bidang()) && !desk,
         is_admin: roles.contains(&Role::Operator),
         can_register: roles.contains(&Role::ComplaintsOfficer),
+        follow_up: roles.iter().any(|r| {
+            r.is_bidang()
+                || matches!(
+                    r,
+                    Role::ComplaintsOfficer | Role::Head | Role::ReportingOfficer
+                )
+        }),
         notice,
     };
     views::render(StatusCode::OK, &page)

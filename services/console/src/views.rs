@@ -268,6 +268,8 @@ pub struct Home<'a> {
     pub bidang_list: bool,
     pub is_admin: bool,
     /// A complaints officer registers complaints at the front desk.
+    /// The follow-up queue (S13-S16) is for this person.
+    pub follow_up: bool,
     pub can_register: bool,
     pub notice: Option<String>,
 }
@@ -463,6 +465,8 @@ pub struct BidangCase<'a> {
     pub pending_revision: i32,
     /// (code, text) of the outcomes a response reports.
     pub outcomes: Vec<(String, String)>,
+    /// A response was approved: the follow-up page (S13-S16) has the rest.
+    pub follow_up: bool,
     pub can_assign: bool,
     pub can_decide: bool,
     /// (subject, name and role, assigned now).
@@ -529,4 +533,146 @@ pub struct Missing<'a> {
     /// The next page's token, percent-encoded ("" on the last page).
     pub next: String,
     pub notice: Option<String>,
+}
+
+/// One line of the follow-up queue (S13-S16).
+pub struct FollowUpLine {
+    pub link: String,
+    pub registration_number: String,
+    pub bidang: String,
+    pub status: String,
+    /// What comes next, in words.
+    pub next: String,
+    /// When the silence period ends (awaiting feedback), else "-".
+    pub due: String,
+    /// Last change (seconds), for the order.
+    pub sort: i64,
+}
+
+/// `/staf/tindak-lanjut`: the office's follow-up queue.
+#[derive(Template)]
+#[template(path = "followup_queue.html")]
+pub struct FollowUpQueue<'a> {
+    pub page: Page<'a>,
+    pub lines: Vec<FollowUpLine>,
+    pub more: bool,
+    pub notice: Option<String>,
+}
+
+/// One delivery of the response (S13).
+pub struct DeliveryLine {
+    pub version: i32,
+    pub channel: String,
+    pub at: String,
+    pub by: String,
+    pub note: String,
+}
+
+/// One feedback of the complainant (S14).
+pub struct FeedbackLine {
+    pub version: i32,
+    pub satisfied: bool,
+    pub grounds: String,
+    pub comments: String,
+    pub at: String,
+    pub reopened: bool,
+}
+
+/// `/staf/tindak-lanjut/<id>`: delivery, feedback, the survey, the handling report and its
+/// distribution, and the timeline (S13-S16).
+#[derive(Template)]
+#[template(path = "followup.html")]
+pub struct FollowUp<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub id: String,
+    pub registration_number: String,
+    pub bidang: String,
+    pub status: String,
+    /// The reader works in a Bidang: a link back to the case page.
+    pub bidang_link: bool,
+    /// Feedback's record was read (the reader's role may, and the response was approved).
+    pub feedback_read: bool,
+    /// Approved versions: (version, outcome, approved), newest first.
+    pub responses: Vec<(i32, String, String)>,
+    pub deliveries: Vec<DeliveryLine>,
+    pub feedback: Vec<FeedbackLine>,
+    pub silence_due: String,
+    pub survey_done: bool,
+    pub can_deliver: bool,
+    pub can_feedback: bool,
+    pub can_survey: bool,
+    pub report_state: String,
+    pub report_number: String,
+    pub report_revision: i32,
+    pub report_pdf: bool,
+    pub recommendations_chosen: Vec<String>,
+    pub agencies_chosen: Vec<String>,
+    pub return_reason: String,
+    pub drafted: String,
+    pub reviewed: String,
+    /// (recipient, channel, when).
+    pub distributions: Vec<(String, String, String)>,
+    pub can_draft: bool,
+    pub can_review: bool,
+    pub can_distribute: bool,
+    /// (code, label, chosen in the current draft).
+    pub recommendations: Vec<(String, String, bool)>,
+    pub agencies: Vec<(String, String, bool)>,
+    /// (form value, name) of the parties the report may still go to.
+    pub recipients: Vec<(String, String)>,
+    pub channels: Vec<(String, String)>,
+    pub grounds: Vec<(String, String)>,
+    pub return_reasons: Vec<(String, String)>,
+    /// (when, step, what, who), oldest first.
+    pub timeline: Vec<(String, String, String, String)>,
+    /// The office's time now (YYYY-MM-DDTHH:MM), the default of the time fields.
+    pub now: String,
+    pub form: &'static str,
+    pub values: std::collections::HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+    pub notice: Option<String>,
+    pub tz_name: String,
+}
+
+impl FollowUp<'_> {
+    /// The value typed into `field` of the form sent back.
+    pub fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// The form sent back had `value` among the values of `field` (checkboxes).
+    pub fn ticked(&self, field: &str, value: &str) -> bool {
+        self.v(field).split(',').any(|v| v == value)
+    }
+
+    /// The error of `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        error_of(&self.errors, field)
+    }
+}
+
+/// One SKM question: (field, question, the answer sent back, (value, words) of its answers).
+pub type Question = (String, String, String, Vec<(String, String)>);
+
+/// `/staf/tindak-lanjut/<id>/survei`: the SKM form for the citizen (nothing of the case).
+#[derive(Template)]
+#[template(path = "survey.html")]
+pub struct Survey<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub id: String,
+    /// (field, question, the answer sent back, its four answers as (value, words)).
+    pub questions: Vec<Question>,
+    /// (code, name) of the services.
+    pub services: Vec<(String, String)>,
+    pub service: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl Survey<'_> {
+    /// The error of `field`, if any.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        error_of(&self.errors, field)
+    }
 }

@@ -154,6 +154,10 @@ pub struct Doc {
     pub closed_at: Option<i64>,
     /// The history, oldest first.
     pub history: Vec<HistoryRec>,
+    /// The complaint's registration number (from the approval event; empty when it had none).
+    pub registration_number: String,
+    /// The complaint's category code (from the approval event).
+    pub category_code: String,
 }
 
 impl Doc {
@@ -309,6 +313,12 @@ pub fn on_approved(
     f.next_at = None;
     f.updated_at = at;
     f.body.responses.push(rec);
+    if !d.registration_number.is_empty() {
+        f.body.registration_number = d.registration_number.clone();
+    }
+    if !d.category_code.is_empty() {
+        f.body.category_code = d.category_code.clone();
+    }
     push_history(&mut f, at, &who, "response_approved", detail);
     Ok(Some(f))
 }
@@ -781,6 +791,7 @@ mod tests {
             version,
             qualified: true,
             outcome_code: "agreement_reached".into(),
+            ..Default::default()
         };
         let e = LifecycleEvent {
             event_id: uuid::Uuid::now_v7().to_string(),

@@ -433,6 +433,8 @@ impl Feedback {
                     detail: h.detail.clone(),
                 })
                 .collect(),
+            registration_number: d.registration_number.clone(),
+            category_code: d.category_code.clone(),
         }
     }
 
@@ -470,6 +472,8 @@ impl Feedback {
             reopen_count: d.reopen_count,
             survey_submitted: !d.survey_id.is_empty(),
             updated_at: tsp(f.updated_at),
+            registration_number: d.registration_number.clone(),
+            category_code: d.category_code.clone(),
         }
     }
 

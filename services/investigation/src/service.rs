@@ -2306,11 +2306,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 file.status = ComplaintStatus::ResponseReady as i32;
                 history(file, &who, now, "response_approved", format!("version {version}, revision {}: {outcome}", r.revision));
                 let bidang = file.unit.clone();
+                let registration_number = file.body.registration_number.clone();
+                let category_code = file.body.category_code.clone();
                 Ok(vec![event(file, Step::S12ResponsePrepared, &who, now, Detail::ResponseApproved(events::ResponseApproved {
                     bidang_code: bidang,
                     version,
                     qualified: e.qualifies,
                     outcome_code: outcome,
+                    registration_number,
+                    category_code,
                 }))])
             })
             .await?;

@@ -4,22 +4,12 @@
 
 use std::path::Path;
 
-pub use aduan_refdata::{Agency as AgencyKind, region};
-use aduan_refdata::{load_agencies, parse_csv};
-use aduan_runtime::{Error, Result};
+pub use aduan_refdata::{Agency as AgencyKind, Recommendation, region};
+use aduan_refdata::{load_agencies, load_recommendations, parse_csv};
+use aduan_runtime::Result;
 
-const EMBEDDED_RECOMMENDATIONS: &str = include_str!("../../../data/recommendations.csv");
 const EMBEDDED_SIMFONI: &str = include_str!("../../../data/simfoni_ppa_taxonomy.csv");
 const EMBEDDED_PROVINCES: &str = include_str!("../../../data/provinces.csv");
-
-/// One recommendation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recommendation {
-    /// Code, for example "pendampingan_psikologis".
-    pub code: String,
-    /// As printed in the report.
-    pub label: String,
-}
 
 /// Recommendations and agencies.
 #[derive(Debug, Clone)]
@@ -33,33 +23,8 @@ pub struct Directory {
 impl Directory {
     /// From `dir` when it has the files, else the embedded copies.
     pub fn load(dir: Option<&Path>) -> Result<Directory> {
-        let read = |name: &str, embedded: &str| -> Result<String> {
-            match dir.map(|d| d.join(name)) {
-                Some(p) if p.exists() => std::fs::read_to_string(&p).map_err(|e| {
-                    Error::invalid(
-                        "reference_data_dir",
-                        format!("cannot read {}: {e}", p.display()),
-                    )
-                }),
-                _ => Ok(embedded.to_string()),
-            }
-        };
-        let recommendations: Vec<Recommendation> =
-            parse_csv(&read("recommendations.csv", EMBEDDED_RECOMMENDATIONS)?)?
-                .into_iter()
-                .map(|r| Recommendation {
-                    code: r.get("code").cloned().unwrap_or_default(),
-                    label: r.get("label_id").cloned().unwrap_or_default(),
-                })
-                .filter(|r| !r.code.is_empty() && !r.label.is_empty())
-                .collect();
+        let recommendations = load_recommendations(dir)?;
         let agencies = load_agencies(dir)?;
-        if recommendations.is_empty() {
-            return Err(Error::invalid(
-                "reference_data_dir",
-                "recommendations.csv has no entries",
-            ));
-        }
         let violence_types = parse_csv(EMBEDDED_SIMFONI)?
             .into_iter()
             .filter(|r| r.get("category").map(String::as_str) == Some("jenis_kekerasan"))
