@@ -273,6 +273,7 @@ async fn journey(pg: bool) {
     );
     check(&desk, axe_js, "desk-receipt", 1280).await;
     let number = desk.text(".receipt dd").await;
+    let desk_code = desk.text("dd.code").await;
 
     // S4-S5: the officer opens the complaint (once the relay brought it to triage), reads the
     // personal data for a stated purpose, accepts it and forwards it to the Head.
@@ -435,6 +436,140 @@ async fn journey(pg: bool) {
     desk.resize(1280, 900).await;
     desk.click_and_wait("button.link").await;
 
+    // S11-S12: the Kepala Bidang decides that the complaint qualifies; the officer drafts the
+    // response; the Kepala Bidang approves it, and the case page leads to the follow-up.
+    let bidang_pw = "rujak cingur surabaya";
+    sign_in_as(&desk, &base, "sri", bidang_pw).await;
+    desk.goto(&case_page).await;
+    desk.click_and_wait("form[action$='/kelayakan'] button.primary")
+        .await;
+    assert!(
+        desk.text("main")
+            .await
+            .contains("Keputusan kelayakan tersimpan")
+    );
+    desk.click_and_wait("button.link").await;
+    sign_in_as(&desk, &base, "rina", bidang_pw).await;
+    desk.goto(&case_page).await;
+    desk.click("#hasil option[value='assistance_provided']")
+        .await;
+    desk.fill(
+        "#jawaban",
+        "Anak telah didampingi kembali bersekolah; keluarga menerima bantuan.",
+    )
+    .await;
+    desk.click_and_wait("form[action$='/jawaban'] button").await;
+    desk.click_and_wait("button.link").await;
+    sign_in_as(&desk, &base, "sri", bidang_pw).await;
+    desk.goto(&case_page).await;
+    desk.click_and_wait("form[action$='/setujui'] button.primary")
+        .await;
+    assert!(desk.text("main").await.contains("Jawaban disetujui"));
+    desk.click_and_wait("button.link").await;
+
+    // S13-S14: the complaints officer finds it in the follow-up queue, records the delivery and
+    // the complainant's satisfaction; the citizen fills in the SKM on the desk's tablet.
+    sign_in_as(&desk, &base, "sari", "sate madura enak sekali").await;
+    desk.click_and_wait("a[href='/staf/tindak-lanjut']").await;
+    wait_for(&desk, &number).await;
+    assert!(desk.text("main").await.contains("Sampaikan jawaban (S13)"));
+    check(&desk, axe_js, "followup-queue", 1280).await;
+    desk.click_and_wait("main table a").await;
+    let follow_up = desk.url().await;
+    assert!(follow_up.contains("/staf/tindak-lanjut/"), "{follow_up}");
+    check(&desk, axe_js, "followup-delivery", 1280).await;
+    desk.click("#cara option[value='langsung']").await;
+    desk.click_and_wait("form[action$='/penyampaian'] button.primary")
+        .await;
+    assert!(
+        desk.text(".notice")
+            .await
+            .contains("Penyampaian jawaban dicatat")
+    );
+    desk.click("#puas-ya").await;
+    desk.click_and_wait("form[action$='/umpan-balik'] button.primary")
+        .await;
+    assert!(desk.text(".notice").await.contains("Umpan balik dicatat"));
+    check(&desk, axe_js, "followup-feedback", 1280).await;
+    desk.click_and_wait("a[href$='/survei']").await;
+    desk.resize(800, 1280).await;
+    check(&desk, axe_js, "survey-tablet", 800).await;
+    let survey = desk.text("main").await;
+    assert!(
+        !survey.contains(&number) && !survey.contains("Ahmad"),
+        "{survey}"
+    );
+    assert!(
+        !desk.text("header").await.contains("SARI"),
+        "no staff menu or name on the citizen's survey"
+    );
+    for u in 1..=9 {
+        desk.click(&format!("#u{u}-{}", if u == 4 { 4 } else { 3 }))
+            .await;
+    }
+    desk.click_and_wait("button.primary").await;
+    assert!(
+        desk.text("main")
+            .await
+            .contains("Jawaban survei Anda sudah kami terima")
+    );
+    desk.resize(1280, 900).await;
+    desk.goto(&format!("{base}/staf/")).await;
+    desk.click_and_wait("button.link").await;
+
+    // S15-S16: the Kepala Bidang drafts and approves the handling report, opens its PDF and
+    // sends it to the complainant and the Head: the complaint is closed.
+    sign_in_as(&desk, &base, "sri", bidang_pw).await;
+    desk.goto(&follow_up).await;
+    wait_for(&desk, "Susun laporan").await;
+    desk.click("#r-pendampingan_psikologis").await;
+    desk.click("#a-uptd_ppa").await;
+    desk.click_and_wait("form[action$='/laporan'] button.primary")
+        .await;
+    assert!(
+        desk.text(".notice")
+            .await
+            .contains("Rancangan laporan disimpan")
+    );
+    check(&desk, axe_js, "followup-report-review", 1280).await;
+    desk.click_and_wait("form[action$='/laporan/setujui'] button.primary")
+        .await;
+    let report = desk
+        .script(
+            "return fetch(arguments[0]).then(r => r.arrayBuffer().then(b => \
+             [r.status, r.headers.get('content-type'), \
+             String.fromCharCode(...new Uint8Array(b).slice(0, 5))]));",
+            json!([format!("{}/laporan.pdf", path_of(&follow_up))]),
+        )
+        .await;
+    assert_eq!(report, json!([200, "application/pdf", "%PDF-"]));
+    for to in ["pengadu", "kepala"] {
+        desk.click(&format!("#penerima option[value='{to}']")).await;
+        desk.click("#cara_kirim option[value='surat']").await;
+        desk.click_and_wait("form[action$='/laporan/kirim'] button.primary")
+            .await;
+        assert!(
+            desk.text(".notice")
+                .await
+                .contains("Pengiriman laporan dicatat")
+        );
+    }
+    wait_for(&desk, "S16").await;
+    let closed = desk.text("main").await;
+    assert!(closed.contains("Selesai"), "{closed}");
+    assert!(closed.contains("Sudah dikirim kepada pengadu"), "{closed}");
+    for step in ["S3 Registrasi", "S7", "S11", "S12", "S13", "S14", "S15"] {
+        assert!(closed.contains(step), "the timeline has {step}: {closed}");
+    }
+    check(&desk, axe_js, "followup-closed", 1280).await;
+    desk.click_and_wait("button.link").await;
+    // The complainant's tracking page says it is done, without personal data.
+    desk.goto(&format!("{base}/lacak/{}", desk_code.replace('-', "")))
+        .await;
+    let tracked = desk.text("main").await;
+    assert!(tracked.contains("Selesai"), "{tracked}");
+    assert!(!tracked.contains("Ahmad"), "{tracked}");
+
     // A user of another office: the complaint does not exist for them.
     first_sign_in(&desk, "budi", &other).await;
     desk.goto(&case_url).await;
@@ -461,6 +596,15 @@ async fn journey(pg: bool) {
     check(&desk, axe_js, "not-found", 1280).await;
     desk.close().await;
     app.running.shutdown().await.unwrap();
+}
+
+/// Signs in with a password already set.
+async fn sign_in_as(b: &Browser, base: &str, username: &str, password: &str) {
+    b.goto(&format!("{base}/staf/masuk")).await;
+    b.fill("#nama", username).await;
+    b.fill("#sandi", password).await;
+    b.click_and_wait("button.primary").await;
+    assert!(b.url().await.ends_with("/staf/"), "{}", b.url().await);
 }
 
 /// Reloads the current page until it shows `text` (what the event relay brings arrives within
@@ -632,6 +776,139 @@ async fn provider_journey() {
     check(&b, axe_js, "staff-accounts-sso", 1280).await;
     b.close().await;
     app.running.shutdown().await.unwrap();
+}
+
+/// The reopening path (issue 15) in the browser: a response delivered (prepared over gRPC, as
+/// partners and the CLI do), the complainant dissatisfied: the desk officer ticks the grounds,
+/// the complaint reopens and goes back to the Bidang; the Kepala Bidang drafts and approves the
+/// new response in the case page; the desk officer delivers version 2 and records satisfaction.
+async fn reopening(pg: bool) {
+    use common::casework as cw;
+    let dir = common::temp_dir();
+    let mut c = common::config(&dir, "");
+    c.console.listen = "127.0.0.1:0".into();
+    if pg {
+        for db in [
+            &mut c.intake.database_url,
+            &mut c.triage.database_url,
+            &mut c.investigation.database_url,
+            &mut c.feedback.database_url,
+            &mut c.reporting.database_url,
+            &mut c.console.database_url,
+        ] {
+            let Some(url) = aduan_runtime::testing::postgres_database().await else {
+                return;
+            };
+            *db = url;
+        }
+    }
+    let app = common::start_with(c).await;
+    let base = format!("http://{}", app.running.console.as_ref().unwrap().addr);
+    let axe_js = axe_source();
+    let axe_js = axe_js.as_deref();
+    let Some(b) = Browser::start(1280, 900).await else {
+        app.running.shutdown().await.unwrap();
+        return;
+    };
+    let s = cw::staff(&app, "pa");
+    let id = cw::opened(&app, &s, cw::dispute("browser-reopen"), "pa").await;
+    cw::decide(&app, &s, &id, true, "").await;
+    cw::respond(&app, &s, &id, "resolved").await;
+    cw::feedback_entry(
+        &app,
+        &id,
+        aduan_proto::feedback::v1::Queue::AwaitingDelivery,
+    )
+    .await;
+    cw::deliver(&app, &s, &id, 1).await;
+    let console = &app.running.console.as_ref().unwrap().core;
+    let desk = account(console, "sari", "complaints_officer", "35.27", "").await;
+    let kabid = account(console, "sri", "bidang_head", "35.27", "pa").await;
+    let follow_up = format!("{base}/staf/tindak-lanjut/{id}");
+
+    // Dissatisfied: the grounds are required, then the complaint reopens.
+    b.goto(&format!("{base}/staf/masuk")).await;
+    first_sign_in(&b, "sari", &desk).await;
+    b.goto(&follow_up).await;
+    wait_for(&b, "Catat umpan balik").await;
+    b.click("#puas-tidak").await;
+    b.click_and_wait("form[action$='/umpan-balik'] button.primary")
+        .await;
+    assert!(b.text(".alert").await.contains("Pilih alasan tidak puas"));
+    check(&b, axe_js, "followup-feedback-errors", 1280).await;
+    b.click("#puas-tidak").await;
+    b.click("#g-tidak_menjawab").await;
+    b.click("#g-terlambat").await;
+    b.fill("#komentar", "Kartu PKH belum juga dikembalikan tetangga.")
+        .await;
+    b.click_and_wait("form[action$='/umpan-balik'] button.primary")
+        .await;
+    let page = b.text("main").await;
+    assert!(page.contains("Umpan balik dicatat"), "{page}");
+    assert!(
+        page.contains("Tidak puas") && page.contains("Dibuka kembali"),
+        "{page}"
+    );
+    assert!(page.contains("Jawaban terlambat"), "{page}");
+    check(&b, axe_js, "followup-reopened", 1280).await;
+    b.click_and_wait("button.link").await;
+
+    // The Bidang: the case is in handling again; a new response, approved.
+    first_sign_in(&b, "sri", &kabid).await;
+    b.goto(&format!("{base}/staf/kasus/{id}")).await;
+    wait_for(&b, "Sedang ditangani").await;
+    b.click("#hasil option[value='resolved']").await;
+    b.fill(
+        "#jawaban",
+        "Kartu PKH telah dikembalikan pada 10 Desember 2026 dengan pendampingan petugas.",
+    )
+    .await;
+    b.click_and_wait("form[action$='/jawaban'] button").await;
+    b.click_and_wait("form[action$='/setujui'] button.primary")
+        .await;
+    let page = b.text("main").await;
+    assert!(page.contains("Jawaban disetujui"), "{page}");
+    check(&b, axe_js, "bidang-case-second-response", 1280).await;
+    b.click_and_wait("button.link").await;
+
+    // The desk delivers version 2; satisfied this time.
+    b.goto(&format!("{base}/staf/masuk")).await;
+    b.fill("#nama", "sari").await;
+    b.fill("#sandi", "rujak cingur surabaya").await;
+    b.click_and_wait("button.primary").await;
+    b.goto(&follow_up).await;
+    wait_for(&b, "Catat penyampaian").await;
+    assert!(b.text("main").await.contains("Versi jawaban 2"));
+    b.click("#cara option[value='telepon']").await;
+    b.click_and_wait("form[action$='/penyampaian'] button.primary")
+        .await;
+    b.click("#puas-ya").await;
+    b.click_and_wait("form[action$='/umpan-balik'] button.primary")
+        .await;
+    let page = b.text("main").await;
+    assert!(page.contains("Umpan balik dicatat"), "{page}");
+    assert!(
+        page.contains("Puas") && page.contains("Tidak puas"),
+        "{page}"
+    );
+    cw::wait_triage(
+        &app,
+        &id,
+        aduan_proto::common::v1::ComplaintStatus::Reporting,
+    )
+    .await;
+    b.close().await;
+    app.running.shutdown().await.unwrap();
+}
+
+#[test]
+fn browser_reopening_sqlite() {
+    on_big_stack(|| reopening(false));
+}
+
+#[test]
+fn browser_reopening_postgres() {
+    on_big_stack(|| reopening(true));
 }
 
 /// The journey on a thread of its own with a larger stack: the whole process's start-up and

@@ -699,9 +699,16 @@ fn outcome_text(c: &Console, code: &str) -> String {
     }
 }
 
-/// A time typed into a `datetime-local` field, in the office's zone; empty: now.
-fn local_time(v: &str, tz: &jiff::tz::TimeZone) -> Result<Option<prost_types::Timestamp>, ()> {
-    if v.is_empty() {
+/// A time typed into the `datetime-local` field `name`, in the office's zone. Empty, or the
+/// page's own default left unchanged (`waktu_bawaan`, the minute the page was shown): now, so
+/// that a step recorded in the same minute as the one before it is not "before" it.
+fn local_time(
+    f: &Fields,
+    name: &str,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Option<prost_types::Timestamp>, ()> {
+    let v = field(f, name);
+    if v.is_empty() || v == field(f, "waktu_bawaan") {
         return Ok(None);
     }
     let dt: jiff::civil::DateTime = v.parse().map_err(|_| ())?;
@@ -832,7 +839,7 @@ pub async fn deliver(
     if channel.is_none() {
         errors.push(err(&c, "cara", "tindak.err_channel"));
     }
-    let at = local_time(field(&f, "waktu"), &tz);
+    let at = local_time(&f, "waktu", &tz);
     if at.is_err() {
         errors.push(err(&c, "waktu", "tindak.err_time"));
     }
@@ -883,7 +890,7 @@ pub async fn record_feedback(
     if satisfied == Some(false) && grounds.is_empty() {
         errors.push(err(&c, "alasan", "tindak.err_grounds"));
     }
-    let at = local_time(field(&f, "waktu"), &tz);
+    let at = local_time(&f, "waktu", &tz);
     if at.is_err() {
         errors.push(err(&c, "waktu", "tindak.err_time"));
     }
@@ -1040,7 +1047,7 @@ pub async fn distribute(
     if channel.is_none() {
         errors.push(err(&c, "cara_kirim", "tindak.err_channel"));
     }
-    let at = local_time(field(&f, "waktu_kirim"), &tz);
+    let at = local_time(&f, "waktu_kirim", &tz);
     if at.is_err() {
         errors.push(err(&c, "waktu_kirim", "tindak.err_time"));
     }
@@ -1155,7 +1162,8 @@ fn survey_page(
 ) -> Response {
     let values = values_of(f);
     let view = views::Survey {
-        page: Page::staff(&c.cat, "survei.title", s),
+        // The citizen holds the tablet: no staff menu, no name of the officer.
+        page: Page::public(&c.cat, "survei.title"),
         csrf: s.csrf.clone(),
         id: id.to_string(),
         questions: ELEMENTS
