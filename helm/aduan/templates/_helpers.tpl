@@ -18,7 +18,7 @@ Every Deployment of the chart: the five gRPC components, then the web console, w
 
 {{/* The services the console calls (endpoints.<name>); it runs none of them itself. */}}
 {{- define "aduan.consolePeers" -}}
-intake triage investigation reporting
+intake triage investigation feedback reporting
 {{- end }}
 
 {{/* gRPC health service name of a component; the console: "" (the server as a whole). */}}
