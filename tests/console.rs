@@ -1837,5 +1837,80 @@ async fn the_follow_up_runs_to_closed_in_the_console(app: TestApp) {
         "{:?}",
         log.entries
     );
+    dashboards(&app, &mut kabid).await;
 }
 both!(the_follow_up_runs_to_closed_in_the_console);
+
+/// An account of `role` in `office` (the province's code for a provincial analyst), signed in
+/// with a password of its own.
+async fn account_in(app: &TestApp, username: &str, role: Role, office: &str) -> Browser {
+    let console = app.running.console.as_ref().unwrap();
+    let spec = aduan_console::AccountSpec {
+        username: username.into(),
+        display_name: format!("Akun {username}"),
+        roles: vec![role],
+        office: office.into(),
+        bidang: String::new(),
+    };
+    let otp = console.core.add_account(&spec, "test").await.unwrap();
+    let mut b = Browser::new(app);
+    b.sign_in(username, &otp).await;
+    let csrf = b.get("/staf/sandi").await.hidden("csrf");
+    let pw = "kata sandi yang panjang";
+    b.post(
+        "/staf/sandi",
+        &[("csrf", &csrf), ("lama", &otp), ("baru", pw), ("ulang", pw)],
+    )
+    .await;
+    b
+}
+
+/// The dashboards (issue 15) over the closed complaint of the follow-up test: the Head sees the
+/// office's figures with server-drawn SVG charts and their tables, downloads a table as CSV and
+/// the month's report as PDF; a wrong period is refused; a Bidang role has no dashboard; the
+/// provincial analyst sees the province with small cells as "<5", may pick an office, and an
+/// office's staff may not pick another office.
+async fn dashboards(app: &TestApp, bidang: &mut Browser) {
+    let mut head = account_in(app, "kadis-dasbor", Role::Head, "35.27").await;
+    let home = head.get("/staf/").await;
+    assert!(home.body.contains("href=\"/staf/dasbor\""), "{}", home.body);
+    // Reporting's aggregates follow the events: the report's distribution shows up in a moment.
+    let page = until(&mut head, "/staf/dasbor", "Bantuan sosial").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Dasbor pengaduan"), "{}", page.body);
+    assert!(page.body.contains("<svg class=\"chart\""), "{}", page.body);
+    assert!(page.body.contains("Menurut saluran"));
+    assert!(page.body.contains("Indeks Kepuasan Masyarakat"));
+    // The office's own staff see exact figures, not "<5".
+    assert!(!page.body.contains("&#60;5"), "{}", page.body);
+    let csv = head
+        .get("/staf/dasbor/csv?periode=tahun&berkas=kategori")
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(csv.body.contains("bantuan_sosial"), "{}", csv.body);
+    assert_eq!(
+        head.get("/staf/dasbor/csv?berkas=rahasia").await.status,
+        404
+    );
+    let pdf = head.get("/staf/dasbor/laporan-bulanan.pdf").await;
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert_eq!(head.get("/staf/dasbor?bulan=13").await.status, 400);
+    assert_eq!(head.get("/staf/dasbor?periode=dekade").await.status, 400);
+    assert_eq!(head.get("/staf/dasbor?kantor=35.26").await.status, 400);
+    let year = head.get("/staf/dasbor?periode=tahun").await;
+    assert!(year.body.contains("Tahun 20"), "{}", year.body);
+    assert_eq!(bidang.get("/staf/dasbor").await.status, 403);
+
+    let mut analyst = account_in(app, "analis", Role::ProvincialAnalyst, "35").await;
+    let province = analyst.get("/staf/dasbor").await;
+    assert_eq!(province.status, 200, "{}", province.body);
+    assert!(province.body.contains("Seluruh provinsi"));
+    assert!(province.body.contains("Menurut kabupaten/kota"));
+    // One complaint in the province: a small cell.
+    assert!(province.body.contains("&#60;5"), "{}", province.body);
+    let office = analyst.get("/staf/dasbor?kantor=35.27").await;
+    assert_eq!(office.status, 200, "{}", office.body);
+    assert!(office.body.contains("Sampang"), "{}", office.body);
+}

@@ -570,6 +570,36 @@ async fn journey(pg: bool) {
     assert!(tracked.contains("Selesai"), "{tracked}");
     assert!(!tracked.contains("Ahmad"), "{tracked}");
 
+    // The dashboards: the Head's office, and the province for the provincial analyst.
+    sign_in_as(&desk, &base, "kadis", bidang_pw).await;
+    desk.click_and_wait("a[href='/staf/dasbor']").await;
+    wait_for(&desk, "Menurut kategori").await;
+    let board = desk.text("main").await;
+    assert!(board.contains("Eksploitasi"), "{board}");
+    check(&desk, axe_js, "dashboard-office", 1280).await;
+    desk.resize(390, 844).await;
+    let wide = desk
+        .script(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
+    check(&desk, axe_js, "dashboard-office-phone", 390).await;
+    desk.resize(1280, 900).await;
+    desk.click_and_wait("button.link").await;
+    let analyst = account(c, "analis", "provincial_analyst", "35", "").await;
+    first_sign_in(&desk, "analis", &analyst).await;
+    desk.goto(&format!("{base}/staf/dasbor?periode=tahun"))
+        .await;
+    let board = desk.text("main").await;
+    assert!(
+        board.contains("Seluruh provinsi") && board.contains("<5"),
+        "{board}"
+    );
+    check(&desk, axe_js, "dashboard-province", 1280).await;
+    desk.click_and_wait("button.link").await;
+
     // A user of another office: the complaint does not exist for them.
     first_sign_in(&desk, "budi", &other).await;
     desk.goto(&case_url).await;

@@ -10,6 +10,7 @@
 
 mod bidang;
 mod case;
+mod dashboard;
 mod desk;
 mod followup;
 pub mod i18n;
@@ -429,6 +430,12 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/kasus/{id}/jawaban", post(bidang::draft))
         .route("/staf/kasus/{id}/setujui", post(bidang::approve))
         .route("/staf/kasus/{id}/kembalikan", post(bidang::give_back))
+        .route("/staf/dasbor", get(dashboard::show))
+        .route("/staf/dasbor/csv", get(dashboard::csv))
+        .route(
+            "/staf/dasbor/laporan-bulanan.pdf",
+            get(dashboard::monthly_pdf),
+        )
         .route("/staf/tindak-lanjut", get(followup::queue))
         .route("/staf/tindak-lanjut/{id}", get(followup::show))
         .route(

@@ -774,6 +774,15 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         bidang_list: roles.iter().any(|r| r.is_bidang()) && !desk,
         is_admin: roles.contains(&Role::Operator),
         can_register: roles.contains(&Role::ComplaintsOfficer),
+        dashboard: roles.iter().any(|r| {
+            matches!(
+                r,
+                Role::Head
+                    | Role::ComplaintsOfficer
+                    | Role::ReportingOfficer
+                    | Role::ProvincialAnalyst
+            )
+        }),
         follow_up: roles.iter().any(|r| {
             r.is_bidang()
                 || matches!(

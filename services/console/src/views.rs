@@ -270,6 +270,8 @@ pub struct Home<'a> {
     /// A complaints officer registers complaints at the front desk.
     /// The follow-up queue (S13-S16) is for this person.
     pub follow_up: bool,
+    /// The dashboard (office or province) is for this person.
+    pub dashboard: bool,
     pub can_register: bool,
     pub notice: Option<String>,
 }
@@ -675,4 +677,48 @@ impl Survey<'_> {
     pub fn error(&self, field: &str) -> Option<&str> {
         error_of(&self.errors, field)
     }
+}
+
+/// One table of the dashboard with its bar chart.
+pub struct Chart {
+    /// The table's id (its caption is the chart's name).
+    pub id: String,
+    pub title: String,
+    /// The chart, drawn by `dashboard::bars` (escaped there).
+    pub svg: String,
+    /// (label, the number as shown, the number for the bar).
+    pub rows: Vec<(String, String, i64)>,
+}
+
+/// `/staf/dasbor`: an office's or the province's figures for a period.
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct Dashboard<'a> {
+    pub page: Page<'a>,
+    pub scope_name: String,
+    pub period_label: String,
+    /// (what, the figure as shown).
+    pub figures: Vec<(String, String)>,
+    pub tables: Vec<Chart>,
+    /// The IKM of the last six months: the chart, and (month, the figure as shown).
+    pub trend_svg: String,
+    pub trend: Vec<(String, String)>,
+    /// Small cells read "<5" (a provincial output).
+    pub suppressed: bool,
+    /// The filter: "bulan", "triwulan" or "tahun", and its values.
+    pub kind: &'static str,
+    pub year: i32,
+    pub month: i32,
+    pub quarter: i32,
+    pub years: Vec<i32>,
+    pub months: Vec<(i32, String)>,
+    /// (code, name) of the scopes an analyst may choose (empty for an office's staff).
+    pub scopes: Vec<(String, String)>,
+    pub scope: String,
+    /// The filter as a query string, for the downloads.
+    pub query: String,
+    /// (table, words) of the CSV files.
+    pub csv: Vec<(String, String)>,
+    /// The period is a month: its monthly report as PDF.
+    pub monthly_pdf: bool,
 }
