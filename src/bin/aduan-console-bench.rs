@@ -13,6 +13,12 @@
 //!
 //! aduan-console-bench --complaints 10000 --users 50 --seconds 30 --think-ms 1000
 //! aduan-console-bench --pg-base postgres://postgres@127.0.0.1:5432   # empty aduan_cb_* databases
+//!
+//! With `--dashboard` (issue 15) it registers nothing: reporting runs on `--reporting-db`, a
+//! database loaded by `aduan-report-bench`, and the users (Heads of `--office`, or with
+//! `--province` provincial analysts looking at the whole province) open `/staf/dasbor` for a
+//! month, a quarter or the year of 2024-2026 in turn (its statistics, and the IKM of the six
+//! months before, seven GetStatistics calls a page).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,6 +57,15 @@ struct Args {
     /// (scripts/bench-console creates them).
     #[arg(long)]
     pg_base: Option<String>,
+    /// The dashboard instead of the queue and complaint pages (see above).
+    #[arg(long)]
+    dashboard: bool,
+    /// With --dashboard: reporting's database, loaded by aduan-report-bench.
+    #[arg(long)]
+    reporting_db: Option<String>,
+    /// With --dashboard: provincial analysts and the province's dashboard.
+    #[arg(long)]
+    province: bool,
 }
 
 /// Nearest-rank percentile of sorted microseconds, in milliseconds.
@@ -270,9 +285,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => "sqlite",
     };
+    if let Some(db) = &args.reporting_db {
+        config.reporting.database_url = db.clone();
+    }
     let _telemetry = aduan_runtime::telemetry::init(&config)?;
     let running = aduan::start(&config, std::future::pending()).await?;
     let console = running.console.as_ref().ok_or("the console does not run")?;
+    if args.dashboard {
+        let r = dashboard(&args, console, backend).await;
+        running.shutdown().await?;
+        if temp {
+            let _ = std::fs::remove_dir_all(&data_dir);
+        }
+        return r;
+    }
     let triage = running.triage.clone().ok_or("triage does not run")?;
     eprintln!(
         "backend={backend} complaints={} users={} seconds={} think_ms={} office={}",
@@ -405,48 +431,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // The users: complaints officers of the office, signed in over HTTP.
-    let password = "benchmark password 2026";
-    let hash = aduan_console::security::hash_password(password)?;
-    let mut conns = Vec::with_capacity(args.users);
-    for u in 0..args.users {
-        let name = format!("petugas{u:03}");
-        console
-            .core
-            .add_account(
-                &aduan_console::AccountSpec {
-                    username: name.clone(),
-                    display_name: format!("Petugas {u}"),
-                    roles: vec![aduan_runtime::auth::Role::ComplaintsOfficer],
-                    office: office.clone(),
-                    bidang: String::new(),
-                },
-                "console-bench",
-            )
-            .await?;
-        let store = console.core.store();
-        let user = store.user_by_username(&name).await?.ok_or("no account")?;
-        store.set_password(&user.id, &hash, false, "").await?;
-        let mut c = Conn::open(console.addr).await?;
-        let form = c.call("GET", "/staf/masuk", None).await?;
-        let csrf = hidden(&form.body, "csrf");
-        let done = c
-            .call(
-                "POST",
-                "/staf/masuk",
-                Some(&encode(&[
-                    ("csrf", &csrf),
-                    ("nama", &name),
-                    ("sandi", password),
-                ])),
-            )
-            .await?;
-        if done.status != 303 || done.location != "/staf/" {
-            return Err(
-                format!("{name}: sign-in answered {} {}", done.status, done.location).into(),
-            );
-        }
-        conns.push(c);
-    }
+    let mut conns = users(
+        console,
+        args.users,
+        aduan_runtime::auth::Role::ComplaintsOfficer,
+        &office,
+    )
+    .await?;
 
     // Warm-up: every user opens each page once.
     let mut weights = (0usize, 0usize);
@@ -558,4 +549,159 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_dir_all(&data_dir);
     }
     Ok(())
+}
+
+/// `n` accounts of `role` in `office`, each signed in over HTTP on a connection of its own.
+async fn users(
+    console: &aduan::ConsoleRunning,
+    n: usize,
+    role: aduan_runtime::auth::Role,
+    office: &str,
+) -> Result<Vec<Conn>, Box<dyn std::error::Error>> {
+    let password = "benchmark password 2026";
+    let hash = aduan_console::security::hash_password(password)?;
+    let mut conns = Vec::with_capacity(n);
+    for u in 0..n {
+        let name = format!("pengguna{u:03}");
+        console
+            .core
+            .add_account(
+                &aduan_console::AccountSpec {
+                    username: name.clone(),
+                    display_name: format!("Pengguna {u}"),
+                    roles: vec![role],
+                    office: office.to_string(),
+                    bidang: String::new(),
+                },
+                "console-bench",
+            )
+            .await?;
+        let store = console.core.store();
+        let user = store.user_by_username(&name).await?.ok_or("no account")?;
+        store.set_password(&user.id, &hash, false, "").await?;
+        let mut c = Conn::open(console.addr).await?;
+        let form = c.call("GET", "/staf/masuk", None).await?;
+        let csrf = hidden(&form.body, "csrf");
+        let done = c
+            .call(
+                "POST",
+                "/staf/masuk",
+                Some(&encode(&[
+                    ("csrf", &csrf),
+                    ("nama", &name),
+                    ("sandi", password),
+                ])),
+            )
+            .await?;
+        if done.status != 303 || done.location != "/staf/" {
+            return Err(
+                format!("{name}: sign-in answered {} {}", done.status, done.location).into(),
+            );
+        }
+        conns.push(c);
+    }
+    Ok(conns)
+}
+
+/// The dashboard's run: users open `/staf/dasbor` for a random month, quarter or year of
+/// 2024-2026; the server time of each answer (Server-Timing) and the time seen here.
+async fn dashboard(
+    args: &Args,
+    console: &aduan::ConsoleRunning,
+    backend: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use aduan_runtime::auth::Role;
+    let (role, office, scope) = if args.province {
+        (Role::ProvincialAnalyst, "35".to_string(), "35".to_string())
+    } else {
+        (Role::Head, args.office.clone(), args.office.clone())
+    };
+    eprintln!(
+        "backend={backend} dashboard scope={scope} users={} seconds={} think_ms={}",
+        args.users, args.seconds, args.think_ms
+    );
+    let mut conns = users(console, args.users, role, &office).await?;
+    let mut weight = 0;
+    let mut rng = Rng(7);
+    for c in conns.iter_mut() {
+        let a = c
+            .call("GET", &dashboard_path(&mut rng, &scope), None)
+            .await?;
+        if a.status != 200 || !a.body.contains("Dasbor pengaduan") {
+            return Err(format!("warm-up: the dashboard answered {}", a.status).into());
+        }
+        weight = a.body.len();
+    }
+    let until = Instant::now() + Duration::from_secs_f64(args.seconds);
+    let mut tasks = Vec::new();
+    for (u, mut c) in conns.into_iter().enumerate() {
+        let think = args.think_ms;
+        let scope = scope.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng =
+                Rng(0x9e37_79b9_7f4a_7c15 ^ (u as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
+            let (mut seen, mut server, mut failed) = (Vec::new(), Vec::new(), 0u64);
+            if think > 0.0 {
+                tokio::time::sleep(Duration::from_secs_f64(rng.unit() * think / 1000.0)).await;
+            }
+            while Instant::now() < until {
+                let p = dashboard_path(&mut rng, &scope);
+                let t = Instant::now();
+                match c.call("GET", &p, None).await {
+                    Ok(a) if a.status == 200 => {
+                        seen.push(t.elapsed().as_micros() as u64);
+                        server.push(a.server_us);
+                    }
+                    _ => failed += 1,
+                }
+                if think > 0.0 {
+                    let wait = -(1.0 - rng.unit()).ln() * think / 1000.0;
+                    tokio::time::sleep(Duration::from_secs_f64(wait.min(10.0))).await;
+                }
+            }
+            (seen, server, failed)
+        }));
+    }
+    let (mut seen, mut server, mut failed) = (Vec::new(), Vec::new(), 0);
+    for t in tasks {
+        let (a, b, f) = t.await?;
+        seen.extend(a);
+        server.extend(b);
+        failed += f;
+    }
+    seen.sort_unstable();
+    server.sort_unstable();
+    println!(
+        "backend={backend} dashboard scope={scope} users={} seconds={} think_ms={} views={} failed={failed} rate={:.1}/s",
+        args.users,
+        args.seconds,
+        args.think_ms,
+        seen.len(),
+        seen.len() as f64 / args.seconds
+    );
+    println!(
+        "dashboard /staf/dasbor ({weight} bytes): {}",
+        summary(&seen)
+    );
+    println!(
+        "server time (Server-Timing), dashboard: {}",
+        summary(&server)
+    );
+    Ok(())
+}
+
+/// A dashboard address: a random month, quarter or year of 2024-2026 for `scope`.
+fn dashboard_path(rng: &mut Rng, scope: &str) -> String {
+    let year = 2024 + (rng.next() % 3) as i32;
+    match rng.next() % 3 {
+        0 => format!(
+            "/staf/dasbor?periode=bulan&tahun={year}&bulan={}&kantor={scope}",
+            1 + rng.next() % 12
+        ),
+        1 => format!(
+            "/staf/dasbor?periode=triwulan&tahun={year}&triwulan={}&kantor={scope}",
+            1 + rng.next() % 4
+        ),
+        _ => format!("/staf/dasbor?periode=tahun&tahun={year}&kantor={scope}"),
+    }
 }
