@@ -249,6 +249,7 @@ fn stats_request(a: &StatsArgs) -> Result<pb::GetStatisticsRequest, CliError> {
         office_code: a.office.clone(),
         province: a.province,
         period: Some(period),
+        ..Default::default()
     })
 }
 

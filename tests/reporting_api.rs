@@ -84,6 +84,7 @@ fn month_stats(office: &str, province: bool) -> pb::GetStatisticsRequest {
         office_code: office.into(),
         province,
         period: Some(Period::Month(this_month())),
+        ..Default::default()
     }
 }
 

@@ -51,6 +51,7 @@ async fn statistics(app: &TestApp) -> (pb::Statistics, pb::Statistics) {
         office_code: String::new(),
         province,
         period: Some(Period::Month(this_month())),
+        ..Default::default()
     };
     let office = c
         .get_statistics(authed(&reporter, ask(false)))
@@ -149,6 +150,7 @@ async fn rebuild_matches_the_triggers(app: TestApp) {
     );
 
     let before = settled(&app).await;
+    satisfaction_by_month(&app, &before.0).await;
     let (office, province) = &before;
     assert_eq!(count(&office.by_bidang, "linjamsos"), 2);
     assert_eq!(count(&office.by_bidang, ""), 1, "the rejected one has none");
@@ -288,3 +290,66 @@ async fn rebuild_matches_the_triggers(app: TestApp) {
 }
 
 both!(rebuild_matches_the_triggers);
+
+/// GetStatistics with `satisfaction_months` (the console's dashboard trend, issue 15): one entry
+/// per month up to the period's last, oldest first, this month's equal to the period's own IKM;
+/// the province's single respondent reads "<5"; more than 24 months is refused.
+async fn satisfaction_by_month(app: &TestApp, office: &pb::Statistics) {
+    let reporter = tok(app, "pelapor-desk", Role::ReportingOfficer, OFFICE, None);
+    let analyst = tok(app, "analis", Role::ProvincialAnalyst, "35", None);
+    let mut c = ReportingServiceClient::new(app.channel().await);
+    let ask = |province: bool, months: i32| pb::GetStatisticsRequest {
+        province,
+        period: Some(Period::Month(this_month())),
+        satisfaction_months: months,
+        ..Default::default()
+    };
+    let s = c
+        .get_statistics(authed(&reporter, ask(false, 3)))
+        .await
+        .unwrap()
+        .into_inner();
+    let months: Vec<(i32, i32)> = s
+        .satisfaction_by_month
+        .iter()
+        .map(|m| m.month.map(|m| (m.year, m.month)).unwrap())
+        .collect();
+    let now = this_month();
+    assert_eq!(months.len(), 3);
+    assert_eq!(months[2], (now.year, now.month));
+    let before = if now.month == 1 {
+        (now.year - 1, 12)
+    } else {
+        (now.year, now.month - 1)
+    };
+    assert_eq!(months[1], before);
+    let last = s.satisfaction_by_month[2].satisfaction.clone().unwrap();
+    assert_eq!(&last, office.satisfaction.as_ref().unwrap());
+    assert_eq!(last.respondents, 1);
+    assert!(last.ikm > 0.0);
+    assert_eq!(
+        s.satisfaction_by_month[0]
+            .satisfaction
+            .as_ref()
+            .unwrap()
+            .respondents,
+        0
+    );
+    let p = c
+        .get_statistics(authed(&analyst, ask(true, 2)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        p.satisfaction_by_month[1]
+            .satisfaction
+            .as_ref()
+            .unwrap()
+            .suppressed
+    );
+    let e = c
+        .get_statistics(authed(&reporter, ask(false, 25)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+}

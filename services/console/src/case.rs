@@ -16,12 +16,12 @@ use aduan_proto::triage::v1 as tpb;
 use aduan_proto::triage::v1::triage_service_client::TriageServiceClient;
 use aduan_runtime::auth::Role;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::public::{message, requirement_key, status_key, unavailable};
+use crate::public::{forbidden, message, requirement_key, status_key, unavailable};
 use crate::staff::{bearer, roles_of, session, to_sign_in, with_token};
 use crate::store::SessionRow;
 use crate::views::{self, CaseView, DispositionLine, FieldError, Page, Personal};
@@ -232,12 +232,7 @@ async fn load(
         {
             Ok(r) => Ok(r.into_inner()),
             Err(st) if matches!(st.code(), Code::NotFound | Code::InvalidArgument) => Err(None),
-            Err(st) if st.code() == Code::PermissionDenied => Err(Some(message(
-                c,
-                StatusCode::FORBIDDEN,
-                "error.forbidden_title",
-                "error.forbidden_body",
-            ))),
+            Err(st) if st.code() == Code::PermissionDenied => Err(Some(forbidden(c))),
             Err(st) => {
                 tracing::warn!(code = ?st.code(), "console: triage's record is unavailable");
                 Err(Some(unavailable(c)))
@@ -960,12 +955,7 @@ pub(crate) fn refused(
             Some(c.cat.t("error.unchanged").to_string()),
         ),
         Code::NotFound => Refused::Answer(not_found(c)),
-        Code::PermissionDenied => Refused::Answer(message(
-            c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        )),
+        Code::PermissionDenied => Refused::Answer(forbidden(c)),
         code => {
             tracing::warn!(?code, form, "console: a step failed");
             Refused::Answer(unavailable(c))
@@ -1213,55 +1203,10 @@ pub async fn sheet(
     if !valid_id(&id) {
         return not_found(&c);
     }
-    let req = match bearer(
-        &s,
-        rpb::GetDocumentRequest {
-            kind: rpb::DocumentKind::DispositionSheet as i32,
-            complaint_id: id.clone(),
-            ..Default::default()
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
+    let req = rpb::GetDocumentRequest {
+        kind: rpb::DocumentKind::DispositionSheet as i32,
+        complaint_id: id.clone(),
+        ..Default::default()
     };
-    match ReportingServiceClient::new(c.reporting.clone())
-        .get_document(req)
-        .await
-    {
-        Ok(r) => {
-            let d = r.into_inner();
-            let name: String = d
-                .name
-                .chars()
-                .filter(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_'))
-                .collect();
-            let mut res = (StatusCode::OK, d.content).into_response();
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/pdf"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            res
-        }
-        Err(st) if st.code() == Code::NotFound => not_found(&c),
-        Err(st) if st.code() == Code::FailedPrecondition => message(
-            &c,
-            StatusCode::CONFLICT,
-            "case.sheet_title",
-            "case.sheet_none",
-        ),
-        Err(st) if st.code() == Code::PermissionDenied => message(
-            &c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        ),
-        Err(st) => {
-            tracing::warn!(code = ?st.code(), "console: the disposition sheet is unavailable");
-            unavailable(&c)
-        }
-    }
+    crate::followup::document(&c, &s, req, ("case.sheet_title", "case.sheet_none")).await
 }

@@ -21,8 +21,8 @@ use axum::response::{IntoResponse, Response};
 use tonic::Code;
 
 use crate::case::staff;
-use crate::followup::pdf;
-use crate::public::{message, unavailable};
+use crate::followup::document;
+use crate::public::{forbidden, message, unavailable};
 use crate::staff::{bearer, roles_of};
 use crate::store::SessionRow;
 use crate::views::{self, Page};
@@ -87,6 +87,7 @@ impl Filter {
             },
             province: whole,
             period: Some(self.period()),
+            ..Default::default()
         }
     }
 
@@ -162,12 +163,7 @@ fn reporting(c: &Console) -> ReportingServiceClient<tonic::transport::Channel> {
 async fn reader(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Response> {
     let s = staff(c, headers).await?;
     if !access(&roles_of(&s)).0 {
-        return Err(message(
-            c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        ));
+        return Err(forbidden(c));
     }
     Ok(s)
 }
@@ -329,54 +325,16 @@ pub async fn show(
         return bad_filter(&c);
     };
     let (_, analyst) = access(&roles_of(&s));
-    let Ok(req) = bearer(&s, f.request(&c.province)) else {
+    let Ok(mut req) = bearer(&s, f.request(&c.province)) else {
         return unavailable(&c);
     };
-    // The IKM of the six months up to the period's last month, asked at once with the figures.
-    let last = match f.kind {
-        "tahun" => (f.year, 12),
-        "triwulan" => (f.year, f.quarter * 3),
-        _ => (f.year, f.month),
-    };
-    let months: Vec<(i32, i32)> = (0..6)
-        .rev()
-        .map(|back| {
-            let m0 = last.0 * 12 + (last.1 - 1) - back;
-            (m0 / 12, m0 % 12 + 1)
-        })
-        .collect();
-    let trend_calls = months.iter().map(|(y, m)| {
-        let mut one = f.clone();
-        one.kind = "bulan";
-        one.year = *y;
-        one.month = *m;
-        let req = bearer(&s, one.request(&c.province));
-        let c = &c;
-        async move {
-            match req {
-                Ok(r) => reporting(c)
-                    .get_statistics(r)
-                    .await
-                    .ok()
-                    .and_then(|r| r.into_inner().satisfaction),
-                Err(_) => None,
-            }
-        }
-    });
-    let mut client = reporting(&c);
-    let (stats, trend_points) = tokio::join!(
-        client.get_statistics(req),
-        futures_util::future::join_all(trend_calls)
-    );
+    // The figures, with the IKM of the six months up to the period's last month.
+    req.get_mut().satisfaction_months = 6;
+    let stats = reporting(&c).get_statistics(req).await;
     let st = match stats {
         Ok(r) => r.into_inner(),
         Err(e) if matches!(e.code(), Code::PermissionDenied | Code::NotFound) => {
-            return message(
-                &c,
-                StatusCode::FORBIDDEN,
-                "error.forbidden_title",
-                "error.forbidden_body",
-            );
+            return forbidden(&c);
         }
         Err(e) => {
             tracing::warn!(code = ?e.code(), "console: the statistics are unavailable");
@@ -463,12 +421,13 @@ pub async fn show(
             )
         })
         .collect();
-    let trend_rows: Vec<(String, Option<f64>, String)> = months
+    let trend_rows: Vec<(String, Option<f64>, String)> = st
+        .satisfaction_by_month
         .iter()
-        .zip(trend_points)
-        .map(|((y, m), sat)| {
-            let label = format!("{} {}", MONTHS[(*m - 1) as usize], y % 100);
-            match sat {
+        .map(|x| {
+            let (y, m) = x.month.map(|m| (m.year, m.month)).unwrap_or((0, 1));
+            let label = format!("{} {}", MONTHS[(m.clamp(1, 12) - 1) as usize], y % 100);
+            match &x.satisfaction {
                 Some(s) if !s.suppressed && s.respondents > 0 => (
                     label,
                     Some(s.ikm),
@@ -599,12 +558,7 @@ pub async fn csv(
     let files = match reporting(&c).export_statistics(req).await {
         Ok(r) => r.into_inner().files,
         Err(e) if e.code() == Code::PermissionDenied => {
-            return message(
-                &c,
-                StatusCode::FORBIDDEN,
-                "error.forbidden_title",
-                "error.forbidden_body",
-            );
+            return forbidden(&c);
         }
         Err(e) => {
             tracing::warn!(code = ?e.code(), "console: the statistics' export is unavailable");
@@ -655,39 +609,27 @@ pub async fn monthly_pdf(
         return bad_filter(&c);
     };
     let whole = f.scope == c.province;
-    let Ok(req) = bearer(
-        &s,
-        rpb::GetDocumentRequest {
-            kind: rpb::DocumentKind::MonthlyReport as i32,
-            office_code: if whole {
-                String::new()
-            } else {
-                f.scope.clone()
-            },
-            province: whole,
-            month: Some(rpb::Month {
-                year: f.year,
-                month: f.month,
-            }),
-            ..Default::default()
+    let req = rpb::GetDocumentRequest {
+        kind: rpb::DocumentKind::MonthlyReport as i32,
+        office_code: if whole {
+            String::new()
+        } else {
+            f.scope.clone()
         },
-    ) else {
-        return unavailable(&c);
+        province: whole,
+        month: Some(rpb::Month {
+            year: f.year,
+            month: f.month,
+        }),
+        ..Default::default()
     };
-    match reporting(&c).get_document(req).await {
-        Ok(r) => pdf(r.into_inner()),
-        Err(e) if matches!(e.code(), Code::PermissionDenied | Code::NotFound) => message(
-            &c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        ),
-        Err(e) if e.code() == Code::InvalidArgument => bad_filter(&c),
-        Err(e) => {
-            tracing::warn!(code = ?e.code(), "console: the monthly report is unavailable");
-            unavailable(&c)
-        }
-    }
+    document(
+        &c,
+        &s,
+        req,
+        ("dasbor.bad_filter_title", "dasbor.bad_filter_body"),
+    )
+    .await
 }
 
 #[cfg(test)]

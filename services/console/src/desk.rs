@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
 
-use crate::public::{self, message, text, unavailable, valid_request_id};
+use crate::public::{self, forbidden, message, text, unavailable, valid_request_id};
 use crate::staff::{bearer, roles_of, session, to_sign_in};
 use crate::store::SessionRow;
 use crate::views::{
@@ -80,12 +80,7 @@ async fn officer(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Respons
         return Err(Redirect::to("/staf/sandi").into_response());
     }
     if !roles_of(&s).contains(&Role::ComplaintsOfficer) {
-        return Err(message(
-            c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        ));
+        return Err(forbidden(c));
     }
     Ok(s)
 }
@@ -438,12 +433,7 @@ pub async fn missing(
     }
     let roles = roles_of(&s);
     if !roles.contains(&Role::ComplaintsOfficer) && !roles.contains(&Role::Head) {
-        return message(
-            &c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        );
+        return forbidden(&c);
     }
     let tz = c.tz(&s.user.office_code);
     let req = pb::ListComplaintsRequest {

@@ -31,7 +31,7 @@ use crate::case::{
     Fields, Refused, err, field, not_found, posted_by, refused, role_label, staff, valid_id,
     values_of, when,
 };
-use crate::public::{message, status_key, unavailable};
+use crate::public::{forbidden, message, status_key, unavailable};
 use crate::staff::{bearer, roles_of};
 use crate::store::SessionRow;
 use crate::views::{self, FieldError, Page};
@@ -196,12 +196,7 @@ pub async fn queue(State(c): State<Arc<Console>>, headers: HeaderMap) -> Respons
     };
     let roles = roles_of(&s);
     if !may_read(&roles) {
-        return message(
-            &c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        );
+        return forbidden(&c);
     }
     let tz = c.tz(&s.user.office_code);
     let office = s.user.office_code.clone();
@@ -799,6 +794,27 @@ async fn after<T>(
     .await
 }
 
+/// Sends a step's request with the person's token and answers as [`after`].
+async fn send<T, R, Fut>(
+    c: &Console,
+    s: &SessionRow,
+    id: &str,
+    form: &'static str,
+    f: &Fields,
+    msg: T,
+    call: impl FnOnce(tonic::Request<T>) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    let req = match bearer(s, msg) {
+        Ok(r) => r,
+        Err(_) => return unavailable(c),
+    };
+    let r = call(req).await;
+    after(c, s, id, form, f, r).await
+}
+
 async fn invalid(
     c: &Console,
     s: &SessionRow,
@@ -853,11 +869,11 @@ pub async fn deliver(
         delivered_at: at.ok().flatten(),
         note: field(&f, "catatan").to_string(),
     };
-    let r = match bearer(&s, msg) {
-        Ok(req) => feedback(&c).record_delivery(req).await,
-        Err(_) => return unavailable(&c),
-    };
-    after(&c, &s, &id, "penyampaian", &f, r).await
+    send(&c, &s, &id, "penyampaian", &f, msg, |r| {
+        let mut k = feedback(&c);
+        async move { k.record_delivery(r).await }
+    })
+    .await
 }
 
 /// POST `/staf/tindak-lanjut/<id>/umpan-balik`: the complainant's feedback (S14); dissatisfied
@@ -911,11 +927,11 @@ pub async fn record_feedback(
         given_at: at.ok().flatten(),
         ..Default::default()
     };
-    let r = match bearer(&s, msg) {
-        Ok(req) => feedback(&c).record_feedback(req).await,
-        Err(_) => return unavailable(&c),
-    };
-    after(&c, &s, &id, "umpan-balik", &f, r).await
+    send(&c, &s, &id, "umpan-balik", &f, msg, |r| {
+        let mut k = feedback(&c);
+        async move { k.record_feedback(r).await }
+    })
+    .await
 }
 
 fn chosen(f: &Fields, name: &str) -> Vec<String> {
@@ -955,11 +971,11 @@ pub async fn draft_report(
         agency_codes: chosen(&f, "instansi"),
         expected_revision: field(&f, "revisi").parse().unwrap_or(0),
     };
-    let r = match bearer(&s, msg) {
-        Ok(req) => reporting(&c).draft_handling_report(req).await,
-        Err(_) => return unavailable(&c),
-    };
-    after(&c, &s, &id, "laporan", &f, r).await
+    send(&c, &s, &id, "laporan", &f, msg, |r| {
+        let mut k = reporting(&c);
+        async move { k.draft_handling_report(r).await }
+    })
+    .await
 }
 
 /// POST `/staf/tindak-lanjut/<id>/laporan/setujui`: the Kepala Bidang (or the Head) approves the
@@ -978,11 +994,11 @@ pub async fn approve_report(
         complaint_id: id.clone(),
         revision: field(&f, "revisi").parse().unwrap_or(0),
     };
-    let r = match bearer(&s, msg) {
-        Ok(req) => reporting(&c).approve_handling_report(req).await,
-        Err(_) => return unavailable(&c),
-    };
-    after(&c, &s, &id, "setujui", &f, r).await
+    send(&c, &s, &id, "setujui", &f, msg, |r| {
+        let mut k = reporting(&c);
+        async move { k.approve_handling_report(r).await }
+    })
+    .await
 }
 
 /// POST `/staf/tindak-lanjut/<id>/laporan/kembalikan`: the draft goes back with a reason (S15).
@@ -1012,11 +1028,11 @@ pub async fn return_report(
         revision: field(&f, "revisi").parse().unwrap_or(0),
         reason,
     };
-    let r = match bearer(&s, msg) {
-        Ok(req) => reporting(&c).return_handling_report(req).await,
-        Err(_) => return unavailable(&c),
-    };
-    after(&c, &s, &id, "kembalikan", &f, r).await
+    send(&c, &s, &id, "kembalikan", &f, msg, |r| {
+        let mut k = reporting(&c);
+        async move { k.return_handling_report(r).await }
+    })
+    .await
 }
 
 /// POST `/staf/tindak-lanjut/<id>/laporan/kirim`: the approved report was delivered to one party
@@ -1061,11 +1077,11 @@ pub async fn distribute(
         channel: channel.unwrap_or_default(),
         delivered_at: at.ok().flatten(),
     };
-    let r = match bearer(&s, msg) {
-        Ok(req) => reporting(&c).distribute_handling_report(req).await,
-        Err(_) => return unavailable(&c),
-    };
-    after(&c, &s, &id, "kirim", &f, r).await
+    send(&c, &s, &id, "kirim", &f, msg, |r| {
+        let mut k = reporting(&c);
+        async move { k.distribute_handling_report(r).await }
+    })
+    .await
 }
 
 /// GET `/staf/tindak-lanjut/<id>/laporan.pdf`: the handling report as PDF, from reporting (which
@@ -1082,42 +1098,47 @@ pub async fn report_pdf(
     if !valid_id(&id) {
         return not_found(&c);
     }
-    let req = match bearer(
-        &s,
-        rpb::GetDocumentRequest {
-            kind: rpb::DocumentKind::HandlingReport as i32,
-            complaint_id: id.clone(),
-            purpose: PDF_PURPOSE.into(),
-            ..Default::default()
-        },
-    ) {
-        Ok(r) => r,
-        Err(_) => return unavailable(&c),
+    let req = rpb::GetDocumentRequest {
+        kind: rpb::DocumentKind::HandlingReport as i32,
+        complaint_id: id.clone(),
+        purpose: PDF_PURPOSE.into(),
+        ..Default::default()
     };
-    match reporting(&c).get_document(req).await {
+    document(&c, &s, req, ("tindak.pdf_title", "tindak.pdf_none")).await
+}
+
+/// A document of reporting (`GetDocument` with the reader's token) shown in the browser; `none`
+/// is the (title, text) of the page when there is nothing to show yet (FAILED_PRECONDITION) or
+/// the request does not name one (INVALID_ARGUMENT). Shared by the disposition sheet, the
+/// handling report and the monthly report.
+pub(crate) async fn document(
+    c: &Console,
+    s: &SessionRow,
+    req: rpb::GetDocumentRequest,
+    none: (&str, &str),
+) -> Response {
+    let Ok(req) = bearer(s, req) else {
+        return unavailable(c);
+    };
+    match reporting(c).get_document(req).await {
         Ok(r) => pdf(r.into_inner()),
-        Err(st) if st.code() == Code::NotFound => not_found(&c),
-        Err(st) if st.code() == Code::FailedPrecondition => message(
-            &c,
-            StatusCode::CONFLICT,
-            "tindak.pdf_title",
-            "tindak.pdf_none",
-        ),
-        Err(st) if st.code() == Code::PermissionDenied => message(
-            &c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        ),
+        Err(st) if st.code() == Code::NotFound => not_found(c),
+        Err(st) if st.code() == Code::FailedPrecondition => {
+            message(c, StatusCode::CONFLICT, none.0, none.1)
+        }
+        Err(st) if st.code() == Code::InvalidArgument => {
+            message(c, StatusCode::BAD_REQUEST, none.0, none.1)
+        }
+        Err(st) if st.code() == Code::PermissionDenied => forbidden(c),
         Err(st) => {
-            tracing::warn!(code = ?st.code(), "console: the handling report's PDF is unavailable");
-            unavailable(&c)
+            tracing::warn!(code = ?st.code(), "console: a document is unavailable");
+            unavailable(c)
         }
     }
 }
 
 /// A document shown in the browser.
-pub(crate) fn pdf(d: rpb::Document) -> Response {
+fn pdf(d: rpb::Document) -> Response {
     let name: String = d
         .name
         .chars()

@@ -63,6 +63,16 @@ pub fn message(c: &Console, status: StatusCode, heading: &str, body: &str) -> Re
     )
 }
 
+/// The answer to a person whose role may not do or see this (403).
+pub(crate) fn forbidden(c: &Console) -> Response {
+    message(
+        c,
+        StatusCode::FORBIDDEN,
+        "error.forbidden_title",
+        "error.forbidden_body",
+    )
+}
+
 /// The answer when a service or the console's database cannot answer now (503).
 pub(crate) fn unavailable(c: &Console) -> Response {
     message(

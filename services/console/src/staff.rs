@@ -14,7 +14,7 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::public::{form_token_ok, message, unavailable, with_form_cookie};
+use crate::public::{forbidden, form_token_ok, message, unavailable, with_form_cookie};
 use crate::store::SessionRow;
 use crate::views::{self, AccountLine, FieldError, Home, Page, QueueLine, SignIn, Users};
 use crate::{AccountSpec, Console, Peer, i18n, now, oidc, security};
@@ -1019,12 +1019,7 @@ async fn admin(c: &Console, headers: &HeaderMap) -> Result<SessionRow, Response>
         return Err(Redirect::to("/staf/sandi").into_response());
     }
     if !roles_of(&s).contains(&Role::Operator) {
-        return Err(message(
-            c,
-            StatusCode::FORBIDDEN,
-            "error.forbidden_title",
-            "error.forbidden_body",
-        ));
+        return Err(forbidden(c));
     }
     Ok(s)
 }

@@ -213,8 +213,86 @@ impl Reporting {
     ) -> Result<pb::Statistics> {
         let mut v = Violations::new();
         let range = period(&mut v, &r.period);
+        if !(0..=24).contains(&r.satisfaction_months) {
+            v.add("satisfaction_months", "0 to 24");
+        }
         let scope = self.scope(caller, &r.office_code, r.province, range, v)?;
-        self.statistics_of(&scope).await
+        let mut stats = self.statistics_of(&scope).await?;
+        if r.satisfaction_months > 0 {
+            stats.satisfaction_by_month = self
+                .satisfaction_by_month(&scope, r.satisfaction_months)
+                .await?;
+        }
+        Ok(stats)
+    }
+
+    /// The IKM of each of `months` months up to the scope's last month, oldest first, from the
+    /// survey aggregates (one query); small cells suppressed as the scope says.
+    pub async fn satisfaction_by_month(
+        &self,
+        scope: &Scope,
+        months: i32,
+    ) -> Result<Vec<pb::MonthlySatisfaction>> {
+        let last = i32::from(scope.to.year()) * 12 + i32::from(scope.to.month()) - 1;
+        let list: Vec<(i32, i32)> = (last - months + 1..=last)
+            .map(|m| (m.div_euclid(12), m.rem_euclid(12) + 1))
+            .collect();
+        let key = |(y, m): (i32, i32)| i64::from(y) * 100 + i64::from(m);
+        let (office_cond, office_bind) = if scope.province {
+            (
+                "office_code LIKE $3",
+                Value::Text(format!("{}.%", scope.code)),
+            )
+        } else {
+            ("office_code = $3", Value::Text(scope.code.clone()))
+        };
+        let filter = format!("period BETWEEN $1 AND $2 AND {office_cond}");
+        let rows = self
+            .store()
+            .query(
+                &format!(
+                    "SELECT period, CAST(SUM(n) AS BIGINT), CAST(SUM(s1) AS BIGINT), \
+                     CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT), CAST(SUM(s4) AS BIGINT), \
+                     CAST(SUM(s5) AS BIGINT), CAST(SUM(s6) AS BIGINT), CAST(SUM(s7) AS BIGINT), \
+                     CAST(SUM(s8) AS BIGINT), CAST(SUM(s9) AS BIGINT) FROM (\
+                     SELECT period, n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_surveys \
+                     WHERE {filter} UNION ALL \
+                     SELECT period, n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_survey_deltas \
+                     WHERE {filter}) s GROUP BY period"
+                ),
+                &[
+                    Value::Int(key(list[0])),
+                    Value::Int(key(list[list.len() - 1])),
+                    office_bind,
+                ],
+            )
+            .await?;
+        Ok(list
+            .into_iter()
+            .map(|(y, m)| {
+                let row = rows.iter().find(|r| int(r.first()) == key((y, m)));
+                let mut totals = ikm::Totals {
+                    respondents: int(row.and_then(|r| r.get(1))),
+                    ..Default::default()
+                };
+                for (i, sum) in totals.sums.iter_mut().enumerate() {
+                    *sum = int(row.and_then(|r| r.get(i + 2)));
+                }
+                let index = ikm::compute(&totals, ikm::Method::Mean);
+                let satisfaction = if scope.suppress && small(index.respondents) {
+                    pb::SatisfactionSummary {
+                        suppressed: true,
+                        ..Default::default()
+                    }
+                } else {
+                    summary_of(&index)
+                };
+                pb::MonthlySatisfaction {
+                    month: Some(pb::Month { year: y, month: m }),
+                    satisfaction: Some(satisfaction),
+                }
+            })
+            .collect())
     }
 
     /// The statistics of a checked scope.
@@ -431,23 +509,14 @@ impl Reporting {
                 },
             }),
             durations,
-            satisfaction: Some(pb::SatisfactionSummary {
-                respondents: index.respondents,
-                ikm: index.ikm(),
-                grade: index.grade.map(|g| format!("{g:?}")).unwrap_or_default(),
-                grade_label: index
-                    .grade
-                    .map(|g| g.label().to_string())
-                    .unwrap_or_default(),
-                element_averages: index.elements.iter().map(|e| e.average).collect(),
-                suppressed: false,
-            }),
+            satisfaction: Some(summary_of(&index)),
             repeat_complainants: flag("repeat"),
             involving_child: flag("child"),
             by_office,
             reports_distributed: flag("distributed"),
             suppressed_fields: Vec::new(),
             small_cells_suppressed: false,
+            satisfaction_by_month: Vec::new(),
         };
         if scope.suppress {
             suppress_small_cells(&mut stats);
@@ -457,6 +526,21 @@ impl Reporting {
 }
 
 use aduan_runtime::disclosure::is_small as small;
+
+/// The summary of a computed index (not suppressed).
+fn summary_of(index: &ikm::Index) -> pb::SatisfactionSummary {
+    pb::SatisfactionSummary {
+        respondents: index.respondents,
+        ikm: index.ikm(),
+        grade: index.grade.map(|g| format!("{g:?}")).unwrap_or_default(),
+        grade_label: index
+            .grade
+            .map(|g| g.label().to_string())
+            .unwrap_or_default(),
+        element_averages: index.elements.iter().map(|e| e.average).collect(),
+        suppressed: false,
+    }
+}
 
 /// A table's small cells; when only one cell is small, the next smallest goes too, so that the
 /// table's total cannot give the small one away.
