@@ -562,6 +562,16 @@ async fn journey(pg: bool) {
         assert!(closed.contains(step), "the timeline has {step}: {closed}");
     }
     check(&desk, axe_js, "followup-closed", 1280).await;
+    desk.resize(390, 844).await;
+    let wide = desk
+        .script(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
+    check(&desk, axe_js, "followup-closed-phone", 390).await;
+    desk.resize(1280, 900).await;
     desk.click_and_wait("button.link").await;
     // The complainant's tracking page says it is done, without personal data.
     desk.goto(&format!("{base}/lacak/{}", desk_code.replace('-', "")))

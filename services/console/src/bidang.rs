@@ -116,7 +116,11 @@ const CHANNELS: [(vpb::ContactChannel, &str, &str); 7] = [
 ];
 
 /// The text of an enum value of one of the tables above.
-fn label_of<E: Copy + Into<i32>>(c: &Console, table: &[(E, &str, &str)], v: i32) -> String {
+pub(crate) fn label_of<E: Copy + Into<i32>>(
+    c: &Console,
+    table: &[(E, &str, &str)],
+    v: i32,
+) -> String {
     table
         .iter()
         .find(|(e, _, _)| (*e).into() == v)
@@ -125,7 +129,7 @@ fn label_of<E: Copy + Into<i32>>(c: &Console, table: &[(E, &str, &str)], v: i32)
 }
 
 /// The form's choices of a table: (code, text).
-fn choices<E>(c: &Console, table: &[(E, &str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn choices<E>(c: &Console, table: &[(E, &str, &str)]) -> Vec<(String, String)> {
     table
         .iter()
         .map(|(_, code, k)| (code.to_string(), c.cat.t(k).to_string()))

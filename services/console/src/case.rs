@@ -177,6 +177,28 @@ pub(crate) fn day(d: &Option<common::Date>) -> String {
     civil(d).map(i18n::date).unwrap_or_else(|| "-".into())
 }
 
+/// The rows of reporting's timeline as pages show them: (when, step, what, who).
+pub(crate) fn timeline_rows(
+    c: &Console,
+    t: &rpb::Timeline,
+    tz: &jiff::tz::TimeZone,
+) -> Vec<(String, String, String, String)> {
+    t.entries
+        .iter()
+        .map(|e| {
+            (
+                when(&e.occurred_at, tz),
+                aduan_documents::labels::step_label(e.step).to_string(),
+                aduan_documents::labels::kind_label(&e.kind).to_string(),
+                e.actor
+                    .as_ref()
+                    .map(|a| role_label(c, &a.role))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 pub(crate) fn role_label(c: &Console, role: &str) -> String {
     match Role::parse(role) {
         Some(r) => c.cat.t(crate::staff::role_key(r)).to_string(),
@@ -508,22 +530,7 @@ fn build<'a>(
             .collect(),
         timeline: l
             .timeline
-            .map(|t| {
-                t.entries
-                    .iter()
-                    .map(|e| {
-                        (
-                            when(&e.occurred_at, &tz),
-                            aduan_documents::labels::step_label(e.step).to_string(),
-                            aduan_documents::labels::kind_label(&e.kind).to_string(),
-                            e.actor
-                                .as_ref()
-                                .map(|a| role_label(c, &a.role))
-                                .unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            })
+            .map(|t| timeline_rows(c, &t, &tz))
             .unwrap_or_default(),
         revisions: l
             .revisions

@@ -27,6 +27,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use tonic::Code;
 
+use crate::bidang::{choices, label_of};
 use crate::case::{
     Fields, Refused, err, field, not_found, posted_by, refused, role_label, staff, valid_id,
     values_of, when,
@@ -111,26 +112,11 @@ const SERVICES: [(&str, &str); 2] = [
     ("puspaga_konsultasi_konseling", "survei.service_puspaga"),
 ];
 
-fn text_of<E: Copy + Into<i32>>(c: &Console, table: &[(E, &str, &str)], v: i32) -> String {
-    table
-        .iter()
-        .find(|(e, _, _)| (*e).into() == v)
-        .map(|(_, _, k)| c.cat.t(k).to_string())
-        .unwrap_or_else(|| "-".into())
-}
-
 fn code_of<E: Copy + Into<i32>>(table: &[(E, &str, &str)], code: &str) -> Option<i32> {
     table
         .iter()
         .find(|(_, k, _)| *k == code)
         .map(|(e, _, _)| (*e).into())
-}
-
-fn choices<E>(c: &Console, table: &[(E, &str, &str)]) -> Vec<(String, String)> {
-    table
-        .iter()
-        .map(|(_, code, k)| (code.to_string(), c.cat.t(k).to_string()))
-        .collect()
 }
 
 /// Who may do what on the page.
@@ -546,7 +532,7 @@ async fn page(
                     .rev()
                     .map(|d| views::DeliveryLine {
                         version: d.version,
-                        channel: text_of(c, &CHANNELS, d.channel),
+                        channel: label_of(c, &CHANNELS, d.channel),
                         at: when(&d.delivered_at, &tz),
                         by: d
                             .recorded_by
@@ -570,7 +556,7 @@ async fn page(
                         grounds: x
                             .grounds
                             .iter()
-                            .map(|g| text_of(c, &GROUNDS, *g))
+                            .map(|g| label_of(c, &GROUNDS, *g))
                             .collect::<Vec<_>>()
                             .join(", "),
                         comments: x.comments.clone(),
@@ -611,7 +597,7 @@ async fn page(
             .collect(),
         agencies_chosen: report.agency_codes.iter().map(|a| agency_name(a)).collect(),
         return_reason: if state == rpb::ReportState::Returned {
-            text_of(c, &RETURN_REASONS, report.return_reason)
+            label_of(c, &RETURN_REASONS, report.return_reason)
         } else {
             String::new()
         },
@@ -623,7 +609,7 @@ async fn page(
             .map(|d| {
                 (
                     d.recipient_name.clone(),
-                    text_of(c, &CHANNELS, d.channel),
+                    label_of(c, &CHANNELS, d.channel),
                     when(&d.delivered_at, &tz),
                 )
             })
@@ -658,22 +644,7 @@ async fn page(
         grounds: choices(c, &GROUNDS),
         return_reasons: choices(c, &RETURN_REASONS),
         timeline: timeline
-            .map(|t| {
-                t.entries
-                    .iter()
-                    .map(|e| {
-                        (
-                            when(&e.occurred_at, &tz),
-                            aduan_documents::labels::step_label(e.step).to_string(),
-                            aduan_documents::labels::kind_label(&e.kind).to_string(),
-                            e.actor
-                                .as_ref()
-                                .map(|a| role_label(c, &a.role))
-                                .unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            })
+            .map(|t| crate::case::timeline_rows(c, &t, &tz))
             .unwrap_or_default(),
         now: now.strftime("%Y-%m-%dT%H:%M").to_string(),
         form: posted.form,
