@@ -128,6 +128,59 @@ impl Browser {
         body: Option<String>,
         extra: &str,
     ) -> Answer {
+        let kind = if method == "POST" {
+            "application/x-www-form-urlencoded"
+        } else {
+            ""
+        };
+        self.send(
+            method,
+            path,
+            kind,
+            body.unwrap_or_default().into_bytes(),
+            extra,
+        )
+        .await
+    }
+
+    /// A multipart/form-data POST as a browser sends a form with a file input (the file last).
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        file: (&str, &str, &str, &[u8]),
+    ) -> Answer {
+        let boundary = "----aduan-test-7d9f2c";
+        let mut body = Vec::new();
+        for (k, v) in form {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, file_name, kind, content) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {kind}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let kind = format!("multipart/form-data; boundary={boundary}");
+        self.send("POST", path, &kind, body, "").await
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        extra: &str,
+    ) -> Answer {
         let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let cookie = self
             .cookies
@@ -143,14 +196,14 @@ impl Browser {
             req.push_str(&format!("Cookie: {cookie}\r\n"));
         }
         req.push_str(extra);
-        let body = body.unwrap_or_default();
         if method == "POST" {
-            req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+            req.push_str(&format!("Content-Type: {content_type}\r\n"));
             req.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         req.push_str("\r\n");
-        req.push_str(&body);
-        s.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = req.into_bytes();
+        raw.extend_from_slice(&body);
+        s.write_all(&raw).await.unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).await.unwrap();
         let text = String::from_utf8_lossy(&raw).into_owned();
@@ -1486,6 +1539,381 @@ async fn the_bidang_handles_its_case_in_the_console(app: TestApp) {
     );
 }
 both!(the_bidang_handles_its_case_in_the_console);
+
+/// The value of the first `<option>` after the empty one in the `<select name="{name}">`.
+fn option_of(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no {name} select"));
+    let rest = &body[at..];
+    let end = rest.find("</select>").unwrap();
+    rest[..end]
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| o.split('"').next().unwrap().to_string())
+        .find(|v| !v.is_empty())
+        .unwrap_or_else(|| panic!("no {name} option"))
+}
+
+/// The id that follows `prefix` in the page (a complaint's, an evidence's or a referral's).
+fn id_after(body: &str, prefix: &str) -> String {
+    let at = body
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} in the page"));
+    body[at + prefix.len()..].chars().take(36).collect()
+}
+
+/// The Bidang's casework on the case page (issue 15, S9-S11), over the real services: an
+/// interview that amends intake's record; evidence uploaded as multipart with a photo whose GPS
+/// position is gone when it is downloaded again; a home visit and coordination; a mediation
+/// session (after the eligibility decision, refused before it); a consent, a referral to UPTD PPA
+/// resting on it, and the agency's answer. Problems come back beside their fields, a forged
+/// form stores nothing, and the file's read is in the access log.
+async fn the_bidang_records_its_casework_in_the_console(app: TestApp) {
+    let id = common::casework::disposed(&app, common::casework::dispute("bidang-work"), "pa").await;
+    let (mut kabid, _) = bidang_account(&app, "kabid", "Bu Kabid", Role::BidangHead, "pa").await;
+    let (mut officer, officer_id) =
+        bidang_account(&app, "petugas", "Pak Petugas", Role::BidangOfficer, "pa").await;
+    let link = format!("/staf/kasus/{id}");
+    let page = until(&mut kabid, &link, "Dokumen dan bukti (S10)").await;
+    let csrf = page.hidden("csrf");
+    kabid
+        .post(
+            &format!("{link}/tugaskan"),
+            &[("csrf", &csrf), ("petugas", &officer_id)],
+        )
+        .await;
+    let ocsrf = officer.get(&link).await.hidden("csrf");
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Jakarta").unwrap())
+        .date()
+        .to_string();
+
+    // S9: the interview establishes the chronology and the reported party's name; intake's
+    // record takes them with the officer's token. A malformed incident date stays on the page.
+    let mut interview = vec![
+        ("csrf", ocsrf.as_str()),
+        ("jenis", "wawancara"),
+        ("pihak", "pengadu"),
+        ("cara", "langsung"),
+        ("tanggal", today.as_str()),
+        ("hadir", "Pelapor, Pak Petugas"),
+        ("ringkasan", "Pelapor menjelaskan kronologi lengkap."),
+        (
+            "ubah_kronologi",
+            "Maret kartu dipinjam tetangga; April tidak dikembalikan; Mei dipakai menarik bantuan.",
+        ),
+        ("ubah_teradu", "Pak Fulan"),
+        ("ubah_tanggal", "bukan-tanggal"),
+    ];
+    let bad = officer.post(&format!("{link}/wawancara"), &interview).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("href=\"#ubah_tanggal\""), "{}", bad.body);
+    assert!(bad.body.contains("Pak Fulan"), "the typed values stay");
+    interview.pop();
+    let amended = officer.post(&format!("{link}/wawancara"), &interview).await;
+    assert_eq!(
+        amended.header("location"),
+        Some(format!("{link}?selesai=wawancara_ubah").as_str()),
+        "{}",
+        amended.body
+    );
+    let s = common::casework::staff(&app, "pa");
+    let revisions = app
+        .client()
+        .await
+        .list_complaint_revisions(authed(
+            &s.complaints,
+            aduan_proto::intake::v1::ListComplaintRevisionsRequest {
+                complaint_id: id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .revisions;
+    let last = revisions.last().unwrap();
+    assert!(revisions.len() >= 2, "{revisions:?}");
+    assert!(
+        last.changed_fields
+            .iter()
+            .any(|f| f == "content.chronology")
+            && last
+                .changed_fields
+                .iter()
+                .any(|f| f == "reported_party.full_name"),
+        "{last:?}"
+    );
+    assert!(last.reason.starts_with("S9 wawancara"), "{last:?}");
+
+    // S10: evidence with a photo. The kind is required (beside the field, nothing stored); a
+    // forged form is refused; then the photo is stored without its GPS position.
+    let photo = common::media::jpeg_with_gps();
+    let mut form = vec![
+        ("csrf", ocsrf.as_str()),
+        ("sumber", "petugas"),
+        ("sumber_rinci", "Diambil saat kunjungan rumah"),
+        ("uraian", "Foto rumah pelapor"),
+        ("tanggal_bukti", today.as_str()),
+    ];
+    let file = ("berkas", "rumah.jpg", "image/jpeg", photo.as_slice());
+    let no_kind = officer
+        .post_multipart(&format!("{link}/bukti"), &form, file)
+        .await;
+    assert_eq!(no_kind.status, 422, "{}", no_kind.body);
+    assert!(no_kind.body.contains("href=\"#jenis_bukti\""));
+    assert!(no_kind.body.contains("Belum ada bukti."));
+    form.push(("jenis_bukti", "foto"));
+    let mut forged = form.clone();
+    forged[0] = ("csrf", "palsu");
+    let refused = officer
+        .post_multipart(&format!("{link}/bukti"), &forged, file)
+        .await;
+    assert_eq!(refused.status, 403);
+    // A file that is not what it says is refused beside the file field.
+    let wrong = officer
+        .post_multipart(
+            &format!("{link}/bukti"),
+            &form,
+            ("berkas", "foto.jpg", "image/jpeg", b"MZ not a photo"),
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("href=\"#berkas\""), "{}", wrong.body);
+    let stored = officer
+        .post_multipart(&format!("{link}/bukti"), &form, file)
+        .await;
+    assert_eq!(
+        stored.header("location"),
+        Some(format!("{link}?selesai=bukti").as_str()),
+        "{}",
+        stored.body
+    );
+    let page = officer.get(&format!("{link}?selesai=bukti")).await;
+    assert!(page.body.contains("Bukti tersimpan."));
+    assert!(page.body.contains("rumah.jpg"));
+    assert!(page.body.contains("data lokasi dan metadata dihapus"));
+    assert!(page.body.contains("Data lokasi (GPS) dan metadata lain"));
+    let eid = id_after(&page.body, &format!("{link}/bukti/"));
+    let download = officer.get(&format!("{link}/bukti/{eid}")).await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.header("content-type"), Some("image/jpeg"));
+    assert_eq!(
+        download.header("content-disposition"),
+        Some("attachment; filename=\"rumah.jpg\"")
+    );
+    assert!(download.body.contains("PIXELS-OF-THE-VICTIMS-HOUSE"));
+    assert!(
+        !download.body.contains("GPSLatitude"),
+        "the position is gone"
+    );
+    assert_eq!(
+        officer
+            .get(&format!("{link}/bukti/{}", uuid::Uuid::new_v4()))
+            .await
+            .status,
+        404
+    );
+
+    // S10: a home visit (findings required) and coordination with an agency.
+    let mut visit = vec![
+        ("csrf", ocsrf.as_str()),
+        ("tanggal_kunjungan", today.as_str()),
+        ("lokasi", "Desa Torjun"),
+        ("hadir_kunjungan", "Pelapor, Pak Petugas"),
+    ];
+    let no_findings = officer.post(&format!("{link}/kunjungan"), &visit).await;
+    assert_eq!(no_findings.status, 422, "{}", no_findings.body);
+    assert!(no_findings.body.contains("href=\"#temuan\""));
+    visit.push(("temuan", "Kartu PKH dipegang tetangga."));
+    let visited = officer.post(&format!("{link}/kunjungan"), &visit).await;
+    assert_eq!(
+        visited.header("location"),
+        Some(format!("{link}?selesai=kunjungan").as_str()),
+        "{}",
+        visited.body
+    );
+    let coordinated = officer
+        .post(
+            &format!("{link}/koordinasi"),
+            &[
+                ("csrf", &ocsrf),
+                ("instansi", "Kantor Desa Torjun"),
+                ("cara_koordinasi", "telepon"),
+                ("tanggal_koordinasi", &today),
+                ("ringkasan_koordinasi", "Kepala desa membenarkan."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        coordinated.header("location"),
+        Some(format!("{link}?selesai=koordinasi").as_str()),
+        "{}",
+        coordinated.body
+    );
+
+    // S11: a mediation before the eligibility decision is out of order; after it, an agreement
+    // needs its terms (beside the field), then it is recorded.
+    let mediation = vec![
+        ("csrf", ocsrf.as_str()),
+        ("jenis_sesi", "mediasi"),
+        ("tanggal_sesi", today.as_str()),
+        ("pihak_sesi_1", "pengadu"),
+        ("nama_sesi_1", "Ibu Pelapor"),
+        ("hadir_sesi_1", "ya"),
+        ("pihak_sesi_2", "teradu"),
+        ("nama_sesi_2", "Pak Fulan"),
+        ("hadir_sesi_2", "ya"),
+        ("hasil_sesi", "sepakat"),
+        ("ringkasan_sesi", "Para pihak bertemu di kantor desa."),
+    ];
+    let mut agreed = mediation.clone();
+    agreed.push(("kesepakatan", "Kartu dikembalikan 5 Desember."));
+    let early = officer.post(&format!("{link}/sesi"), &agreed).await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    let decided = kabid
+        .post(
+            &format!("{link}/kelayakan"),
+            &[("csrf", &csrf), ("layak", "ya"), ("keterangan", "Layak")],
+        )
+        .await;
+    assert_eq!(
+        decided.header("location"),
+        Some(format!("{link}?selesai=kelayakan").as_str()),
+        "{}",
+        decided.body
+    );
+    let no_terms = officer.post(&format!("{link}/sesi"), &mediation).await;
+    assert_eq!(no_terms.status, 422, "{}", no_terms.body);
+    assert!(
+        no_terms.body.contains("href=\"#kesepakatan\""),
+        "{}",
+        no_terms.body
+    );
+    assert!(
+        no_terms.body.contains("value=\"Pak Fulan\""),
+        "the rows stay"
+    );
+    let session = officer.post(&format!("{link}/sesi"), &agreed).await;
+    assert_eq!(
+        session.header("location"),
+        Some(format!("{link}?selesai=sesi").as_str()),
+        "{}",
+        session.body
+    );
+
+    // S11: a referral without a consent is refused beside the consent; the complainant (the
+    // victim, an adult) consents in writing; the referral rests on it; the agency accepts.
+    let referral = || {
+        vec![
+            ("lembaga", "uptd_ppa"),
+            ("jenis_kekerasan", "psikis"),
+            ("usia", "25-44"),
+            ("layanan", "rehabilitasi_sosial"),
+            ("layanan", "bantuan_hukum"),
+            ("alasan_rujukan", "Pelapor memerlukan pendampingan."),
+        ]
+    };
+    let mut without: Vec<(&str, &str)> = referral();
+    without.push(("csrf", &ocsrf));
+    let refused = officer.post(&format!("{link}/rujukan"), &without).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("href=\"#persetujuan\""));
+    let consented = officer
+        .post(
+            &format!("{link}/persetujuan"),
+            &[
+                ("csrf", &ocsrf),
+                ("subjek", "pengadu"),
+                ("nama_subjek", "Ibu Pelapor"),
+                ("pemberi", "sendiri"),
+                ("bentuk", "tertulis"),
+                ("tanggal_persetujuan", &today),
+            ],
+        )
+        .await;
+    assert_eq!(
+        consented.header("location"),
+        Some(format!("{link}?selesai=persetujuan").as_str()),
+        "{}",
+        consented.body
+    );
+    let page = officer.get(&link).await;
+    let consent = option_of(&page.body, "persetujuan");
+    let mut with: Vec<(&str, &str)> = referral();
+    with.push(("persetujuan", &consent));
+    with.push(("csrf", &ocsrf));
+    let referred = officer.post(&format!("{link}/rujukan"), &with).await;
+    assert_eq!(
+        referred.header("location"),
+        Some(format!("{link}?selesai=rujukan").as_str()),
+        "{}",
+        referred.body
+    );
+    let page = officer.get(&link).await;
+    assert!(
+        page.body
+            .contains("UPTD Perlindungan Perempuan dan Anak Kabupaten Sampang")
+    );
+    assert!(page.body.contains("menunggu jawaban"));
+    assert!(page.body.contains("Rehabilitasi Sosial, Bantuan Hukum"));
+    let rid = id_after(&page.body, &format!("{link}/rujukan/"));
+    let answered = officer
+        .post(
+            &format!("{link}/rujukan/{rid}/jawaban"),
+            &[
+                ("csrf", &ocsrf),
+                ("rujukan", &rid),
+                ("diterima", "ya"),
+                ("nomor_lembaga", "UPTD-2026-17"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answered.header("location"),
+        Some(format!("{link}?selesai=jawab_rujukan").as_str()),
+        "{}",
+        answered.body
+    );
+    let page = kabid.get(&link).await;
+    for seen in [
+        "diterima instansi",
+        "UPTD-2026-17",
+        "Kartu PKH dipegang tetangga.",
+        "Kantor Desa Torjun",
+        "Kartu dikembalikan 5 Desember.",
+        "Mediasi",
+        "Ibu Pelapor",
+    ] {
+        assert!(page.body.contains(seen), "{seen}");
+    }
+    assert!(
+        !page.body.contains(&format!("/rujukan/{rid}/jawaban")),
+        "no answer form left"
+    );
+
+    // The file's read is in the case's access log, with the console's purpose.
+    let log = common::casework::investigation(&app)
+        .await
+        .list_access_log(authed(
+            &s.kabid,
+            aduan_proto::investigation::v1::ListAccessLogRequest {
+                complaint_id: id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        log.entries
+            .iter()
+            .any(|e| e.what.starts_with("evidence") && e.purpose.starts_with("S10: berkas bukti")),
+        "{:?}",
+        log.entries
+    );
+}
+both!(the_bidang_records_its_casework_in_the_console);
 
 /// GETs `path` until its page contains `needle` (the relay carries the lifecycle events between
 /// the services in the background); panics with the last page.

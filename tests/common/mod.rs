@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod casework;
+pub mod media;
 pub mod oidc;
 pub mod webdriver;
 

@@ -142,7 +142,68 @@ pub fn load_recommendations(dir: Option<&Path>) -> Result<Vec<Recommendation>> {
     Ok(recommendations)
 }
 
-/// Offices, categories, Bidang, outside agencies and the handling report's recommendations.
+/// One code of a coded list with its text in Bahasa Indonesia: a SIMFONI-PPA term
+/// (`data/simfoni_ppa_taxonomy.csv`) or a PUSPAGA counselling topic (`data/puspaga_services.csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The list, for example "jenis_kekerasan" or "topik".
+    pub list: String,
+    /// Code, for example "fisik".
+    pub code: String,
+    /// Its text, for example "Fisik".
+    pub label: String,
+}
+
+/// The SIMFONI-PPA terms (S11 referrals) and the PUSPAGA topics (S11 counselling sessions), from
+/// `dir` when it has the files, else the embedded copies: the same lists investigation checks.
+pub fn load_terms(dir: Option<&Path>) -> Result<Vec<Term>> {
+    let read = |name: &str, embedded: &str| -> Result<String> {
+        match dir.map(|d| d.join(name)) {
+            Some(p) if p.exists() => std::fs::read_to_string(&p).map_err(|e| {
+                Error::invalid(
+                    "reference_data_dir",
+                    format!("cannot read {}: {e}", p.display()),
+                )
+            }),
+            _ => Ok(embedded.to_string()),
+        }
+    };
+    let mut terms = Vec::new();
+    for (file, embedded, list_col, label_col) in [
+        (
+            "simfoni_ppa_taxonomy.csv",
+            EMBEDDED_SIMFONI,
+            "category",
+            "label_id",
+        ),
+        (
+            "puspaga_services.csv",
+            EMBEDDED_PUSPAGA,
+            "type",
+            "description",
+        ),
+    ] {
+        for r in parse_csv(&read(file, embedded)?)? {
+            let get = |k: &str| r.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+            let (list, code, label) = (get(list_col), get("code"), get(label_col));
+            if !list.is_empty() && !code.is_empty() {
+                terms.push(Term { list, code, label });
+            }
+        }
+    }
+    for list in ["jenis_kekerasan", "kelompok_usia", "layanan", "topik"] {
+        if !terms.iter().any(|t| t.list == list) {
+            return Err(Error::invalid(
+                "reference_data_dir",
+                format!("the reference data has no {list} codes"),
+            ));
+        }
+    }
+    Ok(terms)
+}
+
+/// Offices, categories, Bidang, outside agencies, the handling report's recommendations, and the
+/// SIMFONI-PPA and PUSPAGA lists.
 #[derive(Debug, Clone)]
 pub struct RefData {
     offices: HashMap<String, Office>,
@@ -150,6 +211,7 @@ pub struct RefData {
     bidang: Vec<Bidang>,
     agencies: Vec<Agency>,
     recommendations: Vec<Recommendation>,
+    terms: Vec<Term>,
 }
 
 const EMBEDDED_OFFICES: &[(&str, &str)] = &[("35", include_str!("../../../data/offices/35.csv"))];
@@ -157,6 +219,8 @@ const EMBEDDED_CATEGORIES: &str = include_str!("../../../data/categories.csv");
 const EMBEDDED_BIDANG: &str = include_str!("../../../data/bidang.csv");
 const EMBEDDED_AGENCIES: &str = include_str!("../../../data/agencies.csv");
 const EMBEDDED_RECOMMENDATIONS: &str = include_str!("../../../data/recommendations.csv");
+const EMBEDDED_SIMFONI: &str = include_str!("../../../data/simfoni_ppa_taxonomy.csv");
+const EMBEDDED_PUSPAGA: &str = include_str!("../../../data/puspaga_services.csv");
 
 /// Rows of a reference-data CSV (`#` comment lines, a header row, quoted fields) as maps of
 /// column to value, read with the calendar crate's reader (the same one the holiday files use).
@@ -265,7 +329,23 @@ impl RefData {
             bidang,
             agencies: load_agencies(dir)?,
             recommendations: load_recommendations(dir)?,
+            terms: load_terms(dir)?,
         })
+    }
+
+    /// The codes of one list in the file's order: a SIMFONI-PPA category ("jenis_kekerasan",
+    /// "tempat_kejadian", "hubungan_pelaku", "kelompok_usia", "layanan") or PUSPAGA's "topik".
+    pub fn terms(&self, list: &str) -> Vec<&Term> {
+        self.terms.iter().filter(|t| t.list == list).collect()
+    }
+
+    /// The text of a code of a list, or the code itself when the list does not have it.
+    pub fn term_label(&self, list: &str, code: &str) -> String {
+        self.terms
+            .iter()
+            .find(|t| t.list == list && t.code == code)
+            .map(|t| t.label.clone())
+            .unwrap_or_else(|| code.to_string())
     }
 
     /// The recommendations a handling report can make, in the file's order.
@@ -350,6 +430,24 @@ mod tests {
         );
         assert!(r.bidang("uptd_ppa").is_some());
         assert!(r.bidang("tidak_ada").is_none());
+    }
+
+    #[test]
+    fn simfoni_and_puspaga_lists() {
+        let r = RefData::load("35", None).unwrap();
+        let violence: Vec<&str> = r
+            .terms("jenis_kekerasan")
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect();
+        assert_eq!(violence.first(), Some(&"fisik"));
+        assert!(violence.contains(&"penelantaran"));
+        assert_eq!(r.terms("kelompok_usia").len(), 7);
+        assert_eq!(r.term_label("kelompok_usia", "13-17"), "13-17 tahun");
+        assert!(r.terms("topik").iter().any(|t| t.code == "pengasuhan"));
+        // A code a list does not have reads as itself; PUSPAGA's services are not topics.
+        assert_eq!(r.term_label("topik", "informasi"), "informasi");
+        assert!(r.terms("tidak_ada").is_empty());
     }
 
     #[test]

@@ -71,7 +71,7 @@ const KINDS: [(vpb::InterviewKind, &str, &str); 2] = [
         "kasus.kind_interview",
     ),
 ];
-const PARTIES: [(vpb::PartyRole, &str, &str); 8] = [
+pub(crate) const PARTIES: [(vpb::PartyRole, &str, &str); 8] = [
     (
         vpb::PartyRole::Complainant,
         "pengadu",
@@ -93,7 +93,7 @@ const PARTIES: [(vpb::PartyRole, &str, &str); 8] = [
     (vpb::PartyRole::Agency, "instansi", "kasus.party_agency"),
     (vpb::PartyRole::Other, "lain", "kasus.party_other"),
 ];
-const CHANNELS: [(vpb::ContactChannel, &str, &str); 7] = [
+pub(crate) const CHANNELS: [(vpb::ContactChannel, &str, &str); 7] = [
     (
         vpb::ContactChannel::InPerson,
         "langsung",
@@ -215,7 +215,7 @@ pub async fn show(
     let done = q
         .get("selesai")
         .and_then(|f| {
-            [
+            ([
                 "tugaskan",
                 "wawancara",
                 "kelayakan",
@@ -225,6 +225,7 @@ pub async fn show(
                 "kembalikan",
             ]
             .contains(&f.as_str())
+                || crate::casework::DONE.contains(&f.as_str()))
             .then_some(f)
         })
         .map(|f| c.cat.t(&format!("kasus.done_{f}")).to_string());
@@ -519,6 +520,7 @@ async fn page(
         errors: posted.errors,
         notice: posted.notice,
         tz_name: i18n::zone_name(&tz, jiff::Timestamp::now()),
+        work: crate::casework::view(c, s, &case, &tz),
     };
     views::render(status, &view)
 }
@@ -528,7 +530,11 @@ fn violations(c: &Console, st: &tonic::Status, form: &str) -> Vec<FieldError> {
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(bad) = tonic_types::StatusExt::get_details_bad_request(st) {
         for v in bad.field_violations {
-            let (f, k) = if v.field.starts_with("assignees") {
+            let (f, k) = if let Some(t) = crate::casework::target(form, &v.field) {
+                t
+            } else if form == "bukti" || form == "jawab_rujukan" {
+                ("", "case.err_other")
+            } else if v.field.starts_with("assignees") {
                 ("petugas", "kasus.err_officers")
             } else if v.field == "reason" && form == "kembalikan" {
                 ("alasan_kembali", "kasus.err_return_reason")
@@ -569,7 +575,7 @@ fn violations(c: &Console, st: &tonic::Status, form: &str) -> Vec<FieldError> {
 }
 
 /// The answer to a step: back to the page with a notice, or the page with the form's problems.
-async fn after<T>(
+pub(crate) async fn after<T>(
     c: &Console,
     s: &SessionRow,
     id: &str,
@@ -607,7 +613,7 @@ async fn after<T>(
 }
 
 /// Sends a step's request with the person's token and answers as [`after`].
-async fn send<T, Fut>(
+pub(crate) async fn send<T, Fut>(
     c: &Console,
     s: &SessionRow,
     id: &str,
@@ -646,7 +652,7 @@ where
     }
 }
 
-async fn invalid(
+pub(crate) async fn invalid(
     c: &Console,
     s: &SessionRow,
     id: &str,
@@ -669,7 +675,7 @@ async fn invalid(
     .await
 }
 
-fn client(c: &Console) -> InvestigationServiceClient<tonic::transport::Channel> {
+pub(crate) fn client(c: &Console) -> InvestigationServiceClient<tonic::transport::Channel> {
     InvestigationServiceClient::new(c.investigation.clone())
 }
 
@@ -911,6 +917,13 @@ pub async fn interview(
     if held_on.is_none() {
         errors.push(err(&c, "tanggal", "kasus.err_date"));
     }
+    let amendment = match crate::casework::amendment(&c, &f, field(&f, "tanggal")) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
     if !errors.is_empty() {
         return invalid(&c, &s, &id, "wawancara", &f, errors).await;
     }
@@ -931,12 +944,14 @@ pub async fn interview(
             .map(str::to_string)
             .collect(),
         summary: field(&f, "ringkasan").to_string(),
-        intake_amendment: None,
+        intake_amendment: amendment,
     };
     let req = match bearer(&s, msg) {
         Ok(r) => r,
         Err(_) => return unavailable(&c),
     };
-    let r = client(&c).record_interview(req).await;
-    after(&c, &s, &id, "wawancara", &f, r).await
+    match client(&c).record_interview(req).await {
+        Ok(r) if r.get_ref().intake_revision > 0 => crate::casework::amended(&id),
+        r => after(&c, &s, &id, "wawancara", &f, r).await,
+    }
 }

@@ -10,6 +10,7 @@
 
 mod bidang;
 mod case;
+mod casework;
 mod dashboard;
 mod desk;
 mod followup;
@@ -430,6 +431,25 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/kasus/{id}/jawaban", post(bidang::draft))
         .route("/staf/kasus/{id}/setujui", post(bidang::approve))
         .route("/staf/kasus/{id}/kembalikan", post(bidang::give_back))
+        .route(
+            "/staf/kasus/{id}/bukti",
+            post(casework::evidence).layer(axum::extract::DefaultBodyLimit::max(
+                casework::MAX_UPLOAD_REQUEST,
+            )),
+        )
+        .route(
+            "/staf/kasus/{id}/bukti/{evidence}",
+            get(casework::evidence_file),
+        )
+        .route("/staf/kasus/{id}/kunjungan", post(casework::home_visit))
+        .route("/staf/kasus/{id}/koordinasi", post(casework::coordination))
+        .route("/staf/kasus/{id}/sesi", post(casework::session))
+        .route("/staf/kasus/{id}/persetujuan", post(casework::consent))
+        .route("/staf/kasus/{id}/rujukan", post(casework::referral))
+        .route(
+            "/staf/kasus/{id}/rujukan/{referral}/jawaban",
+            post(casework::answer),
+        )
         .route("/staf/dasbor", get(dashboard::show))
         .route("/staf/dasbor/csv", get(dashboard::csv))
         .route(

@@ -19,11 +19,17 @@ use crate::{Console, Peer, i18n, security};
 
 const CSS: &str = include_str!("../static/aduan.css");
 const HTMX: &str = include_str!("../static/htmx-2.0.11.min.js");
+const UPLOAD: &str = include_str!("../static/unggah.js");
 
 /// `/aset/<file>`: the stylesheet and htmx, from the binary.
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, kind, cache) = match file.as_str() {
         "aduan.css" => (CSS, "text/css; charset=utf-8", "public, max-age=3600"),
+        "unggah.js" => (
+            UPLOAD,
+            "text/javascript; charset=utf-8",
+            "public, max-age=3600",
+        ),
         "htmx-2.0.11.min.js" => (
             HTMX,
             "text/javascript; charset=utf-8",

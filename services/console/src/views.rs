@@ -481,6 +481,80 @@ pub struct BidangCase<'a> {
     pub errors: Vec<FieldError>,
     pub notice: Option<String>,
     pub tz_name: String,
+    /// Evidence, visits, coordination, sessions, consents and referrals (S10-S11).
+    pub work: Casework,
+}
+
+/// The casework records of the Bidang's case page (S10-S11), newest first, and their forms'
+/// choices as (code, text).
+pub struct Casework {
+    pub evidence: Vec<EvidenceLine>,
+    /// (date, location, present, findings).
+    pub visits: Vec<(String, String, String, String)>,
+    /// (date, agency, channel, summary).
+    pub coordination: Vec<(String, String, String, String)>,
+    pub sessions: Vec<SessionLine>,
+    /// (id, description).
+    pub consents: Vec<(String, String)>,
+    pub referrals: Vec<ReferralLine>,
+    pub evidence_kinds: Vec<(String, String)>,
+    pub evidence_sources: Vec<(String, String)>,
+    pub session_kinds: Vec<(String, String)>,
+    pub session_outcomes: Vec<(String, String)>,
+    pub consent_subjects: Vec<(String, String)>,
+    pub givers: Vec<(String, String)>,
+    pub consent_forms: Vec<(String, String)>,
+    pub topics: Vec<(String, String)>,
+    pub violence: Vec<(String, String)>,
+    pub places: Vec<(String, String)>,
+    pub relations: Vec<(String, String)>,
+    pub ages: Vec<(String, String)>,
+    pub services: Vec<(String, String)>,
+    pub agencies: Vec<(String, String)>,
+    /// The session form's party rows (1..).
+    pub party_rows: Vec<usize>,
+    /// The Head or the Kepala Bidang: a referral may rest on an override instead of a consent.
+    pub can_override: bool,
+}
+
+/// A piece of evidence (S10).
+pub struct EvidenceLine {
+    pub id: String,
+    pub kind: String,
+    pub source: String,
+    pub source_detail: String,
+    pub collected_on: String,
+    pub description: String,
+    /// (file name, size, metadata removed).
+    pub file: Option<(String, String, bool)>,
+}
+
+/// A session (S11).
+pub struct SessionLine {
+    pub kind: String,
+    pub held_on: String,
+    pub topics: String,
+    pub parties: String,
+    pub outcome: String,
+    pub terms: String,
+    pub summary: String,
+    pub next: String,
+}
+
+/// A referral (S11) and the agency's answer.
+pub struct ReferralLine {
+    pub id: String,
+    pub agency: String,
+    pub violence: String,
+    pub age: String,
+    pub services: String,
+    pub reason: String,
+    /// The consent it rests on, or the override and its reason.
+    pub basis: String,
+    pub referred: String,
+    pub state: String,
+    pub pending: bool,
+    pub answer: String,
 }
 
 /// One clarification or interview (S9).
@@ -508,6 +582,31 @@ impl BidangCase<'_> {
     /// The value typed into `field` of the form sent back.
     pub fn v(&self, field: &str) -> &str {
         self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// The value of `field` when `form` was sent back, else "".
+    pub fn vf(&self, form: &str, field: &str) -> &str {
+        if self.form == form { self.v(field) } else { "" }
+    }
+
+    /// The session form's party row `n` as sent back: its role code.
+    pub fn party_role(&self, n: &usize) -> &str {
+        self.vf("sesi", &format!("pihak_sesi_{}", n))
+    }
+
+    /// The session form's party row `n` as sent back: the name.
+    pub fn party_name(&self, n: &usize) -> &str {
+        self.vf("sesi", &format!("nama_sesi_{}", n))
+    }
+
+    /// The session form's party row `n`: attended (checked until the form comes back without).
+    pub fn party_attended(&self, n: &usize) -> bool {
+        self.form != "sesi" || self.v(&format!("hadir_sesi_{}", n)) == "ya"
+    }
+
+    /// True when `form` was sent back with `code` among the values of the checkboxes `field`.
+    pub fn checked(&self, form: &str, field: &str, code: &str) -> bool {
+        self.form == form && self.v(field).split(',').any(|v| v == code)
     }
 
     /// The error of `field`, if any.
