@@ -228,6 +228,17 @@ async fn journey(pg: bool) {
         "the web complaint is queued: {home}"
     );
     check(&desk, axe_js, "staff-home-officer", 1280).await;
+    // The web complaint is the one this journey walks to S16 and CLOSED.
+    let number = desk.text("main table a").await;
+    let case_path = desk
+        .script(
+            "return document.querySelector('main table a').getAttribute('href');",
+            json!([]),
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
     // The S9 list: the web complaint still misses R4 (date, place, chronology).
     desk.click_and_wait("a[href='/staf/pengaduan/kurang']")
         .await;
@@ -272,18 +283,17 @@ async fn journey(pg: bool) {
         "{receipt}"
     );
     check(&desk, axe_js, "desk-receipt", 1280).await;
-    let number = desk.text(".receipt dd").await;
-    let desk_code = desk.text("dd.code").await;
 
-    // S4-S5: the officer opens the complaint (once the relay brought it to triage), reads the
-    // personal data for a stated purpose, accepts it and forwards it to the Head.
-    desk.click_and_wait("#buka-pengaduan").await;
+    // S4-S5: the officer opens the web complaint from the queue, reads the personal data for a
+    // stated purpose, accepts it (R4 is still missing: the Bidang's interview completes it)
+    // and forwards it to the Head.
+    desk.goto(&format!("{base}{case_path}")).await;
     let case_url = desk.url().await;
     wait_for(&desk, "Penelaahan (S4)").await;
     let page = desk.text("main").await;
     assert!(page.contains(&number), "{page}");
     assert!(
-        !page.contains("Ahmad Fauzi"),
+        !page.contains("Siti Aminah"),
         "no personal data before a purpose"
     );
     check(&desk, axe_js, "case-officer", 1280).await;
@@ -302,7 +312,7 @@ async fn journey(pg: bool) {
     desk.click_and_wait("#tampilkan").await;
     let page = desk.text("main").await;
     assert!(
-        page.contains("Ahmad Fauzi") && page.contains("Penelaahan pengaduan (S4)"),
+        page.contains("Siti Aminah") && page.contains("Penelaahan pengaduan (S4)"),
         "{page}"
     );
     check(&desk, axe_js, "case-personal", 1280).await;
@@ -324,7 +334,7 @@ async fn journey(pg: bool) {
     );
     desk.fill(
         "#ringkasan",
-        "Dugaan eksploitasi anak 12 tahun di bengkel; usul ke Bidang Perlindungan Anak.",
+        "Bantuan PKH tidak cair sejak Maret; usul ke Bidang Perlindungan dan Jaminan Sosial.",
     )
     .await;
     desk.click("#sifat option[value='segera']").await;
@@ -339,7 +349,7 @@ async fn journey(pg: bool) {
     // S6-S7: the Head finds it in the inbox, disposes it to a Bidang and opens the sheet.
     let c = &console.core;
     let head = account(c, "kadis", "head", "35.27", "").await;
-    let bidang = account(c, "rina", "bidang_officer", "35.27", "pa").await;
+    let bidang = account(c, "rina", "bidang_officer", "35.27", "linjamsos").await;
     let other = account(c, "budi", "complaints_officer", "35.26", "").await;
     first_sign_in(&desk, "kadis", &head).await;
     let home = desk.text("main").await;
@@ -351,8 +361,8 @@ async fn journey(pg: bool) {
     desk.click_and_wait(&format!("a[href='{}']", path_of(&case_url)))
         .await;
     check(&desk, axe_js, "case-head", 1280).await;
-    desk.click("#bidang option[value='pa']").await;
-    desk.fill("#catatan", "Segera koordinasi dengan UPTD PPA.")
+    desk.click("#bidang option[value='linjamsos']").await;
+    desk.fill("#catatan", "Verifikasi data PKH dengan pendamping.")
         .await;
     desk.click_and_wait("#simpan-disposisi").await;
     let page = desk.text("main").await;
@@ -376,7 +386,7 @@ async fn journey(pg: bool) {
     desk.click_and_wait("button.link").await;
 
     // The Kepala Bidang opens the case from the list and assigns the officer (S8).
-    let kabid = account(c, "sri", "bidang_head", "35.27", "pa").await;
+    let kabid = account(c, "sri", "bidang_head", "35.27", "linjamsos").await;
     first_sign_in(&desk, "sri", &kabid).await;
     wait_for(&desk, &number).await;
     desk.click_and_wait("main table a").await;
@@ -422,7 +432,63 @@ async fn journey(pg: bool) {
     let page = desk.text("main").await;
     assert!(page.contains("Catatan klarifikasi tersimpan"), "{page}");
     assert!(page.contains("kartu PKH dipinjam tetangga"), "{page}");
+    // S9: the interview completes the web complaint's record (R4: date, place, chronology).
+    desk.click("#pihak option[value='pengadu']").await;
+    desk.click("#cara option[value='telepon']").await;
+    desk.click("#j-wawancara").await;
+    desk.fill("#hadir", "Pelapor").await;
+    desk.fill("#ringkasan", "Pelapor menjelaskan kronologi.")
+        .await;
+    desk.click("details.more summary").await;
+    desk.fill(
+        "#ubah_kronologi",
+        "Maret 2026 kartu PKH dipinjam tetangga dan tidak dikembalikan.",
+    )
+    .await;
+    desk.script(
+        "document.getElementById('ubah_tanggal').value = '2026-03-15'; return true;",
+        json!([]),
+    )
+    .await;
+    desk.fill("#ubah_tempat", "Desa Banyuates").await;
+    desk.click_and_wait("form[action$='/wawancara'] button")
+        .await;
+    assert!(
+        desk.text(".notice").await.contains("catatan pengaduan"),
+        "{}",
+        desk.text("main").await
+    );
+    // S10: a photo from the home visit, uploaded with progress; its position is removed.
+    let photo = dir.join("rumah.jpg");
+    std::fs::write(&photo, common::media::jpeg_with_gps()).unwrap();
+    desk.click("#bukti-h ~ details summary").await;
+    desk.click("#jenis_bukti option[value='foto']").await;
+    desk.click("#sumber option[value='petugas']").await;
+    desk.fill("#uraian", "Foto rumah pelapor").await;
+    desk.fill("#berkas", photo.to_str().unwrap()).await;
+    desk.click_and_wait("form[action$='/bukti'] button").await;
+    let page = desk.text("main").await;
+    assert!(page.contains("Bukti tersimpan"), "{page}");
+    assert!(page.contains("data lokasi dan metadata dihapus"), "{page}");
+    desk.click("#kunjungan-h ~ details summary").await;
+    desk.fill("#hadir_kunjungan", "Pelapor, Rina").await;
+    desk.fill("#temuan", "Kartu PKH dipegang tetangga.").await;
+    desk.click_and_wait("form[action$='/kunjungan'] button")
+        .await;
+    assert!(
+        desk.text(".notice")
+            .await
+            .contains("Kunjungan rumah tersimpan")
+    );
     check(&desk, axe_js, "bidang-case-officer", 1280).await;
+    // Every form of the case page, opened, passes axe-core too.
+    desk.script(
+        "document.querySelectorAll('details').forEach(d => d.open = true); return true;",
+        json!([]),
+    )
+    .await;
+    check(&desk, axe_js, "bidang-case-forms", 1280).await;
+    desk.refresh().await;
     // The officer's case page on a phone: one column (the interview's row stacks), accessible.
     desk.resize(390, 844).await;
     let wide = desk
@@ -496,7 +562,7 @@ async fn journey(pg: bool) {
     check(&desk, axe_js, "survey-tablet", 800).await;
     let survey = desk.text("main").await;
     assert!(
-        !survey.contains(&number) && !survey.contains("Ahmad"),
+        !survey.contains(&number) && !survey.contains("Siti"),
         "{survey}"
     );
     assert!(
@@ -573,12 +639,13 @@ async fn journey(pg: bool) {
     check(&desk, axe_js, "followup-closed-phone", 390).await;
     desk.resize(1280, 900).await;
     desk.click_and_wait("button.link").await;
-    // The complainant's tracking page says it is done, without personal data.
-    desk.goto(&format!("{base}/lacak/{}", desk_code.replace('-', "")))
+    // The complainant's tracking page (the code from the portal's receipt) says it is done,
+    // without personal data.
+    desk.goto(&format!("{base}/lacak/{}", code.replace('-', "")))
         .await;
     let tracked = desk.text("main").await;
     assert!(tracked.contains("Selesai"), "{tracked}");
-    assert!(!tracked.contains("Ahmad"), "{tracked}");
+    assert!(!tracked.contains("Siti"), "{tracked}");
 
     // The dashboards: the Head's office, and the province for the provincial analyst.
     sign_in_as(&desk, &base, "kadis", bidang_pw).await;
