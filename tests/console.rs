@@ -1915,6 +1915,134 @@ async fn the_bidang_records_its_casework_in_the_console(app: TestApp) {
 }
 both!(the_bidang_records_its_casework_in_the_console);
 
+/// The operators' pages (issue 15): an office's operator sees the relays and one complaint's
+/// access log across intake, investigation and feedback (the Head's reads with their purposes);
+/// the office's relay administrator sees a dead letter of its office and replays it (still dead:
+/// the cause is not fixed); another office's relay administrator sees none; a complaints
+/// officer gets neither page; a forged replay is refused.
+async fn operators_see_relays_dead_letters_and_access_logs(app: TestApp) {
+    let id = common::casework::disposed(&app, common::casework::dispute("operasi"), "pa").await;
+    let s = common::casework::staff(&app, "pa");
+    // The Head reads the personal data with a purpose: the access log will show it.
+    app.client()
+        .await
+        .get_complaint(authed(
+            &s.head,
+            aduan_proto::intake::v1::GetComplaintRequest {
+                complaint_id: id.clone(),
+                purpose: "S6 telaah disposisi kepala dinas".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    let mut operator = account_in(&app, "operator", Role::Operator, "35.27").await;
+    let page = operator.get("/staf/").await;
+    assert!(
+        page.body.contains("href=\"/staf/operasi\""),
+        "{}",
+        page.body
+    );
+    let ops = operator.get("/staf/operasi").await;
+    assert_eq!(ops.status, 200, "{}", ops.body);
+    assert!(ops.body.contains("Relay peristiwa"));
+    assert!(
+        ops.body.contains("<td>Pengaduan</td><td>Penelaahan</td>"),
+        "{}",
+        ops.body
+    );
+    assert!(
+        !ops.body.contains("Surat mati (dead letter)"),
+        "only relay admins"
+    );
+    let lookup = operator.get(&format!("/staf/akses?pengaduan={id}")).await;
+    assert_eq!(
+        lookup.header("location"),
+        Some(format!("/staf/akses/{id}").as_str())
+    );
+    let log = operator.get(&format!("/staf/akses/{id}")).await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    // An operator reads who and when; the purposes are the Head's to read.
+    assert!(!log.body.contains("S6 telaah disposisi kepala dinas"));
+    assert!(log.body.contains("hanya ditampilkan kepada Kepala Dinas"));
+    assert!(log.body.contains("Kepala Dinas"), "{}", log.body);
+    assert!(log.body.contains("Data pribadi pengaduan"), "{}", log.body);
+    assert_eq!(operator.get("/staf/akses/bukan-id").await.status, 404);
+    assert_eq!(
+        operator
+            .get(&format!("/staf/akses/{}", uuid::Uuid::new_v4()))
+            .await
+            .status,
+        404
+    );
+    let mut head = account_in(&app, "kadis", Role::Head, "35.27").await;
+    let log = head.get(&format!("/staf/akses/{id}")).await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    assert!(
+        log.body.contains("S6 telaah disposisi kepala dinas"),
+        "{}",
+        log.body
+    );
+    // The Head's reading of the case file (investigation) is there too, with its purpose.
+    assert!(log.body.contains("Log akses ini"), "{}", log.body);
+    assert!(
+        head.get(&format!("/staf/pengaduan/{id}"))
+            .await
+            .body
+            .contains(&format!("href=\"/staf/akses/{id}\"")),
+        "the complaint page links to its access log"
+    );
+    let mut officer = account_in(&app, "petugas", Role::ComplaintsOfficer, "35.27").await;
+    assert_eq!(officer.get("/staf/operasi").await.status, 403);
+    assert_eq!(officer.get(&format!("/staf/akses/{id}")).await.status, 403);
+
+    // A dead letter: triage refuses an amendment of a complaint it never received.
+    let ghost = uuid::Uuid::now_v7().to_string();
+    common::relay::put_in_intake_outbox(&app.database_url, &common::relay::amended(&ghost, 2))
+        .await;
+    let mut admin = account_in(&app, "relay", Role::RelayAdmin, "35.27").await;
+    let short: String = ghost.chars().take(8).collect();
+    let ops = until(&mut admin, "/staf/operasi", &short).await;
+    assert!(ops.body.contains("Surat mati (dead letter)"));
+    let mut elsewhere = account_in(&app, "relay-lain", Role::RelayAdmin, "35.26").await;
+    let other = elsewhere.get("/staf/operasi").await;
+    assert_eq!(other.status, 200);
+    assert!(!other.body.contains(&short), "another office's letter");
+    let csrf = ops.hidden("csrf");
+    let form = [
+        ("sumber", "intake"),
+        ("pelanggan", "triage"),
+        ("pengaduan", ghost.as_str()),
+    ];
+    let mut forged = form.to_vec();
+    forged.push(("csrf", "palsu"));
+    assert_eq!(admin.post("/staf/operasi/ulang", &forged).await.status, 403);
+    let mut sent = form.to_vec();
+    sent.push(("csrf", &csrf));
+    let replayed = admin.post("/staf/operasi/ulang", &sent).await;
+    assert_eq!(
+        replayed.header("location"),
+        Some("/staf/operasi?ulang=0-1"),
+        "{}",
+        replayed.body
+    );
+    let after = admin.get("/staf/operasi?ulang=0-1").await;
+    assert!(
+        after
+            .body
+            .contains("0 peristiwa terkirim, 1 masih tertunda"),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains(&short), "still dead");
+    // An unknown subscriber: not found.
+    let mut wrong = form.to_vec();
+    wrong[1] = ("pelanggan", "tidak_ada");
+    wrong.push(("csrf", &csrf));
+    assert_eq!(admin.post("/staf/operasi/ulang", &wrong).await.status, 404);
+}
+both!(operators_see_relays_dead_letters_and_access_logs);
+
 /// GETs `path` until its page contains `needle` (the relay carries the lifecycle events between
 /// the services in the background); panics with the last page.
 async fn until(b: &mut Browser, path: &str, needle: &str) -> Answer {

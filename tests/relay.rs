@@ -14,9 +14,8 @@ use aduan_proto::events::v1::{
 };
 use aduan_proto::triage::v1::{self as tpb, triage_service_client::TriageServiceClient};
 use aduan_runtime::auth::Role;
-use aduan_runtime::db::Database;
+use common::relay::{amended, put_in_intake_outbox};
 use common::{TestApp, authed, complete_request};
-use prost::Message;
 use tonic::Code;
 
 fn now_proto() -> prost_types::Timestamp {
@@ -42,63 +41,6 @@ fn registered(complaint: &str, number: &str) -> LifecycleEvent {
         })),
         ..Default::default()
     }
-}
-
-fn amended(complaint: &str, revision: i32) -> LifecycleEvent {
-    LifecycleEvent {
-        event_id: uuid::Uuid::now_v7().to_string(),
-        complaint_id: complaint.into(),
-        office_code: "35.27".into(),
-        step: 9,
-        occurred_at: Some(now_proto()),
-        source_service: "intake".into(),
-        sequence: 1 + i64::from(revision),
-        detail: Some(Detail::Amended(ev::ComplaintAmended {
-            revision,
-            changed_fields: vec!["content.chronology".into()],
-            category_code: "bantuan_sosial".into(),
-            reporter_identified: true,
-            ..Default::default()
-        })),
-        ..Default::default()
-    }
-}
-
-/// Writes an event into intake's outbox the way intake does (a position from the counter).
-async fn put_in_intake_outbox(url: &str, e: &LifecycleEvent) -> i64 {
-    let db = Database::connect(url, 1).await.unwrap();
-    let created = aduan_runtime::time::to_micros(jiff::Timestamp::now());
-    macro_rules! put {
-        ($p:expr) => {{
-            let mut tx = $p.begin().await.unwrap();
-            let seq: i64 = sqlx::query_scalar(
-                "UPDATE outbox_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
-            )
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) \
-                 VALUES ($1, $2, $3, 'amended', $4, $5)",
-            )
-            .bind(seq)
-            .bind(&e.event_id)
-            .bind(&e.complaint_id)
-            .bind(e.encode_to_vec())
-            .bind(created)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-            seq
-        }};
-    }
-    let seq = match &db {
-        Database::Postgres(p) => put!(p),
-        Database::Sqlite(p) => put!(p),
-    };
-    db.close().await;
-    seq
 }
 
 async fn dead_letters(app: &TestApp, op: &str) -> Vec<ev::DeadLetter> {

@@ -4,6 +4,7 @@
 pub mod casework;
 pub mod media;
 pub mod oidc;
+pub mod relay;
 pub mod webdriver;
 
 use std::path::PathBuf;

@@ -568,6 +568,7 @@ fn build<'a>(
         can_screen: officer && status == common::ComplaintStatus::Registered,
         can_forward: officer && status == common::ComplaintStatus::Accepted,
         can_dispose: head && status == common::ComplaintStatus::AwaitingDisposition,
+        access_log: head,
         can_change: head
             && current.is_some()
             && matches!(

@@ -16,6 +16,7 @@ mod desk;
 mod followup;
 pub mod i18n;
 pub mod oidc;
+mod operations;
 mod public;
 pub mod security;
 mod staff;
@@ -450,6 +451,10 @@ pub fn router(console: Arc<Console>) -> Router {
             "/staf/kasus/{id}/rujukan/{referral}/jawaban",
             post(casework::answer),
         )
+        .route("/staf/operasi", get(operations::show))
+        .route("/staf/operasi/ulang", post(operations::replay))
+        .route("/staf/akses", get(operations::lookup))
+        .route("/staf/akses/{id}", get(operations::access_log))
         .route("/staf/dasbor", get(dashboard::show))
         .route("/staf/dasbor/csv", get(dashboard::csv))
         .route(

@@ -773,6 +773,7 @@ pub async fn home(State(c): State<Arc<Console>>, headers: HeaderMap) -> Response
         queue_more,
         bidang_list: roles.iter().any(|r| r.is_bidang()) && !desk,
         is_admin: roles.contains(&Role::Operator),
+        operations: roles.contains(&Role::Operator) || roles.contains(&Role::RelayAdmin),
         can_register: roles.contains(&Role::ComplaintsOfficer),
         dashboard: roles.iter().any(|r| {
             matches!(

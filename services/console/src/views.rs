@@ -267,6 +267,8 @@ pub struct Home<'a> {
     /// The queue is the Bidang's case list (its dates are when the Bidang received them).
     pub bidang_list: bool,
     pub is_admin: bool,
+    /// The relays and access logs (operators, relay administrators).
+    pub operations: bool,
     /// A complaints officer registers complaints at the front desk.
     /// The follow-up queue (S13-S16) is for this person.
     pub follow_up: bool,
@@ -399,6 +401,8 @@ pub struct CaseView<'a> {
     pub can_screen: bool,
     pub can_forward: bool,
     pub can_dispose: bool,
+    /// The Head: a link to the complaint's access log.
+    pub access_log: bool,
     /// The Head may change a standing disposition.
     pub can_change: bool,
     pub has_sheet: bool,
@@ -820,4 +824,78 @@ pub struct Dashboard<'a> {
     pub csv: Vec<(String, String)>,
     /// The period is a month: its monthly report as PDF.
     pub monthly_pdf: bool,
+}
+
+/// `/staf/operasi`: the event relays for operators and relay administrators.
+#[derive(Template)]
+#[template(path = "operations.html")]
+pub struct Operations<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub relays: Vec<RelayLine>,
+    /// Services whose relay status did not come.
+    pub silent: Vec<String>,
+    /// The relay administrator of an office: the dead letters and their replay.
+    pub relay_admin: bool,
+    pub letters: Vec<DeadLine>,
+    /// The access-log lookup (operators and the Head).
+    pub can_read_logs: bool,
+    pub notice: Option<String>,
+    pub tz_name: String,
+}
+
+/// One relay: a source outbox delivering to a subscriber.
+pub struct RelayLine {
+    pub source: String,
+    pub subscriber: String,
+    pub active: bool,
+    pub position: i64,
+    pub head: i64,
+    pub pending: i64,
+    /// Seconds, as text.
+    pub lag: String,
+    pub dead: i64,
+    pub error: String,
+    /// Events waiting for more than a minute.
+    pub late: bool,
+}
+
+/// One dead letter.
+pub struct DeadLine {
+    pub source_code: String,
+    pub subscriber_code: String,
+    pub source: String,
+    pub subscriber: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub complaint_id: String,
+    pub short_id: String,
+    pub error: String,
+    pub attempts: i32,
+    pub dead_at: String,
+    pub held_behind: i64,
+}
+
+/// `/staf/akses/<id>`: one complaint's access log across the services.
+#[derive(Template)]
+#[template(path = "access_log.html")]
+pub struct AccessLog<'a> {
+    pub page: Page<'a>,
+    pub id: String,
+    pub short_id: String,
+    pub reads: Vec<AccessLine>,
+    /// The records whose log this role may not read.
+    pub refused: Vec<String>,
+    /// The Head reads the purposes; an operator reads who and when only.
+    pub purposes: bool,
+    pub tz_name: String,
+}
+
+/// One read of a complaint's record.
+pub struct AccessLine {
+    pub when: String,
+    pub record: String,
+    pub who: String,
+    pub what: String,
+    pub purpose: String,
 }

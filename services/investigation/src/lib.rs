@@ -150,6 +150,7 @@ pub static AUTHZ: AuthzTable = &[
         Access::Roles(&[
             grant(Role::Head, Scope::Office),
             grant(Role::BidangHead, Scope::Office),
+            grant(Role::Operator, Scope::Office),
         ]),
     ),
 ];
