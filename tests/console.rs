@@ -1891,6 +1891,17 @@ async fn the_bidang_records_its_casework_in_the_console(app: TestApp) {
         !page.body.contains(&format!("/rujukan/{rid}/jawaban")),
         "no answer form left"
     );
+    // The Head's dashboard counts the case in the officer's caseload.
+    let mut head = account_in(&app, "kadis", Role::Head, "35.27").await;
+    let board = head.get("/staf/dasbor").await;
+    assert_eq!(board.status, 200, "{}", board.body);
+    assert!(
+        board
+            .body
+            .contains("<tr><td>Pak Petugas</td><td class=\"num\">1</td>"),
+        "{}",
+        board.body
+    );
 
     // The file's read is in the case's access log, with the console's purpose.
     let log = common::casework::investigation(&app)
@@ -2455,6 +2466,21 @@ async fn dashboards(app: &TestApp, bidang: &mut Browser) {
     assert_eq!(head.get("/staf/dasbor?bulan=13").await.status, 400);
     assert_eq!(head.get("/staf/dasbor?periode=dekade").await.status, 400);
     assert_eq!(head.get("/staf/dasbor?kantor=35.26").await.status, 400);
+    // The IKM per service with its grade, and the nine elements (the survey of the follow-up).
+    assert!(
+        page.body
+            .contains("Indeks Kepuasan Masyarakat menurut layanan"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<td>Semua layanan</td><td class=\"num\">1</td>")
+    );
+    assert!(page.body.contains("U1 Persyaratan"), "{}", page.body);
+    // The caseload: the one case is closed, nobody has an active case.
+    assert!(page.body.contains("Beban kerja petugas"));
+    assert!(page.body.contains("Tidak ada kasus yang sedang ditangani."));
     let year = head.get("/staf/dasbor?periode=tahun").await;
     assert!(year.body.contains("Tahun 20"), "{}", year.body);
     assert_eq!(bidang.get("/staf/dasbor").await.status, 403);

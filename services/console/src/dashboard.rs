@@ -468,6 +468,12 @@ pub async fn show(
         rows: r,
     })
     .collect();
+    let (ikm, elements) = ikm_by_service(&c, &s, &f).await;
+    let caseload = if roles_of(&s).contains(&Role::Head) && f.scope == s.user.office_code {
+        caseload(&c, &s).await
+    } else {
+        None
+    };
     let period_label = match f.kind {
         "tahun" => format!("{} {}", c.cat.t("dasbor.year"), f.year),
         "triwulan" => format!("{} {} {}", c.cat.t("dasbor.quarter"), f.quarter, f.year),
@@ -522,8 +528,156 @@ pub async fn show(
             .map(|(t, k)| (t.to_string(), c.cat.t(k).to_string()))
             .collect(),
         monthly_pdf: f.kind == "bulan",
+        ikm,
+        elements,
+        caseload: caseload.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
+        unassigned: caseload.as_ref().map(|c| c.1).unwrap_or(0),
+        show_caseload: caseload.is_some(),
     };
     views::render(StatusCode::OK, &view)
+}
+
+/// The IKM of the filter's scope and period per service (feedback's `GetSatisfactionIndex`):
+/// rows (service, respondents, IKM, grade), all services first, and the nine elements of all
+/// services. Small provincial outputs read "<5"; a service without respondents reads "-".
+async fn ikm_by_service(
+    c: &Console,
+    s: &SessionRow,
+    f: &Filter,
+) -> (
+    Vec<(String, String, String, String)>,
+    Vec<(String, String, String, String)>,
+) {
+    use aduan_proto::feedback::v1 as fpb;
+    use fpb::get_satisfaction_index_request::Period;
+    let period = match f.kind {
+        "tahun" => Period::Year(f.year),
+        "triwulan" => Period::Quarter(fpb::Quarter {
+            year: f.year,
+            quarter: f.quarter,
+        }),
+        _ => Period::Month(fpb::Month {
+            year: f.year,
+            month: f.month,
+        }),
+    };
+    let services = std::iter::once(("", "dasbor.all_services"))
+        .chain(crate::followup::SERVICES.iter().copied());
+    let mut rows = Vec::new();
+    let mut elements = Vec::new();
+    for (code, key) in services {
+        let Ok(req) = bearer(
+            s,
+            fpb::GetSatisfactionIndexRequest {
+                office_code: f.scope.clone(),
+                period: Some(period.clone()),
+                service_code: code.to_string(),
+                method: 0,
+            },
+        ) else {
+            break;
+        };
+        let ix = match fpb::feedback_service_client::FeedbackServiceClient::new(c.feedback.clone())
+            .get_satisfaction_index(req)
+            .await
+        {
+            Ok(r) => r.into_inner(),
+            Err(e) => {
+                tracing::warn!(code = ?e.code(), "console: the satisfaction index is unavailable");
+                break;
+            }
+        };
+        let (respondents, value, grade) = if ix.suppressed {
+            ("<5".to_string(), "<5".to_string(), "-".to_string())
+        } else if ix.respondents == 0 {
+            ("0".to_string(), "-".to_string(), "-".to_string())
+        } else {
+            (
+                i18n::number(ix.respondents),
+                decimal(ix.ikm, 2),
+                ix.grade_label.clone(),
+            )
+        };
+        if code.is_empty() && !ix.suppressed && ix.respondents > 0 {
+            elements = ix
+                .elements
+                .iter()
+                .map(|e| {
+                    (
+                        e.code.clone(),
+                        e.name.clone(),
+                        decimal(e.average, 2),
+                        decimal(e.weighted, 4),
+                    )
+                })
+                .collect();
+        }
+        rows.push((c.cat.t(key).to_string(), respondents, value, grade));
+    }
+    (rows, elements)
+}
+
+/// The Head's caseload per officer: the office's cases in handling (investigation's
+/// `ListCases`, every Bidang of the office), counted per assignee: (name, active, overdue,
+/// drafts waiting for the Kepala Bidang), most active first, and the cases nobody is assigned
+/// to. None when the cases cannot be read.
+async fn caseload(c: &Console, s: &SessionRow) -> Option<(Vec<(String, i64, i64, i64)>, i64)> {
+    use aduan_proto::investigation::v1 as vpb;
+    let mut counts: HashMap<String, (i64, i64, i64)> = HashMap::new();
+    let mut unassigned = 0;
+    let mut token = String::new();
+    // At most 20 pages of 500: an office's open cases.
+    for _ in 0..20 {
+        let req = bearer(
+            s,
+            vpb::ListCasesRequest {
+                office_code: s.user.office_code.clone(),
+                statuses: vec![aduan_proto::common::v1::ComplaintStatus::InHandling as i32],
+                page_size: 500,
+                page_token: token.clone(),
+                ..Default::default()
+            },
+        )
+        .ok()?;
+        let page = vpb::investigation_service_client::InvestigationServiceClient::new(
+            c.investigation.clone(),
+        )
+        .list_cases(req)
+        .await
+        .map_err(|e| tracing::warn!(code = ?e.code(), "console: the caseload is unavailable"))
+        .ok()?
+        .into_inner();
+        for case in &page.cases {
+            if case.assignees.is_empty() {
+                unassigned += 1;
+            }
+            let waiting = case.response_state == vpb::ResponseState::Draft as i32;
+            for a in &case.assignees {
+                let e = counts.entry(a.subject.clone()).or_default();
+                e.0 += 1;
+                e.1 += i64::from(case.overdue);
+                e.2 += i64::from(waiting);
+            }
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let users = c.store.list_users(1000).await.unwrap_or_default();
+    let name = |sub: &str| {
+        users
+            .iter()
+            .find(|u| u.id == sub || u.id.strip_prefix("oidc:") == Some(sub))
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| sub.to_string())
+    };
+    let mut rows: Vec<(String, i64, i64, i64)> = counts
+        .into_iter()
+        .map(|(sub, (a, o, w))| (name(&sub), a, o, w))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Some((rows, unassigned))
 }
 
 /// A number with `places` decimals and the Indonesian decimal comma ("97,22").

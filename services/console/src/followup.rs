@@ -107,7 +107,7 @@ const ELEMENTS: [&str; 9] = [
 ];
 
 /// The services a survey is about: the complaint service, or PUSPAGA's counselling.
-const SERVICES: [(&str, &str); 2] = [
+pub(crate) const SERVICES: [(&str, &str); 2] = [
     ("pengaduan", "survei.service_pengaduan"),
     ("puspaga_konsultasi_konseling", "survei.service_puspaga"),
 ];

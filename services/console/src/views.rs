@@ -824,6 +824,16 @@ pub struct Dashboard<'a> {
     pub csv: Vec<(String, String)>,
     /// The period is a month: its monthly report as PDF.
     pub monthly_pdf: bool,
+    /// The IKM per service: (service, respondents, IKM, grade), all services first.
+    pub ikm: Vec<(String, String, String, String)>,
+    /// The nine elements over all services: (code, name, average, weighted).
+    pub elements: Vec<(String, String, String, String)>,
+    /// The Head's caseload per officer: (officer, active, overdue, drafts waiting).
+    pub caseload: Vec<(String, i64, i64, i64)>,
+    /// Active cases nobody is assigned to (the Head's view).
+    pub unassigned: i64,
+    /// The caseload was read (the Head of an office).
+    pub show_caseload: bool,
 }
 
 /// `/staf/operasi`: the event relays for operators and relay administrators.
