@@ -1085,3 +1085,77 @@ async fn repeat_complainants_are_counted_without_identities(app: TestApp) {
 }
 
 both!(repeat_complainants_are_counted_without_identities);
+
+/// The province's statistics (the provincial dashboard's figures over every office's facts) are
+/// computed once per `reporting.statistics_cache_seconds`: a sixth complaint shows at once in
+/// the office's statistics, while the province keeps the five of its first computation; the
+/// access check still runs first (an office's officer is refused the province).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_province_statistics_are_computed_once_a_lifetime() {
+    let dir = common::temp_dir();
+    let mut config = common::config(&dir, "");
+    config.reporting.statistics_cache_seconds = 3600;
+    let app = common::start_with(config).await;
+    let reporter = tok(&app, "pelapor-desk", Role::ReportingOfficer, OFFICE, None);
+    let analyst = tok(&app, "analis", Role::ProvincialAnalyst, "35", None);
+    let mut c = reporting(&app).await;
+    let received = |st: &pb::Statistics| st.received;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut r = dispute(&format!("cache-{i}"));
+        let person = r.reporter.as_mut().unwrap();
+        person.nik = format!("35270465128500{:02}", i + 10);
+        person.phone = format!("0813-1111-22{:02}", i + 10);
+        ids.push(app.submit(r).await);
+    }
+    let mut office = pb::Statistics::default();
+    for _ in 0..400 {
+        office = c
+            .get_statistics(authed(&reporter, month_stats("", false)))
+            .await
+            .unwrap()
+            .into_inner();
+        if received(&office) == 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(received(&office), 5);
+    let province = c
+        .get_statistics(authed(&analyst, month_stats("", true)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(received(&province), 5, "{province:?}");
+    // A sixth complaint: the office sees it at once, the province's figure is the cached one.
+    let mut r = dispute("cache-6");
+    let person = r.reporter.as_mut().unwrap();
+    person.nik = "3527046512850099".into();
+    person.phone = "0813-1111-2299".into();
+    app.submit(r).await;
+    for _ in 0..400 {
+        office = c
+            .get_statistics(authed(&reporter, month_stats("", false)))
+            .await
+            .unwrap()
+            .into_inner();
+        if received(&office) == 6 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(received(&office), 6);
+    let again = c
+        .get_statistics(authed(&analyst, month_stats("", true)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, province, "computed once in the lifetime");
+    // The access check comes before the cache: an office's officer is refused the province.
+    let err = c
+        .get_statistics(authed(&reporter, month_stats("", true)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    app.running.shutdown().await.unwrap();
+}

@@ -66,6 +66,10 @@ struct Args {
     /// With --dashboard: provincial analysts and the province's dashboard.
     #[arg(long)]
     province: bool,
+    /// With --dashboard: the current month, quarter or year (the page's default periods, a
+    /// third each) instead of a random period of 2024-2026.
+    #[arg(long)]
+    current: bool,
 }
 
 /// Nearest-rank percentile of sorted microseconds, in milliseconds.
@@ -462,6 +466,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (u, mut c) in conns.into_iter().enumerate() {
         let ids = ids.clone();
         let think = args.think_ms;
+        let current = args.current;
         users.push(tokio::spawn(async move {
             let mut rng =
                 Rng(0x9e37_79b9_7f4a_7c15 ^ (u as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
@@ -625,7 +630,7 @@ async fn dashboard(
     let mut rng = Rng(7);
     for c in conns.iter_mut() {
         let a = c
-            .call("GET", &dashboard_path(&mut rng, &scope), None)
+            .call("GET", &dashboard_path(&mut rng, &scope, args.current), None)
             .await?;
         if a.status != 200 || !a.body.contains("Dasbor pengaduan") {
             return Err(format!("warm-up: the dashboard answered {}", a.status).into());
@@ -645,7 +650,7 @@ async fn dashboard(
                 tokio::time::sleep(Duration::from_secs_f64(rng.unit() * think / 1000.0)).await;
             }
             while Instant::now() < until {
-                let p = dashboard_path(&mut rng, &scope);
+                let p = dashboard_path(&mut rng, &scope, current);
                 let t = Instant::now();
                 match c.call("GET", &p, None).await {
                     Ok(a) if a.status == 200 => {
@@ -690,8 +695,13 @@ async fn dashboard(
     Ok(())
 }
 
-/// A dashboard address: a random month, quarter or year of 2024-2026 for `scope`.
-fn dashboard_path(rng: &mut Rng, scope: &str) -> String {
+/// A dashboard address: a random month, quarter or year of 2024-2026 for `scope`; with
+/// `current`, the current month, quarter or year (the filter's defaults).
+fn dashboard_path(rng: &mut Rng, scope: &str, current: bool) -> String {
+    if current {
+        let kind = ["bulan", "triwulan", "tahun"][(rng.next() % 3) as usize];
+        return format!("/staf/dasbor?periode={kind}&kantor={scope}");
+    }
     let year = 2024 + (rng.next() % 3) as i32;
     match rng.next() % 3 {
         0 => format!(

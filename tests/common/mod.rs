@@ -38,6 +38,9 @@ pub fn config(data_dir: &std::path::Path, database_url: &str) -> Config {
     c.log.level = "warn".into();
     // The PostgreSQL tests run one process with generated keys (docs/security.md).
     c.auth.allow_local_keys_in_cluster = true;
+    // The tests read the province's statistics as the events change them; the province cache
+    // has a test of its own (tests/reporting_api.rs).
+    c.reporting.statistics_cache_seconds = 0;
     c
 }
 

@@ -379,6 +379,9 @@ pub struct ServiceConfig {
     /// How often the singleton loop runs, in seconds: feedback's closing sweep; reporting's
     /// scheduler of the monthly reports.
     pub sweep_seconds: f64,
+    /// Province-wide statistics are computed at most once in this many seconds per period and
+    /// kind of reader; readers in between get that result (reporting only). 0: every time.
+    pub statistics_cache_seconds: u64,
 }
 
 impl Default for Config {
@@ -515,6 +518,7 @@ impl Default for ServiceConfig {
             max_file_bytes: 20 * 1024 * 1024,
             silence_working_days: 10,
             sweep_seconds: 60.0,
+            statistics_cache_seconds: 60,
         }
     }
 }

@@ -175,13 +175,18 @@ pub async fn open(
     let dir = (!config.reference_data_dir.is_empty())
         .then(|| std::path::Path::new(&config.reference_data_dir));
     let directory = Arc::new(directory::Directory::load(dir)?);
-    Ok(Arc::new(Reporting::new(
-        CaseStore::new("reporting", db, outbox, keys),
-        refdata,
-        directory,
-        calendars,
-        config.province.clone(),
-        triage_endpoint,
-        investigation_endpoint,
-    )))
+    Ok(Arc::new(
+        Reporting::new(
+            CaseStore::new("reporting", db, outbox, keys),
+            refdata,
+            directory,
+            calendars,
+            config.province.clone(),
+            triage_endpoint,
+            investigation_endpoint,
+        )
+        .with_statistics_cache(std::time::Duration::from_secs(
+            config.reporting.statistics_cache_seconds,
+        )),
+    ))
 }

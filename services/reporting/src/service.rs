@@ -42,6 +42,8 @@ pub struct Reporting {
     investigation_endpoint: String,
     triage: OnceLock<TriageClient>,
     investigation: OnceLock<InvestigationClient>,
+    /// Province-wide statistics, computed at most once per period and lifetime.
+    pub(crate) province_stats: crate::stats::StatsCache,
 }
 
 fn now_micros() -> i64 {
@@ -155,7 +157,14 @@ impl Reporting {
             investigation_endpoint,
             triage: OnceLock::new(),
             investigation: OnceLock::new(),
+            province_stats: crate::stats::StatsCache::new(std::time::Duration::from_secs(60)),
         }
+    }
+
+    /// Province-wide statistics are computed at most once per `lifetime` (0: every time).
+    pub fn with_statistics_cache(mut self, lifetime: std::time::Duration) -> Self {
+        self.province_stats = crate::stats::StatsCache::new(lifetime);
+        self
     }
 
     /// The outbox.

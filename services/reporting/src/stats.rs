@@ -8,7 +8,8 @@
 //! exact to 0.1 working day and add up across offices and months (a province's median is the
 //! median of all its complaints, not a median of medians).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use aduan_feedback::ikm;
 use aduan_runtime::auth::Caller;
@@ -34,6 +35,36 @@ pub struct Scope {
     pub from: Date,
     /// Last day.
     pub to: Date,
+}
+
+/// A computed statistics answer and when it was computed.
+type Cached = Option<(std::time::Instant, pb::Statistics)>;
+
+/// Province-wide statistics by scope and period: one slot per key, each behind its own async
+/// lock so that concurrent readers of one key wait for one computation.
+pub(crate) struct StatsCache {
+    pub(crate) lifetime: std::time::Duration,
+    slots: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<Cached>>>>,
+}
+
+impl StatsCache {
+    /// At most this many keys (periods × kinds of reader); beyond it the slots start over.
+    const MAX_KEYS: usize = 256;
+
+    pub(crate) fn new(lifetime: std::time::Duration) -> Self {
+        Self {
+            lifetime,
+            slots: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Cached>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if slots.len() >= Self::MAX_KEYS && !slots.contains_key(key) {
+            slots.clear();
+        }
+        slots.entry(key.to_string()).or_default().clone()
+    }
 }
 
 impl Scope {
@@ -217,11 +248,32 @@ impl Reporting {
             v.add("satisfaction_months", "0 to 24");
         }
         let scope = self.scope(caller, &r.office_code, r.province, range, v)?;
-        let mut stats = self.statistics_of(&scope).await?;
-        if r.satisfaction_months > 0 {
-            stats.satisfaction_by_month = self
-                .satisfaction_by_month(&scope, r.satisfaction_months)
-                .await?;
+        if !scope.province || self.province_stats.lifetime.is_zero() {
+            return self.computed(&scope, r.satisfaction_months).await;
+        }
+        // The province's figures span every office's facts; they are computed once per
+        // lifetime (after the access check above), and readers meanwhile wait for that one
+        // computation rather than start their own.
+        let key = format!(
+            "{}|{}|{}|{}|{}",
+            scope.code, scope.suppress, scope.from, scope.to, r.satisfaction_months
+        );
+        let slot = self.province_stats.slot(&key);
+        let mut held = slot.lock().await;
+        if let Some((at, stats)) = held.as_ref()
+            && at.elapsed() < self.province_stats.lifetime
+        {
+            return Ok(stats.clone());
+        }
+        let stats = self.computed(&scope, r.satisfaction_months).await?;
+        *held = Some((std::time::Instant::now(), stats.clone()));
+        Ok(stats)
+    }
+
+    async fn computed(&self, scope: &Scope, months: i32) -> Result<pb::Statistics> {
+        let mut stats = self.statistics_of(scope).await?;
+        if months > 0 {
+            stats.satisfaction_by_month = self.satisfaction_by_month(scope, months).await?;
         }
         Ok(stats)
     }
