@@ -2214,7 +2214,26 @@ async fn the_follow_up_runs_to_closed_in_the_console(app: TestApp) {
         satisfied.body
     );
 
-    // The SKM: nothing of the case on the citizen's page; nine answers required; once.
+    // The SKM on the desk's tablet, handed to the citizen (kiosk mode): from then on the
+    // session opens this survey and no staff page; nothing of the case on the citizen's page;
+    // nine answers required; once.
+    let handed = desk
+        .post(&format!("{link}/survei/tablet"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        handed.header("location"),
+        Some(format!("{link}/survei").as_str()),
+        "{}",
+        handed.body
+    );
+    for staff_page in ["/staf/".to_string(), link.clone()] {
+        let locked = desk.get(&staff_page).await;
+        assert_eq!(
+            locked.header("location"),
+            Some("/staf/masuk"),
+            "{staff_page} is locked while the citizen holds the tablet"
+        );
+    }
     let survey = desk.get(&format!("{link}/survei")).await;
     assert_eq!(survey.status, 200);
     assert!(!survey.body.contains(&number) && !survey.body.contains("Kartu"));
@@ -2240,6 +2259,19 @@ async fn the_follow_up_runs_to_closed_in_the_console(app: TestApp) {
     assert_eq!(thanks.status, 200, "{}", thanks.body);
     assert!(thanks.body.contains("Terima kasih"));
     assert!(!thanks.body.contains(&number));
+    // The tablet's session ended with the survey: the officer signs in again.
+    assert_eq!(
+        desk.get(&format!("{link}/survei")).await.header("location"),
+        Some("/staf/masuk")
+    );
+    let back = desk.sign_in("loket", "kata sandi yang panjang").await;
+    assert_eq!(back.header("location"), Some("/staf/"), "{}", back.body);
+    let csrf = desk.get(&link).await.hidden("csrf");
+    answers[0] = ("csrf".into(), csrf.clone());
+    let form: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let again = desk.post(&format!("{link}/survei"), &form).await;
     assert_eq!(again.status, 409, "{}", again.body);
 

@@ -466,7 +466,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (u, mut c) in conns.into_iter().enumerate() {
         let ids = ids.clone();
         let think = args.think_ms;
-        let current = args.current;
         users.push(tokio::spawn(async move {
             let mut rng =
                 Rng(0x9e37_79b9_7f4a_7c15 ^ (u as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
@@ -641,6 +640,7 @@ async fn dashboard(
     let mut tasks = Vec::new();
     for (u, mut c) in conns.into_iter().enumerate() {
         let think = args.think_ms;
+        let current = args.current;
         let scope = scope.clone();
         tasks.push(tokio::spawn(async move {
             let mut rng =

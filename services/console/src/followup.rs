@@ -1134,6 +1134,10 @@ pub async fn survey_form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    // The tablet handed to the citizen for this complaint (kiosk mode), or the officer's own.
+    if let Some(s) = crate::staff::kiosk(&c, &headers, &id).await {
+        return survey_page(&c, &s, &id, StatusCode::OK, &Fields::new(), Vec::new());
+    }
     let s = match staff(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -1142,6 +1146,33 @@ pub async fn survey_form(
         return not_found(&c);
     }
     survey_page(&c, &s, &id, StatusCode::OK, &Fields::new(), Vec::new())
+}
+
+/// How long a tablet handed to a citizen opens the survey, in seconds.
+const KIOSK_SECONDS: i64 = 30 * 60;
+
+/// POST `/staf/tindak-lanjut/<id>/survei/tablet`: the officer hands the tablet to the citizen
+/// (kiosk mode). From then on this browser's session opens this complaint's survey and nothing
+/// else, for at most 30 minutes; once the survey is sent the session ends, and the officer
+/// signs in again to take the tablet back.
+pub async fn hand_over(
+    State(c): State<Arc<Console>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let s = match posted_by(&c, &headers, &id, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !may(&roles_of(&s)).deliver {
+        return not_found(&c);
+    }
+    let until = jiff::Timestamp::now().as_second() + KIOSK_SECONDS;
+    if c.store.set_kiosk(&s.id_hash, &id, until).await.is_err() {
+        return unavailable(&c);
+    }
+    Redirect::to(&format!("/staf/tindak-lanjut/{id}/survei")).into_response()
 }
 
 fn survey_page(
@@ -1197,9 +1228,16 @@ pub async fn submit_survey(
     Path(id): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match posted_by(&c, &headers, &id, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    let handed = crate::staff::kiosk(&c, &headers, &id)
+        .await
+        .filter(|s| crate::security::same(field(&f, "csrf"), &s.csrf));
+    let kiosk = handed.is_some();
+    let s = match handed {
+        Some(s) => s,
+        None => match posted_by(&c, &headers, &id, &f).await {
+            Ok(s) => s,
+            Err(r) => return r,
+        },
     };
     let scores: Vec<Option<i32>> = (1..=9)
         .map(|i| {
@@ -1233,6 +1271,21 @@ pub async fn submit_survey(
         Err(_) => return unavailable(&c),
     };
     match r {
+        Ok(_) if kiosk => {
+            // The tablet's session ends with the survey: the officer signs in again.
+            let _ = c.store.delete_session(&s.id_hash).await;
+            let mut res = message(
+                &c,
+                StatusCode::OK,
+                "survei.thanks_title",
+                "survei.thanks_body",
+            );
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                crate::security::set_cookie(crate::security::SESSION_COOKIE, "", c.secure, Some(0)),
+            );
+            res
+        }
         Ok(_) => message(
             &c,
             StatusCode::OK,

@@ -476,6 +476,10 @@ pub fn router(console: Arc<Console>) -> Router {
             get(followup::survey_form).post(followup::submit_survey),
         )
         .route(
+            "/staf/tindak-lanjut/{id}/survei/tablet",
+            post(followup::hand_over),
+        )
+        .route(
             "/staf/tindak-lanjut/{id}/laporan",
             post(followup::draft_report),
         )

@@ -26,6 +26,22 @@ const FAILURE_WINDOW: i64 = 15 * 60;
 /// end (then it is deleted), or its tokens at the identity provider can no longer be renewed.
 /// The session carries the person's token for the services' calls.
 pub(crate) async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
+    // A session handed to a citizen for the survey opens no staff page: the officer signs in
+    // again to take the tablet back.
+    session_any(c, headers)
+        .await
+        .filter(|s| s.kiosk_complaint.is_empty())
+}
+
+/// The session handed to a citizen for `complaint`'s survey (the desk's tablet), while it lasts.
+pub(crate) async fn kiosk(c: &Console, headers: &HeaderMap, complaint: &str) -> Option<SessionRow> {
+    session_any(c, headers)
+        .await
+        .filter(|s| s.kiosk_complaint == complaint && s.kiosk_until > now())
+}
+
+/// The signed-in session of the request, whatever it is for.
+async fn session_any(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
     let raw = security::cookie(headers, security::SESSION_COOKIE)?;
     let id_hash = security::sha256_hex(raw);
     let mut s = c.store.session(&id_hash).await.ok()??;

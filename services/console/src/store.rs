@@ -82,6 +82,10 @@ pub struct SessionRow {
     /// The person's token for the services' calls: minted for a local account, the provider's
     /// access token otherwise (filled in by the staff pages' session check).
     pub token: String,
+    /// Handed to a citizen for this complaint's survey (empty: an officer's session).
+    pub kiosk_complaint: String,
+    /// Until when the handed-over session opens the survey (seconds since the epoch).
+    pub kiosk_until: i64,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.roles, \
@@ -301,7 +305,8 @@ impl Store {
     /// A session and its account, if it exists.
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
         let sql = format!(
-            "SELECT s.id_hash, s.csrf, s.created_at AS s_created, s.last_seen, s.tokens, {USER_COLUMNS} \
+            "SELECT s.id_hash, s.csrf, s.created_at AS s_created, s.last_seen, s.tokens, \
+             s.kiosk_complaint, s.kiosk_until, {USER_COLUMNS} \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
         );
         on_pool!(&self.db, p => {
@@ -314,9 +319,24 @@ impl Store {
                     user: user_from_row!(&r),
                     tokens: r.try_get("tokens")?,
                     token: String::new(),
+                    kiosk_complaint: r.try_get("kiosk_complaint")?,
+                    kiosk_until: r.try_get("kiosk_until")?,
                 })),
                 None => Ok(None),
             }
+        })
+    }
+
+    /// Hands a session to a citizen for one complaint's survey until `until` (the desk's tablet).
+    pub async fn set_kiosk(&self, id_hash: &str, complaint: &str, until: i64) -> Result<()> {
+        on_pool!(&self.db, p => {
+            sqlx::query("UPDATE sessions SET kiosk_complaint = $2, kiosk_until = $3 WHERE id_hash = $1")
+                .bind(id_hash)
+                .bind(complaint)
+                .bind(until)
+                .execute(p)
+                .await?;
+            Ok(())
         })
     }
 
