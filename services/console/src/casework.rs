@@ -22,6 +22,7 @@ use tonic::Code;
 use crate::Console;
 use crate::bidang::{self, CHANNELS, PARTIES, choices, label_of};
 use crate::case::{Fields, day, err, field, not_found, posted_by, staff, valid_id, when};
+use crate::followup::code_of as pick;
 use crate::public::unavailable;
 use crate::staff::{bearer, roles_of};
 use crate::store::SessionRow;
@@ -166,14 +167,6 @@ const MEDIA_TYPES: [(&str, &str); 8] = [
     ("mp4", "video/mp4"),
     ("txt", "text/plain"),
 ];
-
-/// The code of a form value in one of the tables above.
-fn pick<E: Copy + Into<i32>>(table: &[(E, &str, &str)], value: &str) -> Option<i32> {
-    table
-        .iter()
-        .find(|(_, code, _)| *code == value)
-        .map(|(e, _, _)| (*e).into())
-}
 
 /// A date field (YYYY-MM-DD) as the proto's date.
 fn date_of(f: &Fields, k: &str) -> Option<common::Date> {

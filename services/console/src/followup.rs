@@ -112,7 +112,7 @@ pub(crate) const SERVICES: [(&str, &str); 2] = [
     ("puspaga_konsultasi_konseling", "survei.service_puspaga"),
 ];
 
-fn code_of<E: Copy + Into<i32>>(table: &[(E, &str, &str)], code: &str) -> Option<i32> {
+pub(crate) fn code_of<E: Copy + Into<i32>>(table: &[(E, &str, &str)], code: &str) -> Option<i32> {
     table
         .iter()
         .find(|(_, k, _)| *k == code)
