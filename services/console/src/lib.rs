@@ -14,6 +14,7 @@ mod dashboard;
 mod desk;
 mod followup;
 pub mod i18n;
+mod notify;
 pub mod oidc;
 mod public;
 pub mod security;
@@ -389,6 +390,9 @@ impl Console {
                 {
                     tracing::warn!(error = %e, "console: expired sessions not deleted");
                 }
+                if let Err(e) = me.prune_notifications().await {
+                    tracing::warn!(error = %e, "console: old notifications not deleted");
+                }
             }
         })
     }
@@ -430,6 +434,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/kasus/{id}/jawaban", post(bidang::draft))
         .route("/staf/kasus/{id}/setujui", post(bidang::approve))
         .route("/staf/kasus/{id}/kembalikan", post(bidang::give_back))
+        .route("/staf/pemberitahuan", get(notify::list))
+        .route("/staf/pemberitahuan/jumlah", get(notify::count))
+        .route("/staf/pemberitahuan/dibaca", post(notify::mark_all))
+        .route("/staf/pemberitahuan/{id}/dibaca", post(notify::mark_one))
         .route("/staf/dasbor", get(dashboard::show))
         .route("/staf/dasbor/csv", get(dashboard::csv))
         .route(

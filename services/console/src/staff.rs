@@ -47,6 +47,7 @@ pub(crate) async fn session(c: &Console, headers: &HeaderMap) -> Option<SessionR
         return None;
     };
     s.token = token;
+    s.unread = crate::notify::unread(c, &s).await;
     Some(s)
 }
 

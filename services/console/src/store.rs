@@ -82,6 +82,8 @@ pub struct SessionRow {
     /// The person's token for the services' calls: minted for a local account, the provider's
     /// access token otherwise (filled in by the staff pages' session check).
     pub token: String,
+    /// The account's unread notifications (filled in by the staff pages' session check).
+    pub unread: i64,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.roles, \
@@ -314,6 +316,7 @@ impl Store {
                     user: user_from_row!(&r),
                     tokens: r.try_get("tokens")?,
                     token: String::new(),
+                    unread: 0,
                 })),
                 None => Ok(None),
             }
@@ -483,3 +486,7 @@ impl Store {
         })
     }
 }
+
+#[path = "store_notify.rs"]
+mod notify;
+pub use notify::{CaseRef, NewNotification, NotificationRow, Plan, Reader};
