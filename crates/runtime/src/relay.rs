@@ -497,7 +497,9 @@ pub const ROUTES: &[Route] = &[
     route("reporting", "feedback", &["closed"]),
     // The console's notifications (docs/console.md, "Notifications"): a disposition to a
     // Bidang, an SLA warning or breach; a response drafted for approval, returned, approved, a
-    // case moved or reopened. The console keeps only numbers, codes and dates of them.
+    // case moved or reopened. The console keeps only numbers, codes and dates of them; the
+    // registration gives the number and category that an SLA alert does not carry.
+    route("intake", "console", &["registered"]),
     route("triage", "console", &["disposition_issued", "sla_alert"]),
     route(
         "investigation",

@@ -1,6 +1,7 @@
 //! Notifications (issue 15): the badge in every staff page's header and the list at
 //! `/staf/pemberitahuan`, from the lifecycle events the console receives as the relay
-//! subscriber `console` (`aduan_runtime::relay::ROUTES`): a disposition to a Bidang, a response
+//! subscriber `console` (`aduan_runtime::relay::ROUTES`; intake's registration only gives the
+//! number and category of later notifications): a disposition to a Bidang, a response
 //! waiting for the Bidang head's approval, returned, approved; a case moved or reopened; an SLA
 //! warning or breach.
 //!
@@ -105,6 +106,15 @@ pub fn plan(
         })
     };
     match &e.detail {
+        // S3: the number and category, for the notifications of events that do not carry them.
+        Some(lifecycle_event::Detail::Registered(r)) => Plan {
+            case: Some(CaseRef {
+                registration_number: r.registration_number.clone(),
+                category_code: r.category_code.clone(),
+                ..known_or_empty()
+            }),
+            notice: None,
+        },
         Some(lifecycle_event::Detail::DispositionIssued(d)) if !d.bidang_code.is_empty() => {
             let case = CaseRef {
                 office_code: e.office_code.clone(),
@@ -587,6 +597,35 @@ mod tests {
         assert!(
             n.audience
                 .contains(&("bidang_head", "linjamsos".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_registration_names_the_complaint_of_a_later_sla_alert() {
+        let e = event(lifecycle_event::Detail::Registered(
+            ev::ComplaintRegistered {
+                registration_number: "PGD/35.27/2026/00002".into(),
+                category_code: "bansos".into(),
+                ..Default::default()
+            },
+        ));
+        let p = plan(&e, None, 1_800_000_100, &utc);
+        assert!(p.notice.is_none());
+        let case = p.case.unwrap();
+        assert_eq!(case.bidang_code, "");
+        let alert = event(lifecycle_event::Detail::SlaAlert(ev::SlaAlert {
+            breached: true,
+            ..Default::default()
+        }));
+        let n = plan(&alert, Some(case), 1_800_000_100, &utc)
+            .notice
+            .unwrap();
+        assert_eq!(n.kind, "sla_breach");
+        assert_eq!(n.registration_number, "PGD/35.27/2026/00002");
+        assert_eq!(
+            n.audience.len(),
+            2,
+            "no Bidang yet: the office's head and unit"
         );
     }
 
