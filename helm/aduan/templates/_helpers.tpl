@@ -24,7 +24,7 @@ intake triage investigation feedback reporting
 {{/* The services whose relays deliver events to the console's inbox (its notifications; the
 routes to "console" in crates/runtime/src/relay.rs ROUTES). */}}
 {{- define "aduan.consoleSources" -}}
-triage investigation
+intake triage investigation
 {{- end }}
 
 {{/* gRPC health service name of a component; the console: "" (the server as a whole). */}}
@@ -229,7 +229,7 @@ seccompProfile:
 # Secrets (database URL{{ if $v.auth.existingSecret }}, OIDC settings{{ end }}) come from the environment.
 {{- if $console }}
 # services = "console" (ADUAN_SERVICES): no gRPC service runs here; 50051 answers health and the
-# console's event inbox (the notifications triage and investigation deliver).
+# console's event inbox (the notifications intake, triage and investigation deliver).
 {{- end }}
 listen = "0.0.0.0:50051"
 data_dir = "/var/lib/aduan"
