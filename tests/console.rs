@@ -2218,3 +2218,72 @@ async fn notifications_reach_the_right_staff(app: TestApp) {
     assert_eq!(unread_ids(&desk.get("/staf/pemberitahuan").await).len(), 1);
 }
 both!(notifications_reach_the_right_staff);
+
+/// The cluster's shape: the console in a process of its own (`services = "console"`, its own
+/// Deployment), the services in another whose relays deliver to the console's gRPC inbox at
+/// `endpoints.console`. A disposition reaches the Bidang officer's badge and list there.
+async fn notifications_reach_a_console_in_its_own_process(pg: bool) {
+    let mut ls = common::listeners(2).await;
+    let console_listener = ls.pop().unwrap();
+    let services_listener = ls.pop().unwrap();
+    let services_url = format!("http://{}", services_listener.local_addr().unwrap());
+    let dir = common::temp_dir();
+    let mut sc = common::config(&dir, "");
+    sc.endpoints.console = format!("http://{}", console_listener.local_addr().unwrap());
+    let mut cc = common::config(&dir, "");
+    cc.services = "console".into();
+    cc.console.listen = "127.0.0.1:0".into();
+    cc.endpoints.intake = services_url.clone();
+    cc.endpoints.triage = services_url.clone();
+    cc.endpoints.investigation = services_url.clone();
+    cc.endpoints.feedback = services_url.clone();
+    cc.endpoints.reporting = services_url;
+    if pg {
+        let Some(()) = on_postgres(&mut sc).await else {
+            return;
+        };
+        cc.console.database_url = sc.console.database_url.clone();
+    }
+    let services = common::start_on(sc, services_listener).await;
+    let console = common::start_on(cc, console_listener).await;
+    assert!(services.running.console.is_none());
+    assert!(console.running.triage.is_none());
+    let mut officer = notified_account(
+        &console,
+        "pisah-petugas",
+        Role::BidangOfficer,
+        "35.27",
+        "pa",
+    )
+    .await;
+    let id =
+        common::casework::disposed(&services, common::casework::dispute("pisah-1"), "pa").await;
+    let page = until(
+        &mut officer,
+        "/staf/pemberitahuan",
+        "Disposisi baru untuk Bidang Anda",
+    )
+    .await;
+    assert!(
+        page.body.contains(&format!("href=\"/staf/kasus/{id}\"")),
+        "{}",
+        page.body
+    );
+    // The badge was counted before the list was read: the next page has it.
+    let home = officer.get("/staf/").await;
+    assert!(
+        home.body.contains("1 pemberitahuan belum dibaca"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_reach_a_console_in_its_own_process_sqlite() {
+    notifications_reach_a_console_in_its_own_process(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_reach_a_console_in_its_own_process_postgres() {
+    notifications_reach_a_console_in_its_own_process(true).await;
+}
