@@ -2287,3 +2287,70 @@ async fn notifications_reach_a_console_in_its_own_process_sqlite() {
 async fn notifications_reach_a_console_in_its_own_process_postgres() {
     notifications_reach_a_console_in_its_own_process(true).await;
 }
+
+/// Notifications are bounded: the sweeper's pruning deletes those older than 90 days (with their
+/// read state) and keeps the others; a redelivered event id is still recognised afterwards.
+async fn old_notifications_are_deleted(app: TestApp) {
+    use aduan_console::store::{NewNotification, Plan, Reader};
+    use aduan_proto::events::v1::LifecycleEvent;
+    let core = &app.running.console.as_ref().unwrap().core;
+    let now = jiff::Timestamp::now().as_second();
+    let event = |id: &str| LifecycleEvent {
+        event_id: id.into(),
+        complaint_id: uuid::Uuid::new_v4().to_string(),
+        office_code: "35.27".into(),
+        ..Default::default()
+    };
+    let plan = |e: &LifecycleEvent, _| Plan {
+        case: None,
+        notice: Some(NewNotification {
+            complaint_id: e.complaint_id.clone(),
+            office_code: "35.27".into(),
+            kind: "sla_warning",
+            created_at: if e.event_id == "lama" {
+                now - 91 * 86_400
+            } else {
+                now
+            },
+            audience: vec![("head", String::new())],
+            ..Default::default()
+        }),
+    };
+    let events = [event("lama"), event("baru")];
+    let out = core
+        .store()
+        .apply_events("triage", &events, now, &plan)
+        .await
+        .unwrap();
+    assert_eq!((out.applied, out.duplicates), (2, 0));
+    let roles = vec!["head".to_string()];
+    let reader = Reader {
+        user_id: "kadis",
+        office_code: "35.27",
+        bidang: "",
+        roles: &roles,
+    };
+    // The console's own sweeper may have pruned first (it runs once at start-up, then every
+    // five minutes).
+    assert!(core.prune_notifications().await.unwrap() <= 1);
+    let (rows, total) = core.store().notifications(&reader, 20, 0).await.unwrap();
+    assert_eq!((rows.len(), total), (1, 1));
+    assert_eq!(rows[0].created_at, now);
+    // Another office's head sees none of them.
+    let elsewhere = Reader {
+        office_code: "35.26",
+        ..reader
+    };
+    assert_eq!(
+        core.store().unread_notifications(&elsewhere).await.unwrap(),
+        0
+    );
+    let again = core
+        .store()
+        .apply_events("triage", &events, now, &plan)
+        .await
+        .unwrap();
+    assert_eq!((again.applied, again.duplicates), (2, 2));
+    assert_eq!(core.store().unread_notifications(&reader).await.unwrap(), 1);
+}
+both!(old_notifications_are_deleted);
