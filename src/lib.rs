@@ -25,13 +25,14 @@ use tokio::net::TcpListener;
 /// runtime, where each inbox checks deliveries against it).
 pub use aduan_runtime::relay::ROUTES;
 
-/// Starts the relays from `publisher`'s outbox to each of its subscribers.
+/// Starts the relays from `publisher`'s outbox to each of its subscribers (none to a subscriber
+/// without an endpoint: the console when no console runs here or elsewhere).
 fn spawn_relays(
     config: &Config,
     relays: &Relays,
     publisher: &'static str,
     outbox: &Arc<aduan_runtime::relay::Outbox>,
-    endpoint_of: &dyn Fn(&str) -> String,
+    endpoint_of: &dyn Fn(&str) -> Option<String>,
 ) -> Result<()> {
     let tokens = Arc::new(ServiceTokens::from_config(
         &config.auth,
@@ -40,11 +41,14 @@ fn spawn_relays(
         publisher,
     )?);
     for route in ROUTES.iter().filter(|r| r.source == publisher) {
+        let Some(endpoint) = endpoint_of(route.subscriber) else {
+            continue;
+        };
         relays.spawn(
             outbox.clone(),
             Subscription {
                 subscriber: route.subscriber.to_string(),
-                endpoint: endpoint_of(route.subscriber),
+                endpoint,
                 events: route.events,
             },
             tokens.clone(),
@@ -267,6 +271,10 @@ pub async fn start_on(
     }
     for route in ROUTES {
         let (publisher, subscriber) = (route.source, route.subscriber);
+        // The console is optional: without one, its notifications are not relayed.
+        if subscriber == "console" {
+            continue;
+        }
         if local(publisher) && !local(subscriber) && config.endpoint(subscriber).is_none() {
             return Err(Error::invalid(
                 format!("endpoints.{subscriber}"),
@@ -311,6 +319,15 @@ pub async fn start_on(
             .endpoint(s)
             .map(str::to_string)
             .unwrap_or_else(|| self_endpoint.clone())
+    };
+    // Where the relays deliver: the console's inbox is this process's when it serves the
+    // console, else `endpoints.console`, else nowhere.
+    let relay_endpoint = |s: &str| {
+        if s == "console" && !console_on {
+            config.endpoint(s).map(str::to_string)
+        } else {
+            Some(endpoint_of(s))
+        }
     };
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         Error::invalid(
@@ -370,7 +387,8 @@ pub async fn start_on(
         builder.add_service(reporting_api.clone().into_server(), aduan_reporting::AUTHZ);
     }
     let receives = |s: &str| ROUTES.iter().any(|r| r.subscriber == s);
-    if services.iter().any(|s| receives(s)) {
+    let inbox_on = services.iter().any(|s| receives(s)) || (console_on && receives("console"));
+    if inbox_on {
         builder.add_service(
             inbox.clone().into_server(),
             aduan_runtime::relay::INBOX_AUTHZ,
@@ -438,7 +456,7 @@ pub async fn start_on(
     if local("intake") {
         let core = aduan_intake::open(config, keys_of()?).await?;
         inbox.register("intake", core.clone());
-        spawn_relays(config, &relays, "intake", core.outbox(), &endpoint_of)?;
+        spawn_relays(config, &relays, "intake", core.outbox(), &relay_endpoint)?;
         intake_api.set_ready(core.clone());
         readiness.set_serving(aduan_intake::SERVICE_NAME).await;
         intake = Some(core);
@@ -448,7 +466,7 @@ pub async fn start_on(
         let core = aduan_triage::open(config, keys_of()?, calendars.clone(), endpoint_of("intake"))
             .await?;
         inbox.register("triage", core.clone());
-        spawn_relays(config, &relays, "triage", core.outbox(), &endpoint_of)?;
+        spawn_relays(config, &relays, "triage", core.outbox(), &relay_endpoint)?;
         let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(core.clone().run_sweeper(
             period,
@@ -468,7 +486,7 @@ pub async fn start_on(
             &relays,
             "investigation",
             core.outbox(),
-            &endpoint_of,
+            &relay_endpoint,
         )?;
         investigation_api.set_ready(core.clone());
         readiness
@@ -480,7 +498,7 @@ pub async fn start_on(
     if local("feedback") {
         let core = aduan_feedback::open(config, keys_of()?, calendars.clone()).await?;
         inbox.register("feedback", core.clone());
-        spawn_relays(config, &relays, "feedback", core.outbox(), &endpoint_of)?;
+        spawn_relays(config, &relays, "feedback", core.outbox(), &relay_endpoint)?;
         let period = std::time::Duration::from_secs_f64(config.feedback.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(core.clone().run_sweeper(
             period,
@@ -502,7 +520,7 @@ pub async fn start_on(
         )
         .await?;
         inbox.register("reporting", core.clone());
-        spawn_relays(config, &relays, "reporting", core.outbox(), &endpoint_of)?;
+        spawn_relays(config, &relays, "reporting", core.outbox(), &relay_endpoint)?;
         let period = std::time::Duration::from_secs_f64(config.reporting.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(core.clone().run_scheduler(
             period,
@@ -538,6 +556,8 @@ pub async fn start_on(
         )
         .await?;
         core.serving_at(console_addr);
+        // The console's notifications arrive through the relays (docs/console.md).
+        inbox.register("console", core.clone());
         loops.push(core.spawn_session_sweeper(loops_rx.clone()));
         let mut stop = loops_rx.clone();
         let serving = core.clone();
@@ -556,7 +576,7 @@ pub async fn start_on(
             core,
         });
     }
-    if services.iter().any(|s| receives(s)) {
+    if inbox_on {
         readiness.set_serving("aduan.events.v1.EventInbox").await;
     }
     readiness

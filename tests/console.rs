@@ -2528,3 +2528,443 @@ async fn dashboards(app: &TestApp, bidang: &mut Browser) {
     assert_eq!(office.status, 200, "{}", office.body);
     assert!(office.body.contains("Sampang"), "{}", office.body);
 }
+
+/// An account with `roles` in `office` (and `bidang`), signed in with a password of its own.
+async fn notified_account(
+    app: &TestApp,
+    username: &str,
+    role: Role,
+    office: &str,
+    bidang: &str,
+) -> Browser {
+    let console = app.running.console.as_ref().unwrap();
+    let spec = aduan_console::AccountSpec {
+        username: username.into(),
+        display_name: format!("Akun {username}"),
+        roles: vec![role],
+        office: office.into(),
+        bidang: bidang.into(),
+    };
+    let otp = console.core.add_account(&spec, "test").await.unwrap();
+    let mut b = Browser::new(app);
+    b.sign_in(username, &otp).await;
+    let csrf = b.get("/staf/sandi").await.hidden("csrf");
+    let pw = "kata sandi yang panjang";
+    b.post(
+        "/staf/sandi",
+        &[("csrf", &csrf), ("lama", &otp), ("baru", pw), ("ulang", pw)],
+    )
+    .await;
+    b
+}
+
+/// The ids of the notifications on a list page that have a "read" form (the unread ones).
+fn unread_ids(page: &Answer) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = page.body.as_str();
+    while let Some(i) = rest.find("action=\"/staf/pemberitahuan/") {
+        rest = &rest[i + 28..];
+        let end = rest.find('"').unwrap();
+        if let Some(id) = rest[..end].strip_suffix("/dibaca") {
+            out.push(id.to_string());
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Notifications (issue 15): the console receives triage's and investigation's events as the
+/// relay subscriber `console`. A disposition to Bidang "pa" reaches the Bidang's officer and head
+/// of the office (the badge in every staff page's header, the list, the polled fragment), not
+/// another Bidang's officer or another office's; no personal content is shown. Marking read is
+/// per account; another office's account cannot mark it (404); a forged form is refused (403).
+/// A redelivered event changes nothing. The drafted response notifies the Bidang head, and the
+/// approved one the complaints unit.
+async fn notifications_reach_the_right_staff(app: TestApp) {
+    let mut officer =
+        notified_account(&app, "notif-petugas", Role::BidangOfficer, "35.27", "pa").await;
+    let mut kabid = notified_account(&app, "notif-kabid", Role::BidangHead, "35.27", "pa").await;
+    let mut other_bidang =
+        notified_account(&app, "notif-rehsos", Role::BidangOfficer, "35.27", "rehsos").await;
+    let mut other_office =
+        notified_account(&app, "notif-bangkalan", Role::BidangOfficer, "35.26", "pa").await;
+    let mut desk = notified_account(&app, "notif-unit", Role::ComplaintsOfficer, "35.27", "").await;
+
+    // Nothing yet: the badge says so, without script, and the list is empty.
+    let home = officer.get("/staf/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("aria-live=\"polite\""), "{}", home.body);
+    assert!(home.body.contains("Tidak ada pemberitahuan belum dibaca"));
+    assert!(home.body.contains("href=\"/staf/pemberitahuan\""));
+    assert!(home.body.contains("hx-trigger=\"every 45s\""));
+
+    let s = common::casework::staff(&app, "pa");
+    let id = common::casework::opened(&app, &s, common::casework::dispute("notif-1"), "pa").await;
+
+    let page = until(
+        &mut officer,
+        "/staf/pemberitahuan",
+        "Disposisi baru untuk Bidang Anda",
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Bantuan sosial"), "{}", page.body);
+    assert!(
+        page.body.contains("35.27-"),
+        "the registration number: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!("href=\"/staf/kasus/{id}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("WIB"),
+        "the time in the office's zone: {}",
+        page.body
+    );
+    for personal in ["Siti", "Aminah", "Budi", "dialihkan tetangga", "dipinjam"] {
+        assert!(!page.body.contains(personal), "{personal} on the list");
+    }
+    let ids = unread_ids(&page);
+    assert_eq!(ids.len(), 1, "{}", page.body);
+    let disposition = ids[0].clone();
+    let home = officer.get("/staf/").await;
+    assert!(
+        home.body.contains("1 pemberitahuan belum dibaca"),
+        "{}",
+        home.body
+    );
+    // The polled fragment: the badge alone; 204 when the page already shows the count.
+    let fragment = officer.get("/staf/pemberitahuan/jumlah").await;
+    assert_eq!(fragment.status, 200);
+    assert!(fragment.body.contains("1 pemberitahuan belum dibaca"));
+    assert!(!fragment.body.contains("<html"));
+    assert_eq!(
+        officer.get("/staf/pemberitahuan/jumlah?ada=1").await.status,
+        204
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .get("/staf/pemberitahuan/jumlah")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        Browser::new(&app).get("/staf/pemberitahuan").await.status,
+        303
+    );
+
+    // The Bidang head sees it too; another Bidang and another office do not.
+    until(
+        &mut kabid,
+        "/staf/pemberitahuan",
+        "Disposisi baru untuk Bidang Anda",
+    )
+    .await;
+    for b in [&mut other_bidang, &mut other_office] {
+        let p = b.get("/staf/pemberitahuan").await;
+        assert_eq!(p.status, 200);
+        assert!(
+            p.body.contains("Belum ada pemberitahuan untuk Anda"),
+            "{}",
+            p.body
+        );
+        let f = b.get("/staf/pemberitahuan/jumlah").await;
+        assert!(f.body.contains("Tidak ada pemberitahuan belum dibaca"));
+    }
+    // Another office's account cannot mark it; a forged form is refused.
+    let ocsrf = other_office.get("/staf/pemberitahuan").await.hidden("csrf");
+    let theirs = other_office
+        .post(
+            &format!("/staf/pemberitahuan/{disposition}/dibaca"),
+            &[("csrf", &ocsrf)],
+        )
+        .await;
+    assert_eq!(theirs.status, 404, "{}", theirs.body);
+    let forged = officer
+        .post(
+            &format!("/staf/pemberitahuan/{disposition}/dibaca"),
+            &[("csrf", "palsu")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    // Read is per account: the officer's mark leaves the head's unread.
+    let csrf = page.hidden("csrf");
+    let done = officer
+        .post(
+            &format!("/staf/pemberitahuan/{disposition}/dibaca"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.header("location"),
+        Some("/staf/pemberitahuan?selesai=satu")
+    );
+    let after = officer.get("/staf/pemberitahuan?selesai=satu").await;
+    assert!(after.body.contains("Sudah dibaca"));
+    assert!(unread_ids(&after).is_empty());
+    assert!(after.body.contains("Tidak ada pemberitahuan belum dibaca"));
+    let head_page = kabid.get("/staf/pemberitahuan").await;
+    assert_eq!(unread_ids(&head_page), vec![disposition.clone()]);
+
+    // A redelivered disposition changes nothing.
+    let triage = app.running.triage.as_ref().unwrap();
+    let dispositions: Vec<aduan_proto::events::v1::LifecycleEvent> = triage
+        .outbox()
+        .fetch_after(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "disposition_issued" && e.complaint_id == id)
+        .map(|e| prost::Message::decode(e.payload.as_slice()).unwrap())
+        .collect();
+    assert_eq!(dispositions.len(), 1);
+    let mut inbox =
+        aduan_proto::events::v1::event_inbox_client::EventInboxClient::new(app.channel().await);
+    let again = inbox
+        .deliver_events(authed(
+            &app.service_token("triage"),
+            aduan_proto::events::v1::DeliverEventsRequest {
+                subscriber: "console".into(),
+                source_service: "triage".into(),
+                events: dispositions.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((again.applied, again.duplicates), (1, 1));
+    // Only triage delivers triage's events to the console.
+    let forged = inbox
+        .deliver_events(authed(
+            &app.service_token("feedback"),
+            aduan_proto::events::v1::DeliverEventsRequest {
+                subscriber: "console".into(),
+                source_service: "triage".into(),
+                events: dispositions,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(forged.code(), Code::PermissionDenied);
+    let head_page = kabid.get("/staf/pemberitahuan").await;
+    assert_eq!(unread_ids(&head_page).len(), 1, "{}", head_page.body);
+
+    // S12: the drafted response waits for the Bidang head's approval; the officer is not told.
+    common::casework::decide(&app, &s, &id, true, "").await;
+    let mut inv = common::casework::investigation(&app).await;
+    let draft = inv
+        .draft_response(authed(
+            &s.officer,
+            aduan_proto::investigation::v1::DraftResponseRequest {
+                complaint_id: id.clone(),
+                text: "Dengan hormat, menindaklanjuti pengaduan Saudari ...".into(),
+                outcome_code: "resolved".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    let head_page = until(
+        &mut kabid,
+        "/staf/pemberitahuan",
+        "Jawaban menunggu persetujuan Anda",
+    )
+    .await;
+    assert_eq!(unread_ids(&head_page).len(), 2);
+    assert!(
+        kabid
+            .get("/staf/")
+            .await
+            .body
+            .contains("2 pemberitahuan belum dibaca")
+    );
+    assert!(
+        !officer
+            .get("/staf/pemberitahuan")
+            .await
+            .body
+            .contains("Jawaban menunggu persetujuan Anda")
+    );
+    // Approved: the complaints unit delivers it (S13), from the follow-up page.
+    inv.approve_response(authed(
+        &s.kabid,
+        aduan_proto::investigation::v1::ApproveResponseRequest {
+            complaint_id: id.clone(),
+            revision: draft.latest_draft_revision,
+        },
+    ))
+    .await
+    .unwrap();
+    let desk_page = until(&mut desk, "/staf/pemberitahuan", "Jawaban disetujui").await;
+    assert!(
+        desk_page
+            .body
+            .contains(&format!("href=\"/staf/tindak-lanjut/{id}\""))
+    );
+
+    // All read at once.
+    let csrf = head_page.hidden("csrf");
+    let all = kabid
+        .post("/staf/pemberitahuan/dibaca", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        all.header("location"),
+        Some("/staf/pemberitahuan?selesai=semua")
+    );
+    let head_page = kabid.get("/staf/pemberitahuan").await;
+    assert!(unread_ids(&head_page).is_empty(), "{}", head_page.body);
+    assert!(
+        kabid
+            .get("/staf/")
+            .await
+            .body
+            .contains("Tidak ada pemberitahuan belum dibaca")
+    );
+    // The desk officer's stays unread.
+    assert_eq!(unread_ids(&desk.get("/staf/pemberitahuan").await).len(), 1);
+}
+both!(notifications_reach_the_right_staff);
+
+/// The cluster's shape: the console in a process of its own (`services = "console"`, its own
+/// Deployment), the services in another whose relays deliver to the console's gRPC inbox at
+/// `endpoints.console`. A disposition reaches the Bidang officer's badge and list there.
+async fn notifications_reach_a_console_in_its_own_process(pg: bool) {
+    let mut ls = common::listeners(2).await;
+    let console_listener = ls.pop().unwrap();
+    let services_listener = ls.pop().unwrap();
+    let services_url = format!("http://{}", services_listener.local_addr().unwrap());
+    let dir = common::temp_dir();
+    let mut sc = common::config(&dir, "");
+    sc.endpoints.console = format!("http://{}", console_listener.local_addr().unwrap());
+    let mut cc = common::config(&dir, "");
+    cc.services = "console".into();
+    cc.console.listen = "127.0.0.1:0".into();
+    cc.endpoints.intake = services_url.clone();
+    cc.endpoints.triage = services_url.clone();
+    cc.endpoints.investigation = services_url.clone();
+    cc.endpoints.feedback = services_url.clone();
+    cc.endpoints.reporting = services_url;
+    if pg {
+        let Some(()) = on_postgres(&mut sc).await else {
+            return;
+        };
+        cc.console.database_url = sc.console.database_url.clone();
+    }
+    let services = common::start_on(sc, services_listener).await;
+    let console = common::start_on(cc, console_listener).await;
+    assert!(services.running.console.is_none());
+    assert!(console.running.triage.is_none());
+    let mut officer = notified_account(
+        &console,
+        "pisah-petugas",
+        Role::BidangOfficer,
+        "35.27",
+        "pa",
+    )
+    .await;
+    let id =
+        common::casework::disposed(&services, common::casework::dispute("pisah-1"), "pa").await;
+    let page = until(
+        &mut officer,
+        "/staf/pemberitahuan",
+        "Disposisi baru untuk Bidang Anda",
+    )
+    .await;
+    assert!(
+        page.body.contains(&format!("href=\"/staf/kasus/{id}\"")),
+        "{}",
+        page.body
+    );
+    // The badge was counted before the list was read: the next page has it.
+    let home = officer.get("/staf/").await;
+    assert!(
+        home.body.contains("1 pemberitahuan belum dibaca"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_reach_a_console_in_its_own_process_sqlite() {
+    notifications_reach_a_console_in_its_own_process(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_reach_a_console_in_its_own_process_postgres() {
+    notifications_reach_a_console_in_its_own_process(true).await;
+}
+
+/// Notifications are bounded: the sweeper's pruning deletes those older than 90 days (with their
+/// read state) and keeps the others; a redelivered event id is still recognised afterwards.
+async fn old_notifications_are_deleted(app: TestApp) {
+    use aduan_console::store::{NewNotification, Plan, Reader};
+    use aduan_proto::events::v1::LifecycleEvent;
+    let core = &app.running.console.as_ref().unwrap().core;
+    let now = jiff::Timestamp::now().as_second();
+    let event = |id: &str| LifecycleEvent {
+        event_id: id.into(),
+        complaint_id: uuid::Uuid::new_v4().to_string(),
+        office_code: "35.27".into(),
+        ..Default::default()
+    };
+    let plan = |e: &LifecycleEvent, _| Plan {
+        case: None,
+        notice: Some(NewNotification {
+            complaint_id: e.complaint_id.clone(),
+            office_code: "35.27".into(),
+            kind: "sla_warning",
+            created_at: if e.event_id == "lama" {
+                now - 91 * 86_400
+            } else {
+                now
+            },
+            audience: vec![("head", String::new())],
+            ..Default::default()
+        }),
+    };
+    let events = [event("lama"), event("baru")];
+    let out = core
+        .store()
+        .apply_events("triage", &events, now, &plan)
+        .await
+        .unwrap();
+    assert_eq!((out.applied, out.duplicates), (2, 0));
+    let roles = vec!["head".to_string()];
+    let reader = Reader {
+        user_id: "kadis",
+        office_code: "35.27",
+        bidang: "",
+        roles: &roles,
+    };
+    // The console's own sweeper may have pruned first (it runs once at start-up, then every
+    // five minutes).
+    assert!(core.prune_notifications().await.unwrap() <= 1);
+    let (rows, total) = core.store().notifications(&reader, 20, 0).await.unwrap();
+    assert_eq!((rows.len(), total), (1, 1));
+    assert_eq!(rows[0].created_at, now);
+    // Another office's head sees none of them.
+    let elsewhere = Reader {
+        office_code: "35.26",
+        ..reader
+    };
+    assert_eq!(
+        core.store().unread_notifications(&elsewhere).await.unwrap(),
+        0
+    );
+    let again = core
+        .store()
+        .apply_events("triage", &events, now, &plan)
+        .await
+        .unwrap();
+    assert_eq!((again.applied, again.duplicates), (2, 2));
+    assert_eq!(core.store().unread_notifications(&reader).await.unwrap(), 1);
+}
+both!(old_notifications_are_deleted);

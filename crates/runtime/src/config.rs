@@ -151,6 +151,9 @@ pub struct Endpoints {
     pub feedback: String,
     /// The reporting service.
     pub reporting: String,
+    /// The web console's gRPC address, where triage and investigation deliver the events of
+    /// its notifications; empty with no console elsewhere: those relays do not run.
+    pub console: String,
 }
 
 /// The event relay (outbox delivery between services).
@@ -689,6 +692,7 @@ impl Config {
             "investigation" => &self.endpoints.investigation,
             "feedback" => &self.endpoints.feedback,
             "reporting" => &self.endpoints.reporting,
+            "console" => &self.endpoints.console,
             _ => return None,
         };
         (!e.is_empty()).then_some(e.as_str())

@@ -21,6 +21,12 @@ Every Deployment of the chart: the five gRPC components, then the web console, w
 intake triage investigation feedback reporting
 {{- end }}
 
+{{/* The services whose relays deliver events to the console's inbox (its notifications; the
+routes to "console" in crates/runtime/src/relay.rs ROUTES). */}}
+{{- define "aduan.consoleSources" -}}
+intake triage investigation
+{{- end }}
+
 {{/* gRPC health service name of a component; the console: "" (the server as a whole). */}}
 {{- define "aduan.healthService" -}}
 {{- $m := dict "intake" "aduan.intake.v1.IntakeService" "triage" "aduan.triage.v1.TriageService" "investigation" "aduan.investigation.v1.InvestigationService" "feedback" "aduan.feedback.v1.FeedbackService" "reporting" "aduan.reporting.v1.ReportingService" "console" "" -}}
@@ -222,7 +228,8 @@ seccompProfile:
 # aduan configuration of the {{ .component }} component, rendered by the Helm chart.
 # Secrets (database URL{{ if $v.auth.existingSecret }}, OIDC settings{{ end }}) come from the environment.
 {{- if $console }}
-# services = "console" (ADUAN_SERVICES): no gRPC service runs here; 50051 answers health only.
+# services = "console" (ADUAN_SERVICES): no gRPC service runs here; 50051 answers health and the
+# console's event inbox (the notifications intake, triage and investigation deliver).
 {{- end }}
 listen = "0.0.0.0:50051"
 data_dir = "/var/lib/aduan"
@@ -308,12 +315,17 @@ silence_working_days = {{ int $v.casework.silenceWorkingDays }}
 {{- $peers = append $peers $name -}}
 {{- end -}}
 {{- end }}
-{{- if $peers }}
+{{- $toConsole := and $v.console.enabled (has .component (splitList " " (include "aduan.consoleSources" $root))) }}
+{{- if or $peers $toConsole }}
 
 # Peer components, each in its own Deployment.
 [endpoints]
 {{- range $name := $peers }}
 {{ $name }} = {{ printf "http://%s:50051" (include "aduan.componentFullname" (dict "root" $root "component" $name)) | toJson }}
+{{- end }}
+{{- if $toConsole }}
+# The console's event inbox (its notifications).
+console = {{ printf "http://%s:50051" (include "aduan.componentFullname" (dict "root" $root "component" "console")) | toJson }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -15,6 +15,7 @@ mod dashboard;
 mod desk;
 mod followup;
 pub mod i18n;
+mod notify;
 pub mod oidc;
 mod operations;
 mod public;
@@ -391,6 +392,9 @@ impl Console {
                 {
                     tracing::warn!(error = %e, "console: expired sessions not deleted");
                 }
+                if let Err(e) = me.prune_notifications().await {
+                    tracing::warn!(error = %e, "console: old notifications not deleted");
+                }
             }
         })
     }
@@ -455,6 +459,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/staf/operasi/ulang", post(operations::replay))
         .route("/staf/akses", get(operations::lookup))
         .route("/staf/akses/{id}", get(operations::access_log))
+        .route("/staf/pemberitahuan", get(notify::list))
+        .route("/staf/pemberitahuan/jumlah", get(notify::count))
+        .route("/staf/pemberitahuan/dibaca", post(notify::mark_all))
+        .route("/staf/pemberitahuan/{id}/dibaca", post(notify::mark_one))
         .route("/staf/dasbor", get(dashboard::show))
         .route("/staf/dasbor/csv", get(dashboard::csv))
         .route(

@@ -63,6 +63,7 @@ async fn session_any(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
         return None;
     };
     s.token = token;
+    s.unread = crate::notify::unread(c, &s).await;
     Some(s)
 }
 

@@ -86,6 +86,8 @@ pub struct SessionRow {
     pub kiosk_complaint: String,
     /// Until when the handed-over session opens the survey (seconds since the epoch).
     pub kiosk_until: i64,
+    /// The account's unread notifications (filled in by the staff pages' session check).
+    pub unread: i64,
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.roles, \
@@ -321,6 +323,7 @@ impl Store {
                     token: String::new(),
                     kiosk_complaint: r.try_get("kiosk_complaint")?,
                     kiosk_until: r.try_get("kiosk_until")?,
+                    unread: 0,
                 })),
                 None => Ok(None),
             }
@@ -503,3 +506,7 @@ impl Store {
         })
     }
 }
+
+#[path = "store_notify.rs"]
+mod notify;
+pub use notify::{CaseRef, NewNotification, NotificationRow, Plan, Reader};

@@ -26,6 +26,8 @@ pub struct UserBar {
     pub csrf: String,
     /// A local account, whose password is changed here (not one of the identity provider's).
     pub password: bool,
+    /// Unread notifications (the header's badge).
+    pub unread: i64,
 }
 
 impl<'a> Page<'a> {
@@ -48,6 +50,7 @@ impl<'a> Page<'a> {
                 name: s.user.display_name.clone(),
                 csrf: s.csrf.clone(),
                 password: s.user.has_password(),
+                unread: s.unread,
             }),
             htmx: false,
         }
@@ -908,4 +911,53 @@ pub struct AccessLine {
     pub who: String,
     pub what: String,
     pub purpose: String,
+}
+
+/// One line of `/staf/pemberitahuan`.
+pub struct NotificationLine {
+    /// The notification's id (its "read" form).
+    pub id: String,
+    /// What happened, in Indonesian (numbers, category, date: no personal content).
+    pub text: String,
+    /// When, in the office's zone.
+    pub when: String,
+    /// The complaint's page for this reader.
+    pub link: String,
+    pub read: bool,
+}
+
+/// `/staf/pemberitahuan`: my notifications, newest first.
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct Notifications<'a> {
+    pub page: Page<'a>,
+    pub csrf: String,
+    pub lines: Vec<NotificationLine>,
+    pub unread: i64,
+    /// "3 pemberitahuan belum dibaca".
+    pub badge: String,
+    pub notice: Option<String>,
+    pub page_no: i64,
+    pub prev: Option<i64>,
+    pub next: Option<i64>,
+}
+
+/// `/staf/pemberitahuan/jumlah`: the header's badge alone (htmx polls it).
+#[derive(Template)]
+#[template(path = "notification_badge.html")]
+pub struct NotificationBadge<'a> {
+    pub page: Page<'a>,
+}
+
+impl Page<'_> {
+    /// The badge's accessible text: "3 pemberitahuan belum dibaca" (the header, every staff page).
+    pub fn badge(&self) -> String {
+        match &self.user {
+            Some(u) if u.unread > 0 => self
+                .cat
+                .t("pemberitahuan.unread")
+                .replace("{}", &crate::i18n::number(u.unread)),
+            _ => self.cat.t("pemberitahuan.none_unread").to_string(),
+        }
+    }
 }
