@@ -2652,6 +2652,16 @@ async fn notifications_reach_the_right_staff(app: TestApp) {
             .status,
         401
     );
+    // A poll is not activity: a page left open does not keep its session alive.
+    let store = app.running.console.as_ref().unwrap().core.store();
+    let hash = aduan_console::security::sha256_hex(&officer.cookies["aduan_sesi"]);
+    let before = jiff::Timestamp::now().as_second() - 600;
+    store.touch_session(&hash, before).await.unwrap();
+    assert_eq!(officer.get("/staf/pemberitahuan/jumlah").await.status, 200);
+    assert_eq!(
+        store.session(&hash).await.unwrap().unwrap().last_seen,
+        before
+    );
     assert_eq!(
         Browser::new(&app).get("/staf/pemberitahuan").await.status,
         303

@@ -396,20 +396,41 @@ pub async fn list(
     )
 }
 
+/// The live session of a poll, read without touching it: a page left open does not keep its
+/// session from ending when idle, and no token is renewed at the provider (the count calls no
+/// service). None when there is none or it has ended (the sweeper deletes it).
+async fn polled_session(c: &Console, headers: &HeaderMap) -> Option<SessionRow> {
+    let raw = crate::security::cookie(headers, crate::security::SESSION_COOKIE)?;
+    let mut s = c
+        .store
+        .session(&crate::security::sha256_hex(raw))
+        .await
+        .ok()??;
+    let (idle, absolute) = c.limits();
+    let t = now();
+    if s.last_seen + idle < t
+        || s.created_at + absolute < t
+        || s.user.disabled
+        || s.user.must_change_password
+    {
+        return None;
+    }
+    s.unread = unread(c, &s).await;
+    Some(s)
+}
+
 /// GET `/staf/pemberitahuan/jumlah`: the badge alone (htmx polls it). With `ada=<n>` (the count
 /// the page shows), an unchanged count answers 204, so nothing is swapped and the live region
-/// says nothing; without a session, 401 (htmx swaps nothing).
+/// says nothing; without a live session, 401 (htmx swaps nothing). The poll does not count as
+/// activity of the session.
 pub async fn count(
     State(c): State<Arc<Console>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(s) = crate::staff::session(&c, &headers).await else {
+    let Some(s) = polled_session(&c, &headers).await else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    if s.user.must_change_password {
-        return StatusCode::FORBIDDEN.into_response();
-    }
     if q.get("ada").and_then(|v| v.parse::<i64>().ok()) == Some(s.unread) {
         return StatusCode::NO_CONTENT.into_response();
     }
