@@ -570,7 +570,7 @@ async fn ikm_by_service(
             s,
             fpb::GetSatisfactionIndexRequest {
                 office_code: f.scope.clone(),
-                period: Some(period.clone()),
+                period: Some(period),
                 service_code: code.to_string(),
                 method: 0,
             },
