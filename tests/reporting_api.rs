@@ -1148,6 +1148,21 @@ async fn the_province_statistics_are_computed_once_a_lifetime() {
         .unwrap()
         .into_inner();
     assert_eq!(again, province, "computed once in the lifetime");
+    // Each period is computed on its own: last year's province has none of them.
+    let last_year = c
+        .get_statistics(authed(
+            &analyst,
+            pb::GetStatisticsRequest {
+                province: true,
+                period: Some(Period::Year(this_month().year - 1)),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(last_year.received, 0, "{last_year:?}");
+    assert!(last_year.by_office.is_empty(), "{last_year:?}");
     // The access check comes before the cache: an office's officer is refused the province.
     let err = c
         .get_statistics(authed(&reporter, month_stats("", true)))
