@@ -664,6 +664,29 @@ async fn journey(pg: bool) {
     assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
     check(&desk, axe_js, "dashboard-office-phone", 390).await;
     desk.resize(1280, 900).await;
+    // The Head's notifications (the SLA warnings and the like arrive here), and the complaint's
+    // access log, reached from the complaint page.
+    desk.goto(&format!("{base}/staf/pemberitahuan")).await;
+    check(&desk, axe_js, "notifications", 1280).await;
+    desk.goto(&case_url).await;
+    desk.click_and_wait("a[href^='/staf/akses/']").await;
+    let log = desk.text("main").await;
+    assert!(log.contains("Petugas pengaduan"), "{log}");
+    assert!(
+        log.contains("Penelaahan pengaduan (S4)"),
+        "the purposes, for the Head: {log}"
+    );
+    check(&desk, axe_js, "access-log", 1280).await;
+    desk.click_and_wait("button.link").await;
+    // The operator (the first administrator, province-wide) sees the relays.
+    sign_in_as(&desk, &base, "admin", "kopi tubruk pagi hari").await;
+    desk.click_and_wait("a[href='/staf/operasi']").await;
+    let ops = desk.text("main").await;
+    assert!(
+        ops.contains("Relay peristiwa") && ops.contains("Penelaahan"),
+        "{ops}"
+    );
+    check(&desk, axe_js, "operations", 1280).await;
     desk.click_and_wait("button.link").await;
     let analyst = account(c, "analis", "provincial_analyst", "35", "").await;
     first_sign_in(&desk, "analis", &analyst).await;

@@ -184,7 +184,8 @@ async fn page(c: &Console, s: &SessionRow, status: StatusCode, notice: Option<St
         silent,
         relay_admin,
         letters,
-        can_read_logs: may_read_logs(&roles),
+        // The services keep each office's log for the office: a province-wide operator has none.
+        can_read_logs: may_read_logs(&roles) && s.user.office_code.contains('.'),
         notice,
         tz_name: i18n::zone_name(&tz, jiff::Timestamp::now()),
     };
