@@ -526,7 +526,18 @@ async fn journey(pg: bool) {
     .await;
     desk.click_and_wait("form[action$='/jawaban'] button").await;
     desk.click_and_wait("button.link").await;
+    // The Kepala Bidang's notifications: the disposition to the Bidang, and the draft waiting
+    // for approval (the relay brings them); the badge counts them; one opens the case page.
     sign_in_as(&desk, &base, "sri", bidang_pw).await;
+    desk.goto(&format!("{base}/staf/pemberitahuan")).await;
+    wait_for(&desk, "Jawaban menunggu persetujuan Anda").await;
+    let notes = desk.text("main").await;
+    assert!(
+        notes.contains(&format!("Disposisi baru untuk Bidang Anda: {number}")),
+        "{notes}"
+    );
+    assert!(desk.text("header").await.contains("belum dibaca"));
+    check(&desk, axe_js, "notifications", 1280).await;
     desk.goto(&case_page).await;
     desk.click_and_wait("form[action$='/setujui'] button.primary")
         .await;
@@ -664,10 +675,7 @@ async fn journey(pg: bool) {
     assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
     check(&desk, axe_js, "dashboard-office-phone", 390).await;
     desk.resize(1280, 900).await;
-    // The Head's notifications (the SLA warnings and the like arrive here), and the complaint's
-    // access log, reached from the complaint page.
-    desk.goto(&format!("{base}/staf/pemberitahuan")).await;
-    check(&desk, axe_js, "notifications", 1280).await;
+    // The complaint's access log, reached from the complaint page.
     desk.goto(&case_url).await;
     desk.click_and_wait("a[href^='/staf/akses/']").await;
     let log = desk.text("main").await;
