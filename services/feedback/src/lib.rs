@@ -7,7 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod domain;
-pub mod ikm;
+/// The satisfaction index, shared with reporting (`crates/ikm`).
+pub use aduan_ikm as ikm;
 pub mod service;
 
 use std::sync::Arc;

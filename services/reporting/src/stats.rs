@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use aduan_feedback::ikm;
+use aduan_ikm as ikm;
 use aduan_runtime::auth::Caller;
 use aduan_runtime::casefile::Value;
 use aduan_runtime::{Error, Result, Violations};
