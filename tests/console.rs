@@ -2003,6 +2003,20 @@ async fn operators_see_relays_dead_letters_and_access_logs(app: TestApp) {
             .contains(&format!("href=\"/staf/akses/{id}\"")),
         "the complaint page links to its access log"
     );
+    // Investigation's log admits an office's operator for its own office only.
+    let elsewhere_op = common::casework::tok(&app, "operator-lain", Role::Operator, "35.26", None);
+    let denied = common::casework::investigation(&app)
+        .await
+        .list_access_log(authed(
+            &elsewhere_op,
+            aduan_proto::investigation::v1::ListAccessLogRequest {
+                complaint_id: id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::NotFound, "{denied:?}");
     let mut officer = account_in(&app, "petugas", Role::ComplaintsOfficer, "35.27").await;
     assert_eq!(officer.get("/staf/operasi").await.status, 403);
     assert_eq!(officer.get(&format!("/staf/akses/{id}")).await.status, 403);
@@ -2756,12 +2770,46 @@ async fn notifications_reach_the_right_staff(app: TestApp) {
             aduan_proto::events::v1::DeliverEventsRequest {
                 subscriber: "console".into(),
                 source_service: "triage".into(),
-                events: dispositions,
+                events: dispositions.clone(),
             },
         ))
         .await
         .unwrap_err();
     assert_eq!(forged.code(), Code::PermissionDenied);
+    // The console takes only its routes' event types: triage's closing is not one of them, and
+    // feedback has no route to the console at all.
+    let mut closed = dispositions[0].clone();
+    closed.event_id = uuid::Uuid::now_v7().to_string();
+    closed.detail = Some(aduan_proto::events::v1::lifecycle_event::Detail::Closed(
+        aduan_proto::events::v1::ComplaintClosed {
+            reason_code: "completed".into(),
+        },
+    ));
+    let other_type = inbox
+        .deliver_events(authed(
+            &app.service_token("triage"),
+            aduan_proto::events::v1::DeliverEventsRequest {
+                subscriber: "console".into(),
+                source_service: "triage".into(),
+                events: vec![closed.clone()],
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(other_type.code(), Code::PermissionDenied);
+    closed.source_service = "feedback".into();
+    let other_source = inbox
+        .deliver_events(authed(
+            &app.service_token("feedback"),
+            aduan_proto::events::v1::DeliverEventsRequest {
+                subscriber: "console".into(),
+                source_service: "feedback".into(),
+                events: vec![closed],
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(other_source.code(), Code::PermissionDenied);
     let head_page = kabid.get("/staf/pemberitahuan").await;
     assert_eq!(unread_ids(&head_page).len(), 1, "{}", head_page.body);
 

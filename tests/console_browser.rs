@@ -685,6 +685,9 @@ async fn journey(pg: bool) {
         "the purposes, for the Head: {log}"
     );
     check(&desk, axe_js, "access-log", 1280).await;
+    desk.resize(390, 844).await;
+    check(&desk, axe_js, "access-log-phone", 390).await;
+    desk.resize(1280, 900).await;
     desk.click_and_wait("button.link").await;
     // The operator (the first administrator, province-wide) sees the relays.
     sign_in_as(&desk, &base, "admin", "kopi tubruk pagi hari").await;
@@ -695,6 +698,16 @@ async fn journey(pg: bool) {
         "{ops}"
     );
     check(&desk, axe_js, "operations", 1280).await;
+    desk.resize(390, 844).await;
+    let wide = desk
+        .script(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
+    check(&desk, axe_js, "operations-phone", 390).await;
+    desk.resize(1280, 900).await;
     desk.click_and_wait("button.link").await;
     let analyst = account(c, "analis", "provincial_analyst", "35", "").await;
     first_sign_in(&desk, "analis", &analyst).await;

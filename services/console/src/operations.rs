@@ -293,122 +293,115 @@ pub async fn access_log(
             .map(aduan_runtime::time::to_micros)
             .unwrap_or(0)
     };
+    let unavailable_req = || unavailable(&c);
+    let (Ok(i), Ok(v), Ok(f)) = (
+        with_token(
+            &s.token,
+            ipb::ListAccessLogRequest {
+                complaint_id: id.clone(),
+            },
+        ),
+        with_token(
+            &s.token,
+            vpb::ListAccessLogRequest {
+                complaint_id: id.clone(),
+                page_size: 500,
+                page_token: String::new(),
+            },
+        ),
+        with_token(
+            &s.token,
+            fpb::ListAccessLogRequest {
+                complaint_id: id.clone(),
+                page_size: 1000,
+                page_token: String::new(),
+            },
+        ),
+    ) else {
+        return unavailable_req();
+    };
+    // Each service's log as plain rows: (when, who, what was read, why).
+    let intake = ipb::intake_service_client::IntakeServiceClient::new(c.intake.clone())
+        .list_access_log(i)
+        .await
+        .map(|r| {
+            r.into_inner()
+                .entries
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.accessed_at,
+                        e.actor,
+                        action_text(&c, &e.action),
+                        e.purpose,
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+    let investigation =
+        vpb::investigation_service_client::InvestigationServiceClient::new(c.investigation.clone())
+            .list_access_log(v)
+            .await
+            .map(|r| {
+                r.into_inner()
+                    .entries
+                    .into_iter()
+                    .map(|e| {
+                        let what = if e.what.starts_with("evidence") {
+                            "kasus.read_evidence"
+                        } else {
+                            "kasus.read_case"
+                        };
+                        (e.accessed_at, e.actor, c.cat.t(what).to_string(), e.purpose)
+                    })
+                    .collect::<Vec<_>>()
+            });
+    let feedback = fpb::feedback_service_client::FeedbackServiceClient::new(c.feedback.clone())
+        .list_access_log(f)
+        .await
+        .map(|r| {
+            r.into_inner()
+                .entries
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.accessed_at,
+                        e.actor,
+                        action_text(&c, &e.action),
+                        e.purpose,
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
     let mut reads: Vec<Read> = Vec::new();
     let mut refused = Vec::new();
     let mut found = 0;
-    let line = |at: &Option<prost_types::Timestamp>,
-                record: &str,
-                actor: &Option<aduan_proto::common::v1::Actor>,
-                what: String,
-                purpose: &str| Read {
-        at: micros(at),
-        line: views::AccessLine {
-            when: crate::case::when(at, &tz),
-            record: c.cat.t(record).to_string(),
-            who: actor
-                .as_ref()
-                .map(|a| role_label(&c, &a.role))
-                .unwrap_or_default(),
-            what,
-            purpose: purpose.to_string(),
-        },
-    };
-    // Intake: the personal data.
-    let Ok(req) = with_token(
-        &s.token,
-        ipb::ListAccessLogRequest {
-            complaint_id: id.clone(),
-        },
-    ) else {
-        return unavailable(&c);
-    };
-    match ipb::intake_service_client::IntakeServiceClient::new(c.intake.clone())
-        .list_access_log(req)
-        .await
-    {
-        Ok(r) => {
-            found += 1;
-            for e in r.into_inner().entries {
-                let what = action_text(&c, &e.action);
-                reads.push(line(
-                    &e.accessed_at,
-                    "operasi.rec_intake",
-                    &e.actor,
-                    what,
-                    &e.purpose,
-                ));
+    for (record, answer) in [
+        ("operasi.rec_intake", intake),
+        ("operasi.rec_investigation", investigation),
+        ("operasi.rec_feedback", feedback),
+    ] {
+        match answer {
+            Ok(rows) => {
+                found += 1;
+                for (at, actor, what, purpose) in rows {
+                    reads.push(Read {
+                        at: micros(&at),
+                        line: views::AccessLine {
+                            when: crate::case::when(&at, &tz),
+                            record: c.cat.t(record).to_string(),
+                            who: actor
+                                .as_ref()
+                                .map(|a| role_label(&c, &a.role))
+                                .unwrap_or_default(),
+                            what,
+                            purpose,
+                        },
+                    });
+                }
             }
+            Err(st) => note_refusal(&c, &st, record, &mut refused),
         }
-        Err(st) => note_refusal(&c, &st, "operasi.rec_intake", &mut refused),
-    }
-    // Investigation: the case file and the evidence.
-    let Ok(req) = with_token(
-        &s.token,
-        vpb::ListAccessLogRequest {
-            complaint_id: id.clone(),
-            page_size: 500,
-            page_token: String::new(),
-        },
-    ) else {
-        return unavailable(&c);
-    };
-    match vpb::investigation_service_client::InvestigationServiceClient::new(
-        c.investigation.clone(),
-    )
-    .list_access_log(req)
-    .await
-    {
-        Ok(r) => {
-            found += 1;
-            for e in r.into_inner().entries {
-                let what = c
-                    .cat
-                    .t(if e.what.starts_with("evidence") {
-                        "kasus.read_evidence"
-                    } else {
-                        "kasus.read_case"
-                    })
-                    .to_string();
-                reads.push(line(
-                    &e.accessed_at,
-                    "operasi.rec_investigation",
-                    &e.actor,
-                    what,
-                    &e.purpose,
-                ));
-            }
-        }
-        Err(st) => note_refusal(&c, &st, "operasi.rec_investigation", &mut refused),
-    }
-    // Feedback: the deliveries and feedback.
-    let Ok(req) = with_token(
-        &s.token,
-        fpb::ListAccessLogRequest {
-            complaint_id: id.clone(),
-            page_size: 1000,
-            page_token: String::new(),
-        },
-    ) else {
-        return unavailable(&c);
-    };
-    match fpb::feedback_service_client::FeedbackServiceClient::new(c.feedback.clone())
-        .list_access_log(req)
-        .await
-    {
-        Ok(r) => {
-            found += 1;
-            for e in r.into_inner().entries {
-                let what = action_text(&c, &e.action);
-                reads.push(line(
-                    &e.accessed_at,
-                    "operasi.rec_feedback",
-                    &e.actor,
-                    what,
-                    &e.purpose,
-                ));
-            }
-        }
-        Err(st) => note_refusal(&c, &st, "operasi.rec_feedback", &mut refused),
     }
     if found == 0 && refused.is_empty() {
         return not_found(&c);
