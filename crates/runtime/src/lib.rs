@@ -3,6 +3,7 @@
 //! authorization, storage on PostgreSQL or SQLite, encryption of personal data, Prometheus metrics.
 #![warn(missing_docs)]
 
+pub mod actor;
 pub mod admission;
 pub mod audit;
 pub mod auth;

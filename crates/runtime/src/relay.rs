@@ -37,6 +37,7 @@ use tonic::transport::Channel;
 use crate::auth::{Access, AuthzTable, Caller, Role, ServiceTokens, grant};
 use crate::config::RelayConfig;
 use crate::db::Database;
+use crate::time::now_micros;
 use crate::{Error, Result};
 
 /// Counts committed lifecycle events for the funnel dashboard (`aduan_lifecycle_events_total`
@@ -95,10 +96,6 @@ pub struct DeadLetterRow {
     pub dead_at: i64,
     /// The earlier dead letter of the same complaint it waits behind.
     pub held_behind: Option<i64>,
-}
-
-fn now_micros() -> i64 {
-    crate::time::to_micros(jiff::Timestamp::now())
 }
 
 /// Runs the same body against either pool (the SQL is written to work on both).

@@ -419,3 +419,42 @@ fn code_name(code: i32) -> &'static str {
         _ => "OTHER",
     }
 }
+
+/// A service's core behind its gRPC face: empty until the store is open, then set once. Every
+/// service's `XxxApi` holds one, so that the server can listen (and answer health checks) before
+/// the database is migrated; a call before that answers UNAVAILABLE.
+pub struct Ready<T> {
+    core: Arc<std::sync::OnceLock<Arc<T>>>,
+    name: &'static str,
+}
+
+impl<T> Clone for Ready<T> {
+    fn clone(&self) -> Self {
+        Self {
+            core: self.core.clone(),
+            name: self.name,
+        }
+    }
+}
+
+impl<T> Ready<T> {
+    /// Not ready yet; `name` is the service's name in the UNAVAILABLE message.
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            core: Arc::new(std::sync::OnceLock::new()),
+            name,
+        }
+    }
+
+    /// Makes it ready (a second call is ignored).
+    pub fn set(&self, core: Arc<T>) {
+        let _ = self.core.set(core);
+    }
+
+    /// The core, or UNAVAILABLE while the service is starting.
+    pub fn get(&self) -> Result<&Arc<T>> {
+        self.core
+            .get()
+            .ok_or_else(|| Error::Unavailable(format!("{} is starting", self.name)))
+    }
+}

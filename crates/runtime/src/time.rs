@@ -42,6 +42,11 @@ pub fn to_micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
+/// Now, in microseconds since the epoch.
+pub fn now_micros() -> i64 {
+    to_micros(Timestamp::now())
+}
+
 /// A timestamp from microseconds since the epoch.
 pub fn from_micros(us: i64) -> Timestamp {
     Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)

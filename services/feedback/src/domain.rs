@@ -15,10 +15,11 @@
 use std::sync::Arc;
 
 use aduan_calendar::Calendar;
-use aduan_proto::common::v1::{Actor, Channel, ComplaintStatus, Step};
+use aduan_proto::common::v1::{Channel, ComplaintStatus, Step};
 use aduan_proto::events::v1::{self as events, LifecycleEvent, lifecycle_event::Detail};
 use aduan_refdata::RefData;
 use aduan_refdata::calendars::OfficeCalendars;
+pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::casefile::CaseFile;
 use aduan_runtime::time::{from_micros, to_micros};
 use aduan_runtime::{Error, Result};
@@ -30,37 +31,6 @@ pub const SERVICE: &str = "feedback";
 
 /// A complaint's case file in feedback.
 pub type FeedbackFile = CaseFile<Doc>;
-
-/// Who did something (subject ids and roles; no names).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActorRec {
-    /// Token subject, or "system".
-    pub subject: String,
-    /// The role acted in.
-    pub role: String,
-    /// The actor's office.
-    pub office: String,
-}
-
-impl ActorRec {
-    /// The system (relayed events, the sweeper).
-    pub fn system() -> Self {
-        Self {
-            subject: "system".into(),
-            role: "service".into(),
-            office: String::new(),
-        }
-    }
-
-    /// As the contracts' Actor.
-    pub fn to_pb(&self) -> Actor {
-        Actor {
-            subject: self.subject.clone(),
-            role: self.role.clone(),
-            office_code: self.office.clone(),
-        }
-    }
-}
 
 /// One approved response version, as investigation announced it (S12).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

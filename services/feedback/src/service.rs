@@ -1,7 +1,7 @@
 //! The feedback core (S13-S14), its gRPC API, its event receiver and its closing sweep.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aduan_proto::common::v1::{Channel, ComplaintStatus};
@@ -11,11 +11,12 @@ use aduan_refdata::RefData;
 use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::casefile::{AccessEntry, CaseStore, Filter, SideRow, Value, Write};
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
+use aduan_runtime::server::Ready;
+use aduan_runtime::time::now_micros;
 use aduan_runtime::time::{
     date_from_proto, date_to_proto, from_micros, from_proto, to_micros, to_proto,
 };
 use aduan_runtime::{Error, Result, Violations, validate};
-use jiff::Timestamp;
 use jiff::civil::Date;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
@@ -59,16 +60,8 @@ pub fn survey_key(
     keys.blind_index(office, "survey", complaint_id)
 }
 
-fn now_micros() -> i64 {
-    to_micros(Timestamp::now())
-}
-
 fn actor(caller: &Caller) -> ActorRec {
-    ActorRec {
-        subject: caller.principal.subject.clone(),
-        role: caller.acting_role().as_str().to_string(),
-        office: caller.principal.office.clone(),
-    }
+    ActorRec::of(caller)
 }
 
 /// A time given by the caller (default now), not in the future; in microseconds.
@@ -1184,9 +1177,17 @@ impl EventReceiver for Feedback {
 }
 
 /// The gRPC face of feedback; UNAVAILABLE until the store is open.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct FeedbackApi {
-    core: Arc<OnceLock<Arc<Feedback>>>,
+    core: Ready<Feedback>,
+}
+
+impl Default for FeedbackApi {
+    fn default() -> Self {
+        Self {
+            core: Ready::new("feedback"),
+        }
+    }
 }
 
 impl FeedbackApi {
@@ -1197,13 +1198,11 @@ impl FeedbackApi {
 
     /// Makes the service ready.
     pub fn set_ready(&self, core: Arc<Feedback>) {
-        let _ = self.core.set(core);
+        self.core.set(core);
     }
 
     fn core(&self) -> Result<&Arc<Feedback>> {
-        self.core
-            .get()
-            .ok_or_else(|| Error::Unavailable("feedback is starting".into()))
+        self.core.get()
     }
 
     /// The tonic server.

@@ -2,7 +2,7 @@
 //! amendments, history, identity look-up, access log and public tracking.
 
 use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use aduan_proto::common::v1::{
     self as common, Actor, Channel, ComplaintStatus, FieldWarning, Requirement, Step,
@@ -12,6 +12,7 @@ use aduan_proto::intake::v1::{self as pb, intake_service_server::IntakeService};
 use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::ratelimit::RateLimiter;
+use aduan_runtime::server::Ready;
 use aduan_runtime::time::{from_micros, from_proto, to_micros, to_proto};
 use aduan_runtime::{Error, Result, Violations, validate};
 use base64::Engine;
@@ -24,7 +25,7 @@ use tonic::{Request, Response, Status};
 use crate::domain::{self, Assessment};
 use crate::refdata::{Office, RefData};
 use crate::store::{
-    ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint, Registration,
+    ActorRec, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint, Registration,
 };
 
 /// Everything the service needs once storage is ready.
@@ -81,9 +82,17 @@ impl Intake {
 
 /// The gRPC service. It answers UNAVAILABLE until [`IntakeApi::set_ready`] hands it the core
 /// (after migrations), while health reports NOT_SERVING.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct IntakeApi {
-    core: Arc<OnceLock<Arc<Intake>>>,
+    core: Ready<Intake>,
+}
+
+impl Default for IntakeApi {
+    fn default() -> Self {
+        Self {
+            core: Ready::new("intake"),
+        }
+    }
 }
 
 /// Intake follows the complaint: the status-changing events of triage, feedback and reporting
@@ -107,13 +116,11 @@ impl IntakeApi {
 
     /// Makes the service ready.
     pub fn set_ready(&self, core: Arc<Intake>) {
-        let _ = self.core.set(core);
+        self.core.set(core);
     }
 
     fn core(&self) -> Result<&Arc<Intake>> {
-        self.core
-            .get()
-            .ok_or_else(|| Error::Unavailable("intake is starting".into()))
+        self.core.get()
     }
 
     /// The tonic server for this service.
@@ -176,20 +183,12 @@ fn parse_id(field: &str, id: &str) -> Result<String> {
         .map_err(|_| Error::invalid(field.to_string(), "not a complaint id (UUID)"))
 }
 
-fn actor(caller: &Caller) -> ActorRow {
-    ActorRow {
-        subject: caller.principal.subject.clone(),
-        role: caller.acting_role().as_str().to_string(),
-        office: caller.principal.office.clone(),
-    }
+fn actor(caller: &Caller) -> ActorRec {
+    ActorRec::of(caller)
 }
 
-fn actor_pb(a: &ActorRow) -> Actor {
-    Actor {
-        subject: a.subject.clone(),
-        role: a.role.clone(),
-        office_code: a.office.clone(),
-    }
+fn actor_pb(a: &ActorRec) -> Actor {
+    a.to_pb()
 }
 
 /// The request span's W3C context, for the event a step writes.

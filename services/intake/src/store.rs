@@ -5,23 +5,13 @@
 //! registration numbers gap-free, idempotency keys final, and every change land in the outbox.
 
 use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
+pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::db::Database;
 use aduan_runtime::relay::Outbox;
 use aduan_runtime::{Error, Result};
 use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
-
-/// Who did something, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ActorRow {
-    /// Token subject.
-    pub subject: String,
-    /// Role acted in.
-    pub role: String,
-    /// Office of the actor.
-    pub office: String,
-}
 
 /// A complaint as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +41,7 @@ pub struct ComplaintRow {
     /// Microseconds since the epoch.
     pub updated_at: i64,
     /// Who registered it.
-    pub recorded_by: ActorRow,
+    pub recorded_by: ActorRec,
     /// Unmet requirements as bits (R1 = bit 0).
     pub unmet_mask: i64,
     /// Identity fact.
@@ -116,7 +106,7 @@ pub struct Amendment {
     /// Microseconds since the epoch.
     pub at: i64,
     /// Who.
-    pub actor: ActorRow,
+    pub actor: ActorRec,
     /// Sealed reason.
     pub reason: Vec<u8>,
     /// Paths changed.
@@ -151,7 +141,7 @@ pub struct RevisionRow {
     /// When.
     pub created_at: i64,
     /// Who.
-    pub actor: ActorRow,
+    pub actor: ActorRec,
     /// Sealed reason.
     pub reason: Vec<u8>,
     /// Paths changed.
@@ -201,7 +191,7 @@ pub struct AccessRow {
     /// Micros.
     pub accessed_at: i64,
     /// Who.
-    pub actor: ActorRow,
+    pub actor: ActorRec,
     /// RPC name.
     pub action: String,
     /// Purpose given, in clear (rows written before purposes were sealed).
@@ -348,7 +338,7 @@ macro_rules! row_to_complaint {
             received_at: r.try_get("received_at")?,
             registered_at: r.try_get("registered_at")?,
             updated_at: r.try_get("updated_at")?,
-            recorded_by: ActorRow {
+            recorded_by: ActorRec {
                 subject: r.try_get("recorded_by_subject")?,
                 role: r.try_get("recorded_by_role")?,
                 office: r.try_get("recorded_by_office")?,
@@ -1038,7 +1028,7 @@ macro_rules! sql_store {
                     out.push(RevisionRow {
                         revision: r.try_get("revision")?,
                         created_at: r.try_get("created_at")?,
-                        actor: ActorRow {
+                        actor: ActorRec {
                             subject: r.try_get("actor_subject")?,
                             role: r.try_get("actor_role")?,
                             office: r.try_get("actor_office")?,
@@ -1138,7 +1128,7 @@ macro_rules! sql_store {
                         complaint_id: r.try_get("complaint_id")?,
                         office_code: r.try_get("office_code")?,
                         accessed_at: r.try_get("accessed_at")?,
-                        actor: ActorRow {
+                        actor: ActorRec {
                             subject: r.try_get("actor_subject")?,
                             role: r.try_get("actor_role")?,
                             office: r.try_get("actor_office")?,

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use aduan_intake::store::{
-    self, ActorRow, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint, Registration,
+    self, ActorRec, Amendment, ComplaintRow, IntakeStore, ListFilter, NewComplaint, Registration,
 };
 use aduan_proto::events::v1::{
     ComplaintAmended, ComplaintRegistered, LifecycleEvent, TraceContext, lifecycle_event::Detail,
@@ -35,8 +35,8 @@ async fn postgres() -> Option<Arc<dyn IntakeStore>> {
     )
 }
 
-fn actor() -> ActorRow {
-    ActorRow {
+fn actor() -> ActorRec {
+    ActorRec {
         subject: "officer-1".into(),
         role: "complaints_officer".into(),
         office: "35.27".into(),
@@ -194,7 +194,7 @@ fn amendment(id: &str, expected: i32) -> Amendment {
         id: id.into(),
         expected_revision: expected,
         at: 50_000,
-        actor: ActorRow {
+        actor: ActorRec {
             subject: "counsellor-7".into(),
             role: "counsellor".into(),
             office: "35.27".into(),

@@ -8,31 +8,10 @@ use std::path::Path;
 
 use aduan_proto::common::v1::ComplaintStatus;
 use aduan_proto::investigation::v1 as pb;
+pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::{Error, Result};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-
-/// Who did something: an account and the role it acted in (no names).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ActorRec {
-    /// Token subject ("system" for relayed events).
-    pub subject: String,
-    /// Role acted in.
-    pub role: String,
-    /// The actor's office.
-    pub office: String,
-}
-
-impl ActorRec {
-    /// The actor of a relayed event.
-    pub fn system() -> Self {
-        Self {
-            subject: "system".into(),
-            role: "service".into(),
-            office: String::new(),
-        }
-    }
-}
 
 /// One version of the Head's disposition (S7), as received from triage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

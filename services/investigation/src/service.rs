@@ -15,6 +15,8 @@ use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::casefile::{AccessEntry, CaseFile, CaseStore, Filter, Write};
 use aduan_runtime::crypto::{Keyring, hex};
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
+use aduan_runtime::server::Ready;
+use aduan_runtime::time::now_micros;
 use aduan_runtime::time::{date_from_proto, from_micros, from_proto, to_micros, to_proto};
 use aduan_runtime::{Error, Result, Violations, validate};
 use jiff::Timestamp;
@@ -78,20 +80,12 @@ pub struct Investigation {
 /// Evidence uploads one process takes at once; more answer RESOURCE_EXHAUSTED.
 pub const MAX_CONCURRENT_UPLOADS: usize = 4;
 
-fn now_micros() -> i64 {
-    to_micros(Timestamp::now())
-}
-
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
 fn actor(caller: &Caller) -> ActorRec {
-    ActorRec {
-        subject: caller.principal.subject.clone(),
-        role: caller.acting_role().as_str().to_string(),
-        office: caller.principal.office.clone(),
-    }
+    ActorRec::of(caller)
 }
 
 fn actor_pb(a: &ActorRec) -> Actor {
@@ -762,9 +756,17 @@ impl EventReceiver for Investigation {
 }
 
 /// The gRPC face of investigation; UNAVAILABLE until the store is open.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct InvestigationApi {
-    core: Arc<OnceLock<Arc<Investigation>>>,
+    core: Ready<Investigation>,
+}
+
+impl Default for InvestigationApi {
+    fn default() -> Self {
+        Self {
+            core: Ready::new("investigation"),
+        }
+    }
 }
 
 /// The largest request message the server decodes for the two calls that carry a file
@@ -841,13 +843,11 @@ impl InvestigationApi {
 
     /// Makes the service ready.
     pub fn set_ready(&self, core: Arc<Investigation>) {
-        let _ = self.core.set(core);
+        self.core.set(core);
     }
 
     fn core(&self) -> Result<&Arc<Investigation>> {
-        self.core
-            .get()
-            .ok_or_else(|| Error::Unavailable("investigation is starting".into()))
+        self.core.get()
     }
 
     /// The tonic server (accepting evidence files up to [`MAX_MESSAGE_BYTES`], every other

@@ -14,11 +14,7 @@ use crate::domain::{
 
 /// A wire actor.
 pub fn actor(a: &ActorRec) -> Actor {
-    Actor {
-        subject: a.subject.clone(),
-        role: a.role.clone(),
-        office_code: a.office.clone(),
-    }
+    a.to_pb()
 }
 
 fn ts(us: i64) -> Option<prost_types::Timestamp> {

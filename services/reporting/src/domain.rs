@@ -22,6 +22,7 @@ use aduan_proto::common::v1::{Channel, ComplaintStatus};
 use aduan_proto::events::v1::{
     HandlingActivityKind, LifecycleEvent, ScreeningOutcome, lifecycle_event::Detail,
 };
+pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::casefile::{CaseFile, SideRow, Value};
 use aduan_runtime::time::{from_micros, from_proto, to_micros};
 use serde::{Deserialize, Serialize};
@@ -106,28 +107,6 @@ pub const DIMS: &[&str] = &[
 
 /// The facts of a complaint: (dimension, key) pairs and (step, bucket) pairs.
 pub type Facts = (Vec<(&'static str, String)>, Vec<(&'static str, i64)>);
-
-/// Who did something (subject ids and roles; no names).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActorRec {
-    /// Token subject, or "system".
-    pub subject: String,
-    /// The role acted in.
-    pub role: String,
-    /// The actor's office.
-    pub office: String,
-}
-
-impl ActorRec {
-    /// As the contracts' Actor.
-    pub fn to_pb(&self) -> aduan_proto::common::v1::Actor {
-        aduan_proto::common::v1::Actor {
-            subject: self.subject.clone(),
-            role: self.role.clone(),
-            office_code: self.office.clone(),
-        }
-    }
-}
 
 /// One delivery of the report (S16).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

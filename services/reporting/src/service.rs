@@ -10,6 +10,8 @@ use aduan_refdata::calendars::OfficeCalendars;
 use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::casefile::{CaseFile, CaseStore, SideRow, Value, Write};
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
+use aduan_runtime::server::Ready;
+use aduan_runtime::time::now_micros;
 use aduan_runtime::time::{from_micros, from_proto, to_micros, to_proto};
 use aduan_runtime::{Error, Result, Violations, validate};
 use jiff::Timestamp;
@@ -46,20 +48,12 @@ pub struct Reporting {
     pub(crate) province_stats: crate::stats::StatsCache,
 }
 
-fn now_micros() -> i64 {
-    to_micros(Timestamp::now())
-}
-
 fn tsp(at: i64) -> Option<prost_types::Timestamp> {
     (at != 0).then(|| to_proto(from_micros(at)))
 }
 
 fn actor(caller: &Caller) -> ActorRec {
-    ActorRec {
-        subject: caller.principal.subject.clone(),
-        role: caller.acting_role().as_str().to_string(),
-        office: caller.principal.office.clone(),
-    }
+    ActorRec::of(caller)
 }
 
 fn occurred(e: &LifecycleEvent) -> i64 {
@@ -964,9 +958,17 @@ impl EventReceiver for Reporting {
 }
 
 /// The gRPC face of reporting; UNAVAILABLE until the store is open.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ReportingApi {
-    core: Arc<OnceLock<Arc<Reporting>>>,
+    core: Ready<Reporting>,
+}
+
+impl Default for ReportingApi {
+    fn default() -> Self {
+        Self {
+            core: Ready::new("reporting"),
+        }
+    }
 }
 
 impl ReportingApi {
@@ -977,13 +979,11 @@ impl ReportingApi {
 
     /// Makes the service ready.
     pub fn set_ready(&self, core: Arc<Reporting>) {
-        let _ = self.core.set(core);
+        self.core.set(core);
     }
 
     fn core(&self) -> Result<&Arc<Reporting>> {
-        self.core
-            .get()
-            .ok_or_else(|| Error::Unavailable("reporting is starting".into()))
+        self.core.get()
     }
 
     /// The tonic server.

@@ -10,14 +10,15 @@ use aduan_proto::triage::v1 as pb;
 use aduan_refdata::RefData;
 use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
+use aduan_runtime::server::Ready;
+use aduan_runtime::time::now_micros;
 use aduan_runtime::time::{date_from_proto, date_to_proto, from_micros, to_micros, to_proto};
 use aduan_runtime::{Error, Result, Violations, validate};
-use jiff::Timestamp;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use crate::domain::{self, ClockState, Clocks, is_open, out_of_order};
-use crate::store::{ActorRow, CaseRow, Change, DispositionRow, HistoryRow, TriageStore};
+use crate::store::{ActorRec, CaseRow, Change, DispositionRow, HistoryRow, TriageStore};
 
 const REASON_MAX: usize = 500;
 const SUMMARY_MAX: usize = 2000;
@@ -38,32 +39,16 @@ pub struct Triage {
     keys: Arc<aduan_runtime::crypto::Keyring>,
 }
 
-fn now_micros() -> i64 {
-    to_micros(Timestamp::now())
+fn actor(caller: &Caller) -> ActorRec {
+    ActorRec::of(caller)
 }
 
-fn actor(caller: &Caller) -> ActorRow {
-    ActorRow {
-        subject: caller.principal.subject.clone(),
-        role: caller.acting_role().as_str().to_string(),
-        office: caller.principal.office.clone(),
-    }
+fn system() -> ActorRec {
+    ActorRec::system()
 }
 
-fn system() -> ActorRow {
-    ActorRow {
-        subject: "system".into(),
-        role: "service".into(),
-        office: String::new(),
-    }
-}
-
-fn actor_pb(a: &ActorRow) -> Actor {
-    Actor {
-        subject: a.subject.clone(),
-        role: a.role.clone(),
-        office_code: a.office.clone(),
-    }
+fn actor_pb(a: &ActorRec) -> Actor {
+    a.to_pb()
 }
 
 fn split(list: &str) -> Vec<String> {
@@ -202,7 +187,7 @@ impl Triage {
         &self,
         case: &mut CaseRow,
         step: Step,
-        who: &ActorRow,
+        who: &ActorRec,
         at: i64,
         detail: Detail,
     ) -> LifecycleEvent {
@@ -239,7 +224,7 @@ impl Triage {
         let who = e
             .actor
             .as_ref()
-            .map(|a| ActorRow {
+            .map(|a| ActorRec {
                 subject: a.subject.clone(),
                 role: a.role.clone(),
                 office: a.office_code.clone(),
@@ -460,7 +445,7 @@ impl Triage {
         &self,
         case: CaseRow,
         at: i64,
-        who: ActorRow,
+        who: ActorRec,
         action: &str,
         detail: String,
     ) -> Change {
@@ -833,9 +818,17 @@ impl EventReceiver for Triage {
 }
 
 /// The gRPC face of triage; UNAVAILABLE until the store is open.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct TriageApi {
-    core: Arc<OnceLock<Arc<Triage>>>,
+    core: Ready<Triage>,
+}
+
+impl Default for TriageApi {
+    fn default() -> Self {
+        Self {
+            core: Ready::new("triage"),
+        }
+    }
 }
 
 impl TriageApi {
@@ -846,13 +839,11 @@ impl TriageApi {
 
     /// Makes the service ready.
     pub fn set_ready(&self, core: Arc<Triage>) {
-        let _ = self.core.set(core);
+        self.core.set(core);
     }
 
     fn core(&self) -> Result<&Arc<Triage>> {
-        self.core
-            .get()
-            .ok_or_else(|| Error::Unavailable("triage is starting".into()))
+        self.core.get()
     }
 
     /// The tonic server.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::LazyLock;
 
 use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
+pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 use aduan_runtime::relay::{ApplyOutcome, Outbox};
@@ -16,17 +17,6 @@ use aduan_runtime::{Error, Result};
 use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
-
-/// Who did something.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ActorRow {
-    /// Token subject, or "system".
-    pub subject: String,
-    /// Role.
-    pub role: String,
-    /// Office code.
-    pub office: String,
-}
 
 /// A complaint as triage keeps it.
 #[allow(missing_docs)] // one field per column (migrations/)
@@ -86,7 +76,7 @@ pub struct CaseRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryRow {
     pub at: i64,
-    pub actor: ActorRow,
+    pub actor: ActorRec,
     pub action: String,
     pub status: i32,
     /// Coded detail, no free text.
@@ -109,7 +99,7 @@ pub struct DispositionRow {
     /// YYYY-MM-DD.
     pub due_date: String,
     pub nature: i32,
-    pub issued_by: ActorRow,
+    pub issued_by: ActorRec,
     pub issued_at: i64,
     pub change_reason: String,
 }
@@ -395,7 +385,7 @@ macro_rules! row_to_disposition {
             instructions: r.try_get("instructions")?,
             due_date: r.try_get("due_date")?,
             nature: r.try_get("nature")?,
-            issued_by: ActorRow {
+            issued_by: ActorRec {
                 subject: r.try_get("issued_by_subject")?,
                 role: r.try_get("issued_by_role")?,
                 office,
@@ -639,7 +629,7 @@ macro_rules! sql_store {
                     out.push(HistoryRow {
                         note,
                         at: r.try_get("at")?,
-                        actor: ActorRow {
+                        actor: ActorRec {
                             subject: r.try_get("actor_subject")?,
                             role: r.try_get("actor_role")?,
                             office: r.try_get("actor_office")?,
