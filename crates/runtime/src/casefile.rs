@@ -111,6 +111,43 @@ pub enum Value {
     Null,
 }
 
+impl Value {
+    /// As an integer: reals truncated, text parsed, NULL (and text that is not a number) 0.
+    pub fn int(&self) -> i64 {
+        match self {
+            Value::Int(i) => *i,
+            Value::Real(f) => *f as i64,
+            Value::Text(t) => t.trim().parse().unwrap_or(0),
+            Value::Null => 0,
+        }
+    }
+
+    /// As a real: integers widened, text parsed, NULL 0.
+    pub fn real(&self) -> f64 {
+        match self {
+            Value::Int(i) => *i as f64,
+            Value::Real(f) => *f,
+            Value::Text(t) => t.trim().parse().unwrap_or(0.0),
+            Value::Null => 0.0,
+        }
+    }
+
+    /// As text: integers and reals written out, NULL empty.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Text(t) => t.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Real(f) => f.to_string(),
+            Value::Null => String::new(),
+        }
+    }
+}
+
+/// Column `i` of a row of [`CaseStore::query`], NULL when the row is shorter.
+pub fn column(row: &[Value], i: usize) -> &Value {
+    row.get(i).unwrap_or(&Value::Null)
+}
+
 /// A row written with a change into a table of the service's own (for example a survey's scores,
 /// kept in clear for aggregation because they hold no personal data).
 #[derive(Debug, Clone, PartialEq)]
