@@ -27,4 +27,4 @@ token ROLE OFFICE:
 
 # Benchmarks: see docs/benchmarks.md for the full procedure and recorded figures.
 bench MODE="submit" CLIENTS="64" SECONDS="20":
-    cargo run --release --bin aduan-load -- --mode {{MODE}} --clients {{CLIENTS}} --seconds {{SECONDS}}
+    cargo run --release -p aduan-bench --bin aduan-load -- --mode {{MODE}} --clients {{CLIENTS}} --seconds {{SECONDS}}

@@ -7,7 +7,6 @@ pub mod cli_investigation;
 pub mod cli_reporting;
 pub mod cli_triage;
 pub mod json;
-pub mod load;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

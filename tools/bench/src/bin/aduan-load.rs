@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aduan::load::{JATIM, complaint};
+use aduan_bench::{JATIM, complaint};
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use aduan_runtime::config::Config;
 use clap::{Parser, ValueEnum};
@@ -83,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => JATIM.iter().map(|s| s.to_string()).collect(),
     };
     let config = Config::load(None)?;
-    let tokens = Arc::new(aduan::load::officer_headers(
+    let tokens = Arc::new(aduan_bench::officer_headers(
         &config,
         &args.data_dir,
         "load",

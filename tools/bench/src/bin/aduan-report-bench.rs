@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use aduan::load::JATIM;
+use aduan_bench::JATIM;
 use aduan_proto::common::v1::{Actor, Channel, ComplaintStatus as St, Date as PbDate, Step};
 use aduan_proto::events::v1::{
     self as ev, HandlingActivityKind as Hk, LifecycleEvent, ScreeningOutcome,

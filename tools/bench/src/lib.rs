@@ -1,3 +1,4 @@
+//! aduan's benchmarks (docs/benchmarks.md), out of the main crate: the binaries under `src/bin`.
 //! What the load generators send (`aduan-load`, `aduan-relay-bench`): the offices of Jawa Timur
 //! and one complete complaint (R1-R6 met), so both benchmarks measure the same work.
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aduan::load::{JATIM, complaint};
+use aduan_bench::{JATIM, complaint};
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use aduan_runtime::config::Config;
 use clap::Parser;
@@ -132,7 +132,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         r.poll_seconds
     );
 
-    let tokens = Arc::new(aduan::load::officer_headers(
+    let tokens = Arc::new(aduan_bench::officer_headers(
         &config,
         &data_dir,
         "relay-bench",

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aduan::load::complaint;
+use aduan_bench::complaint;
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use aduan_runtime::config::Config;
 use clap::Parser;
@@ -311,7 +311,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The office's complaints, registered over gRPC (16 at a time).
     let office = args.office.clone();
-    let tokens = aduan::load::officer_headers(
+    let tokens = aduan_bench::officer_headers(
         &config,
         &data_dir,
         "console-bench",
