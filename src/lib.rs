@@ -15,14 +15,14 @@ use std::time::Instant;
 use aduan_runtime::auth::{ServiceTokens, Verifier};
 use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
-use aduan_runtime::relay::{Inbox, Relays, Subscription};
 use aduan_runtime::server::ServerBuilder;
 use aduan_runtime::{Error, Result};
+use aduan_spine::relay::{Inbox, Relays, Subscription};
 use tokio::net::TcpListener;
 
 /// Who receives which lifecycle events of whom: one relay per route (the table lives in the
 /// runtime, where each inbox checks deliveries against it).
-pub use aduan_runtime::relay::ROUTES;
+pub use aduan_spine::relay::ROUTES;
 
 /// Starts the relays from `publisher`'s outbox to each of its subscribers (none to a subscriber
 /// without an endpoint: the console when no console runs here or elsewhere).
@@ -30,7 +30,7 @@ fn spawn_relays(
     config: &Config,
     relays: &Relays,
     publisher: &'static str,
-    outbox: &Arc<aduan_runtime::relay::Outbox>,
+    outbox: &Arc<aduan_spine::relay::Outbox>,
     endpoint_of: &dyn Fn(&str) -> Option<String>,
 ) -> Result<()> {
     let tokens = Arc::new(ServiceTokens::from_config(
@@ -160,19 +160,19 @@ pub async fn audit_verify(config: &Config, office: &str) -> Result<Vec<AuditRepo
             ),
             "triage" => (
                 &config.triage.database_url,
-                &aduan_runtime::casefile::ACCESS_LOG,
+                &aduan_spine::casefile::ACCESS_LOG,
             ),
             "investigation" => (
                 &config.investigation.database_url,
-                &aduan_runtime::casefile::ACCESS_LOG,
+                &aduan_spine::casefile::ACCESS_LOG,
             ),
             "feedback" => (
                 &config.feedback.database_url,
-                &aduan_runtime::casefile::ACCESS_LOG,
+                &aduan_spine::casefile::ACCESS_LOG,
             ),
             "reporting" => (
                 &config.reporting.database_url,
-                &aduan_runtime::casefile::ACCESS_LOG,
+                &aduan_spine::casefile::ACCESS_LOG,
             ),
             _ => continue,
         };
@@ -388,12 +388,9 @@ pub async fn start_on(
     let receives = |s: &str| ROUTES.iter().any(|r| r.subscriber == s);
     let inbox_on = services.iter().any(|s| receives(s)) || (console_on && receives("console"));
     if inbox_on {
-        builder.add_service(
-            inbox.clone().into_server(),
-            aduan_runtime::relay::INBOX_AUTHZ,
-        );
+        builder.add_service(inbox.clone().into_server(), aduan_spine::relay::INBOX_AUTHZ);
     }
-    builder.add_service(relays.admin_server(), aduan_runtime::relay::ADMIN_AUTHZ);
+    builder.add_service(relays.admin_server(), aduan_spine::relay::ADMIN_AUTHZ);
     let readiness = builder.readiness();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = config.shutdown.clone();
@@ -449,7 +446,7 @@ pub async fn start_on(
         tracing::info!(namespace = %config.cluster.namespace, "cluster mode: watching offices and holiday calendars, Lease leader election");
         mode.election.leaders()
     } else {
-        aduan_runtime::relay::database_leaders()
+        aduan_spine::relay::database_leaders()
     };
     let mut intake = None;
     if local("intake") {

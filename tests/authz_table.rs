@@ -55,8 +55,8 @@ fn tables() -> Vec<&'static (&'static str, Access)> {
         aduan_investigation::AUTHZ,
         aduan_feedback::AUTHZ,
         aduan_reporting::AUTHZ,
-        aduan_runtime::relay::INBOX_AUTHZ,
-        aduan_runtime::relay::ADMIN_AUTHZ,
+        aduan_spine::relay::INBOX_AUTHZ,
+        aduan_spine::relay::ADMIN_AUTHZ,
     ]
     .into_iter()
     .flat_map(|t| t.iter())

@@ -20,10 +20,10 @@ use aduan_proto::feedback::v1::{
     get_satisfaction_index_request::Period,
 };
 use aduan_runtime::auth::Role;
-use aduan_runtime::casefile::{AccessEntry, Value};
 use aduan_runtime::db::Database;
-use aduan_runtime::relay::EventReceiver;
 use aduan_runtime::time::{from_proto, to_micros, to_proto};
+use aduan_spine::casefile::{AccessEntry, Value};
+use aduan_spine::relay::EventReceiver;
 use common::{TestApp, authed};
 use jiff::{SignedDuration, Timestamp};
 use prost::Message;
@@ -1351,7 +1351,7 @@ async fn survey_validation_and_duplicate(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
-    use aduan_runtime::casefile::Value;
+    use aduan_spine::casefile::Value;
     assert_eq!(rows[0][0], Value::Text(sv.survey_id.clone()));
     assert_eq!(rows[0][1], Value::Text(SAMPANG.into()));
     assert_eq!(rows[0][2], Value::Text("pengaduan".into()));

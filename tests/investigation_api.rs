@@ -21,7 +21,7 @@ use aduan_proto::intake::v1 as ipb;
 use aduan_proto::investigation::v1::{self as pb};
 use aduan_proto::triage::v1::{self as tpb, triage_service_client::TriageServiceClient};
 use aduan_runtime::auth::Role;
-use aduan_runtime::relay::EventReceiver;
+use aduan_spine::relay::EventReceiver;
 use common::casework::{
     OFFICE, disposed, investigation as inv, today, tok, wait_investigation as wait_case,
 };

@@ -14,7 +14,7 @@ use aduan_proto::reporting::v1::{
     self as pb, get_statistics_request::Period, reporting_service_client::ReportingServiceClient,
 };
 use aduan_runtime::auth::Role;
-use aduan_runtime::casefile::Value;
+use aduan_spine::casefile::Value;
 use common::casework::{
     OFFICE, decide, delivered_and_satisfied, dispute, opened, respond, staff, tok,
     wait_investigation_status, wait_triage,
@@ -949,7 +949,7 @@ both!(handling_report_from_feedback_to_distribution);
 
 /// A redelivered batch changes nothing: the projection and the statistics stay as they were.
 async fn redelivery_changes_nothing(app: TestApp) {
-    use aduan_runtime::relay::EventReceiver;
+    use aduan_spine::relay::EventReceiver;
     let s = staff(&app, "rehsos");
     let id = opened(&app, &s, dispute("report-redeliver"), "rehsos").await;
     let reporter = tok(&app, "pelapor-desk", Role::ReportingOfficer, OFFICE, None);

@@ -176,7 +176,7 @@ async fn rebuild_matches_the_triggers(app: TestApp) {
     // rows whose count fell to zero (each status a complaint passed through) or deltas.
     let distinct = |sql: &'static str| async move {
         match store.query(sql, &[]).await.unwrap()[0][0] {
-            aduan_runtime::casefile::Value::Int(n) => n as u64,
+            aduan_spine::casefile::Value::Int(n) => n as u64,
             ref v => panic!("{v:?}"),
         }
     };

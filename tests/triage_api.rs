@@ -1024,7 +1024,7 @@ fn feedback_event(id: &str, seq: i64, at: jiff::Timestamp, detail: Detail) -> Li
 /// changes nothing.
 async fn delivery_stops_the_clock_and_a_reopening_starts_a_new_one(app: TestApp) {
     use aduan_proto::events::v1 as ev;
-    use aduan_runtime::relay::EventReceiver;
+    use aduan_spine::relay::EventReceiver;
     let id = app.submit(plain_request("clock-1")).await;
     wait_case(&app, &id, "35.27").await;
     let core = app.running.triage.as_ref().unwrap().clone();

@@ -3,7 +3,7 @@
 //!
 //! [`Leadership`] is what a loop asks ("am I the leader now?", "give it up"). Two kinds:
 //!
-//! - the PostgreSQL session advisory lock ([`aduan_runtime::relay::Singleton`]; with SQLite the
+//! - the PostgreSQL session advisory lock ([`aduan_spine::relay::Singleton`]; with SQLite the
 //!   one process is always the leader), the default;
 //! - a `coordination.k8s.io/v1` `Lease` ([`LeaseLeadership`]) in cluster mode, renewed by a
 //!   background task, so that leadership does not depend on a database connection.
@@ -37,7 +37,7 @@ use tokio::time::Instant;
 
 use crate::error::Result;
 
-pub use aduan_runtime::relay::Leadership;
+pub use aduan_spine::relay::Leadership;
 
 /// Timing and identity of Lease leader election.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -485,8 +485,8 @@ impl std::fmt::Debug for LeaderElection {
 }
 
 impl LeaderElection {
-    /// The [`aduan_runtime::relay::Leaders`] that the sweepers of the process use.
-    pub fn leaders(&self) -> aduan_runtime::relay::Leaders {
+    /// The [`aduan_spine::relay::Leaders`] that the sweepers of the process use.
+    pub fn leaders(&self) -> aduan_spine::relay::Leaders {
         let this = self.clone();
         std::sync::Arc::new(move |db: &aduan_runtime::db::Database, name: &str| {
             this.singleton(db, name)
@@ -497,7 +497,7 @@ impl LeaderElection {
     /// in `db`.
     pub fn singleton(&self, db: &aduan_runtime::db::Database, name: &str) -> Box<dyn Leadership> {
         match self {
-            LeaderElection::Database => Box::new(aduan_runtime::relay::Singleton::new(db, name)),
+            LeaderElection::Database => Box::new(aduan_spine::relay::Singleton::new(db, name)),
             LeaderElection::Lease { client, config } => Box::new(LeaseLeadership::for_loop(
                 client.clone(),
                 name,

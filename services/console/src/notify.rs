@@ -1,6 +1,6 @@
 //! Notifications (issue 15): the badge in every staff page's header and the list at
 //! `/staf/pemberitahuan`, from the lifecycle events the console receives as the relay
-//! subscriber `console` (`aduan_runtime::relay::ROUTES`; intake's registration only gives the
+//! subscriber `console` (`aduan_spine::relay::ROUTES`; intake's registration only gives the
 //! number and category of later notifications): a disposition to a Bidang, a response
 //! waiting for the Bidang head's approval, returned, approved; a case moved or reopened; an SLA
 //! warning or breach.
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use aduan_proto::events::v1::{self as ev, HandlingActivityKind, LifecycleEvent, lifecycle_event};
 use aduan_runtime::Result;
 use aduan_runtime::auth::Role;
-use aduan_runtime::relay::{ApplyOutcome, EventReceiver};
+use aduan_spine::relay::{ApplyOutcome, EventReceiver};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

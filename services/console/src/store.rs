@@ -140,6 +140,7 @@ impl Store {
         static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
         static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
         let db = Database::connect(url, max_connections).await?;
+        aduan_spine::migrations::apply(&db, &[aduan_spine::migrations::Part::Inbox]).await?;
         db.migrate(&PG, &LITE).await?;
         Ok(Self { db })
     }

@@ -4,7 +4,7 @@
 use aduan_proto::events::v1::LifecycleEvent;
 use aduan_runtime::Result;
 use aduan_runtime::db::Database;
-use aduan_runtime::relay::ApplyOutcome;
+use aduan_spine::relay::ApplyOutcome;
 use sqlx::Row;
 
 use super::Store;

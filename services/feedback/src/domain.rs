@@ -20,9 +20,9 @@ use aduan_proto::events::v1::{self as events, LifecycleEvent, lifecycle_event::D
 use aduan_refdata::RefData;
 use aduan_refdata::calendars::OfficeCalendars;
 pub use aduan_runtime::actor::ActorRec;
-use aduan_runtime::casefile::CaseFile;
 use aduan_runtime::time::{from_micros, to_micros};
 use aduan_runtime::{Error, Result};
+use aduan_spine::casefile::CaseFile;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

@@ -15,11 +15,11 @@ use std::sync::Arc;
 
 use aduan_runtime::Result;
 use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
-use aduan_runtime::casefile::CaseStore;
 use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
-use aduan_runtime::relay::Outbox;
+use aduan_spine::casefile::CaseStore;
+use aduan_spine::relay::Outbox;
 
 pub use service::{Feedback, FeedbackApi};
 
@@ -93,6 +93,7 @@ pub static AUTHZ: AuthzTable = &[
 ];
 
 async fn migrate_db(db: &Database) -> Result<()> {
+    aduan_spine::migrations::apply(db, aduan_spine::migrations::CASE_FILE_SERVICE).await?;
     static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
     static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
     db.migrate(&PG, &LITE).await

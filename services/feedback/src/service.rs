@@ -9,14 +9,14 @@ use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
 use aduan_proto::feedback::v1 as pb;
 use aduan_refdata::RefData;
 use aduan_runtime::auth::{Caller, Role};
-use aduan_runtime::casefile::{AccessEntry, CaseStore, Filter, SideRow, Value, Write};
-use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
 use aduan_runtime::server::Ready;
 use aduan_runtime::time::now_micros;
 use aduan_runtime::time::{
     date_from_proto, date_to_proto, from_micros, from_proto, to_micros, to_proto,
 };
 use aduan_runtime::{Error, Result, Violations, validate};
+use aduan_spine::casefile::{AccessEntry, CaseStore, Filter, SideRow, Value, Write};
+use aduan_spine::relay::{ApplyOutcome, EventReceiver, Outbox};
 use jiff::civil::Date;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
@@ -613,7 +613,7 @@ impl Feedback {
     pub async fn run_sweeper(
         self: Arc<Self>,
         period: Duration,
-        leaders: aduan_runtime::relay::Leaders,
+        leaders: aduan_spine::relay::Leaders,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
         // The database's advisory lock, or a Kubernetes Lease in cluster mode.

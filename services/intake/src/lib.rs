@@ -103,7 +103,7 @@ pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
 pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<Arc<Intake>> {
     let url = config.database_url("intake", &config.intake.database_url);
     let db = Database::connect(&url, config.intake.max_connections).await?;
-    let outbox = aduan_runtime::relay::Outbox::new("intake", db.clone());
+    let outbox = aduan_spine::relay::Outbox::new("intake", db.clone());
     let store = store::open(db.clone(), outbox.clone()).await?;
     db.spawn_pool_metrics("intake");
     let refdata = Arc::new(refdata::RefData::configured(config)?);

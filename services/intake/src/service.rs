@@ -33,7 +33,7 @@ pub struct Intake {
     store: Arc<dyn IntakeStore>,
     /// The database, for the access log's chain (`aduan_runtime::audit`).
     db: aduan_runtime::db::Database,
-    outbox: Arc<aduan_runtime::relay::Outbox>,
+    outbox: Arc<aduan_spine::relay::Outbox>,
     batcher: crate::store::Batcher,
     keys: Arc<Keyring>,
     refdata: Arc<RefData>,
@@ -46,7 +46,7 @@ impl Intake {
     pub fn new(
         store: Arc<dyn IntakeStore>,
         db: aduan_runtime::db::Database,
-        outbox: Arc<aduan_runtime::relay::Outbox>,
+        outbox: Arc<aduan_spine::relay::Outbox>,
         keys: Arc<Keyring>,
         refdata: Arc<RefData>,
         track_per_minute: u32,
@@ -65,7 +65,7 @@ impl Intake {
     }
 
     /// The outbox (the relay delivers it to the subscribing services).
-    pub fn outbox(&self) -> &Arc<aduan_runtime::relay::Outbox> {
+    pub fn outbox(&self) -> &Arc<aduan_spine::relay::Outbox> {
         &self.outbox
     }
 
@@ -96,14 +96,14 @@ impl Default for IntakeApi {
 }
 
 /// Intake follows the complaint: the status-changing events of triage, feedback and reporting
-/// (`aduan_runtime::relay::ROUTES`) move its status, office and Bidang.
+/// (`aduan_spine::relay::ROUTES`) move its status, office and Bidang.
 #[tonic::async_trait]
-impl aduan_runtime::relay::EventReceiver for Intake {
+impl aduan_spine::relay::EventReceiver for Intake {
     async fn apply(
         &self,
         source: &str,
         events: Vec<LifecycleEvent>,
-    ) -> Result<aduan_runtime::relay::ApplyOutcome> {
+    ) -> Result<aduan_spine::relay::ApplyOutcome> {
         self.store.follow(source, &events).await
     }
 }

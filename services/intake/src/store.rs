@@ -7,8 +7,8 @@
 use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
 pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::db::Database;
-use aduan_runtime::relay::Outbox;
 use aduan_runtime::{Error, Result};
+use aduan_spine::relay::Outbox;
 use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
@@ -261,7 +261,7 @@ pub trait IntakeStore: Send + Sync {
         &self,
         source: &str,
         events: &[LifecycleEvent],
-    ) -> Result<aduan_runtime::relay::ApplyOutcome>;
+    ) -> Result<aduan_spine::relay::ApplyOutcome>;
 }
 
 /// Intake's access log as its chain covers it (`aduan_runtime::audit`). Rows are written by
@@ -295,13 +295,15 @@ pub async fn open(
 
 /// Runs intake's migrations (`aduan migrate` and start-up).
 pub async fn migrate(db: &Database) -> Result<()> {
+    use aduan_spine::migrations::{Part, apply};
+    apply(db, &[Part::Outbox, Part::Inbox]).await?;
     static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
     static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
     db.migrate(&PG, &LITE).await
 }
 
 /// Takes `n` consecutive outbox positions inside the writing transaction. The counter row stays
-/// locked until commit, so positions are gap-free and in commit order (aduan_runtime::relay).
+/// locked until commit, so positions are gap-free and in commit order (aduan_spine::relay).
 /// Earlier complaints counted at registration stop here (`reporter_prior_complaints`, issue 13).
 pub const PRIOR_COMPLAINTS_CAP: i64 = 100;
 
@@ -482,7 +484,7 @@ macro_rules! sql_store {
                 .await?;
                 tx.commit().await?;
                 self.outbox.notify();
-                aduan_runtime::relay::record_events([&event]);
+                aduan_spine::relay::record_events([&event]);
                 Ok(row)
             }
             async fn try_register_batch(
@@ -657,7 +659,7 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 self.outbox.notify();
-                aduan_runtime::relay::record_events(todo.iter().map(|&i| &items[i].event));
+                aduan_spine::relay::record_events(todo.iter().map(|&i| &items[i].event));
                 for (&i, row) in todo.iter().zip(rows) {
                     results[i] = Some(Ok(Registration::New(row)));
                 }
@@ -903,7 +905,7 @@ macro_rules! sql_store {
                 .await?;
                 tx.commit().await?;
                 self.outbox.notify();
-                aduan_runtime::relay::record_events([&event]);
+                aduan_spine::relay::record_events([&event]);
                 Ok(ComplaintRow {
                     pii: a.pii,
                     unmet_mask: a.unmet_mask,
@@ -925,8 +927,8 @@ macro_rules! sql_store {
                 &self,
                 source: &str,
                 events: &[LifecycleEvent],
-            ) -> Result<aduan_runtime::relay::ApplyOutcome> {
-                let mut out = aduan_runtime::relay::ApplyOutcome::default();
+            ) -> Result<aduan_spine::relay::ApplyOutcome> {
+                let mut out = aduan_spine::relay::ApplyOutcome::default();
                 if events.is_empty() {
                     return Ok(out);
                 }
@@ -1187,7 +1189,7 @@ sql_store!(
     "BEGIN",
     " FOR UPDATE",
     4,
-    Some(aduan_runtime::relay::NOTIFY_SQL)
+    Some(aduan_spine::relay::NOTIFY_SQL)
 );
 sql_store!(
     SqliteStore,

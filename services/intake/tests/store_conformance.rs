@@ -18,7 +18,7 @@ async fn sqlite() -> Arc<dyn IntakeStore> {
     let dir = std::env::temp_dir().join(format!("aduan-store-{}", uuid::Uuid::new_v4().simple()));
     let url = format!("sqlite:{}", dir.join("intake.db").display());
     let db = Database::connect(&url, 8).await.unwrap();
-    store::open(db.clone(), aduan_runtime::relay::Outbox::new("intake", db))
+    store::open(db.clone(), aduan_spine::relay::Outbox::new("intake", db))
         .await
         .unwrap()
 }
@@ -28,7 +28,7 @@ async fn postgres() -> Option<Arc<dyn IntakeStore>> {
     Some(
         {
             let db = Database::connect(&url, 32).await.unwrap();
-            store::open(db.clone(), aduan_runtime::relay::Outbox::new("intake", db))
+            store::open(db.clone(), aduan_spine::relay::Outbox::new("intake", db))
         }
         .await
         .unwrap(),

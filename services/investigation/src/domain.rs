@@ -1,4 +1,4 @@
-//! Investigation's domain: the case document (sealed as a whole by `aduan_runtime::casefile`),
+//! Investigation's domain: the case document (sealed as a whole by `aduan_spine::casefile`),
 //! the coded reference lists it is checked against (PUSPAGA topics, the SIMFONI-PPA taxonomy,
 //! eligibility reasons and response outcomes) and the rules of S8-S12 that do not depend on the
 //! wire types.

@@ -6,7 +6,7 @@
 //! refer violence cases (with consent) to the UPTD PPA. The response is drafted and approved
 //! (S12); feedback delivers it and may reopen the case (S13-S14).
 //!
-//! Each case is one document sealed with the office's key (`aduan_runtime::casefile`); evidence
+//! Each case is one document sealed with the office's key (`aduan_spine::casefile`); evidence
 //! files are sealed too, in a storage behind [`storage::EvidenceStorage`]. Every read of personal
 //! content is written to the access log.
 #![warn(missing_docs)]
@@ -21,12 +21,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
-use aduan_runtime::casefile::CaseStore;
 use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
-use aduan_runtime::relay::Outbox;
 use aduan_runtime::{Error, Result};
+use aduan_spine::casefile::CaseStore;
+use aduan_spine::relay::Outbox;
 
 pub use aduan_proto::investigation::v1 as pb;
 pub use service::{Investigation, InvestigationApi};
@@ -155,10 +155,10 @@ pub static AUTHZ: AuthzTable = &[
     ),
 ];
 
+/// Investigation's tables are the spine's case files, access log, outbox and inbox; it has none of
+/// its own.
 async fn migrate_db(db: &Database) -> Result<()> {
-    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-    db.migrate(&PG, &LITE).await
+    aduan_spine::migrations::apply(db, aduan_spine::migrations::CASE_FILE_SERVICE).await
 }
 
 /// Runs investigation's migrations (`aduan migrate`).

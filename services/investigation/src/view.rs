@@ -3,8 +3,8 @@
 
 use aduan_proto::common::v1::{Actor, ComplaintStatus};
 use aduan_proto::investigation::v1 as pb;
-use aduan_runtime::casefile::CaseFile;
 use aduan_runtime::time::{date_to_proto, from_micros, to_proto};
+use aduan_spine::casefile::CaseFile;
 use jiff::civil::Date;
 
 use crate::domain::{

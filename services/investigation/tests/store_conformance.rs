@@ -13,10 +13,10 @@ use aduan_investigation::domain::{
 };
 use aduan_proto::common::v1::{ComplaintStatus, Date, Step};
 use aduan_proto::events::v1::{self as ev, LifecycleEvent, lifecycle_event::Detail};
-use aduan_runtime::casefile::{AccessEntry, Filter, Write};
 use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
-use aduan_runtime::relay::EventReceiver;
+use aduan_spine::casefile::{AccessEntry, Filter, Write};
+use aduan_spine::relay::EventReceiver;
 
 const OFFICE: &str = "35.27";
 

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduan_runtime::casefile::Value;
 use aduan_runtime::db::Database;
 use aduan_runtime::time::{from_micros, to_micros, to_proto};
 use aduan_runtime::{Error, Result};
+use aduan_spine::casefile::Value;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -272,7 +272,7 @@ impl Reporting {
     pub async fn run_scheduler(
         self: Arc<Self>,
         period: Duration,
-        leaders: aduan_runtime::relay::Leaders,
+        leaders: aduan_spine::relay::Leaders,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut leader = leaders(self.store().database(), "aduan-reporting-scheduler");

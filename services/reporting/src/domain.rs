@@ -13,7 +13,7 @@
 //! | DISTRIBUTED | the complainant and the Head have it; the complaint is closed | more deliveries (agencies) |
 //!
 //! Nothing here is personal: the events carry ids, codes, dates and counts only, and the report
-//! keeps codes. The case file is still sealed at rest like every case file (aduan_runtime::casefile).
+//! keeps codes. The case file is still sealed at rest like every case file (aduan_spine::casefile).
 
 use std::collections::BTreeMap;
 
@@ -23,8 +23,8 @@ use aduan_proto::events::v1::{
     HandlingActivityKind, LifecycleEvent, ScreeningOutcome, lifecycle_event::Detail,
 };
 pub use aduan_runtime::actor::ActorRec;
-use aduan_runtime::casefile::{CaseFile, SideRow, Value};
 use aduan_runtime::time::{from_micros, from_proto, to_micros};
+use aduan_spine::casefile::{CaseFile, SideRow, Value};
 use serde::{Deserialize, Serialize};
 
 /// The service name in events and the store.
@@ -309,7 +309,7 @@ pub fn kind_of(e: &LifecycleEvent) -> String {
                 .trim_start_matches("HANDLING_ACTIVITY_KIND_");
             format!("handling_{}", name.to_ascii_lowercase())
         }
-        _ => aduan_runtime::casefile::event_type(e).to_string(),
+        _ => aduan_spine::casefile::event_type(e).to_string(),
     }
 }
 

@@ -12,9 +12,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aduan_runtime::casefile::{SideRow, Value};
 use aduan_runtime::db::Database;
 use aduan_runtime::{Error, Result};
+use aduan_spine::casefile::{SideRow, Value};
 use sqlx::AssertSqlSafe;
 
 use crate::service::Reporting;

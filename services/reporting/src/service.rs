@@ -8,12 +8,12 @@ use aduan_proto::events::v1::{self as events, LifecycleEvent, lifecycle_event::D
 use aduan_refdata::RefData;
 use aduan_refdata::calendars::OfficeCalendars;
 use aduan_runtime::auth::{Caller, Role};
-use aduan_runtime::casefile::{CaseFile, CaseStore, SideRow, Value, Write};
-use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
 use aduan_runtime::server::Ready;
 use aduan_runtime::time::now_micros;
 use aduan_runtime::time::{from_micros, from_proto, to_micros, to_proto};
 use aduan_runtime::{Error, Result, Violations, validate};
+use aduan_spine::casefile::{CaseFile, CaseStore, SideRow, Value, Write};
+use aduan_spine::relay::{ApplyOutcome, EventReceiver, Outbox};
 use jiff::Timestamp;
 use tonic::{Request, Response, Status};
 

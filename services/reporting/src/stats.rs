@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use aduan_ikm as ikm;
 use aduan_runtime::auth::Caller;
-use aduan_runtime::casefile::Value;
 use aduan_runtime::{Error, Result, Violations};
+use aduan_spine::casefile::Value;
 use jiff::civil::Date;
 
 use crate::domain::{self, BUCKETS_PER_DAY, DURATIONS};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
 use aduan_runtime::config::Config;
 use aduan_runtime::db::Database;
-use aduan_runtime::relay::Outbox;
+use aduan_spine::relay::Outbox;
 
 pub use service::{Triage, TriageApi};
 

@@ -9,11 +9,11 @@ use aduan_proto::intake::v1 as intake_pb;
 use aduan_proto::triage::v1 as pb;
 use aduan_refdata::RefData;
 use aduan_runtime::auth::{Caller, Role};
-use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
 use aduan_runtime::server::Ready;
 use aduan_runtime::time::now_micros;
 use aduan_runtime::time::{date_from_proto, date_to_proto, from_micros, to_micros, to_proto};
 use aduan_runtime::{Error, Result, Violations, validate};
+use aduan_spine::relay::{ApplyOutcome, EventReceiver, Outbox};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
@@ -117,7 +117,7 @@ impl Triage {
         aduan_runtime::audit::append(
             &self.db,
             &self.keys,
-            &aduan_runtime::casefile::ACCESS_LOG,
+            &aduan_spine::casefile::ACCESS_LOG,
             office,
             &[
                 Field::Text(case.complaint_id.clone()),
@@ -777,7 +777,7 @@ impl Triage {
     pub async fn run_sweeper(
         self: Arc<Self>,
         period: Duration,
-        leaders: aduan_runtime::relay::Leaders,
+        leaders: aduan_spine::relay::Leaders,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
         // The database's advisory lock, or a Kubernetes Lease in cluster mode.

@@ -12,8 +12,8 @@ use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Det
 pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
-use aduan_runtime::relay::{ApplyOutcome, Outbox};
 use aduan_runtime::{Error, Result};
+use aduan_spine::relay::{ApplyOutcome, Outbox};
 use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
@@ -737,7 +737,7 @@ macro_rules! sql_store {
                 tx.commit().await?;
                 if !change.events.is_empty() {
                     self.outbox.notify();
-                    aduan_runtime::relay::record_events(&change.events);
+                    aduan_spine::relay::record_events(&change.events);
                 }
                 Ok(Some(change.case))
             }
@@ -956,7 +956,7 @@ macro_rules! sql_store {
                 tx.commit().await?;
                 if !emitted.is_empty() {
                     self.outbox.notify();
-                    aduan_runtime::relay::record_events(&emitted);
+                    aduan_spine::relay::record_events(&emitted);
                 }
                 Ok(out)
             }
@@ -1013,6 +1013,8 @@ sql_store!(
 
 /// Runs triage's migrations.
 pub async fn migrate(db: &Database) -> Result<()> {
+    use aduan_spine::migrations::{Part, apply};
+    apply(db, &[Part::Outbox, Part::Inbox, Part::AccessLog]).await?;
     static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
     static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
     db.migrate(&PG, &LITE).await

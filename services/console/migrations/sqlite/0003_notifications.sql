@@ -51,12 +51,3 @@ CREATE TABLE notification_cases (
     category_code TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-
--- The events applied (per publishing service): a redelivery changes nothing.
-CREATE TABLE inbox_seen (
-    source_service TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    applied_at BIGINT NOT NULL,
-    PRIMARY KEY (source_service, event_id)
-);
-CREATE INDEX inbox_seen_applied ON inbox_seen (applied_at);

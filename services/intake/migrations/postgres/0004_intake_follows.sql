@@ -11,11 +11,3 @@ ALTER TABLE complaints ADD COLUMN disposed_bidang TEXT NOT NULL DEFAULT '';
 ALTER TABLE complaints ADD COLUMN status_at BIGINT NOT NULL DEFAULT 0;
 UPDATE complaints SET current_office = office_code, status_at = registered_at;
 CREATE INDEX complaints_by_current_office ON complaints (current_office, registered_at DESC, id DESC);
-
--- Received events, per source: a redelivery changes nothing.
-CREATE TABLE inbox_seen (
-    source_service TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    applied_at BIGINT NOT NULL,
-    PRIMARY KEY (source_service, event_id)
-);

@@ -70,19 +70,6 @@ CREATE TABLE identity_index (
 );
 CREATE INDEX identity_index_by_complaint ON identity_index (complaint_id);
 
--- Lifecycle events (aduan.events.v1.LifecycleEvent), written with the change they record.
-CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
-    complaint_id TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    created_at BIGINT NOT NULL,
-    delivered_at BIGINT,
-    attempts INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX outbox_pending ON outbox (seq) WHERE delivered_at IS NULL;
-
 -- Every read of a complaint's personal data.
 CREATE TABLE access_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,6 +1,6 @@
 -- Triage (S4-S7): one row per complaint it knows (free text sealed with the office's key), the history of each, the Head's dispositions
 -- (every version kept), SLA alerts sent (once each), the ids of events applied (idempotent
--- receiving), and the outbox with the relay's tables (aduan_runtime::relay).
+-- receiving); the outbox, the inbox and the access log are the spine's (crates/spine/migrations).
 CREATE TABLE cases (
     complaint_id TEXT PRIMARY KEY,
     office_code TEXT NOT NULL,
@@ -82,43 +82,3 @@ CREATE TABLE sla_alerts (
     emitted_at BIGINT NOT NULL,
     PRIMARY KEY (complaint_id, stage, kind)
 );
-
-CREATE TABLE inbox_seen (
-    event_id TEXT PRIMARY KEY,
-    source_service TEXT NOT NULL,
-    applied_at BIGINT NOT NULL
-);
-
-CREATE TABLE outbox (
-    seq BIGINT PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
-    complaint_id TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    payload BLOB NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE TABLE outbox_counter (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    last_seq BIGINT NOT NULL
-);
-INSERT INTO outbox_counter (id, last_seq) VALUES (1, 0);
-
-CREATE TABLE relay_cursors (
-    subscriber TEXT PRIMARY KEY,
-    position BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL
-);
-
-CREATE TABLE relay_dead_letters (
-    subscriber TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    event_id TEXT NOT NULL,
-    complaint_id TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    error TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    dead_at BIGINT NOT NULL,
-    held_behind BIGINT,
-    PRIMARY KEY (subscriber, seq)
-);
-CREATE INDEX relay_dead_letters_complaint ON relay_dead_letters (subscriber, complaint_id);

@@ -1,0 +1,163 @@
+//! What a writer's transaction does with the spine's tables, written once for both backends:
+//! [`append`] events to the outbox, and [`mark_seen`] / [`unmark_seen`] received ones in the inbox.
+//! Every service's store calls these inside its own transaction, so a step's rows, its events
+//! and the ids it received commit (or roll back) together.
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use aduan_proto::events::v1::LifecycleEvent;
+use prost::Message;
+
+use super::{NOTIFY_SQL, Outbox};
+use crate::casefile::event_type;
+
+const RESERVE: &str =
+    "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
+
+/// A connection inside a writer's transaction (PostgreSQL or SQLite).
+pub trait SpineTx: Send {
+    /// See [`append`].
+    fn append_events<'a>(
+        &'a mut self,
+        outbox: &'a Outbox,
+        events: &'a [LifecycleEvent],
+        at: i64,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+
+    /// See [`mark_seen`].
+    fn mark_seen_ids<'a>(
+        &'a mut self,
+        source: &'a str,
+        ids: &'a [&'a str],
+        at: i64,
+    ) -> impl Future<Output = Result<HashSet<String>, sqlx::Error>> + Send + 'a;
+
+    /// See [`unmark_seen`].
+    fn unmark_seen_ids<'a>(
+        &'a mut self,
+        source: &'a str,
+        ids: &'a [&'a str],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+}
+
+/// Appends `events` to the outbox, in order, at gap-free positions taken from `outbox_counter`
+/// (the counter row stays locked until commit: take it after the transaction's own rows, so that
+/// no two writers wait on each other in opposite orders). With PostgreSQL the relays of every
+/// replica are notified at commit.
+pub async fn append<C: SpineTx>(
+    tx: &mut C,
+    outbox: &Outbox,
+    events: &[LifecycleEvent],
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    tx.append_events(outbox, events, at).await
+}
+
+/// Records the ids of events received from `source` as applied; answers those that were new
+/// (a redelivered id is not, and its event must change nothing).
+pub async fn mark_seen<C: SpineTx>(
+    tx: &mut C,
+    source: &str,
+    ids: &[&str],
+    at: i64,
+) -> Result<HashSet<String>, sqlx::Error> {
+    tx.mark_seen_ids(source, ids, at).await
+}
+
+/// Forgets received ids (events refused for good: a replay may deliver them again).
+pub async fn unmark_seen<C: SpineTx>(
+    tx: &mut C,
+    source: &str,
+    ids: &[&str],
+) -> Result<(), sqlx::Error> {
+    tx.unmark_seen_ids(source, ids).await
+}
+
+macro_rules! spine_tx {
+    ($conn:ty, $db:ty, $notify:expr) => {
+        impl SpineTx for $conn {
+            async fn append_events(
+                &mut self,
+                outbox: &Outbox,
+                events: &[LifecycleEvent],
+                at: i64,
+            ) -> Result<(), sqlx::Error> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let n = events.len() as i64;
+                let last: i64 = sqlx::query_scalar(RESERVE)
+                    .bind(n)
+                    .fetch_one(&mut *self)
+                    .await?;
+                let first = last - n + 1;
+                // One statement per 500 events (3,000 parameters).
+                for (c, chunk) in events.chunks(500).enumerate() {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) ",
+                    );
+                    q.push_values(chunk.iter().enumerate(), |mut b, (i, e)| {
+                        b.push_bind(first + (c * 500 + i) as i64)
+                            .push_bind(e.event_id.clone())
+                            .push_bind(e.complaint_id.clone())
+                            .push_bind(event_type(e))
+                            .push_bind(e.encode_to_vec())
+                            .push_bind(at);
+                    });
+                    q.build().execute(&mut *self).await?;
+                }
+                if $notify {
+                    sqlx::query(NOTIFY_SQL)
+                        .bind(outbox.channel())
+                        .execute(&mut *self)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn mark_seen_ids(
+                &mut self,
+                source: &str,
+                ids: &[&str],
+                at: i64,
+            ) -> Result<HashSet<String>, sqlx::Error> {
+                let mut fresh = HashSet::new();
+                for chunk in ids.chunks(1000) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO inbox_seen (source_service, event_id, applied_at) ",
+                    );
+                    q.push_values(chunk, |mut b, id| {
+                        b.push_bind(source.to_string())
+                            .push_bind(id.to_string())
+                            .push_bind(at);
+                    });
+                    q.push(" ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id");
+                    let new: Vec<String> = q.build_query_scalar().fetch_all(&mut *self).await?;
+                    fresh.extend(new);
+                }
+                Ok(fresh)
+            }
+
+            async fn unmark_seen_ids(&mut self, source: &str, ids: &[&str]) -> Result<(), sqlx::Error> {
+                for chunk in ids.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "DELETE FROM inbox_seen WHERE source_service = ",
+                    );
+                    q.push_bind(source.to_string());
+                    q.push(" AND event_id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.to_string());
+                    }
+                    q.push(")");
+                    q.build().execute(&mut *self).await?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+spine_tx!(sqlx::PgConnection, sqlx::Postgres, true);
+spine_tx!(sqlx::SqliteConnection, sqlx::Sqlite, false);
