@@ -5,9 +5,12 @@
 //! sweeper sends each warning and breach once.
 #![warn(missing_docs)]
 
+pub mod api;
+mod core;
 pub mod domain;
-pub mod service;
+pub mod events;
 pub mod store;
+mod view;
 
 use std::sync::Arc;
 
@@ -16,7 +19,8 @@ use aduan_runtime::config::Config;
 use aduan_runtime::db::Database;
 use aduan_runtime::relay::Outbox;
 
-pub use service::{Triage, TriageApi};
+pub use crate::core::Triage;
+pub use api::TriageApi;
 
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.triage.v1.TriageService";

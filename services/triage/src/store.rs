@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::LazyLock;
 
-use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
+use aduan_proto::events::v1::{LifecycleEvent, TraceContext};
 pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
@@ -18,106 +18,8 @@ use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
 
-/// A complaint as triage keeps it.
-#[allow(missing_docs)] // one field per column (migrations/)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CaseRow {
-    pub complaint_id: String,
-    pub office_code: String,
-    pub origin_office_code: String,
-    pub registration_number: String,
-    pub channel: i32,
-    pub category_code: String,
-    pub received_at: i64,
-    pub registered_at: i64,
-    pub status: i32,
-    pub urgent: bool,
-    /// Comma-separated rule codes (and "officer").
-    pub urgency_reasons: String,
-    /// The officer's decision, overriding the rules.
-    pub urgency_override: Option<bool>,
-    pub reporter_identified: bool,
-    pub anonymous: bool,
-    pub confidential: bool,
-    pub involves_child: bool,
-    /// Comma-separated requirement numbers (R1-R6 as 1-6).
-    pub unmet_requirements: String,
-    /// Comma-separated marker codes.
-    pub content_markers: String,
-    pub screening_reason: String,
-    pub transferred_to: String,
-    pub transferred_from: String,
-    pub referred_to_agency: String,
-    pub duplicate_of: String,
-    pub head_summary: String,
-    pub nature: i32,
-    pub sla_policy: String,
-    pub sla_stage: String,
-    pub sla_started_at: i64,
-    /// JSON list of [from, to|null] in microseconds.
-    pub sla_pauses: String,
-    pub sla_stopped_at: Option<i64>,
-    pub sla_warned: bool,
-    pub sla_breached: bool,
-    pub sla_next_alert_at: Option<i64>,
-    /// Triage's events for this complaint so far (the `sequence` of its next event is this + 1).
-    pub event_seq: i32,
-    /// When the registration event was applied here (visible in the queue).
-    pub applied_at: i64,
-    pub updated_at: i64,
-    /// Columns `traceparent`, `tracestate`: the W3C trace context of the complaint's latest
-    /// lifecycle event, written here or received (kept by the store; a person's next step links
-    /// to it).
-    pub trace: TraceContext,
-}
-
-/// One history entry.
-#[allow(missing_docs)] // one field per column (migrations/)
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryRow {
-    pub at: i64,
-    pub actor: ActorRec,
-    pub action: String,
-    pub status: i32,
-    /// Coded detail, no free text.
-    pub detail: String,
-    pub office_code: String,
-    /// Free text (a reason), sealed at rest.
-    pub note: String,
-}
-
-/// One version of a disposition.
-#[allow(missing_docs)] // one field per column (migrations/)
-#[derive(Debug, Clone, PartialEq)]
-pub struct DispositionRow {
-    pub complaint_id: String,
-    pub version: i32,
-    pub bidang_code: String,
-    /// Comma-separated instruction numbers.
-    pub instructions: String,
-    pub note: String,
-    /// YYYY-MM-DD.
-    pub due_date: String,
-    pub nature: i32,
-    pub issued_by: ActorRec,
-    pub issued_at: i64,
-    pub change_reason: String,
-}
-
-/// What one step changes.
-#[derive(Debug, Clone, Default)]
-pub struct Change {
-    /// The complaint after the step (inserted or updated).
-    pub case: CaseRow,
-    /// History entries to add.
-    pub history: Vec<HistoryRow>,
-    /// A new disposition version.
-    pub disposition: Option<DispositionRow>,
-    /// Lifecycle events for the outbox.
-    pub events: Vec<LifecycleEvent>,
-    /// An SLA alert (stage, kind) sent at most once.
-    pub alert: Option<(String, String)>,
-}
+pub use crate::domain::{CaseRow, Change, DispositionRow, HistoryRow};
+use crate::events::event_type;
 
 /// A step on a locked complaint: the change, or None when there is nothing to do.
 pub type MutateFn<'a> =
@@ -292,18 +194,6 @@ fn seal_case(keys: &Keyring, k: &CaseRow) -> std::result::Result<Option<Vec<u8>>
         &k.screening_reason,
         &k.head_summary,
     )
-}
-
-/// The outbox event type of an event.
-pub fn event_type(e: &LifecycleEvent) -> &'static str {
-    match &e.detail {
-        Some(Detail::Screened(_)) => "screened",
-        Some(Detail::ForwardedToHead(_)) => "forwarded_to_head",
-        Some(Detail::DispositionIssued(_)) => "disposition_issued",
-        Some(Detail::SlaAlert(_)) => "sla_alert",
-        Some(Detail::Closed(_)) => "closed",
-        _ => "other",
-    }
 }
 
 macro_rules! row_to_case {
