@@ -4,10 +4,13 @@
 //! key; every change lands in the outbox as a lifecycle event in the same transaction.
 #![warn(missing_docs)]
 
+pub mod api;
+mod core;
 pub mod domain;
+pub mod events;
 pub mod identity;
-pub mod service;
 pub mod store;
+mod view;
 
 use std::sync::Arc;
 
@@ -16,8 +19,9 @@ use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 
+pub use crate::core::{CONSOLE_SUBJECT, Intake};
 pub use aduan_refdata as refdata;
-pub use service::{Intake, IntakeApi};
+pub use api::IntakeApi;
 
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.intake.v1.IntakeService";

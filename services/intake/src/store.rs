@@ -13,68 +13,7 @@ use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
 
-/// A complaint as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComplaintRow {
-    /// Id (UUID).
-    pub id: String,
-    /// Office code.
-    pub office_code: String,
-    /// Year of the registration number.
-    pub registration_year: i32,
-    /// Sequence of the registration number within office and year.
-    pub registration_seq: i64,
-    /// The registration number.
-    pub registration_number: String,
-    /// The public tracking code (normalised, without dashes).
-    pub tracking_code: String,
-    /// `aduan.common.v1.Channel` value.
-    pub channel: i32,
-    /// Category code.
-    pub category_code: String,
-    /// `aduan.common.v1.ComplaintStatus` value.
-    pub status: i32,
-    /// Microseconds since the epoch.
-    pub received_at: i64,
-    /// Microseconds since the epoch.
-    pub registered_at: i64,
-    /// Microseconds since the epoch.
-    pub updated_at: i64,
-    /// Who registered it.
-    pub recorded_by: ActorRec,
-    /// Unmet requirements as bits (R1 = bit 0).
-    pub unmet_mask: i64,
-    /// Identity fact.
-    pub reporter_identified: bool,
-    /// Anonim.
-    pub anonymous: bool,
-    /// Rahasia.
-    pub confidential: bool,
-    /// A child is involved.
-    pub involves_child: bool,
-    /// Kecamatan code of the incident.
-    pub incident_district_code: String,
-    /// Current revision.
-    pub revision: i32,
-    /// Events written for this complaint so far.
-    pub event_seq: i64,
-    /// Sealed `ComplaintPatch` (personal data and content).
-    pub pii: Vec<u8>,
-    /// Idempotency key.
-    pub request_id: String,
-    /// Hash of the original request.
-    pub request_hash: String,
-    /// The W3C trace context of the complaint's latest lifecycle event (columns `traceparent`,
-    /// `tracestate`; kept by the store): the previous step a person's next amendment links to.
-    pub trace: TraceContext,
-    /// The office holding the complaint now (a transfer moves it; `office_code` keeps the
-    /// registering office, whose key seals the personal data).
-    pub current_office: String,
-    /// The Bidang the complaint is disposed to (S7), or empty.
-    pub disposed_bidang: String,
-    /// When the status last changed (microseconds).
-    pub status_at: i64,
-}
+pub use crate::domain::ComplaintRow;
 
 /// A new registration. `row.registration_*` and `row.event_seq` are assigned by the store.
 #[derive(Debug, Clone)]
@@ -962,7 +901,7 @@ macro_rules! sql_store {
                     let decided = match &row {
                         None => Err("unknown complaint".to_string()),
                         Some(r) => {
-                            let cur = crate::domain::Followed {
+                            let cur = crate::domain::followed::Followed {
                                 status: r.try_get("status")?,
                                 status_at: r.try_get("status_at")?,
                                 office: r.try_get("current_office")?,
@@ -970,7 +909,7 @@ macro_rules! sql_store {
                                 updated_at: r.try_get("updated_at")?,
                             };
                             let _entered = span.enter();
-                            crate::domain::follow(&cur, e)
+                            crate::domain::followed::follow(&cur, e)
                         }
                     };
                     match decided {

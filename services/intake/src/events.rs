@@ -1,0 +1,108 @@
+//! What intake publishes (the S3 registration and the S9 amendment, each in the outbox with the
+//! change that makes it) and how it follows the others' events (the status-changing events of
+//! triage, feedback and reporting, `aduan_runtime::relay::ROUTES`: the store applies
+//! [`crate::domain::followed::follow`] in its transaction).
+
+use aduan_proto::common::v1::{ComplaintStatus, Step};
+use aduan_proto::events::v1::{self as events, LifecycleEvent, lifecycle_event::Detail};
+use aduan_proto::intake::v1 as pb;
+use aduan_runtime::Result;
+use aduan_runtime::actor::ActorRec;
+use aduan_runtime::time::to_proto;
+use jiff::Timestamp;
+
+use crate::Intake;
+use crate::domain::{Assessment, ComplaintRow, content_markers};
+
+/// The request span's W3C context, for the event a step writes.
+fn trace_context() -> events::TraceContext {
+    aduan_runtime::telemetry::current_event_trace()
+}
+
+/// The registration (S3) of `row`, received at `received_at` and registered `now`; the store
+/// fills in the registration number. `prior` counts the reporter's earlier complaints.
+pub fn registered(
+    row: &ComplaintRow,
+    body: &pb::ComplaintPatch,
+    a: &Assessment,
+    prior: i32,
+    received_at: Timestamp,
+    now: Timestamp,
+) -> LifecycleEvent {
+    LifecycleEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: row.id.clone(),
+        office_code: row.office_code.clone(),
+        step: Step::S3Registered as i32,
+        occurred_at: Some(to_proto(now)),
+        source_service: "intake".into(),
+        actor: Some(row.recorded_by.to_pb()),
+        trace: Some(trace_context()),
+        sequence: 1,
+        status: ComplaintStatus::Registered as i32,
+        detail: Some(Detail::Registered(events::ComplaintRegistered {
+            registration_number: String::new(),
+            channel: row.channel,
+            received_at: Some(to_proto(received_at)),
+            category_code: row.category_code.clone(),
+            unmet_requirements: a.unmet().into_iter().map(|r| r as i32).collect(),
+            reporter_identified: a.reporter_identified,
+            anonymous: row.anonymous,
+            confidential: row.confidential,
+            involves_child: a.involves_child,
+            incident_district_code: row.incident_district_code.clone(),
+            content_markers: content_markers(body),
+            reporter_prior_complaints: prior,
+        })),
+    }
+}
+
+/// The amendment (S9) of `row` by `who` at `now`, changing `changed` into `body`; the store
+/// fills in the revision and the sequence.
+pub fn amended(
+    row: &ComplaintRow,
+    body: &pb::ComplaintPatch,
+    a: &Assessment,
+    changed: Vec<String>,
+    who: &ActorRec,
+    now: Timestamp,
+) -> LifecycleEvent {
+    let visibility = body.visibility.unwrap_or_default();
+    let content = body.content.clone().unwrap_or_default();
+    LifecycleEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: row.id.clone(),
+        office_code: row.current_office.clone(),
+        step: Step::S9Interview as i32,
+        occurred_at: Some(to_proto(now)),
+        source_service: "intake".into(),
+        actor: Some(who.to_pb()),
+        trace: Some(trace_context()),
+        sequence: 0,
+        status: row.status,
+        detail: Some(Detail::Amended(events::ComplaintAmended {
+            revision: 0,
+            changed_fields: changed,
+            unmet_requirements: a.unmet().into_iter().map(|r| r as i32).collect(),
+            category_code: content.category_code,
+            reporter_identified: a.reporter_identified,
+            anonymous: visibility.anonymous,
+            confidential: visibility.confidential,
+            involves_child: a.involves_child,
+            content_markers: content_markers(body),
+        })),
+    }
+}
+
+/// Intake follows the complaint: the status-changing events of triage, feedback and reporting
+/// (`aduan_runtime::relay::ROUTES`) move its status, office and Bidang.
+#[tonic::async_trait]
+impl aduan_runtime::relay::EventReceiver for Intake {
+    async fn apply(
+        &self,
+        source: &str,
+        events: Vec<LifecycleEvent>,
+    ) -> Result<aduan_runtime::relay::ApplyOutcome> {
+        self.store.follow(source, &events).await
+    }
+}
