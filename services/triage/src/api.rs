@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aduan_proto::common::v1::{ComplaintStatus, Requirement};
+use aduan_proto::common::v1::Requirement;
 use aduan_proto::triage::v1 as pb;
 use aduan_runtime::actor::ActorRec;
 use aduan_runtime::auth::{Caller, Role};
@@ -102,7 +102,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
             .await?;
         let waiting = core
             .store
-            .queue_count(&r.office_code, &[ComplaintStatus::Registered as i32])
+            .queue_count(&r.office_code, &s04_screening::waiting_statuses())
             .await?;
         let now = now_micros();
         let entries = rows

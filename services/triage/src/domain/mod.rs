@@ -234,3 +234,14 @@ pub fn channel_label(c: i32) -> &'static str {
         Channel::Unspecified => "-",
     }
 }
+
+/// The reference data of the tests (East Java).
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use aduan_refdata::RefData;
+
+    /// East Java's offices, categories and calendars as shipped.
+    pub fn refdata() -> RefData {
+        RefData::load("35", None).unwrap()
+    }
+}

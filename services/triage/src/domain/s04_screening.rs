@@ -77,6 +77,11 @@ pub fn queue_statuses(include_waiting: bool) -> Vec<i32> {
     statuses
 }
 
+/// The statuses counted as waiting for screening.
+pub fn waiting_statuses() -> [i32; 1] {
+    [ComplaintStatus::Registered as i32]
+}
+
 fn requirements(unmet: &[i32]) -> String {
     join(&unmet.iter().map(|r| r.to_string()).collect::<Vec<_>>())
 }
@@ -362,9 +367,7 @@ pub fn screen(
 mod tests {
     use super::*;
 
-    fn refdata() -> RefData {
-        RefData::load("35", None).unwrap()
-    }
+    use crate::domain::fixtures::refdata;
 
     #[test]
     fn urgency_from_category_child_and_markers() {

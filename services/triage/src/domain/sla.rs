@@ -342,9 +342,7 @@ pub fn alert(clocks: &Clocks, mut case: CaseRow, now: i64) -> Result<Option<Chan
 mod tests {
     use super::*;
 
-    fn refdata() -> RefData {
-        RefData::load("35", None).unwrap()
-    }
+    use crate::domain::fixtures::refdata;
 
     fn ts(s: &str) -> i64 {
         to_micros(s.parse::<Timestamp>().unwrap())
