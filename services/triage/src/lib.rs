@@ -3,6 +3,12 @@
 //! surat kaleng out), forwards them to the Head, and the Head disposes them to a Bidang with a
 //! disposition sheet. Triage owns the SLA clock (the seed's 4 working days by default) and its
 //! sweeper sends each warning and breach once.
+//!
+//! The rules of each step are in `domain/`: S4 in `domain::s04_screening`, S5 in
+//! `domain::s05_forwarding`, S6 in `domain::s06_disposition_sheet`, S6-S7 in
+//! `domain::s07_disposition`, the SLA clock and its alerts in `domain::sla`, the complaint after
+//! triage (S13, S14, closing) in `domain::followed`. `api` is the gRPC face, `events` what triage
+//! publishes and receives, `store` the only SQL.
 #![warn(missing_docs)]
 
 pub mod api;

@@ -1,6 +1,6 @@
 //! Intake's gRPC face. Each RPC decodes its request, validates it (every malformed field named,
 //! [`validate`]), checks the caller, runs the step's rule of [`crate::domain`] and seals, stores
-//! and logs through the core, then answers with the wire form ([`crate::view`]).
+//! and logs through the core, then answers with the wire form (`view.rs`).
 
 pub mod validate;
 
@@ -256,30 +256,14 @@ async fn submit(
         None => v.add("office_code", "unknown office"),
         Some(o) => caller.require_office(&o.code)?,
     }
-    let channel = match Channel::try_from(r.channel) {
-        Ok(Channel::Unspecified) | Err(_) => {
-            v.add(
-                "channel",
-                "required: WALK_IN, LETTER, PHONE, FAX, EMAIL, PARTNER_API or WEB",
-            );
-            Channel::Unspecified
-        }
-        Ok(c) => c,
+    let by = s01_receive::Submitter {
+        console: is_console(caller),
+        partner: caller.acts_as(Role::PartnerAgency),
+        partner_only: partner_only(caller),
     };
-    if channel == Channel::PartnerApi && !caller.acts_as(Role::PartnerAgency) {
-        v.add("channel", "PARTNER_API is for partner agency clients");
-    }
-    if channel == Channel::Web && !is_console(caller) {
-        v.add(
-            "channel",
-            "WEB is the public portal's (the console's web form)",
-        );
-    }
-    if is_console(caller) && channel != Channel::Web && channel != Channel::Unspecified {
-        v.add("channel", "the console submits its web form with WEB");
-    }
-    if partner_only(caller) && channel != Channel::PartnerApi && channel != Channel::Unspecified {
-        v.add("channel", "partner agency clients submit with PARTNER_API");
+    let (channel, problems) = s01_receive::submission_channel(r.channel, by);
+    for p in problems {
+        v.add("channel", p);
     }
     let now = Timestamp::now();
     let tz = office

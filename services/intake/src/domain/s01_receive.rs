@@ -34,3 +34,42 @@ pub fn desk_channel(channel: i32) -> Channel {
 pub fn is_desk_channel(channel: Channel) -> bool {
     !matches!(channel, Channel::Web | Channel::PartnerApi)
 }
+
+/// Who submits a complaint: the console (the public portal's web form), a partner agency's
+/// client, or the desk.
+#[derive(Debug, Clone, Copy)]
+pub struct Submitter {
+    /// The console's service identity.
+    pub console: bool,
+    /// Acting as a partner agency.
+    pub partner: bool,
+    /// Holding a partner agency's grants only.
+    pub partner_only: bool,
+}
+
+/// The channel a submission names and what is wrong with it for `by`, each a violation of
+/// `channel`: the desk registers walk-ins, letters, calls, faxes and e-mails, the portal submits
+/// with WEB and a partner agency with PARTNER_API.
+pub fn submission_channel(channel: i32, by: Submitter) -> (Channel, Vec<&'static str>) {
+    let mut problems = Vec::new();
+    let channel = match Channel::try_from(channel) {
+        Ok(Channel::Unspecified) | Err(_) => {
+            problems.push("required: WALK_IN, LETTER, PHONE, FAX, EMAIL, PARTNER_API or WEB");
+            Channel::Unspecified
+        }
+        Ok(c) => c,
+    };
+    if channel == Channel::PartnerApi && !by.partner {
+        problems.push("PARTNER_API is for partner agency clients");
+    }
+    if channel == Channel::Web && !by.console {
+        problems.push("WEB is the public portal's (the console's web form)");
+    }
+    if by.console && channel != Channel::Web && channel != Channel::Unspecified {
+        problems.push("the console submits its web form with WEB");
+    }
+    if by.partner_only && channel != Channel::PartnerApi && channel != Channel::Unspecified {
+        problems.push("partner agency clients submit with PARTNER_API");
+    }
+    (channel, problems)
+}
