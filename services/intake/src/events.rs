@@ -19,6 +19,32 @@ fn trace_context() -> events::TraceContext {
     aduan_runtime::telemetry::current_event_trace()
 }
 
+/// An intake event on `row`, held by `office`, as (sequence, status); the store fills in what
+/// it assigns (the registration number, the revision, the sequence of an amendment).
+fn envelope(
+    row: &ComplaintRow,
+    office: &str,
+    step: Step,
+    who: &ActorRec,
+    now: Timestamp,
+    (sequence, status): (i64, i32),
+    detail: Detail,
+) -> LifecycleEvent {
+    LifecycleEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: row.id.clone(),
+        office_code: office.to_string(),
+        step: step as i32,
+        occurred_at: Some(to_proto(now)),
+        source_service: "intake".into(),
+        actor: Some(who.to_pb()),
+        trace: Some(trace_context()),
+        sequence,
+        status,
+        detail: Some(detail),
+    }
+}
+
 /// The registration (S3) of `row`, received at `received_at` and registered `now`; the store
 /// fills in the registration number. `prior` counts the reporter's earlier complaints.
 pub fn registered(
@@ -29,32 +55,30 @@ pub fn registered(
     received_at: Timestamp,
     now: Timestamp,
 ) -> LifecycleEvent {
-    LifecycleEvent {
-        event_id: uuid::Uuid::now_v7().to_string(),
-        complaint_id: row.id.clone(),
-        office_code: row.office_code.clone(),
-        step: Step::S3Registered as i32,
-        occurred_at: Some(to_proto(now)),
-        source_service: "intake".into(),
-        actor: Some(row.recorded_by.to_pb()),
-        trace: Some(trace_context()),
-        sequence: 1,
-        status: ComplaintStatus::Registered as i32,
-        detail: Some(Detail::Registered(events::ComplaintRegistered {
-            registration_number: String::new(),
-            channel: row.channel,
-            received_at: Some(to_proto(received_at)),
-            category_code: row.category_code.clone(),
-            unmet_requirements: a.unmet().into_iter().map(|r| r as i32).collect(),
-            reporter_identified: a.reporter_identified,
-            anonymous: row.anonymous,
-            confidential: row.confidential,
-            involves_child: a.involves_child,
-            incident_district_code: row.incident_district_code.clone(),
-            content_markers: content_markers(body),
-            reporter_prior_complaints: prior,
-        })),
-    }
+    let detail = Detail::Registered(events::ComplaintRegistered {
+        registration_number: String::new(),
+        channel: row.channel,
+        received_at: Some(to_proto(received_at)),
+        category_code: row.category_code.clone(),
+        unmet_requirements: a.unmet().into_iter().map(|r| r as i32).collect(),
+        reporter_identified: a.reporter_identified,
+        anonymous: row.anonymous,
+        confidential: row.confidential,
+        involves_child: a.involves_child,
+        incident_district_code: row.incident_district_code.clone(),
+        content_markers: content_markers(body),
+        reporter_prior_complaints: prior,
+    });
+    let status = ComplaintStatus::Registered as i32;
+    envelope(
+        row,
+        &row.office_code,
+        Step::S3Registered,
+        &row.recorded_by,
+        now,
+        (1, status),
+        detail,
+    )
 }
 
 /// The amendment (S9) of `row` by `who` at `now`, changing `changed` into `body`; the store
@@ -69,29 +93,26 @@ pub fn amended(
 ) -> LifecycleEvent {
     let visibility = body.visibility.unwrap_or_default();
     let content = body.content.clone().unwrap_or_default();
-    LifecycleEvent {
-        event_id: uuid::Uuid::now_v7().to_string(),
-        complaint_id: row.id.clone(),
-        office_code: row.current_office.clone(),
-        step: Step::S9Interview as i32,
-        occurred_at: Some(to_proto(now)),
-        source_service: "intake".into(),
-        actor: Some(who.to_pb()),
-        trace: Some(trace_context()),
-        sequence: 0,
-        status: row.status,
-        detail: Some(Detail::Amended(events::ComplaintAmended {
-            revision: 0,
-            changed_fields: changed,
-            unmet_requirements: a.unmet().into_iter().map(|r| r as i32).collect(),
-            category_code: content.category_code,
-            reporter_identified: a.reporter_identified,
-            anonymous: visibility.anonymous,
-            confidential: visibility.confidential,
-            involves_child: a.involves_child,
-            content_markers: content_markers(body),
-        })),
-    }
+    let detail = Detail::Amended(events::ComplaintAmended {
+        revision: 0,
+        changed_fields: changed,
+        unmet_requirements: a.unmet().into_iter().map(|r| r as i32).collect(),
+        category_code: content.category_code,
+        reporter_identified: a.reporter_identified,
+        anonymous: visibility.anonymous,
+        confidential: visibility.confidential,
+        involves_child: a.involves_child,
+        content_markers: content_markers(body),
+    });
+    envelope(
+        row,
+        &row.current_office,
+        Step::S9Interview,
+        who,
+        now,
+        (0, row.status),
+        detail,
+    )
 }
 
 /// Intake follows the complaint: the status-changing events of triage, feedback and reporting
