@@ -1,40 +1,17 @@
-//! What triage publishes (the lifecycle events of S4-S7 and the SLA alerts, with their outbox
-//! names) and how it follows the events of the others: intake's registrations and amendments,
-//! the delivery (S13), the feedback (S14) and a closing.
+//! The events of triage. What it publishes is built by the steps themselves (with
+//! [`crate::domain::event`]): `ComplaintScreened` (S4), `ForwardedToHead` (S5),
+//! `DispositionIssued` (S6-S7) and the `SlaAlert`s; their outbox names are here. What it reacts
+//! to is dispatched here to the domain: intake's registrations and amendments, the delivery
+//! (S13), the feedback (S14) and a closing by another service.
 
-use aduan_proto::common::v1::Step;
 use aduan_proto::events::v1::{LifecycleEvent, lifecycle_event::Detail};
 use aduan_runtime::Result;
 use aduan_runtime::actor::ActorRec;
 use aduan_runtime::relay::{ApplyOutcome, EventReceiver};
-use aduan_runtime::time::{from_micros, to_micros, to_proto};
+use aduan_runtime::time::to_micros;
 
 use crate::Triage;
 use crate::domain::{CaseRow, Change, followed, s04_screening};
-
-/// Triage's next lifecycle event on `case` (its sequence moves on).
-pub fn event(
-    case: &mut CaseRow,
-    step: Step,
-    who: &ActorRec,
-    at: i64,
-    detail: Detail,
-) -> LifecycleEvent {
-    case.event_seq += 1;
-    LifecycleEvent {
-        event_id: uuid::Uuid::now_v7().to_string(),
-        complaint_id: case.complaint_id.clone(),
-        office_code: case.office_code.clone(),
-        step: step as i32,
-        occurred_at: Some(to_proto(from_micros(at))),
-        source_service: "triage".into(),
-        actor: Some(who.to_pb()),
-        trace: Some(aduan_runtime::telemetry::current_event_trace()),
-        sequence: i64::from(case.event_seq),
-        status: case.status,
-        detail: Some(detail),
-    }
-}
 
 /// The outbox event type of an event.
 pub fn event_type(e: &LifecycleEvent) -> &'static str {

@@ -10,9 +10,10 @@ pub mod s06_disposition_sheet;
 pub mod s07_disposition;
 pub mod sla;
 
-use aduan_proto::common::v1::{Channel, ComplaintStatus};
-use aduan_proto::events::v1::{LifecycleEvent, TraceContext};
+use aduan_proto::common::v1::{Channel, ComplaintStatus, Step};
+use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
 use aduan_runtime::actor::ActorRec;
+use aduan_runtime::time::{from_micros, to_proto};
 use aduan_runtime::{Error, Result};
 
 pub use s04_screening::urgency_rules;
@@ -138,6 +139,30 @@ impl HistoryRow {
             office_code: case.office_code.clone(),
             note: note.into(),
         }
+    }
+}
+
+/// Triage's next lifecycle event on `case` (its sequence moves on).
+pub fn event(
+    case: &mut CaseRow,
+    step: Step,
+    who: &ActorRec,
+    at: i64,
+    detail: Detail,
+) -> LifecycleEvent {
+    case.event_seq += 1;
+    LifecycleEvent {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        complaint_id: case.complaint_id.clone(),
+        office_code: case.office_code.clone(),
+        step: step as i32,
+        occurred_at: Some(to_proto(from_micros(at))),
+        source_service: "triage".into(),
+        actor: Some(who.to_pb()),
+        trace: Some(aduan_runtime::telemetry::current_event_trace()),
+        sequence: i64::from(case.event_seq),
+        status: case.status,
+        detail: Some(detail),
     }
 }
 

@@ -11,10 +11,9 @@ use aduan_runtime::time::{now_micros, to_micros};
 use aduan_runtime::{Error, Result, validate};
 
 use super::{
-    CaseRow, Change, Clocks, HistoryRow, clock_of, is_open, join, out_of_order, refresh_clock,
-    split,
+    CaseRow, Change, Clocks, HistoryRow, clock_of, event, is_open, join, out_of_order,
+    refresh_clock, split,
 };
-use crate::events::event;
 
 /// The urgency rules that fired for a complaint (S4: "urgent ones first"), from its category,
 /// the identity facts and intake's content markers. Empty: not urgent by rule.

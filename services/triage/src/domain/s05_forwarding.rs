@@ -7,8 +7,7 @@ use aduan_proto::triage::v1 as pb;
 use aduan_runtime::Result;
 use aduan_runtime::actor::ActorRec;
 
-use super::{CaseRow, Change, Clocks, HistoryRow, clock_of, out_of_order, refresh_clock};
-use crate::events::event;
+use super::{CaseRow, Change, Clocks, HistoryRow, clock_of, event, out_of_order, refresh_clock};
 
 /// Forwards the complaint to the Head (S5): it waits for the disposition.
 pub fn forward(

@@ -9,10 +9,9 @@ use aduan_runtime::time::date_to_proto;
 use aduan_runtime::{Error, Result};
 
 use super::{
-    CaseRow, Change, Clocks, DispositionRow, HistoryRow, clock_of, join, out_of_order,
+    CaseRow, Change, Clocks, DispositionRow, HistoryRow, clock_of, event, join, out_of_order,
     refresh_clock,
 };
-use crate::events::event;
 
 /// The Head's order, validated.
 pub struct Order<'a> {

@@ -15,8 +15,7 @@ use aduan_runtime::time::{from_micros, to_micros, to_proto};
 use aduan_runtime::{Error, Result};
 use jiff::Timestamp;
 
-use super::{CaseRow, Change, HistoryRow, clock_of, refresh_clock};
-use crate::events::event;
+use super::{CaseRow, Change, HistoryRow, clock_of, event, refresh_clock};
 
 /// The calendars of the offices and the SLA policies, built once at start-up.
 pub struct Clocks {
