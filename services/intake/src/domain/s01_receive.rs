@@ -73,3 +73,66 @@ pub fn submission_channel(channel: i32, by: Submitter) -> (Channel, Vec<&'static
     }
     (channel, problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_received_moment_is_given_or_now() {
+        let now: Timestamp = "2026-11-27T03:00:00Z".parse().unwrap();
+        let at = |s: &str| aduan_runtime::time::to_proto(s.parse::<Timestamp>().unwrap());
+        assert_eq!(received_at(None, now), Ok(now));
+        let earlier = at("2026-11-26T09:00:00Z");
+        assert_eq!(
+            received_at(Some(&earlier), now),
+            Ok("2026-11-26T09:00:00Z".parse().unwrap())
+        );
+        // Five minutes of clock skew pass; more is the future.
+        assert!(received_at(Some(&at("2026-11-27T03:04:00Z")), now).is_ok());
+        assert_eq!(
+            received_at(Some(&at("2026-11-27T03:06:00Z")), now),
+            Err("lies in the future")
+        );
+        assert_eq!(
+            received_at(Some(&at("1999-12-31T23:00:00Z")), now),
+            Err("before the year 2000")
+        );
+    }
+
+    #[test]
+    fn each_submitter_has_its_channels() {
+        let desk = Submitter {
+            console: false,
+            partner: false,
+            partner_only: false,
+        };
+        let console = Submitter {
+            console: true,
+            ..desk
+        };
+        let partner = Submitter {
+            partner: true,
+            partner_only: true,
+            ..desk
+        };
+        let letter = Channel::Letter as i32;
+        let web = Channel::Web as i32;
+        let api = Channel::PartnerApi as i32;
+        assert_eq!(submission_channel(letter, desk), (Channel::Letter, vec![]));
+        assert_eq!(submission_channel(web, console), (Channel::Web, vec![]));
+        assert_eq!(
+            submission_channel(api, partner),
+            (Channel::PartnerApi, vec![])
+        );
+        assert_eq!(submission_channel(web, desk).1.len(), 1);
+        assert_eq!(submission_channel(letter, console).1.len(), 1);
+        assert_eq!(submission_channel(letter, partner).1.len(), 1);
+        assert_eq!(submission_channel(api, desk).1.len(), 1);
+        let (c, problems) = submission_channel(0, desk);
+        assert_eq!(c, Channel::Unspecified);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(desk_channel(0), Channel::WalkIn);
+        assert!(!is_desk_channel(Channel::Web) && is_desk_channel(Channel::Fax));
+    }
+}

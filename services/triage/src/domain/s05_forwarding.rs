@@ -69,3 +69,43 @@ pub fn forward(
         ..Default::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fixtures::refdata;
+    use crate::domain::status_name;
+
+    #[test]
+    fn only_an_accepted_complaint_goes_to_the_head_with_its_nature() {
+        let clocks = Clocks::load(&refdata(), "sop_4_working_days", None).unwrap();
+        let start = clocks.start(0).unwrap();
+        let mut case = CaseRow {
+            complaint_id: "c".into(),
+            office_code: "35.27".into(),
+            status: ComplaintStatus::Registered as i32,
+            confidential: true,
+            sla_policy: start.policy,
+            sla_stage: start.stage,
+            sla_pauses: "[]".into(),
+            ..Default::default()
+        };
+        let who = ActorRec::system();
+        let refused = forward(&clocks, case.clone(), who.clone(), 1, "summary", 0).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains(status_name(ComplaintStatus::Registered as i32))
+        );
+        case.status = ComplaintStatus::Accepted as i32;
+        let change = forward(&clocks, case, who, 1, " summary ", 0).unwrap();
+        assert_eq!(
+            change.case.status,
+            ComplaintStatus::AwaitingDisposition as i32
+        );
+        assert_eq!(change.case.nature, pb::Nature::Rahasia as i32);
+        assert_eq!(change.case.head_summary, "summary");
+        assert_eq!(change.case.event_seq, 1);
+        assert_eq!(change.events.len(), 1);
+    }
+}

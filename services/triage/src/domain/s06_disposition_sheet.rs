@@ -121,3 +121,37 @@ pub fn sheet(
         urgent: case.urgent,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aduan_runtime::actor::ActorRec;
+
+    #[test]
+    fn the_sheet_of_a_version() {
+        let case = CaseRow::default();
+        assert!(matches!(
+            pick(&case, &[], 0),
+            Err(Error::FailedPrecondition(_))
+        ));
+        let d = DispositionRow {
+            complaint_id: "c".into(),
+            version: 1,
+            bidang_code: "b".into(),
+            instructions: String::new(),
+            note: String::new(),
+            due_date: String::new(),
+            nature: 1,
+            issued_by: ActorRec::system(),
+            issued_at: 0,
+            change_reason: String::new(),
+        };
+        let two = [d.clone(), DispositionRow { version: 2, ..d }];
+        assert_eq!(pick(&case, &two, 0).unwrap(), 1);
+        assert_eq!(pick(&case, &two, 1).unwrap(), 0);
+        assert!(matches!(
+            pick(&case, &two, 3),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}
