@@ -120,6 +120,18 @@ pub struct Change {
     pub alert: Option<(String, String)>,
 }
 
+impl Change {
+    /// A step's change: the complaint after it, its history and the event it publishes.
+    pub fn of(case: CaseRow, history: Vec<HistoryRow>, event: LifecycleEvent) -> Self {
+        Self {
+            case,
+            history,
+            events: vec![event],
+            ..Default::default()
+        }
+    }
+}
+
 impl HistoryRow {
     /// An entry for `case` as it stands after the step (its status and office).
     pub fn of(

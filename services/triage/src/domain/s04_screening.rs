@@ -354,12 +354,7 @@ pub fn screen(
         now,
         Detail::Screened(screened),
     );
-    Ok(Change {
-        case,
-        history,
-        events: vec![ev],
-        ..Default::default()
-    })
+    Ok(Change::of(case, history, ev))
 }
 
 #[cfg(test)]

@@ -62,12 +62,7 @@ pub fn forward(
         now,
         Detail::ForwardedToHead(events::ForwardedToHead { urgent }),
     );
-    Ok(Change {
-        case,
-        history,
-        events: vec![ev],
-        ..Default::default()
-    })
+    Ok(Change::of(case, history, ev))
 }
 
 #[cfg(test)]

@@ -135,10 +135,7 @@ pub fn issue(
         }),
     );
     Ok(Change {
-        case,
-        history,
         disposition: Some(disposition),
-        events: vec![ev],
-        ..Default::default()
+        ..Change::of(case, history, ev)
     })
 }

@@ -330,10 +330,7 @@ pub fn alert(clocks: &Clocks, mut case: CaseRow, now: i64) -> Result<Option<Chan
             format!("{}@{}", clock.stage, clock.started_at),
             kind.to_string(),
         )),
-        case,
-        history,
-        events: vec![ev],
-        ..Default::default()
+        ..Change::of(case, history, ev)
     }))
 }
 
