@@ -2,12 +2,21 @@
 //! requirements R1-R6. Complaints from every channel are registered with a gap-free number per
 //! office and year and an unguessable tracking code; personal data is sealed with the office's
 //! key; every change lands in the outbox as a lifecycle event in the same transaction.
+//!
+//! The rules of each step are in `domain/`: S1-S2 in `domain::s01_receive`, S3 in
+//! `domain::s03_registration` with R1-R6 in `domain::s03_completeness`, S9 amendments in
+//! `domain::s09_amendment`, the complaint's course in the other services in `domain::followed`.
+//! `api` is the gRPC face (its field checks in `api::validate`), `events` what intake publishes
+//! and receives, `store` the only SQL.
 #![warn(missing_docs)]
 
+pub mod api;
+mod core;
 pub mod domain;
+pub mod events;
 pub mod identity;
-pub mod service;
 pub mod store;
+mod view;
 
 use std::sync::Arc;
 
@@ -16,8 +25,9 @@ use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 
+pub use crate::core::{CONSOLE_SUBJECT, Intake};
 pub use aduan_refdata as refdata;
-pub use service::{Intake, IntakeApi};
+pub use api::IntakeApi;
 
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.intake.v1.IntakeService";

@@ -10,71 +10,9 @@ use aduan_runtime::db::Database;
 use aduan_runtime::{Error, Result};
 use aduan_spine::relay::Outbox;
 use async_trait::async_trait;
-use prost::Message;
 use sqlx::Row;
 
-/// A complaint as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComplaintRow {
-    /// Id (UUID).
-    pub id: String,
-    /// Office code.
-    pub office_code: String,
-    /// Year of the registration number.
-    pub registration_year: i32,
-    /// Sequence of the registration number within office and year.
-    pub registration_seq: i64,
-    /// The registration number.
-    pub registration_number: String,
-    /// The public tracking code (normalised, without dashes).
-    pub tracking_code: String,
-    /// `aduan.common.v1.Channel` value.
-    pub channel: i32,
-    /// Category code.
-    pub category_code: String,
-    /// `aduan.common.v1.ComplaintStatus` value.
-    pub status: i32,
-    /// Microseconds since the epoch.
-    pub received_at: i64,
-    /// Microseconds since the epoch.
-    pub registered_at: i64,
-    /// Microseconds since the epoch.
-    pub updated_at: i64,
-    /// Who registered it.
-    pub recorded_by: ActorRec,
-    /// Unmet requirements as bits (R1 = bit 0).
-    pub unmet_mask: i64,
-    /// Identity fact.
-    pub reporter_identified: bool,
-    /// Anonim.
-    pub anonymous: bool,
-    /// Rahasia.
-    pub confidential: bool,
-    /// A child is involved.
-    pub involves_child: bool,
-    /// Kecamatan code of the incident.
-    pub incident_district_code: String,
-    /// Current revision.
-    pub revision: i32,
-    /// Events written for this complaint so far.
-    pub event_seq: i64,
-    /// Sealed `ComplaintPatch` (personal data and content).
-    pub pii: Vec<u8>,
-    /// Idempotency key.
-    pub request_id: String,
-    /// Hash of the original request.
-    pub request_hash: String,
-    /// The W3C trace context of the complaint's latest lifecycle event (columns `traceparent`,
-    /// `tracestate`; kept by the store): the previous step a person's next amendment links to.
-    pub trace: TraceContext,
-    /// The office holding the complaint now (a transfer moves it; `office_code` keeps the
-    /// registering office, whose key seals the personal data).
-    pub current_office: String,
-    /// The Bidang the complaint is disposed to (S7), or empty.
-    pub disposed_bidang: String,
-    /// When the status last changed (microseconds).
-    pub status_at: i64,
-}
+pub use crate::domain::ComplaintRow;
 
 /// A new registration. `row.registration_*` and `row.event_seq` are assigned by the store.
 #[derive(Debug, Clone)]
@@ -307,9 +245,6 @@ pub async fn migrate(db: &Database) -> Result<()> {
 /// Earlier complaints counted at registration stop here (`reporter_prior_complaints`, issue 13).
 pub const PRIOR_COMPLAINTS_CAP: i64 = 100;
 
-const RESERVE_OUTBOX: &str =
-    "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
-
 const COLUMNS: &str = "id, office_code, registration_year, registration_seq, registration_number, \
     tracking_code, channel, category_code, status, received_at, registered_at, updated_at, \
     recorded_by_subject, recorded_by_role, recorded_by_office, unmet_mask, reporter_identified, \
@@ -368,7 +303,7 @@ macro_rules! row_to_complaint {
 }
 
 macro_rules! sql_store {
-    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr, $writers:expr, $notify:expr) => {
+    ($name:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr, $writers:expr) => {
         /// The intake store on this backend.
         pub struct $name {
             pool: $pool,
@@ -468,20 +403,7 @@ macro_rules! sql_store {
                 if let Some(Detail::Registered(r)) = event.detail.as_mut() {
                     r.registration_number = row.registration_number.clone();
                 }
-                let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX).bind(1i64).fetch_one(&mut *tx).await?;
-                if let Some(sql) = $notify {
-                    sqlx::query(sql).bind(self.outbox.channel()).execute(&mut *tx).await?;
-                }
-                sqlx::query(
-                    "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) VALUES ($5, $1, $2, 'registered', $3, $4)",
-                )
-                .bind(&event.event_id)
-                .bind(&row.id)
-                .bind(event.encode_to_vec())
-                .bind(row.registered_at)
-                .bind(last)
-                .execute(&mut *tx)
-                .await?;
+                aduan_spine::relay::append(&mut *tx, &self.outbox, std::slice::from_ref(&event), row.registered_at).await?;
                 tx.commit().await?;
                 self.outbox.notify();
                 aduan_spine::relay::record_events([&event]);
@@ -578,7 +500,7 @@ macro_rules! sql_store {
                         if let Some(Detail::Registered(d)) = event.detail.as_mut() {
                             d.registration_number = row.registration_number.clone();
                         }
-                        events.push(event.encode_to_vec());
+                        events.push(event);
                         rows.push(row);
                     }
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO complaints ({COLUMNS}) "));
@@ -636,26 +558,9 @@ macro_rules! sql_store {
                         });
                         q.build().execute(&mut *tx).await?;
                     }
-                    let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX)
-                        .bind(rows.len() as i64)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if let Some(sql) = $notify {
-                    sqlx::query(sql).bind(self.outbox.channel()).execute(&mut *tx).await?;
-                }
-                    let first = last - rows.len() as i64 + 1;
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) ",
-                    );
-                    q.push_values(rows.iter().zip(todo.iter()).zip(events.into_iter()).enumerate(), |mut b, (k, ((r, &i), payload))| {
-                        b.push_bind(first + k as i64)
-                            .push_bind(items[i].event.event_id.clone())
-                            .push_bind(r.id.clone())
-                            .push_bind("registered")
-                            .push_bind(payload)
-                            .push_bind(r.registered_at);
-                    });
-                    q.build().execute(&mut *tx).await?;
+                    // One outbox time for the batch: its latest registration.
+                    let at = rows.iter().map(|r| r.registered_at).max().unwrap_or_default();
+                    aduan_spine::relay::append(&mut *tx, &self.outbox, &events, at).await?;
                 }
                 tx.commit().await?;
                 self.outbox.notify();
@@ -889,20 +794,7 @@ macro_rules! sql_store {
                 if let Some(Detail::Amended(d)) = event.detail.as_mut() {
                     d.revision = revision;
                 }
-                let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX).bind(1i64).fetch_one(&mut *tx).await?;
-                if let Some(sql) = $notify {
-                    sqlx::query(sql).bind(self.outbox.channel()).execute(&mut *tx).await?;
-                }
-                sqlx::query(
-                    "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) VALUES ($5, $1, $2, 'amended', $3, $4)",
-                )
-                .bind(&event.event_id)
-                .bind(&a.id)
-                .bind(event.encode_to_vec())
-                .bind(a.at)
-                .bind(last)
-                .execute(&mut *tx)
-                .await?;
+                aduan_spine::relay::append(&mut *tx, &self.outbox, std::slice::from_ref(&event), a.at).await?;
                 tx.commit().await?;
                 self.outbox.notify();
                 aduan_spine::relay::record_events([&event]);
@@ -938,16 +830,8 @@ macro_rules! sql_store {
                     // The apply span is entered only around the synchronous rule below: a guard
                     // held across an await would leak into other tasks of this thread.
                     let span = aduan_runtime::telemetry::event_span(e, "intake");
-                    let fresh: Option<String> = sqlx::query_scalar(
-                        "INSERT INTO inbox_seen (source_service, event_id, applied_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id",
-                    )
-                    .bind(source)
-                    .bind(&e.event_id)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if fresh.is_none() {
+                    let fresh = aduan_spine::relay::mark_seen(&mut *tx, source, &[e.event_id.as_str()], now).await?;
+                    if fresh.is_empty() {
                         out.applied += 1;
                         out.duplicates += 1;
                         continue;
@@ -964,7 +848,7 @@ macro_rules! sql_store {
                     let decided = match &row {
                         None => Err("unknown complaint".to_string()),
                         Some(r) => {
-                            let cur = crate::domain::Followed {
+                            let cur = crate::domain::followed::Followed {
                                 status: r.try_get("status")?,
                                 status_at: r.try_get("status_at")?,
                                 office: r.try_get("current_office")?,
@@ -972,7 +856,7 @@ macro_rules! sql_store {
                                 updated_at: r.try_get("updated_at")?,
                             };
                             let _entered = span.enter();
-                            crate::domain::follow(&cur, e)
+                            crate::domain::followed::follow(&cur, e)
                         }
                     };
                     match decided {
@@ -1001,11 +885,7 @@ macro_rules! sql_store {
                         Ok(None) => {}
                         Err(reason) => {
                             span.in_scope(|| tracing::warn!(event_id = %e.event_id, %reason, "event refused"));
-                            sqlx::query("DELETE FROM inbox_seen WHERE source_service = $1 AND event_id = $2")
-                                .bind(source)
-                                .bind(&e.event_id)
-                                .execute(&mut *tx)
-                                .await?;
+                            aduan_spine::relay::unmark_seen(&mut *tx, source, &[e.event_id.as_str()]).await?;
                             out.rejection = Some((e.event_id.clone(), reason));
                             break;
                         }
@@ -1188,8 +1068,7 @@ sql_store!(
     sqlx::PgPool,
     "BEGIN",
     " FOR UPDATE",
-    4,
-    Some(aduan_spine::relay::NOTIFY_SQL)
+    4
 );
 sql_store!(
     SqliteStore,
@@ -1197,8 +1076,7 @@ sql_store!(
     sqlx::SqlitePool,
     "BEGIN IMMEDIATE",
     "",
-    1,
-    None::<&str>
+    1
 );
 
 /// Groups concurrent registrations into batches: a writer takes whatever is waiting (up to

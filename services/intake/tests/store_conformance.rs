@@ -52,7 +52,7 @@ fn new_complaint(office: &str, request_id: &str, at: i64) -> NewComplaint {
             registration_year: 2026,
             registration_seq: 0,
             registration_number: String::new(),
-            tracking_code: aduan_intake::service::new_tracking_code(),
+            tracking_code: aduan_intake::domain::s03_registration::new_tracking_code(),
             channel: 1,
             category_code: "bantuan_sosial".into(),
             status: 1,

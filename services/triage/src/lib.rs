@@ -3,11 +3,20 @@
 //! surat kaleng out), forwards them to the Head, and the Head disposes them to a Bidang with a
 //! disposition sheet. Triage owns the SLA clock (the seed's 4 working days by default) and its
 //! sweeper sends each warning and breach once.
+//!
+//! The rules of each step are in `domain/`: S4 in `domain::s04_screening`, S5 in
+//! `domain::s05_forwarding`, S6 in `domain::s06_disposition_sheet`, S6-S7 in
+//! `domain::s07_disposition`, the SLA clock and its alerts in `domain::sla`, the complaint after
+//! triage (S13, S14, closing) in `domain::followed`. `api` is the gRPC face, `events` what triage
+//! publishes and receives, `store` the only SQL.
 #![warn(missing_docs)]
 
+pub mod api;
+mod core;
 pub mod domain;
-pub mod service;
+pub mod events;
 pub mod store;
+mod view;
 
 use std::sync::Arc;
 
@@ -16,7 +25,8 @@ use aduan_runtime::config::Config;
 use aduan_runtime::db::Database;
 use aduan_spine::relay::Outbox;
 
-pub use service::{Triage, TriageApi};
+pub use crate::core::Triage;
+pub use api::TriageApi;
 
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.triage.v1.TriageService";

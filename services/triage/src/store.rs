@@ -8,116 +8,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::LazyLock;
 
-use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
+use aduan_proto::events::v1::{LifecycleEvent, TraceContext};
 pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 use aduan_runtime::{Error, Result};
 use aduan_spine::relay::{ApplyOutcome, Outbox};
 use async_trait::async_trait;
-use prost::Message;
 use sqlx::Row;
 
-/// A complaint as triage keeps it.
-#[allow(missing_docs)] // one field per column (migrations/)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CaseRow {
-    pub complaint_id: String,
-    pub office_code: String,
-    pub origin_office_code: String,
-    pub registration_number: String,
-    pub channel: i32,
-    pub category_code: String,
-    pub received_at: i64,
-    pub registered_at: i64,
-    pub status: i32,
-    pub urgent: bool,
-    /// Comma-separated rule codes (and "officer").
-    pub urgency_reasons: String,
-    /// The officer's decision, overriding the rules.
-    pub urgency_override: Option<bool>,
-    pub reporter_identified: bool,
-    pub anonymous: bool,
-    pub confidential: bool,
-    pub involves_child: bool,
-    /// Comma-separated requirement numbers (R1-R6 as 1-6).
-    pub unmet_requirements: String,
-    /// Comma-separated marker codes.
-    pub content_markers: String,
-    pub screening_reason: String,
-    pub transferred_to: String,
-    pub transferred_from: String,
-    pub referred_to_agency: String,
-    pub duplicate_of: String,
-    pub head_summary: String,
-    pub nature: i32,
-    pub sla_policy: String,
-    pub sla_stage: String,
-    pub sla_started_at: i64,
-    /// JSON list of [from, to|null] in microseconds.
-    pub sla_pauses: String,
-    pub sla_stopped_at: Option<i64>,
-    pub sla_warned: bool,
-    pub sla_breached: bool,
-    pub sla_next_alert_at: Option<i64>,
-    /// Triage's events for this complaint so far (the `sequence` of its next event is this + 1).
-    pub event_seq: i32,
-    /// When the registration event was applied here (visible in the queue).
-    pub applied_at: i64,
-    pub updated_at: i64,
-    /// Columns `traceparent`, `tracestate`: the W3C trace context of the complaint's latest
-    /// lifecycle event, written here or received (kept by the store; a person's next step links
-    /// to it).
-    pub trace: TraceContext,
-}
-
-/// One history entry.
-#[allow(missing_docs)] // one field per column (migrations/)
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryRow {
-    pub at: i64,
-    pub actor: ActorRec,
-    pub action: String,
-    pub status: i32,
-    /// Coded detail, no free text.
-    pub detail: String,
-    pub office_code: String,
-    /// Free text (a reason), sealed at rest.
-    pub note: String,
-}
-
-/// One version of a disposition.
-#[allow(missing_docs)] // one field per column (migrations/)
-#[derive(Debug, Clone, PartialEq)]
-pub struct DispositionRow {
-    pub complaint_id: String,
-    pub version: i32,
-    pub bidang_code: String,
-    /// Comma-separated instruction numbers.
-    pub instructions: String,
-    pub note: String,
-    /// YYYY-MM-DD.
-    pub due_date: String,
-    pub nature: i32,
-    pub issued_by: ActorRec,
-    pub issued_at: i64,
-    pub change_reason: String,
-}
-
-/// What one step changes.
-#[derive(Debug, Clone, Default)]
-pub struct Change {
-    /// The complaint after the step (inserted or updated).
-    pub case: CaseRow,
-    /// History entries to add.
-    pub history: Vec<HistoryRow>,
-    /// A new disposition version.
-    pub disposition: Option<DispositionRow>,
-    /// Lifecycle events for the outbox.
-    pub events: Vec<LifecycleEvent>,
-    /// An SLA alert (stage, kind) sent at most once.
-    pub alert: Option<(String, String)>,
-}
+pub use crate::domain::{CaseRow, Change, DispositionRow, HistoryRow};
 
 /// A step on a locked complaint: the change, or None when there is nothing to do.
 pub type MutateFn<'a> =
@@ -239,9 +139,6 @@ static UPSERT_CASE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-const RESERVE_OUTBOX: &str =
-    "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
-
 fn aad(id: &str, what: &str) -> Vec<u8> {
     format!("triage:{id}:{what}").into_bytes()
 }
@@ -292,18 +189,6 @@ fn seal_case(keys: &Keyring, k: &CaseRow) -> std::result::Result<Option<Vec<u8>>
         &k.screening_reason,
         &k.head_summary,
     )
-}
-
-/// The outbox event type of an event.
-pub fn event_type(e: &LifecycleEvent) -> &'static str {
-    match &e.detail {
-        Some(Detail::Screened(_)) => "screened",
-        Some(Detail::ForwardedToHead(_)) => "forwarded_to_head",
-        Some(Detail::DispositionIssued(_)) => "disposition_issued",
-        Some(Detail::SlaAlert(_)) => "sla_alert",
-        Some(Detail::Closed(_)) => "closed",
-        _ => "other",
-    }
 }
 
 macro_rules! row_to_case {
@@ -449,6 +334,7 @@ macro_rules! sql_store {
             async fn write(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 keys: &Keyring,
+                outbox: &Outbox,
                 c: &Change,
             ) -> std::result::Result<Written, sqlx::Error> {
                 if let Some((stage, kind)) = &c.alert {
@@ -555,27 +441,7 @@ macro_rules! sql_store {
                     .execute(&mut **tx)
                     .await?;
                 }
-                if !c.events.is_empty() {
-                    let n = c.events.len() as i64;
-                    let last: i64 = sqlx::query_scalar(RESERVE_OUTBOX)
-                        .bind(n)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                    for (i, e) in c.events.iter().enumerate() {
-                        sqlx::query(
-                            "INSERT INTO outbox (seq, event_id, complaint_id, event_type, payload, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
-                        .bind(last - n + 1 + i as i64)
-                        .bind(&e.event_id)
-                        .bind(&e.complaint_id)
-                        .bind(event_type(e))
-                        .bind(e.encode_to_vec())
-                        .bind(k.updated_at)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                }
+                aduan_spine::relay::append(&mut **tx, outbox, &c.events, k.updated_at).await?;
                 Ok(Written::Done)
             }
         }
@@ -730,7 +596,7 @@ macro_rules! sql_store {
                 aduan_runtime::telemetry::link_previous_step(id, &previous);
                 change.case.trace = previous;
                 aduan_runtime::telemetry::keep_latest_trace(&mut change.case.trace, &change.events);
-                match Self::write(&mut tx, &self.keys, &change).await? {
+                match Self::write(&mut tx, &self.keys, &self.outbox, &change).await? {
                     Written::Done => {}
                     Written::AlertAlreadySent => return Ok(None),
                 }
@@ -755,18 +621,9 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin_with($begin).await?;
                 let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
                 // 1. Which events are new: their ids, recorded in this transaction.
-                let mut fresh: HashSet<String> = HashSet::new();
-                for chunk in events.chunks(1000) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO inbox_seen (event_id, source_service, applied_at) ",
-                    );
-                    q.push_values(chunk, |mut b, e| {
-                        b.push_bind(e.event_id.clone()).push_bind(source).push_bind(now);
-                    });
-                    q.push(" ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id");
-                    let ids: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
-                    fresh.extend(ids);
-                }
+                let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+                let mut fresh: HashSet<String> =
+                    aduan_spine::relay::mark_seen(&mut *tx, source, &ids, now).await?;
                 // 2. The complaints they name, locked, in one statement per 500.
                 let mut wanted: Vec<&str> = events
                     .iter()
@@ -839,19 +696,8 @@ macro_rules! sql_store {
                                 .map(|x| x.event_id.clone())
                                 .collect();
                             drop(_entered);
-                            for chunk in rest.chunks(500) {
-                                let mut q = sqlx::QueryBuilder::<$db>::new(
-                                    "DELETE FROM inbox_seen WHERE source_service = ",
-                                );
-                                q.push_bind(source.to_string());
-                                q.push(" AND event_id IN (");
-                                let mut sep = q.separated(", ");
-                                for id in chunk {
-                                    sep.push_bind(id.clone());
-                                }
-                                q.push(")");
-                                q.build().execute(&mut *tx).await?;
-                            }
+                            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+                            aduan_spine::relay::unmark_seen(&mut *tx, source, &rest).await?;
                             break;
                         }
                     }
@@ -949,7 +795,7 @@ macro_rules! sql_store {
                             events: c.events.clone(),
                             alert: c.alert.clone(),
                         };
-                        Self::write(&mut tx, &self.keys, &extra).await?;
+                        Self::write(&mut tx, &self.keys, &self.outbox, &extra).await?;
                         emitted.extend(c.events.iter().cloned());
                     }
                 }

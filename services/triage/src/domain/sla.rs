@@ -1,78 +1,21 @@
-//! Triage's rules: urgency (S4), the state machine of S4-S7, and the SLA clock of a complaint
-//! (the policy and calendar come from `aduan-calendar`).
+//! The SLA clock of a complaint (the policy and calendar come from `aduan-calendar`; the seed's
+//! 4 working days by default) and the sweeper's rule: each warning and breach sent once per
+//! stage and clock start.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use aduan_calendar::{Calendar, Pause, SlaClock, SlaPolicy, SlaStatus};
-use aduan_proto::common::v1::ComplaintStatus;
+use aduan_proto::common::v1::{ComplaintStatus, Step};
+use aduan_proto::events::v1::{self as events, lifecycle_event::Detail};
 use aduan_refdata::RefData;
 use aduan_refdata::calendars::OfficeCalendars;
-use aduan_runtime::time::{from_micros, to_micros};
+use aduan_runtime::actor::ActorRec;
+use aduan_runtime::time::{from_micros, to_micros, to_proto};
 use aduan_runtime::{Error, Result};
 use jiff::Timestamp;
 
-/// The urgency rules that fired for a complaint (S4: "urgent ones first"), from its category,
-/// the identity facts and intake's content markers. Empty: not urgent by rule.
-pub fn urgency_rules(
-    refdata: &RefData,
-    category_code: &str,
-    involves_child: bool,
-    markers: &[String],
-) -> Vec<String> {
-    let cat = refdata.category(category_code);
-    let violent_category = cat.is_some_and(|c| c.violence);
-    let has = |m: &str| markers.iter().any(|x| x == m);
-    let violence = violent_category
-        || has("violence")
-        || has("sexual_violence")
-        || has("exploitation")
-        || has("neglect");
-    let mut out = Vec::new();
-    if (involves_child || cat.is_some_and(|c| c.child)) && (violence || has("missing_person")) {
-        out.push("child_at_risk".to_string());
-    }
-    if violence {
-        out.push("violence".to_string());
-    }
-    if has("sexual_violence") {
-        out.push("sexual_violence".to_string());
-    }
-    if has("threat_to_life") {
-        out.push("threat_to_life".to_string());
-    }
-    if has("missing_person") {
-        out.push("missing_person".to_string());
-    }
-    out
-}
-
-/// Statuses from which the complaint is still in triage's hands (the clock may run).
-pub fn is_open(status: i32) -> bool {
-    matches!(
-        ComplaintStatus::try_from(status).unwrap_or(ComplaintStatus::Unspecified),
-        ComplaintStatus::Registered
-            | ComplaintStatus::NeedsInformation
-            | ComplaintStatus::Accepted
-            | ComplaintStatus::AwaitingDisposition
-            | ComplaintStatus::Disposed
-    )
-}
-
-/// The name of a status, for messages.
-pub fn status_name(status: i32) -> &'static str {
-    ComplaintStatus::try_from(status)
-        .map(|s| s.as_str_name())
-        .unwrap_or("UNKNOWN")
-}
-
-/// FAILED_PRECONDITION naming the step and where the complaint stands.
-pub fn out_of_order(step: &str, status: i32, needed: &str) -> Error {
-    Error::FailedPrecondition(format!(
-        "{step} needs a complaint that is {needed}; this one is {}",
-        status_name(status)
-    ))
-}
+use super::{CaseRow, Change, HistoryRow, clock_of, event, refresh_clock};
 
 /// The calendars of the offices and the SLA policies, built once at start-up.
 pub struct Clocks {
@@ -321,33 +264,81 @@ impl Clocks {
     }
 }
 
+/// The sweeper's step on a complaint whose next alert is due at `now`: the warning (always
+/// first), then the breach, each once; a clock that is not due after all (a pause, a recomputed
+/// deadline) is re-armed without an alert.
+pub fn alert(clocks: &Clocks, mut case: CaseRow, now: i64) -> Result<Option<Change>> {
+    let clock = clock_of(&case);
+    let before = case.sla_next_alert_at;
+    let v = clocks.view(&case.office_code, &clock, now)?;
+    let due_now = matches!(v.state, "warning" | "breached");
+    let (kind, breached) = if due_now && !case.sla_warned {
+        // The warning always comes first, even when the sweep finds the breach already.
+        ("warning", false)
+    } else if v.state == "breached" && !case.sla_breached {
+        ("breach", true)
+    } else {
+        // Not due after all (a pause or a recomputed deadline): re-arm and move on.
+        refresh_clock(clocks, &mut case, &clock)?;
+        if case.sla_next_alert_at == before {
+            // Guard against a clock that keeps answering "due" without an alert.
+            case.sla_next_alert_at = before.map(|t| t.max(now) + 60_000_000);
+        }
+        case.updated_at = now;
+        return Ok(Some(Change {
+            case,
+            ..Default::default()
+        }));
+    };
+    case.sla_warned = true;
+    case.sla_breached |= breached;
+    refresh_clock(clocks, &mut case, &clock)?;
+    case.updated_at = now;
+    let policy = clocks.policy(&clock.policy)?;
+    let budget = policy
+        .stage(&clock.stage)
+        .map(|s| f64::from(s.budget_working_days))
+        .unwrap_or(v.budget);
+    let detail = Detail::SlaAlert(events::SlaAlert {
+        breached,
+        policy_code: clock.policy.clone(),
+        working_days_used: v.used,
+        working_days_budget: budget,
+        stage: clock.stage.clone(),
+        due_at: Some(to_proto(v.due)),
+    });
+    let step = match ComplaintStatus::try_from(case.status).unwrap_or(ComplaintStatus::Registered) {
+        ComplaintStatus::AwaitingDisposition => Step::S5ForwardedToHead,
+        ComplaintStatus::Disposed => Step::S7DisposedToBidang,
+        _ => Step::S4Screened,
+    };
+    let ev = event(&mut case, step, &ActorRec::system(), now, detail);
+    let history = vec![HistoryRow::of(
+        &case,
+        now,
+        ActorRec::system(),
+        format!("sla_{kind}"),
+        format!(
+            "{} {}: {:.2} of {} working days used, due {}",
+            clock.policy, clock.stage, v.used, budget, v.due
+        ),
+        "",
+    )];
+    Ok(Some(Change {
+        // Once per stage and clock start: a reopened complaint's new clock alerts again.
+        alert: Some((
+            format!("{}@{}", clock.stage, clock.started_at),
+            kind.to_string(),
+        )),
+        ..Change::of(case, history, ev)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn refdata() -> RefData {
-        RefData::load("35", None).unwrap()
-    }
-
-    #[test]
-    fn urgency_from_category_child_and_markers() {
-        let r = refdata();
-        assert_eq!(
-            urgency_rules(&r, "kekerasan_anak", true, &[]),
-            vec!["child_at_risk", "violence"]
-        );
-        assert!(urgency_rules(&r, "bantuan_sosial", false, &[]).is_empty());
-        assert_eq!(
-            urgency_rules(&r, "bantuan_sosial", false, &["threat_to_life".into()]),
-            vec!["threat_to_life"]
-        );
-        assert_eq!(
-            urgency_rules(&r, "konseling_keluarga", true, &["sexual_violence".into()]),
-            vec!["child_at_risk", "violence", "sexual_violence"]
-        );
-        // A child matter without violence is not urgent by rule.
-        assert!(urgency_rules(&r, "perkawinan_anak", true, &[]).is_empty());
-    }
+    use crate::domain::fixtures::refdata;
 
     fn ts(s: &str) -> i64 {
         to_micros(s.parse::<Timestamp>().unwrap())
