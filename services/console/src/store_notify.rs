@@ -129,17 +129,11 @@ impl Store {
             let mut tx = p.begin_with(begin).await?;
             for e in events {
                 let span = aduan_runtime::telemetry::event_span(e, "console");
-                let fresh: Option<String> = sqlx::query_scalar(
-                    "INSERT INTO inbox_seen (source_service, event_id, applied_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (source_service, event_id) DO NOTHING RETURNING event_id",
-                )
-                .bind(source)
-                .bind(&e.event_id)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let fresh =
+                    aduan_spine::relay::mark_seen(&mut *tx, source, &[e.event_id.as_str()], now)
+                        .await?;
                 out.applied += 1;
-                if fresh.is_none() {
+                if fresh.is_empty() {
                     out.duplicates += 1;
                     continue;
                 }
