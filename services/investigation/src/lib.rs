@@ -31,6 +31,9 @@ use aduan_runtime::{Error, Result};
 pub use aduan_proto::investigation::v1 as pb;
 pub use service::{Investigation, InvestigationApi};
 
+/// The service's name in events and in the sealed documents' binding.
+pub const SERVICE: &str = "investigation";
+
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.investigation.v1.InvestigationService";
 

@@ -5,9 +5,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aduan_proto::common::v1::{Actor, ComplaintStatus, Step};
+use aduan_proto::common::v1::{Actor, ComplaintStatus};
+use aduan_proto::events::v1::LifecycleEvent;
 use aduan_proto::events::v1::lifecycle_event::Detail;
-use aduan_proto::events::v1::{self as events, HandlingActivityKind, LifecycleEvent};
 use aduan_proto::intake::v1 as intake_pb;
 use aduan_proto::investigation::v1 as pb;
 use aduan_refdata::RefData;
@@ -25,18 +25,15 @@ use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use crate::domain::{
-    self, APPROVED, ActorRec, AssigneeRec, AssignmentRec, CaseDoc, Codes, ConsentRec,
-    CoordinationRec, DRAFT, DispositionRec, DraftRec, EligibilityRec, EvidenceRec, FileRec,
-    HistoryRec, HomeVisitRec, InterviewRec, NOT_QUALIFIED_OUTCOME, NOT_QUALIFIED_REASONS, NoteRec,
-    QUALIFIED_OUTCOMES, RETURNED, ReferralAnswerRec, ReferralRec, SUPERSEDED, SessionPartyRec,
-    SessionRec, out_of_order,
+    self, ActorRec, AssigneeRec, CaseDoc, Codes, ConsentRec, CoordinationRec, EvidenceRec, FileRec,
+    HomeVisitRec, InterviewRec, NOT_QUALIFIED_OUTCOME, NOT_QUALIFIED_REASONS, QUALIFIED_OUTCOMES,
+    SessionPartyRec, SessionRec,
 };
 use crate::media;
 use crate::storage::EvidenceStorage;
 use crate::view;
 
-/// The service's name in events and in the sealed documents' binding.
-pub const SERVICE: &str = "investigation";
+use crate::SERVICE;
 
 type File = CaseFile<CaseDoc>;
 type IntakeClient =
@@ -86,10 +83,6 @@ fn new_id() -> String {
 
 fn actor(caller: &Caller) -> ActorRec {
     ActorRec::of(caller)
-}
-
-fn actor_pb(a: &ActorRec) -> Actor {
-    view::actor(a)
 }
 
 fn check_code(v: &mut Violations, field: &str, code: &str, required: bool) {
@@ -169,20 +162,6 @@ fn enum_ok<E: TryFrom<i32>>(value: i32) -> bool {
     value != 0 && E::try_from(value).is_ok()
 }
 
-fn enum_code<E: TryFrom<i32>>(
-    value: i32,
-    prefix: &str,
-    name: impl Fn(E) -> &'static str,
-) -> String {
-    E::try_from(value)
-        .map(|e| name(e).trim_start_matches(prefix).to_ascii_lowercase())
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-fn party_code(p: i32) -> String {
-    enum_code::<pb::PartyRole>(p, "PARTY_ROLE_", |e| e.as_str_name())
-}
-
 fn parse_offset(v: &mut Violations, token: &str) -> i64 {
     if token.is_empty() {
         return 0;
@@ -205,71 +184,6 @@ fn page_size(v: &mut Violations, n: i32, default: i64) -> i64 {
             default
         }
     }
-}
-
-/// The work gate: the case has officers (unless `before_assignment` allows the heads to act
-/// first), and the caller is the Bidang head, the Head, or one of the assigned officers.
-fn may_work(caller: &Caller, file: &File, before_assignment: bool) -> Result<()> {
-    let head = caller.acts_as(Role::BidangHead) || caller.acts_as(Role::Head);
-    if file.body.assignees.is_empty() && !(before_assignment && head) {
-        return Err(Error::FailedPrecondition(
-            "no officer is assigned to this case yet: the Bidang head assigns officers first (S8)"
-                .into(),
-        ));
-    }
-    if head || file.assignees.contains(&caller.principal.subject) {
-        return Ok(());
-    }
-    Err(Error::PermissionDenied(
-        "only the Bidang head and the officers assigned to this case may record on it".into(),
-    ))
-}
-
-fn in_handling(file: &File, step: &str) -> Result<()> {
-    if file.status != ComplaintStatus::InHandling as i32 {
-        return Err(out_of_order(step, file.status, "in handling (S8-S12)"));
-    }
-    Ok(())
-}
-
-fn history(file: &mut File, who: &ActorRec, at: i64, action: &str, detail: String) {
-    let status = file.status;
-    file.body.history.push(HistoryRec {
-        at,
-        actor: who.clone(),
-        action: action.into(),
-        status,
-        detail,
-    });
-}
-
-fn event(file: &mut File, step: Step, who: &ActorRec, at: i64, detail: Detail) -> LifecycleEvent {
-    let status = file.status;
-    file.event(
-        SERVICE,
-        step,
-        actor_pb(who),
-        from_micros(at),
-        status,
-        detail,
-    )
-}
-
-fn activity(
-    file: &mut File,
-    step: Step,
-    who: &ActorRec,
-    at: i64,
-    kind: HandlingActivityKind,
-    fill: impl FnOnce(&mut events::HandlingActivity),
-) -> LifecycleEvent {
-    let mut a = events::HandlingActivity {
-        kind: kind as i32,
-        bidang_code: file.unit.clone(),
-        ..Default::default()
-    };
-    fill(&mut a);
-    event(file, step, who, at, Detail::HandlingActivity(a))
 }
 
 fn count_step(office: &str, step: &'static str) {
@@ -414,6 +328,7 @@ impl Investigation {
     }
 
     /// Applies one received event; Err refuses it for good.
+    /// Applies one received event; Err refuses it for good.
     fn on_event(
         &self,
         e: &LifecycleEvent,
@@ -434,316 +349,18 @@ impl Investigation {
                 office: a.office_code.clone(),
             })
             .unwrap_or_else(ActorRec::system);
-        match &e.detail {
+        let reaction = match &e.detail {
             Some(Detail::DispositionIssued(d)) if e.source_service == "triage" => {
-                self.on_disposition(e, d, file, at, who)
+                domain::s07_disposition::apply(e, d, file, at, who)
             }
-            Some(Detail::ResponseDelivered(d)) => {
-                let Some(mut file) = file else {
-                    return Err("a delivery of a response investigation does not hold".into());
-                };
-                if d.version != 0 && d.version != file.body.response_version {
-                    history(
-                        &mut file,
-                        &who,
-                        at,
-                        "response_delivered",
-                        format!("version {} (not current): ignored", d.version),
-                    );
-                } else if file.status == ComplaintStatus::ResponseReady as i32 {
-                    file.status = ComplaintStatus::ResponseDelivered as i32;
-                    history(
-                        &mut file,
-                        &who,
-                        at,
-                        "response_delivered",
-                        format!("version {}", d.version),
-                    );
-                } else {
-                    return Ok(None);
-                }
-                file.updated_at = file.updated_at.max(at);
-                Ok(Some(Write::new(file, Vec::new())))
-            }
-            Some(Detail::FeedbackRecorded(d)) => {
-                let Some(mut file) = file else {
-                    return Err("feedback on a case investigation does not hold".into());
-                };
-                let current = file.body.response_version;
-                let answered = matches!(
-                    ComplaintStatus::try_from(file.status),
-                    Ok(ComplaintStatus::ResponseReady | ComplaintStatus::ResponseDelivered)
-                );
-                if (d.version != 0 && d.version != current) || !answered {
-                    let detail = format!(
-                        "on version {} while the case is {}: no change",
-                        d.version,
-                        domain::status_name(file.status)
-                    );
-                    history(&mut file, &who, at, "feedback", detail);
-                    file.updated_at = file.updated_at.max(at);
-                    return Ok(Some(Write::new(file, Vec::new())));
-                }
-                let mut out = Vec::new();
-                if d.reopens {
-                    // S14 dissatisfied: back to the Bidang for a new response version.
-                    file.status = ComplaintStatus::InHandling as i32;
-                    file.body.response_version = current + 1;
-                    file.body.reopen_count += 1;
-                    let grounds = d.grounds_code.clone();
-                    history(
-                        &mut file,
-                        &who,
-                        at,
-                        "reopened",
-                        format!(
-                            "dissatisfied with version {current} ({grounds}); response version {} opens",
-                            current + 1
-                        ),
-                    );
-                    let version = file.body.response_version;
-                    out.push(activity(
-                        &mut file,
-                        Step::S8Clarification,
-                        &who,
-                        at,
-                        HandlingActivityKind::Reopened,
-                        |a| {
-                            a.outcome_code = grounds;
-                            a.response_version = version;
-                            a.activity_code = "reopened.feedback".into();
-                        },
-                    ));
-                } else {
-                    file.status = ComplaintStatus::Reporting as i32;
-                    history(
-                        &mut file,
-                        &who,
-                        at,
-                        "feedback",
-                        if d.satisfied {
-                            format!("satisfied with version {current}")
-                        } else {
-                            format!(
-                                "dissatisfied with version {current} ({}), not reopened",
-                                d.grounds_code
-                            )
-                        },
-                    );
-                }
-                file.updated_at = file.updated_at.max(at);
-                Ok(Some(Write::new(file, out)))
-            }
+            Some(Detail::ResponseDelivered(d)) => domain::s13_delivery::delivered(d, file, at, who),
+            Some(Detail::FeedbackRecorded(d)) => domain::s14_feedback::recorded(d, file, at, who),
             Some(Detail::Closed(d)) if e.source_service != SERVICE => {
-                let Some(mut file) = file else {
-                    // A complaint closed before it reached a Bidang: nothing here.
-                    return Ok(None);
-                };
-                if file.status == ComplaintStatus::Closed as i32 {
-                    return Ok(None);
-                }
-                file.status = ComplaintStatus::Closed as i32;
-                file.next_at = None;
-                history(
-                    &mut file,
-                    &who,
-                    at,
-                    "closed",
-                    format!("by {}: {}", e.source_service, d.reason_code),
-                );
-                file.updated_at = file.updated_at.max(at);
-                Ok(Some(Write::new(file, Vec::new())))
+                domain::closure::closed(&e.source_service, d, file, at, who)
             }
             _ => Ok(None),
-        }
-    }
-
-    /// S7 → S8: a disposition opens the case in the Bidang, or moves or updates it.
-    fn on_disposition(
-        &self,
-        e: &LifecycleEvent,
-        d: &events::DispositionIssued,
-        file: Option<File>,
-        at: i64,
-        who: ActorRec,
-    ) -> std::result::Result<Option<Write<CaseDoc>>, String> {
-        let bidang = d.bidang_code.trim();
-        if bidang.is_empty()
-            || bidang.len() > 64
-            || !bidang
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err("a disposition without a valid Bidang code".into());
-        }
-        if e.office_code.is_empty() {
-            return Err("a disposition without an office".into());
-        }
-        let due_date = d.due_date.as_ref().and_then(date_from_proto);
-        let mut rec = DispositionRec {
-            version: d.version,
-            bidang_code: bidang.to_string(),
-            instructions: d.instructions.clone(),
-            due_date,
-            received_at: at,
-            applied: true,
         };
-        let Some(mut file) = file else {
-            let mut file = File {
-                complaint_id: e.complaint_id.clone(),
-                office_code: e.office_code.clone(),
-                unit: bidang.to_string(),
-                status: ComplaintStatus::InHandling as i32,
-                assignees: Vec::new(),
-                next_at: None,
-                event_seq: 0,
-                opened_at: at,
-                updated_at: at,
-                body: CaseDoc {
-                    response_version: 1,
-                    ..Default::default()
-                },
-            };
-            label(&mut file.body, d);
-            file.body.dispositions.push(rec);
-            history(
-                &mut file,
-                &who,
-                at,
-                "opened",
-                format!(
-                    "disposition version {} to {bidang}, due {}",
-                    d.version,
-                    due_date
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| "-".into())
-                ),
-            );
-            let ev = activity(
-                &mut file,
-                Step::S8Clarification,
-                &who,
-                at,
-                HandlingActivityKind::CaseOpened,
-                |a| {
-                    a.activity_code = "opened.disposition".into();
-                },
-            );
-            return Ok(Some(Write::new(file, vec![ev])));
-        };
-        if file.office_code != e.office_code {
-            // A disposition names the office that holds the complaint; another office's event
-            // about this case is refused (dead letter for the operators), never applied.
-            return Err(format!(
-                "a disposition from office {} for a case of office {}",
-                e.office_code, file.office_code
-            ));
-        }
-        if file
-            .body
-            .dispositions
-            .iter()
-            .any(|x| x.version >= d.version)
-        {
-            // A version this case has seen (or an older one): nothing new.
-            return Ok(None);
-        }
-        label(&mut file.body, d);
-        let mut events = Vec::new();
-        if bidang == file.unit {
-            file.body.dispositions.push(rec);
-            history(
-                &mut file,
-                &who,
-                at,
-                "disposition_updated",
-                format!(
-                    "version {}, due {}",
-                    d.version,
-                    due_date
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| "-".into())
-                ),
-            );
-            events.push(activity(
-                &mut file,
-                Step::S8Clarification,
-                &who,
-                at,
-                HandlingActivityKind::DispositionUpdated,
-                |a| {
-                    a.activity_code = "disposition.updated".into();
-                },
-            ));
-        } else if file.status == ComplaintStatus::InHandling as i32 && !view::approved(&file.body) {
-            // An unanswered case moves to the new Bidang with its history; the new Bidang head
-            // assigns its own officers.
-            let previous = std::mem::replace(&mut file.unit, bidang.to_string());
-            for a in &mut file.body.assignments {
-                a.superseded = true;
-            }
-            file.body.assignees.clear();
-            file.assignees.clear();
-            // The old Bidang's drafts waiting for review are not the new Bidang's response: its
-            // Bidang head could otherwise approve a text it never asked for.
-            let mut superseded = 0;
-            for draft in &mut file.body.responses {
-                if draft.state == DRAFT {
-                    draft.state = SUPERSEDED;
-                    superseded += 1;
-                }
-            }
-            file.body.dispositions.push(rec);
-            history(
-                &mut file,
-                &who,
-                at,
-                "moved",
-                format!(
-                    "version {}: from {previous} to {bidang}; officers released{}",
-                    d.version,
-                    if superseded > 0 {
-                        format!("; {superseded} pending draft(s) superseded")
-                    } else {
-                        String::new()
-                    }
-                ),
-            );
-            events.push(activity(
-                &mut file,
-                Step::S8Clarification,
-                &who,
-                at,
-                HandlingActivityKind::Moved,
-                |a| {
-                    a.previous_bidang_code = previous;
-                    a.activity_code = "moved.disposition".into();
-                },
-            ));
-        } else {
-            rec.applied = false;
-            file.body.dispositions.push(rec);
-            let detail = format!(
-                "version {} to {bidang}: the case is {} with an approved response; it stays in {}",
-                d.version,
-                domain::status_name(file.status),
-                file.unit
-            );
-            history(&mut file, &who, at, "disposition_not_applied", detail);
-            // Reporting sees the Head's instruction that could not be carried out.
-            events.push(activity(
-                &mut file,
-                Step::S8Clarification,
-                &who,
-                at,
-                HandlingActivityKind::DispositionUpdated,
-                |a| {
-                    a.activity_code = "disposition.not_applied".into();
-                },
-            ));
-        }
-        file.updated_at = file.updated_at.max(at);
-        Ok(Some(Write::new(file, events)))
+        Ok(reaction?.map(|(file, events)| Write::new(file, events)))
     }
 }
 
@@ -1006,61 +623,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             .collect();
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Assigning officers (S8)")?;
-                let mut a: Vec<_> = wanted.clone();
-                let mut b: Vec<_> = file.body.assignees.clone();
-                a.sort_by(|x, y| x.subject.cmp(&y.subject));
-                b.sort_by(|x, y| x.subject.cmp(&y.subject));
-                if a == b {
-                    return Err(Error::AlreadyExists(
-                        "these officers are assigned to the case already".into(),
-                    ));
-                }
-                let reassigned = !file.body.assignees.is_empty();
-                if reassigned && r.reason.trim().is_empty() {
-                    return Err(Error::invalid("reason", "required for a reassignment"));
-                }
-                for old in &mut file.body.assignments {
-                    old.superseded = true;
-                }
-                file.body.assignments.push(AssignmentRec {
-                    assignees: wanted.clone(),
-                    by: who.clone(),
-                    at: now,
-                    reason: r.reason.trim().to_string(),
-                    superseded: false,
-                });
-                file.body.assignees = wanted.clone();
-                file.assignees = wanted.iter().map(|a| a.subject.clone()).collect();
-                let list = wanted
-                    .iter()
-                    .map(|a| {
-                        format!(
-                            "{} ({})",
-                            a.subject,
-                            enum_code::<pb::OfficerFunction>(
-                                a.function,
-                                "OFFICER_FUNCTION_",
-                                |e| e.as_str_name()
-                            )
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let action = if reassigned { "reassigned" } else { "assigned" };
-                history(file, &who, now, action, list);
-                let count = wanted.len() as i32;
-                Ok(vec![activity(
-                    file,
-                    Step::S8Clarification,
-                    &who,
-                    now,
-                    HandlingActivityKind::Assignment,
-                    |a| {
-                        a.activity_code = format!("assignment.{action}");
-                        a.assignee_count = count;
-                    },
-                )])
+                domain::s08_assignment::assign(file, &who, now, &wanted, &r.reason)
             })
             .await?;
         count_step(&file.office_code, "assignment");
@@ -1148,15 +711,9 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             );
         }
         v.into_result()?;
-        let step_name = if r.kind == pb::InterviewKind::Clarification as i32 {
-            "A clarification (S8)"
-        } else {
-            "An interview (S9)"
-        };
         // Check what can be checked before intake is changed.
         let before = core.load_visible(&caller, &r.complaint_id).await?;
-        in_handling(&before, step_name)?;
-        may_work(&caller, &before, false)?;
+        domain::s09_interview::may_record(&before, &caller, r.kind)?;
         let mut amended = (0, Vec::<String>::new(), Vec::<i32>::new());
         if let Some(a) = &r.intake_amendment {
             let paths = a
@@ -1215,44 +772,10 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             by: who.clone(),
             at: 0,
         };
-        let clarification = r.kind == pb::InterviewKind::Clarification as i32;
+        let clarification = domain::s09_interview::is_clarification(r.kind);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, step_name)?;
-                may_work(&caller, file, false)?;
-                let mut rec = rec;
-                rec.at = now;
-                let (name, step, kind) = if clarification {
-                    (
-                        "clarification",
-                        Step::S8Clarification,
-                        HandlingActivityKind::Clarification,
-                    )
-                } else {
-                    (
-                        "interview",
-                        Step::S9Interview,
-                        HandlingActivityKind::Interview,
-                    )
-                };
-                let party = party_code(rec.party);
-                let mut detail = format!("{} with {party}", rec.id);
-                if rec.intake_revision > 0 {
-                    detail.push_str(&format!(
-                        "; intake revision {}: {}",
-                        rec.intake_revision,
-                        rec.amended_fields.join(", ")
-                    ));
-                }
-                let amended = rec.intake_revision > 0;
-                file.body.interviews.push(rec);
-                history(file, &who, now, name, detail);
-                Ok(vec![activity(file, step, &who, now, kind, |a| {
-                    a.activity_code = format!("{name}.{party}");
-                    if amended {
-                        a.outcome_code = "intake_amended".into();
-                    }
-                })])
+                domain::s09_interview::record(file, &caller, &who, now, rec)
             })
             .await
             .inspect_err(|_| {
@@ -1440,23 +963,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         };
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "A home visit (S10)")?;
-                may_work(&caller, file, false)?;
-                let mut rec = rec;
-                rec.at = now;
-                let detail = rec.id.clone();
-                file.body.home_visits.push(rec);
-                history(file, &who, now, "home_visit", detail);
-                Ok(vec![activity(
-                    file,
-                    Step::S10DataCollection,
-                    &who,
-                    now,
-                    HandlingActivityKind::DataCollection,
-                    |a| {
-                        a.activity_code = "home_visit".into();
-                    },
-                )])
+                domain::s10_evidence::home_visit(file, &caller, &who, now, rec)
             })
             .await?;
         count_step(&file.office_code, "home_visit");
@@ -1493,23 +1000,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         };
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Coordination with an agency (S10)")?;
-                may_work(&caller, file, false)?;
-                let mut rec = rec;
-                rec.at = now;
-                let detail = rec.id.clone();
-                file.body.coordinations.push(rec);
-                history(file, &who, now, "coordination", detail);
-                Ok(vec![activity(
-                    file,
-                    Step::S10DataCollection,
-                    &who,
-                    now,
-                    HandlingActivityKind::DataCollection,
-                    |a| {
-                        a.activity_code = "coordination".into();
-                    },
-                )])
+                domain::s10_evidence::coordination(file, &caller, &who, now, rec)
             })
             .await?;
         count_step(&file.office_code, "coordination");
@@ -1564,36 +1055,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let who = actor(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "The eligibility decision (S11)")?;
-                if file.body.interviews.is_empty() {
-                    return Err(Error::FailedPrecondition(
-                        "the eligibility decision (S11) follows a clarification or interview (S8-S9); none is recorded".into(),
-                    ));
-                }
-                if let Some(e) = file.body.eligibility()
-                    && e.qualifies == r.qualifies
-                    && e.reason_code == r.reason_code
-                {
-                    return Err(Error::AlreadyExists("this eligibility decision stands already".into()));
-                }
-                let changed = !file.body.eligibility.is_empty();
-                file.body.eligibility.push(EligibilityRec {
-                    qualifies: r.qualifies,
-                    reason_code: r.reason_code.clone(),
-                    note: r.note.trim().to_string(),
-                    by: who.clone(),
-                    at: now,
-                });
-                let detail = format!(
-                    "{}{}",
-                    if r.qualifies { "qualifies".to_string() } else { format!("does not qualify: {}", r.reason_code) },
-                    if changed { " (changed)" } else { "" }
-                );
-                history(file, &who, now, "eligibility", detail);
-                Ok(vec![event(file, Step::S11InvestigationMediation, &who, now, Detail::EligibilityDecided(events::EligibilityDecided {
-                    qualifies: r.qualifies,
-                    reason_code: r.reason_code.clone(),
-                }))])
+                domain::s11_eligibility::decide(file, &who, now, &r)
             })
             .await?;
         count_step(&file.office_code, "eligibility");
@@ -1735,38 +1197,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         };
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "A session (S11)")?;
-                match file.body.eligibility() {
-                    None => {
-                        return Err(Error::FailedPrecondition(
-                            "sessions (S11) follow a qualifying eligibility decision; none is recorded".into(),
-                        ));
-                    }
-                    Some(e) if !e.qualifies => {
-                        return Err(Error::FailedPrecondition(
-                            "the complaint does not qualify for follow-up (S11): no sessions".into(),
-                        ));
-                    }
-                    Some(_) => {}
-                }
-                may_work(&caller, file, false)?;
-                let mut rec = rec;
-                rec.at = now;
-                let kind = enum_code::<pb::SessionKind>(rec.kind, "SESSION_KIND_", |e| e.as_str_name());
-                let outcome = enum_code::<pb::SessionOutcome>(rec.outcome, "SESSION_OUTCOME_", |e| e.as_str_name());
-                let topics = rec.topic_codes.clone();
-                let detail = format!(
-                    "{} {kind}: {outcome}{}",
-                    rec.id,
-                    if topics.is_empty() { String::new() } else { format!(" ({})", topics.join(", ")) }
-                );
-                file.body.sessions.push(rec);
-                history(file, &who, now, "session", detail);
-                Ok(vec![activity(file, Step::S11InvestigationMediation, &who, now, HandlingActivityKind::Session, |a| {
-                    a.activity_code = format!("session.{kind}");
-                    a.outcome_code = outcome;
-                    a.topic_codes = topics;
-                })])
+                domain::s11_sessions::record(file, &caller, &who, now, rec)
             })
             .await?;
         count_step(&file.office_code, "session");
@@ -1823,53 +1254,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         };
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Recording consent (S11)")?;
-                may_work(&caller, file, false)?;
-                let same = |c: &ConsentRec| {
-                    c.subject_role == rec.subject_role
-                        && c.subject_name == rec.subject_name
-                        && c.subject_is_child == rec.subject_is_child
-                        && c.giver == rec.giver
-                        && c.giver_name == rec.giver_name
-                        && c.giver_is_alleged_perpetrator == rec.giver_is_alleged_perpetrator
-                        && c.form == rec.form
-                        && c.given_on == rec.given_on
-                };
-                if file.body.consents.iter().any(same) {
-                    return Err(Error::AlreadyExists(
-                        "this consent is recorded on the case already".into(),
-                    ));
-                }
-                let mut rec = rec;
-                rec.at = now;
-                let giver =
-                    enum_code::<pb::ConsentGiver>(rec.giver, "CONSENT_GIVER_", |e| e.as_str_name());
-                let detail = format!(
-                    "{} by {giver}{}{}",
-                    rec.id,
-                    if rec.subject_is_child {
-                        " for a child"
-                    } else {
-                        ""
-                    },
-                    if rec.giver_is_alleged_perpetrator {
-                        "; the giver is the alleged perpetrator"
-                    } else {
-                        ""
-                    }
-                );
-                file.body.consents.push(rec);
-                history(file, &who, now, "consent", detail);
-                Ok(vec![activity(
-                    file,
-                    Step::S11InvestigationMediation,
-                    &who,
-                    now,
-                    HandlingActivityKind::ConsentRecorded,
-                    |a| {
-                        a.activity_code = format!("consent.{giver}");
-                    },
-                )])
+                domain::s11_consent::record(file, &caller, &who, now, rec)
             })
             .await?;
         count_step(&file.office_code, "consent");
@@ -1948,112 +1333,19 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             false,
             NOTE_MAX,
         );
-        let overriding = !r.override_reason.trim().is_empty();
-        if overriding && !r.consent_id.is_empty() {
+        if domain::s11_referral::overriding(&r) && !r.consent_id.is_empty() {
             v.add(
                 "override_reason",
                 "give either consent_id or override_reason, not both",
             );
         }
         v.into_result()?;
-        if overriding && !(caller.acts_as(Role::Head) || caller.acts_as(Role::BidangHead)) {
-            return Err(Error::PermissionDenied(
-                "only the Head or the Bidang head may refer without recorded consent".into(),
-            )
-            .into());
-        }
-        if !overriding && r.consent_id.is_empty() {
-            return Err(Error::FailedPrecondition(
-                "a referral needs the recorded consent of the person (of a parent or guardian for a child), or an override with a reason by the Head or the Bidang head".into(),
-            )
-            .into());
-        }
+        domain::s11_referral::grounds(&caller, &r)?;
         let who = actor(&caller);
         let id = new_id();
-        let child_band = domain::child_age_band(&r.age_band_code);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "A referral (S11)")?;
-                may_work(&caller, file, true)?;
-                if !overriding {
-                    let consent = file
-                        .body
-                        .consents
-                        .iter()
-                        .find(|c| c.id == r.consent_id)
-                        .ok_or_else(|| {
-                            Error::FailedPrecondition(
-                                "no consent with this id is recorded on the case".into(),
-                            )
-                        })?;
-                    if let Some(defect) =
-                        domain::consent_defect(consent, child_band, &r.relationship_code)
-                    {
-                        return Err(Error::FailedPrecondition(format!(
-                            "the consent cannot support the referral: {defect}"
-                        )));
-                    }
-                }
-                if file
-                    .body
-                    .referrals
-                    .iter()
-                    .any(|x| x.agency == r.agency && x.answer.as_ref().is_none_or(|a| a.accepted))
-                {
-                    return Err(Error::AlreadyExists(format!(
-                        "the case is referred to {} already",
-                        r.agency
-                    )));
-                }
-                file.body.referrals.push(ReferralRec {
-                    id: id.clone(),
-                    agency: r.agency.clone(),
-                    agency_name: r.agency_name.trim().to_string(),
-                    violence_type_code: r.violence_type_code.clone(),
-                    place_code: r.place_code.clone(),
-                    relationship_code: r.relationship_code.clone(),
-                    age_band_code: r.age_band_code.clone(),
-                    service_codes: r.service_codes.clone(),
-                    reason: r.reason.trim().to_string(),
-                    consent_id: r.consent_id.clone(),
-                    override_reason: r.override_reason.trim().to_string(),
-                    answer: None,
-                    by: who.clone(),
-                    at: now,
-                });
-                history(
-                    file,
-                    &who,
-                    now,
-                    "referral",
-                    format!(
-                        "{id} to {} ({}; {}){}",
-                        r.agency,
-                        r.violence_type_code,
-                        r.service_codes.join(", "),
-                        if overriding {
-                            ", override without consent"
-                        } else {
-                            ", with consent"
-                        }
-                    ),
-                );
-                Ok(vec![event(
-                    file,
-                    Step::S11InvestigationMediation,
-                    &who,
-                    now,
-                    Detail::ReferralMade(events::ReferralMade {
-                        agency: r.agency.clone(),
-                        violence_type_code: r.violence_type_code.clone(),
-                        place_code: r.place_code.clone(),
-                        relationship_code: r.relationship_code.clone(),
-                        age_band_code: r.age_band_code.clone(),
-                        consent_recorded: !overriding,
-                        referral_id: id.clone(),
-                        service_codes: r.service_codes.clone(),
-                    }),
-                )])
+                domain::s11_referral::refer(file, &caller, &who, now, &id, &r)
             })
             .await?;
         count_step(&file.office_code, "referral");
@@ -2077,81 +1369,19 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let who = actor(&caller);
         let partner =
             caller.acts_as(Role::PartnerAgency) && !BIDANG_ROLES.iter().any(|x| caller.acts_as(*x));
-        let mut answered: Option<(String, pb::ReferralState)> = None;
-        let slot = &mut answered;
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                // A partner agency's client answers only the referrals made to its agency: its
-                // token subject is the agency's code (for example "uptd_ppa"). Another agency's
-                // referral answers as if it did not exist, before anything else of the case shows.
-                if partner
-                    && !file
-                        .body
-                        .referrals
-                        .iter()
-                        .any(|x| x.id == r.referral_id && x.agency == caller.principal.subject)
-                {
-                    return Err(Error::NotFound("referral"));
-                }
-                if file.status == ComplaintStatus::Closed as i32 {
-                    return Err(out_of_order(
-                        "Answering a referral (S11)",
-                        file.status,
-                        "open",
-                    ));
-                }
-                if !partner {
-                    may_work(&caller, file, true)?;
-                }
-                let referral = file
-                    .body
-                    .referrals
-                    .iter_mut()
-                    .find(|x| x.id == r.referral_id)
-                    .ok_or(Error::NotFound("referral"))?;
-                if referral.answer.is_some() {
-                    return Err(Error::AlreadyExists(
-                        "the referral is answered already".into(),
-                    ));
-                }
-                referral.answer = Some(ReferralAnswerRec {
-                    accepted: r.accepted,
-                    reason_code: r.reason_code.clone(),
-                    note: r.note.trim().to_string(),
-                    agency_reference: r.agency_reference.trim().to_string(),
-                    by: who.clone(),
-                    at: now,
-                });
-                let agency = referral.agency.clone();
-                let state = view::referral_state(referral);
-                *slot = Some((agency.clone(), state));
-                history(
-                    file,
-                    &who,
-                    now,
-                    "referral_answered",
-                    format!(
-                        "{} by {agency}: {}",
-                        r.referral_id,
-                        if r.accepted { "accepted" } else { "rejected" }
-                    ),
-                );
-                Ok(vec![event(
-                    file,
-                    Step::S11InvestigationMediation,
-                    &who,
-                    now,
-                    Detail::ReferralAnswered(events::ReferralAnswered {
-                        referral_id: r.referral_id.clone(),
-                        agency,
-                        accepted: r.accepted,
-                    }),
-                )])
+                domain::s11_referral::answer(file, &caller, &who, now, partner, &r)
             })
             .await?;
         count_step(&file.office_code, "referral_answered");
-        let (agency, state) =
-            answered.ok_or_else(|| Error::Internal("the answer was not recorded".into()))?;
+        let referral = file
+            .body
+            .referrals
+            .iter()
+            .find(|x| x.id == r.referral_id && x.answer.is_some())
+            .ok_or_else(|| Error::Internal("the answer was not recorded".into()))?;
+        let (agency, state) = (referral.agency.clone(), view::referral_state(referral));
         Ok(Response::new(pb::AnswerReferralResponse {
             complaint_id: file.complaint_id.clone(),
             referral_id: r.referral_id,
@@ -2175,18 +1405,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let id = new_id();
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                if file.status == ComplaintStatus::Closed as i32 {
-                    return Err(out_of_order("A case note", file.status, "open"));
-                }
-                may_work(&caller, file, true)?;
-                file.body.notes.push(NoteRec {
-                    id: id.clone(),
-                    text: r.text.trim().to_string(),
-                    by: who.clone(),
-                    at: now,
-                });
-                history(file, &who, now, "note", id.clone());
-                Ok(Vec::new())
+                domain::case_notes::add(file, &caller, &who, now, &id, &r.text)
             })
             .await?;
         count_step(&file.office_code, "note");
@@ -2220,47 +1439,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let who = actor(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Drafting the response (S12)")?;
-                may_work(&caller, file, false)?;
-                check_outcome(&file.body, &r.outcome_code)?;
-                let version = file.body.response_version.max(1);
-                for d in &mut file.body.responses {
-                    if d.version == version && d.state == DRAFT {
-                        d.state = SUPERSEDED;
-                    }
-                }
-                let revision = file.body.responses.len() as i32 + 1;
-                file.body.responses.push(DraftRec {
-                    version,
-                    revision,
-                    text: r.text.trim().to_string(),
-                    outcome_code: r.outcome_code.clone(),
-                    state: DRAFT,
-                    by: who.clone(),
-                    at: now,
-                    reviewed_by: None,
-                    reviewed_at: None,
-                    return_reason: String::new(),
-                });
-                history(
-                    file,
-                    &who,
-                    now,
-                    "response_drafted",
-                    format!("version {version}, revision {revision}: {}", r.outcome_code),
-                );
-                Ok(vec![activity(
-                    file,
-                    Step::S12ResponsePrepared,
-                    &who,
-                    now,
-                    HandlingActivityKind::ResponseDrafted,
-                    |a| {
-                        a.outcome_code = r.outcome_code.clone();
-                        a.response_version = version;
-                        a.activity_code = "response.drafted".into();
-                    },
-                )])
+                domain::s12_response::draft(file, &caller, &who, now, &r)
             })
             .await?;
         count_step(&file.office_code, "response_drafted");
@@ -2290,32 +1469,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let who = actor(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Approving the response (S12)")?;
-                let version = file.body.response_version;
-                let outcome = reviewable(&mut file.body, r.revision)?.outcome_code.clone();
-                let Some(e) = file.body.eligibility().cloned() else {
-                    return Err(Error::FailedPrecondition("the response needs the eligibility decision (S11) first".into()));
-                };
-                check_outcome(&file.body, &outcome).map_err(|_| {
-                    Error::FailedPrecondition("the draft no longer fits the eligibility decision or the sessions; draft again".into())
-                })?;
-                let latest = reviewable(&mut file.body, r.revision)?;
-                latest.state = APPROVED;
-                latest.reviewed_by = Some(who.clone());
-                latest.reviewed_at = Some(now);
-                file.status = ComplaintStatus::ResponseReady as i32;
-                history(file, &who, now, "response_approved", format!("version {version}, revision {}: {outcome}", r.revision));
-                let bidang = file.unit.clone();
-                let registration_number = file.body.registration_number.clone();
-                let category_code = file.body.category_code.clone();
-                Ok(vec![event(file, Step::S12ResponsePrepared, &who, now, Detail::ResponseApproved(events::ResponseApproved {
-                    bidang_code: bidang,
-                    version,
-                    qualified: e.qualifies,
-                    outcome_code: outcome,
-                    registration_number,
-                    category_code,
-                }))])
+                domain::s12_response::approve(file, &who, now, r.revision)
             })
             .await?;
         count_step(&file.office_code, "response_approved");
@@ -2345,31 +1499,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let who = actor(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Returning the response (S12)")?;
-                let version = file.body.response_version;
-                let latest = reviewable(&mut file.body, r.revision)?;
-                latest.state = RETURNED;
-                latest.reviewed_by = Some(who.clone());
-                latest.reviewed_at = Some(now);
-                latest.return_reason = r.reason.trim().to_string();
-                history(
-                    file,
-                    &who,
-                    now,
-                    "response_returned",
-                    format!("version {version}, revision {}", r.revision),
-                );
-                Ok(vec![activity(
-                    file,
-                    Step::S12ResponsePrepared,
-                    &who,
-                    now,
-                    HandlingActivityKind::ResponseReturned,
-                    |a| {
-                        a.response_version = version;
-                        a.activity_code = "response.returned".into();
-                    },
-                )])
+                domain::s12_response::return_draft(file, &who, now, r.revision, &r.reason)
             })
             .await?;
         count_step(&file.office_code, "response_returned");
@@ -2462,66 +1592,6 @@ fn evidence_aad(complaint_id: &str, evidence_id: &str) -> Vec<u8> {
     format!("{SERVICE}:{complaint_id}:evidence:{evidence_id}").into_bytes()
 }
 
-/// The latest draft, when it is `revision` and waits for review.
-fn reviewable(doc: &mut CaseDoc, revision: i32) -> Result<&mut DraftRec> {
-    let version = doc.response_version;
-    let latest = doc
-        .responses
-        .last_mut()
-        .ok_or_else(|| Error::FailedPrecondition("no response is drafted yet (S12)".into()))?;
-    if latest.revision != revision || latest.version != version || latest.state != DRAFT {
-        return Err(Error::FailedPrecondition(format!(
-            "revision {revision} is not the latest draft waiting for review"
-        )));
-    }
-    Ok(latest)
-}
-
-/// The outcome a response reports must fit the eligibility decision and what the case holds.
-fn check_outcome(doc: &CaseDoc, outcome: &str) -> Result<()> {
-    let Some(e) = doc.eligibility() else {
-        return Err(Error::FailedPrecondition(
-            "the response (S12) needs the eligibility decision (S11) first".into(),
-        ));
-    };
-    if !e.qualifies {
-        if outcome != NOT_QUALIFIED_OUTCOME {
-            return Err(Error::invalid(
-                "outcome_code",
-                format!(
-                    "the complaint does not qualify: the response reports {NOT_QUALIFIED_OUTCOME}"
-                ),
-            ));
-        }
-        return Ok(());
-    }
-    if outcome == NOT_QUALIFIED_OUTCOME {
-        return Err(Error::invalid(
-            "outcome_code",
-            "the complaint qualifies: report the outcome of its handling",
-        ));
-    }
-    let agreement = pb::SessionOutcome::AgreementReached as i32;
-    match outcome {
-        "agreement_reached" if !doc.sessions.iter().any(|s| s.outcome == agreement) => {
-            Err(Error::FailedPrecondition(
-                "agreement_reached needs a session with an agreement (S11)".into(),
-            ))
-        }
-        "referred"
-            if !doc
-                .referrals
-                .iter()
-                .any(|r| r.answer.as_ref().is_none_or(|a| a.accepted)) =>
-        {
-            Err(Error::FailedPrecondition(
-                "referred needs a referral that is pending or accepted (S11)".into(),
-            ))
-        }
-        _ => Ok(()),
-    }
-}
-
 impl Investigation {
     /// A place among the uploads running at once, or RESOURCE_EXHAUSTED.
     fn upload_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
@@ -2594,8 +1664,7 @@ impl Investigation {
         }
         v.into_result()?;
         let before = core.load_visible(&caller, &r.complaint_id).await?;
-        in_handling(&before, "Collecting data (S10)")?;
-        may_work(&caller, &before, false)?;
+        domain::s10_evidence::may_collect(&before, &caller)?;
         let id = new_id();
         let mut file_rec = None;
         if let (Some(f), Some((bytes, removed))) = (&r.file, clean) {
@@ -2631,29 +1700,7 @@ impl Investigation {
         };
         let result = core
             .step(&caller, &r.complaint_id, |file, now| {
-                in_handling(file, "Collecting data (S10)")?;
-                may_work(&caller, file, false)?;
-                let mut rec = rec;
-                rec.at = now;
-                let kind =
-                    enum_code::<pb::EvidenceKind>(rec.kind, "EVIDENCE_KIND_", |e| e.as_str_name());
-                let detail = format!(
-                    "{} {kind}{}",
-                    rec.id,
-                    if rec.file.is_some() { " with file" } else { "" }
-                );
-                file.body.evidence.push(rec);
-                history(file, &who, now, "evidence", detail);
-                Ok(vec![activity(
-                    file,
-                    Step::S10DataCollection,
-                    &who,
-                    now,
-                    HandlingActivityKind::DataCollection,
-                    |a| {
-                        a.activity_code = format!("evidence.{kind}");
-                    },
-                )])
+                domain::s10_evidence::add(file, &caller, &who, now, rec)
             })
             .await;
         let file = match result {
@@ -2667,22 +1714,5 @@ impl Investigation {
         };
         count_step(&file.office_code, "evidence");
         Ok(core.change(&file, id))
-    }
-}
-
-/// The registration number and category a disposition carries (coded, no personal data), kept
-/// for the Bidang's lists. Values that are not plain codes are ignored.
-fn label(doc: &mut CaseDoc, d: &events::DispositionIssued) {
-    let code = |v: &str| {
-        !v.is_empty()
-            && v.len() <= 64
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-    };
-    if code(&d.registration_number) {
-        doc.registration_number = d.registration_number.clone();
-    }
-    if code(&d.category_code) {
-        doc.category_code = d.category_code.clone();
     }
 }
