@@ -11,10 +11,13 @@
 //! content is written to the access log.
 #![warn(missing_docs)]
 
+mod api;
+mod core;
 pub mod domain;
+mod events;
 pub mod media;
-pub mod service;
 pub mod storage;
+mod store;
 pub mod view;
 
 use std::path::PathBuf;
@@ -29,7 +32,11 @@ use aduan_runtime::relay::Outbox;
 use aduan_runtime::{Error, Result};
 
 pub use aduan_proto::investigation::v1 as pb;
-pub use service::{Investigation, InvestigationApi};
+pub use api::{
+    InvestigationApi, InvestigationServer, MAX_MESSAGE_BYTES, MAX_OTHER_MESSAGE_BYTES,
+    MAX_UPLOAD_CHUNKS,
+};
+pub use core::{Investigation, MAX_CONCURRENT_UPLOADS};
 
 /// The service's name in events and in the sealed documents' binding.
 pub const SERVICE: &str = "investigation";
@@ -190,14 +197,11 @@ pub async fn open(
     intake_endpoint: String,
 ) -> Result<Arc<Investigation>> {
     if config.investigation.max_file_bytes == 0
-        || config.investigation.max_file_bytes > service::MAX_MESSAGE_BYTES as u64 - 1024 * 1024
+        || config.investigation.max_file_bytes > MAX_MESSAGE_BYTES as u64 - 1024 * 1024
     {
         return Err(Error::invalid(
             "investigation.max_file_bytes",
-            format!(
-                "between 1 and {} bytes",
-                service::MAX_MESSAGE_BYTES - 1024 * 1024
-            ),
+            format!("between 1 and {} bytes", MAX_MESSAGE_BYTES - 1024 * 1024),
         ));
     }
     let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);

@@ -1,55 +1,31 @@
-//! The investigation core (S8-S12): the steps on a case, the event receiver (dispositions from
-//! triage, delivery and feedback from feedback) and the gRPC API.
+//! The gRPC face of investigation (`aduan.investigation.v1.InvestigationService`): each handler
+//! decodes the request, checks its fields ([`validate`]), checks who calls, and runs the step's
+//! domain function (`crate::domain::s*`) on the case through the core's step runner; the
+//! answer is mapped with [`crate::view`]. The rules of S8-S12 are in the domain, not here.
+
+mod validate;
 
 use std::collections::HashSet;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use aduan_proto::common::v1::{Actor, ComplaintStatus};
-use aduan_proto::events::v1::LifecycleEvent;
-use aduan_proto::events::v1::lifecycle_event::Detail;
-use aduan_proto::intake::v1 as intake_pb;
 use aduan_proto::investigation::v1 as pb;
-use aduan_refdata::RefData;
 use aduan_runtime::auth::{Caller, Role};
-use aduan_runtime::casefile::{AccessEntry, CaseFile, CaseStore, Filter, Write};
-use aduan_runtime::crypto::{Keyring, hex};
-use aduan_runtime::relay::{ApplyOutcome, EventReceiver, Outbox};
+use aduan_runtime::casefile::Filter;
 use aduan_runtime::server::Ready;
-use aduan_runtime::time::now_micros;
-use aduan_runtime::time::{date_from_proto, from_micros, from_proto, to_micros, to_proto};
-use aduan_runtime::{Error, Result, Violations, validate};
-use jiff::Timestamp;
-use jiff::civil::Date;
-use sha2::{Digest, Sha256};
+use aduan_runtime::time::{from_micros, to_proto};
+use aduan_runtime::{Error, Result, Violations, validate as check};
 use tonic::{Request, Response, Status};
 
+use crate::Investigation;
 use crate::domain::{
-    self, ActorRec, AssigneeRec, CaseDoc, Codes, ConsentRec, CoordinationRec, EvidenceRec, FileRec,
-    HomeVisitRec, InterviewRec, NOT_QUALIFIED_OUTCOME, NOT_QUALIFIED_REASONS, QUALIFIED_OUTCOMES,
+    self, ActorRec, AssigneeRec, ConsentRec, CoordinationRec, EvidenceRec, HomeVisitRec,
+    InterviewRec, NOT_QUALIFIED_OUTCOME, NOT_QUALIFIED_REASONS, QUALIFIED_OUTCOMES,
     SessionPartyRec, SessionRec,
 };
 use crate::media;
-use crate::storage::EvidenceStorage;
 use crate::view;
-
-use crate::SERVICE;
-
-type File = CaseFile<CaseDoc>;
-type IntakeClient =
-    intake_pb::intake_service_client::IntakeServiceClient<tonic::transport::Channel>;
-
-const PURPOSE_MAX: usize = 500;
-const NAME_MAX: usize = 200;
-const SHORT_MAX: usize = 500;
-const NOTE_MAX: usize = 2_000;
-const TEXT_MAX: usize = 10_000;
-const RESPONSE_MAX: usize = 20_000;
-const LIST_MAX: usize = 20;
-/// Officers assigned at once (S8).
-const ASSIGNEES_MAX: usize = 10;
-/// PUSPAGA topics of one session, and SIMFONI-PPA services of one referral.
-const CODES_MAX: usize = 10;
+use validate::*;
 
 /// The roles that work inside one Bidang and see only its cases.
 const BIDANG_ROLES: [Role; 5] = [
@@ -60,130 +36,8 @@ const BIDANG_ROLES: [Role; 5] = [
     Role::SocialWorker,
 ];
 
-/// The investigation core.
-pub struct Investigation {
-    store: CaseStore,
-    refdata: Arc<RefData>,
-    codes: Codes,
-    files: Arc<dyn EvidenceStorage>,
-    keys: Arc<Keyring>,
-    max_file_bytes: u64,
-    intake_endpoint: String,
-    intake: OnceLock<IntakeClient>,
-    /// Evidence uploads running at once (a file is held in memory while it is checked).
-    uploads: Arc<tokio::sync::Semaphore>,
-}
-
-/// Evidence uploads one process takes at once; more answer RESOURCE_EXHAUSTED.
-pub const MAX_CONCURRENT_UPLOADS: usize = 4;
-
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-fn actor(caller: &Caller) -> ActorRec {
-    ActorRec::of(caller)
-}
-
-fn check_code(v: &mut Violations, field: &str, code: &str, required: bool) {
-    if code.is_empty() {
-        if required {
-            v.add(field, "required");
-        }
-    } else if code.len() > 64
-        || !code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        v.add(field, "lower-case letters, digits and \"_\", at most 64");
-    }
-}
-
-fn check_subject(v: &mut Violations, field: &str, s: &str) {
-    if s.is_empty() {
-        v.add(field, "required");
-    } else if s.len() > 128
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._@:-".contains(c))
-    {
-        v.add(field, "not an account id");
-    }
-}
-
-fn check_list(v: &mut Violations, field: &str, items: &[String], min: usize) {
-    // An oversized list gets one violation; its elements are not looked at.
-    if validate::list_len(v, field, items.len(), min, LIST_MAX) {
-        for (i, it) in items.iter().enumerate() {
-            validate::text(v, &format!("{field}[{i}]"), it, true, NAME_MAX);
-        }
-    }
-}
-
-/// A date that must be given, exist, and (with `today`) not lie after it.
-fn check_date(
-    v: &mut Violations,
-    field: &str,
-    d: &Option<aduan_proto::common::v1::Date>,
-    required: bool,
-    not_after: Option<Date>,
-    not_before: Option<Date>,
-) -> Option<Date> {
-    let Some(d) = d else {
-        if required {
-            v.add(field, "required");
-        }
-        return None;
-    };
-    let Some(date) = date_from_proto(d) else {
-        v.add(field, "not a valid date");
-        return None;
-    };
-    if let Some(t) = not_after
-        && date > t
-    {
-        v.add(
-            field,
-            format!("not after today ({t}) in the office's calendar"),
-        );
-    }
-    if let Some(t) = not_before
-        && date < t
-    {
-        v.add(
-            field,
-            format!("not before today ({t}) in the office's calendar"),
-        );
-    }
-    Some(date)
-}
-
-fn enum_ok<E: TryFrom<i32>>(value: i32) -> bool {
-    value != 0 && E::try_from(value).is_ok()
-}
-
-fn parse_offset(v: &mut Violations, token: &str) -> i64 {
-    if token.is_empty() {
-        return 0;
-    }
-    match token.parse::<i64>() {
-        Ok(n) if n >= 0 => n,
-        _ => {
-            v.add("page_token", "not a token of this list");
-            0
-        }
-    }
-}
-
-fn page_size(v: &mut Violations, n: i32, default: i64) -> i64 {
-    match n {
-        0 => default,
-        n if (1..=500).contains(&n) => i64::from(n),
-        _ => {
-            v.add("page_size", "between 1 and 500");
-            default
-        }
-    }
 }
 
 fn count_step(office: &str, step: &'static str) {
@@ -193,183 +47,6 @@ fn count_step(office: &str, step: &'static str) {
         "step" => step
     )
     .increment(1);
-}
-
-/// An intake error, with its field violations moved under `intake_amendment.`.
-fn intake_error(s: Status) -> Status {
-    use tonic_types::StatusExt;
-    if s.code() == tonic::Code::InvalidArgument
-        && let Some(br) = s.get_error_details().bad_request()
-    {
-        let fields: Vec<(String, String)> = br
-            .field_violations
-            .iter()
-            .map(|f| {
-                (
-                    format!("intake_amendment.{}", f.field),
-                    f.description.clone(),
-                )
-            })
-            .collect();
-        if !fields.is_empty() {
-            let mut v = Violations::new();
-            for (f, d) in fields {
-                v.add(f, d);
-            }
-            if let Err(e) = v.into_result() {
-                return e.into();
-            }
-        }
-    }
-    Status::new(
-        s.code(),
-        format!("amending the complaint in intake: {}", s.message()),
-    )
-}
-
-impl Investigation {
-    /// Assembles the core.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        store: CaseStore,
-        refdata: Arc<RefData>,
-        codes: Codes,
-        files: Arc<dyn EvidenceStorage>,
-        keys: Arc<Keyring>,
-        max_file_bytes: u64,
-        intake_endpoint: String,
-    ) -> Self {
-        Self {
-            store,
-            refdata,
-            codes,
-            files,
-            keys,
-            max_file_bytes,
-            intake_endpoint,
-            intake: OnceLock::new(),
-            uploads: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_UPLOADS)),
-        }
-    }
-
-    /// The case store (for store-level tests and operators' tools).
-    pub fn store(&self) -> &CaseStore {
-        &self.store
-    }
-
-    /// The outbox.
-    pub fn outbox(&self) -> &Arc<Outbox> {
-        self.store.outbox()
-    }
-
-    /// Closes the database.
-    pub async fn close(&self) {
-        self.store.close().await
-    }
-
-    /// Today in the office's calendar (its time zone; Asia/Jakarta for an unknown office).
-    pub fn today(&self, office: &str) -> Date {
-        let tz = self
-            .refdata
-            .office(office)
-            .map(|o| o.time_zone.clone())
-            .or_else(|| jiff::tz::TimeZone::get("Asia/Jakarta").ok())
-            .unwrap_or(jiff::tz::TimeZone::UTC);
-        Timestamp::now().to_zoned(tz).date()
-    }
-
-    fn intake_client(&self) -> Result<IntakeClient> {
-        if let Some(c) = self.intake.get() {
-            return Ok(c.clone());
-        }
-        let endpoint = tonic::transport::Endpoint::from_shared(self.intake_endpoint.clone())
-            .map_err(|e| Error::invalid("endpoints.intake", e.to_string()))?
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10));
-        let c = IntakeClient::new(endpoint.connect_lazy());
-        let _ = self.intake.set(c.clone());
-        Ok(c)
-    }
-
-    /// A case the caller may see (NOT_FOUND otherwise).
-    async fn load_visible(&self, caller: &Caller, id: &str) -> Result<File> {
-        let file: File = self.store.get(id).await?.ok_or(Error::NotFound("case"))?;
-        caller.require_unit_or_not_found(&file.office_code, &file.unit, "case")?;
-        Ok(file)
-    }
-
-    /// Runs a step as `caller` on the locked case: `f` changes the case and returns its events.
-    async fn step<F>(&self, caller: &Caller, id: &str, f: F) -> Result<File>
-    where
-        F: FnOnce(&mut File, i64) -> Result<Vec<LifecycleEvent>> + Send,
-    {
-        let caller = caller.clone();
-        let written = self
-            .store
-            .mutate::<CaseDoc, _>(id, move |current| {
-                let Some(mut file) = current else {
-                    return Err(Error::NotFound("case"));
-                };
-                caller.require_unit_or_not_found(&file.office_code, &file.unit, "case")?;
-                let now = now_micros().max(file.updated_at);
-                let events = f(&mut file, now)?;
-                file.updated_at = now;
-                Ok(Some(Write::new(file, events)))
-            })
-            .await?;
-        written.ok_or_else(|| Error::Internal("the step changed nothing".into()))
-    }
-
-    fn change(&self, file: &File, record_id: String) -> pb::CaseChange {
-        pb::CaseChange {
-            case: Some(view::summary(file, self.today(&file.office_code))),
-            record_id,
-        }
-    }
-
-    /// Applies one received event; Err refuses it for good.
-    /// Applies one received event; Err refuses it for good.
-    fn on_event(
-        &self,
-        e: &LifecycleEvent,
-        file: Option<File>,
-    ) -> std::result::Result<Option<Write<CaseDoc>>, String> {
-        let at = e
-            .occurred_at
-            .as_ref()
-            .and_then(from_proto)
-            .map(to_micros)
-            .ok_or("the event has no valid occurred_at")?;
-        let who = e
-            .actor
-            .as_ref()
-            .map(|a| ActorRec {
-                subject: a.subject.clone(),
-                role: a.role.clone(),
-                office: a.office_code.clone(),
-            })
-            .unwrap_or_else(ActorRec::system);
-        let reaction = match &e.detail {
-            Some(Detail::DispositionIssued(d)) if e.source_service == "triage" => {
-                domain::s07_disposition::apply(e, d, file, at, who)
-            }
-            Some(Detail::ResponseDelivered(d)) => domain::s13_delivery::delivered(d, file, at, who),
-            Some(Detail::FeedbackRecorded(d)) => domain::s14_feedback::recorded(d, file, at, who),
-            Some(Detail::Closed(d)) if e.source_service != SERVICE => {
-                domain::closure::closed(&e.source_service, d, file, at, who)
-            }
-            _ => Ok(None),
-        };
-        Ok(reaction?.map(|(file, events)| Write::new(file, events)))
-    }
-}
-
-#[tonic::async_trait]
-impl EventReceiver for Investigation {
-    async fn apply(&self, source: &str, events: Vec<LifecycleEvent>) -> Result<ApplyOutcome> {
-        let f = |e: &LifecycleEvent, file: Option<File>| self.on_event(e, file);
-        self.store.apply(source, &events, &f).await
-    }
 }
 
 /// The gRPC face of investigation; UNAVAILABLE until the store is open.
@@ -506,12 +183,8 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             v.add("bidang_code", "not a Bidang of the office's list");
         }
         // Issue 13: each status at most once (a repeat is dropped), so the filter stays short.
-        let statuses = validate::enum_set::<ComplaintStatus>(
-            &mut v,
-            "statuses",
-            &r.statuses,
-            "unknown status",
-        );
+        let statuses =
+            check::enum_set::<ComplaintStatus>(&mut v, "statuses", &r.statuses, "unknown status");
         let limit = page_size(&mut v, r.page_size, 50);
         let offset = parse_offset(&mut v, &r.page_token);
         v.into_result()?;
@@ -541,7 +214,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 String::new()
             },
         };
-        let (files, total) = core.store.list::<CaseDoc>(&filter, offset, limit).await?;
+        let (files, total) = core.store.list(&filter, offset, limit).await?;
         let today = core.today(&office);
         let next = offset + files.len() as i64;
         Ok(Response::new(pb::ListCasesResponse {
@@ -560,21 +233,18 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        validate::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
+        check::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
         v.into_result()?;
         let file = core.load_visible(&caller, &r.complaint_id).await?;
-        core.store
-            .log_access(&AccessEntry {
-                complaint_id: file.complaint_id.clone(),
-                office_code: file.office_code.clone(),
-                at: now_micros(),
-                subject: caller.principal.subject.clone(),
-                role: caller.acting_role().as_str().to_string(),
-                what: "case".into(),
-                purpose: r.purpose.trim().to_string(),
-            })
-            .await?;
+        core.log_read(
+            &caller,
+            &file.office_code,
+            &file.complaint_id,
+            "case".into(),
+            &r.purpose,
+        )
+        .await?;
         Ok(Response::new(view::case(&file)))
     }
 
@@ -592,10 +262,10 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         if r.assignees.is_empty() {
             v.add("assignees", "at least one officer");
-        } else if validate::list_len(&mut v, "assignees", r.assignees.len(), 0, ASSIGNEES_MAX) {
+        } else if check::list_len(&mut v, "assignees", r.assignees.len(), 0, ASSIGNEES_MAX) {
             let mut seen = HashSet::new();
             for (i, a) in r.assignees.iter().enumerate() {
                 check_subject(&mut v, &format!("assignees[{i}].subject"), &a.subject);
@@ -610,9 +280,9 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 }
             }
         }
-        validate::text(&mut v, "reason", &r.reason, false, NOTE_MAX);
+        check::text(&mut v, "reason", &r.reason, false, NOTE_MAX);
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let wanted: Vec<AssigneeRec> = r
             .assignees
             .iter()
@@ -640,7 +310,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         if !enum_ok::<pb::InterviewKind>(r.kind) {
             v.add("kind", "required: clarification or interview");
         }
@@ -664,7 +334,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let held_on = check_date(&mut v, "held_on", &r.held_on, true, Some(today), None);
         check_list(&mut v, "present", &r.present, 1);
-        validate::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        check::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
         if let Some(a) = &r.intake_amendment {
             if a.expected_revision < 0 {
                 v.add("intake_amendment.expected_revision", "not negative");
@@ -678,12 +348,12 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             // dropped before intake sees the mask.
             if paths.is_empty() {
                 v.add("intake_amendment.update_mask", "at least one path");
-            } else if validate::list_len(
+            } else if check::list_len(
                 &mut v,
                 "intake_amendment.update_mask.paths",
                 paths.len(),
                 0,
-                validate::MAX_MASK_PATHS,
+                check::MAX_MASK_PATHS,
             ) {
                 for (i, p) in paths.iter().enumerate() {
                     if p.is_empty()
@@ -702,7 +372,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             if a.patch.is_none() {
                 v.add("intake_amendment.patch", "required");
             }
-            validate::text(
+            check::text(
                 &mut v,
                 "intake_amendment.reason",
                 &a.reason,
@@ -716,12 +386,6 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         domain::s09_interview::may_record(&before, &caller, r.kind)?;
         let mut amended = (0, Vec::<String>::new(), Vec::<i32>::new());
         if let Some(a) = &r.intake_amendment {
-            let paths = a
-                .update_mask
-                .as_ref()
-                .map(|m| validate::dedup(&m.paths))
-                .unwrap_or_default();
-            let mut client = core.intake_client()?;
             let reason = if a.reason.trim().is_empty() {
                 format!(
                     "S9 wawancara {}",
@@ -730,33 +394,11 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             } else {
                 a.reason.trim().to_string()
             };
-            let mut req = Request::new(intake_pb::AmendComplaintRequest {
-                complaint_id: r.complaint_id.clone(),
-                expected_revision: a.expected_revision,
-                update_mask: Some(prost_types::FieldMask {
-                    paths: paths.clone(),
-                }),
-                patch: a.patch.clone(),
-                reason,
-            });
-            if let Some(h) = authorization {
-                req.metadata_mut().insert("authorization", h);
-            }
-            aduan_runtime::telemetry::inject_metadata(req.metadata_mut());
-            let complaint = client
-                .amend_complaint(req)
-                .await
-                .map_err(intake_error)?
-                .into_inner()
-                .complaint
-                .unwrap_or_default();
-            amended = (
-                complaint.revision,
-                paths,
-                complaint.unmet_requirements.clone(),
-            );
+            amended = core
+                .amend_in_intake(&r.complaint_id, a, reason, authorization)
+                .await?;
         }
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let id = new_id();
         let rec = InterviewRec {
             id: id.clone(),
@@ -814,7 +456,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             Some(_) => Some(core.upload_permit()?),
             None => None,
         };
-        Ok(Response::new(core.add_evidence(&caller, r).await?))
+        Ok(Response::new(add_evidence(core, &caller, r).await?))
     }
 
     async fn upload_evidence(
@@ -883,7 +525,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             }
         }
         file.content = content;
-        Ok(Response::new(core.add_evidence(&caller, r).await?))
+        Ok(Response::new(add_evidence(core, &caller, r).await?))
     }
 
     async fn get_evidence_file(
@@ -894,40 +536,21 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        validate::id(&mut v, "evidence_id", &r.evidence_id);
-        validate::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "evidence_id", &r.evidence_id);
+        check::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
         v.into_result()?;
         let file = core.load_visible(&caller, &r.complaint_id).await?;
-        let ev = file
-            .body
-            .evidence
-            .iter()
-            .find(|e| e.id == r.evidence_id)
-            .ok_or(Error::NotFound("evidence"))?;
-        let stored = ev.file.as_ref().ok_or(Error::NotFound("evidence file"))?;
-        let sealed = core.files.get(&stored.key).await?;
-        let content = core.keys.open(
+        let (ev, stored) = domain::s10_evidence::stored_file(&file, &r.evidence_id)?;
+        let content = core.evidence_content(&file, &ev.id, stored).await?;
+        core.log_read(
+            &caller,
             &file.office_code,
-            &evidence_aad(&file.complaint_id, &ev.id),
-            &sealed,
-        )?;
-        if hex(&Sha256::digest(&content)) != stored.sha256 {
-            return Err(
-                Error::Internal("an evidence file does not match its checksum".into()).into(),
-            );
-        }
-        core.store
-            .log_access(&AccessEntry {
-                complaint_id: file.complaint_id.clone(),
-                office_code: file.office_code.clone(),
-                at: now_micros(),
-                subject: caller.principal.subject.clone(),
-                role: caller.acting_role().as_str().to_string(),
-                what: format!("evidence:{}", ev.id),
-                purpose: r.purpose.trim().to_string(),
-            })
-            .await?;
+            &file.complaint_id,
+            format!("evidence:{}", ev.id),
+            &r.purpose,
+        )
+        .await?;
         Ok(Response::new(pb::EvidenceFile {
             evidence_id: ev.id.clone(),
             info: view::evidence_file_info(ev),
@@ -944,13 +567,13 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         let visited_on = check_date(&mut v, "visited_on", &r.visited_on, true, Some(today), None);
-        validate::text(&mut v, "location", &r.location, false, SHORT_MAX);
+        check::text(&mut v, "location", &r.location, false, SHORT_MAX);
         check_list(&mut v, "present", &r.present, 1);
-        validate::text(&mut v, "findings", &r.findings, true, TEXT_MAX);
+        check::text(&mut v, "findings", &r.findings, true, TEXT_MAX);
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let id = new_id();
         let rec = HomeVisitRec {
             id: id.clone(),
@@ -979,15 +602,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        validate::text(&mut v, "agency", &r.agency, true, NAME_MAX);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
+        check::text(&mut v, "agency", &r.agency, true, NAME_MAX);
         if !enum_ok::<pb::ContactChannel>(r.channel) {
             v.add("channel", "required");
         }
         let held_on = check_date(&mut v, "held_on", &r.held_on, true, Some(today), None);
-        validate::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        check::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let id = new_id();
         let rec = CoordinationRec {
             id: id.clone(),
@@ -1021,12 +644,12 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         if r.qualifies {
             if !r.reason_code.is_empty() {
                 v.add("reason_code", "only for a complaint that does not qualify");
             }
-            validate::text(&mut v, "note", &r.note, false, NOTE_MAX);
+            check::text(&mut v, "note", &r.note, false, NOTE_MAX);
         } else {
             if r.reason_code.is_empty() {
                 v.add(
@@ -1049,10 +672,10 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                     ),
                 );
             }
-            validate::text(&mut v, "note", &r.note, true, NOTE_MAX);
+            check::text(&mut v, "note", &r.note, true, NOTE_MAX);
         }
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
                 domain::s11_eligibility::decide(file, &who, now, &r)
@@ -1071,7 +694,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         let kind = pb::SessionKind::try_from(r.kind).unwrap_or(pb::SessionKind::Unspecified);
         if kind == pb::SessionKind::Unspecified {
             v.add(
@@ -1086,7 +709,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                     "topic_codes",
                     "at least one PUSPAGA topic for family counselling",
                 );
-            } else if validate::list_len(&mut v, "topic_codes", r.topic_codes.len(), 0, CODES_MAX) {
+            } else if check::list_len(&mut v, "topic_codes", r.topic_codes.len(), 0, CODES_MAX) {
                 let mut seen = HashSet::new();
                 for (i, t) in r.topic_codes.iter().enumerate() {
                     if !core.codes.puspaga_topic(t) {
@@ -1103,13 +726,13 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             v.add("topic_codes", "only for family counselling");
         }
         // An oversized list gets one violation; its elements are not looked at.
-        let parties_ok = validate::list_len(&mut v, "parties", r.parties.len(), 1, LIST_MAX);
+        let parties_ok = check::list_len(&mut v, "parties", r.parties.len(), 1, LIST_MAX);
         if parties_ok {
             for (i, p) in r.parties.iter().enumerate() {
                 if !enum_ok::<pb::PartyRole>(p.role) {
                     v.add(format!("parties[{i}].role"), "required");
                 }
-                validate::text(
+                check::text(
                     &mut v,
                     &format!("parties[{i}].name"),
                     &p.name,
@@ -1145,7 +768,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             v.add("outcome", "required");
         }
         if outcome == pb::SessionOutcome::AgreementReached {
-            validate::text(
+            check::text(
                 &mut v,
                 "agreement_terms",
                 &r.agreement_terms,
@@ -1155,7 +778,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         } else if !r.agreement_terms.is_empty() {
             v.add("agreement_terms", "only for an agreement reached");
         }
-        validate::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
+        check::text(&mut v, "summary", &r.summary, true, TEXT_MAX);
         let next = if outcome == pb::SessionOutcome::Continued {
             check_date(
                 &mut v,
@@ -1172,7 +795,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             None
         };
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let id = new_id();
         let rec = SessionRec {
             id: id.clone(),
@@ -1213,19 +836,19 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         if !domain::consenting_party(r.subject_role) {
             v.add(
                 "subject_role",
                 "required: victim, or complainant (the person referred consents, not a witness or another party)",
             );
         }
-        validate::text(&mut v, "subject_name", &r.subject_name, true, NAME_MAX);
+        check::text(&mut v, "subject_name", &r.subject_name, true, NAME_MAX);
         let giver = pb::ConsentGiver::try_from(r.giver).unwrap_or(pb::ConsentGiver::Unspecified);
         if giver == pb::ConsentGiver::Unspecified {
             v.add("giver", "required: the_person, parent or guardian");
         }
-        validate::text(
+        check::text(
             &mut v,
             "giver_name",
             &r.giver_name,
@@ -1237,7 +860,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let given_on = check_date(&mut v, "given_on", &r.given_on, true, Some(today), None);
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let id = new_id();
         let rec = ConsentRec {
             id: id.clone(),
@@ -1269,9 +892,9 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         check_code(&mut v, "agency", &r.agency, true);
-        validate::text(&mut v, "agency_name", &r.agency_name, true, NAME_MAX);
+        check::text(&mut v, "agency_name", &r.agency_name, true, NAME_MAX);
         let codes = &core.codes;
         let mut code = |field: &str, category: &str, value: &str, required: bool| {
             if value.is_empty() {
@@ -1304,7 +927,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         code("age_band_code", "kelompok_usia", &r.age_band_code, true);
         if r.service_codes.is_empty() {
             v.add("service_codes", "at least one SIMFONI-PPA layanan code");
-        } else if validate::list_len(&mut v, "service_codes", r.service_codes.len(), 0, CODES_MAX) {
+        } else if check::list_len(&mut v, "service_codes", r.service_codes.len(), 0, CODES_MAX) {
             // The list of codes is written once, however many elements are wrong.
             let mut unknown = None;
             let mut seen = HashSet::new();
@@ -1322,11 +945,11 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 }
             }
         }
-        validate::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
+        check::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
         if !r.consent_id.is_empty() {
-            validate::id(&mut v, "consent_id", &r.consent_id);
+            check::id(&mut v, "consent_id", &r.consent_id);
         }
-        validate::text(
+        check::text(
             &mut v,
             "override_reason",
             &r.override_reason,
@@ -1341,7 +964,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         v.into_result()?;
         domain::s11_referral::grounds(&caller, &r)?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let id = new_id();
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
@@ -1360,13 +983,13 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        validate::id(&mut v, "referral_id", &r.referral_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "referral_id", &r.referral_id);
         check_code(&mut v, "reason_code", &r.reason_code, false);
-        validate::text(&mut v, "note", &r.note, false, NOTE_MAX);
-        validate::text(&mut v, "agency_reference", &r.agency_reference, false, 100);
+        check::text(&mut v, "note", &r.note, false, NOTE_MAX);
+        check::text(&mut v, "agency_reference", &r.agency_reference, false, 100);
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let partner =
             caller.acts_as(Role::PartnerAgency) && !BIDANG_ROLES.iter().any(|x| caller.acts_as(*x));
         let file = core
@@ -1398,10 +1021,10 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        validate::text(&mut v, "text", &r.text, true, TEXT_MAX);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
+        check::text(&mut v, "text", &r.text, true, TEXT_MAX);
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let id = new_id();
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
@@ -1420,8 +1043,8 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let caller = Caller::from_request(&request)?;
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        validate::text(&mut v, "text", &r.text, true, RESPONSE_MAX);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
+        check::text(&mut v, "text", &r.text, true, RESPONSE_MAX);
         if r.outcome_code.is_empty() {
             v.add("outcome_code", "required");
         } else if r.outcome_code != NOT_QUALIFIED_OUTCOME
@@ -1436,7 +1059,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             );
         }
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
                 domain::s12_response::draft(file, &caller, &who, now, &r)
@@ -1461,12 +1084,12 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         if r.revision <= 0 {
             v.add("revision", "required: the revision of the latest draft");
         }
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
                 domain::s12_response::approve(file, &who, now, r.revision)
@@ -1490,13 +1113,13 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         let r = request.into_inner();
         let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
+        check::id(&mut v, "complaint_id", &r.complaint_id);
         if r.revision <= 0 {
             v.add("revision", "required: the revision of the latest draft");
         }
-        validate::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
+        check::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
         v.into_result()?;
-        let who = actor(&caller);
+        let who = ActorRec::of(&caller);
         let file = core
             .step(&caller, &r.complaint_id, |file, now| {
                 domain::s12_response::return_draft(file, &who, now, r.revision, &r.reason)
@@ -1515,7 +1138,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let r = request.into_inner();
         let mut v = Violations::new();
         if !r.complaint_id.is_empty() {
-            validate::id(&mut v, "complaint_id", &r.complaint_id);
+            check::id(&mut v, "complaint_id", &r.complaint_id);
         }
         let limit = page_size(&mut v, r.page_size, 100);
         let offset = parse_offset(&mut v, &r.page_token);
@@ -1523,52 +1146,38 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         let office = caller.principal.office.clone();
         let scoped = caller.bidang_scoped();
         let mut log_office = office.clone();
-        let (entries, next) = if !r.complaint_id.is_empty() {
+        let page = if !r.complaint_id.is_empty() {
             let file = core.load_visible(&caller, &r.complaint_id).await?;
             log_office = file.office_code.clone();
-            let mut rows = core
-                .store
-                .access_log(&file.office_code, &file.complaint_id, offset, limit + 1)
-                .await?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            (rows, more.then(|| offset + limit))
+            core.store
+                .access_log(&file.office_code, &file.complaint_id, "", offset, limit)
+                .await?
         } else if !scoped {
-            let mut rows = core
-                .store
-                .access_log(&office, "", offset, limit + 1)
-                .await?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            (rows, more.then(|| offset + limit))
+            core.store
+                .access_log(&office, "", "", offset, limit)
+                .await?
         } else {
             let Some(own) = caller.principal.bidang.clone() else {
                 // A Bidang head without a Bidang sees no case, and no log.
                 return Ok(Response::new(pb::ListAccessLogResponse::default()));
             };
             // The Bidang's cases only, filtered in SQL.
-            let mut rows = core
-                .store
-                .access_log_of_unit(&office, "", &own, offset, limit + 1)
-                .await?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            (rows, more.then(|| offset + limit))
+            core.store
+                .access_log(&office, "", &own, offset, limit)
+                .await?
         };
         // Reading who looked at a victim's file is itself logged (issue 12).
-        core.store
-            .log_access(&AccessEntry {
-                complaint_id: r.complaint_id.clone(),
-                office_code: log_office,
-                at: now_micros(),
-                subject: caller.principal.subject.clone(),
-                role: caller.acting_role().as_str().to_string(),
-                what: "access_log".into(),
-                purpose: String::new(),
-            })
-            .await?;
+        core.log_read(
+            &caller,
+            &log_office,
+            &r.complaint_id,
+            "access_log".into(),
+            "",
+        )
+        .await?;
         Ok(Response::new(pb::ListAccessLogResponse {
-            entries: entries
+            entries: page
+                .entries
                 .into_iter()
                 .map(|e| pb::AccessLogEntry {
                     complaint_id: e.complaint_id,
@@ -1582,137 +1191,108 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                     purpose: e.purpose,
                 })
                 .collect(),
-            next_page_token: next.map(|n| n.to_string()).unwrap_or_default(),
+            next_page_token: page.next.map(|n| n.to_string()).unwrap_or_default(),
         }))
     }
 }
 
-/// The sealing binding of an evidence file.
-fn evidence_aad(complaint_id: &str, evidence_id: &str) -> Vec<u8> {
-    format!("{SERVICE}:{complaint_id}:evidence:{evidence_id}").into_bytes()
-}
-
-impl Investigation {
-    /// A place among the uploads running at once, or RESOURCE_EXHAUSTED.
-    fn upload_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
-        self.uploads.clone().try_acquire_owned().map_err(|_| {
-            Error::RetryLater(
-                format!("{MAX_CONCURRENT_UPLOADS} evidence uploads are running; try again shortly"),
-                std::time::Duration::from_secs(2),
-            )
-        })
+/// AddEvidence and UploadEvidence (S10): checks, metadata removal, sealing, the record.
+async fn add_evidence(
+    core: &Investigation,
+    caller: &Caller,
+    r: pb::AddEvidenceRequest,
+) -> Result<pb::CaseChange> {
+    let caller = caller.clone();
+    let today = core.today(&caller.principal.office);
+    let mut v = Violations::new();
+    check::id(&mut v, "complaint_id", &r.complaint_id);
+    if !enum_ok::<pb::EvidenceKind>(r.kind) {
+        v.add("kind", "required");
     }
-
-    /// AddEvidence and UploadEvidence (S10): checks, metadata removal, sealing, the record.
-    async fn add_evidence(
-        &self,
-        caller: &Caller,
-        r: pb::AddEvidenceRequest,
-    ) -> Result<pb::CaseChange> {
-        let core = self;
-        let caller = caller.clone();
-        let today = core.today(&caller.principal.office);
-        let mut v = Violations::new();
-        validate::id(&mut v, "complaint_id", &r.complaint_id);
-        if !enum_ok::<pb::EvidenceKind>(r.kind) {
-            v.add("kind", "required");
+    if !enum_ok::<pb::EvidenceSource>(r.source) {
+        v.add("source", "required");
+    }
+    check::text(&mut v, "source_detail", &r.source_detail, false, SHORT_MAX);
+    let collected_on = check_date(
+        &mut v,
+        "collected_on",
+        &r.collected_on,
+        true,
+        Some(today),
+        None,
+    );
+    let collected_by = if r.collected_by.is_empty() {
+        caller.principal.subject.clone()
+    } else {
+        check_subject(&mut v, "collected_by", &r.collected_by);
+        r.collected_by.clone()
+    };
+    check::text(&mut v, "description", &r.description, true, NOTE_MAX);
+    let mut clean: Option<(Vec<u8>, bool)> = None;
+    if let Some(f) = &r.file {
+        check::text(&mut v, "file.file_name", &f.file_name, true, 255);
+        let type_ok = media::ACCEPTED_TYPES.contains(&f.content_type.as_str());
+        if !type_ok {
+            v.add(
+                "file.content_type",
+                format!("one of {}", media::ACCEPTED_TYPES.join(", ")),
+            );
         }
-        if !enum_ok::<pb::EvidenceSource>(r.source) {
-            v.add("source", "required");
+        if f.content.is_empty() {
+            v.add("file.content", "empty");
+        } else if f.content.len() as u64 > core.max_file_bytes {
+            v.add(
+                "file.content",
+                format!("larger than the limit of {} bytes", core.max_file_bytes),
+            );
+        } else if type_ok && !media::matches_type(&f.content_type, &f.content) {
+            v.add("file.content", format!("is not {}", f.content_type));
+        } else if type_ok {
+            match media::sanitize(&f.content_type, &f.content) {
+                Ok(c) => clean = Some(c),
+                Err(why) => v.add("file.content", why),
+            }
         }
-        validate::text(&mut v, "source_detail", &r.source_detail, false, SHORT_MAX);
-        let collected_on = check_date(
-            &mut v,
-            "collected_on",
-            &r.collected_on,
-            true,
-            Some(today),
-            None,
+    }
+    v.into_result()?;
+    let before = core.load_visible(&caller, &r.complaint_id).await?;
+    domain::s10_evidence::may_collect(&before, &caller)?;
+    let id = new_id();
+    let mut file_rec = None;
+    if let (Some(f), Some((bytes, removed))) = (&r.file, clean) {
+        file_rec = Some(
+            core.store_evidence_file(&before, &id, f, bytes, removed)
+                .await?,
         );
-        let collected_by = if r.collected_by.is_empty() {
-            caller.principal.subject.clone()
-        } else {
-            check_subject(&mut v, "collected_by", &r.collected_by);
-            r.collected_by.clone()
-        };
-        validate::text(&mut v, "description", &r.description, true, NOTE_MAX);
-        let mut clean: Option<(Vec<u8>, bool)> = None;
-        if let Some(f) = &r.file {
-            validate::text(&mut v, "file.file_name", &f.file_name, true, 255);
-            let type_ok = media::ACCEPTED_TYPES.contains(&f.content_type.as_str());
-            if !type_ok {
-                v.add(
-                    "file.content_type",
-                    format!("one of {}", media::ACCEPTED_TYPES.join(", ")),
-                );
-            }
-            if f.content.is_empty() {
-                v.add("file.content", "empty");
-            } else if f.content.len() as u64 > core.max_file_bytes {
-                v.add(
-                    "file.content",
-                    format!("larger than the limit of {} bytes", core.max_file_bytes),
-                );
-            } else if type_ok && !media::matches_type(&f.content_type, &f.content) {
-                v.add("file.content", format!("is not {}", f.content_type));
-            } else if type_ok {
-                match media::sanitize(&f.content_type, &f.content) {
-                    Ok(c) => clean = Some(c),
-                    Err(why) => v.add("file.content", why),
-                }
-            }
-        }
-        v.into_result()?;
-        let before = core.load_visible(&caller, &r.complaint_id).await?;
-        domain::s10_evidence::may_collect(&before, &caller)?;
-        let id = new_id();
-        let mut file_rec = None;
-        if let (Some(f), Some((bytes, removed))) = (&r.file, clean) {
-            let key = format!("{}/{}/{}", before.office_code, before.complaint_id, id);
-            let sealed = core.keys.seal(
-                &before.office_code,
-                &evidence_aad(&before.complaint_id, &id),
-                &bytes,
-            )?;
-            core.files.put(&key, &sealed).await?;
-            file_rec = Some(FileRec {
-                key,
-                file_name: f.file_name.trim().to_string(),
-                content_type: f.content_type.clone(),
-                size_bytes: bytes.len() as i64,
-                sha256: hex(&Sha256::digest(&bytes)),
-                metadata_removed: removed,
-            });
-        }
-        let stored_key = file_rec.as_ref().map(|f| f.key.clone());
-        let who = actor(&caller);
-        let rec = EvidenceRec {
-            id: id.clone(),
-            kind: r.kind,
-            source: r.source,
-            source_detail: r.source_detail.trim().to_string(),
-            collected_on,
-            collected_by,
-            description: r.description.trim().to_string(),
-            file: file_rec,
-            by: who.clone(),
-            at: 0,
-        };
-        let result = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s10_evidence::add(file, &caller, &who, now, rec)
-            })
-            .await;
-        let file = match result {
-            Ok(f) => f,
-            Err(e) => {
-                if let Some(k) = stored_key {
-                    let _ = core.files.delete(&k).await;
-                }
-                return Err(e);
-            }
-        };
-        count_step(&file.office_code, "evidence");
-        Ok(core.change(&file, id))
     }
+    let stored_key = file_rec.as_ref().map(|f| f.key.clone());
+    let who = ActorRec::of(&caller);
+    let rec = EvidenceRec {
+        id: id.clone(),
+        kind: r.kind,
+        source: r.source,
+        source_detail: r.source_detail.trim().to_string(),
+        collected_on,
+        collected_by,
+        description: r.description.trim().to_string(),
+        file: file_rec,
+        by: who.clone(),
+        at: 0,
+    };
+    let result = core
+        .step(&caller, &r.complaint_id, |file, now| {
+            domain::s10_evidence::add(file, &caller, &who, now, rec)
+        })
+        .await;
+    let file = match result {
+        Ok(f) => f,
+        Err(e) => {
+            if let Some(k) = stored_key {
+                core.discard_evidence_file(&k).await;
+            }
+            return Err(e);
+        }
+    };
+    count_step(&file.office_code, "evidence");
+    Ok(core.change(&file, id))
 }
