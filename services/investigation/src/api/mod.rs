@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use aduan_proto::common::v1::{Actor, ComplaintStatus};
+use aduan_proto::events::v1::LifecycleEvent;
 use aduan_proto::investigation::v1 as pb;
 use aduan_runtime::auth::{Caller, Role};
 use aduan_runtime::casefile::Filter;
@@ -19,7 +20,7 @@ use tonic::{Request, Response, Status};
 
 use crate::Investigation;
 use crate::domain::{
-    self, ActorRec, AssigneeRec, ConsentRec, CoordinationRec, EvidenceRec, HomeVisitRec,
+    self, ActorRec, AssigneeRec, ConsentRec, CoordinationRec, EvidenceRec, File, HomeVisitRec,
     InterviewRec, NOT_QUALIFIED_OUTCOME, NOT_QUALIFIED_REASONS, QUALIFIED_OUTCOMES,
     SessionPartyRec, SessionRec,
 };
@@ -47,6 +48,24 @@ fn count_step(office: &str, step: &'static str) {
         "step" => step
     )
     .increment(1);
+}
+
+/// Runs the domain step `f` on the case `id` as `caller`, counts it as `metric`, and answers
+/// the case's change with `record_id`.
+async fn recorded<F>(
+    core: &Investigation,
+    caller: &Caller,
+    id: &str,
+    metric: &'static str,
+    record_id: String,
+    f: F,
+) -> Reply<pb::CaseChange>
+where
+    F: FnOnce(&mut File, i64) -> Result<Vec<LifecycleEvent>> + Send,
+{
+    let file = core.step(caller, id, f).await?;
+    count_step(&file.office_code, metric);
+    Ok(Response::new(core.change(&file, record_id)))
 }
 
 /// The gRPC face of investigation; UNAVAILABLE until the store is open.
@@ -291,13 +310,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
                 function: a.function,
             })
             .collect();
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s08_assignment::assign(file, &who, now, &wanted, &r.reason)
-            })
-            .await?;
-        count_step(&file.office_code, "assignment");
-        Ok(Response::new(core.change(&file, String::new())))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "assignment",
+            String::new(),
+            |file, now| domain::s08_assignment::assign(file, &who, now, &wanted, &r.reason),
+        )
+        .await
     }
 
     async fn record_interview(
@@ -584,13 +605,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             by: who.clone(),
             at: 0,
         };
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s10_evidence::home_visit(file, &caller, &who, now, rec)
-            })
-            .await?;
-        count_step(&file.office_code, "home_visit");
-        Ok(Response::new(core.change(&file, id)))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "home_visit",
+            id,
+            |file, now| domain::s10_evidence::home_visit(file, &caller, &who, now, rec),
+        )
+        .await
     }
 
     async fn record_coordination(
@@ -621,13 +644,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             by: who.clone(),
             at: 0,
         };
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s10_evidence::coordination(file, &caller, &who, now, rec)
-            })
-            .await?;
-        count_step(&file.office_code, "coordination");
-        Ok(Response::new(core.change(&file, id)))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "coordination",
+            id,
+            |file, now| domain::s10_evidence::coordination(file, &caller, &who, now, rec),
+        )
+        .await
     }
 
     async fn decide_eligibility(
@@ -676,13 +701,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         v.into_result()?;
         let who = ActorRec::of(&caller);
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s11_eligibility::decide(file, &who, now, &r)
-            })
-            .await?;
-        count_step(&file.office_code, "eligibility");
-        Ok(Response::new(core.change(&file, String::new())))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "eligibility",
+            String::new(),
+            |file, now| domain::s11_eligibility::decide(file, &who, now, &r),
+        )
+        .await
     }
 
     async fn record_session(
@@ -818,13 +845,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             by: who.clone(),
             at: 0,
         };
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s11_sessions::record(file, &caller, &who, now, rec)
-            })
-            .await?;
-        count_step(&file.office_code, "session");
-        Ok(Response::new(core.change(&file, id)))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "session",
+            id,
+            |file, now| domain::s11_sessions::record(file, &caller, &who, now, rec),
+        )
+        .await
     }
 
     async fn record_consent(
@@ -875,13 +904,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
             by: who.clone(),
             at: 0,
         };
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s11_consent::record(file, &caller, &who, now, rec)
-            })
-            .await?;
-        count_step(&file.office_code, "consent");
-        Ok(Response::new(core.change(&file, id)))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "consent",
+            id,
+            |file, now| domain::s11_consent::record(file, &caller, &who, now, rec),
+        )
+        .await
     }
 
     async fn make_referral(
@@ -966,13 +997,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         domain::s11_referral::grounds(&caller, &r)?;
         let who = ActorRec::of(&caller);
         let id = new_id();
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s11_referral::refer(file, &caller, &who, now, &id, &r)
-            })
-            .await?;
-        count_step(&file.office_code, "referral");
-        Ok(Response::new(core.change(&file, id)))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "referral",
+            id.clone(),
+            |file, now| domain::s11_referral::refer(file, &caller, &who, now, &id, &r),
+        )
+        .await
     }
 
     async fn answer_referral(
@@ -1026,13 +1059,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         v.into_result()?;
         let who = ActorRec::of(&caller);
         let id = new_id();
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::case_notes::add(file, &caller, &who, now, &id, &r.text)
-            })
-            .await?;
-        count_step(&file.office_code, "note");
-        Ok(Response::new(core.change(&file, id)))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "note",
+            id.clone(),
+            |file, now| domain::case_notes::add(file, &caller, &who, now, &id, &r.text),
+        )
+        .await
     }
 
     async fn draft_response(
@@ -1090,13 +1125,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         }
         v.into_result()?;
         let who = ActorRec::of(&caller);
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s12_response::approve(file, &who, now, r.revision)
-            })
-            .await?;
-        count_step(&file.office_code, "response_approved");
-        Ok(Response::new(core.change(&file, r.revision.to_string())))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "response_approved",
+            r.revision.to_string(),
+            |file, now| domain::s12_response::approve(file, &who, now, r.revision),
+        )
+        .await
     }
 
     async fn return_response(
@@ -1120,13 +1157,15 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         check::text(&mut v, "reason", &r.reason, true, NOTE_MAX);
         v.into_result()?;
         let who = ActorRec::of(&caller);
-        let file = core
-            .step(&caller, &r.complaint_id, |file, now| {
-                domain::s12_response::return_draft(file, &who, now, r.revision, &r.reason)
-            })
-            .await?;
-        count_step(&file.office_code, "response_returned");
-        Ok(Response::new(core.change(&file, r.revision.to_string())))
+        recorded(
+            core,
+            &caller,
+            &r.complaint_id,
+            "response_returned",
+            r.revision.to_string(),
+            |file, now| domain::s12_response::return_draft(file, &who, now, r.revision, &r.reason),
+        )
+        .await
     }
 
     async fn list_access_log(

@@ -72,16 +72,7 @@ pub fn apply(
             "disposition_updated",
             format!("version {}, due {}", d.version, due(due_date)),
         );
-        events.push(activity(
-            &mut file,
-            Step::S8Clarification,
-            &who,
-            at,
-            HandlingActivityKind::DispositionUpdated,
-            |a| {
-                a.activity_code = "disposition.updated".into();
-            },
-        ));
+        events.push(updated(&mut file, &who, at, "disposition.updated"));
     } else if file.status == ComplaintStatus::InHandling as i32 && !file.body.answered() {
         events.push(move_case(&mut file, bidang, rec, d.version, at, &who));
     } else {
@@ -95,16 +86,7 @@ pub fn apply(
         );
         history(&mut file, &who, at, "disposition_not_applied", detail);
         // Reporting sees the Head's instruction that could not be carried out.
-        events.push(activity(
-            &mut file,
-            Step::S8Clarification,
-            &who,
-            at,
-            HandlingActivityKind::DispositionUpdated,
-            |a| {
-                a.activity_code = "disposition.not_applied".into();
-            },
-        ));
+        events.push(updated(&mut file, &who, at, "disposition.not_applied"));
     }
     file.updated_at = file.updated_at.max(at);
     Ok(Some((file, events)))
@@ -210,6 +192,20 @@ fn move_case(
         |a| {
             a.previous_bidang_code = previous;
             a.activity_code = "moved.disposition".into();
+        },
+    )
+}
+
+/// The `DispositionUpdated` activity with `code`.
+fn updated(file: &mut File, who: &ActorRec, at: i64, code: &str) -> LifecycleEvent {
+    activity(
+        file,
+        Step::S8Clarification,
+        who,
+        at,
+        HandlingActivityKind::DispositionUpdated,
+        |a| {
+            a.activity_code = code.into();
         },
     )
 }

@@ -8,8 +8,8 @@ use aduan_runtime::auth::Caller;
 use aduan_runtime::{Error, Result};
 
 use super::{
-    ActorRec, CoordinationRec, EvidenceRec, File, FileRec, HomeVisitRec, activity, enum_code,
-    history, in_handling, may_work,
+    ActorRec, CaseDoc, CoordinationRec, EvidenceRec, File, FileRec, HomeVisitRec, activity,
+    enum_code, history, in_handling, may_work,
 };
 
 /// Whether `caller` may add evidence to the case now: checked before a file is stored, and
@@ -70,15 +70,14 @@ pub fn home_visit(
     caller: &Caller,
     who: &ActorRec,
     now: i64,
-    mut rec: HomeVisitRec,
+    rec: HomeVisitRec,
 ) -> Result<Vec<LifecycleEvent>> {
-    in_handling(file, "A home visit (S10)")?;
-    may_work(caller, file, false)?;
-    rec.at = now;
-    let detail = rec.id.clone();
-    file.body.home_visits.push(rec);
-    history(file, who, now, "home_visit", detail);
-    Ok(vec![data_collection(file, who, now, "home_visit")])
+    let step = ("A home visit (S10)", "home_visit");
+    collect(file, caller, who, now, step, |doc| {
+        let id = rec.id.clone();
+        doc.home_visits.push(HomeVisitRec { at: now, ..rec });
+        id
+    })
 }
 
 /// Records the coordination with an agency `rec`.
@@ -87,20 +86,31 @@ pub fn coordination(
     caller: &Caller,
     who: &ActorRec,
     now: i64,
-    mut rec: CoordinationRec,
+    rec: CoordinationRec,
 ) -> Result<Vec<LifecycleEvent>> {
-    in_handling(file, "Coordination with an agency (S10)")?;
-    may_work(caller, file, false)?;
-    rec.at = now;
-    let detail = rec.id.clone();
-    file.body.coordinations.push(rec);
-    history(file, who, now, "coordination", detail);
-    Ok(vec![data_collection(file, who, now, "coordination")])
+    let step = ("Coordination with an agency (S10)", "coordination");
+    collect(file, caller, who, now, step, |doc| {
+        let id = rec.id.clone();
+        doc.coordinations.push(CoordinationRec { at: now, ..rec });
+        id
+    })
 }
 
-/// The `DataCollection` activity of a home visit or coordination.
-fn data_collection(file: &mut File, who: &ActorRec, now: i64, code: &str) -> LifecycleEvent {
-    activity(
+/// A home visit or coordination (`step`: its name in messages and its code): `push` adds the
+/// record to the case and returns its id for the history.
+fn collect(
+    file: &mut File,
+    caller: &Caller,
+    who: &ActorRec,
+    now: i64,
+    (step, code): (&str, &str),
+    push: impl FnOnce(&mut CaseDoc) -> String,
+) -> Result<Vec<LifecycleEvent>> {
+    in_handling(file, step)?;
+    may_work(caller, file, false)?;
+    let id = push(&mut file.body);
+    history(file, who, now, code, id);
+    Ok(vec![activity(
         file,
         Step::S10DataCollection,
         who,
@@ -109,5 +119,5 @@ fn data_collection(file: &mut File, who: &ActorRec, now: i64, code: &str) -> Lif
         |a| {
             a.activity_code = code.into();
         },
-    )
+    )])
 }
