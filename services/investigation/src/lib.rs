@@ -9,6 +9,13 @@
 //! Each case is one document sealed with the office's key (`aduan_runtime::casefile`); evidence
 //! files are sealed too, in a storage behind [`storage::EvidenceStorage`]. Every read of personal
 //! content is written to the access log.
+//!
+//! The crate's shape (issue 16): [`domain`] holds the case document and one module of pure
+//! functions per step (`domain::s08_assignment` to `domain::s12_response`, and the reactions to
+//! triage's disposition and feedback's events); `api` is the gRPC face (decode, validate,
+//! authorise, call the domain, map the answer with [`view`]); `core` the core with its step
+//! runner; `store` the one door to the case store; `events` the receiver of other services'
+//! events.
 #![warn(missing_docs)]
 
 mod api;
