@@ -9,12 +9,22 @@
 //! Each case is one document sealed with the office's key (`aduan_spine::casefile`); evidence
 //! files are sealed too, in a storage behind [`storage::EvidenceStorage`]. Every read of personal
 //! content is written to the access log.
+//!
+//! The crate's shape (issue 16): [`domain`] holds the case document and one module of pure
+//! functions per step (`domain::s08_assignment` to `domain::s12_response`, and the reactions to
+//! triage's disposition and feedback's events); `api` is the gRPC face (decode, validate,
+//! authorise, call the domain, map the answer with [`view`]); `core` the core with its step
+//! runner; `store` the one door to the case store; `events` the receiver of other services'
+//! events.
 #![warn(missing_docs)]
 
+mod api;
+mod core;
 pub mod domain;
+mod events;
 pub mod media;
-pub mod service;
 pub mod storage;
+mod store;
 pub mod view;
 
 use std::path::PathBuf;
@@ -29,7 +39,14 @@ use aduan_spine::casefile::CaseStore;
 use aduan_spine::relay::Outbox;
 
 pub use aduan_proto::investigation::v1 as pb;
-pub use service::{Investigation, InvestigationApi};
+pub use api::{
+    InvestigationApi, InvestigationServer, MAX_MESSAGE_BYTES, MAX_OTHER_MESSAGE_BYTES,
+    MAX_UPLOAD_CHUNKS,
+};
+pub use core::{Investigation, MAX_CONCURRENT_UPLOADS};
+
+/// The service's name in events and in the sealed documents' binding.
+pub const SERVICE: &str = "investigation";
 
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.investigation.v1.InvestigationService";
@@ -187,14 +204,11 @@ pub async fn open(
     intake_endpoint: String,
 ) -> Result<Arc<Investigation>> {
     if config.investigation.max_file_bytes == 0
-        || config.investigation.max_file_bytes > service::MAX_MESSAGE_BYTES as u64 - 1024 * 1024
+        || config.investigation.max_file_bytes > MAX_MESSAGE_BYTES as u64 - 1024 * 1024
     {
         return Err(Error::invalid(
             "investigation.max_file_bytes",
-            format!(
-                "between 1 and {} bytes",
-                service::MAX_MESSAGE_BYTES - 1024 * 1024
-            ),
+            format!("between 1 and {} bytes", MAX_MESSAGE_BYTES - 1024 * 1024),
         ));
     }
     let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);

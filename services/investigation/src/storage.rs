@@ -109,6 +109,11 @@ impl EvidenceStorage for LocalDir {
     }
 }
 
+/// The sealing binding of an evidence file.
+pub fn evidence_aad(complaint_id: &str, evidence_id: &str) -> Vec<u8> {
+    format!("{}:{complaint_id}:evidence:{evidence_id}", crate::SERVICE).into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,7 @@ use aduan_spine::casefile::CaseFile;
 use jiff::civil::Date;
 
 use crate::domain::{
-    APPROVED, ActorRec, AssigneeRec, CaseDoc, DRAFT, DraftRec, EvidenceRec, FileRec, HistoryRec,
-    ReferralRec,
+    ActorRec, AssigneeRec, CaseDoc, DRAFT, DraftRec, EvidenceRec, FileRec, HistoryRec, ReferralRec,
 };
 
 /// A wire actor.
@@ -315,11 +314,4 @@ pub fn summary(f: &CaseFile<CaseDoc>, today: Date) -> pb::CaseSummary {
 pub fn draft_waiting(d: &CaseDoc) -> bool {
     d.latest_draft()
         .is_some_and(|l| l.state == DRAFT && l.version == d.response_version)
-}
-
-/// True when a draft of the current version is approved.
-pub fn approved(d: &CaseDoc) -> bool {
-    d.responses
-        .iter()
-        .any(|r| r.version == d.response_version && r.state == APPROVED)
 }

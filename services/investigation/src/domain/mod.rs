@@ -1,17 +1,58 @@
 //! Investigation's domain: the case document (sealed as a whole by `aduan_spine::casefile`),
 //! the coded reference lists it is checked against (PUSPAGA topics, the SIMFONI-PPA taxonomy,
-//! eligibility reasons and response outcomes) and the rules of S8-S12 that do not depend on the
-//! wire types.
+//! eligibility reasons and response outcomes), the helpers every step uses (history, events,
+//! the work gate), and one module per step of the office's procedure:
+//!
+//! - [`s07_disposition`]: the Head's disposition from triage opens, moves or updates the case;
+//! - [`s08_assignment`]: the Bidang head assigns officers (S8);
+//! - [`s09_interview`]: clarifications (S8) and interviews (S9);
+//! - [`s10_evidence`]: evidence, home visits and coordination with agencies (S10);
+//! - [`s11_eligibility`], [`s11_sessions`], [`s11_consent`], [`s11_referral`]: the eligibility
+//!   decision, sessions, consent and referrals (S11);
+//! - [`s12_response`]: the response drafted, approved or returned (S12);
+//! - [`s13_delivery`], [`s14_feedback`]: feedback's delivery and the complainant's feedback,
+//!   which may reopen the case (S13-S14); [`closure`]: a case closed by another service;
+//! - [`case_notes`]: notes on an open case, at any step.
+//!
+//! The steps are pure functions: no I/O, no clock (the caller passes `now`), no ids drawn
+//! (the handler passes them).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use aduan_proto::common::v1::ComplaintStatus;
-use aduan_proto::investigation::v1 as pb;
+use aduan_proto::common::v1::{ComplaintStatus, Step};
+use aduan_proto::events::v1::lifecycle_event::Detail;
+use aduan_proto::events::v1::{self as events, HandlingActivityKind, LifecycleEvent};
 pub use aduan_runtime::actor::ActorRec;
+use aduan_runtime::auth::{Caller, Role};
+use aduan_runtime::time::from_micros;
 use aduan_runtime::{Error, Result};
+use aduan_spine::casefile::CaseFile;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+
+pub mod case_notes;
+pub mod closure;
+pub mod s07_disposition;
+pub mod s08_assignment;
+pub mod s09_interview;
+pub mod s10_evidence;
+pub mod s11_consent;
+pub mod s11_eligibility;
+pub mod s11_referral;
+pub mod s11_sessions;
+pub mod s12_response;
+pub mod s13_delivery;
+pub mod s14_feedback;
+
+pub use s11_consent::{child_age_band, consent_defect, consenting_party};
+
+/// A case as stored: the clear columns and the sealed [`CaseDoc`].
+pub type File = CaseFile<CaseDoc>;
+
+/// What a reaction to another service's event does: nothing (`None`), the case to write with
+/// the events it publishes, or a refusal for good (the event goes to the dead letters).
+pub type Reaction = std::result::Result<Option<(File, Vec<LifecycleEvent>)>, String>;
 
 /// One version of the Head's disposition (S7), as received from triage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -481,6 +522,100 @@ pub fn out_of_order(step: &str, status: i32, needed: &str) -> Error {
     ))
 }
 
+/// The work gate: the case has officers (unless `before_assignment` allows the heads to act
+/// first), and the caller is the Bidang head, the Head, or one of the assigned officers.
+pub fn may_work(caller: &Caller, file: &File, before_assignment: bool) -> Result<()> {
+    let head = caller.acts_as(Role::BidangHead) || caller.acts_as(Role::Head);
+    if file.body.assignees.is_empty() && !(before_assignment && head) {
+        return Err(Error::FailedPrecondition(
+            "no officer is assigned to this case yet: the Bidang head assigns officers first (S8)"
+                .into(),
+        ));
+    }
+    if head || file.assignees.contains(&caller.principal.subject) {
+        return Ok(());
+    }
+    Err(Error::PermissionDenied(
+        "only the Bidang head and the officers assigned to this case may record on it".into(),
+    ))
+}
+
+/// FAILED_PRECONDITION unless the case is in handling (S8-S12).
+pub fn in_handling(file: &File, step: &str) -> Result<()> {
+    if file.status != ComplaintStatus::InHandling as i32 {
+        return Err(out_of_order(step, file.status, "in handling (S8-S12)"));
+    }
+    Ok(())
+}
+
+/// FAILED_PRECONDITION when the case is closed.
+pub fn open(file: &File, step: &str) -> Result<()> {
+    if file.status == ComplaintStatus::Closed as i32 {
+        return Err(out_of_order(step, file.status, "open"));
+    }
+    Ok(())
+}
+
+/// Adds a history entry (codes and ids, no free text) with the case's status.
+pub fn history(file: &mut File, who: &ActorRec, at: i64, action: &str, detail: String) {
+    let status = file.status;
+    file.body.history.push(HistoryRec {
+        at,
+        actor: who.clone(),
+        action: action.into(),
+        status,
+        detail,
+    });
+}
+
+/// The event investigation publishes for a step on the case.
+pub fn event(
+    file: &mut File,
+    step: Step,
+    who: &ActorRec,
+    at: i64,
+    detail: Detail,
+) -> LifecycleEvent {
+    let status = file.status;
+    file.event(
+        crate::SERVICE,
+        step,
+        who.to_pb(),
+        from_micros(at),
+        status,
+        detail,
+    )
+}
+
+/// A `HandlingActivity` event of the case's Bidang, filled in by `fill`.
+pub fn activity(
+    file: &mut File,
+    step: Step,
+    who: &ActorRec,
+    at: i64,
+    kind: HandlingActivityKind,
+    fill: impl FnOnce(&mut events::HandlingActivity),
+) -> LifecycleEvent {
+    let mut a = events::HandlingActivity {
+        kind: kind as i32,
+        bidang_code: file.unit.clone(),
+        ..Default::default()
+    };
+    fill(&mut a);
+    event(file, step, who, at, Detail::HandlingActivity(a))
+}
+
+/// The lower-case code of an enum value without its prefix ("unknown" for another value).
+pub fn enum_code<E: TryFrom<i32>>(
+    value: i32,
+    prefix: &str,
+    name: impl Fn(E) -> &'static str,
+) -> String {
+    E::try_from(value)
+        .map(|e| name(e).trim_start_matches(prefix).to_ascii_lowercase())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 /// The coded lists a case is checked against: PUSPAGA services and topics, and the SIMFONI-PPA
 /// taxonomy (data/puspaga_services.csv, data/simfoni_ppa_taxonomy.csv).
 #[derive(Debug, Clone, Default)]
@@ -489,8 +624,8 @@ pub struct Codes {
     simfoni: HashMap<String, BTreeSet<String>>,
 }
 
-const EMBEDDED_PUSPAGA: &str = include_str!("../../../data/puspaga_services.csv");
-const EMBEDDED_SIMFONI: &str = include_str!("../../../data/simfoni_ppa_taxonomy.csv");
+const EMBEDDED_PUSPAGA: &str = include_str!("../../../../data/puspaga_services.csv");
+const EMBEDDED_SIMFONI: &str = include_str!("../../../../data/simfoni_ppa_taxonomy.csv");
 
 fn group(text: &str, kind_column: &str) -> Result<HashMap<String, BTreeSet<String>>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
@@ -566,72 +701,6 @@ impl Codes {
     }
 }
 
-/// True for the SIMFONI-PPA age bands of a child (under 18, UU 35/2014).
-pub fn child_age_band(code: &str) -> bool {
-    matches!(code, "0-5" | "6-12" | "13-17")
-}
-
-/// `ConsentGiver::ThePerson`.
-pub const GIVER_THE_PERSON: i32 = pb::ConsentGiver::ThePerson as i32;
-/// `PartyRole::Complainant`.
-pub const PARTY_COMPLAINANT: i32 = pb::PartyRole::Complainant as i32;
-/// `PartyRole::Victim`.
-pub const PARTY_VICTIM: i32 = pb::PartyRole::Victim as i32;
-
-/// True for the parties whose consent a referral can rest on: the victim, or the complainant
-/// (who is the victim when they complain of what was done to them). Investigation does not hold
-/// intake's record of who the victim is, so the officer names the role; a witness, the reported
-/// party or someone else never consents for the person referred.
-pub fn consenting_party(role: i32) -> bool {
-    role == PARTY_VICTIM || role == PARTY_COMPLAINANT
-}
-
-/// The SIMFONI-PPA `hubungan_pelaku` codes that name the child's own family as the alleged
-/// perpetrator: a parent's or guardian's consent cannot then protect the child.
-pub const FAMILY_PERPETRATOR_CODES: &[&str] = &["orang_tua", "keluarga_saudara"];
-
-/// Why a consent cannot support a referral, if it cannot:
-/// - the alleged perpetrator's "consent" is no consent;
-/// - the consent must be of the person referred: the victim (or the complainant), never a
-///   witness, the reported party or someone else;
-/// - an adult consents for themselves (a parent or guardian cannot consent for them);
-/// - a child's consent needs a parent or guardian (the child's own is not enough), and that
-///   parent's or guardian's consent does not count when the referral names a parent
-///   (`orang_tua`) or the family (`keluarga_saudara`) as the alleged perpetrator
-///   (`relationship_code`): then only an override by the Head or the Bidang head refers.
-pub fn consent_defect(
-    consent: &ConsentRec,
-    child_by_age_band: bool,
-    relationship_code: &str,
-) -> Option<&'static str> {
-    if consent.giver_is_alleged_perpetrator {
-        return Some("the consent was given by the alleged perpetrator");
-    }
-    if !consenting_party(consent.subject_role) {
-        return Some(
-            "the consent is not of the person referred: it must concern the victim (or the complainant)",
-        );
-    }
-    let child = consent.subject_is_child || child_by_age_band;
-    if !child {
-        if consent.giver != GIVER_THE_PERSON {
-            return Some(
-                "the person is an adult: only they can consent, not a parent or guardian for them",
-            );
-        }
-        return None;
-    }
-    if consent.giver == GIVER_THE_PERSON {
-        return Some("the person is a child: a parent or guardian must consent");
-    }
-    if FAMILY_PERPETRATOR_CODES.contains(&relationship_code) {
-        return Some(
-            "the referral names a parent or the family (hubungan_pelaku orang_tua or keluarga_saudara) as the alleged perpetrator: a parent's or guardian's consent cannot support it; the Head or the Bidang head refers with an override",
-        );
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,65 +719,5 @@ mod tests {
         assert!(c.simfoni("layanan", "rehabilitasi_sosial"));
         assert!(c.simfoni("hubungan_pelaku", "tetangga"));
         assert!(!c.simfoni("jenis_kekerasan", "tetangga"));
-    }
-
-    #[test]
-    fn consent_rules() {
-        let mut c = ConsentRec {
-            subject_role: PARTY_VICTIM,
-            giver: GIVER_THE_PERSON,
-            ..Default::default()
-        };
-        // An adult victim consents for themselves.
-        assert_eq!(consent_defect(&c, false, "tetangga"), None);
-        assert!(
-            consent_defect(&c, true, "").is_some(),
-            "a child by age band"
-        );
-        // ...and so does an adult complainant (the victim who complains).
-        c.subject_role = PARTY_COMPLAINANT;
-        assert_eq!(consent_defect(&c, false, ""), None);
-        // A witness, the reported party or someone else is not the person referred.
-        for role in [2, 4, 5, 8, 0] {
-            c.subject_role = role;
-            let why = consent_defect(&c, false, "").unwrap();
-            assert!(why.contains("victim"), "{role}: {why}");
-        }
-        c.subject_role = PARTY_VICTIM;
-        // A parent or guardian does not consent for an adult.
-        for giver in [2, 3] {
-            c.giver = giver;
-            let why = consent_defect(&c, false, "tetangga").unwrap();
-            assert!(why.contains("adult"), "{why}");
-        }
-        // A child: not the child alone; a parent or guardian, unless the family is accused.
-        c.subject_is_child = true;
-        c.giver = GIVER_THE_PERSON;
-        assert!(consent_defect(&c, false, "tetangga").is_some());
-        c.giver = 2;
-        assert_eq!(
-            consent_defect(&c, true, "tetangga"),
-            None,
-            "a parent consents"
-        );
-        assert_eq!(consent_defect(&c, false, ""), None);
-        for (giver, relation) in [
-            (2, "orang_tua"),
-            (3, "orang_tua"),
-            (2, "keluarga_saudara"),
-            (3, "keluarga_saudara"),
-        ] {
-            c.giver = giver;
-            let why = consent_defect(&c, false, relation).unwrap();
-            assert!(why.contains(relation), "{why}");
-        }
-        c.giver = 3;
-        assert_eq!(
-            consent_defect(&c, false, "guru"),
-            None,
-            "a guardian consents"
-        );
-        c.giver_is_alleged_perpetrator = true;
-        assert!(consent_defect(&c, true, "tetangga").is_some());
     }
 }
