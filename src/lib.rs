@@ -2,11 +2,6 @@
 //! command-line client an officer uses against a running server.
 
 pub mod cli;
-pub mod cli_feedback;
-pub mod cli_investigation;
-pub mod cli_reporting;
-pub mod cli_triage;
-pub mod json;
 pub mod load;
 
 use std::net::SocketAddr;
