@@ -8,8 +8,9 @@ use aduan_proto::feedback::v1::{
 use clap::{Args, Subcommand};
 
 use super::{
-    CliError, ClientArgs, at, channel, channel_name, channel_of, date, date_str, enum_word, kv,
-    outln, parse_enum, print_message, request, status_name, table, ts_short,
+    CliError, ClientArgs, HISTORY_HEADERS, at, channel, channel_name, channel_of, date, date_str,
+    enum_word, history_row, kv, outln, parse_enum, print_message, request, status_name, table,
+    ts_short,
 };
 
 /// Feedback steps (S13-S14) against a running server.
@@ -271,23 +272,9 @@ fn print_case(c: &pb::FeedbackCase) {
     let rows: Vec<Vec<String>> = c
         .history
         .iter()
-        .map(|h| {
-            vec![
-                ts_short(&h.at),
-                h.actor
-                    .as_ref()
-                    .map(|a| a.subject.clone())
-                    .unwrap_or_default(),
-                h.action.clone(),
-                status_name(h.status),
-                h.detail.clone(),
-            ]
-        })
+        .map(|h| history_row(&h.at, &h.actor, &h.action, h.status, h.detail.clone()))
         .collect();
-    outln!(
-        "\nHistory\n{}",
-        table(&["At", "Who", "Action", "Status", "Detail"], &rows)
-    );
+    outln!("\nHistory\n{}", table(HISTORY_HEADERS, &rows));
 }
 
 fn print_index(i: &pb::SatisfactionIndex) {

@@ -539,19 +539,19 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 statuses: a
                     .status
                     .iter()
-                    .map(|s| status_of(s).map(|x| x as i32))
+                    .map(|s| status_of(s))
                     .collect::<Result<_, _>>()?,
                 channels: a
                     .channel
                     .iter()
-                    .map(|s| channel_of(s).map(|x| x as i32))
+                    .map(|s| channel_of(s))
                     .collect::<Result<_, _>>()?,
                 received_from: a.from.as_deref().map(timestamp).transpose()?,
                 received_to: a.to.as_deref().map(timestamp).transpose()?,
                 unmet_requirements: a
                     .unmet
                     .iter()
-                    .map(|s| requirement_of(s).map(|x| x as i32))
+                    .map(|s| requirement_of(s))
                     .collect::<Result<_, _>>()?,
                 page_size: a.page_size,
                 page_token: a.page_token,
@@ -742,8 +742,32 @@ mod tests {
     }
 
     #[test]
-    fn tables_align() {
-        let t = table(&["A", "Bee"], &[vec!["long value".into(), "x".into()]]);
-        assert_eq!(t, "A           Bee\n----------  ---\nlong value  x");
+    fn the_documented_file_form_is_accepted() {
+        let doc = include_str!("../../docs/cli.md");
+        let section = doc
+            .split_once("### The input of `submit --file`")
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let example = section
+            .split_once("```json\n")
+            .and_then(|(_, rest)| rest.split_once("```"))
+            .map(|(json, _)| json)
+            .unwrap_or_default();
+        let req: pb::SubmitComplaintRequest =
+            super::super::parse_message(example).unwrap_or_else(|e| panic!("{}", e.0));
+        assert_eq!(req.channel, common::Channel::Letter as i32);
+        assert_eq!(
+            req.reporter.map(|r| r.sex),
+            Some(common::Sex::Female as i32)
+        );
+        assert_eq!(
+            req.letter.and_then(|l| l.date),
+            Some(common::Date {
+                year: 2026,
+                month: 11,
+                day: 25
+            })
+        );
+        assert_eq!(req.attachments[0].size_bytes, 81234);
     }
 }

@@ -10,8 +10,9 @@ use clap::{Args, Subcommand};
 
 use super::intake::set_path;
 use super::{
-    CliError, ClientArgs, channel, date, date_str, enum_word, kv, outln, parse_enum, print_message,
-    request, requirement_ids, status_name, status_of, table, ts_short, who,
+    CliError, ClientArgs, HISTORY_HEADERS, channel, date, date_str, enum_word, history_row, kv,
+    outln, parse_enum, print_message, request, requirement_ids, status_name, status_of, table,
+    ts_short, who,
 };
 
 /// Investigation steps (S8-S12) against a running server.
@@ -659,18 +660,10 @@ fn print_case(c: &pb::Case) {
     );
     section(
         "History",
-        &["At", "Who", "Action", "Status", "Detail"],
+        HISTORY_HEADERS,
         c.history
             .iter()
-            .map(|h| {
-                vec![
-                    ts_short(&h.at),
-                    who(&h.actor),
-                    h.action.clone(),
-                    status_name(h.status),
-                    h.detail.clone(),
-                ]
-            })
+            .map(|h| history_row(&h.at, &h.actor, &h.action, h.status, h.detail.clone()))
             .collect(),
     );
 }

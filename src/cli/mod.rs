@@ -446,6 +446,26 @@ pub fn ts_short(t: &Option<prost_types::Timestamp>) -> String {
         .unwrap_or_default()
 }
 
+/// The headers of a case's history table, whose rows [`history_row`] makes.
+pub(crate) const HISTORY_HEADERS: &[&str] = &["At", "Who", "Action", "Status", "Detail"];
+
+/// One row of a case's history table (triage, investigation, feedback).
+pub(crate) fn history_row(
+    at: &Option<prost_types::Timestamp>,
+    actor: &Option<common::Actor>,
+    action: &str,
+    status: i32,
+    detail: String,
+) -> Vec<String> {
+    vec![
+        ts_short(at),
+        who(actor),
+        action.to_string(),
+        status_name(status),
+        detail,
+    ]
+}
+
 /// Who acted, for tables: the subject.
 pub(crate) fn who(a: &Option<common::Actor>) -> String {
     a.as_ref().map(|a| a.subject.clone()).unwrap_or_default()
@@ -466,7 +486,6 @@ mod tests {
         use aduan_proto::intake::v1 as pb;
         let reply = pb::TrackComplaintResponse {
             status: common::ComplaintStatus::Registered as i32,
-            office_code: "35.27".into(),
             received_at: Some(prost_types::Timestamp {
                 seconds: 1_764_209_700,
                 nanos: 0,
@@ -481,10 +500,11 @@ mod tests {
             "aduan.intake.v1.TrackComplaintResponse"
         );
         assert_eq!(v["status"], "COMPLAINT_STATUS_REGISTERED");
-        assert_eq!(v["officeCode"], "35.27");
         assert_eq!(v["receivedAt"], "2025-11-27T02:15:00Z");
-        // Defaults are printed too, so scripts see every field.
-        assert!(v.as_object().is_some_and(|o| o.contains_key("updatedAt")));
+        // Scalars at their defaults are printed too, so scripts see every field; a message field
+        // that is not set is left out, as the mapping says.
+        assert_eq!(v["officeCode"], "");
+        assert!(v.get("updatedAt").is_none());
     }
 
     #[test]

@@ -5,8 +5,9 @@ use aduan_proto::triage::v1::{self as pb, triage_service_client::TriageServiceCl
 use clap::{Args, Subcommand};
 
 use super::{
-    CliError, ClientArgs, channel, channel_name, date, date_str, enum_label, kv, outln, parse_enum,
-    print_message, request, requirement_ids, requirement_of, status_name, table, ts_short,
+    CliError, ClientArgs, HISTORY_HEADERS, channel, channel_name, date, date_str, enum_label,
+    history_row, kv, outln, parse_enum, print_message, request, requirement_ids, requirement_of,
+    status_name, table, ts_short,
 };
 
 /// Triage steps (S4-S7) against a running server.
@@ -229,26 +230,15 @@ fn print_case(c: &pb::TriageCase) {
         .history
         .iter()
         .map(|h| {
-            vec![
-                ts_short(&h.at),
-                h.actor
-                    .as_ref()
-                    .map(|a| a.subject.clone())
-                    .unwrap_or_default(),
-                h.action.clone(),
-                status_name(h.status),
-                if h.note.is_empty() {
-                    h.detail.clone()
-                } else {
-                    format!("{}: {}", h.detail, h.note)
-                },
-            ]
+            let detail = if h.note.is_empty() {
+                h.detail.clone()
+            } else {
+                format!("{}: {}", h.detail, h.note)
+            };
+            history_row(&h.at, &h.actor, &h.action, h.status, detail)
         })
         .collect();
-    outln!(
-        "\nHistory\n{}",
-        table(&["At", "Who", "Action", "Status", "Detail"], &rows)
-    );
+    outln!("\nHistory\n{}", table(HISTORY_HEADERS, &rows));
 }
 
 /// Runs one triage subcommand.
