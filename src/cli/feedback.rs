@@ -8,9 +8,9 @@ use aduan_proto::feedback::v1::{
 use clap::{Args, Subcommand};
 
 use super::{
-    CliError, ClientArgs, HISTORY_HEADERS, at, channel, channel_name, channel_of, date, date_str,
-    enum_word, history_row, kv, outln, parse_enum, print_message, request, status_name, table,
-    ts_short,
+    CalendarPeriod, CliError, ClientArgs, HISTORY_HEADERS, PeriodArgs, at, channel, channel_name,
+    channel_of, date, date_str, enum_word, history_row, kv, outln, parse_enum, print_message,
+    request, status_name, table, ts_short,
 };
 
 /// Feedback steps (S13-S14) against a running server.
@@ -127,15 +127,8 @@ pub struct IndexArgs {
     /// Office code, or the province code for the whole province (provincial analysts).
     #[arg(long)]
     pub office: String,
-    /// A month, YYYY-MM.
-    #[arg(long, group = "period")]
-    pub month: Option<String>,
-    /// A quarter, YYYY-Q1 .. YYYY-Q4.
-    #[arg(long, group = "period")]
-    pub quarter: Option<String>,
-    /// A year.
-    #[arg(long, group = "period")]
-    pub year: Option<i32>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// First day, YYYY-MM-DD (with --to).
     #[arg(long, requires = "to")]
     pub from: Option<String>,
@@ -344,39 +337,24 @@ fn print_index(i: &pb::SatisfactionIndex) {
 }
 
 fn period(a: &IndexArgs) -> Result<Period, CliError> {
-    let bad = |what: &str, raw: &str| CliError(format!("not a {what}: {raw}"));
-    if let Some(m) = &a.month {
-        let (y, mo) = m
-            .trim()
-            .split_once('-')
-            .ok_or_else(|| bad("month (YYYY-MM)", m))?;
-        return Ok(Period::Month(pb::Month {
-            year: y.parse().map_err(|_| bad("month (YYYY-MM)", m))?,
-            month: mo.parse().map_err(|_| bad("month (YYYY-MM)", m))?,
-        }));
-    }
-    if let Some(q) = &a.quarter {
-        let up = q.trim().to_ascii_uppercase();
-        let (y, n) = up
-            .split_once("-Q")
-            .ok_or_else(|| bad("quarter (YYYY-Q1)", q))?;
-        return Ok(Period::Quarter(pb::Quarter {
-            year: y.parse().map_err(|_| bad("quarter (YYYY-Q1)", q))?,
-            quarter: n.parse().map_err(|_| bad("quarter (YYYY-Q1)", q))?,
-        }));
-    }
-    if let Some(y) = a.year {
-        return Ok(Period::Year(y));
-    }
-    match (&a.from, &a.to) {
-        (Some(f), Some(t)) => Ok(Period::Range(pb::DateRange {
-            from: Some(date(f)?),
-            to: Some(date(t)?),
-        })),
-        _ => Err(CliError(
-            "give a period: --month, --quarter, --year, or --from with --to".into(),
-        )),
-    }
+    Ok(match a.period.period()? {
+        Some(CalendarPeriod::Month(year, month)) => Period::Month(pb::Month { year, month }),
+        Some(CalendarPeriod::Quarter(year, quarter)) => {
+            Period::Quarter(pb::Quarter { year, quarter })
+        }
+        Some(CalendarPeriod::Year(y)) => Period::Year(y),
+        None => match (&a.from, &a.to) {
+            (Some(f), Some(t)) => Period::Range(pb::DateRange {
+                from: Some(date(f)?),
+                to: Some(date(t)?),
+            }),
+            _ => {
+                return Err(CliError(
+                    "give a period: --month, --quarter, --year, or --from with --to".into(),
+                ));
+            }
+        },
+    })
 }
 
 fn scores(raw: &str) -> Result<Vec<i32>, CliError> {
@@ -624,9 +602,11 @@ mod tests {
     fn index_args(month: Option<&str>, quarter: Option<&str>, year: Option<i32>) -> IndexArgs {
         IndexArgs {
             office: "35.27".into(),
-            month: month.map(str::to_string),
-            quarter: quarter.map(str::to_string),
-            year,
+            period: PeriodArgs {
+                month: month.map(str::to_string),
+                quarter: quarter.map(str::to_string),
+                year,
+            },
             from: None,
             to: None,
             service: String::new(),

@@ -403,6 +403,58 @@ pub(crate) fn requirement_ids(list: &[i32], sep: &str) -> String {
 
 // ---- Dates and times ---------------------------------------------------------------------------
 
+/// A calendar period: one of --month, --quarter, --year (statistics, the satisfaction index).
+#[derive(Debug, Args, Default)]
+pub struct PeriodArgs {
+    /// A month, YYYY-MM.
+    #[arg(long, group = "period")]
+    pub month: Option<String>,
+    /// A quarter, YYYY-Q1 .. YYYY-Q4.
+    #[arg(long, group = "period")]
+    pub quarter: Option<String>,
+    /// A year.
+    #[arg(long, group = "period")]
+    pub year: Option<i32>,
+}
+
+/// The period [`PeriodArgs`] names.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum CalendarPeriod {
+    /// Year and month (1-12).
+    Month(i32, i32),
+    /// Year and quarter (1-4).
+    Quarter(i32, i32),
+    /// A year.
+    Year(i32),
+}
+
+impl PeriodArgs {
+    /// The period given, if any.
+    pub(crate) fn period(&self) -> Result<Option<CalendarPeriod>, CliError> {
+        if let Some(m) = &self.month {
+            let (y, m) = year_month(m)?;
+            return Ok(Some(CalendarPeriod::Month(y, m)));
+        }
+        if let Some(q) = &self.quarter {
+            let bad = || CliError(format!("not a quarter (YYYY-Q1): {q}"));
+            let up = q.trim().to_ascii_uppercase();
+            let (y, n) = up.split_once("-Q").ok_or_else(bad)?;
+            return Ok(Some(CalendarPeriod::Quarter(
+                y.parse().map_err(|_| bad())?,
+                n.parse().map_err(|_| bad())?,
+            )));
+        }
+        Ok(self.year.map(CalendarPeriod::Year))
+    }
+}
+
+/// Parses "YYYY-MM" into year and month.
+pub(crate) fn year_month(raw: &str) -> Result<(i32, i32), CliError> {
+    let bad = || CliError(format!("not a month (YYYY-MM): {raw}"));
+    let (y, m) = raw.trim().split_once('-').ok_or_else(bad)?;
+    Ok((y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?))
+}
+
 /// Parses "YYYY-MM-DD" (the server checks that the date exists).
 pub fn date(raw: &str) -> Result<common::Date, CliError> {
     let parts: Vec<&str> = raw.trim().split('-').collect();
@@ -474,6 +526,42 @@ pub(crate) fn who(a: &Option<common::Actor>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(clap::Parser)]
+    struct Harness {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[test]
+    fn the_commands_are_well_formed() {
+        use clap::{CommandFactory, Parser};
+        Harness::command().debug_assert();
+        let parsed =
+            Harness::try_parse_from(["aduan", "reporting", "stats", "--quarter", "2026-q4"]);
+        let Ok(Harness {
+            command:
+                Command::Reporting {
+                    command: reporting::ReportingCommand::Stats(stats),
+                    ..
+                },
+        }) = parsed
+        else {
+            panic!("reporting stats parses");
+        };
+        assert_eq!(
+            stats.period.period().ok().flatten(),
+            Some(CalendarPeriod::Quarter(2026, 4))
+        );
+        assert!(
+            Harness::try_parse_from([
+                "aduan", "feedback", "index", "--office", "35", "--month", "2026-11", "--year",
+                "2026"
+            ])
+            .is_err(),
+            "one period"
+        );
+    }
 
     #[test]
     fn tables_align() {

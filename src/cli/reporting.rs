@@ -11,8 +11,9 @@ use aduan_proto::reporting::v1::{
 use clap::{Args, Subcommand};
 
 use super::{
-    CliError, ClientArgs, channel, channel_name, channel_of, enum_word, kv, outln, parse_enum,
-    print_message, request, status_name, table, timestamp, ts_short,
+    CalendarPeriod, CliError, ClientArgs, PeriodArgs, channel, channel_name, channel_of, enum_word,
+    kv, outln, parse_enum, print_message, request, status_name, table, timestamp, ts_short,
+    year_month,
 };
 
 /// Reporting steps (S15-S16), statistics and documents against a running server.
@@ -124,15 +125,8 @@ pub struct StatsArgs {
     /// The whole province (provincial analysts).
     #[arg(long)]
     pub province: bool,
-    /// A month, YYYY-MM.
-    #[arg(long, group = "period")]
-    pub month: Option<String>,
-    /// A quarter, YYYY-Q1 .. YYYY-Q4.
-    #[arg(long, group = "period")]
-    pub quarter: Option<String>,
-    /// A year.
-    #[arg(long, group = "period")]
-    pub year: Option<i32>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
 }
 
 /// Which document, and where to write it.
@@ -193,35 +187,18 @@ fn recipient_name(v: i32) -> String {
 }
 
 fn month(raw: &str) -> Result<pb::Month, CliError> {
-    let (y, m) = raw
-        .split_once('-')
-        .ok_or_else(|| CliError(format!("not a month (YYYY-MM): {raw}")))?;
-    Ok(pb::Month {
-        year: y
-            .parse()
-            .map_err(|_| CliError(format!("not a month: {raw}")))?,
-        month: m
-            .parse()
-            .map_err(|_| CliError(format!("not a month: {raw}")))?,
-    })
+    let (year, month) = year_month(raw)?;
+    Ok(pb::Month { year, month })
 }
 
 fn stats_request(a: &StatsArgs) -> Result<pb::GetStatisticsRequest, CliError> {
-    let period = if let Some(m) = &a.month {
-        Period::Month(month(m)?)
-    } else if let Some(q) = &a.quarter {
-        let (y, q) = q
-            .split_once("-Q")
-            .or_else(|| q.split_once("-q"))
-            .ok_or_else(|| CliError(format!("not a quarter (YYYY-Qn): {q}")))?;
-        Period::Quarter(pb::Quarter {
-            year: y.parse().map_err(|_| CliError("not a quarter".into()))?,
-            quarter: q.parse().map_err(|_| CliError("not a quarter".into()))?,
-        })
-    } else if let Some(y) = a.year {
-        Period::Year(y)
-    } else {
-        return Err(CliError("give --month, --quarter or --year".into()));
+    let period = match a.period.period()? {
+        Some(CalendarPeriod::Month(year, month)) => Period::Month(pb::Month { year, month }),
+        Some(CalendarPeriod::Quarter(year, quarter)) => {
+            Period::Quarter(pb::Quarter { year, quarter })
+        }
+        Some(CalendarPeriod::Year(y)) => Period::Year(y),
+        None => return Err(CliError("give --month, --quarter or --year".into())),
     };
     Ok(pb::GetStatisticsRequest {
         office_code: a.office.clone(),
