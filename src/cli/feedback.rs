@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use super::{
     CalendarPeriod, CliError, ClientArgs, HISTORY_HEADERS, PeriodArgs, at, channel, channel_name,
     channel_of, date, date_str, enum_word, history_row, kv, outln, parse_enum, print_message,
-    request, status_name, table, ts_short,
+    print_next_page, request, status_name, table, ts_short,
 };
 
 /// Feedback steps (S13-S14) against a running server.
@@ -432,9 +432,7 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                         &rows
                     )
                 );
-                if !resp.next_page_token.is_empty() {
-                    outln!("next page: --page {}", resp.next_page_token);
-                }
+                print_next_page(&resp.next_page_token);
             }
             return Ok(());
         }
@@ -574,9 +572,7 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                     "{}",
                     table(&["At", "Who", "Role", "Action", "Purpose"], &rows)
                 );
-                if !r.next_page_token.is_empty() {
-                    outln!("next page: --page {}", r.next_page_token);
-                }
+                print_next_page(&r.next_page_token);
             }
             return Ok(());
         }

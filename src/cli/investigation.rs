@@ -11,8 +11,8 @@ use clap::{Args, Subcommand};
 use super::intake::set_path;
 use super::{
     CliError, ClientArgs, HISTORY_HEADERS, channel, date, date_str, enum_word, history_row, kv,
-    outln, parse_enum, print_message, request, requirement_ids, status_name, status_of, table,
-    ts_short, who,
+    outln, parse_enum, print_message, print_next_page, request, requirement_ids, status_name,
+    status_of, table, ts_short, who,
 };
 
 /// Investigation steps (S8-S12) against a running server.
@@ -788,9 +788,7 @@ pub async fn run_investigation(
                     )
                 );
                 outln!("\n{} cases", r.total);
-                if !r.next_page_token.is_empty() {
-                    outln!("next page: --page {}", r.next_page_token);
-                }
+                print_next_page(&r.next_page_token);
             }
             return Ok(());
         }
@@ -1261,9 +1259,7 @@ pub async fn run_investigation(
                         &rows
                     )
                 );
-                if !r.next_page_token.is_empty() {
-                    outln!("next page: --page {}", r.next_page_token);
-                }
+                print_next_page(&r.next_page_token);
             }
             return Ok(());
         }

@@ -223,6 +223,13 @@ pub(crate) fn kv(pairs: &[(&str, String)]) -> String {
         .join("\n")
 }
 
+/// Under a table: how to fetch the next page, if there is one.
+pub(crate) fn print_next_page(token: &str) {
+    if !token.is_empty() {
+        outln!("next page: --page {token}");
+    }
+}
+
 /// Every aduan message's descriptor, from the set compiled into `aduan-proto`.
 fn pool() -> Result<&'static DescriptorPool, CliError> {
     static POOL: OnceLock<Result<DescriptorPool, String>> = OnceLock::new();

@@ -12,8 +12,8 @@ use clap::{Args, Subcommand};
 
 use super::{
     CalendarPeriod, CliError, ClientArgs, PeriodArgs, channel, channel_name, channel_of, enum_word,
-    kv, outln, parse_enum, print_message, request, status_name, table, timestamp, ts_short,
-    year_month,
+    kv, outln, parse_enum, print_message, print_next_page, request, status_name, table, timestamp,
+    ts_short, year_month,
 };
 
 /// Reporting steps (S15-S16), statistics and documents against a running server.
@@ -411,9 +411,7 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                     )
                 );
                 outln!("{} in all", resp.total);
-                if !resp.next_page_token.is_empty() {
-                    outln!("next page: --page {}", resp.next_page_token);
-                }
+                print_next_page(&resp.next_page_token);
             }
             return Ok(());
         }

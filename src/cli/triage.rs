@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 
 use super::{
     CliError, ClientArgs, HISTORY_HEADERS, channel, channel_name, date, date_str, enum_label,
-    history_row, kv, outln, parse_enum, print_message, request, requirement_ids, requirement_of,
-    status_name, table, ts_short,
+    history_row, kv, outln, parse_enum, print_message, print_next_page, request, requirement_ids,
+    requirement_of, status_name, table, ts_short,
 };
 
 /// Triage steps (S4-S7) against a running server.
@@ -300,9 +300,7 @@ pub async fn run_triage(args: ClientArgs, cmd: TriageCommand) -> Result<(), CliE
                     )
                 );
                 outln!("\n{} waiting for screening", resp.waiting_total);
-                if !resp.next_page_token.is_empty() {
-                    outln!("next page: --page {}", resp.next_page_token);
-                }
+                print_next_page(&resp.next_page_token);
             }
             return Ok(());
         }
