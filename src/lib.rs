@@ -2,11 +2,6 @@
 //! command-line client an officer uses against a running server.
 
 pub mod cli;
-pub mod cli_feedback;
-pub mod cli_investigation;
-pub mod cli_reporting;
-pub mod cli_triage;
-pub mod json;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,7 +16,7 @@ use aduan_spine::relay::{Inbox, Relays, Subscription};
 use tokio::net::TcpListener;
 
 /// Who receives which lifecycle events of whom: one relay per route (the table lives in the
-/// runtime, where each inbox checks deliveries against it).
+/// event spine, where each inbox checks deliveries against it).
 pub use aduan_spine::relay::ROUTES;
 
 /// Starts the relays from `publisher`'s outbox to each of its subscribers (none to a subscriber

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aduan::cli::{ClientArgs, IntakeCommand};
 use aduan_runtime::auth::Role;
 use aduan_runtime::config::Config;
 use clap::{Parser, Subcommand};
@@ -59,49 +58,8 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
-    /// Intake steps (S1-S3, S9) against a running server.
-    Intake {
-        #[command(flatten)]
-        client: ClientArgs,
-        #[command(subcommand)]
-        command: IntakeCommand,
-    },
-    /// Triage steps (S4-S7) against a running server.
-    Triage {
-        #[command(flatten)]
-        client: ClientArgs,
-        #[command(subcommand)]
-        command: aduan::cli_triage::TriageCommand,
-    },
-    /// Investigation steps (S8-S12) in the Bidang against a running server.
-    Investigation {
-        #[command(flatten)]
-        client: ClientArgs,
-        #[command(subcommand)]
-        command: aduan::cli_investigation::InvestigationCommand,
-    },
-    /// Delivery of the response, feedback and the satisfaction survey (S13-S14).
-    Feedback {
-        #[command(flatten)]
-        client: ClientArgs,
-        #[command(subcommand)]
-        command: aduan::cli_feedback::FeedbackCommand,
-    },
-    /// The handling report and its distribution (S15-S16), the case timeline, statistics, CSV
-    /// exports and documents (PDF).
-    Reporting {
-        #[command(flatten)]
-        client: ClientArgs,
-        #[command(subcommand)]
-        command: aduan::cli_reporting::ReportingCommand,
-    },
-    /// The event relay between services: status, dead letters, replay (operators).
-    Relay {
-        #[command(flatten)]
-        client: ClientArgs,
-        #[command(subcommand)]
-        command: aduan::cli_triage::RelayCommand,
-    },
+    #[command(flatten)]
+    Client(aduan::cli::Command),
     /// Create a service key for every component in DIR (`<service>.pem`, kept if present) and
     /// print the JWKS of their public halves: one Secret per component, and the JWKS ConfigMap
     /// every component trusts (docs/security.md, docs/deploy.md).
@@ -298,9 +256,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             let _ = writeln!(std::io::stdout().lock(), "{jwks}");
             Ok(())
         }
-        Command::Intake { client, command } => aduan::cli::run_intake(client, command)
-            .await
-            .map_err(|e| e.0),
         Command::Health { server, service } => {
             use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
             let channel = tonic::transport::Endpoint::from_shared(server.clone())
@@ -334,25 +289,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ))
             }
         }
-        Command::Triage { client, command } => aduan::cli_triage::run_triage(client, command)
-            .await
-            .map_err(|e| e.0),
-        Command::Investigation { client, command } => {
-            aduan::cli_investigation::run_investigation(client, command)
-                .await
-                .map_err(|e| e.0)
-        }
-        Command::Feedback { client, command } => aduan::cli_feedback::run_feedback(client, command)
-            .await
-            .map_err(|e| e.0),
-        Command::Reporting { client, command } => {
-            aduan::cli_reporting::run_reporting(client, command)
-                .await
-                .map_err(|e| e.0)
-        }
-        Command::Relay { client, command } => aduan::cli_triage::run_relay(client, command)
-            .await
-            .map_err(|e| e.0),
+        Command::Client(command) => aduan::cli::run(command).await.map_err(|e| e.0),
         Command::Migrate => {
             let config = load()?;
             let done = aduan::migrate(&config).await.map_err(|e| e.to_string())?;

@@ -83,16 +83,19 @@ async fn an_officer_takes_a_complaint_through_intake_from_the_command_line() {
     let submitted = json(&aduan(&app, Some(&token), submit_args));
     let c = &submitted["complaint"];
     let id = c["id"].as_str().unwrap().to_string();
-    assert_eq!(c["channel"], "PHONE");
-    assert_eq!(c["unmet_requirements"], serde_json::json!(["R4"]));
+    assert_eq!(c["channel"], "CHANNEL_PHONE");
+    assert_eq!(
+        c["unmetRequirements"],
+        serde_json::json!(["REQUIREMENT_R4_WHEN_WHERE_CHRONOLOGY"])
+    );
     assert_eq!(c["reporter"]["phone"], "+6281234567890");
 
     // The same request id again: the same registration.
     let again = json(&aduan(&app, Some(&token), submit_args));
     assert_eq!(again["replayed"], true);
     assert_eq!(
-        again["complaint"]["registration_number"],
-        c["registration_number"]
+        again["complaint"]["registrationNumber"],
+        c["registrationNumber"]
     );
 
     let listed = json(&aduan(
@@ -125,7 +128,7 @@ async fn an_officer_takes_a_complaint_through_intake_from_the_command_line() {
     ));
     assert_eq!(amended["complaint"]["revision"], 2);
     assert_eq!(
-        amended["complaint"]["unmet_requirements"],
+        amended["complaint"]["unmetRequirements"],
         serde_json::json!([])
     );
 
@@ -134,32 +137,32 @@ async fn an_officer_takes_a_complaint_through_intake_from_the_command_line() {
         Some(&token),
         &["intake", "show", &id, "-o", "json", "--revision", "1"],
     ));
-    assert_eq!(shown["content"]["incident_place"], "");
+    assert_eq!(shown["complaint"]["content"]["incidentPlace"], "");
     let history = json(&aduan(
         &app,
         Some(&token),
         &["intake", "history", &id, "-o", "json"],
     ));
-    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
     let found = json(&aduan(
         &app,
         Some(&token),
         &["intake", "find", "--phone", "0812 3456 7890", "-o", "json"],
     ));
-    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found["complaints"].as_array().unwrap().len(), 1);
 
     // The readable table names the registration and the requirement rows.
     let table = aduan(&app, Some(&token), &["intake", "show", &id]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
-        text.contains(c["registration_number"].as_str().unwrap()) && text.contains("R6"),
+        text.contains(c["registrationNumber"].as_str().unwrap()) && text.contains("R6"),
         "{text}"
     );
 
     // Public tracking needs no token.
-    let code = c["tracking_code"].as_str().unwrap();
+    let code = c["trackingCode"].as_str().unwrap();
     let tracked = json(&aduan(&app, None, &["intake", "track", code, "-o", "json"]));
-    assert_eq!(tracked["status"], "REGISTERED");
+    assert_eq!(tracked["status"], "COMPLAINT_STATUS_REGISTERED");
     assert!(tracked.get("reporter").is_none());
 
     // A refusal exits non-zero and names every violated field.
@@ -220,9 +223,12 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(queue["entries"][0]["complaint_id"], id.as_str());
+    assert_eq!(queue["entries"][0]["complaintId"], id.as_str());
     assert_eq!(queue["entries"][0]["urgent"], true);
-    assert_eq!(queue["entries"][0]["sla"]["policy"], "sop_4_working_days");
+    assert_eq!(
+        queue["entries"][0]["sla"]["policyCode"],
+        "sop_4_working_days"
+    );
 
     // Screening without a decision is refused by the command line itself.
     let none = aduan(&app, Some(&officer), &["triage", "screen", &id]);
@@ -232,7 +238,7 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
         Some(&officer),
         &["triage", "screen", &id, "--accept", "-o", "json"],
     ));
-    assert_eq!(accepted["status"], "ACCEPTED");
+    assert_eq!(accepted["status"], "COMPLAINT_STATUS_ACCEPTED");
     let forwarded = json(&aduan(
         &app,
         Some(&officer),
@@ -248,8 +254,8 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
             "json",
         ],
     ));
-    assert_eq!(forwarded["status"], "AWAITING_DISPOSITION");
-    assert_eq!(forwarded["nature"], "SANGAT_SEGERA");
+    assert_eq!(forwarded["status"], "COMPLAINT_STATUS_AWAITING_DISPOSITION");
+    assert_eq!(forwarded["nature"], "NATURE_SANGAT_SEGERA");
     let dispose = [
         "triage",
         "dispose",
@@ -267,19 +273,22 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
     assert!(!denied.status.success());
     assert!(String::from_utf8_lossy(&denied.stderr).contains("PermissionDenied"));
     let disposed = json(&aduan(&app, Some(&head), &dispose));
-    assert_eq!(disposed["status"], "DISPOSED");
+    assert_eq!(disposed["status"], "COMPLAINT_STATUS_DISPOSED");
     assert_eq!(
         disposed["dispositions"][0]["instructions"],
-        serde_json::json!(["UNTUK_DITINDAKLANJUTI", "KOORDINASIKAN"])
+        serde_json::json!([
+            "INSTRUCTION_UNTUK_DITINDAKLANJUTI",
+            "INSTRUCTION_KOORDINASIKAN"
+        ])
     );
     let sheet = json(&aduan(
         &app,
         Some(&head),
         &["triage", "sheet", &id, "-o", "json"],
     ));
-    assert_eq!(sheet["letter_number"], "460/12/2026");
-    assert_eq!(sheet["nature"], "SANGAT_SEGERA");
-    assert_eq!(sheet["signature"]["signed_by"], "kadis");
+    assert_eq!(sheet["letterNumber"], "460/12/2026");
+    assert_eq!(sheet["nature"], "NATURE_SANGAT_SEGERA");
+    assert_eq!(sheet["signature"]["signedBy"], "kadis");
     let text = aduan(&app, Some(&head), &["triage", "sheet", &id]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
@@ -292,16 +301,16 @@ async fn the_unit_and_the_head_take_a_complaint_through_triage_from_the_command_
         Some(&operator),
         &["relay", "status", "-o", "json"],
     ));
-    assert_eq!(status[0]["source_service"], "intake");
-    assert_eq!(status[0]["subscriber"], "triage");
-    assert_eq!(status[0]["pending"], 0);
+    assert_eq!(status["relays"][0]["sourceService"], "intake");
+    assert_eq!(status["relays"][0]["subscriber"], "triage");
+    assert_eq!(status["relays"][0]["pending"], "0", "int64 as a string");
     let relay_admin = app.token(&[Role::RelayAdmin], "35.27");
     let dead = json(&aduan(
         &app,
         Some(&relay_admin),
         &["relay", "dead-letters", "-o", "json"],
     ));
-    assert_eq!(dead, serde_json::json!([]));
+    assert_eq!(dead["deadLetters"], serde_json::json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -334,13 +343,13 @@ async fn casework_from_the_command_line() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(queue["entries"][0]["complaint_id"], id.as_str());
+    assert_eq!(queue["entries"][0]["complaintId"], id.as_str());
     let accepted = json(&aduan(
         &app,
         Some(&officer),
         &["triage", "screen", &id, "--accept", "-o", "json"],
     ));
-    assert_eq!(accepted["status"], "ACCEPTED");
+    assert_eq!(accepted["status"], "COMPLAINT_STATUS_ACCEPTED");
     let forwarded = json(&aduan(
         &app,
         Some(&officer),
@@ -354,7 +363,7 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    assert_eq!(forwarded["status"], "AWAITING_DISPOSITION");
+    assert_eq!(forwarded["status"], "COMPLAINT_STATUS_AWAITING_DISPOSITION");
     let disposed = json(&aduan(
         &app,
         Some(&head),
@@ -370,7 +379,7 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    assert_eq!(disposed["status"], "DISPOSED");
+    assert_eq!(disposed["status"], "COMPLAINT_STATUS_DISPOSED");
 
     // Investigation (S8-S12) in Bidang `pa`.
     let mut listed = serde_json::Value::Null;
@@ -382,15 +391,15 @@ async fn casework_from_the_command_line() {
         ));
         if listed["cases"]
             .as_array()
-            .is_some_and(|c| c.iter().any(|c| c["complaint_id"] == id.as_str()))
+            .is_some_and(|c| c.iter().any(|c| c["complaintId"] == id.as_str()))
         {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(listed["cases"][0]["complaint_id"], id.as_str());
-    assert_eq!(listed["cases"][0]["bidang_code"], "pa");
-    assert_eq!(listed["cases"][0]["status"], "IN_HANDLING");
+    assert_eq!(listed["cases"][0]["complaintId"], id.as_str());
+    assert_eq!(listed["cases"][0]["bidangCode"], "pa");
+    assert_eq!(listed["cases"][0]["status"], "COMPLAINT_STATUS_IN_HANDLING");
     let assigned = json(&aduan(
         &app,
         Some(&kabid),
@@ -405,7 +414,10 @@ async fn casework_from_the_command_line() {
         ],
     ));
     assert_eq!(assigned["case"]["assignees"][0]["subject"], "petugas-1");
-    assert_eq!(assigned["case"]["assignees"][0]["function"], "case-officer");
+    assert_eq!(
+        assigned["case"]["assignees"][0]["function"],
+        "OFFICER_FUNCTION_CASE_OFFICER"
+    );
     let interview = json(&aduan(
         &app,
         Some(&petugas),
@@ -429,7 +441,7 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    assert!(!interview["interview_id"].as_str().unwrap().is_empty());
+    assert!(!interview["interviewId"].as_str().unwrap().is_empty());
     let eligible = json(&aduan(
         &app,
         Some(&kabid),
@@ -442,7 +454,10 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    assert_eq!(eligible["case"]["eligibility"], "qualifies");
+    assert_eq!(
+        eligible["case"]["eligibility"],
+        "ELIGIBILITY_STATE_QUALIFIES"
+    );
     let session = json(&aduan(
         &app,
         Some(&petugas),
@@ -468,7 +483,7 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    assert!(!session["record_id"].as_str().unwrap().is_empty());
+    assert!(!session["recordId"].as_str().unwrap().is_empty());
     let drafted = json(&aduan(
         &app,
         Some(&petugas),
@@ -484,7 +499,7 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    let revision = drafted["case"]["latest_draft_revision"].to_string();
+    let revision = drafted["case"]["latestDraftRevision"].to_string();
     assert_eq!(revision, "1");
     // Only the Bidang head approves: refused on the command line with the gRPC code.
     let approve = [
@@ -504,8 +519,11 @@ async fn casework_from_the_command_line() {
         String::from_utf8_lossy(&denied.stderr)
     );
     let approved = json(&aduan(&app, Some(&kabid), &approve));
-    assert_eq!(approved["case"]["status"], "RESPONSE_READY");
-    assert_eq!(approved["case"]["response_version"], 1);
+    assert_eq!(
+        approved["case"]["status"],
+        "COMPLAINT_STATUS_RESPONSE_READY"
+    );
+    assert_eq!(approved["case"]["responseVersion"], 1);
 
     // Feedback (S13-S14).
     let mut ready = serde_json::Value::Null;
@@ -526,15 +544,18 @@ async fn casework_from_the_command_line() {
         ));
         if ready["entries"]
             .as_array()
-            .is_some_and(|e| e.iter().any(|e| e["complaint_id"] == id.as_str()))
+            .is_some_and(|e| e.iter().any(|e| e["complaintId"] == id.as_str()))
         {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    assert_eq!(ready["entries"][0]["complaint_id"], id.as_str());
-    assert_eq!(ready["entries"][0]["status"], "RESPONSE_READY");
-    assert_eq!(ready["entries"][0]["outcome_code"], "agreement_reached");
+    assert_eq!(ready["entries"][0]["complaintId"], id.as_str());
+    assert_eq!(
+        ready["entries"][0]["status"],
+        "COMPLAINT_STATUS_RESPONSE_READY"
+    );
+    assert_eq!(ready["entries"][0]["outcomeCode"], "agreement_reached");
     let delivered = json(&aduan(
         &app,
         Some(&officer),
@@ -550,15 +571,15 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    assert_eq!(delivered["status"], "RESPONSE_DELIVERED");
-    assert_eq!(delivered["deliveries"][0]["channel"], "PHONE");
+    assert_eq!(delivered["status"], "COMPLAINT_STATUS_RESPONSE_DELIVERED");
+    assert_eq!(delivered["deliveries"][0]["channel"], "CHANNEL_PHONE");
     assert_eq!(delivered["deliveries"][0]["note"], "", "no free text here");
     let recorded = json(&aduan(
         &app,
         Some(&officer),
         &["feedback", "record", &id, "--satisfied", "-o", "json"],
     ));
-    assert_eq!(recorded["status"], "REPORTING");
+    assert_eq!(recorded["status"], "COMPLAINT_STATUS_REPORTING");
     assert_eq!(recorded["feedback"][0]["satisfied"], true);
     let survey = json(&aduan(
         &app,
@@ -588,12 +609,12 @@ async fn casework_from_the_command_line() {
             "feedback", "index", "--office", OFFICE, "--year", &year, "-o", "json",
         ],
     ));
-    assert_eq!(index["respondents"], 1);
+    assert_eq!(index["respondents"], "1", "int64 as a string");
     assert!(
         (index["ikm"].as_f64().unwrap() - 83.33).abs() < 1e-9,
         "{index}"
     );
-    assert_eq!(index["grade"], "B");
+    assert_eq!(index["grade"], "GRADE_B");
     assert_eq!(index["elements"][7]["average"], 2.0);
     let weighted = json(&aduan(
         &app,
@@ -634,7 +655,7 @@ async fn casework_from_the_command_line() {
         shown["deliveries"][0]["note"],
         "Jawaban dibacakan lewat telepon"
     );
-    assert_eq!(shown["survey_id"], survey["survey_id"]);
+    assert_eq!(shown["surveyId"], survey["surveyId"]);
     let flog = json(&aduan(
         &app,
         Some(&head),
@@ -657,10 +678,10 @@ async fn casework_from_the_command_line() {
         ],
     ));
     assert_eq!(
-        case["sessions"][0]["agreement_terms"],
+        case["sessions"][0]["agreementTerms"],
         "Terlapor meminta maaf dan tidak mengulangi"
     );
-    assert_eq!(case["responses"][0]["state"], "approved");
+    assert_eq!(case["responses"][0]["state"], "RESPONSE_STATE_APPROVED");
     let ilog = json(&aduan(
         &app,
         Some(&kabid),
@@ -668,7 +689,7 @@ async fn casework_from_the_command_line() {
     ));
     let entries = ilog["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{ilog}");
-    assert_eq!(entries[0]["complaint_id"], id.as_str());
+    assert_eq!(entries[0]["complaintId"], id.as_str());
     assert_eq!(entries[0]["what"], "case");
     assert_eq!(entries[0]["purpose"], "Review jawaban");
     assert_eq!(entries[0]["actor"]["subject"], "kabid");
@@ -689,7 +710,7 @@ async fn casework_from_the_command_line() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert_eq!(
-        waiting["reports"][0]["complaint_id"],
+        waiting["reports"][0]["complaintId"],
         id.as_str(),
         "{waiting}"
     );
@@ -710,14 +731,14 @@ async fn casework_from_the_command_line() {
             "json",
         ],
     ));
-    assert_eq!(draft["state"], "draft");
+    assert_eq!(draft["state"], "REPORT_STATE_DRAFT");
     assert_eq!(draft["revision"], 1);
     let approved = json(&aduan(
         &app,
         Some(&kabid),
         &["reporting", "approve", &id, "--revision", "1", "-o", "json"],
     ));
-    assert_eq!(approved["state"], "approved");
+    assert_eq!(approved["state"], "REPORT_STATE_APPROVED");
     for (to, agency, channel) in [
         ("complainant", "", "walk-in"),
         ("head", "", "letter"),
@@ -730,8 +751,8 @@ async fn casework_from_the_command_line() {
         args.extend(["--channel", channel, "-o", "json"]);
         let out = json(&aduan(&app, Some(&officer), &args));
         assert_eq!(
-            out["distributions"].as_array().unwrap().last().unwrap()["recipient_kind"],
-            to
+            out["distributions"].as_array().unwrap().last().unwrap()["recipientKind"],
+            format!("RECIPIENT_KIND_{}", to.to_uppercase())
         );
     }
     let shown = json(&aduan(
@@ -739,10 +760,10 @@ async fn casework_from_the_command_line() {
         Some(&reporter),
         &["reporting", "show", &id, "-o", "json"],
     ));
-    assert_eq!(shown["state"], "distributed");
-    assert_eq!(shown["complaint_status"], "CLOSED");
+    assert_eq!(shown["state"], "REPORT_STATE_DISTRIBUTED");
+    assert_eq!(shown["complaintStatus"], "COMPLAINT_STATUS_CLOSED");
     assert_eq!(
-        shown["distributions"][2]["recipient_name"],
+        shown["distributions"][2]["recipientName"],
         "UPTD Perlindungan Perempuan dan Anak Kabupaten Sampang"
     );
     let timeline = json(&aduan(
@@ -769,9 +790,9 @@ async fn casework_from_the_command_line() {
         Some(&reporter),
         &["reporting", "stats", "--month", &month, "-o", "json"],
     ));
-    assert_eq!(stats["received"], 1);
-    assert_eq!(stats["reports_distributed"], 1);
-    assert_eq!(stats["satisfaction"]["respondents"], 1);
+    assert_eq!(stats["received"], "1");
+    assert_eq!(stats["reportsDistributed"], "1");
+    assert_eq!(stats["satisfaction"]["respondents"], "1");
     assert!(
         (stats["satisfaction"]["ikm"].as_f64().unwrap() - 83.33).abs() < 1e-9,
         "{stats}"

@@ -2294,7 +2294,7 @@ both!(not_qualified_after_a_move);
 #[derive(clap::Parser)]
 struct CliHarness {
     #[command(subcommand)]
-    cmd: aduan::cli_investigation::InvestigationCommand,
+    cmd: aduan::cli::investigation::InvestigationCommand,
 }
 
 fn cli(
@@ -2303,7 +2303,7 @@ fn cli(
     line: &[&str],
 ) -> (
     aduan::cli::ClientArgs,
-    aduan::cli_investigation::InvestigationCommand,
+    aduan::cli::investigation::InvestigationCommand,
 ) {
     use clap::Parser;
     let mut argv = vec!["investigation"];
@@ -2332,7 +2332,7 @@ async fn the_cli_drives_the_steps() {
     let run = |token: &str, line: Vec<&str>| {
         let (args, cmd) = cli(&app, token, &line);
         async move {
-            aduan::cli_investigation::run_investigation(args, cmd)
+            aduan::cli::investigation::run_investigation(args, cmd)
                 .await
                 .map_err(|e| e.0)
         }

@@ -1,16 +1,17 @@
 //! The command line for feedback (S13-S14): the queue, one record, delivery of the response,
 //! the complainant's feedback, the satisfaction survey (SKM) and its index (IKM).
 
-use aduan_proto::common::v1 as common;
 use aduan_proto::feedback::v1::{
     self as pb, feedback_service_client::FeedbackServiceClient,
     get_satisfaction_index_request::Period,
 };
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
 
-use crate::cli::{CliError, ClientArgs, Output, channel, kv, outln, print_json, request, table};
-use crate::json::{channel_name, date, enum_name, status_name, timestamp, ts_short};
+use super::{
+    CalendarPeriod, CliError, ClientArgs, HISTORY_HEADERS, PeriodArgs, at, channel, channel_name,
+    channel_of, date, date_str, enum_word, history_row, kv, outln, parse_enum, print_message,
+    print_next_page, request, status_name, table, ts_short,
+};
 
 /// Feedback steps (S13-S14) against a running server.
 #[derive(Debug, Subcommand)]
@@ -126,15 +127,8 @@ pub struct IndexArgs {
     /// Office code, or the province code for the whole province (provincial analysts).
     #[arg(long)]
     pub office: String,
-    /// A month, YYYY-MM.
-    #[arg(long, group = "period")]
-    pub month: Option<String>,
-    /// A quarter, YYYY-Q1 .. YYYY-Q4.
-    #[arg(long, group = "period")]
-    pub quarter: Option<String>,
-    /// A year.
-    #[arg(long, group = "period")]
-    pub year: Option<i32>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// First day, YYYY-MM-DD (with --to).
     #[arg(long, requires = "to")]
     pub from: Option<String>,
@@ -150,23 +144,21 @@ pub struct IndexArgs {
 }
 
 fn queue(raw: &str) -> Result<i32, CliError> {
-    pb::Queue::from_str_name(&enum_name("QUEUE_", raw))
-        .map(|q| q as i32)
-        .ok_or_else(|| {
-            CliError(format!(
-                "unknown queue {raw}: awaiting-delivery, awaiting-feedback, reopened, reporting, closed"
-            ))
-        })
+    parse_enum(
+        "QUEUE_",
+        raw,
+        pb::Queue::from_str_name,
+        "awaiting-delivery, awaiting-feedback, reopened, reporting, closed",
+    )
 }
 
 fn ground(raw: &str) -> Result<i32, CliError> {
-    pb::Ground::from_str_name(&enum_name("GROUND_", raw))
-        .map(|g| g as i32)
-        .ok_or_else(|| {
-            CliError(format!(
-                "unknown ground {raw}: not-answered, incorrect, too-slow, not-followed-up, other"
-            ))
-        })
+    parse_enum(
+        "GROUND_",
+        raw,
+        pb::Ground::from_str_name,
+        "not-answered, incorrect, too-slow, not-followed-up, other",
+    )
 }
 
 fn method(raw: &str) -> Result<i32, CliError> {
@@ -179,119 +171,19 @@ fn method(raw: &str) -> Result<i32, CliError> {
     }
 }
 
-fn short(full: &str, prefix: &str) -> String {
-    full.strip_prefix(prefix)
-        .unwrap_or(full)
-        .to_ascii_lowercase()
-        .replace('_', "-")
-}
-
 fn ground_name(v: i32) -> String {
-    short(
-        pb::Ground::try_from(v).unwrap_or_default().as_str_name(),
-        "GROUND_",
-    )
+    enum_word(v, "GROUND_", pb::Ground::as_str_name)
 }
 
 fn grade_name(v: i32) -> String {
     match pb::Grade::try_from(v).unwrap_or_default() {
         pb::Grade::Unspecified => "-".into(),
-        g => short(g.as_str_name(), "GRADE_").to_ascii_uppercase(),
+        g => enum_word(g as i32, "GRADE_", pb::Grade::as_str_name).to_ascii_uppercase(),
     }
 }
 
 fn method_name(v: i32) -> String {
-    short(
-        pb::IndexMethod::try_from(v)
-            .unwrap_or_default()
-            .as_str_name(),
-        "INDEX_METHOD_",
-    )
-}
-
-fn ts(t: &Option<prost_types::Timestamp>) -> String {
-    t.as_ref()
-        .and_then(aduan_runtime::time::from_proto)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
-fn date_str(d: &Option<common::Date>) -> String {
-    d.as_ref()
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
-        .unwrap_or_default()
-}
-
-fn at(raw: &Option<String>) -> Result<Option<prost_types::Timestamp>, CliError> {
-    raw.as_deref().map(timestamp).transpose().map_err(CliError)
-}
-
-fn actor_json(a: &Option<common::Actor>) -> Value {
-    a.as_ref()
-        .map(|a| json!({"subject": a.subject, "role": a.role, "office_code": a.office_code}))
-        .unwrap_or(Value::Null)
-}
-
-/// A feedback record as JSON.
-pub fn case_json(c: &pb::FeedbackCase) -> Value {
-    json!({
-        "complaint_id": c.complaint_id, "office_code": c.office_code,
-        "bidang_code": c.bidang_code, "status": status_name(c.status),
-        "response_version": c.response_version,
-        "responses": c.responses.iter().map(|r| json!({
-            "version": r.version, "bidang_code": r.bidang_code, "qualified": r.qualified,
-            "outcome_code": r.outcome_code, "approved_at": ts(&r.approved_at),
-        })).collect::<Vec<_>>(),
-        "deliveries": c.deliveries.iter().map(|d| json!({
-            "version": d.version, "channel": channel_name(d.channel),
-            "delivered_at": ts(&d.delivered_at), "note": d.note,
-            "recorded_by": actor_json(&d.recorded_by), "recorded_at": ts(&d.recorded_at),
-        })).collect::<Vec<_>>(),
-        "feedback": c.feedback.iter().map(|f| json!({
-            "version": f.version, "satisfied": f.satisfied,
-            "grounds": f.grounds.iter().map(|g| ground_name(*g)).collect::<Vec<_>>(),
-            "comments": f.comments, "reopen_requested": f.reopen_requested,
-            "reopened": f.reopened, "given_at": ts(&f.given_at),
-            "recorded_by": actor_json(&f.recorded_by), "recorded_at": ts(&f.recorded_at),
-        })).collect::<Vec<_>>(),
-        "silence_due_at": ts(&c.silence_due_at), "reopen_count": c.reopen_count,
-        "survey_id": c.survey_id, "closed_reason_code": c.closed_reason_code,
-        "closed_at": ts(&c.closed_at),
-        "history": c.history.iter().map(|h| json!({
-            "at": ts(&h.at), "actor": actor_json(&h.actor), "action": h.action,
-            "status": status_name(h.status), "detail": h.detail,
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn entry_json(e: &pb::QueueEntry) -> Value {
-    json!({
-        "complaint_id": e.complaint_id, "office_code": e.office_code,
-        "bidang_code": e.bidang_code, "status": status_name(e.status),
-        "response_version": e.response_version, "outcome_code": e.outcome_code,
-        "qualified": e.qualified, "approved_at": ts(&e.approved_at),
-        "delivered_at": ts(&e.delivered_at), "delivery_channel": channel_name(e.delivery_channel),
-        "silence_due_at": ts(&e.silence_due_at), "reopen_count": e.reopen_count,
-        "survey_submitted": e.survey_submitted, "updated_at": ts(&e.updated_at),
-    })
-}
-
-/// A satisfaction index as JSON.
-pub fn index_json(i: &pb::SatisfactionIndex) -> Value {
-    json!({
-        "office_code": i.office_code, "from": date_str(&i.from), "to": date_str(&i.to),
-        "service_code": i.service_code, "respondents": i.respondents,
-        "elements": i.elements.iter().map(|e| json!({
-            "code": e.code, "name": e.name, "average": e.average, "weighted": e.weighted,
-        })).collect::<Vec<_>>(),
-        "index_value": i.index_value, "ikm": i.ikm, "grade": grade_name(i.grade),
-        "grade_label": i.grade_label, "method": method_name(i.method),
-        "offices": i.offices.iter().map(|o| json!({
-            "office_code": o.office_code, "respondents": o.respondents, "ikm": o.ikm,
-            "grade": grade_name(o.grade), "suppressed": o.suppressed,
-        })).collect::<Vec<_>>(),
-        "suppressed": i.suppressed,
-    })
+    enum_word(v, "INDEX_METHOD_", pb::IndexMethod::as_str_name)
 }
 
 fn print_case(c: &pb::FeedbackCase) {
@@ -373,23 +265,9 @@ fn print_case(c: &pb::FeedbackCase) {
     let rows: Vec<Vec<String>> = c
         .history
         .iter()
-        .map(|h| {
-            vec![
-                ts_short(&h.at),
-                h.actor
-                    .as_ref()
-                    .map(|a| a.subject.clone())
-                    .unwrap_or_default(),
-                h.action.clone(),
-                status_name(h.status),
-                h.detail.clone(),
-            ]
-        })
+        .map(|h| history_row(&h.at, &h.actor, &h.action, h.status, h.detail.clone()))
         .collect();
-    outln!(
-        "\nHistory\n{}",
-        table(&["At", "Who", "Action", "Status", "Detail"], &rows)
-    );
+    outln!("\nHistory\n{}", table(HISTORY_HEADERS, &rows));
 }
 
 fn print_index(i: &pb::SatisfactionIndex) {
@@ -459,39 +337,24 @@ fn print_index(i: &pb::SatisfactionIndex) {
 }
 
 fn period(a: &IndexArgs) -> Result<Period, CliError> {
-    let bad = |what: &str, raw: &str| CliError(format!("not a {what}: {raw}"));
-    if let Some(m) = &a.month {
-        let (y, mo) = m
-            .trim()
-            .split_once('-')
-            .ok_or_else(|| bad("month (YYYY-MM)", m))?;
-        return Ok(Period::Month(pb::Month {
-            year: y.parse().map_err(|_| bad("month (YYYY-MM)", m))?,
-            month: mo.parse().map_err(|_| bad("month (YYYY-MM)", m))?,
-        }));
-    }
-    if let Some(q) = &a.quarter {
-        let up = q.trim().to_ascii_uppercase();
-        let (y, n) = up
-            .split_once("-Q")
-            .ok_or_else(|| bad("quarter (YYYY-Q1)", q))?;
-        return Ok(Period::Quarter(pb::Quarter {
-            year: y.parse().map_err(|_| bad("quarter (YYYY-Q1)", q))?,
-            quarter: n.parse().map_err(|_| bad("quarter (YYYY-Q1)", q))?,
-        }));
-    }
-    if let Some(y) = a.year {
-        return Ok(Period::Year(y));
-    }
-    match (&a.from, &a.to) {
-        (Some(f), Some(t)) => Ok(Period::Range(pb::DateRange {
-            from: Some(date(f)?),
-            to: Some(date(t)?),
-        })),
-        _ => Err(CliError(
-            "give a period: --month, --quarter, --year, or --from with --to".into(),
-        )),
-    }
+    Ok(match a.period.period()? {
+        Some(CalendarPeriod::Month(year, month)) => Period::Month(pb::Month { year, month }),
+        Some(CalendarPeriod::Quarter(year, quarter)) => {
+            Period::Quarter(pb::Quarter { year, quarter })
+        }
+        Some(CalendarPeriod::Year(y)) => Period::Year(y),
+        None => match (&a.from, &a.to) {
+            (Some(f), Some(t)) => Period::Range(pb::DateRange {
+                from: Some(date(f)?),
+                to: Some(date(t)?),
+            }),
+            _ => {
+                return Err(CliError(
+                    "give a period: --month, --quarter, --year, or --from with --to".into(),
+                ));
+            }
+        },
+    })
 }
 
 fn scores(raw: &str) -> Result<Vec<i32>, CliError> {
@@ -507,7 +370,6 @@ fn scores(raw: &str) -> Result<Vec<i32>, CliError> {
 /// Runs one feedback subcommand.
 pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), CliError> {
     let mut c = FeedbackServiceClient::new(channel(&args).await?);
-    let json_out = args.output == Output::Json;
     // Deliver and Record answer the record without notes and comments (only `show` reads them,
     // and that read is logged).
     let coded = matches!(
@@ -535,11 +397,8 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "entries": resp.entries.iter().map(entry_json).collect::<Vec<_>>(),
-                    "next_page_token": resp.next_page_token,
-                }));
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 let rows: Vec<Vec<String>> = resp
                     .entries
@@ -573,9 +432,7 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                         &rows
                     )
                 );
-                if !resp.next_page_token.is_empty() {
-                    outln!("next page: --page {}", resp.next_page_token);
-                }
+                print_next_page(&resp.next_page_token);
             }
             return Ok(());
         }
@@ -596,7 +453,7 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
             at: when,
             note,
         } => {
-            let channel = crate::json::channel(&ch).map_err(CliError)? as i32;
+            let channel = channel_of(&ch)?;
             c.record_delivery(request(
                 &args,
                 pb::RecordDeliveryRequest {
@@ -647,12 +504,8 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "survey_id": s.survey_id, "complaint_id": s.complaint_id,
-                    "office_code": s.office_code, "service_code": s.service_code,
-                    "scores": s.scores, "submitted_at": ts(&s.submitted_at),
-                }));
+            if args.json() {
+                print_message(&s)?;
             } else {
                 outln!(
                     "survey {} recorded for {} ({}): {}",
@@ -679,8 +532,8 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                 .get_satisfaction_index(request(&args, req)?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&index_json(&i));
+            if args.json() {
+                print_message(&i)?;
             } else {
                 print_index(&i);
             }
@@ -698,14 +551,8 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "entries": r.entries.iter().map(|e| json!({
-                        "accessed_at": ts(&e.accessed_at), "actor": actor_json(&e.actor),
-                        "action": e.action, "purpose": e.purpose,
-                    })).collect::<Vec<_>>(),
-                    "next_page_token": r.next_page_token,
-                }));
+            if args.json() {
+                print_message(&r)?;
             } else {
                 let rows: Vec<Vec<String>> = r
                     .entries
@@ -725,15 +572,13 @@ pub async fn run_feedback(args: ClientArgs, cmd: FeedbackCommand) -> Result<(), 
                     "{}",
                     table(&["At", "Who", "Role", "Action", "Purpose"], &rows)
                 );
-                if !r.next_page_token.is_empty() {
-                    outln!("next page: --page {}", r.next_page_token);
-                }
+                print_next_page(&r.next_page_token);
             }
             return Ok(());
         }
     };
-    if json_out {
-        print_json(&case_json(&case));
+    if args.json() {
+        print_message(&case)?;
     } else {
         print_case(&case);
         if coded {
@@ -753,9 +598,11 @@ mod tests {
     fn index_args(month: Option<&str>, quarter: Option<&str>, year: Option<i32>) -> IndexArgs {
         IndexArgs {
             office: "35.27".into(),
-            month: month.map(str::to_string),
-            quarter: quarter.map(str::to_string),
-            year,
+            period: PeriodArgs {
+                month: month.map(str::to_string),
+                quarter: quarter.map(str::to_string),
+                year,
+            },
             from: None,
             to: None,
             service: String::new(),

@@ -5,15 +5,16 @@
 
 use std::path::PathBuf;
 
-use aduan_proto::common::v1 as common;
 use aduan_proto::reporting::v1::{
     self as pb, get_statistics_request::Period, reporting_service_client::ReportingServiceClient,
 };
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
 
-use crate::cli::{CliError, ClientArgs, Output, channel, kv, outln, print_json, request, table};
-use crate::json::{channel_name, enum_name, status_name, timestamp, ts_short};
+use super::{
+    CalendarPeriod, CliError, ClientArgs, PeriodArgs, channel, channel_name, channel_of, enum_word,
+    kv, outln, parse_enum, print_message, print_next_page, request, status_name, table, timestamp,
+    ts_short, year_month,
+};
 
 /// Reporting steps (S15-S16), statistics and documents against a running server.
 #[derive(Debug, Subcommand)]
@@ -124,15 +125,8 @@ pub struct StatsArgs {
     /// The whole province (provincial analysts).
     #[arg(long)]
     pub province: bool,
-    /// A month, YYYY-MM.
-    #[arg(long, group = "period")]
-    pub month: Option<String>,
-    /// A quarter, YYYY-Q1 .. YYYY-Q4.
-    #[arg(long, group = "period")]
-    pub quarter: Option<String>,
-    /// A year.
-    #[arg(long, group = "period")]
-    pub year: Option<i32>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
 }
 
 /// Which document, and where to write it.
@@ -167,15 +161,6 @@ pub struct DocumentArgs {
     pub out: Option<PathBuf>,
 }
 
-fn parse_enum<T>(
-    prefix: &str,
-    raw: &str,
-    from: fn(&str) -> Option<T>,
-    allowed: &str,
-) -> Result<T, CliError> {
-    from(&enum_name(prefix, raw)).ok_or_else(|| CliError(format!("unknown value {raw}: {allowed}")))
-}
-
 fn state(raw: &str) -> Result<i32, CliError> {
     let raw = if raw.eq_ignore_ascii_case("awaiting") {
         "unspecified"
@@ -188,100 +173,38 @@ fn state(raw: &str) -> Result<i32, CliError> {
         pb::ReportState::from_str_name,
         "awaiting, draft, returned, approved, distributed",
     )
-    .map(|s| s as i32)
-}
-
-fn short(full: &str, prefix: &str) -> String {
-    full.strip_prefix(prefix)
-        .unwrap_or(full)
-        .to_ascii_lowercase()
-        .replace('_', "-")
 }
 
 fn state_name(v: i32) -> String {
     match pb::ReportState::try_from(v).unwrap_or_default() {
         pb::ReportState::Unspecified => "awaiting".into(),
-        s => short(s.as_str_name(), "REPORT_STATE_"),
+        _ => enum_word(v, "REPORT_STATE_", pb::ReportState::as_str_name),
     }
 }
 
 fn recipient_name(v: i32) -> String {
-    short(
-        pb::RecipientKind::try_from(v)
-            .unwrap_or_default()
-            .as_str_name(),
-        "RECIPIENT_KIND_",
-    )
+    enum_word(v, "RECIPIENT_KIND_", pb::RecipientKind::as_str_name)
 }
 
 fn month(raw: &str) -> Result<pb::Month, CliError> {
-    let (y, m) = raw
-        .split_once('-')
-        .ok_or_else(|| CliError(format!("not a month (YYYY-MM): {raw}")))?;
-    Ok(pb::Month {
-        year: y
-            .parse()
-            .map_err(|_| CliError(format!("not a month: {raw}")))?,
-        month: m
-            .parse()
-            .map_err(|_| CliError(format!("not a month: {raw}")))?,
-    })
+    let (year, month) = year_month(raw)?;
+    Ok(pb::Month { year, month })
 }
 
 fn stats_request(a: &StatsArgs) -> Result<pb::GetStatisticsRequest, CliError> {
-    let period = if let Some(m) = &a.month {
-        Period::Month(month(m)?)
-    } else if let Some(q) = &a.quarter {
-        let (y, q) = q
-            .split_once("-Q")
-            .or_else(|| q.split_once("-q"))
-            .ok_or_else(|| CliError(format!("not a quarter (YYYY-Qn): {q}")))?;
-        Period::Quarter(pb::Quarter {
-            year: y.parse().map_err(|_| CliError("not a quarter".into()))?,
-            quarter: q.parse().map_err(|_| CliError("not a quarter".into()))?,
-        })
-    } else if let Some(y) = a.year {
-        Period::Year(y)
-    } else {
-        return Err(CliError("give --month, --quarter or --year".into()));
+    let period = match a.period.period()? {
+        Some(CalendarPeriod::Month(year, month)) => Period::Month(pb::Month { year, month }),
+        Some(CalendarPeriod::Quarter(year, quarter)) => {
+            Period::Quarter(pb::Quarter { year, quarter })
+        }
+        Some(CalendarPeriod::Year(y)) => Period::Year(y),
+        None => return Err(CliError("give --month, --quarter or --year".into())),
     };
     Ok(pb::GetStatisticsRequest {
         office_code: a.office.clone(),
         province: a.province,
         period: Some(period),
         ..Default::default()
-    })
-}
-
-fn actor_json(a: &Option<common::Actor>) -> Value {
-    a.as_ref()
-        .map(|a| json!({"subject": a.subject, "role": a.role, "office_code": a.office_code}))
-        .unwrap_or(Value::Null)
-}
-
-fn ts(t: &Option<prost_types::Timestamp>) -> String {
-    t.as_ref()
-        .and_then(aduan_runtime::time::from_proto)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
-/// A handling report as JSON.
-pub fn report_json(r: &pb::HandlingReport) -> Value {
-    json!({
-        "complaint_id": r.complaint_id, "office_code": r.office_code, "bidang_code": r.bidang_code,
-        "registration_number": r.registration_number, "report_id": r.report_id,
-        "report_number": r.report_number, "state": state_name(r.state), "revision": r.revision,
-        "recommendation_codes": r.recommendation_codes, "agency_codes": r.agency_codes,
-        "drafted_by": actor_json(&r.drafted_by), "drafted_at": ts(&r.drafted_at),
-        "reviewed_by": actor_json(&r.reviewed_by), "reviewed_at": ts(&r.reviewed_at),
-        "return_reason": short(pb::ReturnReason::try_from(r.return_reason).unwrap_or_default().as_str_name(), "RETURN_REASON_"),
-        "complaint_status": status_name(r.complaint_status),
-        "distributions": r.distributions.iter().map(|d| json!({
-            "recipient_kind": recipient_name(d.recipient_kind), "agency_code": d.agency_code,
-            "recipient_name": d.recipient_name, "channel": channel_name(d.channel),
-            "delivered_at": ts(&d.delivered_at), "recorded_by": actor_json(&d.recorded_by),
-        })).collect::<Vec<_>>(),
     })
 }
 
@@ -334,36 +257,6 @@ fn small(n: i64, suppressed: bool) -> String {
     } else {
         n.to_string()
     }
-}
-
-/// Statistics as JSON.
-pub fn stats_json(s: &pb::Statistics) -> Value {
-    let counts = |c: &[pb::Count]| {
-        c.iter()
-            .map(|c| json!({"key": c.key, "label": c.label, "count": c.count, "suppressed": c.suppressed}))
-            .collect::<Vec<_>>()
-    };
-    let sla = s.sla.unwrap_or_default();
-    let sat = s.satisfaction.clone().unwrap_or_default();
-    json!({
-        "scope_code": s.scope_code, "scope_name": s.scope_name, "received": s.received,
-        "by_channel": counts(&s.by_channel), "by_category": counts(&s.by_category),
-        "by_violence_type": counts(&s.by_violence_type), "by_status": counts(&s.by_status),
-        "by_bidang": counts(&s.by_bidang), "by_office": counts(&s.by_office),
-        "sla": {"on_time": sla.on_time, "late": sla.late, "open": sla.open,
-                "at_risk": sla.at_risk, "on_time_ratio": sla.on_time_ratio},
-        "durations": s.durations.iter().map(|d| json!({
-            "step": d.step, "label": d.label, "count": d.count,
-            "median_working_days": d.median_working_days, "p90_working_days": d.p90_working_days,
-            "suppressed": d.suppressed,
-        })).collect::<Vec<_>>(),
-        "satisfaction": {"respondents": sat.respondents, "ikm": sat.ikm, "grade": sat.grade,
-                         "element_averages": sat.element_averages, "suppressed": sat.suppressed},
-        "repeat_complainants": s.repeat_complainants, "involving_child": s.involving_child,
-        "reports_distributed": s.reports_distributed,
-        "suppressed_fields": s.suppressed_fields,
-        "small_cells_suppressed": s.small_cells_suppressed,
-    })
 }
 
 fn print_stats(s: &pb::Statistics) {
@@ -461,7 +354,6 @@ fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
 pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<(), CliError> {
     let mut c =
         ReportingServiceClient::new(channel(&args).await?).max_decoding_message_size(64 << 20);
-    let json_out = args.output == Output::Json;
     let report = match cmd {
         ReportingCommand::Queue {
             office,
@@ -487,11 +379,8 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "reports": resp.reports.iter().map(report_json).collect::<Vec<_>>(),
-                    "next_page_token": resp.next_page_token, "total": resp.total,
-                }));
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 let rows: Vec<Vec<String>> = resp
                     .reports
@@ -522,9 +411,7 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                     )
                 );
                 outln!("{} in all", resp.total);
-                if !resp.next_page_token.is_empty() {
-                    outln!("next page: --page {}", resp.next_page_token);
-                }
+                print_next_page(&resp.next_page_token);
             }
             return Ok(());
         }
@@ -533,17 +420,8 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 .get_timeline(request(&args, pb::GetTimelineRequest { complaint_id: id })?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "complaint_id": t.complaint_id, "office_code": t.office_code,
-                    "registration_number": t.registration_number, "status": status_name(t.status),
-                    "entries": t.entries.iter().map(|e| json!({
-                        "occurred_at": ts(&e.occurred_at), "step": e.step,
-                        "source_service": e.source_service, "kind": e.kind, "detail": e.detail,
-                        "status": status_name(e.status), "actor": actor_json(&e.actor),
-                        "event_id": e.event_id, "trace_id": e.trace_id,
-                    })).collect::<Vec<_>>(),
-                }));
+            if args.json() {
+                print_message(&t)?;
             } else {
                 outln!(
                     "{}",
@@ -619,7 +497,7 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 &reason,
                 pb::ReturnReason::from_str_name,
                 "incomplete-findings, recommendation-unfit, recipients, other",
-            )? as i32;
+            )?;
             c.return_handling_report(request(
                 &args,
                 pb::ReturnHandlingReportRequest {
@@ -643,9 +521,9 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 &to,
                 pb::RecipientKind::from_str_name,
                 "complainant, head, agency",
-            )? as i32;
-            let ch = crate::json::channel(&ch).map_err(CliError)? as i32;
-            let at = at.as_deref().map(timestamp).transpose().map_err(CliError)?;
+            )?;
+            let ch = channel_of(&ch)?;
+            let at = at.as_deref().map(timestamp).transpose()?;
             c.distribute_handling_report(request(
                 &args,
                 pb::DistributeHandlingReportRequest {
@@ -669,10 +547,8 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(
-                    &json!({"agencies": r.agencies.iter().map(|a| json!({"code": a.code, "name": a.name})).collect::<Vec<_>>()}),
-                );
+            if args.json() {
+                print_message(&r)?;
             } else {
                 let rows: Vec<Vec<String>> = r
                     .agencies
@@ -688,8 +564,8 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 .get_statistics(request(&args, stats_request(&a)?)?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&stats_json(&s));
+            if args.json() {
+                print_message(&s)?;
             } else {
                 print_stats(&s);
             }
@@ -719,7 +595,7 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 &a.kind,
                 pb::DocumentKind::from_str_name,
                 "disposition-sheet, handling-report, monthly-report",
-            )? as i32;
+            )?;
             let month = a.month.as_deref().map(month).transpose()?;
             let d = c
                 .get_document(request(
@@ -749,10 +625,12 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
                 ),
             };
             write_file(&path, &d.content)?;
-            if json_out {
-                print_json(
-                    &json!({"file": path.display().to_string(), "pages": d.pages, "bytes": d.content.len()}),
-                );
+            if args.json() {
+                // What was written, not the reply: its content is the file.
+                let written = serde_json::json!({
+                    "file": path.display().to_string(), "pages": d.pages, "bytes": d.content.len(),
+                });
+                outln!("{written:#}");
             } else {
                 outln!(
                     "{} ({} pages, {} bytes)",
@@ -764,8 +642,8 @@ pub async fn run_reporting(args: ClientArgs, cmd: ReportingCommand) -> Result<()
             return Ok(());
         }
     };
-    if json_out {
-        print_json(&report_json(&report));
+    if args.json() {
+        print_message(&report)?;
     } else {
         print_report(&report);
     }

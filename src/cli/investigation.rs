@@ -2,18 +2,18 @@
 //! approved response. Personal content is printed only by `show` and `download`, which need a
 //! purpose (written to the server's access log).
 
-use aduan_proto::common::v1 as common;
 use aduan_proto::intake::v1 as ipb;
 use aduan_proto::investigation::v1::{
     self as pb, investigation_service_client::InvestigationServiceClient,
 };
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
 
-use crate::cli::{
-    CliError, ClientArgs, Output, channel, kv, outln, print_json, request, set_path, table,
+use super::intake::set_path;
+use super::{
+    CliError, ClientArgs, HISTORY_HEADERS, channel, date, date_str, enum_word, history_row, kv,
+    outln, parse_enum, print_message, print_next_page, request, requirement_ids, status_name,
+    status_of, table, ts_short, who,
 };
-use crate::json::{date, enum_name, requirement_id, status, status_name, ts_short};
 
 /// Investigation steps (S8-S12) against a running server.
 #[derive(Debug, Subcommand)]
@@ -375,22 +375,8 @@ pub struct ReferArgs {
     pub override_reason: Option<String>,
 }
 
-fn code<E>(
-    prefix: &str,
-    raw: &str,
-    parse: fn(&str) -> Option<E>,
-    hint: &str,
-) -> Result<i32, CliError>
-where
-    E: Into<i32>,
-{
-    parse(&enum_name(prefix, raw))
-        .map(Into::into)
-        .ok_or_else(|| CliError(format!("unknown value {raw}: {hint}")))
-}
-
 fn party(raw: &str) -> Result<i32, CliError> {
-    code(
+    parse_enum(
         "PARTY_ROLE_",
         raw,
         pb::PartyRole::from_str_name,
@@ -399,7 +385,7 @@ fn party(raw: &str) -> Result<i32, CliError> {
 }
 
 fn contact(raw: &str) -> Result<i32, CliError> {
-    code(
+    parse_enum(
         "CONTACT_CHANNEL_",
         raw,
         pb::ContactChannel::from_str_name,
@@ -407,153 +393,8 @@ fn contact(raw: &str) -> Result<i32, CliError> {
     )
 }
 
-fn lower(full: &str, prefix: &str) -> String {
-    full.strip_prefix(prefix)
-        .unwrap_or(full)
-        .to_ascii_lowercase()
-        .replace('_', "-")
-}
-
-fn name_of<E: TryFrom<i32>>(v: i32, prefix: &str, f: fn(&E) -> &'static str) -> String {
-    E::try_from(v)
-        .map(|e| lower(f(&e), prefix))
-        .unwrap_or_else(|_| "-".into())
-}
-
-fn date_str(d: &Option<common::Date>) -> String {
-    d.as_ref()
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
-        .unwrap_or_default()
-}
-
-fn who(a: &Option<common::Actor>) -> String {
-    a.as_ref().map(|a| a.subject.clone()).unwrap_or_default()
-}
-
-fn actor_json(a: &Option<common::Actor>) -> Value {
-    a.as_ref()
-        .map(|a| json!({"subject": a.subject, "role": a.role, "office_code": a.office_code}))
-        .unwrap_or(Value::Null)
-}
-
 fn function_name(v: i32) -> String {
-    name_of::<pb::OfficerFunction>(v, "OFFICER_FUNCTION_", |e| e.as_str_name())
-}
-
-/// A case summary as JSON.
-pub fn summary_json(s: &pb::CaseSummary) -> Value {
-    json!({
-        "complaint_id": s.complaint_id, "office_code": s.office_code, "bidang_code": s.bidang_code,
-        "status": status_name(s.status), "opened_at": ts_short(&s.opened_at),
-        "updated_at": ts_short(&s.updated_at), "due_date": date_str(&s.due_date),
-        "overdue": s.overdue,
-        "assignees": s.assignees.iter().map(|a| json!({"subject": a.subject, "function": function_name(a.function)})).collect::<Vec<_>>(),
-        "eligibility": name_of::<pb::EligibilityState>(s.eligibility, "ELIGIBILITY_STATE_", |e| e.as_str_name()),
-        "response_state": name_of::<pb::ResponseState>(s.response_state, "RESPONSE_STATE_", |e| e.as_str_name()),
-        "response_version": s.response_version, "latest_draft_revision": s.latest_draft_revision,
-        "pending_referrals": s.pending_referrals,
-    })
-}
-
-/// A full case as JSON (personal content included).
-pub fn case_json(c: &pb::Case) -> Value {
-    json!({
-        "complaint_id": c.complaint_id, "office_code": c.office_code, "bidang_code": c.bidang_code,
-        "status": status_name(c.status), "opened_at": ts_short(&c.opened_at),
-        "updated_at": ts_short(&c.updated_at), "due_date": date_str(&c.due_date),
-        "instructions": c.instructions,
-        "dispositions": c.dispositions.iter().map(|d| json!({
-            "version": d.version, "bidang_code": d.bidang_code, "instructions": d.instructions,
-            "due_date": date_str(&d.due_date), "received_at": ts_short(&d.received_at), "applied": d.applied,
-        })).collect::<Vec<_>>(),
-        "assignments": c.assignments.iter().map(|a| json!({
-            "assignees": a.assignees.iter().map(|x| json!({"subject": x.subject, "function": function_name(x.function)})).collect::<Vec<_>>(),
-            "assigned_by": actor_json(&a.assigned_by), "assigned_at": ts_short(&a.assigned_at),
-            "reason": a.reason, "superseded": a.superseded,
-        })).collect::<Vec<_>>(),
-        "interviews": c.interviews.iter().map(|i| json!({
-            "id": i.id, "kind": name_of::<pb::InterviewKind>(i.kind, "INTERVIEW_KIND_", |e| e.as_str_name()),
-            "party": name_of::<pb::PartyRole>(i.party, "PARTY_ROLE_", |e| e.as_str_name()),
-            "channel": name_of::<pb::ContactChannel>(i.channel, "CONTACT_CHANNEL_", |e| e.as_str_name()),
-            "held_on": date_str(&i.held_on), "present": i.present, "summary": i.summary,
-            "intake_revision": i.intake_revision, "amended_fields": i.amended_fields,
-            "unmet_requirements": i.unmet_requirements.iter().map(|r| requirement_id(*r)).collect::<Vec<_>>(),
-            "recorded_by": actor_json(&i.recorded_by), "recorded_at": ts_short(&i.recorded_at),
-        })).collect::<Vec<_>>(),
-        "evidence": c.evidence.iter().map(|e| json!({
-            "id": e.id, "kind": name_of::<pb::EvidenceKind>(e.kind, "EVIDENCE_KIND_", |x| x.as_str_name()),
-            "source": name_of::<pb::EvidenceSource>(e.source, "EVIDENCE_SOURCE_", |x| x.as_str_name()),
-            "source_detail": e.source_detail, "collected_on": date_str(&e.collected_on),
-            "collected_by": e.collected_by, "description": e.description,
-            "file": e.file.as_ref().map(|f| json!({
-                "file_name": f.file_name, "content_type": f.content_type, "size_bytes": f.size_bytes,
-                "sha256": f.sha256, "metadata_removed": f.metadata_removed,
-            })),
-            "recorded_by": actor_json(&e.recorded_by), "recorded_at": ts_short(&e.recorded_at),
-        })).collect::<Vec<_>>(),
-        "home_visits": c.home_visits.iter().map(|h| json!({
-            "id": h.id, "visited_on": date_str(&h.visited_on), "location": h.location,
-            "present": h.present, "findings": h.findings, "recorded_by": actor_json(&h.recorded_by),
-        })).collect::<Vec<_>>(),
-        "coordinations": c.coordinations.iter().map(|x| json!({
-            "id": x.id, "agency": x.agency, "held_on": date_str(&x.held_on),
-            "channel": name_of::<pb::ContactChannel>(x.channel, "CONTACT_CHANNEL_", |e| e.as_str_name()),
-            "summary": x.summary, "recorded_by": actor_json(&x.recorded_by),
-        })).collect::<Vec<_>>(),
-        "eligibility": c.eligibility.iter().map(|e| json!({
-            "qualifies": e.qualifies, "reason_code": e.reason_code, "note": e.note,
-            "decided_by": actor_json(&e.decided_by), "decided_at": ts_short(&e.decided_at),
-            "superseded": e.superseded,
-        })).collect::<Vec<_>>(),
-        "sessions": c.sessions.iter().map(|s| json!({
-            "id": s.id, "kind": name_of::<pb::SessionKind>(s.kind, "SESSION_KIND_", |e| e.as_str_name()),
-            "held_on": date_str(&s.held_on), "topic_codes": s.topic_codes,
-            "parties": s.parties.iter().map(|p| json!({
-                "role": name_of::<pb::PartyRole>(p.role, "PARTY_ROLE_", |e| e.as_str_name()),
-                "name": p.name, "attended": p.attended,
-            })).collect::<Vec<_>>(),
-            "outcome": name_of::<pb::SessionOutcome>(s.outcome, "SESSION_OUTCOME_", |e| e.as_str_name()),
-            "agreement_terms": s.agreement_terms, "summary": s.summary,
-            "next_session_on": date_str(&s.next_session_on), "recorded_by": actor_json(&s.recorded_by),
-        })).collect::<Vec<_>>(),
-        "consents": c.consents.iter().map(|x| json!({
-            "id": x.id, "subject_role": name_of::<pb::PartyRole>(x.subject_role, "PARTY_ROLE_", |e| e.as_str_name()),
-            "subject_name": x.subject_name, "subject_is_child": x.subject_is_child,
-            "giver": name_of::<pb::ConsentGiver>(x.giver, "CONSENT_GIVER_", |e| e.as_str_name()),
-            "giver_name": x.giver_name, "giver_is_alleged_perpetrator": x.giver_is_alleged_perpetrator,
-            "form": name_of::<pb::ConsentForm>(x.form, "CONSENT_FORM_", |e| e.as_str_name()),
-            "given_on": date_str(&x.given_on), "recorded_by": actor_json(&x.recorded_by),
-        })).collect::<Vec<_>>(),
-        "referrals": c.referrals.iter().map(|r| json!({
-            "id": r.id, "agency": r.agency, "agency_name": r.agency_name,
-            "violence_type_code": r.violence_type_code, "place_code": r.place_code,
-            "relationship_code": r.relationship_code, "age_band_code": r.age_band_code,
-            "service_codes": r.service_codes, "reason": r.reason, "consent_id": r.consent_id,
-            "override_reason": r.override_reason,
-            "state": name_of::<pb::ReferralState>(r.state, "REFERRAL_STATE_", |e| e.as_str_name()),
-            "answer": r.answer.as_ref().map(|a| json!({
-                "accepted": a.accepted, "reason_code": a.reason_code, "note": a.note,
-                "agency_reference": a.agency_reference, "answered_by": actor_json(&a.answered_by),
-                "answered_at": ts_short(&a.answered_at),
-            })),
-            "referred_by": actor_json(&r.referred_by), "referred_at": ts_short(&r.referred_at),
-        })).collect::<Vec<_>>(),
-        "notes": c.notes.iter().map(|n| json!({
-            "id": n.id, "text": n.text, "author": actor_json(&n.author), "written_at": ts_short(&n.written_at),
-        })).collect::<Vec<_>>(),
-        "responses": c.responses.iter().map(|d| json!({
-            "version": d.version, "revision": d.revision, "text": d.text, "outcome_code": d.outcome_code,
-            "state": name_of::<pb::ResponseState>(d.state, "RESPONSE_STATE_", |e| e.as_str_name()),
-            "drafted_by": actor_json(&d.drafted_by), "drafted_at": ts_short(&d.drafted_at),
-            "reviewed_by": actor_json(&d.reviewed_by), "reviewed_at": ts_short(&d.reviewed_at),
-            "return_reason": d.return_reason,
-        })).collect::<Vec<_>>(),
-        "response_version": c.response_version, "reopen_count": c.reopen_count,
-        "history": c.history.iter().map(|h| json!({
-            "at": ts_short(&h.at), "actor": actor_json(&h.actor), "action": h.action,
-            "status": status_name(h.status), "detail": h.detail,
-        })).collect::<Vec<_>>(),
-    })
+    enum_word(v, "OFFICER_FUNCTION_", pb::OfficerFunction::as_str_name)
 }
 
 fn print_summary(s: &pb::CaseSummary) {
@@ -582,9 +423,11 @@ fn print_summary(s: &pb::CaseSummary) {
             ),
             (
                 "Eligibility",
-                name_of::<pb::EligibilityState>(s.eligibility, "ELIGIBILITY_STATE_", |e| {
-                    e.as_str_name()
-                })
+                enum_word(
+                    s.eligibility,
+                    "ELIGIBILITY_STATE_",
+                    pb::EligibilityState::as_str_name
+                )
             ),
             (
                 "Response",
@@ -595,9 +438,11 @@ fn print_summary(s: &pb::CaseSummary) {
                         "version {}, revision {} {}",
                         s.response_version,
                         s.latest_draft_revision,
-                        name_of::<pb::ResponseState>(s.response_state, "RESPONSE_STATE_", |e| {
-                            e.as_str_name()
-                        })
+                        enum_word(
+                            s.response_state,
+                            "RESPONSE_STATE_",
+                            pb::ResponseState::as_str_name
+                        )
                     )
                 }
             ),
@@ -648,8 +493,8 @@ fn print_case(c: &pb::Case) {
             .map(|i| {
                 vec![
                     i.id.clone(),
-                    name_of::<pb::InterviewKind>(i.kind, "INTERVIEW_KIND_", |e| e.as_str_name()),
-                    name_of::<pb::PartyRole>(i.party, "PARTY_ROLE_", |e| e.as_str_name()),
+                    enum_word(i.kind, "INTERVIEW_KIND_", pb::InterviewKind::as_str_name),
+                    enum_word(i.party, "PARTY_ROLE_", pb::PartyRole::as_str_name),
                     date_str(&i.held_on),
                     if i.intake_revision > 0 {
                         i.intake_revision.to_string()
@@ -669,7 +514,7 @@ fn print_case(c: &pb::Case) {
             .map(|e| {
                 vec![
                     e.id.clone(),
-                    name_of::<pb::EvidenceKind>(e.kind, "EVIDENCE_KIND_", |x| x.as_str_name()),
+                    enum_word(e.kind, "EVIDENCE_KIND_", pb::EvidenceKind::as_str_name),
                     date_str(&e.collected_on),
                     e.file
                         .as_ref()
@@ -729,11 +574,13 @@ fn print_case(c: &pb::Case) {
             .map(|s| {
                 vec![
                     s.id.clone(),
-                    name_of::<pb::SessionKind>(s.kind, "SESSION_KIND_", |e| e.as_str_name()),
+                    enum_word(s.kind, "SESSION_KIND_", pb::SessionKind::as_str_name),
                     date_str(&s.held_on),
-                    name_of::<pb::SessionOutcome>(s.outcome, "SESSION_OUTCOME_", |e| {
-                        e.as_str_name()
-                    }),
+                    enum_word(
+                        s.outcome,
+                        "SESSION_OUTCOME_",
+                        pb::SessionOutcome::as_str_name,
+                    ),
                     s.topic_codes.join(", "),
                     s.agreement_terms.clone(),
                 ]
@@ -750,7 +597,7 @@ fn print_case(c: &pb::Case) {
                     x.id.clone(),
                     x.subject_name.clone(),
                     if x.subject_is_child { "yes" } else { "" }.into(),
-                    name_of::<pb::ConsentGiver>(x.giver, "CONSENT_GIVER_", |e| e.as_str_name()),
+                    enum_word(x.giver, "CONSENT_GIVER_", pb::ConsentGiver::as_str_name),
                     if x.giver_is_alleged_perpetrator {
                         "yes"
                     } else {
@@ -781,7 +628,7 @@ fn print_case(c: &pb::Case) {
                     } else {
                         "consent".into()
                     },
-                    name_of::<pb::ReferralState>(r.state, "REFERRAL_STATE_", |e| e.as_str_name()),
+                    enum_word(r.state, "REFERRAL_STATE_", pb::ReferralState::as_str_name),
                 ]
             })
             .collect(),
@@ -803,7 +650,7 @@ fn print_case(c: &pb::Case) {
                 vec![
                     d.version.to_string(),
                     d.revision.to_string(),
-                    name_of::<pb::ResponseState>(d.state, "RESPONSE_STATE_", |e| e.as_str_name()),
+                    enum_word(d.state, "RESPONSE_STATE_", pb::ResponseState::as_str_name),
                     d.outcome_code.clone(),
                     who(&d.drafted_by),
                     d.return_reason.clone(),
@@ -813,18 +660,10 @@ fn print_case(c: &pb::Case) {
     );
     section(
         "History",
-        &["At", "Who", "Action", "Status", "Detail"],
+        HISTORY_HEADERS,
         c.history
             .iter()
-            .map(|h| {
-                vec![
-                    ts_short(&h.at),
-                    who(&h.actor),
-                    h.action.clone(),
-                    status_name(h.status),
-                    h.detail.clone(),
-                ]
-            })
+            .map(|h| history_row(&h.at, &h.actor, &h.action, h.status, h.detail.clone()))
             .collect(),
     );
 }
@@ -876,7 +715,6 @@ pub async fn run_investigation(
     let mut c = InvestigationServiceClient::new(channel(&args).await?)
         .max_decoding_message_size(64 << 20)
         .max_encoding_message_size(64 << 20);
-    let json_out = args.output == Output::Json;
     let change = match cmd {
         InvestigationCommand::List {
             office,
@@ -888,7 +726,7 @@ pub async fn run_investigation(
         } => {
             let statuses = statuses
                 .iter()
-                .map(|s| status(s).map(|x| x as i32))
+                .map(|s| status_of(s))
                 .collect::<Result<Vec<_>, _>>()?;
             let r = c
                 .list_cases(request(
@@ -904,11 +742,8 @@ pub async fn run_investigation(
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "cases": r.cases.iter().map(summary_json).collect::<Vec<_>>(),
-                    "next_page_token": r.next_page_token, "total": r.total,
-                }));
+            if args.json() {
+                print_message(&r)?;
             } else {
                 let rows: Vec<Vec<String>> = r
                     .cases
@@ -928,10 +763,10 @@ pub async fn run_investigation(
                                 .map(|a| a.subject.clone())
                                 .collect::<Vec<_>>()
                                 .join(", "),
-                            name_of::<pb::EligibilityState>(
+                            enum_word(
                                 s.eligibility,
                                 "ELIGIBILITY_STATE_",
-                                |e| e.as_str_name(),
+                                pb::EligibilityState::as_str_name,
                             ),
                             ts_short(&s.updated_at),
                         ]
@@ -953,9 +788,7 @@ pub async fn run_investigation(
                     )
                 );
                 outln!("\n{} cases", r.total);
-                if !r.next_page_token.is_empty() {
-                    outln!("next page: --page {}", r.next_page_token);
-                }
+                print_next_page(&r.next_page_token);
             }
             return Ok(());
         }
@@ -970,8 +803,8 @@ pub async fn run_investigation(
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&case_json(&case));
+            if args.json() {
+                print_message(&case)?;
             } else {
                 print_case(&case);
             }
@@ -990,7 +823,7 @@ pub async fn run_investigation(
                     })?;
                     Ok(pb::Assignee {
                         subject: subject.to_string(),
-                        function: code(
+                        function: parse_enum(
                             "OFFICER_FUNCTION_",
                             function,
                             pb::OfficerFunction::from_str_name,
@@ -1032,7 +865,7 @@ pub async fn run_investigation(
                     &args,
                     pb::RecordInterviewRequest {
                         complaint_id: a.id,
-                        kind: code(
+                        kind: parse_enum(
                             "INTERVIEW_KIND_",
                             &a.kind,
                             pb::InterviewKind::from_str_name,
@@ -1048,12 +881,8 @@ pub async fn run_investigation(
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "case": r.case.as_ref().map(summary_json), "interview_id": r.interview_id,
-                    "intake_revision": r.intake_revision, "amended_fields": r.amended_fields,
-                    "unmet_requirements": r.unmet_requirements.iter().map(|x| requirement_id(*x)).collect::<Vec<_>>(),
-                }));
+            if args.json() {
+                print_message(&r)?;
             } else {
                 outln!("interview {}", r.interview_id);
                 if r.intake_revision > 0 {
@@ -1061,11 +890,7 @@ pub async fn run_investigation(
                         "intake revision {}: {}; unmet: {}",
                         r.intake_revision,
                         r.amended_fields.join(", "),
-                        r.unmet_requirements
-                            .iter()
-                            .map(|x| requirement_id(*x))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        requirement_ids(&r.unmet_requirements, ", ")
                     );
                 }
                 if let Some(s) = &r.case {
@@ -1098,13 +923,13 @@ pub async fn run_investigation(
             };
             let evidence = pb::AddEvidenceRequest {
                 complaint_id: a.id,
-                kind: code(
+                kind: parse_enum(
                     "EVIDENCE_KIND_",
                     &a.kind,
                     pb::EvidenceKind::from_str_name,
                     "document, photo, statement, medical-report, audio, video, screenshot, other",
                 )?,
-                source: code(
+                source: parse_enum(
                     "EVIDENCE_SOURCE_",
                     &a.source,
                     pb::EvidenceSource::from_str_name,
@@ -1145,13 +970,15 @@ pub async fn run_investigation(
                 .into_inner();
             write_private(&out, &f.content, force)?;
             let info = f.info.unwrap_or_default();
-            if json_out {
-                print_json(&json!({
+            if args.json() {
+                // What was written, not the reply: its content is the file.
+                let written = serde_json::json!({
                     "evidence_id": f.evidence_id, "file_name": info.file_name,
                     "content_type": info.content_type, "size_bytes": info.size_bytes,
                     "sha256": info.sha256, "metadata_removed": info.metadata_removed,
                     "written_to": out.display().to_string(),
-                }));
+                });
+                outln!("{written:#}");
             } else {
                 outln!(
                     "{} ({}, {} bytes, sha256 {}) written to {}",
@@ -1233,7 +1060,7 @@ pub async fn run_investigation(
                 &args,
                 pb::RecordSessionRequest {
                     complaint_id: a.id,
-                    kind: code(
+                    kind: parse_enum(
                         "SESSION_KIND_",
                         &a.kind,
                         pb::SessionKind::from_str_name,
@@ -1246,7 +1073,7 @@ pub async fn run_investigation(
                         .iter()
                         .map(|p| session_party(p))
                         .collect::<Result<_, _>>()?,
-                    outcome: code(
+                    outcome: parse_enum(
                         "SESSION_OUTCOME_",
                         &a.outcome,
                         pb::SessionOutcome::from_str_name,
@@ -1269,7 +1096,7 @@ pub async fn run_investigation(
                     subject_role: party(&a.subject_role)?,
                     subject_name: a.subject_name,
                     subject_is_child: a.child,
-                    giver: code(
+                    giver: parse_enum(
                         "CONSENT_GIVER_",
                         &a.giver,
                         pb::ConsentGiver::from_str_name,
@@ -1277,7 +1104,7 @@ pub async fn run_investigation(
                     )?,
                     giver_name: a.giver_name,
                     giver_is_alleged_perpetrator: a.perpetrator,
-                    form: code(
+                    form: parse_enum(
                         "CONSENT_FORM_",
                         &a.form,
                         pb::ConsentForm::from_str_name,
@@ -1342,13 +1169,9 @@ pub async fn run_investigation(
                 )?)
                 .await?
                 .into_inner();
-            let state =
-                name_of::<pb::ReferralState>(r.state, "REFERRAL_STATE_", |e| e.as_str_name());
-            if json_out {
-                print_json(&json!({
-                    "complaint_id": r.complaint_id, "referral_id": r.referral_id,
-                    "agency": r.agency, "state": state,
-                }));
+            let state = enum_word(r.state, "REFERRAL_STATE_", pb::ReferralState::as_str_name);
+            if args.json() {
+                print_message(&r)?;
             } else {
                 outln!("referral {} to {}: {state}", r.referral_id, r.agency);
             }
@@ -1412,14 +1235,8 @@ pub async fn run_investigation(
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!({
-                    "entries": r.entries.iter().map(|e| json!({
-                        "complaint_id": e.complaint_id, "accessed_at": ts_short(&e.accessed_at),
-                        "actor": actor_json(&e.actor), "what": e.what, "purpose": e.purpose,
-                    })).collect::<Vec<_>>(),
-                    "next_page_token": r.next_page_token,
-                }));
+            if args.json() {
+                print_message(&r)?;
             } else {
                 let rows: Vec<Vec<String>> = r
                     .entries
@@ -1442,18 +1259,13 @@ pub async fn run_investigation(
                         &rows
                     )
                 );
-                if !r.next_page_token.is_empty() {
-                    outln!("next page: --page {}", r.next_page_token);
-                }
+                print_next_page(&r.next_page_token);
             }
             return Ok(());
         }
     };
-    if json_out {
-        print_json(&json!({
-            "case": change.case.as_ref().map(summary_json),
-            "record_id": change.record_id,
-        }));
+    if args.json() {
+        print_message(&change)?;
     } else {
         if !change.record_id.is_empty() {
             outln!("recorded {}", change.record_id);

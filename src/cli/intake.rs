@@ -1,59 +1,15 @@
-//! The command-line client: one subcommand per intake step, readable tables by default and
-//! `--output json` for scripts.
-
-use std::time::Duration;
+//! The command line for intake (S1-S3, S9): register, read, list, amend and track complaints.
 
 use aduan_proto::common::v1 as common;
 use aduan_proto::intake::v1::{self as pb, intake_service_client::IntakeServiceClient};
-use clap::{Args, Subcommand, ValueEnum};
-use serde_json::{Value, json};
+use clap::{Args, Subcommand};
 use tonic::transport::Channel;
-use tonic_types::StatusExt;
 
-use crate::json;
-
-/// Prints a line to stdout; a closed pipe (`aduan … | head`) ends the program quietly instead of
-/// panicking.
-macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
-}
-
-pub(crate) use outln;
-
-/// Output format.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Output {
-    /// Readable tables.
-    Table,
-    /// JSON for scripts.
-    Json,
-}
-
-/// Where and as whom to call.
-#[derive(Debug, Args)]
-pub struct ClientArgs {
-    /// Server address.
-    #[arg(
-        long,
-        env = "ADUAN_SERVER",
-        default_value = "http://127.0.0.1:50051",
-        global = true
-    )]
-    pub server: String,
-    /// Bearer token (mint one locally with `aduan token`).
-    #[arg(long, env = "ADUAN_TOKEN", hide_env_values = true, global = true)]
-    pub token: Option<String>,
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value = "table", global = true)]
-    pub output: Output,
-}
+use super::{
+    CliError, ClientArgs, channel, channel_name, channel_of, date, enum_name, kv, outln,
+    print_message, read_message, request, requirement_id, requirement_ids, requirement_of,
+    status_name, status_of, table, timestamp, ts_short,
+};
 
 /// Intake steps (S1-S3, S9) against a running server.
 #[derive(Debug, Subcommand)]
@@ -236,97 +192,8 @@ pub struct AmendArgs {
     pub mask: Option<String>,
 }
 
-/// A failed command, for the exit message.
-pub struct CliError(pub String);
-
-impl From<tonic::Status> for CliError {
-    fn from(s: tonic::Status) -> Self {
-        let mut msg = format!("{:?}: {}", s.code(), s.message());
-        if let Some(br) = s.get_error_details().bad_request() {
-            for v in &br.field_violations {
-                msg.push_str(&format!("\n  {}: {}", v.field, v.description));
-            }
-        }
-        CliError(msg)
-    }
-}
-
-impl From<String> for CliError {
-    fn from(s: String) -> Self {
-        CliError(s)
-    }
-}
-
 async fn client(args: &ClientArgs) -> Result<IntakeServiceClient<Channel>, CliError> {
     Ok(IntakeServiceClient::new(channel(args).await?))
-}
-
-/// A connection to the server of `args`.
-pub(crate) async fn channel(args: &ClientArgs) -> Result<Channel, CliError> {
-    let endpoint = tonic::transport::Endpoint::from_shared(args.server.clone())
-        .map_err(|_| CliError(format!("not a server address: {}", args.server)))?
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30));
-    let channel = endpoint
-        .connect()
-        .await
-        .map_err(|e| CliError(format!("cannot reach {}: {e}", args.server)))?;
-    Ok(channel)
-}
-
-pub(crate) fn request<T>(args: &ClientArgs, msg: T) -> Result<tonic::Request<T>, CliError> {
-    let mut req = tonic::Request::new(msg);
-    if let Some(t) = &args.token {
-        let v = format!("Bearer {t}")
-            .parse()
-            .map_err(|_| CliError("the token has characters a header cannot carry".into()))?;
-        req.metadata_mut().insert("authorization", v);
-    }
-    Ok(req)
-}
-
-/// Prints rows as an aligned table.
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(c.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = line(headers.iter().map(|s| s.to_string()).collect());
-    out.push('\n');
-    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
-    for r in rows {
-        out.push('\n');
-        out.push_str(&line(r.clone()));
-    }
-    out
-}
-
-pub(crate) fn print_json(v: &Value) {
-    outln!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-}
-
-pub(crate) fn kv(pairs: &[(&str, String)]) -> String {
-    let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k:<w$}  {v}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn person_line(p: &Option<common::Person>) -> String {
@@ -368,10 +235,10 @@ fn print_complaint(c: &pb::Complaint) {
             ("Tracking code", c.tracking_code.clone()),
             ("Id", c.id.clone()),
             ("Office", c.office_code.clone()),
-            ("Channel", json::channel_name(c.channel)),
-            ("Status", json::status_name(c.status)),
-            ("Received", json::ts_short(&c.received_at)),
-            ("Registered", json::ts_short(&c.registered_at)),
+            ("Channel", channel_name(c.channel)),
+            ("Status", status_name(c.status)),
+            ("Received", ts_short(&c.received_at)),
+            ("Registered", ts_short(&c.registered_at)),
             ("Revision", c.revision.to_string()),
             ("Reporter", person_line(&c.reporter)),
             ("Reported party", person_line(&c.reported_party)),
@@ -386,7 +253,7 @@ fn print_complaint(c: &pb::Complaint) {
         .iter()
         .map(|r| {
             vec![
-                json::requirement_id(r.requirement),
+                requirement_id(r.requirement),
                 if r.met { "met".into() } else { "UNMET".into() },
                 r.missing_fields.join(", "),
                 r.hint.clone(),
@@ -404,15 +271,11 @@ fn summary_rows(list: &[pb::ComplaintSummary]) -> Vec<Vec<String>> {
         .map(|s| {
             vec![
                 s.registration_number.clone(),
-                json::ts_short(&s.received_at),
-                json::channel_name(s.channel),
+                ts_short(&s.received_at),
+                channel_name(s.channel),
                 s.category_code.clone(),
-                json::status_name(s.status),
-                s.unmet_requirements
-                    .iter()
-                    .map(|r| json::requirement_id(*r))
-                    .collect::<Vec<_>>()
-                    .join(","),
+                status_name(s.status),
+                requirement_ids(&s.unmet_requirements, ","),
                 s.id.clone(),
             ]
         })
@@ -430,29 +293,25 @@ const SUMMARY_HEADERS: &[&str] = &[
 ];
 
 fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError> {
-    let file: json::BodyJson = match &a.file {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
-            serde_json::from_str(&text).map_err(|e| CliError(format!("{}: {e}", p.display())))?
-        }
-        None => json::BodyJson::default(),
+    let mut body: pb::SubmitComplaintRequest = match &a.file {
+        Some(p) => read_message(p)?,
+        None => pb::SubmitComplaintRequest::default(),
     };
-    let request_id = a
-        .request_id
-        .or(file.request_id.clone())
-        .unwrap_or_else(|| format!("cli-{}", uuid::Uuid::new_v4()));
-    let office = a.office.or(file.office_code.clone()).unwrap_or_default();
-    let channel = match a.channel.or(file.channel.clone()) {
-        Some(c) => json::channel(&c)? as i32,
-        None => 0,
-    };
-    let received_at = a
-        .received_at
-        .or(file.received_at.clone())
-        .map(|t| json::timestamp(&t))
-        .transpose()?;
-    let mut body = file.into_patch()?;
+    if let Some(id) = a.request_id {
+        body.request_id = id;
+    }
+    if body.request_id.is_empty() {
+        body.request_id = format!("cli-{}", uuid::Uuid::new_v4());
+    }
+    if let Some(office) = a.office {
+        body.office_code = office;
+    }
+    if let Some(c) = a.channel {
+        body.channel = channel_of(&c)?;
+    }
+    if let Some(t) = a.received_at {
+        body.received_at = Some(timestamp(&t)?);
+    }
     let set = |slot: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *slot = v;
@@ -492,7 +351,7 @@ fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError>
         set(&mut c.incident_place, a.incident_place);
         set(&mut c.category_code, a.category);
         if let Some(d) = a.incident_date {
-            c.incident_date = Some(json::date(&d)?);
+            c.incident_date = Some(date(&d)?);
         }
     }
     if a.letter_number.is_some()
@@ -504,7 +363,7 @@ fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError>
         set(&mut l.number, a.letter_number);
         set(&mut l.addressee, a.letter_addressee);
         if let Some(d) = a.letter_date {
-            l.date = Some(json::date(&d)?);
+            l.date = Some(date(&d)?);
         }
         l.addressed_to_office |= a.addressed_to_office;
     }
@@ -513,19 +372,22 @@ fn submit_request(a: SubmitArgs) -> Result<pb::SubmitComplaintRequest, CliError>
         v.anonymous |= a.anonymous;
         v.confidential |= a.confidential;
     }
-    Ok(pb::SubmitComplaintRequest {
-        request_id,
-        office_code: office,
-        channel,
-        received_at,
-        letter: body.letter,
-        reporter: body.reporter,
-        reported_party: body.reported_party,
-        victims: body.victims,
-        content: body.content,
-        visibility: body.visibility,
-        partner_reference: body.partner_reference,
-        attachments: body.attachments,
+    Ok(body)
+}
+
+/// The complaint body of a `--file` in the form of `submit` (a `SubmitComplaintRequest`) as a
+/// patch for `amend`.
+fn read_patch(path: &std::path::Path) -> Result<pb::ComplaintPatch, CliError> {
+    let b: pb::SubmitComplaintRequest = read_message(path)?;
+    Ok(pb::ComplaintPatch {
+        letter: b.letter,
+        reporter: b.reporter,
+        reported_party: b.reported_party,
+        victims: b.victims,
+        content: b.content,
+        visibility: b.visibility,
+        partner_reference: b.partner_reference,
+        attachments: b.attachments,
     })
 }
 
@@ -560,14 +422,14 @@ pub fn set_path(patch: &mut pb::ComplaintPatch, assignment: &str) -> Result<Stri
                 "relationship" => p.relationship = v,
                 "description" => p.description = v,
                 "address" => p.address.get_or_insert_with(Default::default).line = v,
-                "birth_date" => p.birth_date = Some(json::date(&v)?),
+                "birth_date" => p.birth_date = Some(date(&v)?),
                 "age_years" => {
                     p.age_years = v
                         .parse()
                         .map_err(|_| CliError(format!("{path}: expected a number")))?
                 }
                 "sex" => {
-                    p.sex = common::Sex::from_str_name(&json::enum_name("SEX_", &v))
+                    p.sex = common::Sex::from_str_name(&enum_name("SEX_", &v))
                         .ok_or_else(|| CliError(format!("{path}: male or female")))?
                         as i32
                 }
@@ -584,7 +446,7 @@ pub fn set_path(patch: &mut pb::ComplaintPatch, assignment: &str) -> Result<Stri
                 "incident_district_code" => c.incident_district_code = v,
                 "category_code" => c.category_code = v,
                 "requested_outcome" => c.requested_outcome = v,
-                "incident_date" => c.incident_date = Some(json::date(&v)?),
+                "incident_date" => c.incident_date = Some(date(&v)?),
                 _ => return Err(CliError(format!("unknown field {path}"))),
             }
         }
@@ -594,7 +456,7 @@ pub fn set_path(patch: &mut pb::ComplaintPatch, assignment: &str) -> Result<Stri
                 "number" => l.number = v,
                 "addressee" => l.addressee = v,
                 "subject" => l.subject = v,
-                "date" => l.date = Some(json::date(&v)?),
+                "date" => l.date = Some(date(&v)?),
                 "addressed_to_office" => l.addressed_to_office = boolean(&v)?,
                 _ => return Err(CliError(format!("unknown field {path}"))),
             }
@@ -615,18 +477,16 @@ pub fn set_path(patch: &mut pb::ComplaintPatch, assignment: &str) -> Result<Stri
 /// Runs one intake subcommand.
 pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliError> {
     let mut c = client(&args).await?;
-    let json_out = args.output == Output::Json;
     match cmd {
         IntakeCommand::Submit(a) => {
             let req = submit_request(*a)?;
             let request_id = req.request_id.clone();
             let resp = c.submit_complaint(request(&args, req)?).await?.into_inner();
-            let complaint = resp.complaint.unwrap_or_default();
-            if json_out {
-                print_json(&json!({
-                    "request_id": request_id, "replayed": resp.replayed,
-                    "complaint": json::complaint(&complaint), "warnings": json::warnings(&resp.warnings),
-                }));
+            let complaint = resp.complaint.clone().unwrap_or_default();
+            if args.json() {
+                // The reply does not repeat the idempotency key: a retry needs it.
+                eprintln!("request id {request_id}");
+                print_message(&resp)?;
             } else {
                 outln!(
                     "{} {} (request id {request_id})\n",
@@ -667,11 +527,10 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 )?)
                 .await?
                 .into_inner();
-            let complaint = resp.complaint.unwrap_or_default();
-            if json_out {
-                print_json(&json::complaint(&complaint));
+            if args.json() {
+                print_message(&resp)?;
             } else {
-                print_complaint(&complaint);
+                print_complaint(&resp.complaint.unwrap_or_default());
             }
         }
         IntakeCommand::List(a) => {
@@ -680,30 +539,27 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 statuses: a
                     .status
                     .iter()
-                    .map(|s| json::status(s).map(|x| x as i32))
+                    .map(|s| status_of(s))
                     .collect::<Result<_, _>>()?,
                 channels: a
                     .channel
                     .iter()
-                    .map(|s| json::channel(s).map(|x| x as i32))
+                    .map(|s| channel_of(s))
                     .collect::<Result<_, _>>()?,
-                received_from: a.from.as_deref().map(json::timestamp).transpose()?,
-                received_to: a.to.as_deref().map(json::timestamp).transpose()?,
+                received_from: a.from.as_deref().map(timestamp).transpose()?,
+                received_to: a.to.as_deref().map(timestamp).transpose()?,
                 unmet_requirements: a
                     .unmet
                     .iter()
-                    .map(|s| json::requirement(s).map(|x| x as i32))
+                    .map(|s| requirement_of(s))
                     .collect::<Result<_, _>>()?,
                 page_size: a.page_size,
                 page_token: a.page_token,
                 category_code: a.category,
             };
             let resp = c.list_complaints(request(&args, req)?).await?.into_inner();
-            if json_out {
-                print_json(&json!({
-                    "complaints": resp.complaints.iter().map(json::summary).collect::<Vec<_>>(),
-                    "next_page_token": resp.next_page_token,
-                }));
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 outln!(
                     "{}",
@@ -716,13 +572,7 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
         }
         IntakeCommand::Amend(a) => {
             let mut patch = match &a.file {
-                Some(p) => {
-                    let text = std::fs::read_to_string(p)
-                        .map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
-                    let body: json::BodyJson = serde_json::from_str(&text)
-                        .map_err(|e| CliError(format!("{}: {e}", p.display())))?;
-                    body.into_patch()?
-                }
+                Some(p) => read_patch(p)?,
                 None => pb::ComplaintPatch::default(),
             };
             let mut paths: Vec<String> = a
@@ -746,11 +596,9 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 reason: a.reason,
             };
             let resp = c.amend_complaint(request(&args, req)?).await?.into_inner();
-            let complaint = resp.complaint.unwrap_or_default();
-            if json_out {
-                print_json(
-                    &json!({"complaint": json::complaint(&complaint), "warnings": json::warnings(&resp.warnings)}),
-                );
+            let complaint = resp.complaint.clone().unwrap_or_default();
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 outln!(
                     "Amended: {} is at revision {}\n",
@@ -768,13 +616,8 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!(
-                    resp.revisions
-                        .iter()
-                        .map(json::revision)
-                        .collect::<Vec<_>>()
-                ));
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 let rows: Vec<Vec<String>> = resp
                     .revisions
@@ -783,14 +626,10 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                         let a = r.actor.clone().unwrap_or_default();
                         vec![
                             r.revision.to_string(),
-                            json::ts_short(&r.created_at),
+                            ts_short(&r.created_at),
                             format!("{} ({})", a.subject, a.role),
                             r.changed_fields.join(", "),
-                            r.unmet_requirements
-                                .iter()
-                                .map(|x| json::requirement_id(*x))
-                                .collect::<Vec<_>>()
-                                .join(","),
+                            requirement_ids(&r.unmet_requirements, ","),
                             r.reason.clone(),
                         ]
                     })
@@ -818,13 +657,8 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!(
-                    resp.complaints
-                        .iter()
-                        .map(json::summary)
-                        .collect::<Vec<_>>()
-                ));
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 outln!(
                     "{}",
@@ -840,10 +674,8 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 )?)
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json!(
-                    resp.entries.iter().map(json::access).collect::<Vec<_>>()
-                ));
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 let rows: Vec<Vec<String>> = resp
                     .entries
@@ -851,7 +683,7 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                     .map(|e| {
                         let a = e.actor.clone().unwrap_or_default();
                         vec![
-                            json::ts_short(&e.accessed_at),
+                            ts_short(&e.accessed_at),
                             format!("{} ({})", a.subject, a.role),
                             e.action.clone(),
                             e.purpose.clone(),
@@ -868,17 +700,17 @@ pub async fn run_intake(args: ClientArgs, cmd: IntakeCommand) -> Result<(), CliE
                 }))
                 .await?
                 .into_inner();
-            if json_out {
-                print_json(&json::track(&resp));
+            if args.json() {
+                print_message(&resp)?;
             } else {
                 outln!(
                     "{}",
                     kv(&[
-                        ("Status", json::status_name(resp.status)),
+                        ("Status", status_name(resp.status)),
                         ("Office", resp.office_code.clone()),
-                        ("Received", json::ts_short(&resp.received_at)),
-                        ("Registered", json::ts_short(&resp.registered_at)),
-                        ("Last change", json::ts_short(&resp.updated_at)),
+                        ("Received", ts_short(&resp.received_at)),
+                        ("Registered", ts_short(&resp.registered_at)),
+                        ("Last change", ts_short(&resp.updated_at)),
                     ])
                 );
             }
@@ -910,8 +742,32 @@ mod tests {
     }
 
     #[test]
-    fn tables_align() {
-        let t = table(&["A", "Bee"], &[vec!["long value".into(), "x".into()]]);
-        assert_eq!(t, "A           Bee\n----------  ---\nlong value  x");
+    fn the_documented_file_form_is_accepted() {
+        let doc = include_str!("../../docs/cli.md");
+        let section = doc
+            .split_once("### The input of `submit --file`")
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let example = section
+            .split_once("```json\n")
+            .and_then(|(_, rest)| rest.split_once("```"))
+            .map(|(json, _)| json)
+            .unwrap_or_default();
+        let req: pb::SubmitComplaintRequest =
+            super::super::parse_message(example).unwrap_or_else(|e| panic!("{}", e.0));
+        assert_eq!(req.channel, common::Channel::Letter as i32);
+        assert_eq!(
+            req.reporter.map(|r| r.sex),
+            Some(common::Sex::Female as i32)
+        );
+        assert_eq!(
+            req.letter.and_then(|l| l.date),
+            Some(common::Date {
+                year: 2026,
+                month: 11,
+                day: 25
+            })
+        );
+        assert_eq!(req.attachments[0].size_bytes, 81234);
     }
 }
