@@ -81,6 +81,14 @@ pub(crate) fn upstream(service: &str, s: Status) -> Error {
     }
 }
 
+/// The endpoint of another service at `url` (`field` names the setting in errors).
+fn lazy_endpoint(url: &str, field: &str) -> Result<tonic::transport::Endpoint> {
+    Ok(tonic::transport::Endpoint::from_shared(url.to_string())
+        .map_err(|e| Error::invalid(field, e.to_string()))?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10)))
+}
+
 impl Reporting {
     /// Assembles the core.
     pub fn new(
@@ -151,26 +159,18 @@ impl Reporting {
         if let Some(c) = self.triage.get() {
             return Ok(c.clone());
         }
-        let endpoint = tonic::transport::Endpoint::from_shared(self.triage_endpoint.clone())
-            .map_err(|e| Error::invalid("endpoints.triage", e.to_string()))?
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10));
+        let endpoint = lazy_endpoint(&self.triage_endpoint, "endpoints.triage")?;
         let c = TriageClient::new(endpoint.connect_lazy());
-        let _ = self.triage.set(c.clone());
-        Ok(c)
+        Ok(self.triage.get_or_init(|| c).clone())
     }
 
     pub(crate) fn investigation_client(&self) -> Result<InvestigationClient> {
         if let Some(c) = self.investigation.get() {
             return Ok(c.clone());
         }
-        let endpoint = tonic::transport::Endpoint::from_shared(self.investigation_endpoint.clone())
-            .map_err(|e| Error::invalid("endpoints.investigation", e.to_string()))?
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10));
+        let endpoint = lazy_endpoint(&self.investigation_endpoint, "endpoints.investigation")?;
         let c = InvestigationClient::new(endpoint.connect_lazy());
-        let _ = self.investigation.set(c.clone());
-        Ok(c)
+        Ok(self.investigation.get_or_init(|| c).clone())
     }
 
     /// The side rows that follow a change of `file`: its statistics facts and its place in the

@@ -24,6 +24,7 @@ pub mod facts;
 pub mod projection;
 pub mod s15_report;
 pub mod s16_distribution;
+pub mod statistics;
 
 use std::collections::BTreeMap;
 

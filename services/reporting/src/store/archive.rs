@@ -58,21 +58,18 @@ impl Store {
     /// The PDF of an archived monthly report.
     pub async fn archived_pdf(&self, code: &str, period: i64) -> Result<Vec<u8>> {
         let sql = "SELECT pdf FROM monthly_archive WHERE office_code = $1 AND period = $2";
+        macro_rules! select {
+            ($pool:expr) => {
+                sqlx::query_scalar(sql)
+                    .bind(code)
+                    .bind(period)
+                    .fetch_optional($pool)
+                    .await?
+            };
+        }
         let pdf: Option<Vec<u8>> = match self.cases.database() {
-            Database::Postgres(pool) => {
-                sqlx::query_scalar(sql)
-                    .bind(code)
-                    .bind(period)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Database::Sqlite(pool) => {
-                sqlx::query_scalar(sql)
-                    .bind(code)
-                    .bind(period)
-                    .fetch_optional(pool)
-                    .await?
-            }
+            Database::Postgres(pool) => select!(pool),
+            Database::Sqlite(pool) => select!(pool),
         };
         pdf.ok_or(Error::NotFound("monthly report"))
     }
