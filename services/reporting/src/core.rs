@@ -81,12 +81,22 @@ pub(crate) fn upstream(service: &str, s: Status) -> Error {
     }
 }
 
-/// The endpoint of another service at `url` (`field` names the setting in errors).
-fn lazy_endpoint(url: &str, field: &str) -> Result<tonic::transport::Endpoint> {
-    Ok(tonic::transport::Endpoint::from_shared(url.to_string())
+/// The client of another service at `url` (`field` names the setting in errors), made once on
+/// first use; it connects lazily.
+fn client<C: Clone>(
+    cell: &OnceLock<C>,
+    (url, field): (&str, &str),
+    make: fn(tonic::transport::Channel) -> C,
+) -> Result<C> {
+    if let Some(c) = cell.get() {
+        return Ok(c.clone());
+    }
+    let endpoint = tonic::transport::Endpoint::from_shared(url.to_string())
         .map_err(|e| Error::invalid(field, e.to_string()))?
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10)))
+        .timeout(Duration::from_secs(10));
+    let c = make(endpoint.connect_lazy());
+    Ok(cell.get_or_init(|| c).clone())
 }
 
 impl Reporting {
@@ -156,21 +166,19 @@ impl Reporting {
     }
 
     pub(crate) fn triage_client(&self) -> Result<TriageClient> {
-        if let Some(c) = self.triage.get() {
-            return Ok(c.clone());
-        }
-        let endpoint = lazy_endpoint(&self.triage_endpoint, "endpoints.triage")?;
-        let c = TriageClient::new(endpoint.connect_lazy());
-        Ok(self.triage.get_or_init(|| c).clone())
+        client(
+            &self.triage,
+            (&self.triage_endpoint, "endpoints.triage"),
+            TriageClient::new,
+        )
     }
 
     pub(crate) fn investigation_client(&self) -> Result<InvestigationClient> {
-        if let Some(c) = self.investigation.get() {
-            return Ok(c.clone());
-        }
-        let endpoint = lazy_endpoint(&self.investigation_endpoint, "endpoints.investigation")?;
-        let c = InvestigationClient::new(endpoint.connect_lazy());
-        Ok(self.investigation.get_or_init(|| c).clone())
+        client(
+            &self.investigation,
+            (&self.investigation_endpoint, "endpoints.investigation"),
+            InvestigationClient::new,
+        )
     }
 
     /// The side rows that follow a change of `file`: its statistics facts and its place in the
