@@ -4,12 +4,21 @@
 //! complainant's feedback (S14) sends the complaint on to reporting or, dissatisfied, back to the
 //! Bidang; a complainant who stays silent is closed by the sweeper. The satisfaction survey (SKM,
 //! PermenPAN-RB No. 14 Tahun 2017) and its index (IKM) live here too (docs/feedback.md).
+//!
+//! Modules: [`api`] (the gRPC face), `core` (the core and its step and sweep runners),
+//! [`domain`] (the records and one module per step: S13 delivery, S14 feedback, the SKM survey,
+//! silence, S16 closed elsewhere), [`store`] (the only SQL), `events` (what feedback publishes
+//! and applies), `view` (the records on the wire).
 #![warn(missing_docs)]
 
+pub mod api;
+mod core;
 pub mod domain;
+mod events;
 /// The satisfaction index, shared with reporting (`crates/ikm`).
 pub use aduan_ikm as ikm;
-pub mod service;
+pub mod store;
+mod view;
 
 use std::sync::Arc;
 
@@ -21,7 +30,8 @@ use aduan_runtime::db::Database;
 use aduan_spine::casefile::CaseStore;
 use aduan_spine::relay::Outbox;
 
-pub use service::{Feedback, FeedbackApi};
+pub use api::FeedbackApi;
+pub use core::Feedback;
 
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.feedback.v1.FeedbackService";
@@ -123,7 +133,7 @@ pub async fn open(
     let outbox = Outbox::new("feedback", db.clone());
     let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
     let calendars = Arc::new(domain::Calendars::new(calendars));
-    rekey_surveys(&db, &keys).await?;
+    store::rekey_surveys(&db, &keys).await?;
     Ok(Arc::new(Feedback::new(
         CaseStore::new("feedback", db, outbox, keys.clone()),
         refdata,
@@ -132,31 +142,4 @@ pub async fn open(
         config.feedback.silence_working_days,
         keys,
     )))
-}
-
-/// Survey rows written before they were keyed by an HMAC still hold the complaint's id (a UUID,
-/// with dashes; an HMAC is hex): re-key them, once, at start-up.
-async fn rekey_surveys(db: &Database, keys: &Keyring) -> Result<()> {
-    macro_rules! rekey {
-        ($pool:expr) => {{
-            let rows: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT survey_id, office_code, complaint_key FROM surveys WHERE complaint_key LIKE '%-%'",
-            )
-            .fetch_all($pool)
-            .await?;
-            for (survey, office, complaint) in rows {
-                let key = service::survey_key(keys, &office, &complaint)?;
-                sqlx::query("UPDATE surveys SET complaint_key = $1 WHERE survey_id = $2")
-                    .bind(key)
-                    .bind(survey)
-                    .execute($pool)
-                    .await?;
-            }
-        }};
-    }
-    match db {
-        Database::Postgres(p) => rekey!(p),
-        Database::Sqlite(p) => rekey!(p),
-    }
-    Ok(())
 }

@@ -7,16 +7,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduan_runtime::db::Database;
+use aduan_runtime::Result;
 use aduan_runtime::time::{from_micros, to_micros, to_proto};
-use aduan_runtime::{Error, Result};
-use aduan_spine::casefile::Value;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use crate::core::Reporting;
 use crate::pb;
-use crate::service::Reporting;
 use crate::stats::Scope;
+use crate::store::archive::ToArchive;
 
 /// How often the deltas of the aggregates are folded in, at most.
 pub const FOLD_PERIOD: Duration = Duration::from_secs(2);
@@ -56,82 +55,21 @@ fn period(d: Date) -> i64 {
 impl Reporting {
     /// The archived copy of a scope's monthly report, if the scheduler made one.
     pub async fn archived(&self, scope: &Scope) -> Result<Option<pb::Document>> {
-        let rows = self
-            .store()
-            .query(
-                "SELECT name, pages, generated_at FROM monthly_archive \
-                 WHERE office_code = $1 AND period = $2",
-                &[
-                    Value::Text(scope.code.clone()),
-                    Value::Int(period(scope.from)),
-                ],
-            )
-            .await?;
-        let Some(row) = rows.first() else {
+        let Some(a) = self.store.archived(&scope.code, period(scope.from)).await? else {
             return Ok(None);
         };
-        let (name, pages, at) = match (row.first(), row.get(1), row.get(2)) {
-            (Some(Value::Text(n)), Some(Value::Int(p)), Some(Value::Int(a))) => (n.clone(), *p, *a),
-            _ => return Err(Error::Internal("monthly_archive row".into())),
-        };
-        let content = self.archived_pdf(&scope.code, period(scope.from)).await?;
+        let content = self
+            .store
+            .archived_pdf(&scope.code, period(scope.from))
+            .await?;
         Ok(Some(pb::Document {
-            name,
+            name: a.name,
             content_type: "application/pdf".into(),
             content,
-            pages: pages as i32,
+            pages: a.pages as i32,
             archived: true,
-            generated_at: Some(to_proto(from_micros(at))),
+            generated_at: Some(to_proto(from_micros(a.generated_at))),
         }))
-    }
-
-    async fn archived_pdf(&self, code: &str, p: i64) -> Result<Vec<u8>> {
-        let sql = "SELECT pdf FROM monthly_archive WHERE office_code = $1 AND period = $2";
-        let pdf: Option<Vec<u8>> = match self.store().database() {
-            Database::Postgres(pool) => {
-                sqlx::query_scalar(sql)
-                    .bind(code)
-                    .bind(p)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Database::Sqlite(pool) => {
-                sqlx::query_scalar(sql)
-                    .bind(code)
-                    .bind(p)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        };
-        pdf.ok_or(Error::NotFound("monthly report"))
-    }
-
-    async fn store_archive(&self, scope: &Scope, doc: &pb::Document, at: i64) -> Result<bool> {
-        let sql = "INSERT INTO monthly_archive (office_code, period, generated_at, name, pages, pdf) \
-                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (office_code, period) DO NOTHING";
-        let done = match self.store().database() {
-            Database::Postgres(pool) => sqlx::query(sql)
-                .bind(&scope.code)
-                .bind(period(scope.from))
-                .bind(at)
-                .bind(&doc.name)
-                .bind(doc.pages)
-                .bind(&doc.content)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-            Database::Sqlite(pool) => sqlx::query(sql)
-                .bind(&scope.code)
-                .bind(period(scope.from))
-                .bind(at)
-                .bind(&doc.name)
-                .bind(doc.pages)
-                .bind(&doc.content)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        };
-        Ok(done == 1)
     }
 
     /// Archives every monthly report that is due at `now` and not archived yet: each office's
@@ -171,32 +109,13 @@ impl Reporting {
         }
         // Months before reporting's first event are not archived: a new deployment (or a new
         // database) has no history to report on.
-        let first = match self
-            .store()
-            .query("SELECT MIN(period) FROM events", &[])
-            .await?
-            .first()
-            .and_then(|r| r.first())
-        {
-            Some(Value::Int(p)) => *p,
-            _ => return Ok(0),
+        let Some(first) = self.store.first_event_period().await? else {
+            return Ok(0);
         };
         scopes.retain(|s| period(s.to) >= first);
         // What is archived already, in one query (not the PDFs).
         let oldest = scopes.iter().map(|s| period(s.from)).min().unwrap_or(0);
-        let done: std::collections::HashSet<(String, i64)> = self
-            .store()
-            .query(
-                "SELECT office_code, period FROM monthly_archive WHERE period >= $1",
-                &[Value::Int(oldest)],
-            )
-            .await?
-            .into_iter()
-            .filter_map(|r| match (r.first(), r.get(1)) {
-                (Some(Value::Text(o)), Some(Value::Int(p))) => Some((o.clone(), *p)),
-                _ => None,
-            })
-            .collect();
+        let done = self.store.archived_since(oldest).await?;
         let mut made = 0;
         for scope in scopes {
             if done.contains(&(scope.code.clone(), period(scope.from))) {
@@ -210,7 +129,18 @@ impl Reporting {
                     continue;
                 }
             };
-            if self.store_archive(&scope, &doc, to_micros(now)).await? {
+            let archived = self
+                .store
+                .archive(ToArchive {
+                    code: &scope.code,
+                    period: period(scope.from),
+                    generated_at: to_micros(now),
+                    name: &doc.name,
+                    pages: doc.pages,
+                    pdf: &doc.content,
+                })
+                .await?;
+            if archived {
                 made += 1;
                 metrics::counter!("aduan_reporting_monthly_reports_archived_total").increment(1);
             }
@@ -218,52 +148,9 @@ impl Reporting {
         Ok(made)
     }
 
-    /// Folds the pending deltas of the aggregates into them (PostgreSQL; SQLite's triggers
-    /// update the aggregates directly). Each table in one statement: the deltas a statement
-    /// deletes are the ones it adds, and deltas committed meanwhile wait for the next fold.
-    /// Returns how many delta rows were folded.
+    /// Folds the pending deltas of the aggregates into them ([`crate::store::Store::fold_deltas`]).
     pub async fn fold_deltas(&self) -> Result<u64> {
-        let Database::Postgres(pool) = self.store().database() else {
-            return Ok(0);
-        };
-        let sums = "s1, s2, s3, s4, s5, s6, s7, s8, s9";
-        let sum_cols = (1..=9)
-            .map(|i| format!("SUM(s{i})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let add_cols = (1..=9)
-            .map(|i| format!("s{i} = stat_surveys.s{i} + excluded.s{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let statements = [
-            "WITH moved AS (DELETE FROM stat_count_deltas RETURNING office_code, period, dim, key, n) \
-             INSERT INTO stat_counts (office_code, period, dim, key, n) \
-             SELECT office_code, period, dim, key, SUM(n) FROM moved \
-             GROUP BY period, office_code, dim, key ORDER BY period, office_code, dim, key \
-             ON CONFLICT (period, office_code, dim, key) DO UPDATE SET n = stat_counts.n + excluded.n"
-                .to_string(),
-            "WITH moved AS (DELETE FROM stat_duration_deltas RETURNING office_code, period, step, bucket, n) \
-             INSERT INTO stat_durations (office_code, period, step, bucket, n) \
-             SELECT office_code, period, step, bucket, SUM(n) FROM moved \
-             GROUP BY period, office_code, step, bucket ORDER BY period, office_code, step, bucket \
-             ON CONFLICT (period, office_code, step, bucket) DO UPDATE SET n = stat_durations.n + excluded.n"
-                .to_string(),
-            format!(
-                "WITH moved AS (DELETE FROM stat_survey_deltas RETURNING office_code, period, n, {sums}) \
-                 INSERT INTO stat_surveys (office_code, period, n, {sums}) \
-                 SELECT office_code, period, SUM(n), {sum_cols} FROM moved \
-                 GROUP BY period, office_code ORDER BY period, office_code \
-                 ON CONFLICT (period, office_code) DO UPDATE SET n = stat_surveys.n + excluded.n, {add_cols}"
-            ),
-        ];
-        let mut folded = 0;
-        for sql in statements {
-            folded += sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(pool)
-                .await?
-                .rows_affected();
-        }
-        Ok(folded)
+        self.store.fold_deltas().await
     }
 
     /// Runs the scheduler while this process leads it, until `stop`: folds the aggregates'
@@ -275,7 +162,7 @@ impl Reporting {
         leaders: aduan_spine::relay::Leaders,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut leader = leaders(self.store().database(), "aduan-reporting-scheduler");
+        let mut leader = leaders(self.store.cases().database(), "aduan-reporting-scheduler");
         let tick = period.min(FOLD_PERIOD);
         let mut next_archive = tokio::time::Instant::now();
         loop {

@@ -17,9 +17,10 @@ use jiff::Timestamp;
 use tonic::Request;
 use tonic::metadata::MetadataValue;
 
+use crate::core::{Reporting, upstream};
+use crate::domain::s15_report::report_number;
 use crate::domain::{self, ReportFile};
 use crate::pb;
-use crate::service::{Reporting, report_number, upstream};
 
 /// The purpose's limit here leaves room for the prefix reporting adds before investigation's
 /// own limit of 500 characters.

@@ -4,15 +4,24 @@
 //! statistics count, and pre-aggregated tables kept in the same transaction. The handling report
 //! (S15) is drafted by the Bidang, approved by its head and distributed to the parties (S16);
 //! the documents the office hands out are rendered as PDF in Bahasa Indonesia.
+//!
+//! Modules: [`api`] (the gRPC face), `core` (the core and its step runner), [`domain`] (the
+//! projection, the facts, S15 report and S16 distribution), [`store`] (the only SQL), `events`
+//! (what reporting publishes and applies), [`stats`] (statistics from the aggregates and their
+//! CSV exports), [`documents`] (the PDFs), [`archive`] (the monthly archive's scheduler),
+//! [`directory`] (recommendations and agencies), `view` (the records on the wire).
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod archive;
+mod core;
 pub mod directory;
 pub mod documents;
 pub mod domain;
-pub mod rebuild;
-pub mod service;
+mod events;
 pub mod stats;
+pub mod store;
+mod view;
 
 use std::sync::Arc;
 
@@ -25,7 +34,8 @@ use aduan_spine::casefile::CaseStore;
 use aduan_spine::relay::Outbox;
 
 pub use aduan_proto::reporting::v1 as pb;
-pub use service::{Reporting, ReportingApi};
+pub use api::ReportingApi;
+pub use core::Reporting;
 
 /// The gRPC service name.
 pub const SERVICE_NAME: &str = "aduan.reporting.v1.ReportingService";

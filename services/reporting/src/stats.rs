@@ -12,14 +12,22 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use aduan_ikm as ikm;
-use aduan_runtime::auth::Caller;
+use aduan_refdata::RefData;
+use aduan_runtime::auth::{Caller, Role};
+use aduan_runtime::disclosure::is_small as small;
 use aduan_runtime::{Error, Result, Violations};
-use aduan_spine::casefile::Value;
 use jiff::civil::Date;
 
-use crate::domain::{self, BUCKETS_PER_DAY, DURATIONS};
+use crate::directory::Directory;
+use crate::domain::statistics::{percentiles, summary_of, suppress_small_cells};
+use crate::domain::{self, DURATIONS};
 use crate::pb;
-use crate::service::{Reporting, province_wide};
+use crate::store::{Offices, Store};
+
+/// True when the caller may read statistics of the whole province.
+pub fn province_wide(caller: &Caller) -> bool {
+    caller.acts_as(Role::ProvincialAnalyst)
+}
 
 /// The scope and period of a statistics request, checked.
 #[derive(Debug, Clone)]
@@ -58,7 +66,7 @@ impl StatsCache {
         }
     }
 
-    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Cached>> {
+    pub(crate) fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Cached>> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         if slots.len() >= Self::MAX_KEYS && !slots.contains_key(key) {
             slots.clear();
@@ -112,7 +120,8 @@ pub fn month_range(v: &mut Violations, field: &str, m: &pb::Month) -> Option<(Da
     Some((first, first.last_of_month()))
 }
 
-fn period(
+/// The first and last day of a statistics request's period.
+pub fn period(
     v: &mut Violations,
     p: &Option<pb::get_statistics_request::Period>,
 ) -> Option<(Date, Date)> {
@@ -141,553 +150,290 @@ fn period(
     }
 }
 
-fn int(v: Option<&Value>) -> i64 {
-    match v {
-        Some(Value::Int(i)) => *i,
-        Some(Value::Real(f)) => *f as i64,
-        Some(Value::Text(t)) => t.trim().parse().unwrap_or(0),
-        _ => 0,
+/// Checks who asks for what: an office of `refdata` (own, or any of the province for an
+/// analyst) or the province `province_code` (analysts only).
+pub fn scope(
+    caller: &Caller,
+    (refdata, province_code): (&RefData, &str),
+    office_code: &str,
+    province: bool,
+    range: Option<(Date, Date)>,
+    mut v: Violations,
+) -> Result<Scope> {
+    if province && !office_code.is_empty() {
+        v.add("office_code", "empty when the province is asked for");
     }
-}
-
-fn text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::Text(t)) => t.clone(),
-        Some(Value::Int(i)) => i.to_string(),
-        _ => String::new(),
-    }
-}
-
-/// The median and the 90th percentile of a histogram of tenths of working days.
-pub fn percentiles(hist: &BTreeMap<i64, i64>) -> (i64, f64, f64) {
-    let total: i64 = hist.values().filter(|n| **n > 0).sum();
-    if total <= 0 {
-        return (0, 0.0, 0.0);
-    }
-    let at = |q: f64| {
-        let rank = ((q * total as f64).ceil() as i64).max(1);
-        let mut seen = 0;
-        for (b, n) in hist {
-            if *n <= 0 {
-                continue;
-            }
-            seen += n;
-            if seen >= rank {
-                return *b as f64 / BUCKETS_PER_DAY;
-            }
-        }
-        hist.keys().last().copied().unwrap_or(0) as f64 / BUCKETS_PER_DAY
-    };
-    (total, at(0.5), at(0.9))
-}
-
-impl Reporting {
-    /// Checks who asks for what: an office (own, or any of the province for an analyst) or the
-    /// province (analysts only).
-    pub fn scope(
-        &self,
-        caller: &Caller,
-        office_code: &str,
-        province: bool,
-        range: Option<(Date, Date)>,
-        mut v: Violations,
-    ) -> Result<Scope> {
-        if province && !office_code.is_empty() {
-            v.add("office_code", "empty when the province is asked for");
-        }
-        v.into_result()?;
-        let (from, to) = range.ok_or_else(|| Error::invalid("period", "required"))?;
-        if province {
-            if !province_wide(caller) {
-                return Err(Error::PermissionDenied(
-                    "the province's statistics are for provincial analysts".into(),
-                ));
-            }
-            caller.require_office(self.province())?;
-            return Ok(Scope {
-                code: self.province().to_string(),
-                province: true,
-                suppress: true,
-                from,
-                to,
-            });
-        }
-        let office = if office_code.is_empty() {
-            caller.principal.office.clone()
-        } else {
-            office_code.to_string()
-        };
-        if self.refdata().office(&office).is_none() {
-            return Err(Error::invalid(
-                "office_code",
-                "not an office of the province",
+    v.into_result()?;
+    let (from, to) = range.ok_or_else(|| Error::invalid("period", "required"))?;
+    if province {
+        if !province_wide(caller) {
+            return Err(Error::PermissionDenied(
+                "the province's statistics are for provincial analysts".into(),
             ));
         }
-        caller.require_office(&office)?;
-        // An office's own staff see its exact figures; a provincial analyst sees the office as a
-        // provincial output, with its small cells suppressed.
-        let suppress = province_wide(caller) || caller.principal.office != office;
-        Ok(Scope {
-            code: office,
-            province: false,
-            suppress,
+        caller.require_office(province_code)?;
+        return Ok(Scope {
+            code: province_code.to_string(),
+            province: true,
+            suppress: true,
             from,
             to,
-        })
+        });
     }
-
-    /// The statistics a request asks for.
-    pub async fn statistics(
-        &self,
-        caller: &Caller,
-        r: &pb::GetStatisticsRequest,
-    ) -> Result<pb::Statistics> {
-        let mut v = Violations::new();
-        let range = period(&mut v, &r.period);
-        if !(0..=24).contains(&r.satisfaction_months) {
-            v.add("satisfaction_months", "0 to 24");
-        }
-        let scope = self.scope(caller, &r.office_code, r.province, range, v)?;
-        if !scope.province || self.province_stats.lifetime.is_zero() {
-            return self.computed(&scope, r.satisfaction_months).await;
-        }
-        // The province's figures span every office's facts; they are computed once per
-        // lifetime (after the access check above), and readers meanwhile wait for that one
-        // computation rather than start their own.
-        let key = format!(
-            "{}|{}|{}|{}|{}",
-            scope.code, scope.suppress, scope.from, scope.to, r.satisfaction_months
-        );
-        let slot = self.province_stats.slot(&key);
-        let mut held = slot.lock().await;
-        if let Some((at, stats)) = held.as_ref()
-            && at.elapsed() < self.province_stats.lifetime
-        {
-            return Ok(stats.clone());
-        }
-        let stats = self.computed(&scope, r.satisfaction_months).await?;
-        *held = Some((std::time::Instant::now(), stats.clone()));
-        Ok(stats)
+    let office = if office_code.is_empty() {
+        caller.principal.office.clone()
+    } else {
+        office_code.to_string()
+    };
+    if refdata.office(&office).is_none() {
+        return Err(Error::invalid(
+            "office_code",
+            "not an office of the province",
+        ));
     }
+    caller.require_office(&office)?;
+    // An office's own staff see its exact figures; a provincial analyst sees the office as a
+    // provincial output, with its small cells suppressed.
+    let suppress = province_wide(caller) || caller.principal.office != office;
+    Ok(Scope {
+        code: office,
+        province: false,
+        suppress,
+        from,
+        to,
+    })
+}
 
-    async fn computed(&self, scope: &Scope, months: i32) -> Result<pb::Statistics> {
-        let mut stats = self.statistics_of(scope).await?;
-        if months > 0 {
-            stats.satisfaction_by_month = self.satisfaction_by_month(scope, months).await?;
-        }
-        Ok(stats)
-    }
-
-    /// The IKM of each of `months` months up to the scope's last month, oldest first, from the
-    /// survey aggregates (one query); small cells suppressed as the scope says.
-    pub async fn satisfaction_by_month(
-        &self,
-        scope: &Scope,
-        months: i32,
-    ) -> Result<Vec<pb::MonthlySatisfaction>> {
-        let last = i32::from(scope.to.year()) * 12 + i32::from(scope.to.month()) - 1;
-        let list: Vec<(i32, i32)> = (last - months + 1..=last)
-            .map(|m| (m.div_euclid(12), m.rem_euclid(12) + 1))
-            .collect();
-        let key = |(y, m): (i32, i32)| i64::from(y) * 100 + i64::from(m);
-        let (office_cond, office_bind) = if scope.province {
-            (
-                "office_code LIKE $3",
-                Value::Text(format!("{}.%", scope.code)),
-            )
+impl Scope {
+    /// The offices the scope covers.
+    pub fn offices(&self) -> Offices {
+        if self.province {
+            Offices::Province(self.code.clone())
         } else {
-            ("office_code = $3", Value::Text(scope.code.clone()))
-        };
-        let filter = format!("period BETWEEN $1 AND $2 AND {office_cond}");
-        let rows = self
-            .store()
-            .query(
-                &format!(
-                    "SELECT period, CAST(SUM(n) AS BIGINT), CAST(SUM(s1) AS BIGINT), \
-                     CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT), CAST(SUM(s4) AS BIGINT), \
-                     CAST(SUM(s5) AS BIGINT), CAST(SUM(s6) AS BIGINT), CAST(SUM(s7) AS BIGINT), \
-                     CAST(SUM(s8) AS BIGINT), CAST(SUM(s9) AS BIGINT) FROM (\
-                     SELECT period, n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_surveys \
-                     WHERE {filter} UNION ALL \
-                     SELECT period, n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_survey_deltas \
-                     WHERE {filter}) s GROUP BY period"
-                ),
-                &[
-                    Value::Int(key(list[0])),
-                    Value::Int(key(list[list.len() - 1])),
-                    office_bind,
-                ],
-            )
-            .await?;
-        Ok(list
-            .into_iter()
-            .map(|(y, m)| {
-                let row = rows.iter().find(|r| int(r.first()) == key((y, m)));
-                let mut totals = ikm::Totals {
-                    respondents: int(row.and_then(|r| r.get(1))),
-                    ..Default::default()
-                };
-                for (i, sum) in totals.sums.iter_mut().enumerate() {
-                    *sum = int(row.and_then(|r| r.get(i + 2)));
-                }
-                let index = ikm::compute(&totals, ikm::Method::Mean);
-                let satisfaction = if scope.suppress && small(index.respondents) {
-                    pb::SatisfactionSummary {
-                        suppressed: true,
-                        ..Default::default()
-                    }
-                } else {
-                    summary_of(&index)
-                };
-                pb::MonthlySatisfaction {
-                    month: Some(pb::Month { year: y, month: m }),
-                    satisfaction: Some(satisfaction),
-                }
-            })
-            .collect())
+            Offices::One(self.code.clone())
+        }
     }
+}
 
-    /// The statistics of a checked scope.
-    pub async fn statistics_of(&self, scope: &Scope) -> Result<pb::Statistics> {
-        let (p0, p1) = scope.periods();
-        let (office_cond, office_bind) = if scope.province {
-            (
-                "office_code LIKE $3",
-                Value::Text(format!("{}.%", scope.code)),
-            )
-        } else {
-            ("office_code = $3", Value::Text(scope.code.clone()))
-        };
-        let binds = [Value::Int(p0), Value::Int(p1), office_bind];
-        // The aggregates and the deltas not folded in yet (PostgreSQL; see fold_deltas).
-        let filter = format!("period BETWEEN $1 AND $2 AND {office_cond}");
-        let store = self.store();
-        let counts = store
-            .query(
-                &format!(
-                    "SELECT dim, key, CAST(SUM(n) AS BIGINT) FROM (\
-                     SELECT dim, key, n FROM stat_counts WHERE {filter} UNION ALL \
-                     SELECT dim, key, n FROM stat_count_deltas WHERE {filter}) s GROUP BY dim, key"
-                ),
-                &binds,
-            )
-            .await?;
-        let durations = store
-            .query(
-                &format!(
-                    "SELECT step, bucket, CAST(SUM(n) AS BIGINT) FROM (\
-                     SELECT step, bucket, n FROM stat_durations WHERE {filter} UNION ALL \
-                     SELECT step, bucket, n FROM stat_duration_deltas WHERE {filter}) s \
-                     GROUP BY step, bucket"
-                ),
-                &binds,
-            )
-            .await?;
-        let surveys = store
-            .query(
-                &format!(
-                    "SELECT CAST(SUM(n) AS BIGINT), CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), \
-                     CAST(SUM(s3) AS BIGINT), CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT), \
-                     CAST(SUM(s6) AS BIGINT), CAST(SUM(s7) AS BIGINT), CAST(SUM(s8) AS BIGINT), \
-                     CAST(SUM(s9) AS BIGINT) FROM (\
-                     SELECT n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_surveys WHERE {filter} \
-                     UNION ALL \
-                     SELECT n, s1, s2, s3, s4, s5, s6, s7, s8, s9 FROM stat_survey_deltas \
-                     WHERE {filter}) s"
-                ),
-                &binds,
-            )
-            .await?;
-        let by_office = if scope.province {
-            store
-                .query(
-                    &format!(
-                        "SELECT office_code, CAST(SUM(n) AS BIGINT) FROM (\
-                         SELECT office_code, n FROM stat_counts WHERE {filter} AND dim = 'total' \
-                         UNION ALL SELECT office_code, n FROM stat_count_deltas \
-                         WHERE {filter} AND dim = 'total') s GROUP BY office_code"
-                    ),
-                    &binds,
-                )
-                .await?
-        } else {
-            Vec::new()
-        };
+/// The statistics of a checked scope, with the IKM of each of `months` months up to its last
+/// (none when 0).
+pub async fn computed(
+    store: &Store,
+    names: (&RefData, &Directory),
+    scope: &Scope,
+    months: i32,
+) -> Result<pb::Statistics> {
+    let mut stats = statistics_of(store, names, scope).await?;
+    if months > 0 {
+        stats.satisfaction_by_month = satisfaction_by_month(store, scope, months).await?;
+    }
+    Ok(stats)
+}
 
-        let mut dims: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-        for row in &counts {
-            let n = int(row.get(2));
-            if n != 0 {
-                dims.entry(text(row.first()))
-                    .or_default()
-                    .insert(text(row.get(1)), n);
-            }
-        }
-        let dim = |name: &str| dims.get(name).cloned().unwrap_or_default();
-        let list = |name: &str, label: &dyn Fn(&str) -> String, skip_empty: bool| {
-            let mut out: Vec<pb::Count> = dim(name)
-                .into_iter()
-                .filter(|(k, _)| !(skip_empty && k.is_empty()))
-                .map(|(key, count)| pb::Count {
-                    label: label(&key),
-                    key,
-                    count,
-                    suppressed: false,
-                })
-                .collect();
-            out.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-            out
-        };
-        let refdata = self.refdata();
-        let directory = self.directory();
-        let category_label = |k: &str| {
-            if k.is_empty() {
-                "Belum ditentukan".to_string()
-            } else {
-                refdata
-                    .category(k)
-                    .map(|c| c.label.clone())
-                    .unwrap_or_else(|| k.to_string())
-            }
-        };
-        let bidang_label = |k: &str| {
-            if k.is_empty() {
-                "Belum didisposisikan".to_string()
-            } else {
-                refdata
-                    .bidang(k)
-                    .map(|b| b.name.clone())
-                    .unwrap_or_else(|| k.to_string())
-            }
-        };
-        let violence_label = |k: &str| {
-            directory
-                .violence_label(k)
-                .map(str::to_string)
-                .unwrap_or_else(|| k.to_string())
-        };
-        let flag = |name: &str| dim(name).get("1").copied().unwrap_or(0);
-        let sla = dim("sla");
-        let get = |k: &str| sla.get(k).copied().unwrap_or(0);
-        let (on_time, late) = (get("on_time"), get("late"));
-
-        let mut hists: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
-        for row in &durations {
-            *hists
-                .entry(text(row.first()))
-                .or_default()
-                .entry(int(row.get(1)))
-                .or_default() += int(row.get(2));
-        }
-        let durations = DURATIONS
-            .iter()
-            .map(|(key, _, _, label)| {
-                let (count, median, p90) = hists.get(*key).map(percentiles).unwrap_or_default();
-                pb::StepDuration {
-                    step: key.to_string(),
-                    label: label.to_string(),
-                    count,
-                    median_working_days: median,
-                    p90_working_days: p90,
-                    suppressed: false,
-                }
-            })
-            .collect();
-
-        let s = surveys.first();
-        let mut totals = ikm::Totals {
-            respondents: int(s.and_then(|r| r.first())),
-            ..Default::default()
-        };
-        for (i, sum) in totals.sums.iter_mut().enumerate() {
-            *sum = int(s.and_then(|r| r.get(i + 1)));
-        }
-        let index = ikm::compute(&totals, ikm::Method::Mean);
-
-        let (scope_name, by_office) = if scope.province {
-            let mut rows: Vec<pb::Count> = by_office
+/// The IKM of each of `months` months up to the scope's last month, oldest first, from the
+/// survey aggregates (one query); small cells suppressed as the scope says.
+pub async fn satisfaction_by_month(
+    store: &Store,
+    scope: &Scope,
+    months: i32,
+) -> Result<Vec<pb::MonthlySatisfaction>> {
+    let last = i32::from(scope.to.year()) * 12 + i32::from(scope.to.month()) - 1;
+    let list: Vec<(i32, i32)> = (last - months + 1..=last)
+        .map(|m| (m.div_euclid(12), m.rem_euclid(12) + 1))
+        .collect();
+    let key = |(y, m): (i32, i32)| i64::from(y) * 100 + i64::from(m);
+    let rows = store
+        .survey_totals_by_month(&scope.offices(), key(list[0]), key(list[list.len() - 1]))
+        .await?;
+    Ok(list
+        .into_iter()
+        .map(|(y, m)| {
+            let totals = rows
                 .iter()
-                .filter(|r| int(r.get(1)) != 0)
-                .map(|r| {
-                    let key = text(r.first());
-                    pb::Count {
-                        label: refdata
-                            .office(&key)
-                            .map(|o| o.name.clone())
-                            .unwrap_or_else(|| key.clone()),
-                        key,
-                        count: int(r.get(1)),
-                        suppressed: false,
-                    }
-                })
-                .collect();
-            rows.sort_by(|a, b| a.key.cmp(&b.key));
-            (
-                format!(
-                    "Provinsi {}",
-                    directory.province_name(&scope.code).unwrap_or(&scope.code)
-                ),
-                rows,
-            )
+                .find(|r| r.period == key((y, m)))
+                .map(|r| r.totals)
+                .unwrap_or_default();
+            let index = ikm::compute(&totals, ikm::Method::Mean);
+            let satisfaction = if scope.suppress && small(index.respondents) {
+                pb::SatisfactionSummary {
+                    suppressed: true,
+                    ..Default::default()
+                }
+            } else {
+                summary_of(&index)
+            };
+            pb::MonthlySatisfaction {
+                month: Some(pb::Month { year: y, month: m }),
+                satisfaction: Some(satisfaction),
+            }
+        })
+        .collect())
+}
+
+/// The statistics of a checked scope.
+pub async fn statistics_of(
+    store: &Store,
+    (refdata, directory): (&RefData, &Directory),
+    scope: &Scope,
+) -> Result<pb::Statistics> {
+    let (p0, p1) = scope.periods();
+    let offices = scope.offices();
+    let counts = store.counts(&offices, p0, p1).await?;
+    let durations = store.durations(&offices, p0, p1).await?;
+    let totals = store.survey_totals(&offices, p0, p1).await?;
+    let by_office = if scope.province {
+        store.received_by_office(&offices, p0, p1).await?
+    } else {
+        Vec::new()
+    };
+
+    let mut dims: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for row in counts {
+        if row.n != 0 {
+            dims.entry(row.dim).or_default().insert(row.key, row.n);
+        }
+    }
+    let dim = |name: &str| dims.get(name).cloned().unwrap_or_default();
+    let list = |name: &str, label: &dyn Fn(&str) -> String, skip_empty: bool| {
+        let mut out: Vec<pb::Count> = dim(name)
+            .into_iter()
+            .filter(|(k, _)| !(skip_empty && k.is_empty()))
+            .map(|(key, count)| pb::Count {
+                label: label(&key),
+                key,
+                count,
+                suppressed: false,
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        out
+    };
+    let category_label = |k: &str| {
+        if k.is_empty() {
+            "Belum ditentukan".to_string()
         } else {
-            (
-                refdata
-                    .office(&scope.code)
-                    .map(|o| o.name.clone())
-                    .unwrap_or_default(),
-                Vec::new(),
-            )
-        };
-        let mut stats = pb::Statistics {
-            scope_code: scope.code.clone(),
-            scope_name,
-            from: Some(aduan_runtime::time::date_to_proto(scope.from)),
-            to: Some(aduan_runtime::time::date_to_proto(scope.to)),
-            received: dim("total").get("all").copied().unwrap_or(0),
-            by_channel: list("channel", &|k| domain::channel_label(k).to_string(), false),
-            by_category: list("category", &category_label, false),
-            by_violence_type: list("violence_type", &violence_label, true),
-            by_status: list("status", &|k| domain::status_label(k).to_string(), false),
-            by_bidang: list("bidang", &bidang_label, false),
-            sla: Some(pb::SlaCompliance {
-                on_time,
-                late,
-                open: get("open"),
-                at_risk: get("at_risk"),
-                on_time_ratio: if on_time + late > 0 {
-                    on_time as f64 / (on_time + late) as f64
-                } else {
-                    0.0
-                },
-            }),
-            durations,
-            satisfaction: Some(summary_of(&index)),
-            repeat_complainants: flag("repeat"),
-            involving_child: flag("child"),
-            by_office,
-            reports_distributed: flag("distributed"),
-            suppressed_fields: Vec::new(),
-            small_cells_suppressed: false,
-            satisfaction_by_month: Vec::new(),
-        };
-        if scope.suppress {
-            suppress_small_cells(&mut stats);
-        }
-        Ok(stats)
-    }
-}
-
-use aduan_runtime::disclosure::is_small as small;
-
-/// The summary of a computed index (not suppressed).
-fn summary_of(index: &ikm::Index) -> pb::SatisfactionSummary {
-    pb::SatisfactionSummary {
-        respondents: index.respondents,
-        ikm: index.ikm(),
-        grade: index.grade.map(|g| format!("{g:?}")).unwrap_or_default(),
-        grade_label: index
-            .grade
-            .map(|g| g.label().to_string())
-            .unwrap_or_default(),
-        element_averages: index.elements.iter().map(|e| e.average).collect(),
-        suppressed: false,
-    }
-}
-
-/// A table's small cells; when only one cell is small, the next smallest goes too, so that the
-/// table's total cannot give the small one away.
-fn suppress_table(rows: &mut [pb::Count]) {
-    let mut hidden = 0;
-    for c in rows.iter_mut() {
-        if small(c.count) {
-            c.count = 0;
-            c.suppressed = true;
-            hidden += 1;
-        }
-    }
-    if hidden == 1
-        && let Some(c) = rows
-            .iter_mut()
-            .filter(|c| !c.suppressed && c.count > 0)
-            .min_by_key(|c| c.count)
-    {
-        c.count = 0;
-        c.suppressed = true;
-    }
-}
-
-/// The statistics as a provincial output: every small cell read "<5" (issue 12).
-pub fn suppress_small_cells(s: &mut pb::Statistics) {
-    s.small_cells_suppressed = true;
-    let mut fields: Vec<String> = Vec::new();
-    let mut scalar = |name: &str, v: &mut i64| {
-        if small(*v) {
-            *v = 0;
-            fields.push(name.to_string());
+            refdata
+                .category(k)
+                .map(|c| c.label.clone())
+                .unwrap_or_else(|| k.to_string())
         }
     };
-    scalar("received", &mut s.received);
-    scalar("repeat_complainants", &mut s.repeat_complainants);
-    scalar("involving_child", &mut s.involving_child);
-    scalar("reports_distributed", &mut s.reports_distributed);
-    if let Some(sla) = s.sla.as_mut() {
-        // The four outcomes add up to the complaints received: one small outcome alone would
-        // be given away by the others, so the next smallest goes with it.
-        let mut cells: Vec<(&str, &mut i64)> = vec![
-            ("sla.on_time", &mut sla.on_time),
-            ("sla.late", &mut sla.late),
-            ("sla.open", &mut sla.open),
-            ("sla.at_risk", &mut sla.at_risk),
-        ];
-        let mut hidden = Vec::new();
-        for (name, v) in cells.iter_mut() {
-            if small(**v) {
-                **v = 0;
-                hidden.push(name.to_string());
+    let bidang_label = |k: &str| {
+        if k.is_empty() {
+            "Belum didisposisikan".to_string()
+        } else {
+            refdata
+                .bidang(k)
+                .map(|b| b.name.clone())
+                .unwrap_or_else(|| k.to_string())
+        }
+    };
+    let violence_label = |k: &str| {
+        directory
+            .violence_label(k)
+            .map(str::to_string)
+            .unwrap_or_else(|| k.to_string())
+    };
+    let flag = |name: &str| dim(name).get("1").copied().unwrap_or(0);
+    let sla = dim("sla");
+    let get = |k: &str| sla.get(k).copied().unwrap_or(0);
+    let (on_time, late) = (get("on_time"), get("late"));
+
+    let mut hists: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
+    for row in durations {
+        *hists
+            .entry(row.step)
+            .or_default()
+            .entry(row.bucket)
+            .or_default() += row.n;
+    }
+    let durations = DURATIONS
+        .iter()
+        .map(|(key, _, _, label)| {
+            let (count, median, p90) = hists.get(*key).map(percentiles).unwrap_or_default();
+            pb::StepDuration {
+                step: key.to_string(),
+                label: label.to_string(),
+                count,
+                median_working_days: median,
+                p90_working_days: p90,
+                suppressed: false,
             }
-        }
-        if hidden.len() == 1
-            && let Some((name, v)) = cells
-                .iter_mut()
-                .filter(|(n, v)| **v > 0 && !hidden.iter().any(|h| h == n))
-                .min_by_key(|(_, v)| **v)
-        {
-            **v = 0;
-            hidden.push(name.to_string());
-        }
-        if hidden.iter().any(|h| h == "sla.on_time" || h == "sla.late") {
-            sla.on_time_ratio = 0.0;
-            hidden.push("sla.on_time_ratio".into());
-        }
-        fields.extend(hidden);
+        })
+        .collect();
+
+    let index = ikm::compute(&totals, ikm::Method::Mean);
+
+    let (scope_name, by_office) = if scope.province {
+        let mut rows: Vec<pb::Count> = by_office
+            .into_iter()
+            .filter(|r| r.n != 0)
+            .map(|r| {
+                let key = r.office_code;
+                pb::Count {
+                    label: refdata
+                        .office(&key)
+                        .map(|o| o.name.clone())
+                        .unwrap_or_else(|| key.clone()),
+                    key,
+                    count: r.n,
+                    suppressed: false,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        (
+            format!(
+                "Provinsi {}",
+                directory.province_name(&scope.code).unwrap_or(&scope.code)
+            ),
+            rows,
+        )
+    } else {
+        (
+            refdata
+                .office(&scope.code)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            Vec::new(),
+        )
+    };
+    let mut stats = pb::Statistics {
+        scope_code: scope.code.clone(),
+        scope_name,
+        from: Some(aduan_runtime::time::date_to_proto(scope.from)),
+        to: Some(aduan_runtime::time::date_to_proto(scope.to)),
+        received: dim("total").get("all").copied().unwrap_or(0),
+        by_channel: list("channel", &|k| domain::channel_label(k).to_string(), false),
+        by_category: list("category", &category_label, false),
+        by_violence_type: list("violence_type", &violence_label, true),
+        by_status: list("status", &|k| domain::status_label(k).to_string(), false),
+        by_bidang: list("bidang", &bidang_label, false),
+        sla: Some(pb::SlaCompliance {
+            on_time,
+            late,
+            open: get("open"),
+            at_risk: get("at_risk"),
+            on_time_ratio: if on_time + late > 0 {
+                on_time as f64 / (on_time + late) as f64
+            } else {
+                0.0
+            },
+        }),
+        durations,
+        satisfaction: Some(summary_of(&index)),
+        repeat_complainants: flag("repeat"),
+        involving_child: flag("child"),
+        by_office,
+        reports_distributed: flag("distributed"),
+        suppressed_fields: Vec::new(),
+        small_cells_suppressed: false,
+        satisfaction_by_month: Vec::new(),
+    };
+    if scope.suppress {
+        suppress_small_cells(&mut stats);
     }
-    s.suppressed_fields = fields;
-    for table in [
-        &mut s.by_channel,
-        &mut s.by_category,
-        &mut s.by_violence_type,
-        &mut s.by_status,
-        &mut s.by_bidang,
-        &mut s.by_office,
-    ] {
-        suppress_table(table);
-    }
-    for d in &mut s.durations {
-        if small(d.count) {
-            d.count = 0;
-            d.median_working_days = 0.0;
-            d.p90_working_days = 0.0;
-            d.suppressed = true;
-        }
-    }
-    if let Some(sat) = s.satisfaction.as_mut()
-        && small(sat.respondents)
-    {
-        *sat = pb::SatisfactionSummary {
-            suppressed: true,
-            ..Default::default()
-        };
-    }
+    Ok(stats)
 }
 
 /// A count as printed: "<5" for a suppressed small cell.
@@ -856,141 +602,6 @@ pub fn export(s: &pb::Statistics) -> pb::ExportStatisticsResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn c(key: &str, count: i64) -> pb::Count {
-        pb::Count {
-            key: key.into(),
-            count,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn small_cells_of_a_provincial_output() {
-        let mut s = pb::Statistics {
-            received: 12,
-            repeat_complainants: 2,
-            involving_child: 0,
-            reports_distributed: 7,
-            by_channel: vec![c("walk_in", 8), c("phone", 3), c("email", 1)],
-            // One small cell alone: the next smallest goes too.
-            by_category: vec![c("a", 6), c("b", 5), c("c", 1)],
-            by_status: vec![c("closed", 12)],
-            sla: Some(pb::SlaCompliance {
-                on_time: 9,
-                late: 0,
-                open: 2,
-                at_risk: 1,
-                on_time_ratio: 1.0,
-            }),
-            durations: vec![
-                pb::StepDuration {
-                    step: "S4".into(),
-                    count: 4,
-                    median_working_days: 0.5,
-                    p90_working_days: 1.0,
-                    ..Default::default()
-                },
-                pb::StepDuration {
-                    step: "S2-S13".into(),
-                    count: 9,
-                    median_working_days: 2.5,
-                    p90_working_days: 3.5,
-                    ..Default::default()
-                },
-            ],
-            satisfaction: Some(pb::SatisfactionSummary {
-                respondents: 4,
-                ikm: 80.0,
-                grade: "B".into(),
-                grade_label: "Baik".into(),
-                element_averages: vec![3.2; 9],
-                suppressed: false,
-            }),
-            ..Default::default()
-        };
-        suppress_small_cells(&mut s);
-        assert!(s.small_cells_suppressed);
-        assert_eq!(
-            (s.received, s.repeat_complainants, s.involving_child),
-            (12, 0, 0)
-        );
-        assert_eq!(s.reports_distributed, 7);
-        let hidden = |t: &[pb::Count]| -> Vec<(String, i64, bool)> {
-            t.iter()
-                .map(|c| (c.key.clone(), c.count, c.suppressed))
-                .collect()
-        };
-        assert_eq!(
-            hidden(&s.by_channel),
-            vec![
-                ("walk_in".into(), 8, false),
-                ("phone".into(), 0, true),
-                ("email".into(), 0, true)
-            ]
-        );
-        assert_eq!(
-            hidden(&s.by_category),
-            vec![
-                ("a".into(), 6, false),
-                ("b".into(), 0, true),
-                ("c".into(), 0, true)
-            ]
-        );
-        assert_eq!(hidden(&s.by_status), vec![("closed".into(), 12, false)]);
-        // SLA: open 2 and at risk 1 are small; on time stays, with its ratio (late is 0).
-        let sla = s.sla.unwrap();
-        assert_eq!((sla.on_time, sla.late, sla.open, sla.at_risk), (9, 0, 0, 0));
-        assert_eq!(sla.on_time_ratio, 1.0);
-        assert_eq!(
-            s.suppressed_fields,
-            vec!["repeat_complainants", "sla.open", "sla.at_risk"]
-        );
-        assert!(s.durations[0].suppressed && s.durations[0].median_working_days == 0.0);
-        assert!(!s.durations[1].suppressed && s.durations[1].median_working_days == 2.5);
-        let sat = s.satisfaction.unwrap();
-        assert!(sat.suppressed && sat.ikm == 0.0 && sat.grade.is_empty());
-        assert!(sat.element_averages.is_empty());
-
-        // One small SLA outcome alone takes the next smallest with it, and the ratio goes when
-        // on time or late is hidden.
-        let mut s = pb::Statistics {
-            received: 20,
-            sla: Some(pb::SlaCompliance {
-                on_time: 10,
-                late: 3,
-                open: 7,
-                at_risk: 0,
-                on_time_ratio: 10.0 / 13.0,
-            }),
-            ..Default::default()
-        };
-        suppress_small_cells(&mut s);
-        let sla = s.sla.unwrap();
-        assert_eq!((sla.on_time, sla.late, sla.open), (10, 0, 0));
-        assert_eq!(sla.on_time_ratio, 0.0);
-        assert_eq!(
-            s.suppressed_fields,
-            vec!["sla.late", "sla.open", "sla.on_time_ratio"]
-        );
-    }
-
-    #[test]
-    fn percentiles_of_a_histogram() {
-        let mut h = BTreeMap::new();
-        // 10 complaints: 1.0 wd x5, 2.0 x4, 8.5 x1.
-        h.insert(10, 5);
-        h.insert(20, 4);
-        h.insert(85, 1);
-        let (n, median, p90) = percentiles(&h);
-        assert_eq!(n, 10);
-        assert_eq!(median, 1.0);
-        assert_eq!(p90, 2.0);
-        h.insert(85, 2);
-        let (_, _, p90) = percentiles(&h);
-        assert_eq!(p90, 8.5);
-        assert_eq!(percentiles(&BTreeMap::new()), (0, 0.0, 0.0));
-    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

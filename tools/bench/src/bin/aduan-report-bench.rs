@@ -41,6 +41,7 @@ use aduan_refdata::calendars::OfficeCalendars;
 use aduan_reporting::domain::{self, ActorRec, DistributionRec, Doc, ReportFile, ReportRec};
 use aduan_reporting::pb::{RecipientKind, ReportState};
 use aduan_reporting::stats::Scope;
+use aduan_reporting::store;
 use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::time::{from_micros, to_micros, to_proto};
@@ -1051,15 +1052,7 @@ fn fold_rows(w: &World, mut life: Life) -> Vec<SideRow> {
         let period = domain::period_of(&cal, at);
         if let Some((kind, detail)) = local {
             e.status = file.status;
-            let mut row = domain::event_row(&e, period);
-            for (col, val) in row.values.iter_mut() {
-                match *col {
-                    "kind" => *val = Value::Text(kind.to_string()),
-                    "detail" => *val = Value::Text(detail.clone()),
-                    _ => {}
-                }
-            }
-            rows.push(row);
+            rows.push(store::note_row(&e, period, kind, &detail));
             continue;
         }
         match &e.detail {
@@ -1096,9 +1089,9 @@ fn fold_rows(w: &World, mut life: Life) -> Vec<SideRow> {
             e.sequence = triage_seq;
         }
         Doc::fold(&mut file, &e);
-        rows.push(domain::event_row(&e, period));
+        rows.push(store::event_row(&e, period));
         if let Some(Detail::SurveySubmitted(s)) = &e.detail
-            && let Some(row) = domain::survey_row(&e, s, period)
+            && let Some(row) = store::survey_row(&e, s, period)
         {
             rows.push(row);
         }
@@ -1128,13 +1121,13 @@ fn fold_rows(w: &World, mut life: Life) -> Vec<SideRow> {
                         reason_code: "completed".into(),
                     }));
                     Doc::fold(&mut file, &closed);
-                    rows.push(domain::event_row(&closed, period));
+                    rows.push(store::event_row(&closed, period));
                 }
             }
         }
     }
     let fcal = w.calendars.calendar(&file.office_code);
-    rows.extend(domain::fact_rows(&mut file, &fcal));
+    rows.extend(store::fact_rows(&mut file, &fcal));
     rows
 }
 

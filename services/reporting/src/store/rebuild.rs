@@ -1,12 +1,12 @@
 //! Recomputing the pre-aggregated statistics from the facts, and loading facts in bulk.
 //!
 //! The migration's triggers keep `stat_counts`, `stat_durations` and `stat_surveys` up to date in
-//! the transaction that changes a fact. [`Reporting::rebuild_statistics`] recomputes all three
+//! the transaction that changes a fact. [`Store::rebuild_statistics`] recomputes all three
 //! from `fact_dims`, `fact_durations` and `survey_facts` in one transaction (the operator's repair
-//! tool, should they ever disagree), and [`Reporting::statistics_drift`] lists the rows where they
+//! tool, should they ever disagree), and [`Store::statistics_drift`] lists the rows where they
 //! do. A bulk load (the reporting benchmark, an import) turns the triggers off
-//! ([`Reporting::begin_bulk_load`]), writes rows with [`Reporting::bulk_insert`] and ends with
-//! [`Reporting::finish_bulk_load`]: the triggers back on and the same recomputation, in one
+//! ([`Store::begin_bulk_load`]), writes rows with [`Store::bulk_insert`] and ends with
+//! [`Store::finish_bulk_load`]: the triggers back on and the same recomputation, in one
 //! transaction. Run a bulk load with the service stopped: facts written by a running service
 //! while the triggers are off are counted only by the final recomputation.
 
@@ -17,19 +17,19 @@ use aduan_runtime::{Error, Result};
 use aduan_spine::casefile::{SideRow, Value};
 use sqlx::AssertSqlSafe;
 
-use crate::service::Reporting;
+use super::Store;
 
 /// The fact tables whose triggers keep the statistics.
 const FACT_TABLES: [&str; 3] = ["fact_dims", "fact_durations", "survey_facts"];
 
 /// The SQLite triggers, as the migration creates them.
-const SQLITE_MIGRATION: &str = include_str!("../migrations/sqlite/0001_reporting.sql");
+const SQLITE_MIGRATION: &str = include_str!("../../migrations/sqlite/0001_reporting.sql");
 
 /// One pre-aggregated table, its pending deltas, and how it is computed from its facts.
 struct Stat {
     table: &'static str,
     /// Where PostgreSQL's triggers append changes until the scheduler folds them in
-    /// (`Reporting::fold_deltas`); empty on SQLite, whose triggers update the table directly.
+    /// (`Store::fold_deltas`); empty on SQLite, whose triggers update the table directly.
     deltas: &'static str,
     /// The key columns.
     keys: &'static str,
@@ -137,24 +137,6 @@ pub struct Drift {
     pub recomputed: Vec<i64>,
 }
 
-fn key_text(v: &Value) -> String {
-    match v {
-        Value::Text(t) => t.clone(),
-        Value::Int(i) => i.to_string(),
-        Value::Real(f) => f.to_string(),
-        Value::Null => String::new(),
-    }
-}
-
-fn number(v: &Value) -> i64 {
-    match v {
-        Value::Int(i) => *i,
-        Value::Real(f) => *f as i64,
-        Value::Text(t) => t.trim().parse().unwrap_or(0),
-        Value::Null => 0,
-    }
-}
-
 type Keyed = BTreeMap<Vec<String>, Vec<i64>>;
 
 fn keyed(rows: Vec<Vec<Value>>, keys: usize) -> Keyed {
@@ -162,8 +144,8 @@ fn keyed(rows: Vec<Vec<Value>>, keys: usize) -> Keyed {
         .map(|r| {
             let (k, v) = r.split_at(keys.min(r.len()));
             (
-                k.iter().map(key_text).collect(),
-                v.iter().map(number).collect(),
+                k.iter().map(Value::text).collect(),
+                v.iter().map(Value::int).collect(),
             )
         })
         .collect()
@@ -343,7 +325,7 @@ fn by_table(rows: &[SideRow]) -> Result<Vec<TableRows<'_>>> {
     Ok(groups)
 }
 
-impl Reporting {
+impl Store {
     /// Recomputes `stat_counts`, `stat_durations` and `stat_surveys` from the facts in one
     /// transaction: every row deleted, then written again by a GROUP BY over `fact_dims`,
     /// `fact_durations` and `survey_facts`. On PostgreSQL the fact tables are locked against
@@ -351,14 +333,14 @@ impl Reporting {
     /// and its commit; SQLite's `BEGIN IMMEDIATE` does the same.
     pub async fn rebuild_statistics(&self) -> Result<RebuildOutcome> {
         let deltas = self.has_deltas().await?;
-        recompute(self.store().database(), deltas, Vec::new()).await
+        recompute(self.cases.database(), deltas, Vec::new()).await
     }
 
     /// True when the database has the aggregates' delta tables (PostgreSQL's triggers append
     /// there; SQLite's stay empty).
     async fn has_deltas(&self) -> Result<bool> {
         let names: Vec<String> = STATS.iter().map(|s| format!("'{}'", s.deltas)).collect();
-        let sql = match self.store().database() {
+        let sql = match self.cases.database() {
             Database::Postgres(_) => format!(
                 "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_tables \
                  WHERE schemaname = current_schema() AND tablename IN ({})",
@@ -369,8 +351,8 @@ impl Reporting {
                 names.join(", ")
             ),
         };
-        let rows = self.store().query(&sql, &[]).await?;
-        match rows.first().and_then(|r| r.first()).map(number) {
+        let rows = self.cases.query(&sql, &[]).await?;
+        match rows.first().and_then(|r| r.first()).map(Value::int) {
             Some(0) => Ok(false),
             Some(3) => Ok(true),
             n => Err(Error::Internal(format!(
@@ -386,7 +368,7 @@ impl Reporting {
     /// nothing writes facts.
     pub async fn statistics_drift(&self) -> Result<Vec<Drift>> {
         let deltas = self.has_deltas().await?;
-        let store = self.store();
+        let store = &self.cases;
         let mut out = Vec::new();
         for s in &STATS {
             let kept = keyed(store.query(&s.kept(deltas), &[]).await?, s.key_count());
@@ -412,7 +394,7 @@ impl Reporting {
     /// USER` on the fact tables; SQLite: the migration's triggers dropped). Refused on SQLite
     /// when the database's triggers are not the ones this code knows how to put back.
     pub async fn begin_bulk_load(&self) -> Result<()> {
-        let db = self.store().database();
+        let db = self.cases.database();
         let statements: Vec<String> = match db {
             Database::Postgres(_) => FACT_TABLES
                 .iter()
@@ -421,7 +403,7 @@ impl Reporting {
             Database::Sqlite(_) => {
                 let known: BTreeSet<&str> = sqlite_triggers().iter().map(|t| t.0).collect();
                 let present: BTreeSet<String> = self
-                    .store()
+                    .cases
                     .query(
                         "SELECT name FROM sqlite_master WHERE type = 'trigger' \
                          AND tbl_name IN ('fact_dims', 'fact_durations', 'survey_facts')",
@@ -429,7 +411,7 @@ impl Reporting {
                     )
                     .await?
                     .iter()
-                    .filter_map(|r| r.first().map(key_text))
+                    .filter_map(|r| r.first().map(Value::text))
                     .collect();
                 if present.iter().any(|p| !known.contains(p.as_str())) {
                     return Err(Error::FailedPrecondition(format!(
@@ -452,7 +434,7 @@ impl Reporting {
     pub async fn bulk_insert(&self, rows: &[SideRow]) -> Result<u64> {
         let groups = by_table(rows)?;
         let mut written = 0;
-        match self.store().database() {
+        match self.cases.database() {
             Database::Postgres(p) => {
                 let mut tx = p.begin().await?;
                 for (table, cols, rows) in groups {
@@ -525,7 +507,7 @@ impl Reporting {
     /// facts, in one transaction.
     pub async fn finish_bulk_load(&self) -> Result<RebuildOutcome> {
         let deltas = self.has_deltas().await?;
-        let db = self.store().database();
+        let db = self.cases.database();
         recompute(db, deltas, enable_statements(db)).await
     }
 
@@ -533,7 +515,7 @@ impl Reporting {
     /// (which also marks the new pages all-visible, so autovacuum does not start on them in the
     /// middle of what follows), `ANALYZE` on SQLite.
     pub async fn analyze(&self) -> Result<()> {
-        match self.store().database() {
+        match self.cases.database() {
             Database::Postgres(p) => {
                 sqlx::raw_sql("VACUUM (ANALYZE)").execute(p).await?;
             }
