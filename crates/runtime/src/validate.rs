@@ -5,6 +5,34 @@ use std::collections::HashSet;
 use std::hash::Hash;
 
 use crate::Violations;
+use crate::time::{from_proto, to_micros};
+
+/// How far in the future a client's clock may run before a time is refused as "in the future".
+pub const CLOCK_SKEW_MICROS: i64 = 120_000_000;
+
+/// A time given by the caller (default `now`), not in the future beyond [`CLOCK_SKEW_MICROS`];
+/// in microseconds. A bad time is a violation of `field` and answers `now`.
+pub fn time_not_future(
+    v: &mut Violations,
+    field: &str,
+    t: &Option<prost_types::Timestamp>,
+    now: i64,
+) -> i64 {
+    match t {
+        None => now,
+        Some(p) => match from_proto(p) {
+            None => {
+                v.add(field, "not a valid time");
+                now
+            }
+            Some(x) if to_micros(x) > now + CLOCK_SKEW_MICROS => {
+                v.add(field, "in the future");
+                now
+            }
+            Some(x) => to_micros(x),
+        },
+    }
+}
 
 /// Free text: `required` (not blank), at most `max` characters, no control characters other
 /// than line breaks and tabs.

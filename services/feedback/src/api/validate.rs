@@ -2,34 +2,10 @@
 
 use aduan_proto::feedback::v1 as pb;
 use aduan_runtime::Violations;
-use aduan_runtime::time::{date_from_proto, from_proto, to_micros};
+use aduan_runtime::time::date_from_proto;
 use jiff::civil::Date;
 
-/// How far in the future a client's clock may run before a time is refused as "in the future".
-const CLOCK_SKEW_MICROS: i64 = 120_000_000;
-
-/// A time given by the caller (default now), not in the future; in microseconds.
-pub fn check_time(
-    v: &mut Violations,
-    field: &str,
-    t: &Option<prost_types::Timestamp>,
-    now: i64,
-) -> i64 {
-    match t {
-        None => now,
-        Some(p) => match from_proto(p) {
-            None => {
-                v.add(field, "not a valid time");
-                now
-            }
-            Some(x) if to_micros(x) > now + CLOCK_SKEW_MICROS => {
-                v.add(field, "in the future");
-                now
-            }
-            Some(x) => to_micros(x),
-        },
-    }
-}
+pub use aduan_runtime::validate::time_not_future as check_time;
 
 /// A page of a list: (offset, size).
 pub fn page(v: &mut Violations, size: i32, token: &str) -> (i64, i64) {
