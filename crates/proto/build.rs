@@ -22,7 +22,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         // Malformed requests answer INVALID_ARGUMENT, not INTERNAL (src/lib.rs, `codec`).
         .codec_path("crate::codec::Codec")
-        .compile_fds(fds)?;
+        // Every message implements `prost::Name` (its full protobuf name), which the command
+        // line uses to find a reply's descriptor for the canonical JSON mapping (src/cli/mod.rs).
+        .compile_fds_with_config(fds, {
+            let mut config = tonic_prost_build::Config::new();
+            config.enable_type_names();
+            config
+        })?;
     Ok(())
 }
 

@@ -240,18 +240,8 @@ fn pool() -> Result<&'static DescriptorPool, CliError> {
     .map_err(|e| CliError(format!("the compiled descriptor set is unreadable: {e}")))
 }
 
-/// The full protobuf name of a generated message type, from its Rust path: prost writes package
-/// `aduan.intake.v1` as module `aduan_proto::intake::v1`, so `aduan_proto::intake::v1::Complaint`
-/// is `aduan.intake.v1.Complaint`. (`prost::Name` would say it, but the generated code does not
-/// implement it.)
-fn full_name<M>() -> String {
-    let path = std::any::type_name::<M>();
-    let path = path.strip_prefix("aduan_proto::").unwrap_or(path);
-    format!("aduan.{}", path.replace("::", "."))
-}
-
-fn descriptor<M>() -> Result<MessageDescriptor, CliError> {
-    let name = full_name::<M>();
+fn descriptor<M: prost::Name>() -> Result<MessageDescriptor, CliError> {
+    let name = M::full_name();
     pool()?
         .get_message_by_name(&name)
         .ok_or_else(|| CliError(format!("{name} is not in the compiled descriptor set")))
@@ -260,44 +250,43 @@ fn descriptor<M>() -> Result<MessageDescriptor, CliError> {
 /// A message in the canonical proto3 JSON mapping, every field included (defaults too):
 /// lowerCamelCase names, enums by their full names, 64-bit integers as strings, timestamps in
 /// RFC 3339.
-pub fn message_json<M: prost::Message>(msg: &M) -> Result<String, CliError> {
+pub fn message_json<M: prost::Message + prost::Name>(msg: &M) -> Result<String, CliError> {
     let mut dynamic = DynamicMessage::new(descriptor::<M>()?);
-    dynamic.transcode_from(msg).map_err(|e| {
-        CliError(format!(
-            "cannot read the reply as {}: {e}",
-            full_name::<M>()
-        ))
-    })?;
+    dynamic
+        .transcode_from(msg)
+        .map_err(|e| CliError(format!("cannot read the reply as {}: {e}", M::full_name())))?;
     let mut out = serde_json::Serializer::pretty(Vec::new());
     dynamic
         .serialize_with_options(
             &mut out,
             &SerializeOptions::new().skip_default_fields(false),
         )
-        .map_err(|e| CliError(format!("cannot write {} as JSON: {e}", full_name::<M>())))?;
+        .map_err(|e| CliError(format!("cannot write {} as JSON: {e}", M::full_name())))?;
     String::from_utf8(out.into_inner()).map_err(|e| CliError(e.to_string()))
 }
 
 /// Prints a reply in the canonical proto3 JSON mapping (see [`message_json`]).
-pub(crate) fn print_message<M: prost::Message>(msg: &M) -> Result<(), CliError> {
+pub(crate) fn print_message<M: prost::Message + prost::Name>(msg: &M) -> Result<(), CliError> {
     outln!("{}", message_json(msg)?);
     Ok(())
 }
 
 /// Reads a message from JSON text in the canonical proto3 JSON mapping (field names in
 /// lowerCamelCase or as in the .proto file); unknown fields are refused.
-pub fn parse_message<M: prost::Message + Default>(text: &str) -> Result<M, CliError> {
+pub fn parse_message<M: prost::Message + prost::Name + Default>(text: &str) -> Result<M, CliError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let dynamic = DynamicMessage::deserialize(descriptor::<M>()?, &mut de)
         .and_then(|m| de.end().map(|()| m))
         .map_err(|e| CliError(e.to_string()))?;
     dynamic
         .transcode_to()
-        .map_err(|e| CliError(format!("not a {}: {e}", full_name::<M>())))
+        .map_err(|e| CliError(format!("not a {}: {e}", M::full_name())))
 }
 
 /// Reads a message from a JSON file (see [`parse_message`]).
-pub(crate) fn read_message<M: prost::Message + Default>(path: &Path) -> Result<M, CliError> {
+pub(crate) fn read_message<M: prost::Message + prost::Name + Default>(
+    path: &Path,
+) -> Result<M, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError(format!("cannot read {}: {e}", path.display())))?;
     parse_message(&text).map_err(|e| CliError(format!("{}: {}", path.display(), e.0)))
@@ -591,7 +580,7 @@ mod tests {
             serde_json::from_str(&message_json(&reply).unwrap_or_else(|e| panic!("{}", e.0)))
                 .unwrap_or_default();
         assert_eq!(
-            full_name::<pb::TrackComplaintResponse>(),
+            <pb::TrackComplaintResponse as prost::Name>::full_name(),
             "aduan.intake.v1.TrackComplaintResponse"
         );
         assert_eq!(v["status"], "COMPLAINT_STATUS_REGISTERED");
