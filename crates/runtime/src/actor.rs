@@ -36,6 +36,23 @@ impl ActorRec {
         }
     }
 
+    /// The actor a received event names, or the system when it names none.
+    pub fn of_event(e: &aduan_proto::events::v1::LifecycleEvent) -> Self {
+        e.actor
+            .as_ref()
+            .map(Self::from_pb)
+            .unwrap_or_else(Self::system)
+    }
+
+    /// From the contracts' Actor.
+    pub fn from_pb(a: &Actor) -> Self {
+        Self {
+            subject: a.subject.clone(),
+            role: a.role.clone(),
+            office: a.office_code.clone(),
+        }
+    }
+
     /// As the contracts' Actor.
     pub fn to_pb(&self) -> Actor {
         Actor {

@@ -30,15 +30,7 @@ fn react(e: &LifecycleEvent, file: Option<File>) -> Reaction {
         .and_then(from_proto)
         .map(to_micros)
         .ok_or("the event has no valid occurred_at")?;
-    let who = e
-        .actor
-        .as_ref()
-        .map(|a| ActorRec {
-            subject: a.subject.clone(),
-            role: a.role.clone(),
-            office: a.office_code.clone(),
-        })
-        .unwrap_or_else(ActorRec::system);
+    let who = ActorRec::of_event(e);
     match &e.detail {
         Some(Detail::DispositionIssued(d)) if e.source_service == "triage" => {
             domain::s07_disposition::apply(e, d, file, at, who)

@@ -39,15 +39,7 @@ impl Triage {
             .and_then(aduan_runtime::time::from_proto)
             .map(to_micros)
             .ok_or("the event has no valid occurred_at")?;
-        let who = e
-            .actor
-            .as_ref()
-            .map(|a| ActorRec {
-                subject: a.subject.clone(),
-                role: a.role.clone(),
-                office: a.office_code.clone(),
-            })
-            .unwrap_or_else(ActorRec::system);
+        let who = ActorRec::of_event(e);
         let clocks = &self.clocks;
         match &e.detail {
             Some(Detail::Registered(d)) => {

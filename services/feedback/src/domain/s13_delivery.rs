@@ -28,15 +28,7 @@ pub fn on_approved(
     if e.office_code.is_empty() || d.bidang_code.is_empty() {
         return Err("a response_approved event without office or Bidang".into());
     }
-    let who = e
-        .actor
-        .as_ref()
-        .map(|a| ActorRec {
-            subject: a.subject.clone(),
-            role: a.role.clone(),
-            office: a.office_code.clone(),
-        })
-        .unwrap_or_else(ActorRec::system);
+    let who = ActorRec::of_event(e);
     let rec = ResponseRec {
         version: d.version,
         bidang_code: d.bidang_code.clone(),

@@ -1073,11 +1073,7 @@ fn fold_rows(w: &World, mut life: Life) -> Vec<SideRow> {
                     revision: 1,
                     recommendations: vec!["selesai".into()],
                     reviewed_at: at,
-                    reviewed_by: e.actor.as_ref().map(|a| ActorRec {
-                        subject: a.subject.clone(),
-                        role: a.role.clone(),
-                        office: a.office_code.clone(),
-                    }),
+                    reviewed_by: e.actor.as_ref().map(ActorRec::from_pb),
                     ..Default::default()
                 });
             }
