@@ -379,29 +379,8 @@ const INSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status
      event_seq, opened_at, updated_at, sealed, traceparent, tracestate) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
-/// The outbox event type of an event.
-pub fn event_type(e: &LifecycleEvent) -> &'static str {
-    match &e.detail {
-        Some(Detail::Registered(_)) => "registered",
-        Some(Detail::Amended(_)) => "amended",
-        Some(Detail::Screened(_)) => "screened",
-        Some(Detail::ForwardedToHead(_)) => "forwarded_to_head",
-        Some(Detail::DispositionIssued(_)) => "disposition_issued",
-        Some(Detail::HandlingActivity(_)) => "handling_activity",
-        Some(Detail::EligibilityDecided(_)) => "eligibility_decided",
-        Some(Detail::ReferralMade(_)) => "referral_made",
-        Some(Detail::ReferralAnswered(_)) => "referral_answered",
-        Some(Detail::ResponseApproved(_)) => "response_approved",
-        Some(Detail::ResponseDelivered(_)) => "response_delivered",
-        Some(Detail::FeedbackRecorded(_)) => "feedback_recorded",
-        Some(Detail::SurveySubmitted(_)) => "survey_submitted",
-        Some(Detail::HandlingReportApproved(_)) => "handling_report_approved",
-        Some(Detail::HandlingReportDistributed(_)) => "handling_report_distributed",
-        Some(Detail::SlaAlert(_)) => "sla_alert",
-        Some(Detail::Closed(_)) => "closed",
-        None => "other",
-    }
-}
+/// The outbox event type of an event (kept here for the services that name it so).
+pub use crate::relay::event_type;
 
 fn row_to_raw<R>(r: &R) -> std::result::Result<Raw, sqlx::Error>
 where
@@ -432,7 +411,7 @@ where
 }
 
 macro_rules! backend {
-    ($module:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr, $notify:expr) => {
+    ($module:ident, $db:ty, $pool:ty, $begin:expr, $lock:expr) => {
         mod $module {
             use super::*;
 
@@ -815,22 +794,8 @@ macro_rules! backend {
     };
 }
 
-backend!(
-    pg,
-    sqlx::Postgres,
-    sqlx::PgPool,
-    "BEGIN",
-    " FOR UPDATE",
-    true
-);
-backend!(
-    lite,
-    sqlx::Sqlite,
-    sqlx::SqlitePool,
-    "BEGIN IMMEDIATE",
-    "",
-    false
-);
+backend!(pg, sqlx::Postgres, sqlx::PgPool, "BEGIN", " FOR UPDATE");
+backend!(lite, sqlx::Sqlite, sqlx::SqlitePool, "BEGIN IMMEDIATE", "");
 
 /// Applying one received event to the case file it names (None if unknown here): the write,
 /// Ok(None) to record the event without a change, or Err(reason) to refuse it for good.

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aduan_proto::events::v1 as ev;
+use ev::lifecycle_event::Detail;
 use sqlx::Row;
 use tokio::sync::watch;
 
@@ -343,4 +344,28 @@ where
         payload: r.try_get("payload")?,
         created_at: r.try_get("created_at")?,
     })
+}
+
+/// The outbox event type of an event.
+pub fn event_type(e: &ev::LifecycleEvent) -> &'static str {
+    match &e.detail {
+        Some(Detail::Registered(_)) => "registered",
+        Some(Detail::Amended(_)) => "amended",
+        Some(Detail::Screened(_)) => "screened",
+        Some(Detail::ForwardedToHead(_)) => "forwarded_to_head",
+        Some(Detail::DispositionIssued(_)) => "disposition_issued",
+        Some(Detail::HandlingActivity(_)) => "handling_activity",
+        Some(Detail::EligibilityDecided(_)) => "eligibility_decided",
+        Some(Detail::ReferralMade(_)) => "referral_made",
+        Some(Detail::ReferralAnswered(_)) => "referral_answered",
+        Some(Detail::ResponseApproved(_)) => "response_approved",
+        Some(Detail::ResponseDelivered(_)) => "response_delivered",
+        Some(Detail::FeedbackRecorded(_)) => "feedback_recorded",
+        Some(Detail::SurveySubmitted(_)) => "survey_submitted",
+        Some(Detail::HandlingReportApproved(_)) => "handling_report_approved",
+        Some(Detail::HandlingReportDistributed(_)) => "handling_report_distributed",
+        Some(Detail::SlaAlert(_)) => "sla_alert",
+        Some(Detail::Closed(_)) => "closed",
+        None => "other",
+    }
 }

@@ -19,7 +19,7 @@ pub struct Route {
     pub source: &'static str,
     /// The receiving service.
     pub subscriber: &'static str,
-    /// The event types (outbox `event_type`, see [`crate::casefile::event_type`]).
+    /// The event types (outbox `event_type`, see [`super::event_type`]).
     pub events: &'static [&'static str],
 }
 

@@ -9,8 +9,7 @@ use std::future::Future;
 use aduan_proto::events::v1::LifecycleEvent;
 use prost::Message;
 
-use super::{NOTIFY_SQL, Outbox};
-use crate::casefile::event_type;
+use super::{NOTIFY_SQL, Outbox, event_type};
 
 const RESERVE: &str =
     "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
