@@ -2,13 +2,14 @@
 //! command-line client an officer uses against a running server.
 
 pub mod cli;
+pub mod config;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use crate::config::Config;
 use aduan_runtime::auth::{ServiceTokens, Verifier};
-use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::server::ServerBuilder;
 use aduan_runtime::{Error, Result};
@@ -148,31 +149,16 @@ pub async fn audit_verify(config: &Config, office: &str) -> Result<Vec<AuditRepo
     let keys = Keyring::load(&config.crypto.keys_file, &config.data_dir)?;
     let mut out = Vec::new();
     for service in config.enabled_services()? {
-        let (configured, table) = match service {
-            "intake" => (
-                &config.intake.database_url,
-                &aduan_intake::store::ACCESS_LOG,
-            ),
-            "triage" => (
-                &config.triage.database_url,
-                &aduan_spine::casefile::ACCESS_LOG,
-            ),
-            "investigation" => (
-                &config.investigation.database_url,
-                &aduan_spine::casefile::ACCESS_LOG,
-            ),
-            "feedback" => (
-                &config.feedback.database_url,
-                &aduan_spine::casefile::ACCESS_LOG,
-            ),
-            "reporting" => (
-                &config.reporting.database_url,
-                &aduan_spine::casefile::ACCESS_LOG,
-            ),
-            _ => continue,
+        let Some(database) = config.database(service) else {
+            continue;
         };
-        let db = aduan_runtime::db::Database::connect(&config.database_url(service, configured), 2)
-            .await?;
+        // Intake keeps its own log's form; the case-file services share the spine's.
+        let table = if service == "intake" {
+            &aduan_intake::store::ACCESS_LOG
+        } else {
+            &aduan_spine::casefile::ACCESS_LOG
+        };
+        let db = aduan_runtime::db::Database::connect(&database.url(config, service), 2).await?;
         let verdict = aduan_runtime::audit::verify(&db, &keys, table, office).await;
         db.close().await;
         out.push(AuditReport {
@@ -189,17 +175,17 @@ pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {
     let services = config.enabled_services()?;
     for s in &services {
         match *s {
-            "intake" => aduan_intake::migrate(config).await?,
-            "triage" => aduan_triage::migrate(config).await?,
-            "investigation" => aduan_investigation::migrate(config).await?,
-            "feedback" => aduan_feedback::migrate(config).await?,
-            "reporting" => aduan_reporting::migrate(config).await?,
+            "intake" => aduan_intake::migrate(config, &config.intake).await?,
+            "triage" => aduan_triage::migrate(config, &config.triage).await?,
+            "investigation" => aduan_investigation::migrate(config, &config.investigation).await?,
+            "feedback" => aduan_feedback::migrate(config, &config.feedback).await?,
+            "reporting" => aduan_reporting::migrate(config, &config.reporting).await?,
             _ => {}
         }
     }
     let mut done = services;
     if config.console_enabled() {
-        aduan_console::Store::open(&aduan_console::database_url(config), 1)
+        aduan_console::Store::open(&aduan_console::database_url(config, &config.console), 1)
             .await?
             .close()
             .await;
@@ -217,7 +203,9 @@ pub async fn add_user(config: &Config, spec: &aduan_console::AccountSpec) -> Res
         ));
     }
     let refdata = aduan_refdata::RefData::configured(config)?;
-    let store = aduan_console::Store::open(&aduan_console::database_url(config), 1).await?;
+    let store =
+        aduan_console::Store::open(&aduan_console::database_url(config, &config.console), 1)
+            .await?;
     let r = aduan_console::add_user(&store, &refdata, spec, "cli").await;
     store.close().await;
     r
@@ -329,7 +317,12 @@ pub async fn start_on(
             format!("cannot create {}: {e}", config.data_dir.display()),
         )
     })?;
-    let verifier = Verifier::from_config(&config.auth, &config.data_dir).await?;
+    let verifier = Verifier::from_config(
+        &config.auth,
+        &config.data_dir,
+        aduan_spine::relay::COMPONENTS,
+    )
+    .await?;
 
     let relays = Relays::new();
     let inbox = Inbox::new();
@@ -341,24 +334,15 @@ pub async fn start_on(
     let mut builder = ServerBuilder::new();
     // Admission (issue 13): each service takes at most its limit of calls at once.
     builder.grpc_config(&config.grpc);
-    let pg = |url: &str| url.starts_with("postgres");
-    for (name, svc, cfg) in [
-        ("intake", aduan_intake::SERVICE_NAME, &config.intake),
-        ("triage", aduan_triage::SERVICE_NAME, &config.triage),
-        (
-            "investigation",
-            aduan_investigation::SERVICE_NAME,
-            &config.investigation,
-        ),
-        ("feedback", aduan_feedback::SERVICE_NAME, &config.feedback),
-        (
-            "reporting",
-            aduan_reporting::SERVICE_NAME,
-            &config.reporting,
-        ),
+    for (name, svc) in [
+        ("intake", aduan_intake::SERVICE_NAME),
+        ("triage", aduan_triage::SERVICE_NAME),
+        ("investigation", aduan_investigation::SERVICE_NAME),
+        ("feedback", aduan_feedback::SERVICE_NAME),
+        ("reporting", aduan_reporting::SERVICE_NAME),
     ] {
-        if local(name) {
-            builder.limit(svc, cfg.in_flight_limit(pg(&cfg.database_url)));
+        if let (true, Some(db)) = (local(name), config.database(name)) {
+            builder.limit(svc, db.in_flight_limit());
         }
     }
     builder.long_call("/aduan.investigation.v1.InvestigationService/UploadEvidence");
@@ -445,7 +429,7 @@ pub async fn start_on(
     };
     let mut intake = None;
     if local("intake") {
-        let core = aduan_intake::open(config, keys_of()?).await?;
+        let core = aduan_intake::open(config, &config.intake, keys_of()?).await?;
         inbox.register("intake", core.clone());
         spawn_relays(config, &relays, "intake", core.outbox(), &relay_endpoint)?;
         intake_api.set_ready(core.clone());
@@ -454,8 +438,14 @@ pub async fn start_on(
     }
     let mut triage = None;
     if local("triage") {
-        let core = aduan_triage::open(config, keys_of()?, calendars.clone(), endpoint_of("intake"))
-            .await?;
+        let core = aduan_triage::open(
+            config,
+            &config.triage,
+            keys_of()?,
+            calendars.clone(),
+            endpoint_of("intake"),
+        )
+        .await?;
         inbox.register("triage", core.clone());
         spawn_relays(config, &relays, "triage", core.outbox(), &relay_endpoint)?;
         let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
@@ -470,7 +460,13 @@ pub async fn start_on(
     }
     let mut investigation = None;
     if local("investigation") {
-        let core = aduan_investigation::open(config, keys_of()?, endpoint_of("intake")).await?;
+        let core = aduan_investigation::open(
+            config,
+            &config.investigation,
+            keys_of()?,
+            endpoint_of("intake"),
+        )
+        .await?;
         inbox.register("investigation", core.clone());
         spawn_relays(
             config,
@@ -487,7 +483,8 @@ pub async fn start_on(
     }
     let mut feedback = None;
     if local("feedback") {
-        let core = aduan_feedback::open(config, keys_of()?, calendars.clone()).await?;
+        let core =
+            aduan_feedback::open(config, &config.feedback, keys_of()?, calendars.clone()).await?;
         inbox.register("feedback", core.clone());
         spawn_relays(config, &relays, "feedback", core.outbox(), &relay_endpoint)?;
         let period = std::time::Duration::from_secs_f64(config.feedback.sweep_seconds.max(0.05));
@@ -504,6 +501,7 @@ pub async fn start_on(
     if local("reporting") {
         let core = aduan_reporting::open(
             config,
+            &config.reporting,
             keys_of()?,
             calendars.clone(),
             endpoint_of("triage"),
@@ -537,6 +535,7 @@ pub async fn start_on(
             .map_err(|e| Error::Internal(e.to_string()))?;
         let (core, first_admin) = aduan_console::Console::open(
             config,
+            &config.console,
             &aduan_console::Endpoints {
                 intake: endpoint_of("intake"),
                 triage: endpoint_of("triage"),

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use aduan::Config;
 use aduan_runtime::auth::Role;
-use aduan_runtime::config::Config;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -251,7 +251,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::ServiceKeys { dir } => {
-            let jwks = aduan_runtime::auth::create_service_keys(&dir).map_err(|e| e.to_string())?;
+            let jwks =
+                aduan_runtime::auth::create_service_keys(&dir, aduan_spine::relay::COMPONENTS)
+                    .map_err(|e| e.to_string())?;
             use std::io::Write as _;
             let _ = writeln!(std::io::stdout().lock(), "{jwks}");
             Ok(())

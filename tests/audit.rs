@@ -15,11 +15,8 @@ use common::casework::{OFFICE, dispute, opened, staff};
 use common::{TestApp, authed};
 
 async fn db_of(app: &TestApp, service: &str) -> Database {
-    let configured = match service {
-        "intake" => &app.config.intake.database_url,
-        _ => &app.config.investigation.database_url,
-    };
-    Database::connect(&app.config.database_url(service, configured), 2)
+    let database = app.config.database(service).unwrap();
+    Database::connect(&database.url(&app.config, service), 2)
         .await
         .unwrap()
 }

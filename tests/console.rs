@@ -15,13 +15,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
 /// Six fresh PostgreSQL databases: the five services' and the console's (None without a server).
-async fn on_postgres(c: &mut aduan_runtime::config::Config) -> Option<()> {
+async fn on_postgres(c: &mut aduan::Config) -> Option<()> {
     for db in [
-        &mut c.intake.database_url,
-        &mut c.triage.database_url,
-        &mut c.investigation.database_url,
-        &mut c.feedback.database_url,
-        &mut c.reporting.database_url,
+        &mut c.intake.db.database_url,
+        &mut c.triage.db.database_url,
+        &mut c.investigation.db.database_url,
+        &mut c.feedback.db.database_url,
+        &mut c.reporting.db.database_url,
         &mut c.console.database_url,
     ] {
         *db = aduan_runtime::testing::postgres_database().await?;
@@ -2901,15 +2901,18 @@ async fn notifications_reach_a_console_in_its_own_process(pg: bool) {
     let services_url = format!("http://{}", services_listener.local_addr().unwrap());
     let dir = common::temp_dir();
     let mut sc = common::config(&dir, "");
-    sc.endpoints.console = format!("http://{}", console_listener.local_addr().unwrap());
+    sc.set_endpoint(
+        "console",
+        format!("http://{}", console_listener.local_addr().unwrap()),
+    );
     let mut cc = common::config(&dir, "");
     cc.services = "console".into();
     cc.console.listen = "127.0.0.1:0".into();
-    cc.endpoints.intake = services_url.clone();
-    cc.endpoints.triage = services_url.clone();
-    cc.endpoints.investigation = services_url.clone();
-    cc.endpoints.feedback = services_url.clone();
-    cc.endpoints.reporting = services_url;
+    cc.set_endpoint("intake", services_url.clone());
+    cc.set_endpoint("triage", services_url.clone());
+    cc.set_endpoint("investigation", services_url.clone());
+    cc.set_endpoint("feedback", services_url.clone());
+    cc.set_endpoint("reporting", services_url);
     if pg {
         let Some(()) = on_postgres(&mut sc).await else {
             return;

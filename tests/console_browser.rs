@@ -103,12 +103,12 @@ async fn journey(pg: bool) {
         let Some(url) = aduan_runtime::testing::postgres_database().await else {
             return;
         };
-        c.intake.database_url = url;
+        c.intake.db.database_url = url;
         for db in [
-            &mut c.triage.database_url,
-            &mut c.investigation.database_url,
-            &mut c.feedback.database_url,
-            &mut c.reporting.database_url,
+            &mut c.triage.db.database_url,
+            &mut c.investigation.db.database_url,
+            &mut c.feedback.db.database_url,
+            &mut c.reporting.db.database_url,
             &mut c.console.database_url,
         ] {
             *db = aduan_runtime::testing::postgres_database().await.unwrap();
@@ -940,11 +940,11 @@ async fn reopening(pg: bool) {
     c.console.listen = "127.0.0.1:0".into();
     if pg {
         for db in [
-            &mut c.intake.database_url,
-            &mut c.triage.database_url,
-            &mut c.investigation.database_url,
-            &mut c.feedback.database_url,
-            &mut c.reporting.database_url,
+            &mut c.intake.db.database_url,
+            &mut c.triage.db.database_url,
+            &mut c.investigation.db.database_url,
+            &mut c.feedback.db.database_url,
+            &mut c.reporting.db.database_url,
             &mut c.console.database_url,
         ] {
             let Some(url) = aduan_runtime::testing::postgres_database().await else {

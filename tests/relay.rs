@@ -250,16 +250,16 @@ async fn separate_servers(intake_url: String, triage_url: String) {
     let port = intake_listener.local_addr().unwrap().port();
     let mut tc = common::config(&dir, &intake_url);
     tc.services = "triage".into();
-    tc.triage.database_url = triage_url;
-    tc.endpoints.intake = format!("http://127.0.0.1:{port}");
+    tc.triage.db.database_url = triage_url;
+    tc.set_endpoint("intake", format!("http://127.0.0.1:{port}"));
     // Triage's own events go to investigation, which this test does not run (they wait).
-    tc.endpoints.investigation = "http://127.0.0.1:9".into();
-    tc.endpoints.reporting = "http://127.0.0.1:9".into();
+    tc.set_endpoint("investigation", "http://127.0.0.1:9");
+    tc.set_endpoint("reporting", "http://127.0.0.1:9");
     let triage_app = common::start_with(tc).await;
     let mut ic = common::config(&dir, &intake_url);
     ic.services = "intake".into();
-    ic.endpoints.reporting = "http://127.0.0.1:9".into();
-    ic.endpoints.triage = triage_app.url();
+    ic.set_endpoint("reporting", "http://127.0.0.1:9");
+    ic.set_endpoint("triage", triage_app.url());
     let intake_app = common::start_on(ic, intake_listener).await;
     assert!(intake_app.running.triage.is_none());
     assert!(triage_app.running.intake.is_none());
@@ -323,7 +323,7 @@ async fn separate_servers(intake_url: String, triage_url: String) {
 
 async fn start_fast(dir: &std::path::Path, intake_url: &str, triage_url: &str) -> TestApp {
     let mut c = common::config(dir, intake_url);
-    c.triage.database_url = triage_url.into();
+    c.triage.db.database_url = triage_url.into();
     c.relay.poll_seconds = 0.05;
     c.relay.min_backoff_seconds = 0.01;
     common::start_with(c).await
@@ -377,16 +377,16 @@ async fn replicas_share_one_relay_postgres() {
     let dir = common::temp_dir();
     let mut tc = common::config(&dir, &intake_url);
     tc.services = "triage".into();
-    tc.triage.database_url = triage_url;
-    tc.endpoints.intake = "http://127.0.0.1:9".into();
-    tc.endpoints.investigation = "http://127.0.0.1:9".into();
-    tc.endpoints.reporting = "http://127.0.0.1:9".into();
+    tc.triage.db.database_url = triage_url;
+    tc.set_endpoint("intake", "http://127.0.0.1:9");
+    tc.set_endpoint("investigation", "http://127.0.0.1:9");
+    tc.set_endpoint("reporting", "http://127.0.0.1:9");
     let triage_app = common::start_with(tc).await;
     let replica = |n: &str| {
         let mut c = common::config(&dir, &intake_url);
         c.services = "intake".into();
-        c.endpoints.reporting = "http://127.0.0.1:9".into();
-        c.endpoints.triage = triage_app.url();
+        c.set_endpoint("reporting", "http://127.0.0.1:9");
+        c.set_endpoint("triage", triage_app.url());
         c.relay.poll_seconds = 60.0;
         c.telemetry.service_name = format!("intake-{n}");
         c

@@ -28,7 +28,9 @@ async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {
 async fn not_serving_until_ready_then_serving_then_draining() {
     let dir = common::temp_dir();
     let config = common::config(&dir, "");
-    let verifier = Verifier::from_config(&config.auth, &dir).await.unwrap();
+    let verifier = Verifier::from_config(&config.auth, &dir, aduan_spine::relay::COMPONENTS)
+        .await
+        .unwrap();
     let api = aduan_intake::IntakeApi::new();
     let mut builder = ServerBuilder::new();
     builder.add_service(api.clone().into_server(), aduan_intake::AUTHZ);
@@ -86,8 +88,8 @@ async fn not_serving_until_ready_then_serving_then_draining() {
 
     let keys = Arc::new(aduan_runtime::crypto::Keyring::load("", &dir).unwrap());
     let mut cfg = config.clone();
-    cfg.intake.database_url = format!("sqlite:{}", dir.join("intake.db").display());
-    api.set_ready(aduan_intake::open(&cfg, keys).await.unwrap());
+    cfg.intake.db.database_url = format!("sqlite:{}", dir.join("intake.db").display());
+    api.set_ready(aduan_intake::open(&cfg, &cfg.intake, keys).await.unwrap());
     readiness.set_serving(aduan_intake::SERVICE_NAME).await;
     assert_eq!(
         health(channel.clone(), aduan_intake::SERVICE_NAME).await,
@@ -210,7 +212,7 @@ async fn a_call_beyond_the_admission_limit_is_shed() {
     use tonic_types::StatusExt;
     let dir = common::temp_dir();
     let mut config = common::config(&dir, "");
-    config.investigation.max_in_flight = 1;
+    config.investigation.db.max_in_flight = 1;
     config.grpc.retry_after_ms = 300;
     let app = common::start_with(config).await;
     let token = app.token(&[Role::BidangOfficer], "35.27");

@@ -595,17 +595,17 @@ async fn five_servers(pg: bool) -> Option<Vec<(&'static str, TestApp)>> {
         };
         let mut c = common::config(&dir, "");
         c.services = name.to_string();
-        c.endpoints.intake = url(0);
-        c.endpoints.triage = url(1);
-        c.endpoints.investigation = url(2);
-        c.endpoints.feedback = url(3);
-        c.endpoints.reporting = url(4);
+        c.set_endpoint("intake", url(0));
+        c.set_endpoint("triage", url(1));
+        c.set_endpoint("investigation", url(2));
+        c.set_endpoint("feedback", url(3));
+        c.set_endpoint("reporting", url(4));
         match *name {
-            "intake" => c.intake.database_url = db,
-            "triage" => c.triage.database_url = db,
-            "investigation" => c.investigation.database_url = db,
-            "feedback" => c.feedback.database_url = db,
-            _ => c.reporting.database_url = db,
+            "intake" => c.intake.db.database_url = db,
+            "triage" => c.triage.db.database_url = db,
+            "investigation" => c.investigation.db.database_url = db,
+            "feedback" => c.feedback.db.database_url = db,
+            _ => c.reporting.db.database_url = db,
         }
         c.telemetry.service_name = format!("aduan-{name}");
         apps.push((*name, common::start_on(c, listener).await));

@@ -10,11 +10,11 @@ pub mod webdriver;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use aduan::Config;
 use aduan::Running;
 use aduan_proto::common::v1 as common;
 use aduan_proto::intake::v1::{self as pb, intake_service_client::IntakeServiceClient};
 use aduan_runtime::auth::Role;
-use aduan_runtime::config::Config;
 use tonic::transport::Channel;
 
 pub struct TestApp {
@@ -25,16 +25,14 @@ pub struct TestApp {
 }
 
 pub fn config(data_dir: &std::path::Path, database_url: &str) -> Config {
-    let mut c = Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: data_dir.to_path_buf(),
-        ..Default::default()
-    };
+    let mut c = Config::default();
+    c.shared.listen = "127.0.0.1:0".into();
+    c.shared.data_dir = data_dir.to_path_buf();
     c.metrics.listen = String::new();
     c.console.listen = String::new();
     c.shutdown.drain_seconds = 0.0;
     c.shutdown.timeout_seconds = 5.0;
-    c.intake.database_url = database_url.into();
+    c.intake.db.database_url = database_url.into();
     c.log.level = "warn".into();
     // The PostgreSQL tests run one process with generated keys (docs/security.md).
     c.auth.allow_local_keys_in_cluster = true;
@@ -72,12 +70,12 @@ pub async fn start_on(mut config: Config, listener: tokio::net::TcpListener) -> 
     static TELEMETRY: std::sync::OnceLock<Option<aduan_runtime::telemetry::TelemetryGuard>> =
         std::sync::OnceLock::new();
     TELEMETRY.get_or_init(|| aduan_runtime::telemetry::init(&config).ok());
-    if config.intake.database_url.is_empty() {
-        config.intake.database_url =
+    if config.intake.db.database_url.is_empty() {
+        config.intake.db.database_url =
             format!("sqlite:{}", config.data_dir.join("intake.db").display());
     }
-    if config.triage.database_url.is_empty() {
-        config.triage.database_url =
+    if config.triage.db.database_url.is_empty() {
+        config.triage.db.database_url =
             format!("sqlite:{}", config.data_dir.join("triage.db").display());
     }
     config.listen = listener.local_addr().unwrap().to_string();
@@ -85,7 +83,7 @@ pub async fn start_on(mut config: Config, listener: tokio::net::TcpListener) -> 
         .await
         .expect("start");
     TestApp {
-        database_url: config.intake.database_url.clone(),
+        database_url: config.intake.db.database_url.clone(),
         data_dir: config.data_dir.clone(),
         running,
         config,
@@ -102,10 +100,10 @@ pub async fn start_postgres() -> Option<TestApp> {
     let url = aduan_runtime::testing::postgres_database().await?;
     let dir = temp_dir();
     let mut c = config(&dir, &url);
-    c.triage.database_url = aduan_runtime::testing::postgres_database().await?;
-    c.investigation.database_url = aduan_runtime::testing::postgres_database().await?;
-    c.feedback.database_url = aduan_runtime::testing::postgres_database().await?;
-    c.reporting.database_url = aduan_runtime::testing::postgres_database().await?;
+    c.triage.db.database_url = aduan_runtime::testing::postgres_database().await?;
+    c.investigation.db.database_url = aduan_runtime::testing::postgres_database().await?;
+    c.feedback.db.database_url = aduan_runtime::testing::postgres_database().await?;
+    c.reporting.db.database_url = aduan_runtime::testing::postgres_database().await?;
     Some(start_with(c).await)
 }
 

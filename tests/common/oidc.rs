@@ -141,7 +141,7 @@ impl MockIdp {
 
     /// Points a configuration at this provider: the services verify its tokens, the console
     /// signs staff in here.
-    pub fn configure(&self, c: &mut aduan_runtime::config::Config) {
+    pub fn configure(&self, c: &mut aduan::Config) {
         c.auth.jwks_url = self.jwks_url();
         c.auth.issuer = self.issuer.clone();
         c.auth.audience = AUDIENCE.into();

@@ -389,8 +389,9 @@ fn keys_from_jwks(text: &str) -> Result<Vec<Key>> {
 }
 
 /// The service keys of a JWKS document (`auth.service_jwks_file`): every key's id must be
-/// `aduan-service-<service>` with a known service, and it signs that service's tokens only.
-fn service_keys_from_jwks(text: &str) -> Result<Vec<Key>> {
+/// `aduan-service-<component>` with one of `components`, and it signs that component's tokens
+/// only.
+fn service_keys_from_jwks(text: &str, components: &[&str]) -> Result<Vec<Key>> {
     let mut keys = keys_from_jwks(text)
         .map_err(|_| Error::invalid("auth.service_jwks_file", "no usable key"))?;
     for k in &mut keys {
@@ -398,7 +399,7 @@ fn service_keys_from_jwks(text: &str) -> Result<Vec<Key>> {
             .kid
             .as_deref()
             .and_then(|kid| kid.strip_prefix(SERVICE_KID_PREFIX))
-            .filter(|n| crate::config::COMPONENTS.contains(n));
+            .filter(|n| components.contains(n));
         let Some(name) = name else {
             return Err(Error::invalid(
                 "auth.service_jwks_file",
@@ -422,7 +423,11 @@ fn service_keys_from_jwks(text: &str) -> Result<Vec<Key>> {
 /// The service keys this process trusts: from `auth.service_jwks_file`, else the public halves
 /// of the private keys in the service keys directory (created there, one per component, in the
 /// embedded default).
-fn trusted_service_keys(cfg: &AuthConfig, data_dir: &Path) -> Result<Vec<Key>> {
+fn trusted_service_keys(
+    cfg: &AuthConfig,
+    data_dir: &Path,
+    components: &[&str],
+) -> Result<Vec<Key>> {
     if !cfg.service_jwks_file.is_empty() {
         let text = std::fs::read_to_string(&cfg.service_jwks_file).map_err(|e| {
             Error::invalid(
@@ -430,11 +435,11 @@ fn trusted_service_keys(cfg: &AuthConfig, data_dir: &Path) -> Result<Vec<Key>> {
                 format!("cannot read {}: {e}", cfg.service_jwks_file),
             )
         })?;
-        return service_keys_from_jwks(&text);
+        return service_keys_from_jwks(&text, components);
     }
     let dir = service_keys_dir(cfg, data_dir);
     let mut keys = Vec::new();
-    for name in crate::config::COMPONENTS {
+    for name in components {
         let path = dir.join(format!("{name}.pem"));
         let signer = if generated_service_keys(cfg) {
             LocalSigner::load_or_create_at(&path, service_kid(name))?
@@ -526,8 +531,13 @@ fn keys_from_pem(pem: &[u8]) -> Result<Vec<Key>> {
 impl Verifier {
     /// A verifier from the configuration. With `local_signing` and no other key source, the local
     /// key in `data_dir` is created if needed and trusted. The service keys come from
-    /// `auth.service_jwks_file` or the service keys directory.
-    pub async fn from_config(cfg: &AuthConfig, data_dir: &Path) -> Result<Arc<Self>> {
+    /// `auth.service_jwks_file` or the service keys directory, for the `components` the binary
+    /// knows (the event spine's roster).
+    pub async fn from_config(
+        cfg: &AuthConfig,
+        data_dir: &Path,
+        components: &[&str],
+    ) -> Result<Arc<Self>> {
         let mut fingerprint = [0u8; 32];
         let (keys, jwks_url) = if !cfg.jwks_url.is_empty() {
             check_jwks_url(&cfg.jwks_url)?;
@@ -564,7 +574,7 @@ impl Verifier {
                 "set auth.jwks_url, auth.key_file or auth.local_signing",
             ));
         };
-        let service_keys = trusted_service_keys(cfg, data_dir)?;
+        let service_keys = trusted_service_keys(cfg, data_dir, components)?;
         let v = Arc::new(Self {
             issuer: cfg.issuer.clone(),
             audience: cfg.audience.clone(),
@@ -966,12 +976,12 @@ pub fn public_jwk(pem: &str, kid: &str) -> Result<serde_json::Value> {
     }))
 }
 
-/// Creates a service key for every component in `dir` (`<service>.pem`, mode 0600; existing keys
-/// are kept) and returns the JWKS of their public halves: the operator's `aduan service-keys`,
-/// whose output becomes one Secret per component and the shared JWKS ConfigMap.
-pub fn create_service_keys(dir: &Path) -> Result<String> {
+/// Creates a service key for every one of `components` in `dir` (`<component>.pem`, mode 0600;
+/// existing keys are kept) and returns the JWKS of their public halves: the operator's `aduan
+/// service-keys`, whose output becomes one Secret per component and the shared JWKS ConfigMap.
+pub fn create_service_keys(dir: &Path, components: &[&str]) -> Result<String> {
     let mut keys = Vec::new();
-    for name in crate::config::COMPONENTS {
+    for name in components {
         let path = dir.join(format!("{name}.pem"));
         let pem = crate::fsutil::read_or_create_secret(&path, new_p256_pem)?;
         keys.push(public_jwk(&pem, &service_kid(name))?);
@@ -1234,6 +1244,9 @@ where
 mod tests {
     use super::*;
 
+    /// The components of the tests (the binary passes the event spine's roster).
+    const COMPONENTS: &[&str] = &["intake", "triage", "console"];
+
     fn temp_dir(name: &str) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("aduan-auth-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
@@ -1384,7 +1397,7 @@ mod tests {
             local_signing: false,
             ..AuthConfig::default()
         };
-        let v = Verifier::from_config(&cfg, &temp_dir("jwks-unused"))
+        let v = Verifier::from_config(&cfg, &temp_dir("jwks-unused"), COMPONENTS)
             .await
             .unwrap();
         let mut c = claims("35.27", &["complaints_officer"], now() + 60);
@@ -1400,7 +1413,7 @@ mod tests {
             ..cfg
         };
         assert!(
-            Verifier::from_config(&bad, &temp_dir("jwks-bad"))
+            Verifier::from_config(&bad, &temp_dir("jwks-bad"), COMPONENTS)
                 .await
                 .is_err()
         );
@@ -1505,9 +1518,9 @@ mod tests {
     async fn service_keys_sign_only_their_own_service() {
         let dir = temp_dir("service-keys");
         let cfg = AuthConfig::default();
-        let v = Verifier::from_config(&cfg, &dir).await.unwrap();
+        let v = Verifier::from_config(&cfg, &dir, COMPONENTS).await.unwrap();
         // Five generated keys, none of them the key of people's tokens.
-        for name in crate::config::COMPONENTS {
+        for name in COMPONENTS {
             assert!(
                 dir.join("service-keys")
                     .join(format!("{name}.pem"))
@@ -1538,13 +1551,13 @@ mod tests {
             matches!(v.verify(&user.mint(&c).unwrap()), Err(Error::Unauthenticated(m)) if m.contains("service key"))
         );
         // A JWKS of service keys: every kid names a service.
-        let jwks = create_service_keys(&temp_dir("service-jwks")).unwrap();
+        let jwks = create_service_keys(&temp_dir("service-jwks"), COMPONENTS).unwrap();
         assert_eq!(
-            service_keys_from_jwks(&jwks).unwrap().len(),
-            crate::config::COMPONENTS.len()
+            service_keys_from_jwks(&jwks, COMPONENTS).unwrap().len(),
+            COMPONENTS.len()
         );
         let other = jwks.replace("aduan-service-intake", "intruder");
-        assert!(service_keys_from_jwks(&other).is_err());
+        assert!(service_keys_from_jwks(&other, COMPONENTS).is_err());
         // Configured keys directories are never generated into.
         let configured = AuthConfig {
             service_keys_dir: temp_dir("empty-keys").display().to_string(),

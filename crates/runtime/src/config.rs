@@ -1,11 +1,18 @@
 //! Layered configuration: built-in defaults, then a TOML file, then environment variables.
 //!
+//! The runtime owns the parts every service shares ([`Config`]: listen address, data directory,
+//! keys, limits, relay, SLA, cluster mode) and the shape of a service's database section
+//! ([`DatabaseConfig`]). Each service crate owns its own section (`aduan_intake::IntakeConfig`,
+//! …), and the `aduan` binary puts them together; [`load`] reads any such whole.
+//!
 //! Environment variables are `ADUAN_<KEY>` with `__` between nested keys, for example
 //! `ADUAN_LISTEN=0.0.0.0:50051` or `ADUAN_INTAKE__DATABASE_URL=postgres://…`. The standard
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_SERVICE_NAME` are honoured too (the Helm chart sets them).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -36,124 +43,20 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     /// The gRPC server's limits: deadlines, admission, HTTP/2 (issue 13).
     pub grpc: GrpcConfig,
-    /// The services this process runs, comma-separated ("intake,triage"), or "all".
+    /// The services this process runs, comma-separated ("intake,triage"), or "all" (the `aduan`
+    /// binary reads it).
     pub services: String,
-    /// Where each service is reached by the others; empty: in this process.
-    pub endpoints: Endpoints,
+    /// Where each component is reached by the others (`endpoints.triage =
+    /// "http://aduan-triage:50051"`); absent or empty: in this process. The `aduan` binary
+    /// lists the components it knows, so any other name is refused.
+    pub endpoints: BTreeMap<String, String>,
     /// Delivery of outbox events between services.
     pub relay: RelayConfig,
     /// The SLA clock.
     pub sla: SlaConfig,
-    /// The intake service.
-    pub intake: ServiceConfig,
-    /// The triage service.
-    pub triage: ServiceConfig,
     /// Cluster mode (Kubernetes): offices and holidays from custom resources, Lease leader
     /// election of the singleton loops.
     pub cluster: ClusterConfig,
-    /// The investigation service (S8-S12).
-    pub investigation: ServiceConfig,
-    /// The feedback service (S13-S14).
-    pub feedback: ServiceConfig,
-    /// The reporting service (S15-S16, statistics, documents).
-    pub reporting: ServiceConfig,
-    /// The web console: the public portal and the staff pages (issue 14).
-    pub console: ConsoleConfig,
-}
-
-/// The web console (docs/console.md).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ConsoleConfig {
-    /// HTTP listen address of the console; empty disables it.
-    pub listen: String,
-    /// Accounts and sessions: `postgres://…` or `sqlite:…`; empty: `sqlite:<data_dir>/console.db`.
-    pub database_url: String,
-    /// The address citizens and staff open, for example `https://aduan.dinsos.jatimprov.go.id`;
-    /// an `https` address marks the cookies Secure. Empty: the listen address (plain HTTP).
-    pub public_url: String,
-    /// Comma-separated address ranges of the proxies in front of the console (the ingress), whose
-    /// `X-Forwarded-For` names the client for sign-in throttling and tracking's rate limit.
-    pub trusted_proxies: String,
-    /// A session ends after this many minutes without a request.
-    pub session_idle_minutes: u32,
-    /// A session ends this many hours after sign-in, whatever its use (at most
-    /// `auth.max_token_hours`: the session carries a token of that lifetime).
-    pub session_max_hours: u32,
-    /// Failed sign-ins allowed per account within 15 minutes; the next waits.
-    pub sign_in_failures_per_account: u32,
-    /// Sign-in attempts allowed per client address per minute.
-    pub sign_in_per_address_minute: u32,
-    /// Connection pool size.
-    pub max_connections: u32,
-    /// Sign-in at the province's OpenID Connect provider (cluster mode); unset: local accounts.
-    pub oidc: OidcConfig,
-}
-
-/// The console's OpenID Connect client (authorization code flow with PKCE, docs/console.md).
-/// The services verify the same provider's access tokens (`auth.jwks_url`, `auth.issuer`,
-/// `auth.audience`) and read the same claims (`office`, `roles`, `bidang`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct OidcConfig {
-    /// The provider's issuer, for example `https://sso.jatimprov.go.id/realms/aduan`; its
-    /// `/.well-known/openid-configuration` is read. Empty: local accounts (embedded default).
-    pub issuer_url: String,
-    /// The console's client id at the provider.
-    pub client_id: String,
-    /// A file holding the client secret (confidential client); empty: a public client, which
-    /// PKCE alone protects.
-    pub client_secret_file: String,
-    /// Scopes asked for besides `openid`, space-separated.
-    pub scopes: String,
-}
-
-impl Default for OidcConfig {
-    fn default() -> Self {
-        Self {
-            issuer_url: String::new(),
-            client_id: String::new(),
-            client_secret_file: String::new(),
-            scopes: "profile".into(),
-        }
-    }
-}
-
-impl Default for ConsoleConfig {
-    fn default() -> Self {
-        Self {
-            listen: "127.0.0.1:8080".into(),
-            database_url: String::new(),
-            public_url: String::new(),
-            trusted_proxies: String::new(),
-            session_idle_minutes: 30,
-            session_max_hours: 10,
-            sign_in_failures_per_account: 5,
-            sign_in_per_address_minute: 20,
-            max_connections: 4,
-            oidc: OidcConfig::default(),
-        }
-    }
-}
-
-/// The gRPC endpoint of each service, for example `http://aduan-triage:50051`; empty: the
-/// service runs in this process and is called on its own listen address.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Endpoints {
-    /// The intake service.
-    pub intake: String,
-    /// The triage service.
-    pub triage: String,
-    /// The investigation service.
-    pub investigation: String,
-    /// The feedback service.
-    pub feedback: String,
-    /// The reporting service.
-    pub reporting: String,
-    /// The web console's gRPC address, where triage and investigation deliver the events of
-    /// its notifications; empty with no console elsewhere: those relays do not run.
-    pub console: String,
 }
 
 /// The event relay (outbox delivery between services).
@@ -187,20 +90,6 @@ pub struct SlaConfig {
     /// Directory of extra holiday CSV files and policy JSON files; empty: the shipped data only.
     pub data_dir: String,
 }
-
-/// The services aduan knows, in the order of the procedure.
-pub const SERVICES: &[&str] = &["intake", "triage", "investigation", "feedback", "reporting"];
-
-/// Every component holding a service key: the five services and the console (whose key signs
-/// the public web form's submissions).
-pub const COMPONENTS: &[&str] = &[
-    "intake",
-    "triage",
-    "investigation",
-    "feedback",
-    "reporting",
-    "console",
-];
 
 /// Logging configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -354,10 +243,11 @@ impl Default for ClusterConfig {
     }
 }
 
-/// Per-service configuration.
+/// The database part of every service's section (`[intake]`, `[triage]`, …): each service's
+/// own config struct flattens it beside its own keys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ServiceConfig {
+pub struct DatabaseConfig {
     /// `postgres://…` or `sqlite:…`; empty: `sqlite:<data_dir>/<service>.db`.
     pub database_url: String,
     /// Connection pool size.
@@ -366,25 +256,6 @@ pub struct ServiceConfig {
     /// RESOURCE_EXHAUSTED and RetryInfo. 0: four per pooled connection (SQLite pools hold at
     /// most 8, so 32; PostgreSQL with 16 connections 64).
     pub max_in_flight: u32,
-    /// Public tracking requests allowed per client address per minute (intake only).
-    pub track_per_minute: u32,
-    /// Comma-separated address ranges of the proxies in front of the service (the ingress), whose
-    /// `X-Forwarded-For` names the client for public tracking's rate limit (intake only). Empty:
-    /// the TCP peer is the client.
-    pub trusted_proxies: String,
-    /// Directory of stored evidence files (investigation only); empty: `<data_dir>/evidence`.
-    pub storage_dir: String,
-    /// Largest evidence file accepted, in bytes (investigation only).
-    pub max_file_bytes: u64,
-    /// Working days without a reply after delivery of the response before the case is closed
-    /// (feedback only; S14).
-    pub silence_working_days: u32,
-    /// How often the singleton loop runs, in seconds: feedback's closing sweep; reporting's
-    /// scheduler of the monthly reports.
-    pub sweep_seconds: f64,
-    /// Province-wide statistics are computed at most once in this many seconds per period and
-    /// kind of reader; readers in between get that result (reporting only). 0: every time.
-    pub statistics_cache_seconds: u64,
 }
 
 impl Default for Config {
@@ -402,16 +273,10 @@ impl Default for Config {
             shutdown: ShutdownConfig::default(),
             grpc: GrpcConfig::default(),
             services: "all".into(),
-            endpoints: Endpoints::default(),
+            endpoints: BTreeMap::new(),
             relay: RelayConfig::default(),
             sla: SlaConfig::default(),
-            intake: ServiceConfig::default(),
-            triage: ServiceConfig::default(),
             cluster: ClusterConfig::default(),
-            investigation: ServiceConfig::default(),
-            feedback: ServiceConfig::default(),
-            reporting: ServiceConfig::default(),
-            console: ConsoleConfig::default(),
         }
     }
 }
@@ -493,14 +358,31 @@ impl Default for SlaConfig {
     }
 }
 
-impl ServiceConfig {
+impl DatabaseConfig {
+    /// True when the service's database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    /// The database URL of `service`: the configured one, or a SQLite file in the data directory.
+    pub fn url(&self, config: &Config, service: &str) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite:{}",
+                config.data_dir.join(format!("{service}.db")).display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
     /// The admission limit: `max_in_flight`, or four per connection of the pool as
     /// [`crate::db::Database::connect`] sizes it (SQLite at most 8; PostgreSQL as configured).
-    pub fn in_flight_limit(&self, data_url_is_postgres: bool) -> usize {
+    pub fn in_flight_limit(&self) -> usize {
         if self.max_in_flight > 0 {
             return self.max_in_flight as usize;
         }
-        let pool = if data_url_is_postgres {
+        let pool = if self.is_postgres() {
             self.max_connections.max(1)
         } else {
             self.max_connections.clamp(1, 8)
@@ -509,206 +391,117 @@ impl ServiceConfig {
     }
 }
 
-impl Default for ServiceConfig {
+impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             database_url: String::new(),
             max_connections: 16,
             max_in_flight: 0,
-            track_per_minute: 30,
-            trusted_proxies: String::new(),
-            storage_dir: String::new(),
-            max_file_bytes: 20 * 1024 * 1024,
-            silence_working_days: 10,
-            sweep_seconds: 60.0,
-            statistics_cache_seconds: 60,
         }
     }
 }
 
 impl Config {
-    /// Defaults, then `file` (if any), then the process environment.
-    pub fn load(file: Option<&Path>) -> Result<Self> {
-        Self::load_from(file, std::env::vars())
+    /// The configured endpoint of `component`, or None when it runs in this process.
+    pub fn endpoint(&self, component: &str) -> Option<&str> {
+        self.endpoints
+            .get(component)
+            .map(String::as_str)
+            .filter(|e| !e.is_empty())
     }
 
-    /// Defaults, then `file` (if any), then the given environment.
-    pub fn load_from(
-        file: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self> {
-        let defaults = toml::Table::try_from(Config::default())
-            .map_err(|e| Error::Internal(format!("defaults: {e}")))?;
-        let mut merged = defaults.clone();
-        if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::invalid("config", format!("cannot read {}: {e}", path.display()))
-            })?;
-            let table: toml::Table = text.parse().map_err(|e| {
-                Error::invalid(
-                    "config",
-                    format!("{} is not valid TOML: {e}", path.display()),
-                )
-            })?;
-            merge(&mut merged, table);
-        }
-        for (key, value) in env {
-            let path: Vec<String> = if let Some(rest) = key.strip_prefix("ADUAN_") {
-                // Variables of the command-line client and of the test scripts share the prefix.
-                if matches!(rest, "CONFIG" | "SERVER" | "TOKEN")
-                    || rest.starts_with("TEST_")
-                    || rest.starts_with("PG_")
-                {
-                    continue;
-                }
-                rest.split("__").map(|s| s.to_ascii_lowercase()).collect()
-            } else if key == "OTEL_EXPORTER_OTLP_ENDPOINT"
-                || key == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-            {
-                vec!["telemetry".into(), "otlp_endpoint".into()]
-            } else if key == "OTEL_SERVICE_NAME" {
-                vec!["telemetry".into(), "service_name".into()]
-            } else {
-                continue;
-            };
-            let typed = typed_value(&defaults, &path, &value)
-                .map_err(|m| Error::invalid(key.clone(), m))?;
-            set_path(&mut merged, &path, typed);
-        }
-        let config: Config = merged
-            .try_into()
-            .map_err(|e: toml::de::Error| Error::invalid("config", e.message().to_string()))?;
-        Ok(config)
+    /// Sets where `component` is reached (`endpoints.<component>`).
+    pub fn set_endpoint(&mut self, component: &str, url: impl Into<String>) {
+        self.endpoints.insert(component.to_string(), url.into());
     }
+}
 
-    /// True when this process serves the web console: `console.listen` is set and `services`
-    /// is "all" or names "console".
-    pub fn console_enabled(&self) -> bool {
-        !self.console.listen.is_empty()
-            && self
-                .services
-                .split(',')
-                .map(str::trim)
-                .any(|s| s == "all" || s == "console")
-    }
-
-    /// The gRPC services this process runs, from `services` ("all" = every known service;
-    /// "console" names the web console, which is not a gRPC service).
-    pub fn enabled_services(&self) -> Result<Vec<&'static str>> {
-        let mut out = Vec::new();
-        let mut console = false;
-        for name in self
-            .services
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            if name == "all" {
-                return Ok(SERVICES.to_vec());
-            }
-            if name == "console" {
-                console = true;
-                continue;
-            }
-            let Some(known) = SERVICES.iter().find(|s| **s == name) else {
-                return Err(Error::invalid(
-                    "services",
-                    format!(
-                        "unknown service {name:?}; known: {}, console",
-                        SERVICES.join(", ")
-                    ),
-                ));
-            };
-            if !out.contains(known) {
-                out.push(*known);
-            }
-        }
-        if out.is_empty() && !console {
-            return Err(Error::invalid("services", "no service to run"));
-        }
-        Ok(out)
-    }
-
-    /// Refuses keys that only a single embedded process may use (the local signing key, generated
-    /// service keys, a generated master key) when the process runs with PostgreSQL or in cluster
-    /// mode, where replicas would each generate keys of their own. With
-    /// `auth.allow_local_keys_in_cluster` they are accepted, and the warning to log is returned.
-    pub fn check_keys(&self) -> Result<Option<String>> {
-        let mut local = Vec::new();
-        if crate::auth::local_user_keys(&self.auth) {
-            local.push("the local signing key (auth.local_signing)");
-        }
-        if crate::auth::generated_service_keys(&self.auth) {
-            local.push("generated service keys (auth.service_keys_dir)");
-        }
-        let services = self.enabled_services()?;
-        // A console-only process holds no office key (src/lib.rs).
-        if self.crypto.keys_file.is_empty() && !services.is_empty() {
-            local.push("a generated master key (crypto.keys_file)");
-        }
-        let postgres = services.iter().any(|s| {
-            let url = match *s {
-                "intake" => &self.intake.database_url,
-                "triage" => &self.triage.database_url,
-                "investigation" => &self.investigation.database_url,
-                "feedback" => &self.feedback.database_url,
-                _ => &self.reporting.database_url,
-            };
-            url.starts_with("postgres")
-        });
-        if local.is_empty() || !(postgres || self.cluster.enabled) {
-            return Ok(None);
-        }
-        let mode = if self.cluster.enabled {
-            "cluster mode"
-        } else {
-            "PostgreSQL"
-        };
-        let msg = format!(
-            "{mode} with {}: replicas would each generate keys of their own",
-            local.join(", ")
-        );
-        if self.auth.allow_local_keys_in_cluster {
-            Ok(Some(format!(
-                "{msg}; accepted because auth.allow_local_keys_in_cluster is set (demos only)"
-            )))
-        } else {
-            Err(Error::invalid(
-                "auth.allow_local_keys_in_cluster",
-                format!(
-                    "{msg}. Configure auth.jwks_url or auth.key_file, auth.service_keys_dir and \
-                     crypto.keys_file (docs/security.md), or set auth.allow_local_keys_in_cluster \
-                     for a demo"
-                ),
-            ))
-        }
-    }
-
-    /// The configured endpoint of `service`, or None when it runs in this process.
-    pub fn endpoint(&self, service: &str) -> Option<&str> {
-        let e = match service {
-            "intake" => &self.endpoints.intake,
-            "triage" => &self.endpoints.triage,
-            "investigation" => &self.endpoints.investigation,
-            "feedback" => &self.endpoints.feedback,
-            "reporting" => &self.endpoints.reporting,
-            "console" => &self.endpoints.console,
-            _ => return None,
-        };
-        (!e.is_empty()).then_some(e.as_str())
-    }
-
-    /// The database URL of `service`: the configured one, or a SQLite file in the data directory.
-    pub fn database_url(&self, service: &str, configured: &str) -> String {
-        if configured.is_empty() {
-            format!(
-                "sqlite:{}",
-                self.data_dir.join(format!("{service}.db")).display()
+/// Reads a whole configuration `T` (the shared [`Config`] with the sections of the services a
+/// binary runs, flattened beside it): `T::default()`, then `file` (if any), then `env`.
+///
+/// Every key must exist in `T::default()`: an unknown key in the file or the environment is
+/// refused (serde cannot refuse them once sections are flattened, so the defaults decide).
+/// Environment values are read as the type the default has at their key.
+pub fn load<T>(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<T>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    let defaults = toml::Table::try_from(T::default())
+        .map_err(|e| Error::Internal(format!("defaults: {e}")))?;
+    let mut merged = defaults.clone();
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid("config", format!("cannot read {}: {e}", path.display()))
+        })?;
+        let table: toml::Table = text.parse().map_err(|e| {
+            Error::invalid(
+                "config",
+                format!("{} is not valid TOML: {e}", path.display()),
             )
+        })?;
+        if let Some(key) = unknown_key(&defaults, &table, "") {
+            return Err(Error::invalid(
+                "config",
+                format!("{}: unknown key {key}", path.display()),
+            ));
+        }
+        merge(&mut merged, table);
+    }
+    for (key, value) in env {
+        let path: Vec<String> = if let Some(rest) = key.strip_prefix("ADUAN_") {
+            // Variables of the command-line client and of the test scripts share the prefix.
+            if matches!(rest, "CONFIG" | "SERVER" | "TOKEN")
+                || rest.starts_with("TEST_")
+                || rest.starts_with("PG_")
+            {
+                continue;
+            }
+            rest.split("__").map(|s| s.to_ascii_lowercase()).collect()
+        } else if key == "OTEL_EXPORTER_OTLP_ENDPOINT"
+            || key == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+        {
+            vec!["telemetry".into(), "otlp_endpoint".into()]
+        } else if key == "OTEL_SERVICE_NAME" {
+            vec!["telemetry".into(), "service_name".into()]
         } else {
-            configured.to_string()
+            continue;
+        };
+        let typed =
+            typed_value(&defaults, &path, &value).map_err(|m| Error::invalid(key.clone(), m))?;
+        set_path(&mut merged, &path, typed);
+    }
+    merged
+        .try_into()
+        .map_err(|e: toml::de::Error| Error::invalid("config", e.message().to_string()))
+}
+
+impl Config {
+    /// The shared parts alone: defaults, then `file` (if any), then the process environment.
+    /// A binary running services loads its whole configuration with [`load`] instead.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        load(file, std::env::vars())
+    }
+}
+
+/// The first key of `given` (dotted) that `defaults` does not have.
+fn unknown_key(defaults: &toml::Table, given: &toml::Table, prefix: &str) -> Option<String> {
+    for (k, v) in given {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match (defaults.get(k), v) {
+            (None, _) => return Some(path),
+            (Some(toml::Value::Table(d)), toml::Value::Table(g)) => {
+                if let Some(found) = unknown_key(d, g, &path) {
+                    return Some(found);
+                }
+            }
+            _ => {}
         }
     }
+    None
 }
 
 fn merge(base: &mut toml::Table, over: toml::Table) {
@@ -754,6 +547,7 @@ fn typed_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<tom
         }
     }
     Ok(match found {
+        None => return Err("unknown setting".into()),
         Some(toml::Value::Integer(_)) => toml::Value::Integer(
             raw.trim()
                 .parse()
@@ -777,6 +571,39 @@ fn typed_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<tom
 mod tests {
     use super::*;
 
+    /// A binary's whole configuration: the shared parts and one service's section.
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Whole {
+        #[serde(flatten)]
+        shared: Config,
+        intake: Section,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Section {
+        #[serde(flatten)]
+        db: DatabaseConfig,
+        track_per_minute: u32,
+    }
+
+    impl Default for Section {
+        fn default() -> Self {
+            Self {
+                db: DatabaseConfig::default(),
+                track_per_minute: 30,
+            }
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
     fn layers_apply_in_order() {
         let dir = std::env::temp_dir().join(format!("aduan-cfg-{}", std::process::id()));
@@ -787,116 +614,79 @@ mod tests {
             "listen = \"0.0.0.0:6000\"\nprovince = \"35\"\n[intake]\nmax_connections = 4\n[shutdown]\ndrain_seconds = 1.5\n",
         )
         .unwrap();
-        let env = vec![
-            ("ADUAN_LISTEN".to_string(), "0.0.0.0:7000".to_string()),
-            (
-                "ADUAN_INTAKE__DATABASE_URL".to_string(),
-                "postgres://x/y".to_string(),
-            ),
-            ("ADUAN_AUTH__LOCAL_SIGNING".to_string(), "false".to_string()),
-            (
-                "ADUAN_INTAKE__TRACK_PER_MINUTE".to_string(),
-                "7".to_string(),
-            ),
-            (
-                "OTEL_EXPORTER_OTLP_ENDPOINT".to_string(),
-                "http://c:4317".to_string(),
-            ),
-            ("UNRELATED".to_string(), "x".to_string()),
-        ];
-        let c = Config::load_from(Some(&file), env).unwrap();
-        assert_eq!(c.listen, "0.0.0.0:7000");
-        assert_eq!(c.intake.max_connections, 4);
+        let env = env(&[
+            ("ADUAN_LISTEN", "0.0.0.0:7000"),
+            ("ADUAN_INTAKE__DATABASE_URL", "postgres://x/y"),
+            ("ADUAN_AUTH__LOCAL_SIGNING", "false"),
+            ("ADUAN_INTAKE__TRACK_PER_MINUTE", "7"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            ("ADUAN_TOKEN", "the client's, not ours"),
+            ("UNRELATED", "x"),
+        ]);
+        let c: Whole = load(Some(&file), env).unwrap();
+        assert_eq!(c.shared.listen, "0.0.0.0:7000");
+        assert_eq!(c.intake.db.max_connections, 4);
         assert_eq!(c.intake.track_per_minute, 7);
-        assert_eq!(c.intake.database_url, "postgres://x/y");
-        assert!(!c.auth.local_signing);
-        assert_eq!(c.shutdown.drain_seconds, 1.5);
-        assert_eq!(c.telemetry.otlp_endpoint, "http://c:4317");
-        assert_eq!(c.province, "35");
+        assert_eq!(c.intake.db.database_url, "postgres://x/y");
+        assert!(c.intake.db.is_postgres());
+        assert!(!c.shared.auth.local_signing);
+        assert_eq!(c.shared.shutdown.drain_seconds, 1.5);
+        assert_eq!(c.shared.telemetry.otlp_endpoint, "http://c:4317");
+        assert_eq!(c.shared.province, "35");
     }
 
     #[test]
-    fn bad_values_are_refused_with_the_key() {
-        let env = vec![(
-            "ADUAN_INTAKE__MAX_CONNECTIONS".to_string(),
-            "many".to_string(),
-        )];
-        let err = Config::load_from(None, env).unwrap_err();
+    fn bad_values_and_unknown_keys_are_refused_with_the_key() {
+        let err =
+            load::<Whole>(None, env(&[("ADUAN_INTAKE__MAX_CONNECTIONS", "many")])).unwrap_err();
         assert!(err.to_string().contains("ADUAN_INTAKE__MAX_CONNECTIONS"));
-        let env = vec![("ADUAN_NO_SUCH_KEY".to_string(), "1".to_string())];
-        assert!(
-            Config::load_from(None, env).is_err(),
-            "unknown keys are refused"
-        );
+        for key in [
+            "ADUAN_NO_SUCH_KEY",
+            "ADUAN_INTAKE__NO_SUCH_KEY",
+            "ADUAN_TRIAGE__DATABASE_URL",
+        ] {
+            let err = load::<Whole>(None, env(&[(key, "1")])).unwrap_err();
+            assert!(err.to_string().contains(key), "{key}: {err}");
+        }
+        // The shared parts alone do not know the intake section.
+        assert!(load::<Config>(None, env(&[("ADUAN_INTAKE__TRACK_PER_MINUTE", "7")])).is_err());
+        let dir = std::env::temp_dir().join(format!("aduan-cfg-unknown-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("aduan.toml");
+        for (text, key) in [
+            ("[intake]\nstorage_dir = \"/x\"\n", "intake.storage_dir"),
+            ("[shutdown]\ndrain = 1\n", "shutdown.drain"),
+            ("[reporting]\nmax_connections = 2\n", "reporting"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let err = load::<Whole>(Some(&file), []).unwrap_err();
+            assert!(err.to_string().contains(key), "{key}: {err}");
+        }
+        std::fs::write(&file, "[intake]\nmax_connections = \"four\"\n").unwrap();
+        assert!(load::<Whole>(Some(&file), []).is_err());
     }
 
     #[test]
     fn default_database_is_sqlite_in_data_dir() {
         let c = Config::default();
-        assert_eq!(
-            c.database_url("intake", ""),
-            "sqlite:./aduan-data/intake.db"
-        );
-        assert_eq!(c.database_url("intake", "postgres://h/d"), "postgres://h/d");
+        let mut db = DatabaseConfig::default();
+        assert_eq!(db.url(&c, "intake"), "sqlite:./aduan-data/intake.db");
+        assert_eq!(db.in_flight_limit(), 32, "SQLite pools hold at most 8");
+        db.database_url = "postgres://h/d".into();
+        assert_eq!(db.url(&c, "intake"), "postgres://h/d");
+        assert_eq!(db.in_flight_limit(), 64);
+        db.max_in_flight = 5;
+        assert_eq!(db.in_flight_limit(), 5);
     }
 
     #[test]
-    fn services_and_endpoints() {
-        let c = Config::default();
-        assert_eq!(
-            c.enabled_services().unwrap(),
-            vec!["intake", "triage", "investigation", "feedback", "reporting"]
-        );
-        let env = vec![
-            ("ADUAN_SERVICES".to_string(), "triage, triage".to_string()),
-            (
-                "ADUAN_ENDPOINTS__INTAKE".to_string(),
-                "http://aduan-intake:50051".to_string(),
-            ),
-        ];
-        let c = Config::load_from(None, env).unwrap();
-        assert_eq!(c.enabled_services().unwrap(), vec!["triage"]);
+    fn endpoints_are_read_by_name() {
+        let mut c = Config::default();
+        c.endpoints
+            .insert("intake".into(), "http://aduan-intake:50051".into());
+        c.endpoints.insert("triage".into(), String::new());
         assert_eq!(c.endpoint("intake"), Some("http://aduan-intake:50051"));
         assert_eq!(c.endpoint("triage"), None);
-        let env = vec![("ADUAN_SERVICES".to_string(), "intake,billing".to_string())];
-        let err = Config::load_from(None, env)
-            .unwrap()
-            .enabled_services()
-            .unwrap_err();
-        assert!(err.to_string().contains("billing"));
-    }
-
-    #[test]
-    fn keys_of_one_process_are_refused_with_postgres_and_in_cluster_mode() {
-        let sqlite = Config::default();
-        assert_eq!(sqlite.check_keys().unwrap(), None);
-        let mut pg = Config::default();
-        pg.triage.database_url = "postgres://db/triage".into();
-        assert!(matches!(pg.check_keys(), Err(Error::InvalidArgument(_))));
-        let mut cluster = Config::default();
-        cluster.cluster.enabled = true;
-        assert!(cluster.check_keys().is_err());
-        // With every key configured, PostgreSQL is fine.
-        let mut configured = pg.clone();
-        configured.auth.jwks_url = "https://sso.example/jwks".into();
-        configured.auth.service_keys_dir = "/etc/aduan/service-keys".into();
-        configured.crypto.keys_file = "/etc/aduan/keys.toml".into();
-        assert_eq!(configured.check_keys().unwrap(), None);
-        // Each local key alone is enough to refuse.
-        let mut master_only = configured.clone();
-        master_only.crypto.keys_file.clear();
-        assert!(master_only.check_keys().is_err());
-        // A console-only pod in cluster mode holds no office key: none is needed.
-        let mut console = Config::default();
-        console.cluster.enabled = true;
-        console.services = "console".into();
-        console.auth.jwks_url = "https://sso.example/jwks".into();
-        console.auth.service_keys_dir = "/etc/aduan/service-keys".into();
-        assert_eq!(console.check_keys().unwrap(), None);
-        console.services = "console,intake".into();
-        assert!(console.check_keys().is_err());
-        // Demos may, with a warning.
-        pg.auth.allow_local_keys_in_cluster = true;
-        assert!(pg.check_keys().unwrap().unwrap().contains("demos only"));
+        assert_eq!(c.endpoint("feedback"), None);
     }
 }

@@ -11,6 +11,7 @@
 mod bidang;
 mod case;
 mod casework;
+pub mod config;
 mod dashboard;
 mod desk;
 mod followup;
@@ -29,6 +30,8 @@ use std::sync::Arc;
 
 use aduan_runtime::auth::{Claims, LocalSigner, Role, ServiceTokens};
 use aduan_runtime::config::Config;
+
+pub use crate::config::{ConsoleConfig, OidcConfig};
 use aduan_runtime::ratelimit::{Cidr, RateLimiter};
 use aduan_runtime::{Error, Result};
 use axum::Router;
@@ -56,7 +59,7 @@ pub struct Endpoints {
 
 /// The console's state, shared by every request.
 pub struct Console {
-    cfg: aduan_runtime::config::ConsoleConfig,
+    cfg: ConsoleConfig,
     province: String,
     store: Store,
     cat: i18n::Catalogue,
@@ -112,8 +115,12 @@ fn now() -> i64 {
 }
 
 /// The console's database URL: `console.database_url`, or `sqlite:<data_dir>/console.db`.
-pub fn database_url(config: &Config) -> String {
-    config.database_url("console", &config.console.database_url)
+pub fn database_url(config: &Config, own: &ConsoleConfig) -> String {
+    if own.database_url.is_empty() {
+        format!("sqlite:{}", config.data_dir.join("console.db").display())
+    } else {
+        own.database_url.clone()
+    }
 }
 
 /// Checks an account's fields against the reference data: INVALID_ARGUMENT names each bad one.
@@ -199,10 +206,11 @@ impl Console {
     /// there is no account, and connects lazily to the services.
     pub async fn open(
         config: &Config,
+        own: &ConsoleConfig,
         endpoints: &Endpoints,
     ) -> Result<(Arc<Console>, Option<FirstAdmin>)> {
         let local = aduan_runtime::auth::local_user_keys(&config.auth);
-        let oidc = if config.console.oidc.issuer_url.is_empty() {
+        let oidc = if own.oidc.issuer_url.is_empty() {
             if !local {
                 return Err(Error::invalid(
                     "console.oidc.issuer_url",
@@ -217,15 +225,15 @@ impl Console {
                     "with console.oidc.issuer_url the services must verify the provider's tokens: set auth.jwks_url, auth.issuer and auth.audience to the same provider",
                 ));
             }
-            let verifier =
-                aduan_runtime::auth::Verifier::from_config(&config.auth, &config.data_dir).await?;
-            Some(oidc::Oidc::new(
-                &config.console.oidc,
-                &config.console.public_url,
-                verifier,
-            )?)
+            let verifier = aduan_runtime::auth::Verifier::from_config(
+                &config.auth,
+                &config.data_dir,
+                aduan_spine::relay::COMPONENTS,
+            )
+            .await?;
+            Some(oidc::Oidc::new(&own.oidc, &own.public_url, verifier)?)
         };
-        let store = Store::open(&database_url(config), config.console.max_connections).await?;
+        let store = Store::open(&database_url(config, own), own.max_connections).await?;
         let refdata = Arc::new(aduan_refdata::RefData::configured(config)?);
         let mut first = None;
         // Accounts of the identity provider are the provider's: no local administrator then.
@@ -265,11 +273,11 @@ impl Console {
                 .map(|c| c.connect_lazy())
                 .map_err(|e| Error::invalid("endpoints", e.to_string()))
         };
-        let trusted = Cidr::parse_list(&config.console.trusted_proxies)
+        let trusted = Cidr::parse_list(&own.trusted_proxies)
             .map_err(|e| Error::invalid("console.trusted_proxies", e))?;
-        let secure = config.console.public_url.starts_with("https://");
+        let secure = own.public_url.starts_with("https://");
         let console = Console {
-            cfg: config.console.clone(),
+            cfg: own.clone(),
             province: config.province.clone(),
             store,
             cat: i18n::Catalogue::indonesian(),
@@ -287,8 +295,8 @@ impl Console {
             reporting: channel(&endpoints.reporting)?,
             secure,
             trusted,
-            track_limiter: RateLimiter::new(config.intake.track_per_minute),
-            sign_in_limiter: RateLimiter::new(config.console.sign_in_per_address_minute),
+            track_limiter: RateLimiter::new(own.track_per_minute),
+            sign_in_limiter: RateLimiter::new(own.sign_in_per_address_minute),
         };
         Ok((Arc::new(console), first))
     }

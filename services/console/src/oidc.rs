@@ -12,8 +12,8 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::config::OidcConfig;
 use aduan_runtime::auth::{Principal, Role, Verifier};
-use aduan_runtime::config::OidcConfig;
 use aduan_runtime::{Error, Result};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};

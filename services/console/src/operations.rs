@@ -30,8 +30,6 @@ use crate::views::{self, Page};
 use crate::{Console, i18n};
 
 /// The services whose processes run relays, by the name their outboxes carry.
-const SERVICES: [&str; 5] = ["intake", "triage", "investigation", "feedback", "reporting"];
-
 fn channel(c: &Console, service: &str) -> Option<Channel> {
     Some(match service {
         "intake" => c.intake.clone(),
@@ -97,7 +95,7 @@ async fn page(c: &Console, s: &SessionRow, status: StatusCode, notice: Option<St
     let mut silent = Vec::new();
     let mut letters = Vec::new();
     let mut seen_letters = HashSet::new();
-    for service in SERVICES {
+    for &service in aduan_spine::relay::SERVICES {
         let Some(ch) = channel(c, service) else {
             continue;
         };

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod config;
 mod core;
 pub mod domain;
 mod events;
@@ -25,6 +26,8 @@ use std::sync::Arc;
 use aduan_runtime::Result;
 use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
 use aduan_runtime::config::Config;
+
+pub use crate::config::FeedbackConfig;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 use aduan_spine::casefile::CaseStore;
@@ -110,8 +113,8 @@ async fn migrate_db(db: &Database) -> Result<()> {
 }
 
 /// Runs feedback's migrations (`aduan migrate`).
-pub async fn migrate(config: &Config) -> Result<()> {
-    let url = config.database_url("feedback", &config.feedback.database_url);
+pub async fn migrate(config: &Config, own: &FeedbackConfig) -> Result<()> {
+    let url = own.db.url(config, "feedback");
     let db = Database::connect(&url, 2).await?;
     let r = migrate_db(&db).await;
     db.close().await;
@@ -123,11 +126,12 @@ pub async fn migrate(config: &Config) -> Result<()> {
 /// `feedback.silence_working_days`.
 pub async fn open(
     config: &Config,
+    own: &FeedbackConfig,
     keys: Arc<Keyring>,
     calendars: Arc<aduan_refdata::calendars::OfficeCalendars>,
 ) -> Result<Arc<Feedback>> {
-    let url = config.database_url("feedback", &config.feedback.database_url);
-    let db = Database::connect(&url, config.feedback.max_connections).await?;
+    let url = own.db.url(config, "feedback");
+    let db = Database::connect(&url, own.db.max_connections).await?;
     migrate_db(&db).await?;
     db.spawn_pool_metrics("feedback");
     let outbox = Outbox::new("feedback", db.clone());
@@ -139,7 +143,7 @@ pub async fn open(
         refdata,
         calendars,
         config.province.clone(),
-        config.feedback.silence_working_days,
+        own.silence_working_days,
         keys,
     )))
 }

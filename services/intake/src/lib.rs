@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod config;
 mod core;
 pub mod domain;
 pub mod events;
@@ -22,6 +23,8 @@ use std::sync::Arc;
 
 use aduan_runtime::auth::{Access, AuthzTable, Role, Scope, grant};
 use aduan_runtime::config::Config;
+
+pub use crate::config::IntakeConfig;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 
@@ -101,8 +104,8 @@ pub static AUTHZ: AuthzTable = &[
 ];
 
 /// Connects intake's database and runs its migrations (`aduan migrate`).
-pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
-    let url = config.database_url("intake", &config.intake.database_url);
+pub async fn migrate(config: &Config, own: &IntakeConfig) -> aduan_runtime::Result<()> {
+    let url = own.db.url(config, "intake");
     let db = Database::connect(&url, 2).await?;
     let r = store::migrate(&db).await;
     db.close().await;
@@ -110,15 +113,19 @@ pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
 }
 
 /// Connects intake's database, runs its migrations and assembles the service core.
-pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<Arc<Intake>> {
-    let url = config.database_url("intake", &config.intake.database_url);
-    let db = Database::connect(&url, config.intake.max_connections).await?;
+pub async fn open(
+    config: &Config,
+    own: &IntakeConfig,
+    keys: Arc<Keyring>,
+) -> aduan_runtime::Result<Arc<Intake>> {
+    let url = own.db.url(config, "intake");
+    let db = Database::connect(&url, own.db.max_connections).await?;
     let outbox = aduan_spine::relay::Outbox::new("intake", db.clone());
     let store = store::open(db.clone(), outbox.clone()).await?;
     db.spawn_pool_metrics("intake");
     let refdata = Arc::new(refdata::RefData::configured(config)?);
-    let trusted = aduan_runtime::ratelimit::Cidr::parse_list(&config.intake.trusted_proxies)
-        .map_err(|bad| {
+    let trusted =
+        aduan_runtime::ratelimit::Cidr::parse_list(&own.trusted_proxies).map_err(|bad| {
             aduan_runtime::Error::invalid(
                 "intake.trusted_proxies",
                 format!("{bad:?} is not an address range such as 10.0.0.0/8"),
@@ -130,7 +137,7 @@ pub async fn open(config: &Config, keys: Arc<Keyring>) -> aduan_runtime::Result<
         outbox,
         keys,
         refdata,
-        config.intake.track_per_minute,
+        own.track_per_minute,
         trusted,
     )))
 }

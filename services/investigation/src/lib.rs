@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 mod api;
+pub mod config;
 mod core;
 pub mod domain;
 mod events;
@@ -32,6 +33,8 @@ use std::sync::Arc;
 
 use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
 use aduan_runtime::config::Config;
+
+pub use crate::config::InvestigationConfig;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 use aduan_runtime::{Error, Result};
@@ -179,8 +182,8 @@ async fn migrate_db(db: &Database) -> Result<()> {
 }
 
 /// Runs investigation's migrations (`aduan migrate`).
-pub async fn migrate(config: &Config) -> Result<()> {
-    let url = config.database_url("investigation", &config.investigation.database_url);
+pub async fn migrate(config: &Config, own: &InvestigationConfig) -> Result<()> {
+    let url = own.db.url(config, "investigation");
     let db = Database::connect(&url, 2).await?;
     let r = migrate_db(&db).await;
     db.close().await;
@@ -188,11 +191,11 @@ pub async fn migrate(config: &Config) -> Result<()> {
 }
 
 /// The directory of evidence files: `investigation.storage_dir`, or `<data_dir>/evidence`.
-pub fn storage_dir(config: &Config) -> PathBuf {
-    if config.investigation.storage_dir.is_empty() {
+pub fn storage_dir(config: &Config, own: &InvestigationConfig) -> PathBuf {
+    if own.storage_dir.is_empty() {
         config.data_dir.join("evidence")
     } else {
-        PathBuf::from(&config.investigation.storage_dir)
+        PathBuf::from(&own.storage_dir)
     }
 }
 
@@ -200,12 +203,11 @@ pub fn storage_dir(config: &Config) -> PathBuf {
 /// is where intake answers (interviews amend the complaint there, with the caller's token).
 pub async fn open(
     config: &Config,
+    own: &InvestigationConfig,
     keys: Arc<Keyring>,
     intake_endpoint: String,
 ) -> Result<Arc<Investigation>> {
-    if config.investigation.max_file_bytes == 0
-        || config.investigation.max_file_bytes > MAX_MESSAGE_BYTES as u64 - 1024 * 1024
-    {
+    if own.max_file_bytes == 0 || own.max_file_bytes > MAX_MESSAGE_BYTES as u64 - 1024 * 1024 {
         return Err(Error::invalid(
             "investigation.max_file_bytes",
             format!("between 1 and {} bytes", MAX_MESSAGE_BYTES - 1024 * 1024),
@@ -215,9 +217,9 @@ pub async fn open(
     let dir = (!config.reference_data_dir.is_empty())
         .then(|| std::path::Path::new(&config.reference_data_dir));
     let codes = domain::Codes::load(dir)?;
-    let files = Arc::new(storage::LocalDir::new(storage_dir(config))?);
-    let url = config.database_url("investigation", &config.investigation.database_url);
-    let db = Database::connect(&url, config.investigation.max_connections).await?;
+    let files = Arc::new(storage::LocalDir::new(storage_dir(config, own))?);
+    let url = own.db.url(config, "investigation");
+    let db = Database::connect(&url, own.db.max_connections).await?;
     migrate_db(&db).await?;
     db.spawn_pool_metrics("investigation");
     let outbox = Outbox::new("investigation", db.clone());
@@ -228,7 +230,7 @@ pub async fn open(
         codes,
         files,
         keys,
-        config.investigation.max_file_bytes,
+        own.max_file_bytes,
         intake_endpoint,
     )))
 }

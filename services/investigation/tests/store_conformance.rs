@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use aduan_investigation::InvestigationConfig;
 use aduan_investigation::domain::{
     APPROVED, CaseDoc, DRAFT, DraftRec, NoteRec, RETURNED, SUPERSEDED,
 };
@@ -59,14 +60,15 @@ fn disposition(id: &str, version: i32, bidang: &str) -> LifecycleEvent {
 async fn conformance(database_url: String, raw: impl AsyncFn(&str) -> Vec<u8>) {
     let dir = std::env::temp_dir().join(format!("aduan-inv-store-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config {
+    let config = Config {
         data_dir: dir.clone(),
         ..Default::default()
     };
-    config.investigation.database_url = database_url;
-    aduan_investigation::migrate(&config).await.unwrap();
+    let mut own = InvestigationConfig::default();
+    own.db.database_url = database_url;
+    aduan_investigation::migrate(&config, &own).await.unwrap();
     let keys = Arc::new(Keyring::from_master([7u8; 32]));
-    let core = aduan_investigation::open(&config, keys, "http://127.0.0.1:9".into())
+    let core = aduan_investigation::open(&config, &own, keys, "http://127.0.0.1:9".into())
         .await
         .unwrap();
     let store = core.store();

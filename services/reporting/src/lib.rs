@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod archive;
+pub mod config;
 mod core;
 pub mod directory;
 pub mod documents;
@@ -28,6 +29,8 @@ use std::sync::Arc;
 use aduan_runtime::Result;
 use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
 use aduan_runtime::config::Config;
+
+pub use crate::config::ReportingConfig;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
 use aduan_spine::casefile::CaseStore;
@@ -158,8 +161,8 @@ async fn migrate_db(db: &Database) -> Result<()> {
 }
 
 /// Runs reporting's migrations (`aduan migrate`).
-pub async fn migrate(config: &Config) -> Result<()> {
-    let url = config.database_url("reporting", &config.reporting.database_url);
+pub async fn migrate(config: &Config, own: &ReportingConfig) -> Result<()> {
+    let url = own.db.url(config, "reporting");
     let db = Database::connect(&url, 2).await?;
     let r = migrate_db(&db).await;
     db.close().await;
@@ -172,13 +175,14 @@ pub async fn migrate(config: &Config) -> Result<()> {
 /// own token.
 pub async fn open(
     config: &Config,
+    own: &ReportingConfig,
     keys: Arc<Keyring>,
     calendars: Arc<aduan_refdata::calendars::OfficeCalendars>,
     triage_endpoint: String,
     investigation_endpoint: String,
 ) -> Result<Arc<Reporting>> {
-    let url = config.database_url("reporting", &config.reporting.database_url);
-    let db = Database::connect(&url, config.reporting.max_connections).await?;
+    let url = own.db.url(config, "reporting");
+    let db = Database::connect(&url, own.db.max_connections).await?;
     migrate_db(&db).await?;
     db.spawn_pool_metrics("reporting");
     let outbox = Outbox::new("reporting", db.clone());
@@ -196,8 +200,6 @@ pub async fn open(
             triage_endpoint,
             investigation_endpoint,
         )
-        .with_statistics_cache(std::time::Duration::from_secs(
-            config.reporting.statistics_cache_seconds,
-        )),
+        .with_statistics_cache(std::time::Duration::from_secs(own.statistics_cache_seconds)),
     ))
 }

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod config;
 mod core;
 pub mod domain;
 pub mod events;
@@ -22,6 +23,8 @@ use std::sync::Arc;
 
 use aduan_runtime::auth::{Access, AuthzTable, Grant, Role, Scope, grant};
 use aduan_runtime::config::Config;
+
+pub use crate::config::TriageConfig;
 use aduan_runtime::db::Database;
 use aduan_spine::relay::Outbox;
 
@@ -80,8 +83,8 @@ pub static AUTHZ: AuthzTable = &[
 ];
 
 /// Runs triage's migrations (`aduan migrate`).
-pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
-    let url = config.database_url("triage", &config.triage.database_url);
+pub async fn migrate(config: &Config, own: &TriageConfig) -> aduan_runtime::Result<()> {
+    let url = own.db.url(config, "triage");
     let db = Database::connect(&url, 2).await?;
     let r = store::migrate(&db).await;
     db.close().await;
@@ -93,12 +96,13 @@ pub async fn migrate(config: &Config) -> aduan_runtime::Result<()> {
 /// sender and letter).
 pub async fn open(
     config: &Config,
+    own: &TriageConfig,
     keys: Arc<aduan_runtime::crypto::Keyring>,
     calendars: Arc<aduan_refdata::calendars::OfficeCalendars>,
     intake_endpoint: String,
 ) -> aduan_runtime::Result<Arc<Triage>> {
-    let url = config.database_url("triage", &config.triage.database_url);
-    let db = Database::connect(&url, config.triage.max_connections).await?;
+    let url = own.db.url(config, "triage");
+    let db = Database::connect(&url, own.db.max_connections).await?;
     let outbox = Outbox::new("triage", db.clone());
     let store = store::open(db.clone(), outbox.clone(), keys.clone()).await?;
     db.spawn_pool_metrics("triage");

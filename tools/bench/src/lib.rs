@@ -64,7 +64,7 @@ pub fn complaint(request_id: String, office: &str) -> pb::SubmitComplaintRequest
 /// `authorization` header values of a complaints officer for each office, minted with the local
 /// key of `data_dir` (the embedded default).
 pub fn officer_headers(
-    config: &aduan_runtime::config::Config,
+    config: &aduan::Config,
     data_dir: &Path,
     subject: &str,
     offices: &[String],

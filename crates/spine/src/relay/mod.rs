@@ -56,12 +56,9 @@ mod tests {
     #[test]
     fn every_route_is_between_known_services_and_names_known_event_types() {
         for r in ROUTES {
-            assert!(aduan_runtime::config::SERVICES.contains(&r.source), "{r:?}");
+            assert!(SERVICES.contains(&r.source), "{r:?}");
             // The console receives (notifications) but publishes nothing.
-            assert!(
-                aduan_runtime::config::COMPONENTS.contains(&r.subscriber),
-                "{r:?}"
-            );
+            assert!(COMPONENTS.contains(&r.subscriber), "{r:?}");
             assert_ne!(r.source, r.subscriber);
             assert!(!r.events.is_empty());
             for e in r.events {

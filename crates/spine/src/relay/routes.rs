@@ -1,4 +1,20 @@
-//! Who receives which lifecycle events of whom: the routes of the relay.
+//! Who receives which lifecycle events of whom: the routes of the relay, and the roster of the
+//! components they join.
+
+/// The services of the procedure, in its order: each has a database, an outbox and a gRPC API.
+pub const SERVICES: &[&str] = &["intake", "triage", "investigation", "feedback", "reporting"];
+
+/// Every component of the event flow, each holding a service key (`<component>.pem`): the five
+/// services and the web console, which receives notifications and signs the public form's
+/// submissions.
+pub const COMPONENTS: &[&str] = &[
+    "intake",
+    "triage",
+    "investigation",
+    "feedback",
+    "reporting",
+    "console",
+];
 
 /// Where one outbox's events go: a subscriber and its endpoint.
 #[derive(Debug, Clone)]

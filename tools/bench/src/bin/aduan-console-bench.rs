@@ -24,9 +24,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aduan::Config;
 use aduan_bench::complaint;
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
-use aduan_runtime::config::Config;
 use clap::Parser;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -277,11 +277,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ] {
                 let url = format!("{base}/aduan_cb_{svc}");
                 match svc {
-                    "intake" => config.intake.database_url = url,
-                    "triage" => config.triage.database_url = url,
-                    "investigation" => config.investigation.database_url = url,
-                    "feedback" => config.feedback.database_url = url,
-                    "reporting" => config.reporting.database_url = url,
+                    "intake" => config.intake.db.database_url = url,
+                    "triage" => config.triage.db.database_url = url,
+                    "investigation" => config.investigation.db.database_url = url,
+                    "feedback" => config.feedback.db.database_url = url,
+                    "reporting" => config.reporting.db.database_url = url,
                     _ => config.console.database_url = url,
                 }
             }
@@ -290,7 +290,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => "sqlite",
     };
     if let Some(db) = &args.reporting_db {
-        config.reporting.database_url = db.clone();
+        config.reporting.db.database_url = db.clone();
     }
     let _telemetry = aduan_runtime::telemetry::init(&config)?;
     let running = aduan::start(&config, std::future::pending()).await?;

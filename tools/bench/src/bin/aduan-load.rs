@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aduan::Config;
 use aduan_bench::{JATIM, complaint};
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
-use aduan_runtime::config::Config;
 use clap::{Parser, ValueEnum};
 use tonic::transport::Channel;
 use tonic_types::StatusExt;

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use aduan::Config;
 use aduan_bench::{JATIM, complaint};
 use aduan_proto::intake::v1::intake_service_client::IntakeServiceClient;
-use aduan_runtime::config::Config;
 use clap::Parser;
 use tonic::transport::Channel;
 
@@ -98,15 +98,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("ADUAN_LOG__LEVEL").is_none() {
         config.log.level = "warn".into();
     }
-    config.intake.database_url = args
+    config.intake.db.database_url = args
         .intake_db
         .clone()
         .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("intake.db").display()));
-    config.triage.database_url = args
+    config.triage.db.database_url = args
         .triage_db
         .clone()
         .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("triage.db").display()));
-    let backend = if config.intake.database_url.starts_with("postgres") {
+    let backend = if config.intake.db.database_url.starts_with("postgres") {
         "postgres"
     } else {
         "sqlite"

@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use aduan::Config;
 use aduan_bench::JATIM;
 use aduan_proto::common::v1::{Actor, Channel, ComplaintStatus as St, Date as PbDate, Step};
 use aduan_proto::events::v1::{
@@ -42,7 +43,6 @@ use aduan_reporting::domain::{self, ActorRec, DistributionRec, Doc, ReportFile, 
 use aduan_reporting::pb::{RecipientKind, ReportState};
 use aduan_reporting::stats::Scope;
 use aduan_reporting::store;
-use aduan_runtime::config::Config;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::time::{from_micros, to_micros, to_proto};
 use aduan_spine::casefile::{CaseFile, SideRow, Value};
@@ -1275,13 +1275,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let month_first = Date::new(year, month, 1)?;
 
     let mut config = Config::default();
-    config.reporting.database_url = args.db.clone();
-    config.reporting.max_connections = 4;
+    config.reporting.db.database_url = args.db.clone();
+    config.reporting.db.max_connections = 4;
     let keys = Arc::new(Keyring::from_master([0x5a; 32]));
     let refdata = Arc::new(RefData::configured(&config)?);
     let calendars = Arc::new(OfficeCalendars::configured(&config, &refdata)?);
     let core = aduan_reporting::open(
         &config,
+        &config.reporting,
         keys,
         calendars.clone(),
         "http://127.0.0.1:9".into(),
