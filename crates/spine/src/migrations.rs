@@ -3,8 +3,8 @@
 //! so that a part evolves on its own and a service's `_sqlx_migrations` holds only its tables.
 
 use aduan_runtime::db::Database;
+use aduan_runtime::db::Migration;
 use aduan_runtime::{Error, Result};
-use sqlx::migrate::Migrator;
 
 /// A part of the spine's schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,36 +35,57 @@ impl Part {
         }
     }
 
-    fn migrators(self) -> (Migrator, Migrator) {
-        let (mut pg, mut lite) = match self {
-            Part::Outbox => (
-                sqlx::migrate!("./migrations/outbox/postgres"),
-                sqlx::migrate!("./migrations/outbox/sqlite"),
-            ),
-            Part::Inbox => (
-                sqlx::migrate!("./migrations/inbox/postgres"),
-                sqlx::migrate!("./migrations/inbox/sqlite"),
-            ),
-            Part::AccessLog => (
-                sqlx::migrate!("./migrations/access_log/postgres"),
-                sqlx::migrate!("./migrations/access_log/sqlite"),
-            ),
-            Part::CaseFiles => (
-                sqlx::migrate!("./migrations/case_files/postgres"),
-                sqlx::migrate!("./migrations/case_files/sqlite"),
-            ),
-        };
-        pg.dangerous_set_table_name(self.table());
-        lite.dangerous_set_table_name(self.table());
-        (pg, lite)
+    /// The part's migrations (`migrations/<part>/`).
+    pub fn migrations(self) -> &'static [Migration] {
+        match self {
+            Part::Outbox => OUTBOX,
+            Part::Inbox => INBOX,
+            Part::AccessLog => ACCESS_LOG,
+            Part::CaseFiles => CASE_FILES,
+        }
+    }
+
+    /// Its directory below the crate's `migrations/`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Part::Outbox => "outbox",
+            Part::Inbox => "inbox",
+            Part::AccessLog => "access_log",
+            Part::CaseFiles => "case_files",
+        }
     }
 }
+
+const OUTBOX: &[Migration] = &[Migration::each(
+    "0001_outbox",
+    include_str!("../migrations/outbox/0001_outbox.postgres.sql"),
+    include_str!("../migrations/outbox/0001_outbox.sqlite.sql"),
+)];
+
+const INBOX: &[Migration] = &[Migration::both(
+    "0001_inbox",
+    include_str!("../migrations/inbox/0001_inbox.sql"),
+)];
+
+const ACCESS_LOG: &[Migration] = &[Migration::each(
+    "0001_access_log",
+    include_str!("../migrations/access_log/0001_access_log.postgres.sql"),
+    include_str!("../migrations/access_log/0001_access_log.sqlite.sql"),
+)];
+
+const CASE_FILES: &[Migration] = &[Migration::each(
+    "0001_case_files",
+    include_str!("../migrations/case_files/0001_case_files.postgres.sql"),
+    include_str!("../migrations/case_files/0001_case_files.sqlite.sql"),
+)];
+
+/// Every part.
+pub const PARTS: &[Part] = &[Part::Outbox, Part::Inbox, Part::AccessLog, Part::CaseFiles];
 
 /// Applies `parts` to `db`, in order; what is applied already is skipped.
 pub async fn apply(db: &Database, parts: &[Part]) -> Result<()> {
     for part in parts {
-        let (pg, lite) = part.migrators();
-        db.migrate(&pg, &lite)
+        db.apply(part.migrations(), Some(part.table()))
             .await
             .map_err(|e| Error::Internal(format!("spine migration ({part:?}): {e}")))?;
     }

@@ -11,7 +11,7 @@ use aduan_proto::events::v1::{
     ComplaintClosed, LifecycleEvent, TraceContext, lifecycle_event::Detail,
 };
 use aduan_runtime::crypto::Keyring;
-use aduan_runtime::db::Database;
+use aduan_runtime::db::{Database, Migration};
 use aduan_spine::casefile::{AccessEntry, CaseFile, CaseStore, Filter, SideRow, Value, Write};
 use aduan_spine::relay::Outbox;
 use serde::{Deserialize, Serialize};
@@ -22,14 +22,27 @@ struct Body {
     count: u32,
 }
 
-static PG: sqlx::migrate::Migrator = sqlx::migrate!("../../services/feedback/migrations/postgres");
-static LITE: sqlx::migrate::Migrator = sqlx::migrate!("../../services/feedback/migrations/sqlite");
+/// Feedback's migrations (a real service's side table, `surveys`).
+const FEEDBACK: &[Migration] = &[
+    Migration::both(
+        "0001_feedback",
+        include_str!("../../../services/feedback/migrations/0001_feedback.sql"),
+    ),
+    Migration::both(
+        "0002_feedback_surveys",
+        include_str!("../../../services/feedback/migrations/0002_feedback_surveys.sql"),
+    ),
+    Migration::both(
+        "0006_feedback_survey_key",
+        include_str!("../../../services/feedback/migrations/0006_feedback_survey_key.sql"),
+    ),
+];
 
 async fn store(db: Database, dir: &std::path::Path) -> CaseStore {
     aduan_spine::migrations::apply(&db, aduan_spine::migrations::CASE_FILE_SERVICE)
         .await
         .unwrap();
-    db.migrate(&PG, &LITE).await.unwrap();
+    db.apply(FEEDBACK, None).await.unwrap();
     let keys = Arc::new(Keyring::load("", dir).unwrap());
     let outbox = Outbox::new("feedback", db.clone());
     CaseStore::new("feedback", db, outbox, keys)

@@ -40,7 +40,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use tonic::transport::Channel;
 
-pub use store::{NewUser, Store, UserRow};
+pub use store::{MIGRATIONS, NewUser, Store, UserRow};
 
 /// Where the console reaches the services.
 #[derive(Debug, Clone)]

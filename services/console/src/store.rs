@@ -2,7 +2,7 @@
 //! or PostgreSQL (cluster mode). The only SQL of the console; the services' records are read over
 //! their gRPC APIs, never here.
 
-use aduan_runtime::db::Database;
+use aduan_runtime::db::{Database, Migration};
 use aduan_runtime::{Error, Result};
 use sqlx::Row;
 
@@ -134,14 +134,29 @@ pub struct Store {
     db: Database,
 }
 
+/// The console's own migrations (`migrations/`), applied after the spine's parts.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::both(
+        "0001_accounts_and_sessions",
+        include_str!("../migrations/0001_accounts_and_sessions.sql"),
+    ),
+    Migration::both(
+        "0002_identity_provider",
+        include_str!("../migrations/0002_identity_provider.sql"),
+    ),
+    Migration::both(
+        "0003_notifications",
+        include_str!("../migrations/0003_notifications.sql"),
+    ),
+    Migration::both("0004_kiosk", include_str!("../migrations/0004_kiosk.sql")),
+];
+
 impl Store {
     /// Connects and runs the console's migrations.
     pub async fn open(url: &str, max_connections: u32) -> Result<Self> {
-        static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-        static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
         let db = Database::connect(url, max_connections).await?;
         aduan_spine::migrations::apply(&db, &[aduan_spine::migrations::Part::Inbox]).await?;
-        db.migrate(&PG, &LITE).await?;
+        db.apply(MIGRATIONS, None).await?;
         Ok(Self { db })
     }
 

@@ -29,7 +29,7 @@ use aduan_runtime::config::Config;
 
 pub use crate::config::FeedbackConfig;
 use aduan_runtime::crypto::Keyring;
-use aduan_runtime::db::Database;
+use aduan_runtime::db::{Database, Migration};
 use aduan_spine::casefile::CaseStore;
 use aduan_spine::relay::Outbox;
 
@@ -105,11 +105,25 @@ pub static AUTHZ: AuthzTable = &[
     ),
 ];
 
+/// Feedback's own migrations (`migrations/`), applied after the spine's parts.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::both(
+        "0001_feedback",
+        include_str!("../migrations/0001_feedback.sql"),
+    ),
+    Migration::both(
+        "0002_feedback_surveys",
+        include_str!("../migrations/0002_feedback_surveys.sql"),
+    ),
+    Migration::both(
+        "0006_feedback_survey_key",
+        include_str!("../migrations/0006_feedback_survey_key.sql"),
+    ),
+];
+
 async fn migrate_db(db: &Database) -> Result<()> {
     aduan_spine::migrations::apply(db, aduan_spine::migrations::CASE_FILE_SERVICE).await?;
-    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-    db.migrate(&PG, &LITE).await
+    db.apply(MIGRATIONS, None).await
 }
 
 /// Runs feedback's migrations (`aduan migrate`).

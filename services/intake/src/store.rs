@@ -6,7 +6,7 @@
 
 use aduan_proto::events::v1::{LifecycleEvent, TraceContext, lifecycle_event::Detail};
 pub use aduan_runtime::actor::ActorRec;
-use aduan_runtime::db::Database;
+use aduan_runtime::db::{Database, Migration};
 use aduan_runtime::{Error, Result};
 use aduan_spine::relay::Outbox;
 use async_trait::async_trait;
@@ -231,13 +231,37 @@ pub async fn open(
     })
 }
 
+/// Intake's own migrations (`migrations/`), applied after the spine's parts.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::each(
+        "0001_intake",
+        include_str!("../migrations/0001_intake.postgres.sql"),
+        include_str!("../migrations/0001_intake.sqlite.sql"),
+    ),
+    Migration::both(
+        "0003_intake_trace_context",
+        include_str!("../migrations/0003_intake_trace_context.sql"),
+    ),
+    Migration::both(
+        "0004_intake_follows",
+        include_str!("../migrations/0004_intake_follows.sql"),
+    ),
+    Migration::each(
+        "0005_intake_audit_chain",
+        include_str!("../migrations/0005_intake_audit_chain.postgres.sql"),
+        include_str!("../migrations/0005_intake_audit_chain.sqlite.sql"),
+    ),
+    Migration::both(
+        "0006_intake_unmet",
+        include_str!("../migrations/0006_intake_unmet.sql"),
+    ),
+];
+
 /// Runs intake's migrations (`aduan migrate` and start-up).
 pub async fn migrate(db: &Database) -> Result<()> {
     use aduan_spine::migrations::{Part, apply};
     apply(db, &[Part::Outbox, Part::Inbox]).await?;
-    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-    db.migrate(&PG, &LITE).await
+    db.apply(MIGRATIONS, None).await
 }
 
 /// Takes `n` consecutive outbox positions inside the writing transaction. The counter row stays

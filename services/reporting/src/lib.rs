@@ -32,7 +32,7 @@ use aduan_runtime::config::Config;
 
 pub use crate::config::ReportingConfig;
 use aduan_runtime::crypto::Keyring;
-use aduan_runtime::db::Database;
+use aduan_runtime::db::{Database, Migration};
 use aduan_spine::casefile::CaseStore;
 use aduan_spine::relay::Outbox;
 
@@ -153,11 +153,16 @@ pub static AUTHZ: AuthzTable = &[
     ),
 ];
 
+/// Reporting's own migrations (`migrations/`), applied after the spine's parts.
+pub const MIGRATIONS: &[Migration] = &[Migration::each(
+    "0001_reporting",
+    include_str!("../migrations/0001_reporting.postgres.sql"),
+    include_str!("../migrations/0001_reporting.sqlite.sql"),
+)];
+
 async fn migrate_db(db: &Database) -> Result<()> {
     aduan_spine::migrations::apply(db, aduan_spine::migrations::CASE_FILE_SERVICE).await?;
-    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-    db.migrate(&PG, &LITE).await
+    db.apply(MIGRATIONS, None).await
 }
 
 /// Runs reporting's migrations (`aduan migrate`).

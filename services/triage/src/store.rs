@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use aduan_proto::events::v1::{LifecycleEvent, TraceContext};
 pub use aduan_runtime::actor::ActorRec;
 use aduan_runtime::crypto::Keyring;
-use aduan_runtime::db::Database;
+use aduan_runtime::db::{Database, Migration};
 use aduan_runtime::{Error, Result};
 use aduan_spine::relay::{ApplyOutcome, Outbox};
 use async_trait::async_trait;
@@ -857,13 +857,32 @@ sql_store!(
     ""
 );
 
+/// Triage's own migrations (`migrations/`), applied after the spine's parts.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::each(
+        "0001_triage",
+        include_str!("../migrations/0001_triage.postgres.sql"),
+        include_str!("../migrations/0001_triage.sqlite.sql"),
+    ),
+    Migration::both(
+        "0002_triage_trace_context",
+        include_str!("../migrations/0002_triage_trace_context.sql"),
+    ),
+    Migration::both(
+        "0005_triage_registration_lookup",
+        include_str!("../migrations/0005_triage_registration_lookup.sql"),
+    ),
+    Migration::both(
+        "0006_triage_queue_order",
+        include_str!("../migrations/0006_triage_queue_order.sql"),
+    ),
+];
+
 /// Runs triage's migrations.
 pub async fn migrate(db: &Database) -> Result<()> {
     use aduan_spine::migrations::{Part, apply};
     apply(db, &[Part::Outbox, Part::Inbox, Part::AccessLog]).await?;
-    static PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-    static LITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-    db.migrate(&PG, &LITE).await
+    db.apply(MIGRATIONS, None).await
 }
 
 /// Opens the store on `db`, running its migrations.

@@ -23,7 +23,7 @@ use super::Store;
 const FACT_TABLES: [&str; 3] = ["fact_dims", "fact_durations", "survey_facts"];
 
 /// The SQLite triggers, as the migration creates them.
-const SQLITE_MIGRATION: &str = include_str!("../../migrations/sqlite/0001_reporting.sql");
+const SQLITE_MIGRATION: &str = include_str!("../../migrations/0001_reporting.sqlite.sql");
 
 /// One pre-aggregated table, its pending deltas, and how it is computed from its facts.
 struct Stat {
