@@ -530,27 +530,17 @@ macro_rules! backend {
                 events: &[LifecycleEvent],
                 f: RawApply<'_>,
             ) -> Result<(ApplyOutcome, Vec<LifecycleEvent>)> {
-                let mut out = ApplyOutcome::default();
                 let mut emitted = Vec::new();
                 if events.is_empty() {
-                    return Ok((out, emitted));
+                    return Ok((ApplyOutcome::default(), emitted));
                 }
                 let mut tx = pool.begin_with($begin).await?;
                 let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
                 // 1. Which events are new: their ids, recorded in this transaction.
-                let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-                let mut fresh: HashSet<String> =
-                    crate::relay::mark_seen(&mut *tx, source, &ids, now).await?;
+                let batch = crate::relay::Batch::begin(&mut *tx, source, events, now).await?;
                 // 2. The cases they name, locked in id order (one order for every batch).
-                let mut wanted: Vec<&str> = events
-                    .iter()
-                    .filter(|e| fresh.contains(&e.event_id))
-                    .map(|e| e.complaint_id.as_str())
-                    .collect();
-                wanted.sort_unstable();
-                wanted.dedup();
                 let mut cases: HashMap<String, Raw> = HashMap::new();
-                for chunk in wanted.chunks(500) {
+                for chunk in batch.cases().chunks(500) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!(
                         "SELECT {COLUMNS} FROM cases WHERE complaint_id IN ("
                     ));
@@ -570,14 +560,9 @@ macro_rules! backend {
                 let mut written: Vec<String> = Vec::new();
                 let mut written_set: HashSet<String> = HashSet::new();
                 let mut side: Vec<SideRow> = Vec::new();
-                for (i, e) in events.iter().enumerate() {
-                    if !fresh.remove(&e.event_id) {
-                        out.applied += 1;
-                        out.duplicates += 1;
-                        continue;
-                    }
-                    match f(e, cases.get(&e.complaint_id).cloned()) {
-                        Ok(Some(w)) => {
+                let out = batch
+                    .run(&mut *tx, |e| {
+                        if let Some(w) = f(e, cases.get(&e.complaint_id).cloned())? {
                             if written_set.insert(e.complaint_id.clone()) {
                                 written.push(e.complaint_id.clone());
                             }
@@ -585,22 +570,9 @@ macro_rules! backend {
                             side.extend(w.side);
                             emitted.extend(w.events);
                         }
-                        Ok(None) => {}
-                        Err(reason) => {
-                            tracing::warn!(event_id = %e.event_id, %reason, "event refused");
-                            out.rejection = Some((e.event_id.clone(), reason));
-                            // Forget this event and the new ones after it: they were not applied.
-                            let rest: Vec<&str> = events[i..]
-                                .iter()
-                                .filter(|x| fresh.contains(&x.event_id) || x.event_id == e.event_id)
-                                .map(|x| x.event_id.as_str())
-                                .collect();
-                            crate::relay::unmark_seen(&mut *tx, source, &rest).await?;
-                            break;
-                        }
-                    }
-                    out.applied += 1;
-                }
+                        Ok(())
+                    })
+                    .await?;
                 // 4. The cases as the batch left them: new ones by a plain INSERT (a case that
                 //    another transaction created meanwhile fails this one, which is retried), known
                 //    ones by an upsert; then the side rows; then the events (see write_events).

@@ -4,7 +4,7 @@
 //! lifecycle events in the outbox. Received events are applied in the same transaction that
 //! records their ids, so a redelivery changes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::LazyLock;
 
@@ -614,26 +614,16 @@ macro_rules! sql_store {
                 events: &[LifecycleEvent],
                 f: ApplyFn<'_>,
             ) -> Result<ApplyOutcome> {
-                let mut out = ApplyOutcome::default();
                 if events.is_empty() {
-                    return Ok(out);
+                    return Ok(ApplyOutcome::default());
                 }
                 let mut tx = self.pool.begin_with($begin).await?;
                 let now = aduan_runtime::time::to_micros(jiff::Timestamp::now());
                 // 1. Which events are new: their ids, recorded in this transaction.
-                let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-                let mut fresh: HashSet<String> =
-                    aduan_spine::relay::mark_seen(&mut *tx, source, &ids, now).await?;
+                let batch = aduan_spine::relay::Batch::begin(&mut *tx, source, events, now).await?;
                 // 2. The complaints they name, locked, in one statement per 500.
-                let mut wanted: Vec<&str> = events
-                    .iter()
-                    .filter(|e| fresh.contains(&e.event_id))
-                    .map(|e| e.complaint_id.as_str())
-                    .collect();
-                wanted.sort_unstable();
-                wanted.dedup();
                 let mut cases: HashMap<String, CaseRow> = HashMap::new();
-                for chunk in wanted.chunks(500) {
+                for chunk in batch.cases().chunks(500) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!(
                         "{} WHERE complaint_id IN (",
                         *SELECT_CASE
@@ -652,57 +642,38 @@ macro_rules! sql_store {
                 // 3. Apply in order, in memory; a complaint's later events see its earlier ones.
                 let mut changes: Vec<Change> = Vec::new();
                 let mut at: HashMap<String, usize> = HashMap::new();
-                for (i, e) in events.iter().enumerate() {
-                    let span = aduan_runtime::telemetry::event_span(e, "triage");
-                    let _entered = span.enter();
-                    if !fresh.remove(&e.event_id) {
-                        out.applied += 1;
-                        out.duplicates += 1;
-                        continue;
-                    }
-                    match f(e, cases.get(&e.complaint_id).cloned()) {
-                        Ok(Some(mut change)) => {
-                            // The received event is the complaint's latest step here.
-                            if let Some(known) = cases.get(&e.complaint_id) {
-                                change.case.trace = known.trace.clone();
+                let out = batch
+                    .run(&mut *tx, |e| {
+                        let span = aduan_runtime::telemetry::event_span(e, "triage");
+                        let _entered = span.enter();
+                        let Some(mut change) = f(e, cases.get(&e.complaint_id).cloned())? else {
+                            return Ok(());
+                        };
+                        // The received event is the complaint's latest step here.
+                        if let Some(known) = cases.get(&e.complaint_id) {
+                            change.case.trace = known.trace.clone();
+                        }
+                        aduan_runtime::telemetry::keep_latest_trace(
+                            &mut change.case.trace,
+                            std::iter::once(e).chain(&change.events),
+                        );
+                        tracing::debug!(status = change.case.status, "event applied");
+                        cases.insert(e.complaint_id.clone(), change.case.clone());
+                        match at.get(&e.complaint_id) {
+                            Some(&k) => {
+                                let c = &mut changes[k];
+                                c.case = change.case;
+                                c.history.extend(change.history);
+                                c.events.extend(change.events);
                             }
-                            aduan_runtime::telemetry::keep_latest_trace(
-                                &mut change.case.trace,
-                                std::iter::once(e).chain(&change.events),
-                            );
-                            tracing::debug!(status = change.case.status, "event applied");
-                            cases.insert(e.complaint_id.clone(), change.case.clone());
-                            match at.get(&e.complaint_id) {
-                                Some(&k) => {
-                                    let c = &mut changes[k];
-                                    c.case = change.case;
-                                    c.history.extend(change.history);
-                                    c.events.extend(change.events);
-                                }
-                                None => {
-                                    at.insert(e.complaint_id.clone(), changes.len());
-                                    changes.push(change);
-                                }
+                            None => {
+                                at.insert(e.complaint_id.clone(), changes.len());
+                                changes.push(change);
                             }
                         }
-                        Ok(None) => {}
-                        Err(reason) => {
-                            tracing::warn!(event_id = %e.event_id, %reason, "event refused");
-                            out.rejection = Some((e.event_id.clone(), reason));
-                            // Forget this event and the ones after it: they were not applied.
-                            let rest: Vec<String> = events[i..]
-                                .iter()
-                                .filter(|x| fresh.contains(&x.event_id) || x.event_id == e.event_id)
-                                .map(|x| x.event_id.clone())
-                                .collect();
-                            drop(_entered);
-                            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-                            aduan_spine::relay::unmark_seen(&mut *tx, source, &rest).await?;
-                            break;
-                        }
-                    }
-                    out.applied += 1;
-                }
+                        Ok(())
+                    })
+                    .await?;
                 // 4. Write: one upsert and one history insert per 500 complaints.
                 for chunk in changes.chunks(500) {
                     let sealed = chunk

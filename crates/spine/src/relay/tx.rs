@@ -9,7 +9,7 @@ use std::future::Future;
 use aduan_proto::events::v1::LifecycleEvent;
 use prost::Message;
 
-use super::{NOTIFY_SQL, Outbox, event_type};
+use super::{ApplyOutcome, NOTIFY_SQL, Outbox, event_type};
 
 const RESERVE: &str =
     "UPDATE outbox_counter SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
@@ -160,3 +160,77 @@ macro_rules! spine_tx {
 
 spine_tx!(sqlx::PgConnection, sqlx::Postgres, true);
 spine_tx!(sqlx::SqliteConnection, sqlx::Sqlite, false);
+
+/// A delivered batch inside the receiver's transaction: which events are new, the cases to lock,
+/// and the events applied in order with a refusal undone (exactly-once delivery, docs/ARCHITECTURE.md).
+/// The receiver reads and locks [`Batch::cases`], runs [`Batch::run`], writes what its steps
+/// changed, and commits.
+pub struct Batch<'e> {
+    source: &'e str,
+    events: &'e [LifecycleEvent],
+    fresh: HashSet<String>,
+}
+
+impl<'e> Batch<'e> {
+    /// Records the ids of `events` as seen from `source` in `tx`; those seen before are
+    /// duplicates, counted as applied and not applied again.
+    pub async fn begin<C: SpineTx>(
+        tx: &mut C,
+        source: &'e str,
+        events: &'e [LifecycleEvent],
+        at: i64,
+    ) -> Result<Self, sqlx::Error> {
+        let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+        let fresh = mark_seen(tx, source, &ids, at).await?;
+        Ok(Self {
+            source,
+            events,
+            fresh,
+        })
+    }
+
+    /// The complaint ids the new events name, sorted and without repeats: the cases to read and
+    /// lock, in one order for every batch so that two batches never wait on each other.
+    pub fn cases(&self) -> Vec<&'e str> {
+        let mut wanted: Vec<&str> = self
+            .events
+            .iter()
+            .filter(|e| self.fresh.contains(&e.event_id))
+            .map(|e| e.complaint_id.as_str())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted
+    }
+
+    /// Applies the events in order: a duplicate is counted, a new one goes to `step`. The first
+    /// event `step` refuses ends the batch: it and the new events after it are forgotten again
+    /// (a replay may deliver them), and the outcome names it.
+    pub async fn run<C: SpineTx>(
+        mut self,
+        tx: &mut C,
+        mut step: impl FnMut(&LifecycleEvent) -> Result<(), String>,
+    ) -> Result<ApplyOutcome, sqlx::Error> {
+        let mut out = ApplyOutcome::default();
+        for (i, e) in self.events.iter().enumerate() {
+            if !self.fresh.remove(&e.event_id) {
+                out.applied += 1;
+                out.duplicates += 1;
+                continue;
+            }
+            if let Err(reason) = step(e) {
+                tracing::warn!(event_id = %e.event_id, %reason, "event refused");
+                out.rejection = Some((e.event_id.clone(), reason));
+                let rest: Vec<&str> = self.events[i..]
+                    .iter()
+                    .filter(|x| self.fresh.contains(&x.event_id) || x.event_id == e.event_id)
+                    .map(|x| x.event_id.as_str())
+                    .collect();
+                unmark_seen(tx, self.source, &rest).await?;
+                break;
+            }
+            out.applied += 1;
+        }
+        Ok(out)
+    }
+}
