@@ -1,6 +1,7 @@
 //! The `aduan` binary's library: assembling every service into one process (`aduan up`), and the
 //! command-line client an officer uses against a running server.
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 
@@ -8,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use crate::audit::{AuditExport, AuditReport, audit_export, audit_verify};
 pub use crate::config::Config;
 use aduan_runtime::auth::{ServiceTokens, Verifier};
 use aduan_runtime::crypto::Keyring;
@@ -21,24 +23,27 @@ use tokio::net::TcpListener;
 pub use aduan_spine::relay::ROUTES;
 
 /// Starts the relays from `publisher`'s outbox to each of its subscribers (none to a subscriber
-/// without an endpoint: the console when no console runs here or elsewhere).
+/// without an endpoint: the console when no console runs here or elsewhere), and returns the
+/// subscribers relayed to (the housekeeping keeps the rows they have not reached).
 fn spawn_relays(
     config: &Config,
     relays: &Relays,
     publisher: &'static str,
     outbox: &Arc<aduan_spine::relay::Outbox>,
     endpoint_of: &dyn Fn(&str) -> Option<String>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let tokens = Arc::new(ServiceTokens::from_config(
         &config.auth,
         &config.data_dir,
         &config.province,
         publisher,
     )?);
+    let mut subscribers = Vec::new();
     for route in ROUTES.iter().filter(|r| r.source == publisher) {
         let Some(endpoint) = endpoint_of(route.subscriber) else {
             continue;
         };
+        subscribers.push(route.subscriber.to_string());
         relays.spawn(
             outbox.clone(),
             Subscription {
@@ -50,7 +55,7 @@ fn spawn_relays(
             config.relay.clone(),
         );
     }
-    Ok(())
+    Ok(subscribers)
 }
 
 /// A running process: the configured services on one port.
@@ -133,42 +138,6 @@ impl Running {
     }
 }
 
-/// One service's verdict on an office's access-log chain (`aduan audit verify`).
-#[derive(Debug, Clone)]
-pub struct AuditReport {
-    /// The service whose database holds the log.
-    pub service: &'static str,
-    /// The verdict.
-    pub verdict: aduan_runtime::audit::Verdict,
-}
-
-/// Checks `office`'s tamper-evident access log (docs/security.md) in the database of every
-/// configured service (each keeps one), reading the
-/// databases directly with the configured keys (an operator's command, like `aduan migrate`).
-pub async fn audit_verify(config: &Config, office: &str) -> Result<Vec<AuditReport>> {
-    let keys = Keyring::load(&config.crypto.keys_file, &config.data_dir)?;
-    let mut out = Vec::new();
-    for service in config.enabled_services()? {
-        let Some(database) = config.database(service) else {
-            continue;
-        };
-        // Intake keeps its own log's form; the case-file services share the spine's.
-        let table = if service == "intake" {
-            &aduan_intake::store::ACCESS_LOG
-        } else {
-            &aduan_spine::casefile::ACCESS_LOG
-        };
-        let db = aduan_runtime::db::Database::connect(&database.url(config, service), 2).await?;
-        let verdict = aduan_runtime::audit::verify(&db, &keys, table, office).await;
-        db.close().await;
-        out.push(AuditReport {
-            service,
-            verdict: verdict?,
-        });
-    }
-    Ok(out)
-}
-
 /// Runs the database migrations of the configured services and returns (`aduan migrate`, the
 /// Helm chart's pre-install/pre-upgrade job).
 pub async fn migrate(config: &Config) -> Result<Vec<&'static str>> {
@@ -248,6 +217,9 @@ pub async fn start_on(
             config
         };
     let local = |s: &str| services.contains(&s);
+    let keep = aduan_spine::relay::Keep::of(&config.relay)?;
+    let housekeeping_period =
+        std::time::Duration::from_secs_f64(config.relay.housekeeping_hours * 3600.0);
     if let Some(warning) = config.check_keys()? {
         tracing::warn!("{warning}");
     }
@@ -427,11 +399,33 @@ pub async fn start_on(
     } else {
         aduan_spine::relay::database_leaders()
     };
+    // The spine's housekeeping of one database (docs/privacy.md, "Retention").
+    let housekeeping =
+        |db: aduan_runtime::db::Database, name: &str, subscribers: Option<Vec<String>>| {
+            tokio::spawn(aduan_spine::relay::run_housekeeping(
+                db,
+                name.to_string(),
+                subscribers,
+                keep,
+                housekeeping_period,
+                leaders.clone(),
+                loops_rx.clone(),
+            ))
+        };
+    // A publisher's relays and its database's housekeeping.
+    let relay_and_keep = |name: &'static str, outbox: &Arc<aduan_spine::relay::Outbox>| {
+        let subscribers = spawn_relays(config, &relays, name, outbox, &relay_endpoint)?;
+        Ok::<_, Error>(housekeeping(
+            outbox.database().clone(),
+            name,
+            Some(subscribers),
+        ))
+    };
     let mut intake = None;
     if local("intake") {
         let core = aduan_intake::open(config, &config.intake, keys_of()?).await?;
         inbox.register("intake", core.clone());
-        spawn_relays(config, &relays, "intake", core.outbox(), &relay_endpoint)?;
+        loops.push(relay_and_keep("intake", core.outbox())?);
         intake_api.set_ready(core.clone());
         readiness.set_serving(aduan_intake::SERVICE_NAME).await;
         intake = Some(core);
@@ -447,7 +441,7 @@ pub async fn start_on(
         )
         .await?;
         inbox.register("triage", core.clone());
-        spawn_relays(config, &relays, "triage", core.outbox(), &relay_endpoint)?;
+        loops.push(relay_and_keep("triage", core.outbox())?);
         let period = std::time::Duration::from_secs_f64(config.sla.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(core.clone().run_sweeper(
             period,
@@ -468,13 +462,7 @@ pub async fn start_on(
         )
         .await?;
         inbox.register("investigation", core.clone());
-        spawn_relays(
-            config,
-            &relays,
-            "investigation",
-            core.outbox(),
-            &relay_endpoint,
-        )?;
+        loops.push(relay_and_keep("investigation", core.outbox())?);
         investigation_api.set_ready(core.clone());
         readiness
             .set_serving(aduan_investigation::SERVICE_NAME)
@@ -486,7 +474,7 @@ pub async fn start_on(
         let core =
             aduan_feedback::open(config, &config.feedback, keys_of()?, calendars.clone()).await?;
         inbox.register("feedback", core.clone());
-        spawn_relays(config, &relays, "feedback", core.outbox(), &relay_endpoint)?;
+        loops.push(relay_and_keep("feedback", core.outbox())?);
         let period = std::time::Duration::from_secs_f64(config.feedback.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(core.clone().run_sweeper(
             period,
@@ -509,7 +497,7 @@ pub async fn start_on(
         )
         .await?;
         inbox.register("reporting", core.clone());
-        spawn_relays(config, &relays, "reporting", core.outbox(), &relay_endpoint)?;
+        loops.push(relay_and_keep("reporting", core.outbox())?);
         let period = std::time::Duration::from_secs_f64(config.reporting.sweep_seconds.max(0.05));
         loops.push(tokio::spawn(core.clone().run_scheduler(
             period,
@@ -548,6 +536,11 @@ pub async fn start_on(
         core.serving_at(console_addr);
         // The console's notifications arrive through the relays (docs/console.md).
         inbox.register("console", core.clone());
+        loops.push(housekeeping(
+            core.store().database().clone(),
+            "console",
+            None,
+        ));
         loops.push(core.spawn_session_sweeper(loops_rx.clone()));
         let mut stop = loops_rx.clone();
         let serving = core.clone();

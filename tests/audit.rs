@@ -137,6 +137,50 @@ async fn an_edited_or_deleted_row_breaks_the_chain(app: TestApp) {
     };
     assert_eq!(plain, 0);
 
+    // The export (`aduan audit export`) lists every read with its purpose opened, in chain
+    // order, each chain checked; a period after the reads holds none of them.
+    let all = aduan::audit_export(&app.config, OFFICE, None, None)
+        .await
+        .unwrap();
+    let part = |service: &str| all.iter().find(|e| e.service == service).unwrap();
+    let intake_rows = &part("intake").rows;
+    assert_eq!(part("intake").verdict.broken, None);
+    assert_eq!(intake_rows.len() as i64, part("intake").verdict.rows);
+    assert!(intake_rows.windows(2).all(|w| w[0].seq + 1 == w[1].seq));
+    for purpose in ["Verifikasi S4", "Wawancara S9", "Laporan S15"] {
+        let r = intake_rows
+            .iter()
+            .find(|r| r.purpose == purpose)
+            .unwrap_or_else(|| panic!("{purpose}: {intake_rows:?}"));
+        assert_eq!(r.complaint_id, id);
+        assert_eq!(r.action, "GetComplaint");
+        assert_eq!(r.role, "complaints_officer");
+    }
+    let inv_rows = &part("investigation").rows;
+    assert!(
+        inv_rows
+            .iter()
+            .any(|r| r.purpose == "Persiapan mediasi" && r.role == "bidang_head"),
+        "{inv_rows:?}"
+    );
+    let csv = aduan::audit::export_csv(&all, &jiff::tz::TimeZone::get("Asia/Jakarta").unwrap());
+    assert!(csv.starts_with(aduan::audit::CSV_HEADER));
+    assert!(csv.contains(",Wawancara S9\n"), "{csv}");
+    let later = aduan_runtime::time::now_micros() + 3_600_000_000;
+    let none = aduan::audit_export(&app.config, OFFICE, Some(later), None)
+        .await
+        .unwrap();
+    assert!(none.iter().all(|e| e.rows.is_empty()));
+    // Another office's export holds none of this office's reads.
+    let other = aduan::audit_export(&app.config, "35.26", None, None)
+        .await
+        .unwrap();
+    assert!(
+        other
+            .iter()
+            .all(|e| e.rows.iter().all(|r| r.complaint_id != id))
+    );
+
     // An edited row: someone else's name on a read.
     exec(
         &idb,
@@ -145,6 +189,13 @@ async fn an_edited_or_deleted_row_breaks_the_chain(app: TestApp) {
     .await;
     let v = verdict(&app, "intake").await;
     assert_eq!(v.broken.as_ref().map(|b| b.seq), Some(2), "{v:?}");
+    // The export still lists the rows and says where the chain breaks.
+    let after = aduan::audit_export(&app.config, OFFICE, None, None)
+        .await
+        .unwrap();
+    let intake_part = after.iter().find(|e| e.service == "intake").unwrap();
+    assert_eq!(intake_part.verdict.broken.as_ref().map(|b| b.seq), Some(2));
+    assert!(intake_part.rows.iter().any(|r| r.subject == "orang-lain"));
     // A deleted row (the edited one goes away): the gap is found at the same place.
     exec(
         &idb,

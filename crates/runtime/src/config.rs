@@ -77,6 +77,38 @@ pub struct RelayConfig {
     pub max_attempts: u32,
     /// Timeout of one delivery call, in seconds.
     pub call_timeout_seconds: f64,
+    /// Delivered outbox rows are deleted this many days after they were written (rows a
+    /// subscriber has not reached yet, or a dead letter still names, are kept). 0: never.
+    pub keep_delivered_days: f64,
+    /// A receiver remembers the ids of the events it applied this many days (`inbox_seen`), and
+    /// a cursor of a subscriber that no longer receives is kept as long; then both are deleted.
+    /// Must be longer than `keep_delivered_days`: an event can only be delivered again while its
+    /// outbox row exists, so a redelivery always finds its id remembered. 0: never.
+    pub keep_seen_days: f64,
+    /// How often the housekeeping runs, in hours.
+    pub housekeeping_hours: f64,
+}
+
+impl RelayConfig {
+    /// Refuses retention windows under which a redelivered event could be applied twice.
+    pub fn check_windows(&self) -> Result<()> {
+        let bad = |field: &str, why: &str| Err(Error::invalid(format!("relay.{field}"), why));
+        if self.keep_delivered_days < 0.0 || self.keep_seen_days < 0.0 {
+            return bad("keep_delivered_days", "a number of days, 0 or more");
+        }
+        if self.keep_seen_days > 0.0
+            && (self.keep_delivered_days == 0.0 || self.keep_seen_days <= self.keep_delivered_days)
+        {
+            return bad(
+                "keep_seen_days",
+                "longer than relay.keep_delivered_days (and that one not 0): an event can be delivered again while its outbox row exists, and its id must still be remembered then",
+            );
+        }
+        if self.housekeeping_hours <= 0.0 {
+            return bad("housekeeping_hours", "more than 0");
+        }
+        Ok(())
+    }
 }
 
 /// The SLA clock and its sweeper.
@@ -344,6 +376,9 @@ impl Default for RelayConfig {
             max_backoff_seconds: 30.0,
             max_attempts: 5,
             call_timeout_seconds: 10.0,
+            keep_delivered_days: 30.0,
+            keep_seen_days: 60.0,
+            housekeeping_hours: 24.0,
         }
     }
 }
@@ -677,6 +712,32 @@ mod tests {
         assert_eq!(db.in_flight_limit(), 64);
         db.max_in_flight = 5;
         assert_eq!(db.in_flight_limit(), 5);
+    }
+
+    #[test]
+    fn relay_windows_keep_redelivery_idempotent() {
+        let ok = RelayConfig::default();
+        assert!(ok.check_windows().is_ok());
+        let never = RelayConfig {
+            keep_delivered_days: 0.0,
+            keep_seen_days: 0.0,
+            ..RelayConfig::default()
+        };
+        assert!(never.check_windows().is_ok(), "0: keep forever");
+        for (delivered, seen) in [(30.0, 30.0), (30.0, 10.0), (0.0, 60.0), (-1.0, 0.0)] {
+            let c = RelayConfig {
+                keep_delivered_days: delivered,
+                keep_seen_days: seen,
+                ..RelayConfig::default()
+            };
+            assert!(c.check_windows().is_err(), "{delivered} / {seen}");
+        }
+        // Rows kept forever while the ids are forgotten: a late redelivery would apply twice.
+        let rows_forever = RelayConfig {
+            keep_delivered_days: 0.0,
+            ..RelayConfig::default()
+        };
+        assert!(rows_forever.check_windows().is_err());
     }
 
     #[test]

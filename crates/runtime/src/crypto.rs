@@ -260,6 +260,35 @@ impl Keyring {
             .map_err(|_| bad())
     }
 
+    /// A new data key for complaint `complaint_id` of `office`, and its wrapped form to store
+    /// beside the data (sealed with the office's active key, bound to the complaint).
+    pub fn new_data_key(&self, office: &str, complaint_id: &str) -> Result<(DataKey, Vec<u8>)> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let key = DataKey::from_bytes(bytes);
+        let wrapped = self.wrap_data_key(office, complaint_id, &key)?;
+        Ok((key, wrapped))
+    }
+
+    /// `key` wrapped for `office` (a complaint transferred to another office is re-wrapped).
+    pub fn wrap_data_key(
+        &self,
+        office: &str,
+        complaint_id: &str,
+        key: &DataKey,
+    ) -> Result<Vec<u8>> {
+        self.seal(office, &data_key_aad(complaint_id), &key.bytes)
+    }
+
+    /// The data key of `complaint_id` from its wrapped form.
+    pub fn data_key(&self, office: &str, complaint_id: &str, wrapped: &[u8]) -> Result<DataKey> {
+        let bytes = self.open(office, &data_key_aad(complaint_id), wrapped)?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::Internal("a data key is 32 bytes".into()))?;
+        Ok(DataKey::from_bytes(bytes))
+    }
+
     /// The key of `office`'s access-log chain (HMAC-SHA-256), derived from the audit key.
     pub fn audit_key(&self, office: &str) -> Result<[u8; 32]> {
         let audit = self
@@ -285,6 +314,74 @@ impl Keyring {
         let tag = mac.finalize().into_bytes();
         Ok(hex(&tag[..16]))
     }
+}
+
+/// The version byte of data sealed with a complaint's own data key.
+const DATA_KEY_VERSION: u8 = 0xA2;
+
+/// One complaint's own key (crypto-shredding, docs/privacy.md): its personal data in a service
+/// is sealed with it, and the key is kept only wrapped by the office's key, beside the data.
+/// Deleting the wrapped key makes every copy of that data unreadable, wherever it lies.
+pub struct DataKey {
+    bytes: [u8; 32],
+    cipher: Aes256Gcm,
+}
+
+impl DataKey {
+    fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self {
+            cipher: Aes256Gcm::new(&bytes.into()),
+            bytes,
+        }
+    }
+
+    /// Encrypts `plaintext`, bound to `aad`: `0xA2 | 12-byte nonce | AES-GCM output`.
+    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let ct = self
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
+            .map_err(|_| Error::Internal("encryption failed".into()))?;
+        let mut out = Vec::with_capacity(1 + 12 + ct.len());
+        out.push(DATA_KEY_VERSION);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    /// Decrypts what [`DataKey::seal`] produced with the same `aad`.
+    pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
+        let bad = || Error::Internal("ciphertext does not open".into());
+        let (&version, rest) = sealed.split_first().ok_or_else(bad)?;
+        if version != DATA_KEY_VERSION || rest.len() < 12 {
+            return Err(bad());
+        }
+        let (nonce, ct) = rest.split_at(12);
+        self.cipher
+            .decrypt(
+                &Nonce::from(<[u8; 12]>::try_from(nonce).map_err(|_| bad())?),
+                Payload { msg: ct, aad },
+            )
+            .map_err(|_| bad())
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
+/// What a wrapped data key is bound to: its complaint.
+fn data_key_aad(complaint_id: &str) -> Vec<u8> {
+    format!("aduan/data-key/v1/{complaint_id}").into_bytes()
 }
 
 /// Lower-case hexadecimal of `bytes`.
@@ -408,5 +505,29 @@ mod tests {
             Err(e) => panic!("wrong refusal: {e}"),
             Ok(_) => panic!("a keys file without index_key was accepted"),
         }
+    }
+
+    #[test]
+    fn a_complaints_data_key_opens_only_its_own_data() {
+        let ring = Keyring::from_master([3u8; 32]);
+        let (key, wrapped) = ring.new_data_key("35.27", "c-1").unwrap();
+        let sealed = key.seal(b"c-1:case", b"nama korban").unwrap();
+        assert_eq!(sealed[0], 0xA2);
+        // Unwrapped again from its stored form, it opens the data.
+        let again = ring.data_key("35.27", "c-1", &wrapped).unwrap();
+        assert_eq!(again.open(b"c-1:case", &sealed).unwrap(), b"nama korban");
+        // Another complaint's key, another aad, or the office key itself do not.
+        let (other, _) = ring.new_data_key("35.27", "c-2").unwrap();
+        assert!(other.open(b"c-1:case", &sealed).is_err());
+        assert!(again.open(b"c-2:case", &sealed).is_err());
+        assert!(ring.open("35.27", b"c-1:case", &sealed).is_err());
+        // The wrapped key is bound to its complaint and office.
+        assert!(ring.data_key("35.27", "c-2", &wrapped).is_err());
+        assert!(ring.data_key("35.26", "c-1", &wrapped).is_err());
+        // Re-wrapped for another office (a transfer), the same key.
+        let moved = ring.wrap_data_key("35.26", "c-1", &again).unwrap();
+        let there = ring.data_key("35.26", "c-1", &moved).unwrap();
+        assert_eq!(there.open(b"c-1:case", &sealed).unwrap(), b"nama korban");
+        assert_eq!(format!("{there:?}"), "DataKey(..)");
     }
 }

@@ -104,6 +104,21 @@ fn summarize(v: &[FieldViolation]) -> String {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The kind of the error, for logs and metric labels: never its message, which can quote
+    /// stored values (a storage error) or personal content (a document that does not deserialise).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Storage(_) if self.code() == Code::Unavailable => "unavailable",
+            Error::Storage(_) => "storage",
+            Error::Unavailable(_) => "unavailable",
+            Error::Internal(_) => "internal",
+            Error::NotFound(_) => "not_found",
+            Error::FailedPrecondition(_) => "failed_precondition",
+            Error::InvalidArgument(_) => "invalid_argument",
+            _ => "other",
+        }
+    }
+
     /// INVALID_ARGUMENT for one field.
     pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
         Error::InvalidArgument(vec![FieldViolation::new(field, description)])

@@ -38,3 +38,18 @@ pub fn read_or_create_secret(path: &Path, make: impl FnOnce() -> String) -> Resu
         ))),
     }
 }
+
+/// Writes `bytes` to `path`, readable by the owner only (mode 0600 when it creates the file; an
+/// existing file is truncated and keeps its mode): for exports that hold personal data.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}

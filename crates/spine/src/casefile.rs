@@ -1,8 +1,10 @@
 //! Case files: the storage of a service whose record of a complaint is one document of mixed,
 //! mostly personal content (investigation's interviews, evidence and sessions; feedback's
-//! deliveries and comments). The document is serialised with serde and sealed with the office's
-//! key as a whole; the columns that queries need (office, Bidang, status, assignees, the next
-//! timer) stay in clear and hold codes and ids only.
+//! deliveries and comments). The document is serialised with serde and sealed as a whole with
+//! the case's own data key, kept in the row wrapped by the office's key (crypto-shredding:
+//! deleting the wrapped key makes every copy of the document unreadable, docs/privacy.md); the
+//! columns that queries need (office, Bidang, status, assignees, the next timer) stay in clear and
+//! hold codes and ids only.
 //!
 //! Every change is one transaction on the locked row: the document, side rows (for example a
 //! survey's scores for the IKM), and the lifecycle events in the outbox. Received events are
@@ -26,7 +28,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use sqlx::Row;
 
 use crate::relay::{ApplyOutcome, Outbox};
-use aduan_runtime::crypto::Keyring;
+use aduan_runtime::crypto::{DataKey, Keyring};
 use aduan_runtime::db::Database;
 use aduan_runtime::{Error, Result};
 
@@ -42,6 +44,7 @@ pub const ACCESS_LOG: aduan_runtime::audit::Table = aduan_runtime::audit::Table 
         ("what", aduan_runtime::audit::Kind::Text),
         ("sealed_purpose", aduan_runtime::audit::Kind::Bytes),
     ],
+    purpose_aad: |service, id| aad(service, id, "access"),
 };
 
 /// One complaint's case file.
@@ -337,6 +340,9 @@ struct Raw {
     updated_at: i64,
     sealed: Vec<u8>,
     trace: TraceContext,
+    /// The case's data key, wrapped by the office's key (None: sealed by the office's key, from
+    /// before the case files had keys of their own).
+    data_key: Option<Vec<u8>>,
 }
 
 struct RawWrite {
@@ -353,7 +359,7 @@ type RawApply<'a> = &'a (
     );
 
 const COLUMNS: &str = "complaint_id, office_code, unit, status, assignees, next_at, event_seq, \
-                       opened_at, updated_at, sealed, traceparent, tracestate";
+                       opened_at, updated_at, sealed, traceparent, tracestate, data_key";
 
 /// The tail that makes an insert of case rows an upsert (the opening time stays).
 macro_rules! on_conflict_update {
@@ -362,7 +368,8 @@ macro_rules! on_conflict_update {
          unit = excluded.unit, status = excluded.status, assignees = excluded.assignees, \
          next_at = excluded.next_at, event_seq = excluded.event_seq, \
          updated_at = excluded.updated_at, sealed = excluded.sealed, \
-         traceparent = excluded.traceparent, tracestate = excluded.tracestate"
+         traceparent = excluded.traceparent, tracestate = excluded.tracestate, \
+         data_key = excluded.data_key"
     };
 }
 
@@ -370,14 +377,14 @@ const ON_CONFLICT_UPDATE: &str = on_conflict_update!();
 
 const UPSERT: &str = concat!(
     "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
-     event_seq, opened_at, updated_at, sealed, traceparent, tracestate) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+     event_seq, opened_at, updated_at, sealed, traceparent, tracestate, data_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     on_conflict_update!()
 );
 
 const INSERT: &str = "INSERT INTO cases (complaint_id, office_code, unit, status, assignees, next_at, \
-     event_seq, opened_at, updated_at, sealed, traceparent, tracestate) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+     event_seq, opened_at, updated_at, sealed, traceparent, tracestate, data_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
 /// The outbox event type of an event (kept here for the services that name it so).
 pub use crate::relay::event_type;
@@ -391,6 +398,7 @@ where
     for<'q> i64: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
     for<'q> Option<i64>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
     for<'q> Vec<u8>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Option<Vec<u8>>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
 {
     Ok(Raw {
         complaint_id: r.try_get("complaint_id")?,
@@ -403,6 +411,7 @@ where
         opened_at: r.try_get("opened_at")?,
         updated_at: r.try_get("updated_at")?,
         sealed: r.try_get("sealed")?,
+        data_key: r.try_get("data_key")?,
         trace: TraceContext {
             traceparent: r.try_get("traceparent")?,
             tracestate: r.try_get("tracestate")?,
@@ -451,6 +460,7 @@ macro_rules! backend {
                     .bind(&k.sealed)
                     .bind(&k.trace.traceparent)
                     .bind(&k.trace.tracestate)
+                    .bind(&k.data_key)
                     .execute(&mut **tx)
                     .await?;
                 write_side(tx, &w.side).await
@@ -598,7 +608,8 @@ macro_rules! backend {
                                 .push_bind(k.updated_at)
                                 .push_bind(k.sealed.clone())
                                 .push_bind(k.trace.traceparent.clone())
-                                .push_bind(k.trace.tracestate.clone());
+                                .push_bind(k.trace.tracestate.clone())
+                                .push_bind(k.data_key.clone());
                         });
                         if !new {
                             q.push(ON_CONFLICT_UPDATE);
@@ -784,6 +795,11 @@ pub struct CaseStore {
     keys: Arc<Keyring>,
 }
 
+/// A stored case's office and wrapped data key, when it has one.
+fn key_of(raw: Option<&Raw>) -> Option<(String, Vec<u8>)> {
+    raw.and_then(|r| Some((r.office_code.clone(), r.data_key.clone()?)))
+}
+
 fn aad(service: &str, id: &str, what: &str) -> Vec<u8> {
     format!("{service}:{id}:{what}").into_bytes()
 }
@@ -820,14 +836,39 @@ impl CaseStore {
         self.db.close().await;
     }
 
-    fn seal<T: Serialize>(&self, f: &CaseFile<T>, trace: TraceContext) -> Result<Raw> {
+    /// The case's data key and its wrapped form for `f`'s office: the key the case had before
+    /// (`before`: its office and wrapped key; re-wrapped when the case moved to another office),
+    /// or a new one for a new case or one from before the keys.
+    fn data_key<T>(
+        &self,
+        f: &CaseFile<T>,
+        before: Option<&(String, Vec<u8>)>,
+    ) -> Result<(DataKey, Vec<u8>)> {
+        match before {
+            Some((office, wrapped)) => {
+                let key = self.keys.data_key(office, &f.complaint_id, wrapped)?;
+                let wrapped = if *office == f.office_code {
+                    wrapped.clone()
+                } else {
+                    self.keys
+                        .wrap_data_key(&f.office_code, &f.complaint_id, &key)?
+                };
+                Ok((key, wrapped))
+            }
+            None => self.keys.new_data_key(&f.office_code, &f.complaint_id),
+        }
+    }
+
+    fn seal<T: Serialize>(
+        &self,
+        f: &CaseFile<T>,
+        trace: TraceContext,
+        before: Option<&(String, Vec<u8>)>,
+    ) -> Result<Raw> {
         let json = serde_json::to_vec(&f.body)
             .map_err(|e| Error::Internal(format!("case file does not serialise: {e}")))?;
-        let sealed = self.keys.seal(
-            &f.office_code,
-            &aad(self.service, &f.complaint_id, "case"),
-            &json,
-        )?;
+        let (key, wrapped) = self.data_key(f, before)?;
+        let sealed = key.seal(&aad(self.service, &f.complaint_id, "case"), &json)?;
         let assignees = if f.assignees.is_empty() {
             String::new()
         } else {
@@ -845,15 +886,20 @@ impl CaseStore {
             updated_at: f.updated_at,
             sealed,
             trace,
+            data_key: Some(wrapped),
         })
     }
 
     fn open<T: DeserializeOwned>(&self, r: Raw) -> Result<CaseFile<T>> {
-        let plain = self.keys.open(
-            &r.office_code,
-            &aad(self.service, &r.complaint_id, "case"),
-            &r.sealed,
-        )?;
+        let aad = aad(self.service, &r.complaint_id, "case");
+        let plain = match &r.data_key {
+            Some(wrapped) => self
+                .keys
+                .data_key(&r.office_code, &r.complaint_id, wrapped)?
+                .open(&aad, &r.sealed)?,
+            // Written before the case files had keys of their own: the office's key.
+            None => self.keys.open(&r.office_code, &aad, &r.sealed)?,
+        };
         let body = serde_json::from_slice(&plain)
             .map_err(|e| Error::Internal(format!("case file does not deserialise: {e}")))?;
         Ok(CaseFile {
@@ -875,9 +921,14 @@ impl CaseStore {
         })
     }
 
-    fn seal_write<T: Serialize>(&self, w: &Write<T>, trace: TraceContext) -> Result<RawWrite> {
+    fn seal_write<T: Serialize>(
+        &self,
+        w: &Write<T>,
+        trace: TraceContext,
+        before: Option<&(String, Vec<u8>)>,
+    ) -> Result<RawWrite> {
         Ok(RawWrite {
-            raw: self.seal(&w.file, trace)?,
+            raw: self.seal(&w.file, trace, before)?,
             events: w.events.clone(),
             side: w.side.clone(),
         })
@@ -919,13 +970,14 @@ impl CaseStore {
         let keep = written.clone();
         let raw_f: RawMutate<'_> = Box::new(move |raw: Option<Raw>| {
             let mut trace = raw.as_ref().map(|r| r.trace.clone()).unwrap_or_default();
+            let before = key_of(raw.as_ref());
             let current = raw.map(|r| self.open::<T>(r)).transpose()?;
             let Some(w) = f(current)? else {
                 return Ok(None);
             };
             aduan_runtime::telemetry::link_previous_step(&w.file.complaint_id, &trace);
             aduan_runtime::telemetry::keep_latest_trace(&mut trace, &w.events);
-            let raw = self.seal_write(&w, trace)?;
+            let raw = self.seal_write(&w, trace, before.as_ref())?;
             *keep.lock().unwrap_or_else(|p| p.into_inner()) = Some(w.file);
             Ok(Some(raw))
         });
@@ -960,6 +1012,7 @@ impl CaseStore {
             let span = aduan_runtime::telemetry::event_span(e, self.service);
             let _entered = span.enter();
             let mut trace = raw.as_ref().map(|r| r.trace.clone()).unwrap_or_default();
+            let before = key_of(raw.as_ref());
             let current = raw
                 .map(|r| self.open::<T>(r))
                 .transpose()
@@ -972,7 +1025,7 @@ impl CaseStore {
                         &mut trace,
                         std::iter::once(e).chain(&w.events),
                     );
-                    self.seal_write(&w, trace)
+                    self.seal_write(&w, trace, before.as_ref())
                         .map(Some)
                         .map_err(|e| e.to_string())
                 }

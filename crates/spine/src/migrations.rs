@@ -73,11 +73,18 @@ const ACCESS_LOG: &[Migration] = &[Migration::each(
     include_str!("../migrations/access_log/0001_access_log.sqlite.sql"),
 )];
 
-const CASE_FILES: &[Migration] = &[Migration::each(
-    "0001_case_files",
-    include_str!("../migrations/case_files/0001_case_files.postgres.sql"),
-    include_str!("../migrations/case_files/0001_case_files.sqlite.sql"),
-)];
+const CASE_FILES: &[Migration] = &[
+    Migration::each(
+        "0001_case_files",
+        include_str!("../migrations/case_files/0001_case_files.postgres.sql"),
+        include_str!("../migrations/case_files/0001_case_files.sqlite.sql"),
+    ),
+    Migration::each(
+        "0002_case_data_keys",
+        include_str!("../migrations/case_files/0002_case_data_keys.postgres.sql"),
+        include_str!("../migrations/case_files/0002_case_data_keys.sqlite.sql"),
+    ),
+];
 
 /// Every part.
 pub const PARTS: &[Part] = &[Part::Outbox, Part::Inbox, Part::AccessLog, Part::CaseFiles];

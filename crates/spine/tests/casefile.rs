@@ -404,6 +404,60 @@ async fn suite(s: CaseStore, sqlite_file: Option<std::path::PathBuf>) {
         _ => panic!("neither creation succeeded"),
     }
 
+    // Each case file has a data key of its own, wrapped by the office's key; a case's key opens
+    // only its own document, and without it the document does not open (crypto-shredding).
+    let keys = |db: &Database| {
+        let db = db.clone();
+        async move {
+            let sql = "SELECT complaint_id, data_key FROM cases ORDER BY complaint_id";
+            let rows: Vec<(String, Option<Vec<u8>>)> = match &db {
+                Database::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+                Database::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+            };
+            rows
+        }
+    };
+    let before = keys(s.database()).await;
+    assert!(before.len() >= 2, "{before:?}");
+    assert!(
+        before
+            .iter()
+            .all(|(_, k)| k.as_ref().is_some_and(|k| k.len() > 32))
+    );
+    let mut distinct: Vec<&Vec<u8>> = before.iter().filter_map(|(_, k)| k.as_ref()).collect();
+    distinct.dedup();
+    assert_eq!(distinct.len(), before.len(), "one key per case");
+    // A later step keeps the case's key.
+    s.mutate("c-1", |cur: Option<CaseFile<Body>>| {
+        let mut f = cur.unwrap();
+        f.body.count += 1;
+        Ok(Some(Write::new(f, vec![])))
+    })
+    .await
+    .unwrap();
+    assert_eq!(keys(s.database()).await, before);
+    // Another case's key in its place does not open the document; no key, nothing opens.
+    let swap = |sql: String| {
+        let db = s.database().clone();
+        async move {
+            let sql = sqlx::AssertSqlSafe(sql);
+            match &db {
+                Database::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+                Database::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            }
+            .unwrap()
+        }
+    };
+    let other = &before.iter().find(|(id, _)| id != "c-1").unwrap().0;
+    swap(format!(
+        "UPDATE cases SET data_key = (SELECT data_key FROM cases WHERE complaint_id = '{other}') \
+         WHERE complaint_id = 'c-1'"
+    ))
+    .await;
+    assert!(s.get::<Body>("c-1").await.is_err());
+    swap("UPDATE cases SET data_key = NULL WHERE complaint_id = 'c-1'".into()).await;
+    assert!(s.get::<Body>("c-1").await.is_err());
+
     if let Some(path) = sqlite_file {
         s.close().await;
         for p in [path.clone(), path.with_extension("db-wal")] {

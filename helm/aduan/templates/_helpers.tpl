@@ -182,6 +182,9 @@ seccompProfile:
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- if le (float64 .Values.retention.seenEventIdsDays) (float64 .Values.retention.deliveredEventsDays) -}}
+{{- fail "retention.seenEventIdsDays must be longer than retention.deliveredEventsDays: a redelivered event must find its id remembered" -}}
+{{- end -}}
 {{- if le (float64 .Values.terminationGracePeriodSeconds) (addf $s.drainSeconds $s.timeoutSeconds) -}}
 {{- fail (printf "terminationGracePeriodSeconds (%v) must exceed shutdown.drainSeconds + shutdown.timeoutSeconds (%v)" .Values.terminationGracePeriodSeconds (addf $s.drainSeconds $s.timeoutSeconds)) -}}
 {{- end -}}
@@ -261,6 +264,11 @@ keys_file = {{ include "aduan.cryptoKeysPath" $root | toJson }}
 [shutdown]
 drain_seconds = {{ include "aduan.tomlFloat" $v.shutdown.drainSeconds }}
 timeout_seconds = {{ include "aduan.tomlFloat" $v.shutdown.timeoutSeconds }}
+
+# The event spine's housekeeping (docs/privacy.md, "Retention").
+[relay]
+keep_delivered_days = {{ include "aduan.tomlFloat" $v.retention.deliveredEventsDays }}
+keep_seen_days = {{ include "aduan.tomlFloat" $v.retention.seenEventIdsDays }}
 
 # Cluster mode: Office/HolidayCalendar watches and Lease leader election in the pod's namespace.
 [cluster]

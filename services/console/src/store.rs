@@ -160,6 +160,11 @@ impl Store {
         Ok(Self { db })
     }
 
+    /// The console's database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// "sqlite" or "postgres".
     pub fn backend(&self) -> &'static str {
         self.db.backend()

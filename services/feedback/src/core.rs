@@ -32,21 +32,6 @@ pub struct Feedback {
     pub(crate) keys: Arc<Keyring>,
 }
 
-/// The kind of an error, for logs and metric labels: never its message, which can quote stored
-/// values (a storage error) or personal content (a document that does not deserialise).
-fn failure_kind(e: &Error) -> &'static str {
-    match e {
-        Error::Storage(_) if e.code() == tonic::Code::Unavailable => "unavailable",
-        Error::Storage(_) => "storage",
-        Error::Unavailable(_) => "unavailable",
-        Error::Internal(_) => "internal",
-        Error::NotFound(_) => "not_found",
-        Error::FailedPrecondition(_) => "failed_precondition",
-        Error::InvalidArgument(_) => "invalid_argument",
-        _ => "other",
-    }
-}
-
 impl Feedback {
     /// Assembles the core: `silence_days` working days without an answer close a case.
     pub fn new(
@@ -151,7 +136,7 @@ impl Feedback {
                     Ok(true) => closed += 1,
                     Ok(false) => {}
                     Err(e) => {
-                        let kind = failure_kind(&e);
+                        let kind = e.kind();
                         metrics::counter!("aduan_feedback_sweep_failures_total", "kind" => kind)
                             .increment(1);
                         if e.code() == tonic::Code::Unavailable {
@@ -236,7 +221,7 @@ impl Feedback {
                         tracing::info!(closed = n, "feedback sweep closed cases after silence")
                     }
                     // The kind only: a storage error's message can quote stored values.
-                    Err(e) => tracing::warn!(kind = failure_kind(&e), "feedback sweep failed"),
+                    Err(e) => tracing::warn!(kind = e.kind(), "feedback sweep failed"),
                 }
             }
             tokio::select! {

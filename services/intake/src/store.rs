@@ -217,6 +217,7 @@ pub const ACCESS_LOG: aduan_runtime::audit::Table = aduan_runtime::audit::Table 
         ("purpose", aduan_runtime::audit::Kind::Text),
         ("sealed_purpose", aduan_runtime::audit::Kind::Bytes),
     ],
+    purpose_aad: |_, id| crate::core::aad_purpose(id),
 };
 
 /// Opens the store on `db`, running its migrations.

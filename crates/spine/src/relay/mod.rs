@@ -34,6 +34,7 @@ macro_rules! with_pool {
 }
 
 mod admin;
+mod housekeeping;
 mod inbox;
 mod leadership;
 mod outbox;
@@ -42,6 +43,7 @@ mod tx;
 mod worker;
 
 pub use admin::*;
+pub use housekeeping::*;
 pub use inbox::*;
 pub use leadership::*;
 pub use outbox::*;

@@ -92,6 +92,11 @@ impl Outbox {
         self.service
     }
 
+    /// The database it lives in (the service's own).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// The PostgreSQL notification channel of this outbox: writers `NOTIFY` it in their
     /// transaction ([`NOTIFY_SQL`]) so that the replica running the relay hears of commits made
     /// by the other replicas at once.
@@ -146,11 +151,14 @@ impl Outbox {
         Ok(out)
     }
 
-    /// The newest position (0 when empty).
+    /// The newest position (0 before the first event): the counter's, which the housekeeping
+    /// does not touch, so it stays right after delivered rows are deleted.
     pub async fn head(&self) -> Result<i64> {
-        let v: Option<i64> = with_pool!(&self.db, p => sqlx::query_scalar("SELECT MAX(seq) FROM outbox")
-            .fetch_one(p)
-            .await?);
+        let v: Option<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT last_seq FROM outbox_counter WHERE id = 1",
+        )
+        .fetch_optional(p)
+        .await?);
         Ok(v.unwrap_or(0))
     }
 
