@@ -9,7 +9,7 @@ use aduan_proto::common::v1::Channel;
 use aduan_proto::intake::v1 as pb;
 use aduan_runtime::actor::ActorRec;
 use aduan_runtime::auth::{Caller, Role};
-use aduan_runtime::crypto::Keyring;
+use aduan_runtime::crypto::{DataKey, Keyring};
 use aduan_runtime::ratelimit::RateLimiter;
 use aduan_runtime::time::{from_micros, to_micros};
 use aduan_runtime::{Error, Result};
@@ -100,13 +100,29 @@ impl Intake {
         self.refdata.office(code)
     }
 
+    /// The complaint's own data key (None: registered before the keys).
+    pub(crate) fn data_key(&self, row: &ComplaintRow) -> Result<Option<DataKey>> {
+        row.data_key
+            .as_deref()
+            .map(|w| self.keys.data_key(&row.office_code, &row.id, w))
+            .transpose()
+    }
+
+    /// Opens something of `row` sealed with its data key (or, from before the keys, with the
+    /// registering office's key).
+    pub(crate) fn open_of(&self, row: &ComplaintRow, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
+        let key = self.data_key(row)?;
+        self.keys
+            .open_sealed(&row.office_code, key.as_ref(), aad, sealed)
+    }
+
+    /// The body `sealed` of `row` (its current one, or a revision's).
     pub(crate) fn open_body(
         &self,
-        office: &str,
-        id: &str,
+        row: &ComplaintRow,
         sealed: &[u8],
     ) -> Result<pb::ComplaintPatch> {
-        let plain = self.keys.open(office, id.as_bytes(), sealed)?;
+        let plain = self.open_of(row, row.id.as_bytes(), sealed)?;
         pb::ComplaintPatch::decode(plain.as_slice())
             .map_err(|_| Error::Internal("stored body does not decode".into()))
     }

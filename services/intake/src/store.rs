@@ -65,6 +65,9 @@ pub struct Amendment {
     pub incident_district_code: String,
     /// New sealed body.
     pub pii: Vec<u8>,
+    /// A data key for a complaint registered before the keys (wrapped), which this amendment
+    /// sealed with; None: the complaint's own.
+    pub data_key: Option<Vec<u8>>,
     /// New blind-index entries (replace the old ones).
     pub index: Vec<(String, String)>,
     /// The S9 event; the store fills in revision and sequence.
@@ -256,6 +259,11 @@ pub const MIGRATIONS: &[Migration] = &[
         "0006_intake_unmet",
         include_str!("../migrations/0006_intake_unmet.sql"),
     ),
+    Migration::each(
+        "0007_intake_data_keys",
+        include_str!("../migrations/0007_intake_data_keys.postgres.sql"),
+        include_str!("../migrations/0007_intake_data_keys.sqlite.sql"),
+    ),
 ];
 
 /// Runs intake's migrations (`aduan migrate` and start-up).
@@ -274,7 +282,8 @@ const COLUMNS: &str = "id, office_code, registration_year, registration_seq, reg
     tracking_code, channel, category_code, status, received_at, registered_at, updated_at, \
     recorded_by_subject, recorded_by_role, recorded_by_office, unmet_mask, reporter_identified, \
     anonymous, confidential, involves_child, incident_district_code, revision, event_seq, pii, \
-    request_id, request_hash, traceparent, tracestate, current_office, disposed_bidang, status_at";
+    request_id, request_hash, traceparent, tracestate, current_office, disposed_bidang, status_at, \
+    data_key";
 
 fn registration_number(office: &str, year: i32, seq: i64) -> String {
     format!("{office}-{year}-{seq:06}")
@@ -323,6 +332,7 @@ macro_rules! row_to_complaint {
             current_office: r.try_get("current_office")?,
             disposed_bidang: r.try_get("disposed_bidang")?,
             status_at: r.try_get("status_at")?,
+            data_key: r.try_get("data_key")?,
         }
     }};
 }
@@ -378,7 +388,7 @@ macro_rules! sql_store {
                 row.revision = 1;
                 aduan_runtime::telemetry::keep_latest_trace(&mut row.trace, [&new.event]);
                 let sql = format!(
-                    "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31)"
+                    "INSERT INTO complaints ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,$32)"
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&row.id)
@@ -412,6 +422,7 @@ macro_rules! sql_store {
                     .bind(&row.current_office)
                     .bind(&row.disposed_bidang)
                     .bind(row.status_at)
+                    .bind(&row.data_key)
                     .execute(&mut *tx)
                     .await?;
                 for (kind, bidx) in &new.index {
@@ -560,7 +571,8 @@ macro_rules! sql_store {
                             .push_bind(r.trace.tracestate.clone())
                             .push_bind(r.current_office.clone())
                             .push_bind(r.disposed_bidang.clone())
-                            .push_bind(r.status_at);
+                            .push_bind(r.status_at)
+                            .push_bind(r.data_key.clone());
                     });
                     q.build().execute(&mut *tx).await?;
                     let index: Vec<(String, String, String, String)> = rows
@@ -742,8 +754,8 @@ macro_rules! sql_store {
                 sqlx::query(
                     "UPDATE complaints SET pii = $1, unmet_mask = $2, category_code = $3, reporter_identified = $4, \
                      anonymous = $5, confidential = $6, involves_child = $7, incident_district_code = $8, \
-                     revision = $9, event_seq = $10, updated_at = $11, traceparent = $13, tracestate = $14 \
-                     WHERE id = $12",
+                     revision = $9, event_seq = $10, updated_at = $11, traceparent = $13, tracestate = $14, \
+                     data_key = COALESCE($15, data_key) WHERE id = $12",
                 )
                 .bind(&a.pii)
                 .bind(a.unmet_mask)
@@ -759,6 +771,7 @@ macro_rules! sql_store {
                 .bind(&a.id)
                 .bind(&trace.traceparent)
                 .bind(&trace.tracestate)
+                .bind(&a.data_key)
                 .execute(&mut *tx)
                 .await?;
                 if current.revision == 1 {
@@ -836,6 +849,7 @@ macro_rules! sql_store {
                     event_seq,
                     updated_at: a.at,
                     trace,
+                    data_key: a.data_key.clone().or(current.data_key.clone()),
                     ..current
                 })
             }

@@ -75,6 +75,7 @@ fn new_complaint(office: &str, request_id: &str, at: i64) -> NewComplaint {
             current_office: office.into(),
             disposed_bidang: String::new(),
             status_at: at,
+            data_key: Some(vec![0xA1, 4, 5, 6]),
         },
         index: vec![
             ("nik".into(), format!("bidx-{request_id}")),
@@ -209,6 +210,7 @@ fn amendment(id: &str, expected: i32) -> Amendment {
         involves_child: true,
         incident_district_code: "35.27.01".into(),
         pii: vec![0xA1, 7, 7],
+        data_key: None,
         index: vec![("nik".into(), "new-bidx".into())],
         event: LifecycleEvent {
             event_id: uuid::Uuid::now_v7().to_string(),
@@ -228,6 +230,10 @@ async fn amendments_keep_history(s: Arc<dyn IntakeStore>) {
     let a = s.amend(amendment(&row.id, 1)).await.unwrap();
     assert_eq!(a.revision, 2);
     assert_eq!(
+        a.data_key, row.data_key,
+        "an amendment keeps the complaint's key"
+    );
+    assert_eq!(
         a.registration_number, row.registration_number,
         "the number never changes"
     );
@@ -241,6 +247,21 @@ async fn amendments_keep_history(s: Arc<dyn IntakeStore>) {
     ));
     let stored = s.get(&row.id).await.unwrap().unwrap();
     assert_eq!(stored, a);
+    // A complaint from before the keys gets one with its next amendment.
+    let mut old = new_complaint("35.27", "a-old", 1_000);
+    old.row.data_key = None;
+    let old = registered(s.register(old).await.unwrap());
+    assert_eq!(s.get(&old.id).await.unwrap().unwrap().data_key, None);
+    let keyed = s
+        .amend(Amendment {
+            data_key: Some(vec![0xA1, 8, 8]),
+            index: vec![("nik".into(), "old-bidx".into())],
+            ..amendment(&old.id, 1)
+        })
+        .await
+        .unwrap();
+    assert_eq!(keyed.data_key, Some(vec![0xA1, 8, 8]));
+    assert_eq!(s.get(&old.id).await.unwrap().unwrap(), keyed);
     let revs = s.revisions(&row.id).await.unwrap();
     assert_eq!(revs.len(), 2);
     assert_eq!(revs[0].pii, row.pii, "revision 1 keeps the original body");

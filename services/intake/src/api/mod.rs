@@ -283,9 +283,9 @@ async fn submit(
     let received_date = received_at.to_zoned(tz.clone()).date();
     let a = domain::assess(&body, channel, &core.refdata, received_date);
     let id = uuid::Uuid::now_v7().to_string();
-    let pii = core
-        .keys
-        .seal(&office.code, id.as_bytes(), &body.encode_to_vec())?;
+    // The complaint's own data key, wrapped by the office's key (docs/privacy.md).
+    let (key, data_key) = core.keys.new_data_key(&office.code, &id)?;
+    let pii = key.seal(id.as_bytes(), &body.encode_to_vec())?;
     let index = core.index_of(&office.code, &body)?;
     let prior = core.prior_complaints(&office.code, &body).await?;
     let row = s03_registration::record(Submission {
@@ -299,6 +299,7 @@ async fn submit(
         assessment: &a,
         recorded_by: ActorRec::of(caller),
         pii,
+        data_key,
         request: (r.request_id.clone(), request_hash),
     });
     let event = events::registered(&row, &body, &a, prior, received_at, now);
@@ -323,7 +324,7 @@ async fn submit(
     // The complaint's first step: its id on the request's span (trace backend only).
     aduan_runtime::telemetry::tag_complaint(&row.id);
     let (body, assessed) = if replayed {
-        (core.open_body(&row.office_code, &row.id, &row.pii)?, None)
+        (core.open_body(&row, &row.pii)?, None)
     } else {
         (body, Some(a))
     };
@@ -349,20 +350,14 @@ async fn get(
     }
     let row = core.visible(caller, &r.complaint_id).await?;
     let (body, revision) = if r.revision == 0 || r.revision == row.revision {
-        (
-            core.open_body(&row.office_code, &row.id, &row.pii)?,
-            row.revision,
-        )
+        (core.open_body(&row, &row.pii)?, row.revision)
     } else {
         let revs = core.store.revisions(&row.id).await?;
         let rev = revs
             .into_iter()
             .find(|x| x.revision == r.revision)
             .ok_or(Error::NotFound("revision"))?;
-        (
-            core.open_body(&row.office_code, &row.id, &rev.pii)?,
-            rev.revision,
-        )
+        (core.open_body(&row, &rev.pii)?, rev.revision)
     };
     core.log_access(caller, &row, "GetComplaint", &r.purpose)
         .await?;
@@ -508,7 +503,7 @@ async fn amend(
         return Err(Error::NotFound("complaint"));
     }
     s09_amendment::amendable(&row)?;
-    let mut body = core.open_body(&row.office_code, &row.id, &row.pii)?;
+    let mut body = core.open_body(&row, &row.pii)?;
     let patch = r.patch.unwrap_or_default();
     // Each path once, in the order first given; an unknown one is named by its index (its
     // text is the client's, never repeated in the answer).
@@ -543,6 +538,14 @@ async fn amend(
     let content = body.content.clone().unwrap_or_default();
     let who = ActorRec::of(caller);
     let event = events::amended(&row, &body, &a, changed.clone(), &who, now);
+    // The complaint's data key; one registered before the keys gets its own now.
+    let (key, new_key) = match core.data_key(&row)? {
+        Some(k) => (k, None),
+        None => {
+            let (k, wrapped) = core.keys.new_data_key(&row.office_code, &row.id)?;
+            (k, Some(wrapped))
+        }
+    };
     let amended = core
         .store
         .amend(Amendment {
@@ -550,11 +553,7 @@ async fn amend(
             expected_revision: r.expected_revision,
             at: to_micros(now),
             actor: who,
-            reason: core.keys.seal(
-                &row.office_code,
-                &aad_reason(&row.id),
-                r.reason.trim().as_bytes(),
-            )?,
+            reason: key.seal(&aad_reason(&row.id), r.reason.trim().as_bytes())?,
             changed_fields: changed,
             unmet_mask: a.unmet_mask,
             category_code: content.category_code.clone(),
@@ -563,9 +562,8 @@ async fn amend(
             confidential: visibility.confidential,
             involves_child: a.involves_child,
             incident_district_code: content.incident_district_code.clone(),
-            pii: core
-                .keys
-                .seal(&row.office_code, row.id.as_bytes(), &body.encode_to_vec())?,
+            pii: key.seal(row.id.as_bytes(), &body.encode_to_vec())?,
+            data_key: new_key,
             index: core.index_of(&row.office_code, &body)?,
             event,
         })
@@ -602,8 +600,7 @@ async fn revisions(
         let reason = if x.reason.is_empty() {
             Vec::new()
         } else {
-            core.keys
-                .open(&row.office_code, &aad_reason(&row.id), &x.reason)?
+            core.open_of(&row, &aad_reason(&row.id), &x.reason)?
         };
         out.push(pb::ComplaintRevision {
             revision: x.revision,

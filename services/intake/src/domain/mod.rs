@@ -78,6 +78,10 @@ pub struct ComplaintRow {
     pub current_office: String,
     /// The Bidang the complaint is disposed to (S7), or empty.
     pub disposed_bidang: String,
+    /// The complaint's data key, wrapped by the registering office's key: `pii`, the revisions'
+    /// bodies and the amendments' reasons are sealed with it (docs/privacy.md). None: registered
+    /// before the keys, sealed with the office's key.
+    pub data_key: Option<Vec<u8>>,
     /// When the status last changed (microseconds).
     pub status_at: i64,
 }

@@ -29,8 +29,10 @@ pub struct Submission<'a> {
     pub assessment: &'a Assessment,
     /// Who records it.
     pub recorded_by: ActorRec,
-    /// The body, sealed with the office's key.
+    /// The body, sealed with the complaint's data key.
     pub pii: Vec<u8>,
+    /// The complaint's data key, wrapped by the office's key.
+    pub data_key: Vec<u8>,
     /// The idempotency key and the hash of the request.
     pub request: (String, String),
 }
@@ -71,6 +73,7 @@ pub fn record(s: Submission<'_>) -> ComplaintRow {
         current_office: s.office_code,
         disposed_bidang: String::new(),
         status_at: now,
+        data_key: Some(s.data_key),
     }
 }
 
