@@ -457,4 +457,12 @@ impl<T> Ready<T> {
             .get()
             .ok_or_else(|| Error::Unavailable(format!("{} is starting", self.name)))
     }
+
+    /// Every handler's opening: the core (UNAVAILABLE while starting), the authenticated caller,
+    /// and the request's body.
+    pub fn open<R>(&self, request: tonic::Request<R>) -> Result<(&Arc<T>, crate::auth::Caller, R)> {
+        let core = self.get()?;
+        let caller = crate::auth::Caller::from_request(&request)?;
+        Ok((core, caller, request.into_inner()))
+    }
 }

@@ -31,7 +31,8 @@ use crate::store::{CaseRef, NewNotification, NotificationRow, Plan, Reader, Sess
 use crate::views::{self, Page};
 use crate::{Console, i18n, now};
 
-/// Notifications (and remembered event ids) older than this are deleted.
+/// Notifications older than this are deleted (the ids of received events are the spine's
+/// housekeeping's, `relay.keep_seen_days`).
 pub const RETENTION_DAYS: i64 = 90;
 /// What is known of a complaint is kept this long after its last event.
 const CASE_DAYS: i64 = 365;

@@ -356,10 +356,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            sqlx::query("DELETE FROM inbox_seen WHERE applied_at < $1")
-                .bind(before)
-                .execute(&mut *tx)
-                .await?;
             sqlx::query("DELETE FROM notification_cases WHERE updated_at < $1")
                 .bind(cases_before)
                 .execute(&mut *tx)

@@ -65,9 +65,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         &self,
         request: Request<pb::ListQueueRequest>,
     ) -> std::result::Result<Response<pb::ListQueueResponse>, Status> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         if r.office_code.is_empty() {
             v.add("office_code", "required");
@@ -143,9 +141,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         &self,
         request: Request<pb::SetUrgencyRequest>,
     ) -> std::result::Result<Response<pb::TriageCase>, Status> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         validate::id(&mut v, "complaint_id", &r.complaint_id);
         validate::text(&mut v, "reason", &r.reason, true, REASON_MAX);
@@ -164,9 +160,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         request: Request<pb::ScreenComplaintRequest>,
     ) -> std::result::Result<Response<pb::TriageCase>, Status> {
         use pb::screen_complaint_request::Decision;
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         validate::id(&mut v, "complaint_id", &r.complaint_id);
         match &r.decision {
@@ -282,9 +276,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         &self,
         request: Request<pb::ForwardToHeadRequest>,
     ) -> std::result::Result<Response<pb::TriageCase>, Status> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         validate::id(&mut v, "complaint_id", &r.complaint_id);
         validate::text(&mut v, "summary", &r.summary, true, SUMMARY_MAX);

@@ -60,10 +60,6 @@ impl FeedbackApi {
         self.core.set(core);
     }
 
-    fn core(&self) -> Result<&Arc<Feedback>> {
-        self.core.get()
-    }
-
     /// The tonic server.
     pub fn into_server(self) -> pb::feedback_service_server::FeedbackServiceServer<Self> {
         pb::feedback_service_server::FeedbackServiceServer::new(self)
@@ -78,71 +74,50 @@ impl pb::feedback_service_server::FeedbackService for FeedbackApi {
         &self,
         request: Request<pb::ListCasesRequest>,
     ) -> Reply<pb::ListCasesResponse> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        Ok(Response::new(
-            list_cases(core, &caller, request.into_inner()).await?,
-        ))
+        let (core, caller, r) = self.core.open(request)?;
+        Ok(Response::new(list_cases(core, &caller, r).await?))
     }
 
     async fn get_case(&self, request: Request<pb::GetCaseRequest>) -> Reply<pb::FeedbackCase> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        Ok(Response::new(
-            get_case(core, &caller, request.into_inner()).await?,
-        ))
+        let (core, caller, r) = self.core.open(request)?;
+        Ok(Response::new(get_case(core, &caller, r).await?))
     }
 
     async fn record_delivery(
         &self,
         request: Request<pb::RecordDeliveryRequest>,
     ) -> Reply<pb::FeedbackCase> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        Ok(Response::new(
-            record_delivery(core, &caller, request.into_inner()).await?,
-        ))
+        let (core, caller, r) = self.core.open(request)?;
+        Ok(Response::new(record_delivery(core, &caller, r).await?))
     }
 
     async fn record_feedback(
         &self,
         request: Request<pb::RecordFeedbackRequest>,
     ) -> Reply<pb::FeedbackCase> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        Ok(Response::new(
-            record_feedback(core, &caller, request.into_inner()).await?,
-        ))
+        let (core, caller, r) = self.core.open(request)?;
+        Ok(Response::new(record_feedback(core, &caller, r).await?))
     }
 
     async fn submit_survey(&self, request: Request<pb::SubmitSurveyRequest>) -> Reply<pb::Survey> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        Ok(Response::new(
-            submit_survey(core, &caller, request.into_inner()).await?,
-        ))
+        let (core, caller, r) = self.core.open(request)?;
+        Ok(Response::new(submit_survey(core, &caller, r).await?))
     }
 
     async fn get_satisfaction_index(
         &self,
         request: Request<pb::GetSatisfactionIndexRequest>,
     ) -> Reply<pb::SatisfactionIndex> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        Ok(Response::new(
-            satisfaction_index(core, &caller, request.into_inner()).await?,
-        ))
+        let (core, caller, r) = self.core.open(request)?;
+        Ok(Response::new(satisfaction_index(core, &caller, r).await?))
     }
 
     async fn list_access_log(
         &self,
         request: Request<pb::ListAccessLogRequest>,
     ) -> Reply<pb::ListAccessLogResponse> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        Ok(Response::new(
-            access_log(core, &caller, request.into_inner()).await?,
-        ))
+        let (core, caller, r) = self.core.open(request)?;
+        Ok(Response::new(access_log(core, &caller, r).await?))
     }
 }
 

@@ -186,9 +186,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::ListCasesRequest>,
     ) -> Reply<pb::ListCasesResponse> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         let office = if r.office_code.is_empty() {
             caller.principal.office.clone()
@@ -248,9 +246,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
     }
 
     async fn get_case(&self, request: Request<pb::GetCaseRequest>) -> Reply<pb::Case> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
         check::text(&mut v, "purpose", &r.purpose, true, PURPOSE_MAX);
@@ -470,9 +466,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::AddEvidenceRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let _permit = match &r.file {
             Some(_) => Some(core.upload_permit()?),
             None => None,
@@ -553,9 +547,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::GetEvidenceFileRequest>,
     ) -> Reply<pb::EvidenceFile> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
         check::id(&mut v, "evidence_id", &r.evidence_id);
@@ -583,9 +575,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::RecordHomeVisitRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
@@ -620,9 +610,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::RecordCoordinationRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
@@ -716,9 +704,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::RecordSessionRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
@@ -860,9 +846,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::RecordConsentRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let today = core.today(&caller.principal.office);
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
@@ -919,9 +903,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::MakeReferralRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
         check_code(&mut v, "agency", &r.agency, true);
@@ -1012,9 +994,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::AnswerReferralRequest>,
     ) -> Reply<pb::AnswerReferralResponse> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
         check::id(&mut v, "referral_id", &r.referral_id);
@@ -1050,9 +1030,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::AddCaseNoteRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
         check::text(&mut v, "text", &r.text, true, TEXT_MAX);
@@ -1074,9 +1052,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::DraftResponseRequest>,
     ) -> Reply<pb::CaseChange> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         check::id(&mut v, "complaint_id", &r.complaint_id);
         check::text(&mut v, "text", &r.text, true, RESPONSE_MAX);
@@ -1172,9 +1148,7 @@ impl pb::investigation_service_server::InvestigationService for InvestigationApi
         &self,
         request: Request<pb::ListAccessLogRequest>,
     ) -> Reply<pb::ListAccessLogResponse> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         let mut v = Violations::new();
         if !r.complaint_id.is_empty() {
             check::id(&mut v, "complaint_id", &r.complaint_id);

@@ -68,9 +68,7 @@ type Reply<T> = std::result::Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl pb::reporting_service_server::ReportingService for ReportingApi {
     async fn get_timeline(&self, request: Request<pb::GetTimelineRequest>) -> Reply<pb::Timeline> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         Ok(Response::new(
             core.timeline(&caller, &r.complaint_id).await?,
         ))
@@ -91,9 +89,7 @@ impl pb::reporting_service_server::ReportingService for ReportingApi {
         &self,
         request: Request<pb::GetHandlingReportRequest>,
     ) -> Reply<pb::HandlingReport> {
-        let core = self.core()?;
-        let caller = Caller::from_request(&request)?;
-        let r = request.into_inner();
+        let (core, caller, r) = self.core.open(request)?;
         Ok(Response::new(
             get_report(core, &caller, &r.complaint_id).await?,
         ))
