@@ -1164,6 +1164,64 @@ async fn evidence_is_stripped_and_sealed(app: TestApp) {
             .windows(got.content.len().min(16))
             .all(|w| w != &got.content[..w.len()])
     );
+    // Sealed with the case's own data key (docs/privacy.md): without that key the file does not
+    // open (crypto-shredding), and the answer quotes nothing of it.
+    assert_eq!(on_disk[0], 0xA2);
+    let inv_db = {
+        let d = app.config.database("investigation").unwrap();
+        aduan_runtime::db::Database::connect(&d.url(&app.config, "investigation"), 2)
+            .await
+            .unwrap()
+    };
+    let swap_key = |key: Option<Vec<u8>>| {
+        let (db, id) = (inv_db.clone(), id.clone());
+        async move {
+            let sql = "UPDATE cases SET data_key = $1 WHERE complaint_id = $2";
+            match &db {
+                aduan_runtime::db::Database::Postgres(p) => sqlx::query(sql)
+                    .bind(key)
+                    .bind(id)
+                    .execute(p)
+                    .await
+                    .map(|_| ()),
+                aduan_runtime::db::Database::Sqlite(p) => sqlx::query(sql)
+                    .bind(key)
+                    .bind(id)
+                    .execute(p)
+                    .await
+                    .map(|_| ()),
+            }
+            .unwrap()
+        }
+    };
+    let kept: Option<Vec<u8>> = {
+        let sql = "SELECT data_key FROM cases WHERE complaint_id = $1";
+        match &inv_db {
+            aduan_runtime::db::Database::Postgres(p) => {
+                sqlx::query_scalar(sql).bind(&id).fetch_one(p).await
+            }
+            aduan_runtime::db::Database::Sqlite(p) => {
+                sqlx::query_scalar(sql).bind(&id).fetch_one(p).await
+            }
+        }
+        .unwrap()
+    };
+    assert!(kept.is_some());
+    swap_key(None).await;
+    let file_req = pb::GetEvidenceFileRequest {
+        complaint_id: id.clone(),
+        evidence_id: ev_id.clone(),
+        purpose: "Verifikasi bukti S10".into(),
+    };
+    let e = c
+        .get_evidence_file(authed(&p.kabid, file_req))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::Internal);
+    assert!(!e.message().contains("PIXELS"));
+    // (A refused read is not in the access log; the log's checks below count the reads.)
+    swap_key(kept).await;
+    inv_db.close().await;
 
     // A phone video whose udta box carries where it was recorded, and an MP3 with ID3 tags
     // (issue 12): stored without them, the video's size and offsets unchanged.

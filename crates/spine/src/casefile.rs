@@ -839,7 +839,7 @@ impl CaseStore {
     /// The case's data key and its wrapped form for `f`'s office: the key the case had before
     /// (`before`: its office and wrapped key; re-wrapped when the case moved to another office),
     /// or a new one for a new case or one from before the keys.
-    fn data_key<T>(
+    fn key_for_write<T>(
         &self,
         f: &CaseFile<T>,
         before: Option<&(String, Vec<u8>)>,
@@ -867,7 +867,7 @@ impl CaseStore {
     ) -> Result<Raw> {
         let json = serde_json::to_vec(&f.body)
             .map_err(|e| Error::Internal(format!("case file does not serialise: {e}")))?;
-        let (key, wrapped) = self.data_key(f, before)?;
+        let (key, wrapped) = self.key_for_write(f, before)?;
         let sealed = key.seal(&aad(self.service, &f.complaint_id, "case"), &json)?;
         let assignees = if f.assignees.is_empty() {
             String::new()
@@ -941,6 +941,21 @@ impl CaseStore {
             Database::Sqlite(p) => lite::get(p, id).await?,
         };
         raw.map(|r| self.open(r)).transpose()
+    }
+
+    /// The case's own data key (None when the case is unknown, or from before the keys): what
+    /// the service seals the case's other records with, such as investigation's evidence files,
+    /// so that deleting the key shreds them too.
+    pub async fn data_key(&self, id: &str) -> Result<Option<DataKey>> {
+        let raw = match &self.db {
+            Database::Postgres(p) => pg::get(p, id).await?,
+            Database::Sqlite(p) => lite::get(p, id).await?,
+        };
+        let Some(r) = raw else { return Ok(None) };
+        r.data_key
+            .as_deref()
+            .map(|w| self.keys.data_key(&r.office_code, &r.complaint_id, w))
+            .transpose()
     }
 
     /// The W3C trace context of the case's latest lifecycle event, written by a step or

@@ -229,11 +229,12 @@ impl Investigation {
         removed: bool,
     ) -> Result<FileRec> {
         let key = format!("{}/{}/{}", case.office_code, case.complaint_id, evidence_id);
-        let sealed = self.keys.seal(
-            &case.office_code,
-            &evidence_aad(&case.complaint_id, evidence_id),
-            &bytes,
-        )?;
+        let aad = evidence_aad(&case.complaint_id, evidence_id);
+        // The case's own data key (docs/privacy.md); a case from before the keys: the office's.
+        let sealed = match self.store.cases().data_key(&case.complaint_id).await? {
+            Some(k) => k.seal(&aad, &bytes)?,
+            None => self.keys.seal(&case.office_code, &aad, &bytes)?,
+        };
         self.files.put(&key, &sealed).await?;
         Ok(FileRec {
             key,
@@ -258,8 +259,10 @@ impl Investigation {
         stored: &FileRec,
     ) -> Result<Vec<u8>> {
         let sealed = self.files.get(&stored.key).await?;
-        let content = self.keys.open(
+        let data_key = self.store.cases().data_key(&case.complaint_id).await?;
+        let content = self.keys.open_sealed(
             &case.office_code,
+            data_key.as_ref(),
             &evidence_aad(&case.complaint_id, evidence_id),
             &sealed,
         )?;
