@@ -156,6 +156,15 @@ async fn an_edited_or_deleted_row_breaks_the_chain(app: TestApp) {
         assert_eq!(r.action, "GetComplaint");
         assert_eq!(r.role, "complaints_officer");
     }
+    // Triage's reads of its free text, with their purposes.
+    let triage_rows = &part("triage").rows;
+    assert!(!triage_rows.is_empty());
+    assert!(
+        triage_rows
+            .iter()
+            .all(|r| r.purpose != aduan_runtime::audit::UNREADABLE && r.complaint_id == id),
+        "{triage_rows:?}"
+    );
     let inv_rows = &part("investigation").rows;
     assert!(
         inv_rows

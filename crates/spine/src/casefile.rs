@@ -44,8 +44,15 @@ pub const ACCESS_LOG: aduan_runtime::audit::Table = aduan_runtime::audit::Table 
         ("what", aduan_runtime::audit::Kind::Text),
         ("sealed_purpose", aduan_runtime::audit::Kind::Bytes),
     ],
-    purpose_aad: |service, id| aad(service, id, "access"),
+    purpose_aad,
 };
+
+/// What the purpose of a read in [`ACCESS_LOG`] is sealed with (by the office's key): the
+/// service and the complaint. Triage, which writes this table without a case-file store, uses it
+/// too, so that `aduan audit export` opens every service's purposes.
+pub fn purpose_aad(service: &str, complaint_id: &str) -> Vec<u8> {
+    aad(service, complaint_id, "access")
+}
 
 /// One complaint's case file.
 #[derive(Debug, Clone, PartialEq)]
@@ -1089,7 +1096,7 @@ impl CaseStore {
         use aduan_runtime::audit::Field;
         let sealed = self.keys.seal(
             &e.office_code,
-            &aad(self.service, &e.complaint_id, "access"),
+            &purpose_aad(self.service, &e.complaint_id),
             e.purpose.as_bytes(),
         )?;
         aduan_runtime::audit::append(
@@ -1149,7 +1156,7 @@ impl CaseStore {
             .map(|(mut e, sealed)| {
                 let plain = self.keys.open(
                     &e.office_code,
-                    &aad(self.service, &e.complaint_id, "access"),
+                    &purpose_aad(self.service, &e.complaint_id),
                     &sealed,
                 )?;
                 e.purpose = String::from_utf8(plain)

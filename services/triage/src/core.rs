@@ -64,7 +64,7 @@ impl Triage {
         let office = &case.office_code;
         let sealed = self.keys.seal(
             office,
-            format!("triage/{}/access", case.complaint_id).as_bytes(),
+            &aduan_spine::casefile::purpose_aad("triage", &case.complaint_id),
             purpose.as_bytes(),
         )?;
         aduan_runtime::audit::append(
