@@ -3020,6 +3020,19 @@ async fn old_notifications_are_deleted(app: TestApp) {
         core.store().unread_notifications(&elsewhere).await.unwrap(),
         0
     );
+    // The spine's housekeeping of the console's database keeps the ids inside its window (the
+    // console records them in the spine's microseconds, not its own seconds).
+    let keep =
+        aduan_spine::relay::Keep::of(&aduan_runtime::config::RelayConfig::default()).unwrap();
+    let pruned = aduan_spine::relay::prune(
+        core.store().database(),
+        None,
+        keep,
+        aduan_runtime::time::now_micros(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pruned.seen, 0);
     let again = core
         .store()
         .apply_events("triage", &events, now, &plan)

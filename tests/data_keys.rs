@@ -8,6 +8,7 @@ mod common;
 
 use aduan_proto::common::v1::Channel;
 use aduan_proto::intake::v1 as pb;
+use aduan_proto::triage::v1::{self as tpb, triage_service_client::TriageServiceClient};
 use aduan_runtime::auth::Role;
 use aduan_runtime::crypto::Keyring;
 use aduan_runtime::db::Database;
@@ -167,6 +168,71 @@ async fn each_complaint_has_its_own_key(app: TestApp) {
         "Joko Widagdo"
     );
     db.close().await;
+
+    // Triage seals its free text (the screening note, the history's notes, the Head's texts)
+    // with a data key of its own for the complaint, under the registering office's key.
+    let mut t = TriageServiceClient::new(app.channel().await);
+    let case = |id: &str| tpb::GetCaseRequest {
+        purpose: "Telaah".into(),
+        complaint_id: id.into(),
+    };
+    for _ in 0..400 {
+        if t.get_case(authed(&token, case(&a))).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    t.screen_complaint(authed(
+        &token,
+        tpb::ScreenComplaintRequest {
+            complaint_id: a.clone(),
+            decision: Some(tpb::screen_complaint_request::Decision::Accept(
+                tpb::Accept {
+                    note: "Pelapor Siti, tetangga korban".into(),
+                },
+            )),
+        },
+    ))
+    .await
+    .unwrap();
+    let tdb = {
+        let d = app.config.database("triage").unwrap();
+        Database::connect(&d.url(&app.config, "triage"), 2)
+            .await
+            .unwrap()
+    };
+    let tk = key_of_in(&tdb, &a).await.expect("triage's key");
+    assert_ne!(Some(tk.clone()), key_of_in(&tdb, &b).await);
+    let history = t
+        .get_case(authed(&token, case(&a)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        format!("{history:?}").contains("Pelapor Siti"),
+        "{history:?}"
+    );
+    let null = "UPDATE cases SET data_key = NULL WHERE complaint_id = $1";
+    match &tdb {
+        Database::Postgres(p) => sqlx::query(null).bind(&a).execute(p).await.map(|_| ()),
+        Database::Sqlite(p) => sqlx::query(null).bind(&a).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+    let e = t.get_case(authed(&token, case(&a))).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::Internal);
+    assert!(!e.message().contains("Siti"));
+    tdb.close().await;
     app.running.shutdown().await.unwrap();
 }
 both!(each_complaint_has_its_own_key);
+
+/// Triage's stored key of `id`, if any (None also when triage has not received it yet).
+async fn key_of_in(db: &Database, id: &str) -> Option<Vec<u8>> {
+    let sql = "SELECT data_key FROM cases WHERE complaint_id = $1";
+    let k: Option<Option<Vec<u8>>> = match db {
+        Database::Postgres(p) => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await,
+        Database::Sqlite(p) => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await,
+    }
+    .unwrap();
+    k.flatten()
+}

@@ -129,9 +129,15 @@ impl Store {
             let mut tx = p.begin_with(begin).await?;
             for e in events {
                 let span = aduan_runtime::telemetry::event_span(e, "console");
-                let fresh =
-                    aduan_spine::relay::mark_seen(&mut *tx, source, &[e.event_id.as_str()], now)
-                        .await?;
+                // The spine's times are microseconds (its housekeeping reads them so); the
+                // console's own are seconds.
+                let fresh = aduan_spine::relay::mark_seen(
+                    &mut *tx,
+                    source,
+                    &[e.event_id.as_str()],
+                    now.saturating_mul(1_000_000),
+                )
+                .await?;
                 out.applied += 1;
                 if fresh.is_empty() {
                     out.duplicates += 1;

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use aduan_proto::events::v1::{LifecycleEvent, TraceContext};
 pub use aduan_runtime::actor::ActorRec;
-use aduan_runtime::crypto::Keyring;
+use aduan_runtime::crypto::{DataKey, Keyring};
 use aduan_runtime::db::{Database, Migration};
 use aduan_runtime::{Error, Result};
 use aduan_spine::relay::{ApplyOutcome, Outbox};
@@ -112,6 +112,7 @@ const CASE_COLUMNS: &[&str] = &[
     "updated_at",
     "traceparent",
     "tracestate",
+    "data_key",
 ];
 
 static SELECT_CASE: LazyLock<String> =
@@ -143,10 +144,33 @@ fn aad(id: &str, what: &str) -> Vec<u8> {
     format!("triage:{id}:{what}").into_bytes()
 }
 
-/// Seals two free-text fields of a record with the office's key (None when both are empty).
-fn seal_pair(
+/// The case's data key and its wrapped form (a new one for a case without).
+fn case_key(keys: &Keyring, k: &CaseRow) -> std::result::Result<(DataKey, Vec<u8>), sqlx::Error> {
+    let r = match &k.data_key {
+        Some(w) => keys
+            .data_key(&k.origin_office_code, &k.complaint_id, w)
+            .map(|key| (key, w.clone())),
+        None => keys.new_data_key(&k.origin_office_code, &k.complaint_id),
+    };
+    r.map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+/// The data key of a stored case (None: from before the keys).
+fn stored_key(
     keys: &Keyring,
-    office: &str,
+    origin: &str,
+    id: &str,
+    wrapped: Option<&[u8]>,
+) -> std::result::Result<Option<DataKey>, sqlx::Error> {
+    wrapped
+        .map(|w| keys.data_key(origin, id, w))
+        .transpose()
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Seals two free-text fields of a record with the case's data key (None when both are empty).
+fn seal_pair(
+    key: &DataKey,
     id: &str,
     what: &str,
     a: &str,
@@ -156,14 +180,15 @@ fn seal_pair(
         return Ok(None);
     }
     let json = serde_json::to_vec(&[a, b]).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    keys.seal(office, &aad(id, what), &json)
+    key.seal(&aad(id, what), &json)
         .map(Some)
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-/// Opens what [`seal_pair`] sealed.
+/// Opens what [`seal_pair`] sealed (or, from before the keys, what `office`'s key sealed).
 fn open_pair(
     keys: &Keyring,
+    key: Option<&DataKey>,
     office: &str,
     id: &str,
     what: &str,
@@ -173,17 +198,16 @@ fn open_pair(
         return Ok((String::new(), String::new()));
     };
     let plain = keys
-        .open(office, &aad(id, what), &sealed)
+        .open_sealed(office, key, &aad(id, what), &sealed)
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     let [a, b]: [String; 2] =
         serde_json::from_slice(&plain).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     Ok((a, b))
 }
 
-fn seal_case(keys: &Keyring, k: &CaseRow) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
+fn seal_case(key: &DataKey, k: &CaseRow) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
     seal_pair(
-        keys,
-        &k.office_code,
+        key,
         &k.complaint_id,
         "case",
         &k.screening_reason,
@@ -196,19 +220,24 @@ macro_rules! row_to_case {
         let r = $r;
         let complaint_id: String = r.try_get("complaint_id")?;
         let office_code: String = r.try_get("office_code")?;
+        let origin: String = r.try_get("origin_office_code")?;
+        let data_key: Option<Vec<u8>> = r.try_get("data_key")?;
+        let key = stored_key($keys, &origin, &complaint_id, data_key.as_deref())?;
         let (screening_reason, head_summary) = open_pair(
             $keys,
+            key.as_ref(),
             &office_code,
             &complaint_id,
             "case",
             r.try_get("sealed_text")?,
         )?;
         CaseRow {
+            data_key,
             screening_reason,
             head_summary,
             complaint_id,
             office_code,
-            origin_office_code: r.try_get("origin_office_code")?,
+            origin_office_code: origin,
             registration_number: r.try_get("registration_number")?,
             channel: r.try_get("channel")?,
             category_code: r.try_get("category_code")?,
@@ -249,13 +278,14 @@ macro_rules! row_to_case {
 }
 
 macro_rules! row_to_disposition {
-    ($r:expr, $keys:expr) => {{
+    ($r:expr, $keys:expr, $key:expr) => {{
         let r = $r;
         let complaint_id: String = r.try_get("complaint_id")?;
         let version: i32 = r.try_get("version")?;
         let office: String = r.try_get("issued_by_office")?;
         let (note, change_reason) = open_pair(
             $keys,
+            $key,
             &office,
             &complaint_id,
             &format!("disposition:{version}"),
@@ -313,9 +343,24 @@ macro_rules! sql_store {
                 })
             }
 
+            /// The data key of a stored case (None: unknown, or from before the keys).
+            async fn key_of(&self, id: &str) -> std::result::Result<Option<DataKey>, sqlx::Error> {
+                let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as(
+                    "SELECT origin_office_code, data_key FROM cases WHERE complaint_id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some((origin, wrapped)) => stored_key(&self.keys, &origin, id, wrapped.as_deref()),
+                    None => Ok(None),
+                }
+            }
+
             async fn load_dispositions(
                 ex: &mut sqlx::Transaction<'static, $db>,
                 keys: &Keyring,
+                key: Option<&DataKey>,
                 id: &str,
             ) -> std::result::Result<Vec<DispositionRow>, sqlx::Error> {
                 let rows = sqlx::query(
@@ -326,7 +371,7 @@ macro_rules! sql_store {
                 .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    out.push(row_to_disposition!(r, keys));
+                    out.push(row_to_disposition!(r, keys, key));
                 }
                 Ok(out)
             }
@@ -354,6 +399,8 @@ macro_rules! sql_store {
                     }
                 }
                 let k = &c.case;
+                // The complaint's data key (a new case gets one here).
+                let (key, wrapped) = case_key(keys, k)?;
                 sqlx::query(sqlx::AssertSqlSafe(UPSERT_CASE.as_str()))
                     .bind(&k.complaint_id)
                     .bind(&k.office_code)
@@ -377,7 +424,7 @@ macro_rules! sql_store {
                     .bind(&k.transferred_from)
                     .bind(&k.referred_to_agency)
                     .bind(&k.duplicate_of)
-                    .bind(seal_case(keys, k)?)
+                    .bind(seal_case(&key, k)?)
                     .bind(k.nature)
                     .bind(&k.sla_policy)
                     .bind(&k.sla_stage)
@@ -392,10 +439,11 @@ macro_rules! sql_store {
                     .bind(k.updated_at)
                     .bind(&k.trace.traceparent)
                     .bind(&k.trace.tracestate)
+                    .bind(&wrapped)
                     .execute(&mut **tx)
                     .await?;
                 for h in &c.history {
-                    let note = seal_pair(keys, &h.office_code, &k.complaint_id, "history", &h.note, "")?;
+                    let note = seal_pair(&key, &k.complaint_id, "history", &h.note, "")?;
                     sqlx::query(
                         "INSERT INTO history (complaint_id, at, actor_subject, actor_role, actor_office, \
                          action, status, detail, office_code, sealed_note) \
@@ -431,8 +479,7 @@ macro_rules! sql_store {
                     .bind(&d.issued_by.office)
                     .bind(d.issued_at)
                     .bind(seal_pair(
-                        keys,
-                        &d.issued_by.office,
+                        &key,
                         &d.complaint_id,
                         &format!("disposition:{}", d.version),
                         &d.note,
@@ -481,6 +528,7 @@ macro_rules! sql_store {
             }
 
             async fn history(&self, id: &str) -> Result<Vec<HistoryRow>> {
+                let key = self.key_of(id).await?;
                 let rows = sqlx::query(
                     "SELECT at, actor_subject, actor_role, actor_office, action, status, detail, office_code, \
                      sealed_note FROM history WHERE complaint_id = $1 ORDER BY id",
@@ -491,7 +539,7 @@ macro_rules! sql_store {
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let office: String = r.try_get("office_code")?;
-                    let (note, _) = open_pair(&self.keys, &office, id, "history", r.try_get("sealed_note")?)?;
+                    let (note, _) = open_pair(&self.keys, key.as_ref(), &office, id, "history", r.try_get("sealed_note")?)?;
                     out.push(HistoryRow {
                         note,
                         at: r.try_get("at")?,
@@ -510,6 +558,7 @@ macro_rules! sql_store {
             }
 
             async fn dispositions(&self, id: &str) -> Result<Vec<DispositionRow>> {
+                let key = self.key_of(id).await?;
                 let rows = sqlx::query(
                     "SELECT * FROM dispositions WHERE complaint_id = $1 ORDER BY version",
                 )
@@ -518,7 +567,7 @@ macro_rules! sql_store {
                 .await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    out.push(row_to_disposition!(r, &self.keys));
+                    out.push(row_to_disposition!(r, &self.keys, key.as_ref()));
                 }
                 Ok(out)
             }
@@ -585,7 +634,14 @@ macro_rules! sql_store {
                 let Some(case) = Self::load_locked(&mut tx, &self.keys, id).await? else {
                     return Err(Error::NotFound("complaint"));
                 };
-                let dispositions = Self::load_dispositions(&mut tx, &self.keys, id).await?;
+                let key = stored_key(
+                    &self.keys,
+                    &case.origin_office_code,
+                    id,
+                    case.data_key.as_deref(),
+                )?;
+                let dispositions =
+                    Self::load_dispositions(&mut tx, &self.keys, key.as_ref(), id).await?;
                 let previous = case.trace.clone();
                 let Some(mut change) = f(case, dispositions)? else {
                     return Ok(None);
@@ -674,11 +730,19 @@ macro_rules! sql_store {
                         Ok(())
                     })
                     .await?;
-                // 4. Write: one upsert and one history insert per 500 complaints.
-                for chunk in changes.chunks(500) {
+                // 4. Write: one upsert and one history insert per 500 complaints. A new case gets
+                //    its data key now, so that every write below seals with the same one.
+                let mut keys = Vec::with_capacity(changes.len());
+                for c in changes.iter_mut() {
+                    let (key, wrapped) = case_key(&self.keys, &c.case)?;
+                    c.case.data_key = Some(wrapped);
+                    keys.push(key);
+                }
+                for (chunk, chunk_keys) in changes.chunks(500).zip(keys.chunks(500)) {
                     let sealed = chunk
                         .iter()
-                        .map(|c| seal_case(&self.keys, &c.case))
+                        .zip(chunk_keys)
+                        .map(|(c, key)| seal_case(key, &c.case))
                         .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!(
                         "INSERT INTO cases ({}) ",
@@ -722,16 +786,21 @@ macro_rules! sql_store {
                             .push_bind(k.applied_at)
                             .push_bind(k.updated_at)
                             .push_bind(k.trace.traceparent.clone())
-                            .push_bind(k.trace.tracestate.clone());
+                            .push_bind(k.trace.tracestate.clone())
+                            .push_bind(k.data_key.clone());
                     });
                     q.push(UPSERT_TAIL.as_str());
                     q.build().execute(&mut *tx).await?;
                     let rows: Vec<(&str, &HistoryRow, Option<Vec<u8>>)> = chunk
                         .iter()
-                        .flat_map(|c| c.history.iter().map(move |h| (c.case.complaint_id.as_str(), h)))
-                        .map(|(id, h)| {
-                            seal_pair(&self.keys, &h.office_code, id, "history", &h.note, "")
-                                .map(|n| (id, h, n))
+                        .zip(chunk_keys)
+                        .flat_map(|(c, key)| {
+                            c.history
+                                .iter()
+                                .map(move |h| (c.case.complaint_id.as_str(), h, key))
+                        })
+                        .map(|(id, h, key)| {
+                            seal_pair(key, id, "history", &h.note, "").map(|n| (id, h, n))
                         })
                         .collect::<std::result::Result<_, sqlx::Error>>()?;
                     for hchunk in rows.chunks(1000) {
@@ -846,6 +915,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration::both(
         "0006_triage_queue_order",
         include_str!("../migrations/0006_triage_queue_order.sql"),
+    ),
+    Migration::each(
+        "0007_triage_data_keys",
+        include_str!("../migrations/0007_triage_data_keys.postgres.sql"),
+        include_str!("../migrations/0007_triage_data_keys.sqlite.sql"),
     ),
 ];
 

@@ -24,6 +24,10 @@ pub use sla::{ClockState, ClockView, Clocks};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CaseRow {
     pub complaint_id: String,
+    /// The complaint's data key in triage, wrapped by the key of `origin_office_code`: its free
+    /// text, history notes and dispositions' texts are sealed with it (docs/privacy.md). None: a
+    /// new case (the store makes one) or one from before the keys.
+    pub data_key: Option<Vec<u8>>,
     pub office_code: String,
     pub origin_office_code: String,
     pub registration_number: String,
