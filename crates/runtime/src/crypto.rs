@@ -214,17 +214,7 @@ impl Keyring {
             .keys
             .get(&k.active)
             .ok_or_else(|| Error::Internal("active key missing".into()))?;
-        let mut nonce = [0u8; 12];
-        rand::rng().fill_bytes(&mut nonce);
-        let ct = cipher
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .map_err(|_| Error::Internal("encryption failed".into()))?;
+        let (nonce, ct) = encrypt(cipher, aad, plaintext)?;
         let kid = k.active.as_bytes();
         let mut out = Vec::with_capacity(2 + kid.len() + 12 + ct.len());
         out.push(VERSION);
@@ -334,6 +324,22 @@ impl Keyring {
     }
 }
 
+/// AES-256-GCM under a fresh random nonce: the nonce and the ciphertext with its tag.
+fn encrypt(cipher: &Aes256Gcm, aad: &[u8], plaintext: &[u8]) -> Result<([u8; 12], Vec<u8>)> {
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
+    let ct = cipher
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .map_err(|_| Error::Internal("encryption failed".into()))?;
+    Ok((nonce, ct))
+}
+
 /// The version byte of data sealed with a complaint's own data key.
 const DATA_KEY_VERSION: u8 = 0xA2;
 
@@ -355,18 +361,7 @@ impl DataKey {
 
     /// Encrypts `plaintext`, bound to `aad`: `0xA2 | 12-byte nonce | AES-GCM output`.
     pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-        let mut nonce = [0u8; 12];
-        rand::rng().fill_bytes(&mut nonce);
-        let ct = self
-            .cipher
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .map_err(|_| Error::Internal("encryption failed".into()))?;
+        let (nonce, ct) = encrypt(&self.cipher, aad, plaintext)?;
         let mut out = Vec::with_capacity(1 + 12 + ct.len());
         out.push(DATA_KEY_VERSION);
         out.extend_from_slice(&nonce);

@@ -267,14 +267,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let backend = match &args.pg_base {
         Some(base) => {
-            for svc in [
-                "intake",
-                "triage",
-                "investigation",
-                "feedback",
-                "reporting",
-                "console",
-            ] {
+            for &svc in aduan_spine::relay::COMPONENTS {
                 let url = format!("{base}/aduan_cb_{svc}");
                 match svc {
                     "intake" => config.intake.db.database_url = url,
