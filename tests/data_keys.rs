@@ -21,13 +21,32 @@ async fn intake_db(app: &TestApp) -> Database {
         .unwrap()
 }
 
-async fn key_of(db: &Database, id: &str) -> Option<Vec<u8>> {
-    let sql = "SELECT data_key FROM complaints WHERE id = $1";
-    match db {
-        Database::Postgres(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await,
-        Database::Sqlite(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await,
+/// A stored row's data key (None: no key, or no row): intake's complaint or triage's case.
+async fn key_in(db: &Database, sql: &str, id: &str) -> Option<Vec<u8>> {
+    let k: Option<Option<Vec<u8>>> = match db {
+        Database::Postgres(p) => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(p)
+                .await
+        }
+        Database::Sqlite(p) => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(p)
+                .await
+        }
     }
-    .unwrap()
+    .unwrap();
+    k.flatten()
+}
+
+async fn key_of(db: &Database, id: &str) -> Option<Vec<u8>> {
+    key_in(db, "SELECT data_key FROM complaints WHERE id = $1", id).await
+}
+
+async fn key_of_in(db: &Database, id: &str) -> Option<Vec<u8>> {
+    key_in(db, "SELECT data_key FROM cases WHERE complaint_id = $1", id).await
 }
 
 async fn set(db: &Database, id: &str, key: Option<Vec<u8>>, pii: Option<Vec<u8>>) {
@@ -225,14 +244,3 @@ async fn each_complaint_has_its_own_key(app: TestApp) {
     app.running.shutdown().await.unwrap();
 }
 both!(each_complaint_has_its_own_key);
-
-/// Triage's stored key of `id`, if any (None also when triage has not received it yet).
-async fn key_of_in(db: &Database, id: &str) -> Option<Vec<u8>> {
-    let sql = "SELECT data_key FROM cases WHERE complaint_id = $1";
-    let k: Option<Option<Vec<u8>>> = match db {
-        Database::Postgres(p) => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await,
-        Database::Sqlite(p) => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await,
-    }
-    .unwrap();
-    k.flatten()
-}

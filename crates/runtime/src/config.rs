@@ -401,14 +401,7 @@ impl DatabaseConfig {
 
     /// The database URL of `service`: the configured one, or a SQLite file in the data directory.
     pub fn url(&self, config: &Config, service: &str) -> String {
-        if self.database_url.is_empty() {
-            format!(
-                "sqlite:{}",
-                config.data_dir.join(format!("{service}.db")).display()
-            )
-        } else {
-            self.database_url.clone()
-        }
+        config.database_url(service, &self.database_url)
     }
 
     /// The admission limit: `max_in_flight`, or four per connection of the pool as
@@ -437,6 +430,18 @@ impl Default for DatabaseConfig {
 }
 
 impl Config {
+    /// `configured`, or when it is empty `sqlite:<data_dir>/<component>.db`.
+    pub fn database_url(&self, component: &str, configured: &str) -> String {
+        if configured.is_empty() {
+            format!(
+                "sqlite:{}",
+                self.data_dir.join(format!("{component}.db")).display()
+            )
+        } else {
+            configured.to_string()
+        }
+    }
+
     /// The configured endpoint of `component`, or None when it runs in this process.
     pub fn endpoint(&self, component: &str) -> Option<&str> {
         self.endpoints
@@ -508,14 +513,6 @@ where
     merged
         .try_into()
         .map_err(|e: toml::de::Error| Error::invalid("config", e.message().to_string()))
-}
-
-impl Config {
-    /// The shared parts alone: defaults, then `file` (if any), then the process environment.
-    /// A binary running services loads its whole configuration with [`load`] instead.
-    pub fn load(file: Option<&Path>) -> Result<Self> {
-        load(file, std::env::vars())
-    }
 }
 
 /// The first key of `given` (dotted) that `defaults` does not have.

@@ -116,11 +116,7 @@ fn now() -> i64 {
 
 /// The console's database URL: `console.database_url`, or `sqlite:<data_dir>/console.db`.
 pub fn database_url(config: &Config, own: &ConsoleConfig) -> String {
-    if own.database_url.is_empty() {
-        format!("sqlite:{}", config.data_dir.join("console.db").display())
-    } else {
-        own.database_url.clone()
-    }
+    config.database_url("console", &own.database_url)
 }
 
 /// Checks an account's fields against the reference data: INVALID_ARGUMENT names each bad one.

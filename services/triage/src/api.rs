@@ -359,7 +359,7 @@ impl pb::triage_service_server::TriageService for TriageApi {
         let authorization = request.metadata().get("authorization").cloned();
         let r = request.into_inner();
         let case = core.load_visible(&caller, &r.complaint_id).await?;
-        let dispositions = core.store.dispositions(&case.complaint_id).await?;
+        let dispositions = core.store.dispositions(&case).await?;
         let idx = s06_disposition_sheet::pick(&case, &dispositions, r.version)?;
         let d = &dispositions[idx];
         // Sender, letter and subject live in intake: read them with the caller's own authority.

@@ -122,7 +122,7 @@ impl Triage {
         let Some(bidang) = caller.principal.bidang.as_deref() else {
             return Err(Error::NotFound("complaint"));
         };
-        let dispositions = self.store.dispositions(&case.complaint_id).await?;
+        let dispositions = self.store.dispositions(case).await?;
         match dispositions.last() {
             Some(d) if d.bidang_code == bidang => Ok(()),
             _ => Err(Error::NotFound("complaint")),

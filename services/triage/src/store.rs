@@ -38,10 +38,10 @@ pub trait TriageStore: Send + Sync {
     async fn get(&self, id: &str) -> Result<Option<CaseRow>>;
     /// One complaint of an office by its registration number.
     async fn get_by_registration(&self, office: &str, number: &str) -> Result<Option<CaseRow>>;
-    /// Its history, oldest first.
-    async fn history(&self, id: &str) -> Result<Vec<HistoryRow>>;
-    /// Its dispositions, oldest first.
-    async fn dispositions(&self, id: &str) -> Result<Vec<DispositionRow>>;
+    /// The history of `case` (as loaded: its data key opens the notes), oldest first.
+    async fn history(&self, case: &CaseRow) -> Result<Vec<HistoryRow>>;
+    /// The dispositions of `case` (as loaded), oldest first.
+    async fn dispositions(&self, case: &CaseRow) -> Result<Vec<DispositionRow>>;
     /// A page of an office's queue (urgent first, then oldest).
     async fn queue(
         &self,
@@ -166,6 +166,19 @@ fn stored_key(
         .map(|w| keys.data_key(origin, id, w))
         .transpose()
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// The data key of a loaded case (None: from before the keys).
+fn case_key_of(
+    keys: &Keyring,
+    case: &CaseRow,
+) -> std::result::Result<Option<DataKey>, sqlx::Error> {
+    stored_key(
+        keys,
+        &case.origin_office_code,
+        &case.complaint_id,
+        case.data_key.as_deref(),
+    )
 }
 
 /// Seals two free-text fields of a record with the case's data key (None when both are empty).
@@ -343,20 +356,6 @@ macro_rules! sql_store {
                 })
             }
 
-            /// The data key of a stored case (None: unknown, or from before the keys).
-            async fn key_of(&self, id: &str) -> std::result::Result<Option<DataKey>, sqlx::Error> {
-                let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as(
-                    "SELECT origin_office_code, data_key FROM cases WHERE complaint_id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-                match row {
-                    Some((origin, wrapped)) => stored_key(&self.keys, &origin, id, wrapped.as_deref()),
-                    None => Ok(None),
-                }
-            }
-
             async fn load_dispositions(
                 ex: &mut sqlx::Transaction<'static, $db>,
                 keys: &Keyring,
@@ -527,8 +526,9 @@ macro_rules! sql_store {
                 })
             }
 
-            async fn history(&self, id: &str) -> Result<Vec<HistoryRow>> {
-                let key = self.key_of(id).await?;
+            async fn history(&self, case: &CaseRow) -> Result<Vec<HistoryRow>> {
+                let id = case.complaint_id.as_str();
+                let key = case_key_of(&self.keys, case)?;
                 let rows = sqlx::query(
                     "SELECT at, actor_subject, actor_role, actor_office, action, status, detail, office_code, \
                      sealed_note FROM history WHERE complaint_id = $1 ORDER BY id",
@@ -557,8 +557,9 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
-            async fn dispositions(&self, id: &str) -> Result<Vec<DispositionRow>> {
-                let key = self.key_of(id).await?;
+            async fn dispositions(&self, case: &CaseRow) -> Result<Vec<DispositionRow>> {
+                let id = case.complaint_id.as_str();
+                let key = case_key_of(&self.keys, case)?;
                 let rows = sqlx::query(
                     "SELECT * FROM dispositions WHERE complaint_id = $1 ORDER BY version",
                 )
@@ -634,12 +635,7 @@ macro_rules! sql_store {
                 let Some(case) = Self::load_locked(&mut tx, &self.keys, id).await? else {
                     return Err(Error::NotFound("complaint"));
                 };
-                let key = stored_key(
-                    &self.keys,
-                    &case.origin_office_code,
-                    id,
-                    case.data_key.as_deref(),
-                )?;
+                let key = case_key_of(&self.keys, &case)?;
                 let dispositions =
                     Self::load_dispositions(&mut tx, &self.keys, key.as_ref(), id).await?;
                 let previous = case.trace.clone();

@@ -11,8 +11,8 @@ use crate::domain::{CaseRow, DispositionRow, clock_of, split, unmet};
 impl Triage {
     /// The complaint's view with its dispositions and history.
     pub async fn view(&self, case: &CaseRow) -> Result<pb::TriageCase> {
-        let dispositions = self.store.dispositions(&case.complaint_id).await?;
-        let history = self.store.history(&case.complaint_id).await?;
+        let dispositions = self.store.dispositions(case).await?;
+        let history = self.store.history(case).await?;
         let last = dispositions.len();
         Ok(pb::TriageCase {
             complaint_id: case.complaint_id.clone(),
